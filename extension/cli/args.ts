@@ -1,0 +1,47 @@
+// Argument parsing for commands, on node:util parseArgs, with CliError on misuse.
+
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CliError } from './io';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Parse `argv` strictly; unknown flags and missing values are a CliError naming the usage. */
+export function parse<O extends Options>(argv: string[], options: O, usage: string, allowPositionals = true) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals, strict: true });
+  } catch (err) {
+    throw new CliError(`${(err as Error).message.split('\n')[0] ?? 'bad arguments'}\nusage: ${usage}`);
+  }
+}
+
+/** `--format` values accepted by a command. */
+export function format<F extends string>(value: string | undefined, allowed: readonly F[], fallback: F): F {
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as F;
+  throw new CliError(`unknown format \`${value}\` (expected ${allowed.join(', ')})`);
+}
+
+/** `--context k=v` pairs → an object; values stay strings. */
+export function contextPairs(pairs: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new CliError(`--context expects key=value, got \`${pair}\``);
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+/** A required string option. */
+export function required(value: string | undefined, flag: string, usage: string): string {
+  if (value === undefined || value === '') throw new CliError(`missing ${flag}\nusage: ${usage}`);
+  return value;
+}
+
+/** An ISO date-time option → ms since epoch. */
+export function isoTime(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const t = Date.parse(value);
+  if (!/^\d{4}-\d\d-\d\dT/.test(value) || Number.isNaN(t)) throw new CliError(`${flag} expects an ISO date-time such as 2026-12-31T23:59:59Z, got \`${value}\``);
+  return t;
+}

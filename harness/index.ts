@@ -1,0 +1,4 @@
+// The harness's public API: policy tests, the reference interpreter, the simulator, diff.
+
+export { runPolicyTests, decideTest, DEFAULT_TEST_TIME } from './policyTests';
+export type { TestOutcome } from './policyTests';

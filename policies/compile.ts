@@ -1,0 +1,235 @@
+// compile(): a schema-valid policy → indexed rules ready for decide(). Grants are indexed by role
+// and exact tool name (globs kept per role), so decision cost does not grow with roles or tools.
+
+import Ajv, { type ValidateFunction } from 'ajv';
+import { compileConstraint, compileContextConstraint, type Check } from './constraints';
+import { globMatch, isGlob } from './glob';
+import type { ParsedPolicy } from './parse';
+import { childPointer, type SourceMap } from './source';
+import type { Constraint, ContextConstraint, Decision, Grant, Policy, Reason, RuleRef, ToolManifest } from './types';
+
+/** One compiled argument or context check, with where it came from. */
+export interface CompiledCheck {
+  key: string;
+  check: Check;
+  /** `scope max_amount_1000_eur` or `grant context` */
+  origin: string;
+  pointer: string;
+  where: string;
+}
+
+export interface CompiledGrant {
+  ref: RuleRef;
+  where: string;
+  role: string;
+  tools: string[];
+  approval: boolean;
+  notBefore: number;
+  expires: number;
+  args: CompiledCheck[];
+  context: CompiledCheck[];
+  /** scopes the grant names that the policy does not define: the grant never matches */
+  missingScopes: string[];
+  /** the decision when this grant alone matches (shared, never mutated) */
+  alone: Decision;
+}
+
+export interface CompiledDeny {
+  ref: RuleRef;
+  where: string;
+  reason: string;
+  roles: ReadonlySet<string> | undefined;
+  tools: string[];
+  args: CompiledCheck[];
+  context: CompiledCheck[];
+  missingScopes: string[];
+  decision: Decision;
+}
+
+interface ToolIndex<T> {
+  exact: Map<string, T[]>;
+  globs: Array<{ pattern: string; rule: T }>;
+}
+
+export interface CompileOptions {
+  /** tools with their input schemas: calls whose arguments violate a known schema are denied */
+  tools?: ToolManifest;
+}
+
+/** The compiled form of one policy. Immutable once built. */
+export interface CompiledPolicy {
+  readonly policy: Policy;
+  readonly file: string;
+  readonly declaredRoles: ReadonlySet<string>;
+  readonly grants: readonly CompiledGrant[];
+  readonly denies: readonly CompiledDeny[];
+  readonly grantIndex: ReadonlyMap<string, ToolIndex<CompiledGrant>>;
+  readonly denyIndex: ToolIndex<CompiledDeny>;
+  readonly toolSchemas: ReadonlyMap<string, ValidateFunction | 'invalid'>;
+  readonly redact: ReadonlySet<string>;
+}
+
+/** Compile a parsed policy (or a bare, already schema-valid Policy object). */
+export function compile(input: ParsedPolicy | Policy, options: CompileOptions = {}): CompiledPolicy {
+  const { policy, source, file } = 'policy' in input && 'source' in input
+    ? input as ParsedPolicy
+    : { policy: input, source: undefined, file: '<policy>' };
+  const where = (pointer: string): string => (source ? source.where(pointer) : `${file}#${pointer}`);
+  const range = (pointer: string) => (source ? source.range(pointer) : undefined);
+  const redact = new Set(policy.audit?.redact ?? []);
+  const declaredRoles = new Set(Object.keys(policy.roles ?? {}));
+  const scopes = policy.scopes ?? {};
+  const ctx = { where, redact, scopes, source };
+
+  const grants = (policy.grants ?? []).map((g, i) => compileGrant(g, i, ctx, range(`/grants/${i}`)));
+  const grantIndex = new Map<string, ToolIndex<CompiledGrant>>();
+  for (const g of grants) {
+    // INVARIANT: a role the policy does not declare has no grants.
+    if (!declaredRoles.has(g.role)) continue;
+    let idx = grantIndex.get(g.role);
+    if (!idx) grantIndex.set(g.role, (idx = { exact: new Map(), globs: [] }));
+    addToIndex(idx, g.tools, g);
+  }
+
+  const denyIndex: ToolIndex<CompiledDeny> = { exact: new Map(), globs: [] };
+  const denies = (policy.deny ?? []).map((d, i) => {
+    const pointer = `/deny/${i}`;
+    const ref: RuleRef = withSource({ kind: 'deny', id: d.id ?? `deny[${i}]`, pointer }, range(pointer));
+    const roles = d.roles || d.agent_role ? new Set([...(d.roles ?? []), ...(d.agent_role ? [d.agent_role] : [])]) : undefined;
+    const { args, context, missing } = compileScopes(d.scope, pointer, ctx);
+    args.push(...compileArgs(d.args, `${pointer}/args`, 'deny rule', ctx));
+    context.push(...compileContext(d.context, `${pointer}/context`, 'deny rule', ctx));
+    const reason: Reason = { code: 'denied_by_rule', message: `denied by ${ref.id}: ${d.reason} (${where(pointer)})`, rule: ref };
+    const cd: CompiledDeny = {
+      ref, where: where(pointer), reason: d.reason, roles, tools: toolsOf(d), args, context, missingScopes: missing,
+      decision: freeze({ effect: 'deny', rules: [ref], reasons: [reason] }),
+    };
+    addToIndex(denyIndex, cd.tools, cd);
+    return cd;
+  });
+
+  return {
+    policy, file, declaredRoles, grants, denies, grantIndex, denyIndex,
+    toolSchemas: compileToolSchemas(options.tools), redact,
+  };
+}
+
+interface Ctx {
+  where: (pointer: string) => string;
+  redact: ReadonlySet<string>;
+  scopes: NonNullable<Policy['scopes']>;
+  source: SourceMap | undefined;
+}
+
+function compileGrant(g: Grant, i: number, ctx: Ctx, range: RuleRef['source']): CompiledGrant {
+  const pointer = `/grants/${i}`;
+  const ref: RuleRef = withSource({ kind: 'grant', id: g.id ?? `grants[${i}]`, pointer }, range);
+  const { args, context, missing } = compileScopes(g.scope, pointer, ctx);
+  context.push(...compileContext(g.context, `${pointer}/context`, 'grant context', ctx));
+  const w = ctx.where(pointer);
+  const approval = g.requires_approval === true;
+  const reason: Reason = approval
+    ? { code: 'approval_required', message: `${ref.id} allows this call after a human approves it (${w})`, rule: ref }
+    : { code: 'allowed_by_grant', message: `allowed by ${ref.id} (${w})`, rule: ref };
+  return {
+    ref, where: w, role: g.agent_role, tools: toolsOf(g), approval,
+    notBefore: g.not_before ? Date.parse(g.not_before) : -Infinity,
+    expires: g.expires ? Date.parse(g.expires) : Infinity,
+    args, context, missingScopes: missing,
+    alone: freeze({ effect: approval ? 'approval_required' : 'allow', rules: [ref], reasons: [reason] }),
+  };
+}
+
+function compileScopes(scope: string | string[] | undefined, pointer: string, ctx: Ctx) {
+  const names = scope === undefined ? [] : Array.isArray(scope) ? scope : [scope];
+  const args: CompiledCheck[] = [];
+  const context: CompiledCheck[] = [];
+  const missing: string[] = [];
+  for (const name of names) {
+    const def = Object.prototype.hasOwnProperty.call(ctx.scopes, name) ? ctx.scopes[name] : undefined;
+    if (!def) {
+      missing.push(name);
+      continue;
+    }
+    const sp = childPointer('/scopes', name);
+    args.push(...compileArgs(def.args, `${sp}/args`, `scope ${name}`, ctx));
+    context.push(...compileContext(def.context, `${sp}/context`, `scope ${name}`, ctx));
+  }
+  void pointer;
+  return { args, context, missing };
+}
+
+function compileArgs(args: Record<string, Constraint> | undefined, pointer: string, origin: string, ctx: Ctx): CompiledCheck[] {
+  return Object.entries(args ?? {}).map(([key, c]) => {
+    const p = childPointer(pointer, key);
+    return { key, check: compileConstraint(c, ctx.redact.has(key)), origin, pointer: p, where: ctx.where(firstOperator(p, c, ctx)) };
+  });
+}
+
+function compileContext(context: Record<string, ContextConstraint> | undefined, pointer: string, origin: string, ctx: Ctx): CompiledCheck[] {
+  return Object.entries(context ?? {}).map(([key, c]) => {
+    const p = childPointer(pointer, key);
+    return { key, check: compileContextConstraint(c), origin, pointer: p, where: ctx.where(p) };
+  });
+}
+
+/** Point reasons at the operator (`max: 1000`) rather than the argument name when it is alone. */
+function firstOperator(pointer: string, c: Constraint, ctx: Ctx): string {
+  const ops = Object.keys(c);
+  if (ops.length === 1 && ctx.source?.get(childPointer(pointer, ops[0]!))) return childPointer(pointer, ops[0]!);
+  return pointer;
+}
+
+function toolsOf(rule: { tool?: string; tools?: string[] }): string[] {
+  return rule.tools ?? (rule.tool !== undefined ? [rule.tool] : []);
+}
+
+function addToIndex<T>(idx: ToolIndex<T>, tools: readonly string[], rule: T): void {
+  for (const t of new Set(tools)) {
+    if (isGlob(t)) idx.globs.push({ pattern: t, rule });
+    else {
+      const list = idx.exact.get(t);
+      if (list) list.push(rule);
+      else idx.exact.set(t, [rule]);
+    }
+  }
+}
+
+/** Rules of an index that name `tool`, exact first then globs, each rule once. */
+export function lookup<T>(idx: ToolIndex<T> | undefined, tool: string): T[] {
+  if (!idx) return [];
+  const exact = idx.exact.get(tool);
+  if (idx.globs.length === 0) return exact ?? [];
+  const out = exact ? [...exact] : [];
+  for (const { pattern, rule } of idx.globs) {
+    if (globMatch(pattern, tool) && !out.includes(rule)) out.push(rule);
+  }
+  return out;
+}
+
+function compileToolSchemas(manifest: ToolManifest | undefined): Map<string, ValidateFunction | 'invalid'> {
+  const out = new Map<string, ValidateFunction | 'invalid'>();
+  if (!manifest) return out;
+  const ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false });
+  for (const tool of manifest.tools) {
+    if (!tool.inputSchema) continue;
+    try {
+      out.set(tool.name, ajv.compile(tool.inputSchema));
+    } catch {
+      // INVARIANT: a schema we cannot compile cannot vouch for arguments: calls to it are denied.
+      out.set(tool.name, 'invalid');
+    }
+  }
+  return out;
+}
+
+function withSource(ref: RuleRef, source: RuleRef['source']): RuleRef {
+  return source ? { ...ref, source } : ref;
+}
+
+function freeze(d: Decision): Decision {
+  for (const r of d.reasons) Object.freeze(r);
+  Object.freeze(d.rules);
+  Object.freeze(d.reasons);
+  return Object.freeze(d);
+}

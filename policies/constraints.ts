@@ -1,0 +1,176 @@
+// Argument and context constraints, compiled once into checks: `check(value)` returns undefined
+// when the value satisfies the constraint, or a one-line failure in policy words.
+
+import { compileBase, isWithin, normalizePath, type PathBase } from './paths';
+import type { Constraint, ContextConstraint, Json } from './types';
+
+/** The value of an argument or context key that is not there. */
+export const ABSENT: unique symbol = Symbol('absent');
+export type Value = unknown | typeof ABSENT;
+
+/** Longest string a `pattern` is run on; longer input is an engine error (so the call is denied). */
+export const MAX_PATTERN_INPUT = 16 * 1024;
+
+/** Raised for data the engine refuses to evaluate; decide() turns it into a deny. */
+export class EngineError extends Error {
+  readonly code = 'MANDATE_ENGINE_ERROR';
+}
+
+/** A compiled constraint: undefined on success, else why it failed (without the key name). */
+export type Check = (value: Value) => string | undefined;
+
+/** Render a value for a message: JSON, truncated, masked when the key is redacted. */
+export function show(value: unknown, redacted = false): string {
+  if (redacted) return '`[redacted]`';
+  let s: string;
+  try {
+    s = typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value) ?? String(value);
+  } catch {
+    s = '[unprintable]';
+  }
+  if (s.length > 60) s = `${s.slice(0, 57)}...`;
+  return `\`${s}\``;
+}
+
+/** Read an own property; inherited keys (`__proto__`, `toString`…) are never values. */
+export function own(obj: unknown, key: string): Value {
+  if (obj === null || typeof obj !== 'object') return ABSENT;
+  return Object.prototype.hasOwnProperty.call(obj, key) ? (obj as Record<string, unknown>)[key] : ABSENT;
+}
+
+/** JSON equality: same type, same members; object keys compared as own keys. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((x, i) => jsonEqual(x, bb[i]));
+  }
+  const ak = Object.keys(a);
+  const bo = b as Record<string, unknown>;
+  if (ak.length !== Object.keys(bo).length) return false;
+  return ak.every((k) => Object.prototype.hasOwnProperty.call(bo, k) && jsonEqual((a as Record<string, unknown>)[k], bo[k]));
+}
+
+function isPrimitive(v: unknown): v is string | number | boolean | null {
+  return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+}
+
+/** A membership test for `in` / `not_in`: a Set for primitives, deep equality for the rest. */
+function member(list: readonly Json[]): (v: unknown) => boolean {
+  const prims = new Set<unknown>(list.filter(isPrimitive));
+  const objects = list.filter((x) => !isPrimitive(x));
+  return (v) => (isPrimitive(v) ? prims.has(v) : objects.some((o) => jsonEqual(o, v)));
+}
+
+function typeOk(v: unknown, type: NonNullable<Constraint['type']>): boolean {
+  switch (type) {
+    case 'string': return typeof v === 'string';
+    case 'number': return typeof v === 'number' && Number.isFinite(v);
+    case 'integer': return typeof v === 'number' && Number.isInteger(v);
+    case 'boolean': return typeof v === 'boolean';
+    case 'null': return v === null;
+    case 'array': return Array.isArray(v);
+    case 'object': return v !== null && typeof v === 'object' && !Array.isArray(v);
+  }
+}
+
+function codePoints(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
+
+/** Compile one constraint object. `redacted` masks the value in messages. */
+export function compileConstraint(c: Constraint, redacted = false): Check {
+  const checks: Check[] = [];
+  const sv = (v: unknown): string => show(v, redacted);
+  if ('equals' in c) {
+    const want = c.equals;
+    checks.push((v) => (jsonEqual(v, want) ? undefined : `${sv(v)} does not equal ${show(want)}`));
+  }
+  if (c.in) {
+    const has = member(c.in);
+    const list = c.in.map((x) => show(x)).join(', ');
+    checks.push((v) => (has(v) ? undefined : `${sv(v)} is not one of ${list || 'an empty list'}`));
+  }
+  if (c.not_in) {
+    const has = member(c.not_in);
+    checks.push((v) => (has(v) ? `${sv(v)} is one of the forbidden values` : undefined));
+  }
+  if (c.min !== undefined) {
+    const min = c.min;
+    checks.push((v) => typeof v !== 'number' || !Number.isFinite(v) ? `${sv(v)} is not a finite number (min ${min})`
+      : v < min ? `${sv(v)} is below min ${min}` : undefined);
+  }
+  if (c.max !== undefined) {
+    const max = c.max;
+    checks.push((v) => typeof v !== 'number' || !Number.isFinite(v) ? `${sv(v)} is not a finite number (max ${max})`
+      : v > max ? `${sv(v)} exceeds max ${max}` : undefined);
+  }
+  if (c.pattern !== undefined) checks.push(patternCheck(c.pattern, sv));
+  if (c.prefix !== undefined) {
+    const prefix = c.prefix;
+    checks.push((v) => (typeof v === 'string' && v.startsWith(prefix) ? undefined : `${sv(v)} does not start with ${show(prefix)}`));
+  }
+  if (c.within) checks.push(withinCheck(c.within, sv));
+  if (c.max_length !== undefined) {
+    const n = c.max_length;
+    checks.push((v) => typeof v === 'string' ? (codePoints(v) <= n ? undefined : `is longer than ${n} characters`)
+      : Array.isArray(v) ? (v.length <= n ? undefined : `has more than ${n} items`)
+      : `${sv(v)} is not a string or list (max_length ${n})`);
+  }
+  if (c.type !== undefined) {
+    const t = c.type;
+    checks.push((v) => (typeOk(v, t) ? undefined : `${sv(v)} is not of type ${t}`));
+  }
+  if (c.not) {
+    const inner = compileConstraint(c.not, redacted);
+    checks.push((v) => (inner(v) === undefined ? `${sv(v)} matches a forbidden constraint (not)` : undefined));
+  }
+  // INVARIANT: an absent value satisfies no constraint, `not` included.
+  if (checks.length === 1) {
+    const only = checks[0]!;
+    return (v) => (v === ABSENT ? 'is missing' : only(v));
+  }
+  return (v) => {
+    if (v === ABSENT) return 'is missing';
+    for (const check of checks) {
+      const failed = check(v);
+      if (failed !== undefined) return failed;
+    }
+    return undefined;
+  };
+}
+
+function patternCheck(pattern: string, sv: (v: unknown) => string): Check {
+  let re: RegExp;
+  try {
+    re = new RegExp(pattern, 'u');
+  } catch {
+    // An invalid pattern matches nothing (lint reports it); the call fails closed.
+    return () => `cannot be checked: pattern ${show(pattern)} is invalid`;
+  }
+  return (v) => {
+    if (typeof v !== 'string') return `${sv(v)} is not a string (pattern ${show(pattern)})`;
+    if (v.length > MAX_PATTERN_INPUT) throw new EngineError(`value longer than ${MAX_PATTERN_INPUT} characters for pattern ${show(pattern)}`);
+    return re.test(v) ? undefined : `${sv(v)} does not match pattern ${show(pattern)}`;
+  };
+}
+
+function withinCheck(raw: readonly string[], sv: (v: unknown) => string): Check {
+  const bases = raw.map(compileBase).filter((b): b is PathBase => b !== undefined);
+  const list = raw.map((b) => show(b)).join(', ');
+  return (v) => {
+    if (typeof v !== 'string') return `${sv(v)} is not a path (within ${list})`;
+    const n = normalizePath(v);
+    if (!n.ok) return `${sv(v)} ${n.why} (within ${list})`;
+    return bases.some((b) => isWithin(n, b)) ? undefined : `${sv(v)} is not within ${list}`;
+  };
+}
+
+/** A context constraint: a bare list means `in`. */
+export function compileContextConstraint(c: ContextConstraint, redacted = false): Check {
+  return compileConstraint(Array.isArray(c) ? { in: c } : c, redacted);
+}

@@ -1,0 +1,129 @@
+// decide(): one call → allow | deny | approval_required, with the rules that decided and reasons
+// in policy words that point at the policy source.
+
+import { type CompiledCheck, type CompiledGrant, type CompiledPolicy, lookup } from './compile';
+import { own } from './constraints';
+import type { Call, Decision, Reason, RuleRef } from './types';
+
+/** Longest tool name decided; longer names are malformed (and denied). */
+export const MAX_TOOL_NAME = 256;
+
+const ENGINE: RuleRef = Object.freeze({ kind: 'builtin', id: 'engine', pointer: '' });
+
+/**
+ * Decide one call against a compiled policy.
+ *
+ * INVARIANT: decide never throws on data and fails closed: it returns a Decision for every input,
+ * and any error while deciding (a thrown check, a bad clock, a non-string tool) yields `deny`.
+ * Order: no identity → deny; malformed arguments → deny; a matching deny rule → deny (deny wins);
+ * a matching grant without `requires_approval` → allow; only grants that require approval →
+ * approval_required; nothing matches → deny.
+ */
+export function decide(compiled: CompiledPolicy, call: Call): Decision {
+  try {
+    return decideUnsafe(compiled, call);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    return deny('engine_error', `denied: the call could not be decided (${message})`);
+  }
+}
+
+function decideUnsafe(c: CompiledPolicy, call: Call): Decision {
+  if (typeof call.principal !== 'string' || call.principal.length === 0) {
+    return deny('anonymous', 'denied: the caller has no authenticated identity');
+  }
+  const { tool, now } = call;
+  if (typeof tool !== 'string' || tool.length === 0 || tool.length > MAX_TOOL_NAME) {
+    return deny('malformed_arguments', 'denied: the tool name is missing or too long');
+  }
+  if (typeof now !== 'number' || Number.isNaN(now)) {
+    return deny('engine_error', 'denied: the decision time is not a valid clock reading');
+  }
+  const args = call.args === undefined ? {} : call.args;
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) {
+    return deny('malformed_arguments', `denied: the arguments of \`${tool}\` are not an object`);
+  }
+  const schema = c.toolSchemas.get(tool);
+  if (schema !== undefined && (schema === 'invalid' || !schema(args))) {
+    const detail = schema === 'invalid' ? 'its input schema cannot be compiled' : schemaError(schema.errors);
+    return deny('malformed_arguments', `denied: the arguments of \`${tool}\` do not match its input schema (${detail})`);
+  }
+  const context = call.context ?? {};
+  const roles = Array.isArray(call.roles) ? call.roles : [];
+
+  for (const d of lookup(c.denyIndex, tool)) {
+    if (d.missingScopes.length > 0) continue;
+    if (d.roles && !roles.some((r) => d.roles!.has(r))) continue;
+    if (firstFailure(d.args, args) === undefined && firstFailure(d.context, context) === undefined) return d.decision;
+  }
+
+  const known = roles.filter((r) => c.declaredRoles.has(r));
+  if (known.length === 0) {
+    const list = roles.length === 0 ? 'no role' : roles.map((r) => `\`${r}\``).join(', ');
+    return deny('role_unknown', `denied: the policy does not declare ${list}`);
+  }
+
+  const matched: CompiledGrant[] = [];
+  const failures: Reason[] = [];
+  let candidates = 0;
+  for (const role of known) {
+    for (const g of lookup(c.grantIndex.get(role), tool)) {
+      candidates++;
+      const failure = grantFailure(g, args, context, now);
+      if (failure) failures.push(failure);
+      else if (!matched.includes(g)) matched.push(g);
+    }
+  }
+  if (matched.length === 1) return matched[0]!.alone;
+  if (matched.length > 1) return combine(matched);
+  if (candidates === 0) {
+    const list = known.map((r) => `\`${r}\``).join(', ');
+    return deny('no_grant', `denied: no grant gives ${list} the tool \`${tool}\``);
+  }
+  return { effect: 'deny', rules: failures.map((f) => f.rule!), reasons: failures };
+}
+
+/** Why a grant does not match this call, or undefined when it does. */
+function grantFailure(g: CompiledGrant, args: object, context: object, now: number): Reason | undefined {
+  const rule = g.ref;
+  if (g.missingScopes.length > 0) {
+    return { code: 'constraint_failed', message: `${rule.id} names undefined scope \`${g.missingScopes[0]!}\` and never matches (${g.where})`, rule };
+  }
+  // INVARIANT: not_before is inclusive, expires is exclusive.
+  if (now < g.notBefore) return { code: 'not_yet_valid', message: `${rule.id} is not valid before ${new Date(g.notBefore).toISOString()} (${g.where})`, rule };
+  if (now >= g.expires) return { code: 'expired', message: `${rule.id} expired at ${new Date(g.expires).toISOString()} (${g.where})`, rule };
+  const ctx = firstFailure(g.context, context);
+  if (ctx) return { code: 'context_failed', message: `context \`${ctx.check.key}\` ${ctx.why} (${ctx.check.origin}, ${ctx.check.where})`, rule };
+  const arg = firstFailure(g.args, args);
+  if (arg) return { code: 'constraint_failed', message: `\`${arg.check.key}\` ${arg.why} (${arg.check.origin}, ${arg.check.where})`, rule };
+  return undefined;
+}
+
+function firstFailure(checks: readonly CompiledCheck[], obj: object): { check: CompiledCheck; why: string } | undefined {
+  for (const check of checks) {
+    const why = check.check(own(obj, check.key));
+    if (why !== undefined) return { check, why };
+  }
+  return undefined;
+}
+
+/** Several grants match: any grant without approval allows; otherwise approval is required. */
+function combine(matched: readonly CompiledGrant[]): Decision {
+  const plain = matched.filter((g) => !g.approval);
+  const deciding = plain.length > 0 ? plain : matched;
+  return {
+    effect: plain.length > 0 ? 'allow' : 'approval_required',
+    rules: deciding.map((g) => g.ref),
+    reasons: deciding.map((g) => g.alone.reasons[0]!),
+  };
+}
+
+function deny(code: Reason['code'], message: string): Decision {
+  return { effect: 'deny', rules: [ENGINE], reasons: [{ code, message, rule: ENGINE }] };
+}
+
+function schemaError(errors: ReadonlyArray<{ instancePath: string; message?: string }> | null | undefined): string {
+  const e = errors?.[0];
+  if (!e) return 'invalid';
+  return `${e.instancePath === '' ? 'arguments' : `\`${e.instancePath.slice(1).replace(/\//g, '.')}\``} ${e.message ?? 'invalid'}`;
+}

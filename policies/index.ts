@@ -1,0 +1,19 @@
+// The policy core's public API: parse, compile, decide, findings, sources. Pure: no I/O.
+
+export { parsePolicy, schemaFindings, schemaValidator, describe, MAX_POLICY_BYTES } from './parse';
+export type { ParsedPolicy, ParseResult } from './parse';
+export { compile, lookup } from './compile';
+export type { CompiledPolicy, CompiledGrant, CompiledDeny, CompiledCheck, CompileOptions } from './compile';
+export { decide, MAX_TOOL_NAME } from './decide';
+export { ABSENT, EngineError, compileConstraint, compileContextConstraint, jsonEqual, own, show, MAX_PATTERN_INPUT } from './constraints';
+export type { Check } from './constraints';
+export { normalizePath, compileBase, isWithin } from './paths';
+export { globMatch, isGlob } from './glob';
+export { SourceMap, buildSourceMap, childPointer, pointerSegment, pointerSegments } from './source';
+export { formatFinding, sortFindings } from './findings';
+export type { Finding, FixData, Severity } from './findings';
+export type {
+  AgentDef, AuditDef, Call, CallSpec, Constraint, ContextConstraint, Decision, DenyRule, Effect, Grant,
+  Invariant, InvariantMatch, Json, JsonType, Policy, PolicyTest, Reason, ReasonCode, RoleDef, RuleRef,
+  ScopeDef, ServerDef, SourcePos, SourceRange, ToolAnnotations, ToolInfo, ToolManifest,
+} from './types';

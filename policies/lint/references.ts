@@ -1,0 +1,108 @@
+// Reference rules: names a grant or rule uses must exist; constraints must be satisfiable at all.
+
+import { childPointer } from '../source';
+import type { Constraint } from '../types';
+import type { LintContext, LintRule } from './types';
+
+type Out = ReturnType<LintRule['check']>;
+
+export const undeclaredRole: LintRule = {
+  id: 'ref/undeclared-role',
+  severity: 'error',
+  why: 'a grant for a role the policy does not declare never applies: the engine denies undeclared roles',
+  check({ policy, source }) {
+    const declared = new Set(Object.keys(policy.roles ?? {}));
+    const out: Out = [];
+    (policy.grants ?? []).forEach((g, i) => {
+      if (!declared.has(g.agent_role)) {
+        const pointer = `/grants/${i}/agent_role`;
+        out.push({ message: `role \`${g.agent_role}\` is not declared under \`roles\``, pointer, range: source.range(pointer),
+          fix: [{ title: `declare role \`${g.agent_role}\``, op: 'add', pointer: childPointer('/roles', g.agent_role), value: { description: 'TODO: what this role may do' } }] });
+      }
+    });
+    Object.entries(policy.agents ?? {}).forEach(([agent, def]) => def.roles.forEach((r, i) => {
+      if (!declared.has(r)) {
+        const pointer = `${childPointer('/agents', agent)}/roles/${i}`;
+        out.push({ message: `agent \`${agent}\` has role \`${r}\`, which is not declared under \`roles\``, pointer, range: source.range(pointer) });
+      }
+    }));
+    return out;
+  },
+};
+
+export const undefinedScope: LintRule = {
+  id: 'ref/undefined-scope',
+  severity: 'error',
+  why: 'a rule naming a scope that does not exist never matches, which silently denies (or un-denies) calls',
+  check({ policy, source }) {
+    const scopes = policy.scopes ?? {};
+    const out: Out = [];
+    const visit = (scope: string | string[] | undefined, base: string): void => {
+      const list = scope === undefined ? [] : Array.isArray(scope) ? scope : [scope];
+      list.forEach((name, i) => {
+        if (Object.prototype.hasOwnProperty.call(scopes, name)) return;
+        const pointer = Array.isArray(scope) ? `${base}/scope/${i}` : `${base}/scope`;
+        out.push({ message: `scope \`${name}\` is not defined under \`scopes\``, pointer, range: source.range(pointer) });
+      });
+    };
+    (policy.grants ?? []).forEach((g, i) => visit(g.scope, `/grants/${i}`));
+    (policy.deny ?? []).forEach((d, i) => visit(d.scope, `/deny/${i}`));
+    return out;
+  },
+};
+
+/** Every constraint object in the policy with its pointer (scopes, grants, denies, invariants). */
+export function* constraints(ctx: LintContext): Generator<{ c: Constraint; pointer: string; key: string }> {
+  const { policy } = ctx;
+  function* inner(c: Constraint, pointer: string, key: string): Generator<{ c: Constraint; pointer: string; key: string }> {
+    yield { c, pointer, key };
+    if (c.not) yield* inner(c.not, `${pointer}/not`, key);
+  }
+  function* group(obj: Record<string, unknown> | undefined, base: string): Generator<{ c: Constraint; pointer: string; key: string }> {
+    for (const [key, c] of Object.entries(obj ?? {})) {
+      if (c && typeof c === 'object' && !Array.isArray(c)) yield* inner(c, childPointer(base, key), key);
+    }
+  }
+  for (const [name, s] of Object.entries(policy.scopes ?? {})) {
+    yield* group(s.args, `${childPointer('/scopes', name)}/args`);
+    yield* group(s.context, `${childPointer('/scopes', name)}/context`);
+  }
+  for (const [i, g] of (policy.grants ?? []).entries()) yield* group(g.context, `/grants/${i}/context`);
+  for (const [i, d] of (policy.deny ?? []).entries()) {
+    yield* group(d.args, `/deny/${i}/args`);
+    yield* group(d.context, `/deny/${i}/context`);
+  }
+}
+
+export const minAboveMax: LintRule = {
+  id: 'constraint/min-above-max',
+  severity: 'error',
+  why: 'a range whose minimum is above its maximum admits no value, so every call it guards is denied',
+  check(ctx) {
+    const out: Out = [];
+    for (const { c, pointer, key } of constraints(ctx)) {
+      if (c.min !== undefined && c.max !== undefined && c.min > c.max) {
+        out.push({ message: `\`${key}\` has min ${c.min} above max ${c.max}: no value satisfies it`, pointer: `${pointer}/min`, range: ctx.source.range(`${pointer}/min`) });
+      }
+    }
+    return out;
+  },
+};
+
+export const invalidPattern: LintRule = {
+  id: 'constraint/invalid-pattern',
+  severity: 'error',
+  why: 'a pattern that is not a valid regular expression matches nothing',
+  check(ctx) {
+    const out: Out = [];
+    for (const { c, pointer, key } of constraints(ctx)) {
+      if (c.pattern === undefined) continue;
+      try {
+        new RegExp(c.pattern, 'u');
+      } catch (err) {
+        out.push({ message: `\`${key}\` pattern is not a valid regular expression: ${(err as Error).message}`, pointer: `${pointer}/pattern`, range: ctx.source.range(`${pointer}/pattern`) });
+      }
+    }
+    return out;
+  },
+};

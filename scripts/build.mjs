@@ -1,0 +1,17 @@
+// Bundles the three entry points with esbuild: the CLI, the proxy, the VS Code extension.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'linked', logLevel: 'warning', legalComments: 'none' };
+const entries = [
+  { in: 'extension/cli/main.ts', out: 'dist/cli.js', banner: '#!/usr/bin/env node' },
+  { in: 'extension/proxy/main.ts', out: 'dist/proxy.js', banner: '#!/usr/bin/env node' },
+  { in: 'extension/editor/extension.ts', out: 'dist/extension.js', external: ['vscode'] },
+];
+await Promise.all(entries.filter((e) => existsSync(e.in)).map((e) => build({
+  ...common,
+  entryPoints: [e.in],
+  outfile: e.out,
+  external: e.external ?? [],
+  banner: e.banner ? { js: e.banner } : undefined,
+})));
