@@ -2,3 +2,5 @@
 
 export { runPolicyTests, decideTest, DEFAULT_TEST_TIME } from './policyTests';
 export type { TestOutcome } from './policyTests';
+export { referenceDecide, parseDateTime } from './reference';
+export type { ReferenceDecision } from './reference';

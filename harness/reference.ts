@@ -1,0 +1,249 @@
+// The naive reference interpreter: decides a call straight from the raw Policy object, read from
+// DESIGN.md alone. No indexes, no precompilation, no code shared with policies/ — differential tests only.
+
+import type { Call, Constraint, ContextConstraint, DenyRule, Effect, Grant, Policy } from '../policies/types';
+
+/** What the reference decides: the effect and the ids of the rules that decided it. */
+export interface ReferenceDecision {
+  effect: Effect;
+  /** the deciding deny rules, or the matching grants; ids, or JSON pointers for rules without one */
+  rules: string[];
+}
+
+/** Thrown inside the interpreter when the policy or the call cannot be evaluated; becomes a deny. */
+class InterpretError extends Error {}
+
+const DENY: ReferenceDecision = { effect: 'deny', rules: [] };
+
+/**
+ * Decide `call` under `policy` the slow, obvious way: every deny rule, then every grant, in order.
+ * Never throws: any error while deciding is a deny (fail closed).
+ */
+export function referenceDecide(policy: Policy, call: Call): ReferenceDecision {
+  try {
+    return decideOrThrow(policy, call);
+  } catch {
+    return DENY;
+  }
+}
+
+function decideOrThrow(policy: Policy, call: Call): ReferenceDecision {
+  // 1. no authenticated identity → deny
+  if (typeof call.principal !== 'string' || call.principal === '') return DENY;
+  if (typeof call.tool !== 'string') return DENY;
+  const roles = Array.isArray(call.roles) ? call.roles.filter((r): r is string => typeof r === 'string') : [];
+  // INVARIANT: a clock that is not a finite number decides nothing but deny.
+  if (typeof call.now !== 'number' || !Number.isFinite(call.now)) return DENY;
+  const args = call.args === undefined ? {} : call.args;
+  const context: unknown = call.context === undefined ? {} : call.context;
+
+  // 2. any matching deny rule → deny, naming it
+  const denies: string[] = [];
+  const denyRules = policy.deny ?? [];
+  for (let i = 0; i < denyRules.length; i++) {
+    const rule = denyRules[i]!;
+    if (denyMatches(policy, rule, roles, call.tool, args, context)) denies.push(rule.id ?? `/deny/${i}`);
+  }
+  if (denies.length > 0) return { effect: 'deny', rules: denies };
+
+  // 3. every grant that matches
+  const withApproval: string[] = [];
+  const without: string[] = [];
+  const grants = policy.grants ?? [];
+  for (let i = 0; i < grants.length; i++) {
+    const grant = grants[i]!;
+    if (!grantMatches(policy, grant, roles, call.tool, args, context, call.now)) continue;
+    (grant.requires_approval === true ? withApproval : without).push(grant.id ?? `/grants/${i}`);
+  }
+  if (without.length > 0) return { effect: 'allow', rules: without };
+  if (withApproval.length > 0) return { effect: 'approval_required', rules: withApproval };
+  // 4. nothing matches → deny
+  return DENY;
+}
+
+function denyMatches(policy: Policy, rule: DenyRule, roles: string[], tool: string, args: unknown, context: unknown): boolean {
+  if (!toolListMatches(rule.tool, rule.tools, tool)) return false;
+  // A deny rule naming roles applies to a caller holding any of them; one naming none applies to all.
+  const named: string[] = [...(rule.roles ?? []), ...(rule.agent_role !== undefined ? [rule.agent_role] : [])];
+  if (named.length > 0 && !named.some((r) => roles.includes(r))) return false;
+  // INVARIANT: a deny rule naming an undefined scope still denies (fail closed); lint reports it.
+  if (!scopesHold(policy, rule.scope, args, context, true)) return false;
+  if (rule.args !== undefined && !argsHold(rule.args, args)) return false;
+  if (rule.context !== undefined && !contextHolds(rule.context, context)) return false;
+  return true;
+}
+
+function grantMatches(policy: Policy, grant: Grant, roles: string[], tool: string, args: unknown, context: unknown, now: number): boolean {
+  // a role the policy does not declare has no grants
+  if (!isOwn(policy.roles, grant.agent_role)) return false;
+  if (!roles.includes(grant.agent_role)) return false;
+  if (!toolListMatches(grant.tool, grant.tools, tool)) return false;
+  if (grant.not_before !== undefined && !(now >= parseDateTime(grant.not_before))) return false;
+  if (grant.expires !== undefined && !(now < parseDateTime(grant.expires))) return false;
+  if (grant.context !== undefined && !contextHolds(grant.context, context)) return false;
+  // a grant naming an undefined scope never matches (fail closed); lint reports it
+  return scopesHold(policy, grant.scope, args, context, false);
+}
+
+function scopesHold(policy: Policy, scope: string[] | string | undefined, args: unknown, context: unknown, undefinedHolds: boolean): boolean {
+  const names = scope === undefined ? [] : typeof scope === 'string' ? [scope] : scope;
+  for (const name of names) {
+    if (!isOwn(policy.scopes, name)) {
+      if (undefinedHolds) continue;
+      return false;
+    }
+    const def = policy.scopes![name]!;
+    if (def.args !== undefined && !argsHold(def.args, args)) return false;
+    if (def.context !== undefined && !contextHolds(def.context, context)) return false;
+  }
+  return true;
+}
+
+function toolListMatches(one: string | undefined, many: string[] | undefined, tool: string): boolean {
+  const patterns = [...(one !== undefined ? [one] : []), ...(many ?? [])];
+  for (const p of patterns) if (globMatches(p, tool)) return true;
+  return false;
+}
+
+/** `*` matches any run of characters (including none); every other character matches itself. */
+function globMatches(pattern: string, text: string): boolean {
+  // ok[j] = pattern[0..i) matches text[0..j)
+  let ok: boolean[] = [true];
+  for (let j = 1; j <= text.length; j++) ok.push(false);
+  for (let i = 0; i < pattern.length; i++) {
+    const next: boolean[] = [];
+    const pc = pattern[i];
+    for (let j = 0; j <= text.length; j++) {
+      if (pc === '*') next.push(ok[j]! || (j > 0 && next[j - 1]!));
+      else next.push(j > 0 && ok[j - 1]! && text[j - 1] === pc);
+    }
+    ok = next;
+  }
+  return ok[text.length]!;
+}
+
+function argsHold(constraints: Record<string, Constraint>, args: unknown): boolean {
+  for (const key of Object.keys(constraints)) {
+    if (!present(args, key)) return false; // absent satisfies nothing, `not` included
+    if (!holds(constraints[key]!, (args as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
+function contextHolds(constraints: Record<string, ContextConstraint>, context: unknown): boolean {
+  for (const key of Object.keys(constraints)) {
+    if (!present(context, key)) return false;
+    const c = constraints[key]!;
+    const value = (context as Record<string, unknown>)[key];
+    if (!holds(Array.isArray(c) ? { in: c } : c, value)) return false;
+  }
+  return true;
+}
+
+/** An own property of a plain (non-array) object; anything else has no keys at all. */
+function present(container: unknown, key: string): boolean {
+  if (container === null || typeof container !== 'object' || Array.isArray(container)) return false;
+  return Object.prototype.hasOwnProperty.call(container, key);
+}
+
+function isOwn(map: Record<string, unknown> | undefined, key: string): boolean {
+  return map !== undefined && map !== null && Object.prototype.hasOwnProperty.call(map, key);
+}
+
+/** Every operator in `c` holds on a present value. */
+function holds(c: Constraint, v: unknown): boolean {
+  if (c.equals !== undefined && !jsonEquals(c.equals, v)) return false;
+  if (c.in !== undefined && !c.in.some((x) => jsonEquals(x, v))) return false;
+  if (c.not_in !== undefined && c.not_in.some((x) => jsonEquals(x, v))) return false;
+  if (c.min !== undefined && !(isFiniteNumber(v) && v >= c.min)) return false;
+  if (c.max !== undefined && !(isFiniteNumber(v) && v <= c.max)) return false;
+  if (c.pattern !== undefined && !(typeof v === 'string' && new RegExp(c.pattern, 'u').test(v))) return false;
+  if (c.prefix !== undefined && !(typeof v === 'string' && v.startsWith(c.prefix))) return false;
+  if (c.within !== undefined && !(typeof v === 'string' && isWithinAny(v, c.within))) return false;
+  if (c.max_length !== undefined && !(typeof v === 'string' && [...v].length <= c.max_length)) return false;
+  if (c.type !== undefined && !hasType(c.type, v)) return false;
+  if (c.not !== undefined && holds(c.not, v)) return false;
+  return true;
+}
+
+function isFiniteNumber(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+function hasType(t: string, v: unknown): boolean {
+  switch (t) {
+    case 'string': return typeof v === 'string';
+    case 'number': return isFiniteNumber(v);
+    case 'integer': return isFiniteNumber(v) && Number.isInteger(v);
+    case 'boolean': return typeof v === 'boolean';
+    case 'null': return v === null;
+    case 'array': return Array.isArray(v);
+    case 'object': return v !== null && typeof v === 'object' && !Array.isArray(v);
+    default: throw new InterpretError(`unknown type ${t}`);
+  }
+}
+
+/** Structural JSON equality: key order does not matter, nothing is coerced. */
+function jsonEquals(a: unknown, b: unknown): boolean {
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return a === b;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!jsonEquals(a[i], b[i])) return false;
+    return true;
+  }
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) {
+    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
+    if (!jsonEquals((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
+
+/** Path containment: the normalised value lies at or under one of the normalised bases. */
+function isWithinAny(value: string, bases: string[]): boolean {
+  const p = splitPath(value);
+  if (p === null) return false;
+  for (const base of bases) {
+    const b = splitPath(base);
+    if (b === null || b.absolute !== p.absolute || b.segments.length > p.segments.length) continue;
+    let prefix = true;
+    for (let i = 0; i < b.segments.length; i++) if (b.segments[i] !== p.segments[i]) prefix = false;
+    if (prefix) return true;
+  }
+  return false;
+}
+
+/** Normalise `.`, `..` and duplicate separators; refuse backslashes and encoded dots/separators. */
+function splitPath(path: string): { absolute: boolean; segments: string[] } | null {
+  if (path.includes('\\')) return null;
+  const lower = path.toLowerCase();
+  for (const enc of ['%2e', '%2f', '%5c']) if (lower.includes(enc)) return null;
+  const absolute = path.startsWith('/');
+  const segments: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part !== '..') segments.push(part);
+    else if (segments.length > 0 && segments[segments.length - 1] !== '..') segments.pop();
+    else if (!absolute) segments.push('..'); // `/..` is `/`; a relative path may climb above its start
+  }
+  return { absolute, segments };
+}
+
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt\s](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)$/;
+
+/** RFC 3339 date-time → ms since epoch (NaN when it is not one); a leap second `:60` is the instant after `:59.999`. */
+export function parseDateTime(text: string): number {
+  const m = DATE_TIME.exec(text);
+  if (m === null) return NaN; // compares false both ways: the grant cannot match
+  const n = (i: number): number => Number(m[i] ?? '0');
+  const ms = Number(`${(m[7] ?? '.').slice(1)}000`.slice(0, 3)); // sub-millisecond digits are dropped
+  const d = new Date(0);
+  d.setUTCFullYear(n(1), n(2) - 1, n(3));
+  d.setUTCHours(n(4), n(5), n(6), ms);
+  const utc = d.getTime();
+  const offset = m[8] !== undefined ? 0 : (m[9] === '-' ? -1 : 1) * (n(10) * 60 + n(11)) * 60_000;
+  return utc - offset;
+}
