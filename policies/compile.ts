@@ -5,7 +5,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import { compileConstraint, compileContextConstraint, type Check } from './constraints';
 import { globMatch, isGlob } from './glob';
 import type { ParsedPolicy } from './parse';
-import { childPointer, type SourceMap } from './source';
+import { childPointer } from './source';
 import type { Constraint, ContextConstraint, Decision, Grant, Policy, Reason, RuleRef, ToolManifest } from './types';
 
 /** One compiled argument or context check, with where it came from. */
@@ -79,7 +79,7 @@ export function compile(input: ParsedPolicy | Policy, options: CompileOptions = 
   const redact = new Set(policy.audit?.redact ?? []);
   const declaredRoles = new Set(Object.keys(policy.roles ?? {}));
   const scopes = policy.scopes ?? {};
-  const ctx = { where, redact, scopes, source };
+  const ctx = { where, redact, scopes };
 
   const grants = (policy.grants ?? []).map((g, i) => compileGrant(g, i, ctx, range(`/grants/${i}`)));
   const grantIndex = new Map<string, ToolIndex<CompiledGrant>>();
@@ -118,7 +118,6 @@ interface Ctx {
   where: (pointer: string) => string;
   redact: ReadonlySet<string>;
   scopes: NonNullable<Policy['scopes']>;
-  source: SourceMap | undefined;
 }
 
 function compileGrant(g: Grant, i: number, ctx: Ctx, range: RuleRef['source']): CompiledGrant {
@@ -160,9 +159,13 @@ function compileScopes(scope: string | string[] | undefined, pointer: string, ct
 }
 
 function compileArgs(args: Record<string, Constraint> | undefined, pointer: string, origin: string, ctx: Ctx): CompiledCheck[] {
-  return Object.entries(args ?? {}).map(([key, c]) => {
+  // One check per operator, so a failure points at the operator that failed (`max: 1000`).
+  return Object.entries(args ?? {}).flatMap(([key, c]) => {
     const p = childPointer(pointer, key);
-    return { key, check: compileConstraint(c, ctx.redact.has(key)), origin, pointer: p, where: ctx.where(firstOperator(p, c, ctx)) };
+    return (Object.keys(c) as Array<keyof Constraint>).map((op) => {
+      const opPointer = childPointer(p, op);
+      return { key, check: compileConstraint({ [op]: c[op] }, ctx.redact.has(key)), origin, pointer: opPointer, where: ctx.where(opPointer) };
+    });
   });
 }
 
@@ -171,13 +174,6 @@ function compileContext(context: Record<string, ContextConstraint> | undefined, 
     const p = childPointer(pointer, key);
     return { key, check: compileContextConstraint(c), origin, pointer: p, where: ctx.where(p) };
   });
-}
-
-/** Point reasons at the operator (`max: 1000`) rather than the argument name when it is alone. */
-function firstOperator(pointer: string, c: Constraint, ctx: Ctx): string {
-  const ops = Object.keys(c);
-  if (ops.length === 1 && ctx.source?.get(childPointer(pointer, ops[0]!))) return childPointer(pointer, ops[0]!);
-  return pointer;
 }
 
 function toolsOf(rule: { tool?: string; tools?: string[] }): string[] {

@@ -1,6 +1,6 @@
 // The seed every property test uses: fixed in CI (and printed), random locally unless MANDATE_SEED is set.
 
-import fc from 'fast-check';
+import type fc from 'fast-check';
 
 /** The run's seed: MANDATE_SEED, else a fixed one under CI, else random (printed so it can be replayed). */
 export const SEED: number = process.env['MANDATE_SEED'] !== undefined

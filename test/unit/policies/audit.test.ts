@@ -1,0 +1,88 @@
+// The audit hash chain: every kind of tampering is found and named at the first bad record.
+
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { chainEntry, GENESIS, redact, canonicalJson, verifyChain, type AuditEntry, type ChainHead } from '../../../policies';
+
+const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
+
+function log(n: number): string[] {
+  let head: ChainHead = { seq: 0, hash: GENESIS };
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const entry: AuditEntry = { kind: 'decision', time: `2026-01-01T00:00:0${i}Z`, tool: `t${i}`, decision: { effect: 'deny', rules: [], reasons: [] } };
+    const r = chainEntry(entry, head, sha256);
+    lines.push(r.line);
+    head = r.head;
+  }
+  return lines;
+}
+const text = (lines: string[]): string => lines.map((l) => `${l}\n`).join('');
+
+describe('audit chain', () => {
+  it('verifies an untouched log', () => {
+    const r = verifyChain(text(log(5)), sha256);
+    assert.equal(r.ok, true);
+    assert.equal(r.records, 5);
+  });
+
+  it('verifies an empty log', () => assert.equal(verifyChain('', sha256).ok, true));
+
+  it('finds an edited record at the record after it', () => {
+    const lines = log(5);
+    lines[2] = lines[2]!.replace('"t2"', '"t9"');
+    const r = verifyChain(text(lines), sha256);
+    assert.equal(r.ok, false);
+    assert.equal(r.bad!.line, 4);
+    assert.match(r.bad!.why, /record 2 was edited/);
+  });
+
+  it('finds a deleted record', () => {
+    const lines = log(5);
+    lines.splice(1, 1);
+    const r = verifyChain(text(lines), sha256);
+    assert.equal(r.bad!.line, 2);
+    assert.match(r.bad!.why, /deleted/);
+  });
+
+  it('finds reordered records', () => {
+    const lines = log(5);
+    [lines[1], lines[2]] = [lines[2]!, lines[1]!];
+    const r = verifyChain(text(lines), sha256);
+    assert.equal(r.bad!.line, 2);
+  });
+
+  it('finds an inserted record', () => {
+    const lines = log(3);
+    lines.splice(1, 0, lines[1]!);
+    const r = verifyChain(text(lines), sha256);
+    assert.equal(r.ok, false);
+    assert.equal(r.bad!.line, 3);
+    assert.match(r.bad!.why, /reordered or inserted/);
+  });
+
+  it('finds a record truncated mid-line', () => {
+    const t = text(log(3));
+    const r = verifyChain(t.slice(0, t.length - 10), sha256);
+    assert.equal(r.ok, false);
+    assert.match(r.bad!.why, /truncated/);
+    assert.equal(r.bad!.line, 3);
+  });
+
+  it('finds whole records cut from the end against an anchor', () => {
+    const lines = log(4);
+    const full = verifyChain(text(lines), sha256);
+    const r = verifyChain(text(lines.slice(0, 3)), sha256, full.head);
+    assert.equal(r.ok, false);
+    assert.match(r.bad!.why, /anchor says 4 records/);
+  });
+
+  it('redacts listed keys at any depth and keeps the rest', () => {
+    assert.deepEqual(redact({ password: 'x', nested: [{ password: 1, ok: 2 }] }, new Set(['password'])),
+      { password: '[redacted]', nested: [{ password: '[redacted]', ok: 2 }] });
+  });
+
+  it('canonical JSON is independent of key order', () => {
+    assert.equal(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] }), canonicalJson({ a: [{ c: 3, d: 2 }], b: 1 }));
+  });
+});

@@ -1,0 +1,125 @@
+// decide(): the decision semantics of DESIGN.md, one edge rule per test.
+
+import assert from 'node:assert/strict';
+import { compile, decide } from '../../../policies';
+import { call, compiled, NOW } from '../../support/policy';
+
+const FINANCE = `
+version: 1
+roles:
+  payer: {}
+  reader: { read_only: true }
+scopes:
+  vendors: { args: { vendor: { in: [acme-bv, globex-gmbh] } } }
+  small: { args: { amount: { min: 0.01, max: 1000 }, currency: { equals: EUR } } }
+grants:
+  - { agent_role: payer, tool: issue_payment, scope: [vendors, small], requires_approval: true }
+  - { agent_role: reader, tools: ["list_*", get_balance] }
+deny:
+  - { id: no-refunds, tools: ["refund_*"], reason: Refunds are manual. }
+`;
+
+describe('decide', () => {
+  const c = compiled(FINANCE, 'finance.mandate.yaml');
+
+  it('denies a call without an authenticated identity', () => {
+    for (const principal of [null, '']) {
+      const d = decide(c, call('reader', 'get_balance', {}, { principal }));
+      assert.equal(d.effect, 'deny');
+      assert.equal(d.reasons[0]!.code, 'anonymous');
+    }
+  });
+
+  it('allows a granted tool and names the grant with its source position', () => {
+    const d = decide(c, call('reader', 'get_balance'));
+    assert.equal(d.effect, 'allow');
+    assert.equal(d.rules[0]!.id, 'grants[1]');
+    assert.match(d.reasons[0]!.message, /finance\.mandate\.yaml:11:5/);
+  });
+
+  it('matches tool globs', () => {
+    assert.equal(decide(c, call('reader', 'list_invoices')).effect, 'allow');
+    assert.equal(decide(c, call('reader', 'listing')).effect, 'deny');
+  });
+
+  it('requires approval when the only matching grant says so', () => {
+    const d = decide(c, call('payer', 'issue_payment', { vendor: 'acme-bv', amount: 10, currency: 'EUR' }));
+    assert.equal(d.effect, 'approval_required');
+  });
+
+  it('explains an amount over the maximum with the scope and file:line:col', () => {
+    const d = decide(c, call('payer', 'issue_payment', { vendor: 'acme-bv', amount: 1500, currency: 'EUR' }));
+    assert.equal(d.effect, 'deny');
+    assert.equal(d.reasons[0]!.message, '`amount` `1500` exceeds max 1000 (scope small, finance.mandate.yaml:8:46)');
+  });
+
+  it('lets a deny rule win over every grant', () => {
+    const c2 = compiled(`${FINANCE}\n  - { agent_role: reader, tool: refund_all }\n`.replace('deny:\n  - { id: no-refunds, tools: ["refund_*"], reason: Refunds are manual. }\n', '').concat('deny:\n  - { id: no-refunds, tools: ["refund_*"], reason: Refunds are manual. }\n'));
+    const d = decide(c2, call('reader', 'refund_all'));
+    assert.equal(d.effect, 'deny');
+    assert.equal(d.rules[0]!.id, 'no-refunds');
+    assert.match(d.reasons[0]!.message, /Refunds are manual/);
+  });
+
+  it('denies a call no grant covers', () => {
+    const d = decide(c, call('reader', 'issue_payment', {}));
+    assert.equal(d.effect, 'deny');
+    assert.equal(d.reasons[0]!.code, 'no_grant');
+  });
+
+  it('gives a role the policy does not declare nothing', () => {
+    const d = decide(compiled('version: 1\nroles: { a: {} }\ngrants:\n  - { agent_role: ghost, tool: t }\n'), call('ghost', 't'));
+    assert.equal(d.effect, 'deny');
+    assert.equal(d.reasons[0]!.code, 'role_unknown');
+  });
+
+  it('prefers a grant without approval over one that needs it', () => {
+    const c2 = compiled('version: 1\nroles: { r: {} }\ngrants:\n  - { agent_role: r, tool: t, requires_approval: true }\n  - { agent_role: r, tool: "t*" }\n');
+    const d = decide(c2, call('r', 't'));
+    assert.equal(d.effect, 'allow');
+    assert.deepEqual(d.rules.map((r) => r.id), ['grants[1]']);
+  });
+
+  it('treats not_before as inclusive and expires as exclusive', () => {
+    const c2 = compiled('version: 1\nroles: { r: {} }\ngrants:\n  - { agent_role: r, tool: t, not_before: "2026-06-01T00:00:00Z", expires: "2026-06-02T00:00:00Z" }\n');
+    assert.equal(decide(c2, call('r', 't', {}, { now: NOW - 1 })).effect, 'deny');
+    assert.equal(decide(c2, call('r', 't', {}, { now: NOW })).effect, 'allow');
+    assert.equal(decide(c2, call('r', 't', {}, { now: NOW + 86_400_000 - 1 })).effect, 'allow');
+    const after = decide(c2, call('r', 't', {}, { now: NOW + 86_400_000 }));
+    assert.equal(after.effect, 'deny');
+    assert.equal(after.reasons[0]!.code, 'expired');
+  });
+
+  it('denies when the clock is not a number', () => {
+    assert.equal(decide(c, call('reader', 'get_balance', {}, { now: Number.NaN })).effect, 'deny');
+  });
+
+  it('denies arguments that are not an object', () => {
+    for (const args of [null, [], 'x', 3, true]) {
+      const d = decide(c, call('reader', 'get_balance', args));
+      assert.equal(d.effect, 'deny', JSON.stringify(args));
+      assert.equal(d.reasons[0]!.code, 'malformed_arguments');
+    }
+  });
+
+  it('never reads an inherited key: __proto__ is plain data', () => {
+    const c2 = compiled('version: 1\nroles: { r: {} }\nscopes:\n  s: { args: { role: { equals: admin } } }\ngrants:\n  - { agent_role: r, tool: t, scope: [s] }\n');
+    const poisoned = JSON.parse('{"__proto__": {"role": "admin"}}') as unknown;
+    assert.equal(decide(c2, call('r', 't', poisoned)).effect, 'deny');
+    assert.equal(decide(c2, call('r', 't', JSON.parse('{"role": "admin", "__proto__": 1}'))).effect, 'allow');
+    assert.equal(decide(c2, call('r', 'toString')).effect, 'deny');
+  });
+
+  it('denies arguments that violate a known input schema', () => {
+    const c2 = compiled('version: 1\nroles: { r: {} }\ngrants:\n  - { agent_role: r, tool: t }\n');
+    const withSchema = compile({ ...c2.policy }, { tools: { tools: [{ name: 't', inputSchema: { type: 'object', properties: { n: { type: 'number' } }, required: ['n'], additionalProperties: false } }] } });
+    assert.equal(decide(withSchema, call('r', 't', { n: 1 })).effect, 'allow');
+    assert.equal(decide(withSchema, call('r', 't', { n: '1' })).effect, 'deny');
+    assert.equal(decide(withSchema, call('r', 't', { n: 1, extra: true })).effect, 'deny');
+  });
+
+  it('is deterministic: the same call gives the same decision', () => {
+    const args = { vendor: 'acme-bv', amount: 5, currency: 'EUR' };
+    assert.deepEqual(decide(c, call('payer', 'issue_payment', args)), decide(c, call('payer', 'issue_payment', { ...args })));
+  });
+});
