@@ -152,3 +152,25 @@ export function verifyChain(text: string, sha256: Sha256, anchor?: ChainHead): V
   }
   return { ok: true, records: n, head };
 }
+
+/** Parse a log's complete lines into records, skipping lines that are not records (verify reports those). */
+export function parseAuditLines(text: string): AuditRecord[] {
+  const out: AuditRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (line.length === 0) continue;
+    try {
+      const rec = JSON.parse(line) as Partial<AuditRecord>;
+      if (rec && rec.v === 1 && typeof rec.seq === 'number' && typeof rec.kind === 'string') out.push(rec as AuditRecord);
+    } catch {
+      // not a record: `verifyChain` names it; readers skip it
+    }
+  }
+  return out;
+}
+
+/** The effect a record speaks of: a decision's effect, or the approval state for approval records. */
+export function recordDecision(rec: AuditEntry): string | undefined {
+  if (rec.decision) return rec.decision.effect;
+  if (rec.approval) return `approval_${rec.approval.state}`;
+  return undefined;
+}

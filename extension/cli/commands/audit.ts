@@ -1,11 +1,83 @@
-// `mandate audit`: not built yet — this placeholder keeps the command table stable while it is.
+// `mandate audit verify FILE` (hash chain; exit 1 naming the first bad record) and
+// `mandate audit show FILE` (records, filtered, as text or JSON).
 
-import { CliError, type CommandSpec } from '../io';
+import { parseAuditLines, recordDecision, verifyChain, type AuditRecord } from '../../../policies';
+import { sha256 } from '../../proxy/hash';
+import { format, isoTime, parse } from '../args';
+import { CliError, println, type CommandSpec, type Io } from '../io';
+import { readText } from '../load';
+
+const usage = 'mandate audit verify FILE [--format json] | mandate audit show FILE [--decision D] [--tool T] [--kind K] [--since ISO] [--until ISO] [--limit N] [--format text|json]';
+
+async function verify(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, { format: { type: 'string' } }, usage);
+  const fmt = format(values.format, ['text', 'json'] as const, 'text');
+  const file = onlyFile(positionals);
+  const r = verifyChain(readText(file, 'audit log'), sha256);
+  if (fmt === 'json') {
+    println(io.stdout, JSON.stringify({ file, ok: r.ok, records: r.records, head: r.head, ...(r.bad ? { bad: r.bad } : {}) }));
+  } else if (r.ok) {
+    println(io.stdout, `ok: ${file}: ${r.records} record${r.records === 1 ? '' : 's'}, chain intact (head ${r.head.hash.slice(0, 12)})`);
+  } else {
+    const seq = r.bad!.seq !== undefined ? ` (seq ${r.bad!.seq})` : '';
+    println(io.stdout, `BROKEN: ${file}:${r.bad!.line}${seq}: ${r.bad!.why}; ${r.records} record${r.records === 1 ? '' : 's'} before it verify`);
+  }
+  return r.ok ? 0 : 1;
+}
+
+async function show(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    decision: { type: 'string', multiple: true }, tool: { type: 'string', multiple: true }, kind: { type: 'string', multiple: true },
+    since: { type: 'string' }, until: { type: 'string' }, limit: { type: 'string' }, format: { type: 'string' },
+  }, usage);
+  const fmt = format(values.format, ['text', 'json'] as const, 'text');
+  const file = onlyFile(positionals);
+  const since = isoTime(values.since, '--since', -Infinity);
+  const until = isoTime(values.until, '--until', Infinity);
+  const limit = values.limit === undefined ? Infinity : Number(values.limit);
+  if (!(limit >= 0)) throw new CliError(`--limit expects a number, got \`${values.limit}\``);
+  const keep = (r: AuditRecord): boolean => {
+    const t = Date.parse(r.time);
+    if (!(t >= since && t < until)) return false;
+    if (values.kind && !values.kind.includes(r.kind)) return false;
+    if (values.tool && (r.tool === undefined || !values.tool.includes(r.tool))) return false;
+    if (values.decision) {
+      const d = recordDecision(r);
+      if (d === undefined || !values.decision.some((x) => d === x || d === `approval_${x}`)) return false;
+    }
+    return true;
+  };
+  const records = parseAuditLines(readText(file, 'audit log')).filter(keep);
+  const shown = Number.isFinite(limit) ? records.slice(-limit) : records;
+  for (const r of shown) println(io.stdout, fmt === 'json' ? JSON.stringify(r) : describeRecord(r));
+  return 0;
+}
+
+/** One readable line for a record. */
+export function describeRecord(r: AuditRecord): string {
+  const who = r.caller ? ` ${r.caller.principal ?? 'anonymous'}${r.caller.roles.length ? `(${r.caller.roles.join(',')})` : ''}` : '';
+  const what = r.tool ? ` ${r.tool}` : r.method ? ` ${r.method}` : '';
+  const d = recordDecision(r);
+  const reason = r.decision?.reasons[0] ?? r.error?.message ?? '';
+  const res = r.result ? ` ${r.result.is_error ? 'error' : 'ok'}${r.result.latency_ms !== undefined ? ` ${r.result.latency_ms}ms` : ''}` : '';
+  const id = r.approval ? ` [${r.approval.id}${r.approval.by ? ` by ${r.approval.by}` : ''}]` : '';
+  return `#${r.seq} ${r.time} ${r.kind}${d ? ` ${d.toUpperCase()}` : ''}${what}${who}${id}${res}${reason ? ` — ${reason}` : ''}`;
+}
+
+function onlyFile(positionals: string[]): string {
+  if (positionals.length !== 1) throw new CliError(`expected one audit log file\nusage: ${usage}`);
+  return positionals[0]!;
+}
+
+const subcommands: Record<string, (argv: string[], io: Io) => Promise<number>> = { verify, show };
 
 export const audit: CommandSpec = {
-  summary: '(not available in this build)',
-  usage: 'mandate audit …',
-  async run() {
-    throw new CliError('`audit` is not available in this build yet');
+  summary: 'verify an audit log\'s hash chain, or show its records',
+  usage,
+  async run(argv, io) {
+    const [sub, ...rest] = argv;
+    const fn = sub !== undefined && Object.prototype.hasOwnProperty.call(subcommands, sub) ? subcommands[sub] : undefined;
+    if (!fn) throw new CliError(`unknown audit command \`${sub ?? ''}\` (expected ${Object.keys(subcommands).join(', ')})\nusage: ${usage}`);
+    return fn(rest, io);
   },
 };

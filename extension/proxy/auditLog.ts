@@ -1,0 +1,116 @@
+// The audit log writer: appends hash-chained JSON Lines synchronously, so a decision record is on
+// disk (written, optionally fsync'ed) before the call it records is forwarded.
+
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { chainEntry, GENESIS, type AuditEntry, type AuditRecord, type ChainHead, type Sha256 } from '../../policies';
+import { sha256 as nodeSha256 } from './hash';
+
+/** The log could not be written: the call it was meant to record must be denied. */
+export class AuditWriteError extends Error {
+  readonly code = 'audit_write_failed';
+}
+
+export interface AuditLogOptions {
+  sha256?: Sha256;
+  /** fsync after every record (slower; default: written with write(2), not fsync'ed) */
+  fsync?: boolean;
+  /** injected for fault tests: write all of `text` at the end of the file */
+  write?: (fd: number, text: string) => void;
+}
+
+const TAIL = 1 << 20;
+
+/** An open, append-only audit log. */
+export class AuditLog {
+  private head: ChainHead;
+  private broken: string | undefined;
+
+  private constructor(readonly path: string, private fd: number, head: ChainHead, private readonly opts: Required<Pick<AuditLogOptions, 'sha256' | 'write'>> & { fsync: boolean }) {
+    this.head = head;
+  }
+
+  /** Open (creating folders and file) and find the chain's head from the last record. */
+  static open(path: string, options: AuditLogOptions = {}): AuditLog {
+    const sha = options.sha256 ?? nodeSha256;
+    let fd: number;
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      fd = openSync(path, 'a+', 0o600);
+    } catch (err) {
+      throw new AuditWriteError(`cannot open audit log \`${path}\`: ${(err as Error).message}`);
+    }
+    try {
+      const head = readHead(fd, path, sha);
+      return new AuditLog(path, fd, head, { sha256: sha, write: options.write ?? writeAll, fsync: options.fsync === true });
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    }
+  }
+
+  /** The next sequence number and the hash of the last record written. */
+  get chainHead(): ChainHead {
+    return this.head;
+  }
+
+  /**
+   * Append one record. Throws AuditWriteError when it cannot be written.
+   * INVARIANT: the head advances only after the whole line is written; after a failed write the
+   * log is poisoned (every later append fails) because a partial line may be on disk.
+   */
+  append(entry: AuditEntry): AuditRecord {
+    if (this.broken !== undefined) throw new AuditWriteError(`audit log \`${this.path}\` is unusable: ${this.broken}`);
+    if (this.fd < 0) throw new AuditWriteError(`audit log \`${this.path}\` is closed`);
+    const { line, head, record } = chainEntry(entry, this.head, this.opts.sha256);
+    try {
+      this.opts.write(this.fd, `${line}\n`);
+      if (this.opts.fsync) fsyncSync(this.fd);
+    } catch (err) {
+      this.broken = (err as Error).message;
+      throw new AuditWriteError(`cannot write audit log \`${this.path}\`: ${this.broken}`);
+    }
+    this.head = head;
+    return record;
+  }
+
+  /** Flush to disk and close. */
+  close(): void {
+    if (this.fd < 0) return;
+    try {
+      fsyncSync(this.fd);
+    } catch {
+      // closing anyway: a device that cannot fsync (a pipe, /dev/full) has nothing more to flush
+    }
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text, 'utf8');
+  let off = 0;
+  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+}
+
+/** Read the last complete line of the file to continue its chain. */
+function readHead(fd: number, path: string, sha: Sha256): ChainHead {
+  const size = fstatSync(fd).size;
+  if (size === 0) return { seq: 0, hash: GENESIS };
+  const len = Math.min(size, TAIL);
+  const buf = Buffer.alloc(len);
+  readSync(fd, buf, 0, len, size - len);
+  const text = buf.toString('utf8');
+  if (!text.endsWith('\n')) throw new AuditWriteError(`audit log \`${path}\` ends with an incomplete record (run \`mandate audit verify ${path}\`)`);
+  const start = text.lastIndexOf('\n', text.length - 2) + 1;
+  if (start === 0 && len < size) throw new AuditWriteError(`audit log \`${path}\` has a last record over ${TAIL} bytes`);
+  const line = text.slice(start, -1);
+  let rec: Partial<AuditRecord>;
+  try {
+    rec = JSON.parse(line) as Partial<AuditRecord>;
+  } catch {
+    throw new AuditWriteError(`audit log \`${path}\` ends with a line that is not a record (run \`mandate audit verify ${path}\`)`);
+  }
+  if (typeof rec.seq !== 'number' || rec.v !== 1) throw new AuditWriteError(`audit log \`${path}\` ends with a line that is not a record`);
+  return { seq: rec.seq + 1, hash: sha(line) };
+}

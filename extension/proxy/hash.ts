@@ -1,0 +1,19 @@
+// SHA-256 and random ids for the proxy, on node:crypto (the policy core takes SHA-256 injected).
+
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Sha256 } from '../../policies';
+
+/** Hex SHA-256 of a UTF-8 string. */
+export const sha256: Sha256 = (text) => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** A random hex string of `bytes` bytes. */
+export function randomHex(bytes: number): string {
+  return randomBytes(bytes).toString('hex');
+}
+
+/** Compare two secrets in constant time. */
+export function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}

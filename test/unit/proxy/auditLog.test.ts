@@ -1,0 +1,60 @@
+// The audit writer: chained appends, resuming a log, poisoning after a failed write.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verifyChain } from '../../../policies';
+import { AuditLog, AuditWriteError } from '../../../extension/proxy/auditLog';
+import { sha256 } from '../../../extension/proxy/hash';
+
+const entry = (tool: string) => ({ kind: 'decision' as const, time: '2026-11-25T00:00:00.000Z', tool });
+
+describe('proxy/auditLog', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mandate-audit-'));
+
+  it('appends records that verify as a chain, and resumes the chain on reopen', () => {
+    const file = join(dir, 'a', 'log.jsonl');
+    const a = AuditLog.open(file);
+    a.append(entry('x'));
+    a.append(entry('y'));
+    a.close();
+    const b = AuditLog.open(file);
+    assert.equal(b.chainHead.seq, 2);
+    b.append(entry('z'));
+    b.close();
+    const r = verifyChain(readFileSync(file, 'utf8'), sha256);
+    assert.equal(r.ok, true);
+    assert.equal(r.records, 3);
+  });
+
+  it('refuses to continue a log whose last record is incomplete', () => {
+    const file = join(dir, 'trunc.jsonl');
+    const a = AuditLog.open(file);
+    a.append(entry('x'));
+    a.close();
+    appendFileSync(file, '{"v":1,"seq":1');
+    assert.throws(() => AuditLog.open(file), (e: unknown) => e instanceof AuditWriteError && /incomplete record/.test(e.message));
+  });
+
+  it('throws on a failed write and stays failed (fail closed), leaving the head unmoved', () => {
+    const file = join(dir, 'fail.jsonl');
+    writeFileSync(file, '');
+    let fail = false;
+    const a = AuditLog.open(file, { write: (fd, text) => { if (fail) throw new Error('disk full'); writeFileSync(fd, text); } });
+    a.append(entry('x'));
+    fail = true;
+    assert.throws(() => a.append(entry('y')), /disk full/);
+    assert.equal(a.chainHead.seq, 1);
+    fail = false;
+    assert.throws(() => a.append(entry('z')), /unusable/);
+    a.close();
+    assert.equal(verifyChain(readFileSync(file, 'utf8'), sha256).ok, true);
+  });
+
+  it('reports /dev/full as a write failure', () => {
+    const a = AuditLog.open('/dev/full');
+    assert.throws(() => a.append(entry('x')), AuditWriteError);
+    a.close();
+  });
+});
