@@ -1,0 +1,49 @@
+// A file whose parsed content is re-read when it changes on disk (inode, size or mtime), checked
+// on every use: a rotated key set or a new revocation applies to the very next request.
+
+import { readFile, stat } from 'node:fs/promises';
+
+/** Identity of a file version: inode, size and nanosecond mtime (an atomic rename changes the inode). */
+function stamp(s: { ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint }): string {
+  return `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+}
+
+/**
+ * Holds the last good parse of `path`. `current()` stats the file and re-reads it when it changed.
+ * INVARIANT: a file that cannot be read or parsed makes `current()` throw — callers fail closed; the
+ * previous content is never served for a file that is now broken or gone.
+ */
+export class ReloadingFile<T> {
+  private seen: string | undefined;
+  private value: T | undefined;
+  private loading: Promise<T> | undefined;
+  /** times the file was (re)parsed: for tests and the audit trail */
+  loads = 0;
+
+  constructor(readonly path: string, private readonly parse: (text: string, path: string) => T, private readonly maxBytes: number) {}
+
+  /** The parsed content of the file as it is now. */
+  async current(): Promise<T> {
+    const s = await stat(this.path, { bigint: true });
+    const id = stamp(s);
+    if (id === this.seen && this.value !== undefined) return this.value;
+    if (s.size > BigInt(this.maxBytes)) {
+      this.seen = undefined;
+      throw new Error(`\`${this.path}\` is larger than ${this.maxBytes} bytes`);
+    }
+    // one read per change even when many requests arrive together
+    this.loading ??= this.load(id).finally(() => { this.loading = undefined; });
+    return this.loading;
+  }
+
+  private async load(id: string): Promise<T> {
+    this.seen = undefined;
+    this.value = undefined;
+    const text = await readFile(this.path, 'utf8');
+    const value = this.parse(text, this.path);
+    this.value = value;
+    this.seen = id;
+    this.loads++;
+    return value;
+  }
+}

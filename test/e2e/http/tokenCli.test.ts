@@ -1,0 +1,72 @@
+// `mandate keys` and `mandate token` as a user runs them: the built CLI, real files, real tokens
+// checked by the proxy's verifier.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileKeySource, TokenVerifier } from '../../../extension/proxy/auth';
+import { runCli } from './cliProcess';
+
+const AUD = 'http://127.0.0.1:8931/mcp';
+
+describe('mandate keys / mandate token (built CLI)', () => {
+  let dir: string;
+  before(() => { dir = mkdtempSync(join(tmpdir(), 'mandate-token-cli-')); });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const verifier = () => new TokenVerifier({ keys: fileKeySource(join(dir, '.mandate/keys/jwks.json')), issuer: 'urn:mandate:local', audience: AUD, algorithms: ['ES256'], revocations: join(dir, '.mandate/keys/revoked.json') });
+
+  it('generates a key set with a kid, private keys readable by the owner only', async () => {
+    const r = await runCli(['keys', 'generate', '--format', 'json'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { kid: string; jwks: string; signing: string };
+    const pub = JSON.parse(readFileSync(out.jwks, 'utf8')) as { keys: Array<Record<string, unknown>> };
+    assert.equal(pub.keys[0]!['kid'], out.kid);
+    assert.equal(pub.keys[0]!['d'], undefined, 'the public set holds no private material');
+    assert.equal(statSync(out.signing).mode & 0o077, 0, 'the signing keys are not group/world readable');
+    const again = await runCli(['keys', 'generate'], { cwd: dir });
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /exists; use `mandate keys rotate`/);
+  });
+
+  it('issues a token the verifier accepts, then revokes it by jti', async () => {
+    const r = await runCli(['token', 'issue', '--sub', 'copilot-research', '--roles', 'research_reader', '--ttl', '10m', '--aud', AUD, '--format', 'json'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    const t = JSON.parse(r.stdout) as { token: string; jti: string };
+    const ok = await verifier().verify(t.token);
+    assert.ok(ok.ok);
+    assert.deepEqual(ok.identity.claimedRoles, ['research_reader']);
+    const rev = await runCli(['token', 'revoke', t.jti], { cwd: dir });
+    assert.equal(rev.code, 0, rev.stderr);
+    const no = await verifier().verify(t.token);
+    assert.equal(no.ok ? 'accepted' : no.code, 'revoked');
+  });
+
+  it('rotates: new tokens carry the new kid and the old kid is retired with --keep 1', async () => {
+    const old = (await runCli(['token', 'issue', '--sub', 's', '--aud', AUD], { cwd: dir })).stdout.trim();
+    const rot = await runCli(['keys', 'rotate', '--keep', '1', '--format', 'json'], { cwd: dir });
+    assert.equal(rot.code, 0, rot.stderr);
+    const { retired } = JSON.parse(rot.stdout) as { retired: string[] };
+    assert.equal(retired.length, 1);
+    const fresh = (await runCli(['token', 'issue', '--sub', 's', '--aud', AUD], { cwd: dir })).stdout.trim();
+    assert.ok((await verifier().verify(fresh)).ok);
+    const r = await verifier().verify(old);
+    assert.equal(r.ok ? 'accepted' : r.code, 'unknown_kid');
+  });
+
+  it('refuses bad input with one clear line', async () => {
+    const cases: Array<[string[], RegExp]> = [
+      [['token', 'issue', '--sub', 's', '--aud', AUD, '--ttl', '3d'], /--ttl must be between 1s and 24h/],
+      [['token', 'issue', '--sub', 's', '--aud', 'not a uri'], /--aud must be the proxy's resource URI/],
+      [['token', 'issue', '--sub', 's', '--aud', AUD, '--keys', 'nowhere'], /cannot read key set .*no such file \(run `mandate keys generate` first\)/],
+      [['token', 'frobnicate'], /expected `issue` or `revoke`/],
+      [['keys', 'generate', '--alg', 'HS256'], /unknown algorithm `HS256`/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await runCli(args, { cwd: dir });
+      assert.equal(r.code, 1, args.join(' '));
+      assert.match(r.stderr, re);
+      assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
+});

@@ -1,0 +1,272 @@
+// The attack suite: real tokens, each rejected by the verifier with a stable code AND audited as a
+// hash-chained `auth` record that never contains the token; plus reloads of keys and revocations.
+
+import assert from 'node:assert/strict';
+import { createHash, createHmac, createPublicKey } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { importJWK, SignJWT, type JWK } from 'jose';
+import { chainEntry, GENESIS, verifyChain, type AuditEntry, type ChainHead } from '../../../../policies';
+import {
+  authEntry, emptyRevocations, fileKeySource, issueToken, keyPaths, newSigningKey, publicJwk, readJwksFile, revokeJti, rotateKeys,
+  TokenVerifier, writeKeySets, type AuthFailureCode, type AuthResult, type KeyPaths,
+} from '../../../../extension/proxy/auth';
+
+const AUD = 'http://127.0.0.1:8931/mcp';
+const ISS = 'urn:mandate:test';
+const NOW = Date.parse('2026-11-25T12:00:00Z');
+const sha256 = (t: string): string => createHash('sha256').update(t, 'utf8').digest('hex');
+const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url');
+
+describe('token verifier: attack suite', () => {
+  let dir: string;
+  let paths: KeyPaths;
+  let key: JWK;
+  let verifier: TokenVerifier;
+  const lines: string[] = [];
+  let head: ChainHead = { seq: 0, hash: GENESIS };
+  const audit = (e: AuditEntry): void => { const c = chainEntry(e, head, sha256); lines.push(c.line); head = c.head; };
+
+  const issue = (o: Partial<Parameters<typeof issueToken>[0]> = {}) => issueToken({ key, sub: 'copilot-research', aud: AUD, iss: ISS, ttlSec: 600, now: NOW, roles: ['research_reader'], ...o });
+  async function check(token: string): Promise<AuthResult> {
+    const r = await verifier.verify(token);
+    audit(authEntry(r, { remote: '127.0.0.1:5000', method: 'POST', path: '/mcp' }, NOW));
+    return r;
+  }
+  async function rejects(token: string, code: AuthFailureCode): Promise<void> {
+    const before = lines.length;
+    const r = await check(token);
+    assert.equal(r.ok, false, `expected rejection ${code}`);
+    assert.equal(r.ok ? '' : r.code, code, r.ok ? '' : r.message);
+    const rec = JSON.parse(lines[before]!) as AuditEntry;
+    assert.equal(rec.kind, 'auth');
+    assert.equal(rec.error?.code, code);
+    // INVARIANT under test: the audit never holds the token, nor its signature
+    if (token !== '') assert.ok(!lines[before]!.includes(token), 'the token must not be written to the audit log');
+    const sig = token.split('.')[2];
+    if (sig && sig.length > 8) assert.ok(!lines[before]!.includes(sig), 'the signature must not be written to the audit log');
+  }
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mandate-auth-'));
+    paths = keyPaths(dir);
+    key = await newSigningKey('ES256', NOW);
+    writeKeySets(paths, [key]);
+    emptyRevocations(paths.revocations);
+    verifier = new TokenVerifier({ keys: fileKeySource(paths.publicJwks), issuer: ISS, audience: AUD, algorithms: ['ES256'], revocations: paths.revocations, now: () => NOW });
+  });
+  after(() => {
+    const v = verifyChain(lines.map((l) => `${l}\n`).join(''), sha256);
+    assert.ok(v.ok, 'the auth records form a valid hash chain');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('accepts a valid token and reports its subject, jti and roles claim', async () => {
+    const t = await issue();
+    const r = await check(t.token);
+    assert.ok(r.ok);
+    assert.equal(r.identity.sub, 'copilot-research');
+    assert.equal(r.identity.jti, t.jti);
+    assert.deepEqual(r.identity.claimedRoles, ['research_reader']);
+  });
+
+  it('rejects `alg: none`', async () => {
+    const t = await issue();
+    const [, payload] = t.token.split('.');
+    await rejects(`${b64({ alg: 'none', typ: 'at+jwt', kid: key.kid })}.${payload}.`, 'alg_not_allowed');
+  });
+
+  it('rejects HS256 signed with the EC public key as the HMAC secret', async () => {
+    const t = await issue();
+    const [, payload] = t.token.split('.');
+    const pub = createPublicKey({ key: publicJwk(key) as never, format: 'jwk' });
+    for (const secret of [pub.export({ type: 'spki', format: 'pem' }), JSON.stringify(publicJwk(key))]) {
+      const h = b64({ alg: 'HS256', typ: 'at+jwt', kid: key.kid });
+      const sig = createHmac('sha256', secret).update(`${h}.${payload}`).digest('base64url');
+      await rejects(`${h}.${payload}.${sig}`, 'alg_not_allowed');
+    }
+  });
+
+  it('rejects HS256 signed with the RSA public key as secret, against an RS256 verifier', async () => {
+    const rsa = await newSigningKey('RS256', NOW);
+    const rdir = mkdtempSync(join(tmpdir(), 'mandate-auth-rsa-'));
+    try {
+      const rp = keyPaths(rdir);
+      writeKeySets(rp, [rsa]);
+      const rv = new TokenVerifier({ keys: fileKeySource(rp.publicJwks), issuer: ISS, audience: AUD, algorithms: ['RS256'], now: () => NOW });
+      const good = await issueToken({ key: rsa, sub: 'a', aud: AUD, iss: ISS, ttlSec: 60, now: NOW });
+      assert.ok((await rv.verify(good.token)).ok, 'the RS256 setup accepts its own token');
+      const pem = createPublicKey({ key: publicJwk(rsa) as never, format: 'jwk' }).export({ type: 'spki', format: 'pem' });
+      const h = b64({ alg: 'HS256', typ: 'at+jwt', kid: rsa.kid });
+      const p = good.token.split('.')[1]!;
+      const forged = `${h}.${p}.${createHmac('sha256', pem).update(`${h}.${p}`).digest('base64url')}`;
+      const r = await rv.verify(forged);
+      audit(authEntry(r, {}, NOW));
+      assert.equal(r.ok ? 'accepted' : r.code, 'alg_not_allowed');
+    } finally {
+      rmSync(rdir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects an expired token (beyond the clock skew)', async () => {
+    await rejects((await issue({ now: NOW - 700_000 })).token, 'expired');
+  });
+
+  it('accepts a token expired by less than the clock skew, and no more', async () => {
+    assert.ok((await check((await issue({ now: NOW - 610_000 })).token)).ok);
+    await rejects((await issue({ now: NOW - 631_000 })).token, 'expired');
+  });
+
+  it('rejects a token whose nbf is in the future', async () => {
+    await rejects((await issue({ nbfSec: NOW / 1000 + 300 })).token, 'not_yet_valid');
+  });
+
+  it('rejects a wrong audience', async () => {
+    await rejects((await issue({ aud: 'http://127.0.0.1:8931/other' })).token, 'wrong_audience');
+  });
+
+  it('rejects a token minted for another resource, alone or alongside this one', async () => {
+    await rejects((await issue({ aud: 'https://payments.example/mcp' })).token, 'wrong_audience');
+    const k = await importJWK(key, 'ES256');
+    const both = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: key.kid!, typ: 'at+jwt' }).setSubject('copilot-research')
+      .setAudience([AUD, 'https://payments.example/mcp']).setIssuer(ISS).setJti('multi-aud').setIssuedAt(NOW / 1000).setExpirationTime(NOW / 1000 + 60).sign(k);
+    await rejects(both, 'wrong_audience');
+  });
+
+  it('rejects a wrong issuer', async () => {
+    await rejects((await issue({ iss: 'https://evil.example' })).token, 'wrong_issuer');
+  });
+
+  it('rejects an unknown kid', async () => {
+    const stranger = await newSigningKey('ES256', NOW);
+    await rejects((await issue({ key: stranger })).token, 'unknown_kid');
+  });
+
+  it('rejects a known kid signed by another key', async () => {
+    const stranger = { ...(await newSigningKey('ES256', NOW)), kid: key.kid! };
+    await rejects((await issue({ key: stranger })).token, 'bad_signature');
+  });
+
+  it('rejects a tampered payload', async () => {
+    const t = await issue();
+    const [h, p, s] = t.token.split('.');
+    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString()) as Record<string, unknown>;
+    claims['roles'] = ['finance_executor'];
+    await rejects(`${h}.${b64(claims)}.${s}`, 'bad_signature');
+  });
+
+  it('rejects a token without exp', async () => {
+    const k = await importJWK(key, 'ES256');
+    const t = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: key.kid!, typ: 'at+jwt' }).setSubject('copilot-research')
+      .setAudience(AUD).setIssuer(ISS).setJti('no-exp').setIssuedAt(NOW / 1000).sign(k);
+    await rejects(t, 'missing_claim');
+  });
+
+  it('rejects a lifetime over the maximum', async () => {
+    await rejects((await issue({ ttlSec: 7200 })).token, 'lifetime_too_long');
+  });
+
+  it('rejects an oversized token before decoding it', async () => {
+    await rejects((await issue({ claims: { pad: 'x'.repeat(5000) } })).token, 'too_large');
+  });
+
+  it('rejects a revoked jti', async () => {
+    const t = await issue();
+    revokeJti(paths.revocations, { jti: t.jti, at: new Date(NOW).toISOString(), exp: t.exp }, NOW / 1000);
+    await rejects(t.token, 'revoked');
+  });
+
+  it('rejects a valid token replayed after its revocation', async () => {
+    const t = await issue();
+    assert.ok((await check(t.token)).ok, 'accepted before revocation');
+    assert.ok((await check(t.token)).ok, 'and on replay while not revoked');
+    revokeJti(paths.revocations, { jti: t.jti, at: new Date(NOW).toISOString() }, NOW / 1000);
+    await rejects(t.token, 'revoked');
+  });
+
+  it('rejects a token without a kid, and a token that is not a JWT', async () => {
+    const k = await importJWK(key, 'ES256');
+    const t = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt' }).setSubject('s').setAudience(AUD).setIssuer(ISS)
+      .setJti('nokid').setIssuedAt(NOW / 1000).setExpirationTime(NOW / 1000 + 60).sign(k);
+    await rejects(t, 'missing_kid');
+    await rejects('not.a.token', 'malformed');
+    await rejects('', 'no_token');
+  });
+
+  it('rejects a token whose typ is not an access token', async () => {
+    const k = await importJWK(key, 'ES256');
+    const t = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: key.kid!, typ: 'JWT' }).setSubject('s').setAudience(AUD).setIssuer(ISS)
+      .setJti('idtoken').setIssuedAt(NOW / 1000).setExpirationTime(NOW / 1000 + 60).sign(k);
+    await rejects(t, 'wrong_type');
+  });
+
+  it('audits a rejection with what the token claimed (sub, iss, jti), never the token', async () => {
+    const t = await issue({ aud: 'https://elsewhere.example/mcp', sub: 'mallory' });
+    await rejects(t.token, 'wrong_audience');
+    const rec = JSON.parse(lines[lines.length - 1]!) as AuditEntry;
+    assert.deepEqual((rec.detail as { claimed: { sub: string; jti: string } }).claimed.sub, 'mallory');
+    assert.equal((rec.detail as { claimed: { jti: string } }).claimed.jti, t.jti);
+    assert.equal(rec.caller?.principal, null, 'an unverified subject is never the caller');
+  });
+});
+
+describe('token verifier: reloads and failing closed', () => {
+  let dir: string;
+  let paths: KeyPaths;
+  let verifier: TokenVerifier;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mandate-auth-reload-'));
+    paths = keyPaths(dir);
+    writeKeySets(paths, [await newSigningKey('ES256', NOW)]);
+    emptyRevocations(paths.revocations);
+    verifier = new TokenVerifier({ keys: fileKeySource(paths.publicJwks), issuer: ISS, audience: AUD, algorithms: ['ES256'], revocations: paths.revocations, now: () => NOW });
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const signWithCurrent = async () => issueToken({ key: readJwksFile(paths.privateJwks)[0]!, sub: 's', aud: AUD, iss: ISS, ttlSec: 60, now: NOW });
+
+  it('sees a rotated key on the next verification, keeps the previous one, and drops retired keys', async () => {
+    const old = await signWithCurrent();
+    assert.ok((await verifier.verify(old.token)).ok);
+    await rotateKeys(paths, 'ES256', 2, NOW);
+    const fresh = await signWithCurrent();
+    assert.notEqual(fresh.kid, old.kid);
+    assert.ok((await verifier.verify(fresh.token)).ok, 'the new kid verifies without a restart');
+    assert.ok((await verifier.verify(old.token)).ok, 'the previous kid still verifies');
+    await rotateKeys(paths, 'ES256', 1, NOW);
+    const r = await verifier.verify(old.token);
+    assert.equal(r.ok ? 'accepted' : r.code, 'unknown_kid', 'a retired kid no longer verifies');
+  });
+
+  it('rejects every token while the revocation list is unreadable or malformed', async () => {
+    const t = await signWithCurrent();
+    writeFileSync(paths.revocations, '{"version":1,"revoked":[{"nojti":1}]}');
+    const r = await verifier.verify(t.token);
+    assert.equal(r.ok ? 'accepted' : r.code, 'revocations_unavailable');
+    rmSync(paths.revocations);
+    const r2 = await verifier.verify(t.token);
+    assert.equal(r2.ok ? 'accepted' : r2.code, 'revocations_unavailable');
+    emptyRevocations(paths.revocations);
+    assert.ok((await verifier.verify(t.token)).ok, 'and accepts again once it is repaired');
+  });
+
+  it('rejects every token while the key set is missing or broken', async () => {
+    const t = await signWithCurrent();
+    writeFileSync(paths.publicJwks, '{"keys": 3}');
+    const r = await verifier.verify(t.token);
+    assert.equal(r.ok ? 'accepted' : r.code, 'keys_unavailable');
+    rmSync(paths.publicJwks);
+    const r2 = await verifier.verify(t.token);
+    assert.equal(r2.ok ? 'accepted' : r2.code, 'keys_unavailable');
+  });
+
+  it('refuses symmetric or `none` algorithms and an unbounded skew at construction', () => {
+    const keys = fileKeySource(paths.publicJwks);
+    assert.throws(() => new TokenVerifier({ keys, issuer: ISS, audience: AUD, algorithms: ['HS256'] }), TypeError);
+    assert.throws(() => new TokenVerifier({ keys, issuer: ISS, audience: AUD, algorithms: ['none'] }), TypeError);
+    assert.throws(() => new TokenVerifier({ keys, issuer: ISS, audience: AUD, algorithms: [] }), TypeError);
+    assert.throws(() => new TokenVerifier({ keys, issuer: ISS, audience: AUD, algorithms: ['ES256'], clockSkewSec: 3600 }), TypeError);
+  });
+});
