@@ -49,7 +49,12 @@ export interface CompiledDeny {
 interface ToolIndex<T> {
   exact: Map<string, T[]>;
   globs: Array<{ pattern: string; rule: T }>;
+  /** lookup results by tool name when globs are involved; bounded, cleared when full */
+  memo: Map<string, T[]>;
 }
+
+/** Most tool names whose glob lookups are remembered per index. */
+const MEMO_LIMIT = 4096;
 
 export interface CompileOptions {
   /** tools with their input schemas: calls whose arguments violate a known schema are denied */
@@ -87,11 +92,11 @@ export function compile(input: ParsedPolicy | Policy, options: CompileOptions = 
     // INVARIANT: a role the policy does not declare has no grants.
     if (!declaredRoles.has(g.role)) continue;
     let idx = grantIndex.get(g.role);
-    if (!idx) grantIndex.set(g.role, (idx = { exact: new Map(), globs: [] }));
+    if (!idx) grantIndex.set(g.role, (idx = { exact: new Map(), globs: [], memo: new Map() }));
     addToIndex(idx, g.tools, g);
   }
 
-  const denyIndex: ToolIndex<CompiledDeny> = { exact: new Map(), globs: [] };
+  const denyIndex: ToolIndex<CompiledDeny> = { exact: new Map(), globs: [], memo: new Map() };
   const denies = (policy.deny ?? []).map((d, i) => {
     const pointer = `/deny/${i}`;
     const ref: RuleRef = withSource({ kind: 'deny', id: d.id ?? `deny[${i}]`, pointer }, range(pointer));
@@ -191,17 +196,24 @@ function addToIndex<T>(idx: ToolIndex<T>, tools: readonly string[], rule: T): vo
   }
 }
 
-/** Rules of an index that name `tool`, exact first then globs, each rule once. */
-export function lookup<T>(idx: ToolIndex<T> | undefined, tool: string): T[] {
-  if (!idx) return [];
+/** Rules of an index that name `tool`, exact first then globs, each rule once. Never mutate the result. */
+export function lookup<T>(idx: ToolIndex<T> | undefined, tool: string): readonly T[] {
+  if (!idx) return NONE;
   const exact = idx.exact.get(tool);
-  if (idx.globs.length === 0) return exact ?? [];
+  if (idx.globs.length === 0) return exact ?? NONE;
+  const remembered = idx.memo.get(tool);
+  if (remembered) return remembered;
   const out = exact ? [...exact] : [];
   for (const { pattern, rule } of idx.globs) {
     if (globMatch(pattern, tool) && !out.includes(rule)) out.push(rule);
   }
+  // INVARIANT: the memo is a pure cache of this function's result; bounded so callers cannot grow it.
+  if (idx.memo.size >= MEMO_LIMIT) idx.memo.clear();
+  idx.memo.set(tool, out);
   return out;
 }
+
+const NONE: readonly never[] = Object.freeze([]);
 
 function compileToolSchemas(manifest: ToolManifest | undefined): Map<string, ValidateFunction | 'invalid'> {
   const out = new Map<string, ValidateFunction | 'invalid'>();

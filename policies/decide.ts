@@ -51,13 +51,15 @@ function decideUnsafe(c: CompiledPolicy, call: Call): Decision {
   const context = call.context ?? {};
   const roles = Array.isArray(call.roles) ? call.roles : [];
 
-  for (const d of lookup(c.denyIndex, tool)) {
+  const denies = lookup(c.denyIndex, tool);
+  for (let i = 0; i < denies.length; i++) {
+    const d = denies[i]!;
     if (d.missingScopes.length > 0) continue;
     if (d.roles && !roles.some((r) => d.roles!.has(r))) continue;
     if (firstFailure(d.args, args) === undefined && firstFailure(d.context, context) === undefined) return d.decision;
   }
 
-  const known = roles.filter((r) => c.declaredRoles.has(r));
+  const known = roles.length === 1 && c.declaredRoles.has(roles[0]) ? roles : roles.filter((r) => c.declaredRoles.has(r));
   if (known.length === 0) {
     const list = roles.length === 0 ? 'no role' : roles.map((r) => `\`${r}\``).join(', ');
     return deny('role_unknown', `denied: the policy does not declare ${list}`);
@@ -66,8 +68,10 @@ function decideUnsafe(c: CompiledPolicy, call: Call): Decision {
   const matched: CompiledGrant[] = [];
   const failures: Reason[] = [];
   let candidates = 0;
-  for (const role of known) {
-    for (const g of lookup(c.grantIndex.get(role), tool)) {
+  for (let r = 0; r < known.length; r++) {
+    const grants = lookup(c.grantIndex.get(known[r]), tool);
+    for (let i = 0; i < grants.length; i++) {
+      const g = grants[i]!;
       candidates++;
       const failure = grantFailure(g, args, context, now);
       if (failure) failures.push(failure);
@@ -100,7 +104,8 @@ function grantFailure(g: CompiledGrant, args: object, context: object, now: numb
 }
 
 function firstFailure(checks: readonly CompiledCheck[], obj: object): { check: CompiledCheck; why: string } | undefined {
-  for (const check of checks) {
+  for (let i = 0; i < checks.length; i++) {
+    const check = checks[i]!;
     const why = check.check(own(obj, check.key));
     if (why !== undefined) return { check, why };
   }
