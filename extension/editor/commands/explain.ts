@@ -1,0 +1,77 @@
+// "Mandate: Explain Decision": a call (role, tool, arguments, context) → the decision, its reasons,
+// and links to the rules that decided it.
+
+import * as vscode from 'vscode';
+import { compile, decide, type Decision, type Json } from '../../../policies';
+import type { MandateUi } from '../output';
+import { choosePolicy, manifestTools, strictParse, toLocation } from '../policyDocs';
+
+/** What a caller (CodeLens, webview, test) may pre-fill; anything missing is asked for. */
+export interface ExplainArgs {
+  uri?: string;
+  role?: string;
+  tool?: string;
+  args?: Json;
+  context?: Record<string, Json>;
+  /** ISO time to decide at (default: now) */
+  at?: string;
+  /** skip the result UI (tests, webview) */
+  quiet?: boolean;
+}
+
+export interface ExplainResult {
+  decision: Decision;
+  /** where each deciding rule sits */
+  links: vscode.Location[];
+}
+
+async function askJson(prompt: string, value: string): Promise<Json | undefined> {
+  const text = await vscode.window.showInputBox({ prompt, value, validateInput: (t) => {
+    try { JSON.parse(t); return undefined; } catch (err) { return `not JSON: ${(err as Error).message}`; }
+  } });
+  return text === undefined ? undefined : (JSON.parse(text) as Json);
+}
+
+/** Run the command: returns the decision (undefined when the user cancels or the policy is invalid). */
+export async function explainDecision(ui: MandateUi, a: ExplainArgs = {}): Promise<ExplainResult | undefined> {
+  const doc = await choosePolicy(a.uri);
+  if (!doc) return undefined;
+  const parsed = strictParse(doc);
+  if (!parsed.ok) {
+    void vscode.window.showErrorMessage(`the policy has ${parsed.findings.length} error(s); fix them to explain decisions`);
+    return undefined;
+  }
+  const { policy } = parsed.parsed;
+  const role = a.role ?? (await vscode.window.showQuickPick(Object.keys(policy.roles ?? {}), { placeHolder: 'role of the caller' }));
+  if (!role) return undefined;
+  const known = manifestTools(doc.uri, policy.servers)?.tools.map((t) => t.name) ?? [];
+  // INVARIANT: only the strict parse (parsed.ok) reaches compile()/decide() below
+  const granted = (policy.grants ?? []).flatMap((g) => (g.tool ? [g.tool] : g.tools ?? []));
+  const tool = a.tool ?? (await vscode.window.showQuickPick([...new Set([...known, ...granted])], { placeHolder: 'tool' }));
+  if (!tool) return undefined;
+  const args = a.args ?? (await askJson(`arguments of \`${tool}\` (JSON object)`, '{}'));
+  if (args === undefined) return undefined;
+  const context = a.context ?? ((await askJson('context (JSON object, e.g. {"environment":"prod"})', '{}')) as Record<string, Json> | undefined);
+  if (context === undefined) return undefined;
+  const manifest = manifestTools(doc.uri, policy.servers);
+  const compiled = compile(parsed.parsed, manifest ? { tools: manifest } : {});
+  const decision = decide(compiled, { principal: 'vscode-explain', roles: [role], tool, args, context, now: a.at ? Date.parse(a.at) : Date.now() });
+  const links = decision.rules.filter((r) => r.source).map((r) => toLocation(doc.uri, r.source!));
+  ui.log.info(`explain: ${role} → ${tool} ${JSON.stringify(args)} = ${decision.effect}`);
+  decision.reasons.forEach((r) => ui.log.info(`  - ${r.message}`));
+  if (!a.quiet) void showResult(doc.uri, role, tool, decision);
+  return { decision, links };
+}
+
+async function showResult(uri: vscode.Uri, role: string, tool: string, decision: Decision): Promise<void> {
+  const items = decision.reasons.map((r) => ({
+    label: `$(${decision.effect === 'allow' ? 'pass' : decision.effect === 'deny' ? 'error' : 'question'}) ${r.message}`,
+    description: r.rule?.id ?? '',
+    source: r.rule?.source,
+  }));
+  const pick = await vscode.window.showQuickPick(items, { title: `${decision.effect.toUpperCase()}: ${role} → ${tool}`, placeHolder: 'select a reason to open its rule' });
+  if (pick?.source) {
+    const loc = toLocation(uri, pick.source);
+    await vscode.window.showTextDocument(uri, { selection: loc.range });
+  }
+}

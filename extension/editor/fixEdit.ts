@@ -1,0 +1,100 @@
+// Applies a finding's FixData (a JSON-Patch-like edit at a JSON pointer) to policy text and returns
+// the smallest text replacement that produces the result. Pure: no vscode, used by quick fixes.
+
+import { isMap, isScalar, parseDocument, type Pair } from 'yaml';
+import { pointerSegments, type FixData, type Json } from '../../policies';
+
+/** A replacement of text[start, end) by `text` (offsets into the original). */
+export interface TextReplacement {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** Apply `fix` to a YAML (or JSON, when `json`) policy text; undefined when the edit does not apply. */
+export function fixEdit(source: string, fix: FixData, json: boolean): TextReplacement | undefined {
+  const next = json ? applyJson(source, fix) : applyYaml(source, fix);
+  if (next === undefined || next === source) return undefined;
+  return minimalReplacement(source, next);
+}
+
+/** The smallest single replacement turning `a` into `b` (common prefix and suffix kept). */
+export function minimalReplacement(a: string, b: string): TextReplacement {
+  let start = 0;
+  const max = Math.min(a.length, b.length);
+  while (start < max && a.charCodeAt(start) === b.charCodeAt(start)) start++;
+  let endA = a.length;
+  let endB = b.length;
+  while (endA > start && endB > start && a.charCodeAt(endA - 1) === b.charCodeAt(endB - 1)) { endA--; endB--; }
+  return { start, end: endA, text: b.slice(start, endB) };
+}
+
+function path(pointer: string): Array<string | number> {
+  return pointerSegments(pointer).map((s) => (/^(0|[1-9]\d*)$/.test(s) ? Number(s) : s));
+}
+
+function applyYaml(source: string, fix: FixData): string | undefined {
+  const doc = parseDocument(source, { keepSourceTokens: false });
+  if (doc.errors.length > 0) return undefined;
+  const p = path(fix.pointer);
+  const last = p[p.length - 1];
+  const parent = p.slice(0, -1);
+  switch (fix.op) {
+    case 'add':
+    case 'replace':
+      if (fix.value === undefined) return undefined;
+      if (last === '-') doc.addIn(parent, doc.createNode(fix.value));
+      else doc.setIn(p, doc.createNode(fix.value));
+      break;
+    case 'remove':
+      if (!doc.hasIn(p)) return undefined;
+      doc.deleteIn(p);
+      break;
+    case 'rename_key': {
+      const map = parent.length === 0 ? doc.contents : doc.getIn(parent, true);
+      if (!isMap(map) || fix.key === undefined) return undefined;
+      const pair = map.items.find((it: Pair) => isScalar(it.key) && String(it.key.value) === String(last));
+      if (!pair || !isScalar(pair.key)) return undefined;
+      pair.key.value = fix.key;
+      break;
+    }
+  }
+  return doc.toString();
+}
+
+function applyJson(source: string, fix: FixData): string | undefined {
+  let root: Json;
+  try {
+    root = JSON.parse(source) as Json;
+  } catch {
+    return undefined;
+  }
+  const p = path(fix.pointer);
+  const last = p[p.length - 1];
+  let node: Json = root;
+  for (const seg of p.slice(0, -1)) {
+    if (node === null || typeof node !== 'object') {
+      if (fix.op !== 'add') return undefined;
+    }
+    const obj = node as Record<string, Json>;
+    if (obj[seg] === undefined && fix.op === 'add') obj[seg] = {};
+    node = obj[seg] as Json;
+  }
+  if (node === null || typeof node !== 'object' || last === undefined) return undefined;
+  const target = node as Record<string | number, Json>;
+  if (fix.op === 'remove') {
+    if (Array.isArray(target) && typeof last === 'number') target.splice(last, 1);
+    else delete target[last];
+  } else if (fix.op === 'rename_key') {
+    if (fix.key === undefined || Array.isArray(target)) return undefined;
+    const entries = Object.entries(target).map(([k, v]) => [k === String(last) ? fix.key! : k, v] as const);
+    for (const k of Object.keys(target)) delete target[k];
+    for (const [k, v] of entries) target[k] = v;
+  } else {
+    if (fix.value === undefined) return undefined;
+    if (last === '-' && Array.isArray(target)) target.push(fix.value);
+    else target[last] = fix.value;
+  }
+  const indent = /\n([ \t]+)"/.exec(source)?.[1] ?? '  ';
+  return JSON.stringify(root, null, indent) + (source.endsWith('\n') ? '\n' : '');
+}

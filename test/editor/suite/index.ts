@@ -1,0 +1,17 @@
+// Entry of the in-editor suite: VS Code's extension host calls run(); mocha runs the bundled tests
+// once, in the one VS Code launch of test/editor/run.mjs.
+
+import Mocha from 'mocha';
+
+/** Called by VS Code's test runner inside the extension host. */
+export async function run(): Promise<void> {
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60000, reporter: 'spec' });
+  // the bundle holds the test files: expose mocha's globals, then load them
+  mocha.suite.emit('pre-require', globalThis, 'bundle', mocha);
+  /* eslint-disable @typescript-eslint/no-require-imports -- loaded after mocha's globals exist */
+  require('./activation.test');
+  require('./diagnostics.test');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const failures = await new Promise<number>((resolve) => mocha.run(resolve));
+  if (failures > 0) throw new Error(`${failures} editor test(s) failed`);
+}
