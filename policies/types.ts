@@ -86,6 +86,7 @@ export interface ServerDef {
   /** a saved `tools/list` result for this server, relative to the policy file */
   tools_manifest?: string;
   env?: Record<string, string>;
+  lint_ignore?: Record<string, string>;
 }
 
 export interface AuditDef {
@@ -96,6 +97,15 @@ export interface AuditDef {
   record?: Array<'allow' | 'deny' | 'approval' | 'error'>;
   /** what happens when a record cannot be written; `deny` (default) is the only safe value */
   on_write_error?: 'deny' | 'allow';
+  lint_ignore?: Record<string, string>;
+}
+
+/** Linter settings in a policy file. */
+export interface LintSettings {
+  /** how far ahead an emergency or debug grant may expire, in days (default 30) */
+  expiry_horizon_days?: number;
+  /** rule id → stated reason: silence a rule for the whole file */
+  ignore?: Record<string, string>;
 }
 
 export interface CallSpec {
@@ -154,6 +164,7 @@ export interface Policy {
   failure_mode?: 'closed' | 'open';
   tests?: PolicyTest[];
   invariants?: Invariant[];
+  lint?: LintSettings;
   /** extension points owned by later features (alerts, resources, lint settings) */
   [extension: string]: unknown;
 }

@@ -1,13 +1,30 @@
 // SARIF 2.1.0 output for `mandate lint --format sarif` (accepted by GitHub code scanning).
 
-import type { Finding } from '../../policies';
+import type { Finding, Severity } from '../../policies';
 
-interface RuleMeta { id: string; why?: string }
+/** What the SARIF rule table needs to know about a rule. */
+export interface RuleMeta { id: string; why?: string; severity?: Severity; example?: string }
+
+const HELP = 'https://github.com/mandate-dev/mandate#lint-rules';
+
+function level(s: Severity): 'error' | 'warning' | 'note' {
+  return s === 'info' ? 'note' : s;
+}
+
+/** A finding's file as a SARIF URI: relative paths stay relative (with `/`), absolute ones become `file://` URIs. */
+export function artifactUri(file: string): string {
+  const posix = file.replace(/\\/g, '/');
+  const encoded = posix.split('/').map((seg) => (/^[A-Za-z]:$/.test(seg) ? seg : encodeURIComponent(seg))).join('/');
+  if (posix.startsWith('/')) return `file://${encoded}`;
+  if (/^[A-Za-z]:\//.test(posix)) return `file:///${encoded}`;
+  return encoded;
+}
 
 /** Build a SARIF log for findings; `rules` supplies descriptions for the tool's rule table. */
 export function toSarif(findings: readonly Finding[], rules: readonly RuleMeta[], version: string): object {
+  const meta = new Map(rules.map((r) => [r.id, r]));
   const ids = [...new Set([...rules.map((r) => r.id), ...findings.map((f) => f.rule)])].sort();
-  const why = new Map(rules.map((r) => [r.id, r.why]));
+  const index = new Map(ids.map((id, i) => [id, i]));
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -17,25 +34,39 @@ export function toSarif(findings: readonly Finding[], rules: readonly RuleMeta[]
           name: 'mandate',
           informationUri: 'https://github.com/mandate-dev/mandate',
           semanticVersion: version,
-          rules: ids.map((id) => ({
-            id,
-            shortDescription: { text: why.get(id) ?? id },
-            helpUri: `https://github.com/mandate-dev/mandate#${id.replace(/[^a-z0-9]+/g, '-')}`,
-          })),
+          rules: ids.map((id) => {
+            const m = meta.get(id);
+            const why = m?.why ?? (id.startsWith('schema/') || id.startsWith('syntax') ? 'the policy file must parse and match the Mandate policy schema' : id);
+            return {
+              id,
+              name: id.replace(/[^A-Za-z0-9]+(.)?/g, (_s, c: string | undefined) => (c ?? '').toUpperCase()),
+              shortDescription: { text: why },
+              fullDescription: { text: m?.example ? `${why}. Example: ${m.example.replace(/\n/g, ' ')}` : why },
+              defaultConfiguration: { level: level(m?.severity ?? 'error') },
+              helpUri: HELP,
+              help: { text: `${why}. Silence one place with \`lint_ignore: { ${id}: <reason> }\` on the node or an ancestor.` },
+            };
+          }),
         },
       },
+      columnKind: 'utf16CodeUnits',
       results: findings.map((f) => ({
         ruleId: f.rule,
-        ruleIndex: ids.indexOf(f.rule),
-        level: f.severity === 'info' ? 'note' : f.severity,
+        ruleIndex: index.get(f.rule)!,
+        level: level(f.severity),
         message: { text: f.message },
         locations: [{
           physicalLocation: {
-            artifactLocation: { uri: f.range.file.replace(/\\/g, '/') },
-            region: { startLine: f.range.start.line, startColumn: f.range.start.col, endLine: f.range.end.line, endColumn: Math.max(f.range.end.col, f.range.start.col + 1) },
+            artifactLocation: { uri: artifactUri(f.range.file) },
+            region: {
+              startLine: f.range.start.line, startColumn: f.range.start.col,
+              endLine: Math.max(f.range.end.line, f.range.start.line),
+              endColumn: f.range.end.line > f.range.start.line ? Math.max(f.range.end.col, 1) : Math.max(f.range.end.col, f.range.start.col + 1),
+            },
           },
         }],
         partialFingerprints: { 'mandate/v1': `${f.rule}:${f.pointer}` },
+        properties: { pointer: f.pointer },
       })),
     }],
   };

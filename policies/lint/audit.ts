@@ -1,0 +1,63 @@
+// Audit and failure: every decision is recorded (denials and approvals too) and nothing fails open.
+
+import type { LintRule, RuleFinding } from './types';
+
+const ALL = ['allow', 'deny', 'approval', 'error'] as const;
+
+export const auditDisabled: LintRule = {
+  id: 'audit/disabled',
+  severity: 'error',
+  why: 'without an audit log nobody can prove afterwards who called what, or what was refused',
+  example: 'audit: { enabled: false }',
+  check(ctx) {
+    if (ctx.policy.audit?.enabled !== false) return [];
+    return [{ message: 'audit is disabled: decisions would leave no record', pointer: '/audit/enabled', range: ctx.source.range('/audit/enabled'),
+      fix: [{ title: 'enable the audit log', op: 'replace', pointer: '/audit/enabled', value: true }] }];
+  },
+};
+
+export const auditMissing: LintRule = {
+  id: 'audit/missing',
+  severity: 'warning',
+  why: 'a policy without an `audit` block relies on whoever starts the proxy to remember `--audit`',
+  example: 'version: 1   # no audit block',
+  check(ctx) {
+    if (ctx.policy.audit !== undefined) return [];
+    return [{ message: 'the policy has no `audit` block: decisions are recorded only if the proxy is started with `--audit`', pointer: '', range: ctx.source.keyRange('/version'),
+      fix: [{ title: 'add an audit log', op: 'add', pointer: '/audit', value: { path: '.mandate/audit.jsonl' } }] }];
+  },
+};
+
+export const auditIncomplete: LintRule = {
+  id: 'audit/incomplete-record',
+  severity: 'error',
+  why: 'logging only successes, or skipping denials and approvals, hides exactly the calls an investigation needs',
+  example: 'audit: { path: audit.jsonl, record: [allow] }',
+  check(ctx) {
+    const record = ctx.policy.audit?.record;
+    if (record === undefined) return [];
+    const missing = ALL.filter((k) => !record.includes(k));
+    if (missing.length === 0) return [];
+    return [{ message: `audit does not record ${missing.map((m) => `\`${m}\``).join(', ')} decisions: record every decision`, pointer: '/audit/record', range: ctx.source.range('/audit/record'),
+      fix: [{ title: 'record every decision', op: 'replace', pointer: '/audit/record', value: [...ALL] }] }];
+  },
+};
+
+export const failOpen: LintRule = {
+  id: 'audit/fail-open',
+  severity: 'error',
+  why: 'a policy check or audit write that fails must deny the call; failing open turns every outage into full access',
+  example: 'failure_mode: open',
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    if (ctx.policy.failure_mode === 'open') {
+      out.push({ message: '`failure_mode: open` lets calls through when a check fails: Mandate must fail closed', pointer: '/failure_mode', range: ctx.source.range('/failure_mode'),
+        fix: [{ title: 'fail closed', op: 'replace', pointer: '/failure_mode', value: 'closed' }] });
+    }
+    if (ctx.policy.audit?.on_write_error === 'allow') {
+      out.push({ message: '`on_write_error: allow` runs calls that leave no audit record: deny them instead', pointer: '/audit/on_write_error', range: ctx.source.range('/audit/on_write_error'),
+        fix: [{ title: 'deny when the audit cannot be written', op: 'replace', pointer: '/audit/on_write_error', value: 'deny' }] });
+    }
+    return out;
+  },
+};

@@ -1,0 +1,155 @@
+// Constraint sanity: constraints that admit nothing, contradict themselves, match more than they look
+// like (`prefix` on paths, unanchored patterns) or can hang the engine (catastrophic backtracking).
+
+import { jsonEqual } from '../constraints';
+import { childPointer } from '../source';
+import type { Constraint, ContextConstraint, Json } from '../types';
+import { anchor, isAnchored } from './anchors';
+import { regexHazards } from './regex';
+import { constraints } from './references';
+import type { LintContext, LintRule, RuleFinding } from './types';
+
+/** Every bare-list context constraint (a list means `in`), with its pointer. */
+function* contextLists(ctx: LintContext): Generator<{ list: Json[]; pointer: string; key: string }> {
+  const group = function* (c: Record<string, ContextConstraint> | undefined, base: string) {
+    for (const [key, v] of Object.entries(c ?? {})) if (Array.isArray(v)) yield { list: v, pointer: childPointer(base, key), key };
+  };
+  for (const [name, s] of Object.entries(ctx.policy.scopes ?? {})) yield* group(s.context, `${childPointer('/scopes', name)}/context`);
+  for (const [i, g] of (ctx.policy.grants ?? []).entries()) yield* group(g.context, `/grants/${i}/context`);
+  for (const [i, d] of (ctx.policy.deny ?? []).entries()) yield* group(d.context, `/deny/${i}/context`);
+}
+
+/** True when the constraint sits under a `not` (its meaning is inverted, so "admits nothing" rules do not apply). */
+function negated(pointer: string): boolean {
+  return /\/not(\/|$)/.test(pointer);
+}
+
+export const emptyIn: LintRule = {
+  id: 'constraint/empty-in',
+  severity: 'error',
+  why: 'an empty `in` list admits no value, so every call it guards is denied',
+  example: 'args: { vendor: { in: [] } }',
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    for (const { c, pointer, key } of constraints(ctx)) {
+      if (c.in?.length === 0 && !negated(pointer)) out.push({ message: `\`${key}\` must be in an empty list: no value satisfies it`, pointer: `${pointer}/in`, range: ctx.source.range(`${pointer}/in`) });
+    }
+    for (const { list, pointer, key } of contextLists(ctx)) {
+      if (list.length === 0) out.push({ message: `context \`${key}\` allows an empty list of values: no call satisfies it`, pointer, range: ctx.source.range(pointer) });
+    }
+    return out;
+  },
+};
+
+const jsonType = (v: Json): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+
+/** The first contradiction between operators of one constraint object, in policy words. */
+export function contradiction(c: Constraint): { op: string; why: string } | undefined {
+  const numeric = c.min !== undefined || c.max !== undefined;
+  const stringy = c.pattern !== undefined || c.prefix !== undefined || c.within !== undefined;
+  if ('equals' in c) {
+    const v = c.equals!;
+    if (c.in && !c.in.some((x) => jsonEqual(x, v))) return { op: 'in', why: `\`equals\` ${JSON.stringify(v)} is not in its \`in\` list` };
+    if (c.not_in?.some((x) => jsonEqual(x, v))) return { op: 'not_in', why: `\`equals\` ${JSON.stringify(v)} is also in its \`not_in\` list` };
+    if (numeric && (typeof v !== 'number' || (c.min !== undefined && v < c.min) || (c.max !== undefined && v > c.max))) {
+      return { op: c.min !== undefined ? 'min' : 'max', why: `\`equals\` ${JSON.stringify(v)} is outside its \`min\`/\`max\` range` };
+    }
+    if (stringy && typeof v !== 'string') return { op: 'equals', why: `\`equals\` ${JSON.stringify(v)} is not a string, but \`pattern\`, \`prefix\` or \`within\` needs one` };
+    if (c.type !== undefined && !typeMatches(v, c.type)) return { op: 'type', why: `\`equals\` ${JSON.stringify(v)} is not of type \`${c.type}\`` };
+  }
+  if (c.in && c.in.length > 0 && c.not_in && c.in.every((x) => c.not_in!.some((y) => jsonEqual(x, y)))) {
+    return { op: 'not_in', why: 'every value of its `in` list is also in `not_in`' };
+  }
+  if (c.type !== undefined && numeric && c.type !== 'number' && c.type !== 'integer') return { op: 'type', why: `\`min\`/\`max\` apply to numbers, but \`type\` is \`${c.type}\`` };
+  if (c.type !== undefined && stringy && c.type !== 'string') return { op: 'type', why: `\`pattern\`, \`prefix\` and \`within\` apply to strings, but \`type\` is \`${c.type}\`` };
+  if (numeric && stringy) return { op: 'min', why: '`min`/`max` need a number while `pattern`, `prefix` or `within` need a string' };
+  return undefined;
+}
+
+function typeMatches(v: Json, t: string): boolean {
+  if (t === 'integer') return Number.isInteger(v);
+  return jsonType(v) === t;
+}
+
+export const contradictory: LintRule = {
+  id: 'constraint/contradiction',
+  severity: 'error',
+  why: 'operators that cannot all hold (an `equals` outside its `in`, a number that must match a pattern) deny every call',
+  example: 'args: { currency: { equals: EUR, in: [USD, GBP] } }',
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    for (const { c, pointer, key } of constraints(ctx)) {
+      if (negated(pointer)) continue;
+      const found = contradiction(c);
+      if (!found) continue;
+      const at = childPointer(pointer, found.op);
+      out.push({ message: `\`${key}\` can never be satisfied: ${found.why}`, pointer: at, range: ctx.source.keyRange(at) });
+    }
+    return out;
+  },
+};
+
+const PATH_KEY = /(^|[_-])(path|paths|file|files|filename|filepath|dir|dirs|directory|folder|dest|destination|src|source|target|cwd|root|location)$/i;
+
+export const prefixOnPath: LintRule = {
+  id: 'constraint/prefix-on-path',
+  severity: 'warning',
+  why: '`prefix: docs/` admits `docs/../secrets.env` and `docs-private/`; `within` normalises the path first',
+  example: 'args: { path: { prefix: docs/ } }',
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    for (const { c, pointer, key } of constraints(ctx)) {
+      if (c.prefix === undefined || negated(pointer)) continue;
+      if (!PATH_KEY.test(key) && !/[/\\]/.test(c.prefix) && !/^[.~]/.test(c.prefix)) continue;
+      const next: Record<string, Json> = {};
+      for (const [op, v] of Object.entries(c)) if (op !== 'prefix') next[op] = v as Json;
+      next['within'] = [...(c.within ?? []), c.prefix === '' ? '.' : c.prefix];
+      out.push({ message: `\`${key}\` looks like a path but is checked with \`prefix\` \`${c.prefix}\`, which \`..\` escapes: use \`within\``, pointer: `${pointer}/prefix`, range: ctx.source.keyRange(`${pointer}/prefix`),
+        fix: [{ title: `use \`within: [${c.prefix}]\``, op: 'replace', pointer, value: next }] });
+    }
+    return out;
+  },
+};
+
+function validRegex(p: string): boolean {
+  try {
+    new RegExp(p, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const unanchoredPattern: LintRule = {
+  id: 'constraint/unanchored-pattern',
+  severity: 'warning',
+  why: 'patterns are searched, not matched whole: `acme` also admits `evil-acme`; anchor with `^…$`',
+  example: 'args: { vendor: { pattern: "acme" } }',
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    for (const { c, pointer, key } of constraints(ctx)) {
+      if (c.pattern === undefined || negated(pointer) || isAnchored(c.pattern) || !validRegex(c.pattern)) continue;
+      const fixed = anchor(c.pattern);
+      out.push({ message: `\`${key}\` pattern \`${c.pattern}\` is not anchored: it admits any value that merely contains a match`, pointer: `${pointer}/pattern`, range: ctx.source.range(`${pointer}/pattern`),
+        fix: [{ title: `anchor it: \`${fixed}\``, op: 'replace', pointer: `${pointer}/pattern`, value: fixed }] });
+    }
+    return out;
+  },
+};
+
+export const catastrophicPattern: LintRule = {
+  id: 'constraint/catastrophic-pattern',
+  severity: 'error',
+  why: 'a pattern with nested or overlapping repetition can take exponential time on a crafted value (ReDoS)',
+  example: 'args: { name: { pattern: "^(\\\\w+\\\\s?)*$" } }',
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    for (const { c, pointer, key } of constraints(ctx)) {
+      if (c.pattern === undefined || !validRegex(c.pattern)) continue;
+      const [h] = regexHazards(c.pattern);
+      if (!h) continue;
+      out.push({ message: `\`${key}\` pattern can backtrack catastrophically at \`${h.part}\`: ${h.why}`, pointer: `${pointer}/pattern`, range: ctx.source.range(`${pointer}/pattern`) });
+    }
+    return out;
+  },
+};

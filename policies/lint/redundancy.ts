@@ -1,0 +1,148 @@
+// Dead and redundant rules: grants a deny always overrides, duplicates, grants another grant already
+// covers, and scopes or roles nothing uses. Dead text misleads reviewers about what is allowed.
+
+import { canonicalJson } from '../audit';
+import { childPointer } from '../source';
+import type { DenyRule, Grant, Json } from '../types';
+import { covers, grantTools } from './tools';
+import type { LintRule, RuleFinding } from './types';
+
+function scopeList(scope: string | string[] | undefined): string[] {
+  return scope === undefined ? [] : Array.isArray(scope) ? scope : [scope];
+}
+
+function label(g: Grant, i: number): string {
+  return g.id !== undefined ? `grant \`${g.id}\`` : `grants[${i}]`;
+}
+
+/** A deny rule that applies whatever the arguments and context: it always wins for its roles and tools. */
+function unconditional(d: DenyRule): boolean {
+  return d.scope === undefined && d.args === undefined && d.context === undefined;
+}
+
+function denyApplies(d: DenyRule, role: string): boolean {
+  if (d.roles === undefined && d.agent_role === undefined) return true;
+  return (d.roles ?? []).includes(role) || d.agent_role === role;
+}
+
+export const deniedGrant: LintRule = {
+  id: 'dead/denied-grant',
+  severity: 'warning',
+  why: 'a grant that a deny rule always overrides allows nothing, yet reads as if it did',
+  example: 'grants: [{ agent_role: ops, tool: delete_db }]\ndeny: [{ tools: ["delete_*"], reason: change management }]',
+  check(ctx) {
+    const denies = (ctx.policy.deny ?? []).map((d, j) => ({ d, j })).filter(({ d }) => unconditional(d));
+    if (denies.length === 0) return [];
+    const out: RuleFinding[] = [];
+    (ctx.policy.grants ?? []).forEach((g, i) => {
+      const mine = denies.filter(({ d }) => denyApplies(d, g.agent_role));
+      const by = grantTools(g).map((t) => mine.find(({ d }) => grantTools(d).some((p) => covers(p, t))));
+      if (by.length === 0 || by.some((x) => x === undefined)) return;
+      const names = [...new Set(by.map((x) => x!.d.id ?? `deny[${x!.j}]`))].map((n) => `\`${n}\``).join(', ');
+      const pointer = `/grants/${i}`;
+      out.push({ message: `${label(g, i)} is always overridden by deny rule ${names}: it allows nothing`, pointer, range: ctx.source.range(`${pointer}/agent_role`),
+        fix: [{ title: 'remove the dead grant', op: 'remove', pointer }] });
+    });
+    return out;
+  },
+};
+
+interface Shape { i: number; g: Grant; tools: string[]; scopes: Set<string>; context: Map<string, string>; from: number; to: number }
+
+function shape(g: Grant, i: number): Shape {
+  return {
+    i, g, tools: [...new Set(grantTools(g))].sort(), scopes: new Set(scopeList(g.scope)),
+    context: new Map(Object.entries(g.context ?? {}).map(([k, v]) => [k, canonicalJson(v as Json)])),
+    from: g.not_before ? Date.parse(g.not_before) : -Infinity, to: g.expires ? Date.parse(g.expires) : Infinity,
+  };
+}
+
+/** True when every call `a` allows, `b` allows at least as freely (no approval where `a` has none). */
+function subsumes(b: Shape, a: Shape): boolean {
+  if (b.g.requires_approval === true && a.g.requires_approval !== true) return false;
+  if (b.from > a.from || b.to < a.to) return false;
+  for (const s of b.scopes) if (!a.scopes.has(s)) return false;
+  for (const [k, v] of b.context) if (a.context.get(k) !== v) return false;
+  return a.tools.every((t) => b.tools.some((p) => covers(p, t)));
+}
+
+/** Grants grouped by role, in file order. */
+function byRole(grants: readonly Grant[]): Map<string, Shape[]> {
+  const groups = new Map<string, Shape[]>();
+  grants.forEach((g, i) => {
+    const list = groups.get(g.agent_role) ?? [];
+    list.push(shape(g, i));
+    groups.set(g.agent_role, list);
+  });
+  return groups;
+}
+
+function redundancy(ctx: Parameters<LintRule['check']>[0], wantDuplicate: boolean): RuleFinding[] {
+  const out: RuleFinding[] = [];
+  for (const group of byRole(ctx.policy.grants ?? []).values()) {
+    for (const a of group) {
+      for (const b of group) {
+        if (a === b || !subsumes(b, a)) continue;
+        const duplicate = subsumes(a, b);
+        // A pair that covers each other is a duplicate: reported once, on the later grant.
+        if (duplicate && (!wantDuplicate || b.i > a.i)) continue;
+        if (!duplicate && wantDuplicate) continue;
+        const pointer = `/grants/${a.i}`;
+        const message = duplicate
+          ? `${label(a.g, a.i)} repeats ${label(b.g, b.i)} (${ctx.source.where(`/grants/${b.i}`)})`
+          : `${label(a.g, a.i)} is already covered by ${label(b.g, b.i)} (${ctx.source.where(`/grants/${b.i}`)}), which allows the same calls with fewer conditions`;
+        out.push({ message, pointer, range: ctx.source.range(`${pointer}/agent_role`), fix: [{ title: 'remove the redundant grant', op: 'remove', pointer }] });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+export const duplicateGrant: LintRule = {
+  id: 'dead/duplicate-grant',
+  severity: 'warning',
+  why: 'a repeated grant doubles the text a reviewer must read and drifts when only one copy is edited',
+  example: 'grants: [{ agent_role: r, tool: read_file }, { agent_role: r, tool: read_file }]',
+  check: (ctx) => redundancy(ctx, true),
+};
+
+export const subsumedGrant: LintRule = {
+  id: 'dead/subsumed-grant',
+  severity: 'warning',
+  why: 'a grant whose calls another grant already allows with fewer conditions gives a false sense of its constraints',
+  example: 'grants: [{ agent_role: r, tool: read_file, scope: [docs_only] }, { agent_role: r, tool: "read_*" }]',
+  check: (ctx) => redundancy(ctx, false),
+};
+
+export const unusedScope: LintRule = {
+  id: 'dead/unused-scope',
+  severity: 'warning',
+  why: 'a scope no rule names constrains nothing; a reader may believe it does',
+  example: 'scopes: { docs_only: { args: { path: { within: [docs/] } } } }   # never named',
+  check(ctx) {
+    const used = new Set<string>();
+    for (const r of [...(ctx.policy.grants ?? []), ...(ctx.policy.deny ?? [])]) for (const s of scopeList(r.scope)) used.add(s);
+    return Object.keys(ctx.policy.scopes ?? {}).filter((s) => !used.has(s)).map((s) => {
+      const pointer = childPointer('/scopes', s);
+      return { message: `scope \`${s}\` is not used by any grant or deny rule`, pointer, range: ctx.source.keyRange(pointer), fix: [{ title: `remove scope \`${s}\``, op: 'remove', pointer }] };
+    });
+  },
+};
+
+export const unusedRole: LintRule = {
+  id: 'dead/unused-role',
+  severity: 'warning',
+  why: 'a declared role with no grants can do nothing; an agent bound to it is misconfigured or the grants are missing',
+  example: 'roles: { auditor: { description: Reads logs. } }   # no grant names auditor',
+  check(ctx) {
+    const used = new Set((ctx.policy.grants ?? []).map((g) => g.agent_role));
+    const agents = Object.entries(ctx.policy.agents ?? {});
+    return Object.keys(ctx.policy.roles ?? {}).filter((r) => !used.has(r)).map((r) => {
+      const pointer = childPointer('/roles', r);
+      const bound = agents.filter(([, a]) => a.roles.includes(r)).map(([n]) => `\`${n}\``);
+      const tail = bound.length > 0 ? `, though agent${bound.length > 1 ? 's' : ''} ${bound.join(', ')} ${bound.length > 1 ? 'are' : 'is'} bound to it` : '';
+      return { message: `role \`${r}\` has no grants${tail}`, pointer, range: ctx.source.keyRange(pointer) };
+    });
+  },
+};

@@ -1,0 +1,99 @@
+// Time-bounded grants: emergency and debug access must expire soon; expired and empty windows are dead.
+
+import type { Grant } from '../types';
+import { DAY_MS, horizonDays, isoAfter } from './tools';
+import type { LintContext, LintRule, RuleFinding } from './types';
+
+/** Words that mark emergency, debug or temporary access. */
+const EMERGENCY = /(^|[^a-z])(emergency|break[-_ ]?glass|debug|temp|temporary|hotfix|incident|sudo|override)([^a-z]|$)/i;
+
+/** Why a grant counts as emergency access, or undefined. */
+export function emergencyReason(ctx: LintContext, g: Grant): string | undefined {
+  const role = ctx.policy.roles && Object.prototype.hasOwnProperty.call(ctx.policy.roles, g.agent_role) ? ctx.policy.roles[g.agent_role] : undefined;
+  if (role?.emergency === true) return `role \`${g.agent_role}\` is marked \`emergency\``;
+  if (EMERGENCY.test(g.agent_role)) return `role \`${g.agent_role}\` is named for emergency or debug access`;
+  if (g.id !== undefined && EMERGENCY.test(g.id)) return `grant \`${g.id}\` is named for emergency or debug access`;
+  if (g.description !== undefined && EMERGENCY.test(g.description)) return 'its description says it is emergency or debug access';
+  return undefined;
+}
+
+function label(g: Grant, i: number): string {
+  return g.id !== undefined ? `grant \`${g.id}\`` : `grants[${i}]`;
+}
+
+export const emergencyWithoutExpiry: LintRule = {
+  id: 'time/emergency-without-expiry',
+  severity: 'error',
+  why: 'emergency and debug permissions left on forever are a mistake the seed article names: they must expire',
+  example: '- { agent_role: debug_admin, tool: restart_service }   # no expires',
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    (ctx.policy.grants ?? []).forEach((g, i) => {
+      if (g.expires !== undefined) return;
+      const why = emergencyReason(ctx, g);
+      if (!why) return;
+      const pointer = `/grants/${i}`;
+      const at = isoAfter(ctx.now, Math.min(horizonDays(ctx), 7));
+      out.push({ message: `${label(g, i)} has no \`expires\` but ${why}: emergency access must end`, pointer: `${pointer}/agent_role`, range: ctx.source.range(`${pointer}/agent_role`),
+        fix: [{ title: `add \`expires: ${at}\``, op: 'add', pointer: `${pointer}/expires`, value: at }] });
+    });
+    return out;
+  },
+};
+
+export const expiryBeyondHorizon: LintRule = {
+  id: 'time/expiry-beyond-horizon',
+  severity: 'warning',
+  why: 'an emergency grant that expires next year is a permanent grant in practice',
+  example: '- { agent_role: oncall_breakglass, tool: restart_service, expires: 2030-01-01T00:00:00Z }',
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    const days = horizonDays(ctx);
+    (ctx.policy.grants ?? []).forEach((g, i) => {
+      if (g.expires === undefined) return;
+      const t = Date.parse(g.expires);
+      if (!(t > ctx.now + days * DAY_MS)) return;
+      const why = emergencyReason(ctx, g);
+      if (!why) return;
+      const pointer = `/grants/${i}/expires`;
+      const at = isoAfter(ctx.now, days);
+      out.push({ message: `${label(g, i)} expires \`${g.expires}\`, more than ${days} days ahead, but ${why} (set \`lint.expiry_horizon_days\` to change the horizon)`,
+        pointer, range: ctx.source.range(pointer), fix: [{ title: `expire at \`${at}\``, op: 'replace', pointer, value: at }] });
+    });
+    return out;
+  },
+};
+
+export const expired: LintRule = {
+  id: 'time/expired',
+  severity: 'warning',
+  why: 'an expired grant allows nothing: it is dead text that misleads reviewers',
+  example: '- { agent_role: contractor, tool: read_file, expires: 2020-01-01T00:00:00Z }',
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    (ctx.policy.grants ?? []).forEach((g, i) => {
+      if (g.expires === undefined || Date.parse(g.expires) > ctx.now) return;
+      const pointer = `/grants/${i}/expires`;
+      out.push({ message: `${label(g, i)} expired at \`${g.expires}\`: it allows nothing`, pointer, range: ctx.source.range(pointer),
+        fix: [{ title: 'remove the expired grant', op: 'remove', pointer: `/grants/${i}` }] });
+    });
+    return out;
+  },
+};
+
+export const emptyWindow: LintRule = {
+  id: 'time/not-before-after-expiry',
+  severity: 'error',
+  why: 'a grant whose `not_before` is not before its `expires` is never valid (expires is exclusive)',
+  example: '- { agent_role: ops, tool: deploy, not_before: 2026-12-01T00:00:00Z, expires: 2026-11-01T00:00:00Z }',
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    (ctx.policy.grants ?? []).forEach((g, i) => {
+      if (g.expires === undefined || g.not_before === undefined) return;
+      if (Date.parse(g.not_before) < Date.parse(g.expires)) return;
+      const pointer = `/grants/${i}/not_before`;
+      out.push({ message: `${label(g, i)} starts at \`${g.not_before}\`, not before it expires at \`${g.expires}\`: it is never valid`, pointer, range: ctx.source.range(pointer) });
+    });
+    return out;
+  },
+};
