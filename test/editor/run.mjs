@@ -40,6 +40,8 @@ async function bundleSuite() {
 function makeWorkspace() {
   const ws = mkdtempSync(join(tmpdir(), 'mandate-editor-ws-'));
   cpSync(join(root, 'test/editor/fixtures'), ws, { recursive: true });
+  // the shipped example joins the workspace, so the suite tracks what users get
+  cpSync(join(root, 'policies/examples/finance.mandate.yaml'), join(ws, 'finance.mandate.yaml'));
   return ws;
 }
 
@@ -121,7 +123,7 @@ async function runOffline(h, tests, ws) {
       writeFileSync(join(shotDir, `${shot[1]}.done`), '');
       return;
     }
-    if (!verbose && /\[AgentHost\]|ChatModelSelection|Failed to load resource|\[Service Worker\]/.test(line)) return;
+    if (!verbose && /\[AgentHost\]|ChatModelSelection|Failed to load resource|\[Service Worker\]|static\/out\/vs\/|open-vsx|ENOTFOUND/.test(line)) return;
     console.log(`[ext-host:${type}] ${line}`);
   });
   await page.exposeFunction('codeAutomationExit', (code) => exit(code));

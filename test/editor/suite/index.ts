@@ -11,6 +11,9 @@ export async function run(): Promise<void> {
   /* eslint-disable @typescript-eslint/no-require-imports -- loaded after mocha's globals exist */
   require('./activation.test');
   require('./diagnostics.test');
+  require('./quickFix.test');
+  require('./explain.test');
+  require('./authoring.test');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   if (failures > 0) throw new Error(`${failures} editor test(s) failed`);

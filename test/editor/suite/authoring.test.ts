@@ -1,0 +1,49 @@
+// Completion, hover, CodeLens and the Test Explorer on real policy files.
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { RunSummary } from '../../../extension/editor/testing';
+import { api, wsUri } from './helpers';
+
+async function completionsAt(uri: vscode.Uri, line: number, character: number): Promise<string[]> {
+  const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, new vscode.Position(line, character));
+  return list.items.map((i) => (typeof i.label === 'string' ? i.label : i.label.label));
+}
+
+describe('authoring', () => {
+  it('completes grant fields from the schema and tool names from the server manifest', async () => {
+    await api();
+    const uri = wsUri('notes.mandate.yaml');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const editor = await vscode.window.showTextDocument(doc);
+    const at = doc.lineCount - 1;
+    await editor.edit((e) => e.insert(new vscode.Position(at, 0), 'grants_extra_probe:\n'));
+    const grantsLine = doc.getText().split('\n').findIndex((l) => l.startsWith('grants:'));
+    await editor.edit((e) => e.insert(new vscode.Position(grantsLine + 1, 0), '  - agent_role: editor\n    \n'));
+    const fields = await completionsAt(uri, grantsLine + 2, 4);
+    assert.ok(fields.includes('requires_approval') && fields.includes('expires'), JSON.stringify(fields));
+    await editor.edit((e) => e.insert(new vscode.Position(grantsLine + 2, 4), 'tool: '));
+    const tools = await completionsAt(uri, grantsLine + 2, 10);
+    assert.ok(tools.includes('delete_entities') && tools.includes('read_graph'), JSON.stringify(tools));
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+  });
+  it('shows the schema description on hover over a key', async () => {
+    const uri = wsUri('notes.mandate.yaml');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const line = doc.getText().split('\n').findIndex((l) => l.startsWith('invariants:'));
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, new vscode.Position(line, 2));
+    const text = hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+    assert.match(text, /\*\*invariants\*\*/);
+  });
+  it('puts Simulate and Explain lenses above each role and a run lens above tests', async () => {
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', wsUri('notes.mandate.yaml'));
+    const titles = lenses.map((l) => l.command?.title ?? '');
+    assert.equal(titles.filter((t) => t === 'Simulate').length, 2);
+    assert.equal(titles.filter((t) => t === 'Explain a call').length, 2);
+    assert.ok(titles.includes('Run 2 policy tests'), JSON.stringify(titles));
+  });
+  it('runs the policy tests from the Test Explorer controller', async () => {
+    const s = await vscode.commands.executeCommand<RunSummary>('mandate.runPolicyTests', { uri: wsUri('finance.mandate.yaml').toString() });
+    assert.equal(s.failed, 0, s.failures.join('\n'));
+    assert.equal(s.passed, 8);
+  });
+});
