@@ -6,7 +6,7 @@ import type { Call, Constraint, ContextConstraint, DenyRule, Effect, Grant, Poli
 /** What the reference decides: the effect and the ids of the rules that decided it. */
 export interface ReferenceDecision {
   effect: Effect;
-  /** the deciding deny rules, or the matching grants; ids, or JSON pointers for rules without one */
+  /** the first matching deny rule, or the deciding grants: ids, or `grants[i]` / `deny[i]` without one */
   rules: string[];
 }
 
@@ -14,6 +14,9 @@ export interface ReferenceDecision {
 class InterpretError extends Error {}
 
 const DENY: ReferenceDecision = { effect: 'deny', rules: [] };
+
+/** Longest tool name decided (an input bound, not a policy rule). */
+const MAX_TOOL_NAME = 256;
 
 /**
  * Decide `call` under `policy` the slow, obvious way: every deny rule, then every grant, in order.
@@ -30,11 +33,14 @@ export function referenceDecide(policy: Policy, call: Call): ReferenceDecision {
 function decideOrThrow(policy: Policy, call: Call): ReferenceDecision {
   // 1. no authenticated identity → deny
   if (typeof call.principal !== 'string' || call.principal === '') return DENY;
-  if (typeof call.tool !== 'string') return DENY;
+  // malformed input is denied: a tool name must be a non-empty string of bounded length
+  if (typeof call.tool !== 'string' || call.tool === '' || call.tool.length > MAX_TOOL_NAME) return DENY;
   const roles = Array.isArray(call.roles) ? call.roles.filter((r): r is string => typeof r === 'string') : [];
   // INVARIANT: a clock that is not a finite number decides nothing but deny.
   if (typeof call.now !== 'number' || !Number.isFinite(call.now)) return DENY;
   const args = call.args === undefined ? {} : call.args;
+  // MCP `arguments` is an object; anything else is malformed, whatever the grants say (fail closed)
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) return DENY;
   const context: unknown = call.context === undefined ? {} : call.context;
 
   // 2. any matching deny rule → deny, naming it
@@ -42,9 +48,9 @@ function decideOrThrow(policy: Policy, call: Call): ReferenceDecision {
   const denyRules = policy.deny ?? [];
   for (let i = 0; i < denyRules.length; i++) {
     const rule = denyRules[i]!;
-    if (denyMatches(policy, rule, roles, call.tool, args, context)) denies.push(rule.id ?? `/deny/${i}`);
+    if (denyMatches(policy, rule, roles, call.tool, args, context)) denies.push(rule.id ?? `deny[${i}]`);
   }
-  if (denies.length > 0) return { effect: 'deny', rules: denies };
+  if (denies.length > 0) return { effect: 'deny', rules: denies.slice(0, 1) }; // the first one decides
 
   // 3. every grant that matches
   const withApproval: string[] = [];
@@ -53,7 +59,7 @@ function decideOrThrow(policy: Policy, call: Call): ReferenceDecision {
   for (let i = 0; i < grants.length; i++) {
     const grant = grants[i]!;
     if (!grantMatches(policy, grant, roles, call.tool, args, context, call.now)) continue;
-    (grant.requires_approval === true ? withApproval : without).push(grant.id ?? `/grants/${i}`);
+    (grant.requires_approval === true ? withApproval : without).push(grant.id ?? `grants[${i}]`);
   }
   if (without.length > 0) return { effect: 'allow', rules: without };
   if (withApproval.length > 0) return { effect: 'approval_required', rules: withApproval };
@@ -160,10 +166,16 @@ function holds(c: Constraint, v: unknown): boolean {
   if (c.pattern !== undefined && !(typeof v === 'string' && new RegExp(c.pattern, 'u').test(v))) return false;
   if (c.prefix !== undefined && !(typeof v === 'string' && v.startsWith(c.prefix))) return false;
   if (c.within !== undefined && !(typeof v === 'string' && isWithinAny(v, c.within))) return false;
-  if (c.max_length !== undefined && !(typeof v === 'string' && [...v].length <= c.max_length)) return false;
+  if (c.max_length !== undefined && !hasMaxLength(c.max_length, v)) return false;
   if (c.type !== undefined && !hasType(c.type, v)) return false;
   if (c.not !== undefined && holds(c.not, v)) return false;
   return true;
+}
+
+/** `max_length` bounds a string's characters (code points) or a list's items; nothing else has a length. */
+function hasMaxLength(n: number, v: unknown): boolean {
+  if (typeof v === 'string') return [...v].length <= n;
+  return Array.isArray(v) && v.length <= n;
 }
 
 function isFiniteNumber(v: unknown): v is number {
@@ -209,11 +221,19 @@ function isWithinAny(value: string, bases: string[]): boolean {
   for (const base of bases) {
     const b = splitPath(base);
     if (b === null || b.absolute !== p.absolute || b.segments.length > p.segments.length) continue;
+    // a relative path that climbs out (`../x`) is inside only a base that climbs exactly as far
+    if (climbs(b.segments) !== climbs(p.segments)) continue;
     let prefix = true;
     for (let i = 0; i < b.segments.length; i++) if (b.segments[i] !== p.segments[i]) prefix = false;
     if (prefix) return true;
   }
   return false;
+}
+
+function climbs(segments: string[]): number {
+  let n = 0;
+  while (segments[n] === '..') n++;
+  return n;
 }
 
 /** Normalise `.`, `..` and duplicate separators; refuse backslashes and encoded dots/separators. */
