@@ -1,11 +1,21 @@
-// `mandate proxy`: not built yet — this placeholder keeps the command table stable while it is.
+// `mandate proxy … -- <server command…>`: the stdio runtime proxy (extension/proxy does the work).
 
+import { parseProxyArgs, PROXY_USAGE, ProxyStartError, ProxyUsageError, runStdioProxy } from '../../proxy';
 import { CliError, type CommandSpec } from '../io';
 
 export const proxy: CommandSpec = {
-  summary: '(not available in this build)',
-  usage: 'mandate proxy …',
-  async run() {
-    throw new CliError('`proxy` is not available in this build yet');
+  summary: 'run an MCP server behind the policy: decide every call before it runs, audit it',
+  usage: PROXY_USAGE,
+  async run(argv, io) {
+    try {
+      const opts = parseProxyArgs(argv, io.cwd);
+      const code = await runStdioProxy(opts, { stdin: io.stdin, stdout: io.stdout, stderr: io.stderr, env: io.env, now: io.now });
+      // INVARIANT: the proxy's process ends with the session (stdin, timers and sockets may still hold the loop).
+      if (io.stdin === process.stdin) process.exit(code);
+      return code;
+    } catch (err) {
+      if (err instanceof ProxyUsageError || err instanceof ProxyStartError) throw new CliError(err.message);
+      throw err;
+    }
   },
 };

@@ -1,0 +1,156 @@
+// The approval channel: a Unix socket per session, guarded by a per-session secret, through which
+// the editor extension or `mandate approve|refuse` answers pending approvals (approvalProtocol.ts).
+
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { isClientMessage, isProxyMessage, isSessionInfo, MAX_LINE, sessionOfApproval, type ProxyMessage, type SessionInfo } from './approvalProtocol';
+import type { ApprovalBroker } from './approvals';
+import { randomHex, sameSecret } from './hash';
+
+/** The folder holding session files and sockets: $MANDATE_RUNTIME_DIR, else `<tmpdir>/mandate-<uid>`. */
+export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env['MANDATE_RUNTIME_DIR'] || join(tmpdir(), `mandate-${userInfo().uid}`);
+}
+
+/** Split a byte stream into lines, bounded; an oversized line ends the connection. */
+function lines(sock: Socket, onLine: (line: string) => void): void {
+  let buf = '';
+  sock.setEncoding('utf8');
+  sock.on('data', (chunk: string) => {
+    buf += chunk;
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) !== -1) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      onLine(line);
+    }
+    if (buf.length > MAX_LINE) sock.destroy();
+  });
+}
+
+function send(sock: Socket, msg: ProxyMessage): void {
+  if (!sock.destroyed) sock.write(`${JSON.stringify(msg)}\n`);
+}
+
+/** A running channel: its session file and socket are removed by close(). */
+export interface ApprovalChannel {
+  info: SessionInfo;
+  close(): void;
+}
+
+/** Open the channel for a session and write its session file. */
+export async function openApprovalChannel(broker: ApprovalBroker, meta: { server: string; principal: string; dir: string }): Promise<ApprovalChannel> {
+  mkdirSync(meta.dir, { recursive: true, mode: 0o700 });
+  chmodSync(meta.dir, 0o700);
+  const socket = join(meta.dir, `${broker.session}.sock`);
+  const file = join(meta.dir, `${broker.session}.json`);
+  const info: SessionInfo = {
+    session: broker.session, socket, secret: randomHex(24), pid: process.pid,
+    server: meta.server, principal: meta.principal, started: new Date().toISOString(),
+  };
+  const clients = new Set<Socket>();
+  const server: Server = createServer((sock) => serve(sock, broker, info, clients));
+  rmSync(socket, { force: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socket, () => resolve());
+  });
+  chmodSync(socket, 0o600);
+  server.unref();
+  writeFileSync(file, `${JSON.stringify(info)}\n`, { mode: 0o600 });
+  const unsubscribe = broker.subscribe((e) => {
+    for (const c of clients) send(c, e.type === 'asked' ? { type: 'asked', approval: e.approval } : { type: 'settled', id: e.id, state: e.state });
+  });
+  return {
+    info,
+    close() {
+      unsubscribe();
+      for (const c of clients) c.destroy();
+      server.close();
+      rmSync(socket, { force: true });
+      rmSync(file, { force: true });
+    },
+  };
+}
+
+function serve(sock: Socket, broker: ApprovalBroker, info: SessionInfo, clients: Set<Socket>): void {
+  let authed = false;
+  let who: string | undefined;
+  sock.on('error', () => sock.destroy());
+  sock.on('close', () => clients.delete(sock));
+  lines(sock, (line) => {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      msg = undefined;
+    }
+    if (!isClientMessage(msg)) return send(sock, { type: 'error', message: 'not an approval channel message' });
+    if (!authed) {
+      // INVARIANT: nothing is listed or answered before the session secret is shown.
+      if (msg.type !== 'hello' || !sameSecret(msg.secret, info.secret)) {
+        send(sock, { type: 'error', message: 'wrong or missing secret' });
+        sock.end();
+        return;
+      }
+      authed = true;
+      who = msg.who;
+      clients.add(sock);
+      send(sock, { type: 'welcome', session: info.session, server: info.server, principal: info.principal });
+      send(sock, { type: 'pending', approvals: broker.pending() });
+      return;
+    }
+    if (msg.type === 'list') send(sock, { type: 'pending', approvals: broker.pending() });
+    else if (msg.type === 'answer') {
+      const via = who === 'editor' ? 'editor' : 'terminal';
+      const r = broker.answer(msg.id, msg.verdict, via, msg.by ?? who);
+      send(sock, { type: 'answered', id: msg.id, ok: r.ok, message: r.message });
+    }
+  });
+}
+
+/** Read a session's file by id from the runtime folder. */
+export function readSession(dir: string, session: string): SessionInfo {
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(join(dir, `${session}.json`), 'utf8'));
+  } catch {
+    throw new Error(`no running proxy session \`${session}\` in \`${dir}\``);
+  }
+  if (!isSessionInfo(v)) throw new Error(`\`${join(dir, `${session}.json`)}\` is not a mandate session file`);
+  return v;
+}
+
+/** Answer an approval through its session's channel (what `mandate approve|refuse` does). */
+export async function answerApproval(dir: string, id: string, verdict: 'approve' | 'refuse', by: string): Promise<{ ok: boolean; message: string }> {
+  const session = sessionOfApproval(id);
+  if (!session) throw new Error(`\`${id}\` is not an approval id (expected <session>-<n>)`);
+  const info = readSession(dir, session);
+  return new Promise((resolve, reject) => {
+    const sock = createConnection(info.socket);
+    sock.on('error', (err) => reject(new Error(`cannot reach proxy session \`${session}\`: ${err.message}`)));
+    sock.on('close', () => reject(new Error(`proxy session \`${session}\` closed the channel`)));
+    sock.on('connect', () => {
+      sock.write(`${JSON.stringify({ type: 'hello', secret: info.secret, who: 'terminal' })}\n`);
+      sock.write(`${JSON.stringify({ type: 'answer', id, verdict, by })}\n`);
+    });
+    lines(sock, (line) => {
+      let msg: unknown;
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        return;
+      }
+      if (!isProxyMessage(msg)) return;
+      if (msg.type === 'error') {
+        sock.destroy();
+        reject(new Error(msg.message));
+      } else if (msg.type === 'answered' && msg.id === id) {
+        sock.end();
+        resolve({ ok: msg.ok, message: msg.message });
+      }
+    });
+  });
+}

@@ -1,0 +1,101 @@
+// The approval channel's wire contract (proxy ↔ editor extension, proxy ↔ `mandate approve`):
+// the one file both sides read. Newline-delimited JSON over a local Unix socket, each line ≤ 64 KiB.
+//
+// Discovery: a running proxy writes `<runtime dir>/<session>.json` (mode 0600; the folder is 0700)
+// holding a SessionInfo; the runtime dir is $MANDATE_RUNTIME_DIR, else `<os tmpdir>/mandate-<uid>`.
+// An approval id is `<session>-<n>`, so `mandate approve ID` finds its session from the id.
+// Conversation: connect; send `hello` with the session's secret first (else the proxy closes the
+// socket); the proxy answers `welcome` and then `pending` (everything waiting now), pushes `asked`
+// and `settled` as they happen, and answers each `answer` with `answered`.
+
+/** Where a session's channel is, and its secret (never logged). */
+export interface SessionInfo {
+  session: string;
+  socket: string;
+  secret: string;
+  pid: number;
+  server: string;
+  principal: string;
+  started: string;
+}
+
+/** One call waiting for a human: bound to caller, server, tool, argument digest and policy version. */
+export interface ApprovalRequest {
+  id: string;
+  session: string;
+  server: string;
+  tool: string;
+  principal: string;
+  roles: string[];
+  client?: { name: string; version?: string };
+  /** arguments, redacted per policy */
+  args: unknown;
+  args_digest: string;
+  policy_version: string;
+  /** the grant(s) that require approval, in policy words */
+  reasons: string[];
+  asked_at: string;
+  expires_at: string;
+}
+
+export type ClientMessage =
+  | { type: 'hello'; secret: string; who?: string }
+  | { type: 'list' }
+  | { type: 'answer'; id: string; verdict: 'approve' | 'refuse'; by?: string };
+
+export type ProxyMessage =
+  | { type: 'welcome'; session: string; server: string; principal: string }
+  | { type: 'pending'; approvals: ApprovalRequest[] }
+  | { type: 'asked'; approval: ApprovalRequest }
+  | { type: 'settled'; id: string; state: 'granted' | 'refused' | 'timeout' | 'error' }
+  | { type: 'answered'; id: string; ok: boolean; message: string }
+  | { type: 'error'; message: string };
+
+/** Longest line either side sends. */
+export const MAX_LINE = 64 * 1024;
+
+const str = (v: unknown, max = 1000): v is string => typeof v === 'string' && v.length > 0 && v.length <= max;
+const obj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Runtime guard for messages the proxy receives. */
+export function isClientMessage(v: unknown): v is ClientMessage {
+  if (!obj(v)) return false;
+  switch (v['type']) {
+    case 'hello': return str(v['secret'], 200) && (v['who'] === undefined || str(v['who'], 200));
+    case 'list': return true;
+    case 'answer': return str(v['id'], 100) && (v['verdict'] === 'approve' || v['verdict'] === 'refuse') && (v['by'] === undefined || str(v['by'], 200));
+    default: return false;
+  }
+}
+
+function isApprovalRequest(v: unknown): v is ApprovalRequest {
+  return obj(v) && str(v['id'], 100) && str(v['session'], 100) && typeof v['server'] === 'string' && str(v['tool'], 300)
+    && typeof v['principal'] === 'string' && Array.isArray(v['roles']) && typeof v['args_digest'] === 'string'
+    && typeof v['policy_version'] === 'string' && Array.isArray(v['reasons']) && typeof v['asked_at'] === 'string' && typeof v['expires_at'] === 'string';
+}
+
+/** Runtime guard for messages a channel client (editor, CLI) receives. */
+export function isProxyMessage(v: unknown): v is ProxyMessage {
+  if (!obj(v)) return false;
+  switch (v['type']) {
+    case 'welcome': return str(v['session'], 100) && typeof v['server'] === 'string' && typeof v['principal'] === 'string';
+    case 'pending': return Array.isArray(v['approvals']) && v['approvals'].every(isApprovalRequest);
+    case 'asked': return isApprovalRequest(v['approval']);
+    case 'settled': return str(v['id'], 100) && ['granted', 'refused', 'timeout', 'error'].includes(v['state'] as string);
+    case 'answered': return str(v['id'], 100) && typeof v['ok'] === 'boolean' && typeof v['message'] === 'string';
+    case 'error': return typeof v['message'] === 'string';
+    default: return false;
+  }
+}
+
+/** Runtime guard for a session file's content. */
+export function isSessionInfo(v: unknown): v is SessionInfo {
+  return obj(v) && str(v['session'], 100) && str(v['socket'], 200) && str(v['secret'], 200) && typeof v['pid'] === 'number'
+    && typeof v['server'] === 'string' && typeof v['principal'] === 'string' && typeof v['started'] === 'string';
+}
+
+/** The session an approval id belongs to (`<session>-<n>`), or undefined for a malformed id. */
+export function sessionOfApproval(id: string): string | undefined {
+  const m = /^([a-f0-9]{8,32})-\d{1,9}$/.exec(id);
+  return m ? m[1] : undefined;
+}

@@ -1,0 +1,104 @@
+// Newline-delimited JSON-RPC framing with a size bound, validated by the MCP SDK's message schema.
+// Own line splitting because the SDK's ReadBuffer loses the line on a bad message (no id to answer)
+// and cannot resynchronise after an oversized one; validation is the SDK's `deserializeMessage`.
+
+import { deserializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+
+export type { JSONRPCMessage };
+export type RpcId = string | number;
+
+/** A frame that is not a valid JSON-RPC message; `id` is set when one could be read. */
+export interface FrameError {
+  kind: 'parse' | 'invalid' | 'oversize';
+  message: string;
+  id?: RpcId;
+}
+
+/** Default bound on one message: 4 MiB. */
+export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+/** Splits a byte stream into messages; bad frames are reported and skipped, never fatal. */
+export class FrameReader {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private discarding = false;
+
+  constructor(
+    private readonly onMessage: (msg: JSONRPCMessage) => void,
+    private readonly onError: (err: FrameError) => void,
+    private readonly maxBytes = MAX_MESSAGE_BYTES,
+    private readonly validate = true,
+  ) {}
+
+  /** Feed bytes as they arrive. */
+  push(chunk: Buffer): void {
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(10, start);
+      if (nl === -1) break;
+      const part = chunk.subarray(start, nl);
+      if (this.discarding) {
+        this.discarding = false;
+      } else if (this.size + part.length > this.maxBytes) {
+        this.reportOversize();
+      } else {
+        const line = this.size === 0 ? part.toString('utf8') : Buffer.concat([...this.chunks, part]).toString('utf8');
+        this.handleLine(line);
+      }
+      this.chunks = [];
+      this.size = 0;
+      start = nl + 1;
+    }
+    if (start < chunk.length && !this.discarding) {
+      const rest = chunk.subarray(start);
+      if (this.size + rest.length > this.maxBytes) {
+        // INVARIANT: an oversized message is never buffered whole; skip to its end of line.
+        this.chunks = [];
+        this.size = 0;
+        this.discarding = true;
+        this.reportOversize();
+      } else {
+        this.chunks.push(rest);
+        this.size += rest.length;
+      }
+    }
+  }
+
+  private reportOversize(): void {
+    this.onError({ kind: 'oversize', message: `message larger than ${this.maxBytes} bytes` });
+  }
+
+  private handleLine(raw: string): void {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      this.onError({ kind: 'parse', message: `not JSON: ${(err as Error).message}` });
+      return;
+    }
+    if (!this.validate) {
+      if (isObject(value)) this.onMessage(value as JSONRPCMessage);
+      else this.onError({ kind: 'invalid', message: 'not a JSON-RPC message' });
+      return;
+    }
+    try {
+      this.onMessage(deserializeMessage(line));
+    } catch {
+      const id = isObject(value) ? (value as { id?: unknown }).id : undefined;
+      const detail = Array.isArray(value) ? 'batches are not supported' : 'not a valid JSON-RPC 2.0 message';
+      this.onError({ kind: 'invalid', message: detail, ...(typeof id === 'string' || typeof id === 'number' ? { id } : {}) });
+    }
+  }
+}
+
+function isObject(v: unknown): boolean {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** One message as a line of text. */
+export function frame(msg: JSONRPCMessage): string {
+  return `${JSON.stringify(msg)}\n`;
+}

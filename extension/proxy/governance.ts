@@ -1,0 +1,78 @@
+// What the role may see and do beyond tools/call: which tools tools/list shows, resource reads,
+// prompt gets and the requests a server sends to the client. Deny unless granted.
+
+import { globMatch, lookup, type CompiledPolicy, type Decision, type Policy, type RuleRef } from '../../policies';
+
+/** A grant to read resources (`resources:` in a policy): URIs matched exactly or by `*` glob. */
+export interface ResourceGrant {
+  agent_role: string;
+  uris: string[];
+  description?: string;
+}
+
+/** A grant to get prompts (`prompts:` in a policy): names matched exactly or by `*` glob. */
+export interface PromptGrant {
+  agent_role: string;
+  prompts: string[];
+  description?: string;
+}
+
+/** Requests a server may send to the client when the policy names none. */
+export const DEFAULT_SERVER_REQUESTS: readonly string[] = ['ping', 'roots/list', 'elicitation/create'];
+
+/**
+ * Could the role ever be allowed this tool? True when a grant of one of its roles names the tool
+ * and has not expired, and no deny rule forbids the tool for it unconditionally.
+ */
+export function toolVisible(c: CompiledPolicy, roles: readonly string[], tool: string, now: number): boolean {
+  for (const d of lookup(c.denyIndex, tool)) {
+    const unconditional = d.args.length === 0 && d.context.length === 0 && d.missingScopes.length === 0;
+    if (unconditional && (!d.roles || roles.some((r) => d.roles!.has(r)))) return false;
+  }
+  for (const role of roles) {
+    if (!c.declaredRoles.has(role)) continue;
+    for (const g of lookup(c.grantIndex.get(role), tool)) {
+      if (g.missingScopes.length === 0 && now < g.expires) return true;
+    }
+  }
+  return false;
+}
+
+function grantDecision(kind: 'resource' | 'prompt', list: ReadonlyArray<{ agent_role: string }> | undefined, names: (g: never) => string[],
+  roles: readonly string[], declared: ReadonlySet<string>, principal: string | null, target: string): Decision {
+  const section = kind === 'resource' ? 'resources' : 'prompts';
+  if (!principal) return deny(kind, 'denied: the caller has no authenticated identity');
+  for (const [i, g] of (list ?? []).entries()) {
+    if (!roles.includes(g.agent_role) || !declared.has(g.agent_role)) continue;
+    if (names(g as never).some((p) => globMatch(p, target))) {
+      const rule: RuleRef = { kind: 'grant', id: `${section}[${i}]`, pointer: `/${section}/${i}` };
+      return { effect: 'allow', rules: [rule], reasons: [{ code: 'allowed_by_grant', message: `allowed by ${section}[${i}]`, rule }] };
+    }
+  }
+  const what = kind === 'resource' ? `reading resource \`${target}\`` : `the prompt \`${target}\``;
+  return deny(kind, `denied: no ${section} grant gives ${roles.map((r) => `\`${r}\``).join(', ') || 'this caller'} ${what}`);
+}
+
+function deny(_kind: string, message: string): Decision {
+  const rule: RuleRef = { kind: 'builtin', id: 'deny-unless-granted', pointer: '' };
+  return { effect: 'deny', rules: [rule], reasons: [{ code: 'no_grant', message, rule }] };
+}
+
+/** Decide a `resources/read`: denied unless a `resources` grant of the caller's roles matches the URI. */
+export function decideResource(c: CompiledPolicy, principal: string | null, roles: readonly string[], uri: string): Decision {
+  const list = (c.policy as Policy & { resources?: ResourceGrant[] }).resources;
+  return grantDecision('resource', list, (g: ResourceGrant) => g.uris, roles, c.declaredRoles, principal, uri);
+}
+
+/** Decide a `prompts/get`: denied unless a `prompts` grant of the caller's roles matches the name. */
+export function decidePrompt(c: CompiledPolicy, principal: string | null, roles: readonly string[], name: string): Decision {
+  const list = (c.policy as Policy & { prompts?: PromptGrant[] }).prompts;
+  return grantDecision('prompt', list, (g: PromptGrant) => g.prompts, roles, c.declaredRoles, principal, name);
+}
+
+/** May the server send this request to the client? `server_requests.allow` or the defaults. */
+export function serverRequestAllowed(policy: Policy, method: string): boolean {
+  const sr = (policy as Policy & { server_requests?: { allow?: string[] } }).server_requests;
+  const allow = sr?.allow ?? DEFAULT_SERVER_REQUESTS;
+  return allow.some((p) => globMatch(p, method));
+}

@@ -1,0 +1,271 @@
+// The transport-agnostic guard: sees every JSON-RPC message between one client session and its
+// upstream server, forwards what is uninteresting as-is, and decides tools/call, resources/read,
+// prompts/get and server→client requests before they run. stdio and HTTP transports both use it.
+
+import type { AuditEntry, Decision, ToolInfo } from '../../policies';
+import { AuditWriteError } from './auditLog';
+import { decideResource, decidePrompt, serverRequestAllowed, toolVisible } from './governance';
+import type { JSONRPCMessage, RpcId } from './framing';
+import { ToolCalls } from './toolCalls';
+import { RPC, type GuardOptions } from './types';
+
+type Msg = Record<string, unknown> & { id?: RpcId; method?: string; params?: Record<string, unknown> };
+
+/** Client requests forwarded without a decision (they expose nothing a tool call does not). */
+const PASS = new Set(['ping', 'initialize', 'tools/list', 'resources/list', 'resources/templates/list', 'resources/subscribe',
+  'resources/unsubscribe', 'prompts/list', 'completion/complete', 'logging/setLevel', 'tasks/get', 'tasks/result', 'tasks/list', 'tasks/cancel']);
+
+interface Forwarded {
+  method: string;
+  tool?: string;
+  start: number;
+  timer?: NodeJS.Timeout;
+  audited: boolean;
+}
+
+const key = (id: RpcId): string => (typeof id === 'number' ? `n${id}` : `s${id}`);
+
+/** One client session's guard. */
+export class Guard {
+  readonly calls: ToolCalls;
+  private forwarded = new Map<string, Forwarded>();
+  /** the guard's own requests upstream, and to the client: separate, so neither side can answer for the other */
+  private own = new Map<string, (msg: Msg) => void>();
+  private ownClient = new Map<string, (msg: Msg) => void>();
+  private nextOwn = 1;
+  private upstreamUp = true;
+  clientElicitation = false;
+
+  constructor(readonly o: GuardOptions) {
+    this.calls = new ToolCalls(this);
+  }
+
+  /** A message from the client. */
+  fromClient(m: JSONRPCMessage): void {
+    const msg = m as Msg;
+    if (typeof msg.method === 'string') {
+      if (msg.id === undefined) return this.clientNotification(msg);
+      return this.clientRequest(msg as Msg & { id: RpcId; method: string });
+    }
+    if (msg.id !== undefined) this.clientResponse(msg as Msg & { id: RpcId });
+  }
+
+  private clientRequest(msg: Msg & { id: RpcId; method: string }): void {
+    switch (msg.method) {
+      case 'tools/call': return this.calls.handle(msg);
+      case 'resources/read': return this.governed(msg, 'resource', String(msg.params?.['uri'] ?? ''));
+      case 'prompts/get': return this.governed(msg, 'prompt', String(msg.params?.['name'] ?? ''));
+      case 'initialize': this.initialize(msg); break;
+      default:
+        if (!PASS.has(msg.method)) return this.replyError(msg.id, RPC.methodNotFound, `method \`${msg.method.slice(0, 100)}\` is not supported through mandate`);
+    }
+    this.forward(msg, msg.method);
+  }
+
+  private clientNotification(msg: Msg): void {
+    if (msg.method === 'notifications/cancelled') {
+      const id = msg.params?.['requestId'];
+      if (typeof id === 'string' || typeof id === 'number') this.settle(id, 'cancelled by the client');
+    }
+    this.o.toUpstream(msg as JSONRPCMessage);
+    if (msg.method === 'notifications/initialized') this.refreshTools();
+  }
+
+  private clientResponse(msg: Msg & { id: RpcId }): void {
+    const k = key(msg.id);
+    const handler = this.ownClient.get(k);
+    if (handler) {
+      this.ownClient.delete(k);
+      handler(msg);
+    }
+    // INVARIANT: a response the guard did not ask for (or already timed out) goes nowhere.
+  }
+
+  private initialize(msg: Msg): void {
+    const info = msg.params?.['clientInfo'] as { name?: unknown; version?: unknown } | undefined;
+    const caps = msg.params?.['capabilities'] as { elicitation?: unknown } | undefined;
+    this.clientElicitation = caps?.elicitation !== undefined && caps.elicitation !== null;
+    if (!this.o.identity.client && typeof info?.name === 'string') {
+      this.o.identity.client = { name: info.name.slice(0, 200), ...(typeof info.version === 'string' ? { version: info.version.slice(0, 100) } : {}) };
+    }
+    this.record({ kind: 'session', detail: { event: 'initialize', elicitation: this.clientElicitation } });
+  }
+
+  /** Forward a client request upstream and track it until its answer (or a timeout, or a crash). */
+  forward(msg: Msg & { id: RpcId }, method: string, tool?: string, audited = false): void {
+    if (!this.upstreamUp) return this.replyError(msg.id, RPC.upstream, `the upstream server \`${this.o.server}\` is not running`);
+    const f: Forwarded = { method, start: this.o.now(), audited, ...(tool !== undefined ? { tool } : {}) };
+    if (audited || method === 'tools/call') {
+      f.timer = setTimeout(() => this.timeout(msg.id), this.o.callTimeoutMs);
+      f.timer.unref();
+    }
+    this.forwarded.set(key(msg.id), f);
+    this.o.toUpstream(msg as JSONRPCMessage);
+  }
+
+  private timeout(id: RpcId): void {
+    const f = this.settle(id, `no answer from \`${this.o.server}\` within ${this.o.callTimeoutMs} ms`);
+    if (!f) return;
+    this.o.toUpstream({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'mandate: timed out' } });
+    this.replyError(id, RPC.upstream, `the upstream server \`${this.o.server}\` did not answer within ${this.o.callTimeoutMs} ms; the call failed closed`);
+  }
+
+  /** Stop tracking a forwarded request that will get no answer; its outcome is recorded as an error. */
+  private settle(id: RpcId, why: string): Forwarded | undefined {
+    const f = this.forwarded.get(key(id));
+    if (!f) return undefined;
+    this.forwarded.delete(key(id));
+    if (f.timer) clearTimeout(f.timer);
+    if (f.audited) this.calls.outcome(id, f, undefined, { code: 'upstream', message: why });
+    return f;
+  }
+
+  /** A message from the upstream server. */
+  fromUpstream(m: JSONRPCMessage): void {
+    const msg = m as Msg;
+    if (typeof msg.method === 'string') {
+      if (msg.id === undefined) {
+        this.o.toClient(m);
+        if (msg.method === 'notifications/tools/list_changed') this.refreshTools();
+        return;
+      }
+      return this.serverRequest(msg as Msg & { id: RpcId; method: string });
+    }
+    if (msg.id === undefined || msg.id === null) return;
+    const k = key(msg.id);
+    const own = this.own.get(k);
+    if (own) {
+      this.own.delete(k);
+      return own(msg);
+    }
+    const f = this.forwarded.get(k);
+    if (!f) return; // late answer to a timed-out or cancelled call: dropped
+    this.forwarded.delete(k);
+    if (f.timer) clearTimeout(f.timer);
+    if (f.audited) this.calls.outcome(msg.id, f, msg, undefined);
+    if (f.method === 'tools/list' && msg['result']) return this.o.toClient(this.filterTools(msg));
+    this.o.toClient(m);
+  }
+
+  /** The upstream is gone: every forwarded request fails closed, now and until it is back. */
+  upstreamClosed(why: string): void {
+    this.upstreamUp = false;
+    this.record({ kind: 'error', error: { code: 'upstream_exit', message: why } });
+    for (const [k, f] of [...this.forwarded]) {
+      const id: RpcId = k[0] === 'n' ? Number(k.slice(1)) : k.slice(1);
+      this.settle(id, why);
+      void f;
+      this.replyError(id, RPC.upstream, `the upstream server \`${this.o.server}\` stopped: ${why}; the call failed closed`);
+    }
+    for (const [k, handler] of [...this.own]) {
+      this.own.delete(k);
+      handler({ error: { code: RPC.upstream, message: why } });
+    }
+    this.o.approvals.failAll(why);
+  }
+
+  /** The upstream is back (restarted and initialised by the transport). */
+  upstreamRestarted(): void {
+    this.upstreamUp = true;
+    this.record({ kind: 'session', detail: { event: 'upstream_restarted' } });
+    this.refreshTools();
+  }
+
+  get upstreamRunning(): boolean {
+    return this.upstreamUp;
+  }
+
+  private filterTools(msg: Msg): JSONRPCMessage {
+    const result = msg['result'] as { tools?: ToolInfo[] };
+    const tools = Array.isArray(result.tools) ? result.tools : [];
+    this.calls.learn(tools, false);
+    const c = this.o.policy.current;
+    const now = this.o.now();
+    const shown = tools.filter((t) => toolVisible(c, this.o.identity.roles, t.name, now));
+    return { ...msg, result: { ...result, tools: shown } } as unknown as JSONRPCMessage;
+  }
+
+  /** Ask the server for its whole tool list (pins, schemas), following pages. */
+  refreshTools(): void {
+    const all: ToolInfo[] = [];
+    const page = (cursor?: string): void => {
+      this.request('tools/list', cursor ? { cursor } : {}, (res) => {
+        const r = res['result'] as { tools?: ToolInfo[]; nextCursor?: string } | undefined;
+        if (r && Array.isArray(r.tools)) all.push(...r.tools);
+        if (r?.nextCursor && all.length < 10000) return page(r.nextCursor);
+        this.calls.learn(all, r === undefined);
+      });
+    };
+    page();
+  }
+
+  /** Send the guard's own request upstream. */
+  request(method: string, params: Record<string, unknown>, onAnswer: (msg: Msg) => void): void {
+    const id = `mandate:${this.nextOwn++}`;
+    this.own.set(key(id), onAnswer);
+    if (!this.upstreamUp) return this.upstreamClosedFor(id);
+    this.o.toUpstream({ jsonrpc: '2.0', id, method, params });
+  }
+
+  private upstreamClosedFor(id: string): void {
+    const h = this.own.get(key(id));
+    this.own.delete(key(id));
+    h?.({ error: { code: RPC.upstream, message: 'upstream not running' } });
+  }
+
+  /** Send the guard's own request to the client (elicitation). */
+  requestClient(method: string, params: Record<string, unknown>, onAnswer: (msg: Msg) => void): void {
+    const id = `mandate:${this.nextOwn++}`;
+    this.ownClient.set(key(id), onAnswer);
+    this.o.toClient({ jsonrpc: '2.0', id, method, params });
+  }
+
+  private governed(msg: Msg & { id: RpcId; method: string }, kind: 'resource' | 'prompt', target: string): void {
+    const { principal, roles } = this.o.identity;
+    const c = this.o.policy.current;
+    const d: Decision = kind === 'resource' ? decideResource(c, principal, roles, target) : decidePrompt(c, principal, roles, target);
+    const ok = this.record({ kind: 'decision', method: msg.method, request_id: String(msg.id), detail: { [kind === 'resource' ? 'uri' : 'prompt']: target }, ...this.calls.decisionFields(d) });
+    if (!ok) return this.replyError(msg.id, RPC.audit, 'the audit log cannot be written; the request is denied');
+    if (d.effect !== 'allow') return this.replyError(msg.id, RPC.denied, `mandate: ${d.reasons.map((r) => r.message).join('; ')}`);
+    this.forward(msg, msg.method, undefined, true);
+  }
+
+  private serverRequest(msg: Msg & { id: RpcId; method: string }): void {
+    const allowed = serverRequestAllowed(this.o.policy.policy, msg.method);
+    if (msg.method !== 'ping') {
+      const effect = allowed ? 'allow' : 'deny';
+      const reason = allowed ? `server request \`${msg.method}\` allowed` : `denied: the policy does not let the server send \`${msg.method}\` to the client`;
+      const ok = this.record({ kind: 'decision', method: msg.method, request_id: String(msg.id), detail: { direction: 'server_to_client' }, decision: { effect, rules: ['server_requests'], reasons: [reason] } });
+      if (!ok || !allowed) {
+        this.o.toUpstream({ jsonrpc: '2.0', id: msg.id, error: { code: RPC.denied, message: `mandate: ${reason}` } });
+        return;
+      }
+    }
+    // remap the id so it cannot collide with the guard's own requests to the client
+    this.requestClient(msg.method, msg.params ?? {}, (answer) => {
+      const { id: _drop, jsonrpc: _j, ...rest } = answer;
+      this.o.toUpstream({ jsonrpc: '2.0', id: msg.id, ...rest } as JSONRPCMessage);
+    });
+  }
+
+  /** Write an audit record; false (and reported) when it cannot be written. */
+  record(e: Omit<AuditEntry, 'time' | 'session' | 'server' | 'caller'> & Partial<AuditEntry>): boolean {
+    const { principal, roles, client } = this.o.identity;
+    try {
+      this.o.audit.append({
+        time: new Date(this.o.now()).toISOString(), session: this.o.session, server: this.o.server,
+        caller: { principal, roles, ...(client ? { client } : {}) }, ...e,
+      });
+      return true;
+    } catch (err) {
+      if (!(err instanceof AuditWriteError)) throw err;
+      this.o.log(`mandate proxy: ${err.message}`);
+      return false;
+    }
+  }
+
+  /** Answer a client request with a JSON-RPC error. */
+  replyError(id: RpcId, code: number, message: string, data?: unknown): void {
+    this.o.toClient({ jsonrpc: '2.0', id, error: { code, message, ...(data !== undefined ? { data } : {}) } });
+  }
+}

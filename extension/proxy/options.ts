@@ -1,0 +1,79 @@
+// `mandate proxy` options: parsed once here for both entry points (the CLI and dist/proxy.js).
+
+import { parseArgs } from 'node:util';
+import { basename, extname, join, resolve } from 'node:path';
+
+export interface ProxyOptions {
+  policyFile: string;
+  roles: string[];
+  agent?: string;
+  server: string;
+  context: Record<string, string>;
+  auditFile?: string;
+  auditFsync: boolean;
+  pinsDir: string;
+  approvalTimeoutMs: number;
+  callTimeoutMs: number;
+  maxMessageBytes: number;
+  runtimeDir?: string;
+  command: string[];
+  cwd: string;
+}
+
+export const PROXY_USAGE = 'mandate proxy --policy P --role R [--agent ID] [--server NAME] [--context k=v]… [--audit FILE] [--audit-fsync] '
+  + '[--pins-dir DIR] [--approval-timeout MS] [--call-timeout MS] [--max-message-bytes N] -- <server command…>';
+
+/** A bad invocation: one line for the user. */
+export class ProxyUsageError extends Error {}
+
+function num(v: string | undefined, flag: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new ProxyUsageError(`${flag} expects a positive whole number, got \`${v}\``);
+  return n;
+}
+
+/** The server's name when `--server` is absent: the script or program name without extension. */
+export function defaultServerName(command: readonly string[]): string {
+  const interpreters = new Set(['node', 'npx', 'python', 'python3', 'uv', 'uvx', 'deno', 'bun', 'tsx']);
+  const first = command[0] ?? 'server';
+  const pick = interpreters.has(basename(first)) ? command.find((a, i) => i > 0 && !a.startsWith('-')) ?? first : first;
+  return basename(pick, extname(pick)).replace(/[^A-Za-z0-9_.-]/g, '_') || 'server';
+}
+
+/** Parse `mandate proxy` arguments (everything after `--` is the server command). */
+export function parseProxyArgs(argv: readonly string[], cwd: string): ProxyOptions {
+  const dash = argv.indexOf('--');
+  const own = dash === -1 ? [...argv] : argv.slice(0, dash);
+  const command = dash === -1 ? [] : argv.slice(dash + 1);
+  let values;
+  try {
+    ({ values } = parseArgs({ args: own, strict: true, allowPositionals: false, options: {
+      policy: { type: 'string' }, role: { type: 'string', multiple: true }, agent: { type: 'string' }, server: { type: 'string' },
+      context: { type: 'string', multiple: true }, audit: { type: 'string' }, 'audit-fsync': { type: 'boolean' }, 'pins-dir': { type: 'string' },
+      'approval-timeout': { type: 'string' }, 'call-timeout': { type: 'string' }, 'max-message-bytes': { type: 'string' }, 'runtime-dir': { type: 'string' },
+    } }));
+  } catch (err) {
+    throw new ProxyUsageError(`${(err as Error).message.split('\n')[0]}\nusage: ${PROXY_USAGE}`);
+  }
+  if (!values.policy) throw new ProxyUsageError(`missing --policy\nusage: ${PROXY_USAGE}`);
+  if (command.length === 0) throw new ProxyUsageError(`missing the server command after \`--\`\nusage: ${PROXY_USAGE}`);
+  const context: Record<string, string> = {};
+  for (const pair of values.context ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ProxyUsageError(`--context expects key=value, got \`${pair}\``);
+    context[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return {
+    policyFile: resolve(cwd, values.policy), roles: values.role ?? [], server: values.server ?? defaultServerName(command), context,
+    ...(values.agent !== undefined ? { agent: values.agent } : {}),
+    ...(values.audit !== undefined ? { auditFile: resolve(cwd, values.audit) } : {}),
+    auditFsync: values['audit-fsync'] === true,
+    pinsDir: resolve(cwd, values['pins-dir'] ?? join('.mandate', 'pins')),
+    approvalTimeoutMs: num(values['approval-timeout'], '--approval-timeout', 120_000),
+    callTimeoutMs: num(values['call-timeout'], '--call-timeout', 120_000),
+    maxMessageBytes: num(values['max-message-bytes'], '--max-message-bytes', 4 * 1024 * 1024),
+    ...(values['runtime-dir'] !== undefined ? { runtimeDir: resolve(cwd, values['runtime-dir']) } : {}),
+    command, cwd,
+  };
+}

@@ -1,0 +1,97 @@
+// The policy a session decides with: parsed from a file, compiled against the server's tool list,
+// reloaded when the file changes (an invalid edit keeps the last good policy and is reported).
+
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { compile, formatFinding, parsePolicy, type CompiledPolicy, type ParsedPolicy, type ToolInfo } from '../../policies';
+import { sha256 } from './hash';
+
+/** A policy load or reload: what happened, for the audit log and stderr. */
+export type PolicyEvent =
+  | { ok: true; file: string; version: string }
+  | { ok: false; file: string; version: string; errors: string[] };
+
+/** Load a policy file; returns the parsed policy or the formatted errors. */
+export function loadPolicyFile(file: string, display = file): { parsed: ParsedPolicy; version: string } | { errors: string[] } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    return { errors: [`cannot read policy \`${display}\`: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`] };
+  }
+  const r = parsePolicy(text, display);
+  if (!r.ok) return { errors: r.findings.map(formatFinding) };
+  return { parsed: r.parsed, version: sha256(text).slice(0, 16) };
+}
+
+/** The current policy, compiled lazily per tool list. */
+export class PolicyState {
+  private compiled: CompiledPolicy | undefined;
+  private tools: readonly ToolInfo[] | undefined;
+
+  constructor(private parsed: ParsedPolicy, private ver: string) {}
+
+  get version(): string {
+    return this.ver;
+  }
+
+  get file(): string {
+    return this.parsed.file;
+  }
+
+  get policy(): ParsedPolicy['policy'] {
+    return this.parsed.policy;
+  }
+
+  /** The compiled policy; tool input schemas (when known) make malformed arguments a deny. */
+  get current(): CompiledPolicy {
+    this.compiled ??= compile(this.parsed, this.tools ? { tools: { tools: [...this.tools] } } : {});
+    return this.compiled;
+  }
+
+  /** The server's tool list changed: recompile on next use. */
+  setTools(tools: readonly ToolInfo[]): void {
+    this.tools = tools;
+    this.compiled = undefined;
+  }
+
+  /** Swap in a new policy (already parsed and valid). */
+  replace(parsed: ParsedPolicy, version: string): void {
+    this.parsed = parsed;
+    this.ver = version;
+    this.compiled = undefined;
+  }
+}
+
+/**
+ * Watch the policy file (its folder, so editors that replace the file are seen) and reload after
+ * `debounceMs` of quiet. Returns a function that stops watching.
+ */
+export function watchPolicy(file: string, display: string, state: PolicyState, onEvent: (e: PolicyEvent) => void, debounceMs = 100): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const reload = (): void => {
+    timer = undefined;
+    const r = loadPolicyFile(file, display);
+    if ('errors' in r) {
+      onEvent({ ok: false, file: display, version: state.version, errors: r.errors });
+    } else if (r.version !== state.version) {
+      state.replace(r.parsed, r.version);
+      onEvent({ ok: true, file: display, version: r.version });
+    }
+  };
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(dirname(file), { persistent: false }, (_event, name) => {
+      if (name !== null && name !== basename(file)) return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(reload, debounceMs);
+    });
+    watcher.on('error', () => undefined);
+  } catch {
+    return () => undefined;
+  }
+  return () => {
+    if (timer) clearTimeout(timer);
+    watcher?.close();
+  };
+}

@@ -1,0 +1,95 @@
+// `mandate proxy` over stdio: the client speaks on our stdin/stdout, the server runs as our child.
+// Wires the framing, the guard, the audit log, pins, approvals and policy reload together.
+
+import type { Readable, Writable } from 'node:stream';
+import { ApprovalBroker } from './approvals';
+import { openApprovalChannel, runtimeDir, type ApprovalChannel } from './approvalChannel';
+import { AuditLog, AuditWriteError } from './auditLog';
+import { frame, FrameReader, type JSONRPCMessage } from './framing';
+import { Guard } from './guard';
+import { randomHex } from './hash';
+import type { ProxyOptions } from './options';
+import { PinStore, pinsPath } from './pins';
+import { loadPolicyFile, PolicyState, watchPolicy } from './policyState';
+import { RPC } from './types';
+import { UpstreamProcess } from './upstream';
+
+export interface StdioIo {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  env: NodeJS.ProcessEnv;
+  now: () => number;
+}
+
+/** A startup failure: one line for the user, exit 1. */
+export class ProxyStartError extends Error {}
+
+/** Run the proxy until the client closes stdin (or a signal); resolves to the exit code. */
+export async function runStdioProxy(opts: ProxyOptions, io: StdioIo): Promise<number> {
+  const log = (line: string): void => void io.stderr.write(`${line}\n`);
+  const display = opts.policyFile.startsWith(`${opts.cwd}/`) ? opts.policyFile.slice(opts.cwd.length + 1) : opts.policyFile;
+  const loaded = loadPolicyFile(opts.policyFile, display);
+  if ('errors' in loaded) throw new ProxyStartError(`invalid policy:\n${loaded.errors.join('\n')}`);
+  const policy = new PolicyState(loaded.parsed, loaded.version);
+  const p = loaded.parsed.policy;
+  const roles = opts.roles.length > 0 ? opts.roles : (opts.agent !== undefined ? p.agents?.[opts.agent]?.roles ?? [] : []);
+  if (roles.length === 0) throw new ProxyStartError('missing --role (or an --agent the policy binds to roles)');
+  const auditFile = opts.auditFile ?? `${opts.cwd}/${p.audit?.path ?? '.mandate/audit.jsonl'}`;
+  let audit: AuditLog;
+  try {
+    audit = AuditLog.open(auditFile, { fsync: opts.auditFsync });
+  } catch (err) {
+    throw new ProxyStartError((err as Error).message);
+  }
+  const session = randomHex(6);
+  const principal = opts.agent ?? `local:${io.env['USER'] ?? 'user'}`;
+  const pins = new PinStore(pinsPath(opts.pinsDir, opts.server), opts.server, io.now);
+  const approvals = new ApprovalBroker(session, opts.approvalTimeoutMs, io.now);
+  let channel: ApprovalChannel | undefined;
+  try {
+    channel = await openApprovalChannel(approvals, { server: opts.server, principal, dir: opts.runtimeDir ?? runtimeDir(io.env) });
+  } catch (err) {
+    log(`mandate proxy: no approval channel (${(err as Error).message}); approvals can only come from the client`);
+  }
+  const out = (msg: JSONRPCMessage): void => void io.stdout.write(frame(msg));
+  const guard = new Guard({
+    session, server: opts.server, identity: { principal, roles }, context: opts.context, policy, audit, pins, approvals,
+    now: io.now, callTimeoutMs: opts.callTimeoutMs, toClient: out, toUpstream: (m) => upstream.send(m), log,
+  });
+  guard.record({ kind: 'session', detail: { event: 'start', command: opts.command, pid: process.pid, ...(channel ? { approval_socket: channel.info.socket } : {}) }, policy: { file: display, version: policy.version } });
+  if (channel) log(`mandate proxy: session ${session}; approval channel ${channel.info.socket}`);
+  const upstream = new UpstreamProcess(opts.command, io.env, io.stderr, {
+    onMessage: (m) => guard.fromUpstream(m),
+    onExit: (why) => { log(`mandate proxy: upstream \`${opts.server}\` ${why}`); guard.upstreamClosed(why); },
+    onBadFrame: (why) => log(`mandate proxy: upstream sent a bad message (${why})`),
+  }, opts.maxMessageBytes);
+  const stopWatch = watchPolicy(opts.policyFile, display, policy, (e) => {
+    guard.record({ kind: 'policy', policy: { file: e.file, version: e.version }, detail: e.ok ? { event: 'reloaded' } : { event: 'reload_refused', errors: e.errors.slice(0, 20) } });
+    log(e.ok ? `mandate proxy: policy reloaded (${e.version})` : `mandate proxy: policy edit refused, keeping ${e.version}:\n${e.errors.join('\n')}`);
+  });
+  const reader = new FrameReader((m) => guard.fromClient(m), (e) => {
+    guard.record({ kind: 'error', error: { code: `jsonrpc_${e.kind}`, message: e.message } });
+    out({ jsonrpc: '2.0', id: e.id ?? null, error: { code: e.kind === 'parse' ? RPC.parseError : RPC.invalidRequest, message: e.message } } as unknown as JSONRPCMessage);
+  }, opts.maxMessageBytes, true);
+  io.stdin.on('data', (chunk: Buffer) => reader.push(chunk));
+  const ended = new Promise<string>((resolve) => {
+    io.stdin.on('end', () => resolve('client closed stdin'));
+    io.stdin.on('error', () => resolve('client stdin error'));
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => resolve(`signal ${sig}`));
+  });
+  const killOnExit = (): void => upstream.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const why = await ended;
+  stopWatch();
+  approvals.failAll(`proxy stopping (${why})`);
+  await upstream.stop(why.startsWith('signal') ? 200 : 2000);
+  guard.record({ kind: 'session', detail: { event: 'stop', why } });
+  channel?.close();
+  audit.close();
+  process.removeListener('exit', killOnExit);
+  io.stdin.destroy();
+  return 0;
+}
+
+export { AuditWriteError };

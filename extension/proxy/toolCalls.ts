@@ -1,0 +1,156 @@
+// tools/call under the guard: decide before forwarding, write the decision record first, route
+// approvals, forward the re-serialised checked arguments, record the outcome.
+
+import { canonicalJson, decide, redact, type Decision, type ToolInfo } from '../../policies';
+import type { ApprovalRequest } from './approvalProtocol';
+import type { ApprovalOutcome } from './approvals';
+import type { RpcId } from './framing';
+import type { Guard } from './guard';
+import { sha256 } from './hash';
+import { RPC } from './types';
+
+type Msg = Record<string, unknown> & { id?: RpcId; params?: Record<string, unknown> };
+type CallMsg = Msg & { id: RpcId; method: string };
+
+/** How long a call waits for the first tool list before it is decided without schemas. */
+const LIST_WAIT_MS = 10_000;
+
+/** The tools/call logic of one guard. */
+export class ToolCalls {
+  private known = false;
+  private waiters: Array<() => void> = [];
+
+  constructor(private readonly g: Guard) {}
+
+  /** The server's tool list arrived: pins, schemas; `failed` when the list could not be had. */
+  learn(tools: readonly ToolInfo[], failed: boolean): void {
+    if (!failed) {
+      const clean = tools.filter((t) => t && typeof t.name === 'string').map(stripMeta);
+      this.g.o.policy.setTools(clean);
+      for (const d of this.g.o.pins?.observe(clean) ?? []) {
+        this.g.o.log(`mandate proxy: tool \`${d.tool}\` of \`${this.g.o.server}\` changed since it was pinned; calls to it are denied until \`mandate pins accept\``);
+        this.g.record({ kind: 'drift', tool: d.tool, detail: { pinned: d.pinned.digest, seen: d.seen.digest, pins: this.g.o.pins!.file } });
+      }
+    }
+    this.known = true;
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  /** A tools/call from the client. */
+  handle(msg: CallMsg): void {
+    if (this.known) return this.decideAndRun(msg);
+    const timer = setTimeout(() => this.learn([], true), LIST_WAIT_MS);
+    timer.unref();
+    this.waiters.push(() => {
+      clearTimeout(timer);
+      this.decideAndRun(msg);
+    });
+  }
+
+  private decideAndRun(msg: CallMsg): void {
+    const { o } = this.g;
+    const params = msg.params ?? {};
+    const tool = params['name'];
+    if (typeof tool !== 'string') return this.g.replyError(msg.id, RPC.invalidParams, 'tools/call needs a string `name`');
+    const args = params['arguments'] === undefined ? {} : params['arguments'];
+    const d = this.decideCall(tool, args);
+    const digest = sha256(canonicalJson(args));
+    const base = { method: 'tools/call', request_id: String(msg.id), tool, args: redact(args, o.policy.current.redact), args_digest: digest };
+    // INVARIANT: the decision record is written before anything is forwarded; no record, no call.
+    if (!this.g.record({ kind: 'decision', ...base, ...this.decisionFields(d) })) return this.denyResult(msg.id, tool, ['the audit log cannot be written, so the call is denied']);
+    if (d.effect === 'deny') return this.denyResult(msg.id, tool, d.reasons.map((r) => r.message));
+    if (d.effect === 'allow') return this.send(msg, tool, args);
+    const { req, outcome } = this.approve(msg, tool, args, digest, d);
+    void outcome.then((out) => this.approved(msg, tool, args, digest, req, out));
+  }
+
+  private decideCall(tool: string, args: unknown): Decision {
+    const { o } = this.g;
+    if (o.pins?.isDrifted(tool)) {
+      const rule = { kind: 'builtin' as const, id: 'tool-pinning', pointer: '' };
+      return { effect: 'deny', rules: [rule], reasons: [{ code: 'engine_error', rule, message: `denied: the definition of \`${tool}\` changed since it was pinned (accept it with \`mandate pins accept --server ${o.server} --tool ${tool}\`)` }] };
+    }
+    const { principal, roles } = o.identity;
+    return decide(o.policy.current, { principal, roles, tool, args, context: o.context, now: o.now() });
+  }
+
+  /** Audit fields for a decision. */
+  decisionFields(d: Decision): { decision: { effect: Decision['effect']; rules: string[]; reasons: string[] }; policy: { file: string; version: string } } {
+    const p = this.g.o.policy;
+    return { decision: { effect: d.effect, rules: d.rules.map((r) => r.id), reasons: d.reasons.map((r) => r.message) }, policy: { file: p.file, version: p.version } };
+  }
+
+  /** Forward the call with its arguments re-serialised from the checked value. */
+  private send(msg: CallMsg, tool: string, args: unknown): void {
+    const meta = msg.params?.['_meta'];
+    const params = { name: tool, arguments: args, ...(meta !== undefined ? { _meta: meta } : {}) };
+    this.g.forward({ jsonrpc: '2.0', id: msg.id, method: 'tools/call', params }, 'tools/call', tool, true);
+  }
+
+  private denyResult(id: RpcId, tool: string, reasons: string[]): void {
+    const text = `mandate denied \`${tool}\`: ${reasons.join('; ')}`;
+    this.g.o.toClient({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }], isError: true } });
+  }
+
+  /** The outcome of a forwarded call (a result, an error reply, or a failure with no reply). */
+  outcome(id: RpcId, f: { method: string; tool?: string; start: number }, reply: Msg | undefined, failure: { code: string; message: string } | undefined): void {
+    const result = reply?.['result'] as { isError?: unknown } | undefined;
+    const isError = failure !== undefined || reply?.['error'] !== undefined || result?.isError === true;
+    const digest = result !== undefined ? sha256(JSON.stringify(result)) : undefined;
+    this.g.record({
+      kind: 'outcome', method: f.method, request_id: String(id), ...(f.tool !== undefined ? { tool: f.tool } : {}),
+      result: { is_error: isError, latency_ms: this.g.o.now() - f.start, ...(digest ? { digest } : {}) },
+      ...(failure ? { error: failure } : {}),
+    });
+  }
+
+  private approve(msg: CallMsg, tool: string, args: unknown, digest: string, d: Decision): { req: ApprovalRequest; outcome: Promise<ApprovalOutcome> } {
+    const { o } = this.g;
+    const now = o.now();
+    const req: ApprovalRequest = {
+      id: o.approvals.newId(), session: o.session, server: o.server, tool, principal: o.identity.principal, roles: o.identity.roles,
+      ...(o.identity.client ? { client: o.identity.client } : {}),
+      args: redact(args, o.policy.current.redact), args_digest: digest, policy_version: o.policy.version,
+      reasons: d.reasons.map((r) => r.message), asked_at: new Date(now).toISOString(), expires_at: new Date(now + o.approvals.timeoutMs).toISOString(),
+    };
+    const via = this.g.clientElicitation ? 'elicitation' : 'editor';
+    this.g.record({ kind: 'approval', request_id: String(msg.id), tool, args_digest: digest, approval: { id: req.id, state: 'asked', via } });
+    o.log(`mandate proxy: approval ${req.id} needed for \`${tool}\` — answer with \`mandate approve ${req.id}\` or \`mandate refuse ${req.id}\``);
+    const outcome = o.approvals.ask(req);
+    if (this.g.clientElicitation) this.elicit(req);
+    return { req, outcome };
+  }
+
+  private elicit(req: ApprovalRequest): void {
+    const message = `Approve the call to \`${req.tool}\` on \`${req.server}\` with ${canonicalJson(req.args)}? ${req.reasons.join('; ')}`;
+    const requestedSchema = { type: 'object', properties: { approve: { type: 'boolean', title: 'Approve this call', default: false } }, required: ['approve'] };
+    this.g.requestClient('elicitation/create', { message: message.slice(0, 4000), requestedSchema }, (answer) => {
+      const r = answer['result'] as { action?: unknown; content?: { approve?: unknown } } | undefined;
+      const yes = r?.action === 'accept' && r.content?.approve === true;
+      if (r !== undefined) this.g.o.approvals.answer(req.id, yes ? 'approve' : 'refuse', 'elicitation', this.g.o.identity.client?.name ?? 'client');
+    });
+  }
+
+  private approved(msg: CallMsg, tool: string, args: unknown, digest: string, req: ApprovalRequest, out: ApprovalOutcome): void {
+    const { o } = this.g;
+    let state = out.state;
+    let note = out.message;
+    // INVARIANT: an approval is bound to the policy version it was asked under (and single-use: the broker settles it once).
+    if (state === 'granted' && o.policy.version !== req.policy_version) {
+      state = 'refused';
+      note = 'the policy changed while the approval was pending';
+    }
+    const ok = this.g.record({ kind: 'approval', request_id: String(msg.id), tool, args_digest: digest,
+      approval: { id: req.id, state, via: out.via, at: out.at, ...(out.by !== undefined ? { by: out.by } : {}) },
+      ...(note ? { error: { code: `approval_${state}`, message: note } } : {}) });
+    if (!ok) return this.denyResult(msg.id, tool, ['the audit log cannot be written, so the call is denied']);
+    if (state !== 'granted') return this.denyResult(msg.id, tool, [`approval ${req.id} ${state}${note ? ` (${note})` : ''}`]);
+    this.send(msg, tool, args);
+  }
+}
+
+function stripMeta(t: ToolInfo): ToolInfo {
+  if (!t.inputSchema || !('$schema' in t.inputSchema)) return t;
+  const { $schema: _s, ...schema } = t.inputSchema;
+  return { ...t, inputSchema: schema };
+}

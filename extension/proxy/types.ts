@@ -1,0 +1,50 @@
+// The guard's contract with its transports: who is calling, and how messages leave the guard.
+
+import type { ApprovalBroker } from './approvals';
+import type { AuditLog } from './auditLog';
+import type { JSONRPCMessage } from './framing';
+import type { PinStore } from './pins';
+import type { PolicyState } from './policyState';
+
+/** The authenticated caller of a session (stdio: the local user's chosen agent; HTTP: the token subject). */
+export interface Identity {
+  principal: string;
+  roles: string[];
+  /** the MCP client's name and version from `initialize`, filled in by the guard when absent */
+  client?: { name: string; version?: string };
+}
+
+/** Everything a guard session needs; transports build one per client session. */
+export interface GuardOptions {
+  session: string;
+  server: string;
+  identity: Identity;
+  /** context values decisions see (environment, region, tenant…) */
+  context: Readonly<Record<string, unknown>>;
+  policy: PolicyState;
+  audit: AuditLog;
+  pins?: PinStore;
+  approvals: ApprovalBroker;
+  now: () => number;
+  /** a forwarded request with no answer after this long fails closed (upstream hang) */
+  callTimeoutMs: number;
+  toClient: (msg: JSONRPCMessage) => void;
+  toUpstream: (msg: JSONRPCMessage) => void;
+  /** one line for the operator (stderr) */
+  log: (line: string) => void;
+}
+
+/** JSON-RPC error codes the guard answers with. */
+export const RPC = {
+  parseError: -32700,
+  invalidRequest: -32600,
+  methodNotFound: -32601,
+  invalidParams: -32602,
+  internal: -32603,
+  /** denied by policy (resources/read, prompts/get, server requests) */
+  denied: -32001,
+  /** the upstream server crashed, exited or did not answer in time */
+  upstream: -32002,
+  /** the audit record could not be written */
+  audit: -32003,
+} as const;

@@ -1,0 +1,64 @@
+// The upstream MCP server as a child process: framed stdio, stderr passed through, and always
+// terminated — on proxy exit, on every signal, and when the client goes away.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Writable } from 'node:stream';
+import { frame, FrameReader, type JSONRPCMessage } from './framing';
+
+export interface UpstreamEvents {
+  onMessage: (msg: JSONRPCMessage) => void;
+  onExit: (why: string) => void;
+  onBadFrame: (message: string) => void;
+}
+
+/** A running child server. */
+export class UpstreamProcess {
+  readonly child: ChildProcess;
+  private exited = false;
+  readonly done: Promise<void>;
+
+  constructor(command: readonly string[], env: NodeJS.ProcessEnv, stderr: Writable, ev: UpstreamEvents, maxBytes: number) {
+    const [cmd, ...args] = command;
+    // INVARIANT: the child gets pipes, never the client's stdio, so it cannot outlive us holding them.
+    this.child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'], env, detached: false });
+    const reader = new FrameReader(ev.onMessage, (e) => ev.onBadFrame(e.message), maxBytes, false);
+    this.child.stdout!.on('data', (chunk: Buffer) => reader.push(chunk));
+    this.child.stderr!.on('data', (chunk: Buffer) => stderr.write(chunk));
+    this.child.stdin!.on('error', () => undefined);
+    this.done = new Promise((resolve) => {
+      const end = (why: string): void => {
+        if (this.exited) return;
+        this.exited = true;
+        ev.onExit(why);
+        resolve();
+      };
+      this.child.on('error', (err) => end(`could not start \`${cmd}\`: ${err.message}`));
+      this.child.on('exit', (code, signal) => end(signal ? `exited on ${signal}` : `exited with code ${code}`));
+    });
+  }
+
+  get running(): boolean {
+    return !this.exited;
+  }
+
+  /** Send one message to the server. */
+  send(msg: JSONRPCMessage): void {
+    if (!this.exited && this.child.stdin!.writable) this.child.stdin!.write(frame(msg));
+  }
+
+  /** Close its stdin, then SIGTERM after `graceMs`, then SIGKILL; resolves when it is gone. */
+  async stop(graceMs = 2000): Promise<void> {
+    if (this.exited) return;
+    this.child.stdin!.end();
+    const term = setTimeout(() => this.kill('SIGTERM'), graceMs);
+    const kill = setTimeout(() => this.kill('SIGKILL'), graceMs * 2);
+    await this.done;
+    clearTimeout(term);
+    clearTimeout(kill);
+  }
+
+  /** Signal the child (no-op once it has exited). */
+  kill(signal: NodeJS.Signals): void {
+    if (!this.exited) this.child.kill(signal);
+  }
+}

@@ -1,0 +1,55 @@
+// Shared e2e helpers: a temp folder, the built proxy driven by the SDK Client, audit log reading.
+
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseAuditLines, verifyChain, type AuditRecord } from '../../../policies';
+import { sha256 } from '../../../extension/proxy/hash';
+
+export const ROOT = resolve(__dirname, '../../..');
+export const CLI = join(ROOT, 'dist/cli.js');
+export const FIXTURES = join(ROOT, 'test/fixtures/servers');
+export const bin = (name: string): string => join(ROOT, 'node_modules/.bin', name);
+
+/** A fresh temp folder. */
+export function tempDir(prefix = 'mandate-e2e-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface Guarded {
+  client: Client;
+  transport: StdioClientTransport;
+  audit: string;
+  dir: string;
+  stderr: () => string;
+  close: () => Promise<void>;
+}
+
+/** Start `mandate proxy` (built CLI) around a server command and connect the SDK Client to it. */
+export async function connectProxy(opts: { policy: string; proxyArgs: string[]; server: string[]; dir?: string; env?: Record<string, string>; capabilities?: Record<string, unknown> }): Promise<Guarded> {
+  const dir = opts.dir ?? tempDir();
+  const audit = join(dir, 'audit.jsonl');
+  const args = [CLI, 'proxy', '--policy', opts.policy, '--audit', audit, '--pins-dir', join(dir, 'pins'), '--runtime-dir', join(dir, 'run'), ...opts.proxyArgs, '--', ...opts.server];
+  const transport = new StdioClientTransport({ command: process.execPath, args, env: { ...process.env as Record<string, string>, ...opts.env }, stderr: 'pipe', cwd: dir });
+  let err = '';
+  transport.stderr?.on('data', (c: Buffer) => { err += c.toString(); });
+  const client = new Client({ name: 'e2e-client', version: '1.2.3' }, { capabilities: opts.capabilities ?? {} });
+  await client.connect(transport);
+  return { client, transport, audit, dir, stderr: () => err, close: () => client.close() };
+}
+
+/** The audit log's records, after asserting its chain verifies. */
+export function records(file: string): AuditRecord[] {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const v = verifyChain(text, sha256);
+  if (!v.ok) throw new Error(`audit chain broken: ${JSON.stringify(v.bad)}`);
+  return parseAuditLines(text);
+}
+
+/** The text of a tool result's first content item. */
+export function textOf(result: unknown): string {
+  const c = (result as { content?: Array<{ text?: string }> }).content;
+  return c?.[0]?.text ?? '';
+}
