@@ -1,0 +1,33 @@
+// Reproducing commands: the `mandate check …` line that decides a counterexample again, shell-quoted.
+
+import type { Json } from '../../policies';
+import type { SimCall } from './generate';
+import type { ReportedCall } from './report';
+
+/** How commands name the policy file and, when there is one, the tool manifest. */
+export interface CommandContext {
+  policy: string;
+  tools?: string;
+}
+
+/** Quote one word for a POSIX shell, only when it needs it. */
+export function shellQuote(word: string): string {
+  if (/^[A-Za-z0-9_./:=@+,-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A generated call as reported: JSON arguments, ISO time. */
+export function reportedCall(c: SimCall): ReportedCall {
+  return { roles: [...c.roles], tool: c.tool, args: (c.args === undefined ? {} : c.args) as Json, context: { ...c.context }, at: new Date(c.now).toISOString() };
+}
+
+/** The `mandate check` command that decides this call again. */
+export function checkCommand(ctx: CommandContext, c: SimCall): string {
+  const words = ['mandate', 'check', '--policy', ctx.policy];
+  for (const r of c.roles) words.push('--role', r);
+  words.push('--tool', c.tool, '--args', JSON.stringify(c.args === undefined ? {} : c.args));
+  for (const [k, v] of Object.entries(c.context)) words.push('--context', `${k}=${v}`);
+  words.push('--at', new Date(c.now).toISOString());
+  if (ctx.tools !== undefined) words.push('--tools', ctx.tools);
+  return words.map(shellQuote).join(' ');
+}

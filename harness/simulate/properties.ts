@@ -1,0 +1,129 @@
+// The properties a simulation checks on every generated call: the policy's `invariants`
+// (`never` / `always` matches) and the built-in ones every policy must satisfy.
+
+import {
+  compileConstraint, compileContextConstraint, decide, globMatch, own, type Check, type CompiledPolicy, type Decision,
+  type Effect, type InvariantMatch, type ToolAnnotations, type ToolInfo,
+} from '../../policies';
+import type { SimCall } from './generate';
+
+/** `undefined`: the call is outside the property; `true`: it holds; a string: why it broke. */
+export type Verdict = undefined | true | string;
+
+export interface Property {
+  kind: 'invariant' | 'builtin';
+  name: string;
+  /** JSON pointer of the invariant in the policy; '' for built-ins */
+  pointer: string;
+  check(call: SimCall, d: Decision): Verdict;
+}
+
+type AnnotationKey = keyof Omit<ToolAnnotations, 'title'>;
+
+/**
+ * A tool's effective annotation under the MCP spec's defaults, or undefined when the tool is unknown.
+ * INVARIANT: `readOnlyHint: true` is never destructive, whatever `destructiveHint` says.
+ */
+export function annotation(info: ToolInfo | undefined, key: AnnotationKey): boolean | undefined {
+  if (!info) return undefined;
+  const a = info.annotations ?? {};
+  const readOnly = a.readOnlyHint === true;
+  switch (key) {
+    case 'readOnlyHint': return readOnly;
+    case 'destructiveHint': return readOnly ? false : a.destructiveHint ?? true;
+    case 'idempotentHint': return a.idempotentHint ?? false;
+    case 'openWorldHint': return a.openWorldHint ?? true;
+  }
+}
+
+function listOf<T>(v: T | T[] | undefined): T[] | undefined {
+  return v === undefined ? undefined : Array.isArray(v) ? v : [v];
+}
+
+/** Compile an invariant's selectors (everything but `effect`) into one predicate over calls. */
+export function selector(m: InvariantMatch, tools: ReadonlyMap<string, ToolInfo>): (call: SimCall) => boolean {
+  const roles = listOf(m.role);
+  const toolPatterns = listOf(m.tool);
+  const annotations = Object.entries(m.tool_annotations ?? {}).filter(([k]) => k !== 'title') as Array<[AnnotationKey, boolean]>;
+  const args: Array<[string, Check]> = Object.entries(m.args ?? {}).map(([k, c]) => [k, compileConstraint(c)]);
+  const context: Array<[string, Check]> = Object.entries(m.context ?? {}).map(([k, c]) => [k, compileContextConstraint(c)]);
+  return (call) => {
+    if (roles && !call.roles.some((r) => roles.includes(r))) return false;
+    if (toolPatterns && !toolPatterns.some((p) => globMatch(p, call.tool))) return false;
+    for (const [k, want] of annotations) if (annotation(tools.get(call.tool), k) !== want) return false;
+    for (const [k, check] of args) if (check(own(call.args, k)) !== undefined) return false;
+    for (const [k, check] of context) if (check(own(call.context, k)) !== undefined) return false;
+    return true;
+  };
+}
+
+/** True when no policy could allow these arguments: not an object, or against the tool's known schema. */
+export function malformedArgs(compiled: CompiledPolicy, call: SimCall): boolean {
+  const schema = compiled.toolSchemas.get(call.tool);
+  const isObject = call.args !== null && typeof call.args === 'object' && !Array.isArray(call.args);
+  return !isObject || schema === 'invalid' || (schema !== undefined && !schema(call.args));
+}
+
+/**
+ * The policy's invariants as properties.
+ * INVARIANT: `always` speaks of well-formed calls only; malformed arguments are denied whatever it says.
+ */
+export function invariantProperties(compiled: CompiledPolicy, tools: ReadonlyMap<string, ToolInfo>): Property[] {
+  const policy = compiled.policy;
+  return (policy.invariants ?? []).map((inv, i) => {
+    const never = inv.never !== undefined;
+    const m = inv.never ?? inv.always ?? {};
+    const selects = selector(m, tools);
+    const effects = listOf(m.effect);
+    const shown = effects?.join(' or ') ?? 'any effect';
+    const check = never
+      ? (call: SimCall, d: Decision): Verdict => (!selects(call) ? undefined
+        : effects && !effects.includes(d.effect) ? true : `a call it forbids was decided ${d.effect}`)
+      : (call: SimCall, d: Decision): Verdict => (!selects(call) || malformedArgs(compiled, call) ? undefined
+        : !effects || effects.includes(d.effect) ? true : `decided ${d.effect}, but every such call must be ${shown}`);
+    return { kind: 'invariant', name: inv.name, pointer: `/invariants/${i}`, check };
+  });
+}
+
+/** The built-in properties every policy must satisfy, whatever its invariants say. */
+export function builtinProperties(compiled: CompiledPolicy, tools: ReadonlyMap<string, ToolInfo>): Property[] {
+  const grantByPointer = new Map(compiled.grants.map((g) => [g.ref.pointer, g]));
+  const readOnly = new Set(Object.entries(compiled.policy.roles ?? {}).filter(([, r]) => r.read_only === true).map(([n]) => n));
+  const deciding = (d: Decision) => d.rules.map((r) => grantByPointer.get(r.pointer)).filter((g) => g !== undefined);
+  const builtin = (name: string, check: Property['check']): Property => ({ kind: 'builtin', name, pointer: '', check });
+  return [
+    builtin('ungranted tools are denied', (call, d) => {
+      if (d.effect === 'deny') return true;
+      const granted = compiled.grants.some((g) => compiled.declaredRoles.has(g.role) && call.roles.includes(g.role) && g.tools.some((t) => globMatch(t, call.tool)));
+      return granted ? true : `\`${call.tool}\` was ${d.effect} though no grant gives it to ${call.roles.join(', ')}`;
+    }),
+    builtin('read_only roles are never allowed destructive tools', (call, d) => {
+      if (annotation(tools.get(call.tool), 'destructiveHint') !== true) return undefined;
+      if (d.effect === 'deny') return true;
+      const g = deciding(d).find((x) => readOnly.has(x.role));
+      return g ? `read_only role \`${g.role}\` got ${d.effect} on destructive tool \`${call.tool}\` through ${g.ref.id}` : true;
+    }),
+    builtin('grants that require approval never yield a plain allow', (_call, d) => {
+      if (d.effect !== 'allow') return true;
+      const g = deciding(d).find((x) => x.approval);
+      return g ? `${g.ref.id} requires approval but the call was allowed outright` : true;
+    }),
+    builtin('expired grants never allow', (call, d) => {
+      if (d.effect === 'deny') return true;
+      const g = deciding(d).find((x) => call.now < x.notBefore || call.now >= x.expires);
+      return g ? `${g.ref.id} decided ${d.effect} outside its validity window` : true;
+    }),
+    builtin('malformed arguments are denied', (call, d) => {
+      if (!malformedArgs(compiled, call)) return undefined;
+      return d.effect === 'deny' ? true : `malformed arguments were decided ${d.effect}`;
+    }),
+    builtin('decisions are deterministic', (call, d) => {
+      const again = decide(compiled, { principal: 'simulate', roles: call.roles, tool: call.tool, args: call.args, context: call.context, now: call.now });
+      const same = again.effect === d.effect && again.rules.length === d.rules.length && again.rules.every((r, i) => r.pointer === d.rules[i]!.pointer);
+      return same ? true : `decided ${d.effect} once and ${again.effect} the second time`;
+    }),
+  ];
+}
+
+/** Effects that grant access, for matrices and diffs. */
+export const ACCESS: ReadonlySet<Effect> = new Set<Effect>(['allow', 'approval_required']);

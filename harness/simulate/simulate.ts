@@ -1,0 +1,199 @@
+// simulate(): throw generated calls at a policy, check every property on each, shrink what breaks.
+// Runs in chunks of fast-check runs so a caller can watch progress and abort between them.
+
+import fc from 'fast-check';
+import { compile, decide, type CompiledPolicy, type Decision, type ParsedPolicy, type ToolInfo, type ToolManifest } from '../../policies';
+import { decideTest } from '../policyTests';
+import { Tally } from './tally';
+import { CallSpace, type Genome, type SimCall } from './generate';
+import { buildTargets } from './targets';
+import { builtinProperties, invariantProperties, type Property } from './properties';
+import { checkCommand, reportedCall, type CommandContext } from './commands';
+import type { Counterexample, PropertyResult, SimulationReport } from './report';
+import { buildUniverse, type Universe } from './universe';
+
+/** Calls generated when the caller names no count. */
+export const DEFAULT_RUNS = 10_000;
+/** Calls between progress reports (and abort checks). */
+export const CHUNK = 2_500;
+
+export interface SimulateProgress {
+  done: number;
+  total: number;
+  /** properties broken so far */
+  broken: number;
+}
+
+export interface SimulateOptions {
+  /** the governed tools (`tools/list` results); without them, tools come from the policy alone */
+  tools?: ToolManifest;
+  /** calls to generate (default 10,000) */
+  runs?: number;
+  /** fast-check seed; the same seed, policy, tools and `at` give the same calls */
+  seed?: number;
+  /** the instant the simulation starts at, ms since epoch (default: now) */
+  at?: number;
+  onProgress?: (p: SimulateProgress) => void;
+  signal?: AbortSignal;
+  /** replay one call: the `path` a counterexample printed, with its seed */
+  replay?: { path: string };
+  /** how the reproducing commands name the policy and the manifest (default: the parsed file) */
+  command?: Partial<CommandContext>;
+}
+
+interface Setup {
+  compiled: CompiledPolicy;
+  universe: Universe;
+  space: CallSpace;
+  arb: fc.Arbitrary<Genome>;
+  properties: Property[];
+  cmd: CommandContext;
+}
+
+function setup(parsed: ParsedPolicy, opts: SimulateOptions, seed: number, at: number): Setup {
+  const tools = new Map<string, ToolInfo>((opts.tools?.tools ?? []).map((t) => [t.name, t]));
+  const compiled = compile(parsed, opts.tools ? { tools: opts.tools } : {});
+  const universe = buildUniverse(parsed.policy, opts.tools, at, seed);
+  const properties = [...invariantProperties(compiled, tools), ...builtinProperties(compiled, tools)];
+  const cmd: CommandContext = { policy: opts.command?.policy ?? parsed.file, ...(opts.command?.tools !== undefined ? { tools: opts.command.tools } : {}) };
+  const space = new CallSpace(universe, buildTargets(universe, compiled));
+  return { compiled, universe, space, arb: space.arbitrary(), properties, cmd };
+}
+
+function decideSim(compiled: CompiledPolicy, c: SimCall): Decision {
+  return decide(compiled, { principal: 'simulate', roles: c.roles, tool: c.tool, args: c.args, context: c.context, now: c.now });
+}
+
+/** Fuzz a parsed policy against its invariants, tests and the built-in properties. */
+export async function simulate(parsed: ParsedPolicy, opts: SimulateOptions = {}): Promise<SimulationReport> {
+  const runs = Math.max(0, Math.floor(opts.runs ?? DEFAULT_RUNS));
+  const seed = (opts.seed ?? Math.floor(Math.random() * 2 ** 31)) | 0;
+  const at = opts.at ?? Date.now();
+  const s = setup(parsed, opts, seed, at);
+  const tally = new Tally(s.compiled, s.properties);
+  if (opts.replay) {
+    const call = replayCall(s, seed, opts.replay.path);
+    tally.visit(call, decideSim(s.compiled, call), 0);
+    return finish(parsed, s, tally, { seed, runs: 1, at, aborted: false }, (p) => single(s, p, call, seed, opts.replay!.path));
+  }
+  const aborted = await run(s, tally, seed, runs, opts);
+  return finish(parsed, s, tally, { seed, runs, at, aborted }, (p, index) => shrink(s, p, seed, index));
+}
+
+/** The bulk pass: decode and decide call after call; yields between chunks. Resolves to `aborted`. */
+async function run(s: Setup, tally: Tally, seed: number, runs: number, opts: SimulateOptions): Promise<boolean> {
+  for (let i = 0; i < runs;) {
+    if (opts.signal?.aborted) return true;
+    const end = Math.min(runs, i + CHUNK);
+    for (; i < end; i++) {
+      const call = s.space.decode(s.space.genome(seed, i));
+      tally.visit(call, decideSim(s.compiled, call), i);
+    }
+    opts.onProgress?.({ done: i, total: runs, broken: tally.brokenCount() });
+    // INVARIANT: yield between chunks so an editor stays responsive and an abort can land.
+    if (i < runs) await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return false;
+}
+
+/** Regenerate the call at a replay path: `INDEX` or `INDEX:SHRINK:STEPS` (fast-check's path below the call). */
+function replayCall(s: Setup, seed: number, path: string): SimCall {
+  const [head, ...rest] = path.split(':');
+  const index = Number(head);
+  if (!/^\d+$/.test(head ?? '') || !Number.isSafeInteger(index) || rest.some((x) => !/^\d+$/.test(x))) {
+    throw new TypeError(`replay path \`${path}\` is not of the form INDEX or INDEX:STEP:…`);
+  }
+  const genome = s.space.genome(seed, index);
+  if (rest.length === 0) return s.space.decode(genome);
+  let found: Genome | undefined;
+  fc.check(fc.property(s.arb, (g) => {
+    found ??= g;
+    return false;
+  }), { examples: [[genome]], numRuns: 1, path: ['0', ...rest].join(':'), endOnFailure: true });
+  if (!found) throw new TypeError(`replay path \`${path}\` does not lead to a call for seed ${seed}`);
+  return s.space.decode(found);
+}
+
+/** Shrink the first call that broke a property, with fast-check, checking only that property. */
+function shrink(s: Setup, p: Property, seed: number, index: number): Counterexample | undefined {
+  const genome = s.space.genome(seed, index);
+  const holds = (g: Genome): boolean => {
+    const c = s.space.decode(g);
+    return typeof p.check(c, decideSim(s.compiled, c)) !== 'string';
+  };
+  const out = fc.check(fc.property(s.arb, holds), { examples: [[genome]], numRuns: 1, seed });
+  if (!out.failed || !out.counterexample || out.counterexamplePath === null) return undefined;
+  const steps = out.counterexamplePath.split(':').slice(1);
+  return single(s, p, s.space.decode(out.counterexample[0]!), seed, [String(index), ...steps].join(':'));
+}
+
+function single(s: Setup, p: Property, call: SimCall, seed: number, path: string): Counterexample | undefined {
+  const d = decideSim(s.compiled, call);
+  const why = p.check(call, d);
+  if (typeof why !== 'string') return undefined;
+  return {
+    kind: p.kind, name: p.name, pointer: p.pointer, call: reportedCall(call), effect: d.effect,
+    reasons: d.reasons.map((r) => r.message), why, replay: { seed, path }, command: checkCommand(s.cmd, call),
+  };
+}
+
+interface RunInfo { seed: number; runs: number; at: number; aborted: boolean }
+
+function finish(parsed: ParsedPolicy, s: Setup, tally: Tally, info: RunInfo,
+  counterexample: (p: Property, index: number) => Counterexample | undefined): SimulationReport {
+  const where = (pointer: string): string => parsed.source.where(pointer);
+  const properties: PropertyResult[] = [];
+  const counterexamples: Counterexample[] = [];
+  s.properties.forEach((p, i) => {
+    const t = tally.props[i]!;
+    const status = t.violations > 0 ? 'broken' : t.checked === 0 ? 'vacuous' : 'passed';
+    properties.push({ kind: p.kind, name: p.name, pointer: p.pointer, ...(p.pointer ? { where: where(p.pointer) } : {}), status, checked: t.checked, violations: t.violations });
+    if (t.first !== undefined) {
+      const cx = counterexample(p, t.first);
+      if (cx) counterexamples.push(p.pointer ? { ...cx, where: where(p.pointer) } : cx);
+    }
+  });
+  for (const o of testOutcomes(parsed, s)) {
+    properties.push(o.result);
+    if (o.counterexample) counterexamples.push(o.counterexample);
+  }
+  const { coverage, unexercised } = tally.coverage();
+  const notes = universeNotes(s.universe, s.properties);
+  return {
+    file: parsed.file, seed: info.seed, runs: info.runs, calls: tally.calls, at: new Date(info.at).toISOString(), aborted: info.aborted,
+    ok: counterexamples.length === 0 && properties.every((p) => p.status !== 'broken'),
+    properties, counterexamples, coverage, unexercised, matrix: tally.matrix(),
+    universe: { roles: s.universe.roleSets, tools: s.universe.tools.map((t) => t.name), times: s.universe.times.map((t) => new Date(t).toISOString()) },
+    notes,
+  };
+}
+
+function testOutcomes(parsed: ParsedPolicy, s: Setup): Array<{ result: PropertyResult; counterexample?: Counterexample }> {
+  return (parsed.policy.tests ?? []).map((test, i) => {
+    const pointer = `/tests/${i}`;
+    const where = parsed.source.where(pointer);
+    const d = decideTest(s.compiled, test);
+    const failed = d.effect !== test.expect || (test.reason !== undefined && !d.reasons.some((r) => r.message.includes(test.reason!)));
+    const result: PropertyResult = { kind: 'test', name: test.name, pointer, where, status: failed ? 'broken' : 'passed', checked: 1, violations: failed ? 1 : 0 };
+    if (!failed) return { result };
+    const call: SimCall = {
+      roles: test.call.roles ?? (test.call.role !== undefined ? [test.call.role] : []), tool: test.call.tool, args: test.call.args ?? {},
+      context: Object.fromEntries(Object.entries(test.call.context ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])),
+      now: test.call.at ? Date.parse(test.call.at) : Date.parse('2026-01-01T00:00:00Z'),
+    };
+    const why = d.effect !== test.expect ? `expected ${test.expect}, got ${d.effect}` : `no reason mentions \`${test.reason ?? ''}\``;
+    return { result, counterexample: {
+      kind: 'test', name: test.name, pointer, where, call: reportedCall(call), effect: d.effect, reasons: d.reasons.map((r) => r.message),
+      why, replay: undefined, command: checkCommand(s.cmd, call),
+    } };
+  });
+}
+
+function universeNotes(u: Universe, props: readonly Property[]): string[] {
+  const notes: string[] = [];
+  const unknown = u.tools.filter((t) => !t.info).map((t) => t.name);
+  if (unknown.length > 0 && props.some((p) => p.kind === 'invariant')) {
+    notes.push(`${unknown.length} tool${unknown.length === 1 ? ' has' : 's have'} no known definition (no manifest entry): their annotations are unknown, so \`tool_annotations\` selectors and the destructive-tool check skip them`);
+  }
+  return notes;
+}
