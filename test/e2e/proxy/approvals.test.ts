@@ -1,0 +1,102 @@
+// Approvals end to end: `mandate approve|refuse` over the approval channel, and MCP elicitation.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CLI, connectProxy, FIXTURES, records, ROOT, textOf, type Guarded } from './support';
+
+const run = promisify(execFile);
+const POLICY = join(ROOT, 'policies/examples/finance.mandate.yaml');
+const ARGS = ['--role', 'finance_executor', '--context', 'environment=prod', '--context', 'region=eu-west-1', '--context', 'tenant=acme'];
+const PAY = { name: 'issue_payment', arguments: { vendor: 'acme-bv', amount: 250, currency: 'EUR' } };
+
+/** Resolves with the next approval id the proxy announces on stderr. */
+function nextApproval(g: Guarded): Promise<string> {
+  return new Promise((resolve) => {
+    const seen = g.stderr().match(/approval (\S+) needed/g)?.length ?? 0;
+    const onData = (): void => {
+      const all = [...g.stderr().matchAll(/approval (\S+) needed/g)];
+      if (all.length > seen) {
+        g.transport.stderr?.off('data', onData);
+        resolve(all[all.length - 1]![1]!);
+      }
+    };
+    g.transport.stderr?.on('data', onData);
+  });
+}
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  try {
+    const r = await run(process.execPath, [CLI, ...args]);
+    return { code: 0, out: r.stdout, err: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, out: x.stdout, err: x.stderr };
+  }
+}
+
+describe('e2e proxy: approvals', function () {
+  this.timeout(30_000);
+
+  it('holds an approval-required call until `mandate approve ID`, once; a second answer is refused', async () => {
+    const g = await connectProxy({ policy: POLICY, proxyArgs: ARGS, server: ['node', join(FIXTURES, 'finance-server.mjs')] });
+    try {
+      const idP = nextApproval(g);
+      const call = g.client.callTool(PAY);
+      const id = await idP;
+      const a = await cli(['approve', id, '--runtime-dir', join(g.dir, 'run'), '--by', 'alice']);
+      assert.equal(a.code, 0, a.err);
+      const r = await call;
+      assert.notEqual(r.isError, true, textOf(r));
+      assert.match(textOf(r), /paid 250 EUR to acme-bv/);
+      const again = await cli(['approve', id, '--runtime-dir', join(g.dir, 'run')]);
+      assert.equal(again.code, 1);
+      assert.match(again.err, /no pending approval/);
+      const appr = records(g.audit).filter((x) => x.kind === 'approval');
+      assert.deepEqual(appr.map((x) => [x.approval!.state, x.approval!.by ?? null]), [['asked', null], ['granted', 'alice']]);
+      assert.equal(appr[1]!.approval!.via, 'terminal');
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('denies the call when `mandate refuse ID` answers, and it never runs', async () => {
+    const g = await connectProxy({ policy: POLICY, proxyArgs: ARGS, server: ['node', join(FIXTURES, 'finance-server.mjs')] });
+    try {
+      const idP = nextApproval(g);
+      const call = g.client.callTool(PAY);
+      const id = await idP;
+      assert.equal((await cli(['refuse', id, '--runtime-dir', join(g.dir, 'run')])).code, 0);
+      const r = await call;
+      assert.equal(r.isError, true);
+      assert.match(textOf(r), /refused/);
+      assert.equal(records(g.audit).filter((x) => x.kind === 'outcome' && x.tool === 'issue_payment').length, 0);
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('asks a client that supports elicitation, and follows its answer', async () => {
+    const answers = [true, false];
+    const g = await connectProxy({ policy: POLICY, proxyArgs: ARGS, server: ['node', join(FIXTURES, 'finance-server.mjs')], capabilities: { elicitation: {} } });
+    const asked: string[] = [];
+    g.client.setRequestHandler(ElicitRequestSchema, async (req) => {
+      asked.push(req.params.message);
+      return { action: 'accept', content: { approve: answers.shift()! } };
+    });
+    try {
+      const ok = await g.client.callTool(PAY);
+      assert.match(textOf(ok), /paid 250/);
+      const no = await g.client.callTool(PAY);
+      assert.equal(no.isError, true);
+      assert.equal(asked.length, 2);
+      assert.match(asked[0]!, /issue_payment/);
+      const states = records(g.audit).filter((x) => x.kind === 'approval').map((x) => `${x.approval!.state}:${x.approval!.via}`);
+      assert.deepEqual(states, ['asked:elicitation', 'granted:elicitation', 'asked:elicitation', 'refused:elicitation']);
+    } finally {
+      await g.close();
+    }
+  });
+});
