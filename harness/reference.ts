@@ -221,8 +221,9 @@ function isWithinAny(value: string, bases: string[]): boolean {
   for (const base of bases) {
     const b = splitPath(base);
     if (b === null || b.absolute !== p.absolute || b.segments.length > p.segments.length) continue;
-    // a relative path that climbs out (`../x`) is inside only a base that climbs exactly as far
-    if (climbs(b.segments) !== climbs(p.segments)) continue;
+    // INVARIANT: a path that climbs out of its start (`../x`) is inside nothing, and a base that
+    // climbs out is refused rather than guessed at.
+    if (b.segments.includes('..') || p.segments.includes('..')) continue;
     let prefix = true;
     for (let i = 0; i < b.segments.length; i++) if (b.segments[i] !== p.segments[i]) prefix = false;
     if (prefix) return true;
@@ -230,17 +231,12 @@ function isWithinAny(value: string, bases: string[]): boolean {
   return false;
 }
 
-function climbs(segments: string[]): number {
-  let n = 0;
-  while (segments[n] === '..') n++;
-  return n;
-}
-
-/** Normalise `.`, `..` and duplicate separators; refuse backslashes and encoded dots/separators. */
+/** Normalise `.`, `..` and duplicate separators; refuse backslashes, NUL and encoded dots/separators/NUL. */
 function splitPath(path: string): { absolute: boolean; segments: string[] } | null {
-  if (path.includes('\\')) return null;
+  // an empty path names nothing; a NUL byte (raw or `%00`) ends the path early for some servers
+  if (path === '' || path.includes('\\') || path.includes('\u0000')) return null;
   const lower = path.toLowerCase();
-  for (const enc of ['%2e', '%2f', '%5c']) if (lower.includes(enc)) return null;
+  for (const enc of ['%2e', '%2f', '%5c', '%00']) if (lower.includes(enc)) return null;
   const absolute = path.startsWith('/');
   const segments: string[] = [];
   for (const part of path.split('/')) {

@@ -16,7 +16,7 @@ const ARG_KEYS = ['amount', 'vendor', 'path', 'note', '__proto__', 'constructor'
 const CONTEXT_KEYS = ['environment', 'region', 'tenant', '__proto__'];
 const SCOPE_NAMES = ['s_amount', 's_vendor', 's_docs', 'constructor', '__proto__'];
 
-const PATHS = ['docs/a.md', 'docs/../secret', './docs/x', 'docs//a', '/docs/a', 'docs', 'docs/', 'docsx/a', '../docs/a',
+const PATHS = ['docs\u0000/a', 'docs/%00', 'docs/a.md', 'docs/../secret', './docs/x', 'docs//a', '/docs/a', 'docs', 'docs/', 'docsx/a', '../docs/a',
   'docs/%2e%2e/x', 'docs/%2E%2E/x', 'docs\\..\\x', 'docs/%2Fetc', 'docs/%5c', 'docs/./a/../b', 'docs/a/..', 'docs/..',
   '/../docs/a', '', '.', 'docs/%41', 'docs/sub/../../etc', 'docs/sub/a', '/', '//docs//a', 'docs/...', 'docs/..a', 'tmp/x'];
 const STRINGS = ['acme-bv', 'globex-gmbh', 'evil-acme', 'EUR', 'eur', '999', '1000', '', 'a', 'ab', 'prod', 'staging',
@@ -245,4 +245,16 @@ export function callFor(policy: Policy): fc.Arbitrary<Call> {
     context,
     now: fc.oneof(fc.constantFrom(...times), fc.constantFrom(...DELTAS).map((d) => T0 + d)),
   }).map(({ who, ...rest }) => ({ ...rest, ...who }));
+}
+
+const HOSTILE: unknown[] = [Infinity, -Infinity, NaN, -0, 1e-300, '\u{1F600}', '\u{1F600}\u{1F600}', 'e\u0301', 'ab\u{1F600}', 'docs/\u{1F600}',
+  [[]], [1, 2, 3, 4], { a: { b: [] } }, '0x10', ' 1000', '1e3', undefined];
+
+/** A value an argument or context key may hold: JSON, the policy's constants, and a few non-JSON numbers. */
+export function valueFor(constants: readonly Json[]): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { arbitrary: fc.constantFrom(...constants), weight: 6 },
+    { arbitrary: jsonValue, weight: 3 },
+    { arbitrary: fc.constantFrom(...HOSTILE), weight: 1 },
+  );
 }

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { compile, decide, schemaValidator, type Call, type Effect, type Policy } from '../../policies';
 import { referenceDecide } from '../../harness';
 import { fcParams } from '../support/seed';
-import { callArb, callFor, policyArb } from './arbitraries';
+import { callArb, callFor, constraint, dict, policyArb, policyConstants, T0, valueFor } from './arbitraries';
 
 /** Cases per run (one policy, several calls each); the brief asks for at least 10,000 a run. */
 const RUNS = 10_000;
@@ -19,6 +19,19 @@ function describeCase(policy: Policy, call: Call): string {
   return JSON.stringify({ policy, call: { ...call, args: call.args === undefined ? '<undefined>' : call.args } });
 }
 
+/** One constraint on one argument (or context key) of one grant, and a value for that key. */
+const operatorCaseArb = fc.tuple(constraint, fc.boolean(), fc.constantFrom('amount', '__proto__', 'toString')).chain(([c, inContext, key]) => {
+  const policy: Policy = {
+    version: 1, roles: { r: {} }, grants: [{ agent_role: 'r', tool: 't', scope: 's' }],
+    scopes: { s: inContext ? { context: dict([[key, c]]) } : { args: dict([[key, c]]) } },
+  };
+  return fc.tuple(fc.constant(policy), valueFor(policyConstants(policy)), fc.boolean()).map(([p, value, absent]) => {
+    const bag = absent ? {} : dict([[key, value]]);
+    const call: Call = { principal: 'agent-1', roles: ['r'], tool: 't', args: inContext ? {} : bag, context: inContext ? bag : {}, now: T0 };
+    return [p, call] as const;
+  });
+});
+
 describe('differential: decide() agrees with the reference interpreter', () => {
   it('every generated policy is schema-valid (the generators stay honest)', () => {
     const validate = schemaValidator();
@@ -26,6 +39,20 @@ describe('differential: decide() agrees with the reference interpreter', () => {
       const ok = validate(JSON.parse(JSON.stringify(policy)));
       if (!ok) assert.fail(`generated policy is not schema-valid: ${JSON.stringify(validate.errors?.slice(0, 3))}`);
     }), fcParams(500));
+  });
+
+  it('every operator decides the same on every generated value, as an argument and as context', function () {
+    this.timeout(120_000);
+    let allowed = 0;
+    fc.assert(fc.property(operatorCaseArb, ([policy, call]) => {
+      const expected = referenceDecide(policy, call);
+      const actual = decide(compile(policy), call);
+      if (actual.effect === 'allow') allowed++;
+      if (actual.effect !== expected.effect) {
+        assert.fail(`engine says ${actual.effect} (${actual.reasons.map((r) => r.message).join('; ')}), reference says ${expected.effect} for ${describeCase(policy, call)}`);
+      }
+    }), fcParams(RUNS));
+    assert.ok(allowed > RUNS / 20, `too few constraints held: ${allowed} of ${RUNS}`);
   });
 
   it('the two engines decide the same effect for every generated policy and call', function () {
