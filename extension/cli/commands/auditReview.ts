@@ -1,0 +1,42 @@
+// `mandate audit review --policy P LOG… [--since 30d]`: the access review — which grants were used,
+// by whom, how often; unused grants; roles to narrow (with a proposed edit); one-sided approvals.
+
+import { compile, parseAuditLines } from '../../../policies';
+import { formatReview, reviewAudit } from '../../../harness/review';
+import { format, parse, required } from '../args';
+import { CliError, println, type Io } from '../io';
+import { loadPolicy, readText } from '../load';
+
+const usage = 'mandate audit review --policy P LOG… [--since 30d|ISO] [--until ISO] [--min-approvals N] [--format text|json]';
+
+const UNITS: Record<string, number> = { m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 };
+
+/** `30d`, `12h`, `90m`, `2w` (before now) or an ISO date-time → ms since epoch. */
+export function parsePeriod(value: string | undefined, flag: string, now: number): number | undefined {
+  if (value === undefined) return undefined;
+  const rel = /^(\d{1,6})([mhdw])$/.exec(value);
+  if (rel) return now - Number(rel[1]) * UNITS[rel[2]!]!;
+  const t = Date.parse(value);
+  if (!/^\d{4}-\d\d-\d\d(T|$)/.test(value) || Number.isNaN(t)) {
+    throw new CliError(`${flag} expects a duration such as \`30d\`, \`12h\`, \`2w\` or an ISO date-time, got \`${value}\``);
+  }
+  return t;
+}
+
+/** Run `mandate audit review`. Exit 0; the review is information, not a gate. */
+export async function auditReview(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    policy: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, 'min-approvals': { type: 'string' }, format: { type: 'string' },
+  }, usage);
+  const fmt = format(values.format, ['text', 'json'] as const, 'text');
+  const policy = loadPolicy(required(values.policy, '--policy', usage), io.cwd);
+  if (positionals.length === 0) throw new CliError(`expected at least one audit log\nusage: ${usage}`);
+  const min = values['min-approvals'] === undefined ? 2 : Number(values['min-approvals']);
+  if (!Number.isInteger(min) || min < 1) throw new CliError(`--min-approvals expects a whole number ≥ 1, got \`${values['min-approvals']}\``);
+  const since = parsePeriod(values.since, '--since', io.now());
+  const until = parsePeriod(values.until, '--until', io.now());
+  const records = positionals.flatMap((f) => parseAuditLines(readText(f, 'audit log')));
+  const result = reviewAudit(compile(policy), records, { minApprovals: min, ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}) });
+  println(io.stdout, fmt === 'json' ? JSON.stringify(result, null, 2) : formatReview(result));
+  return 0;
+}
