@@ -4,7 +4,7 @@ export { runPolicyTests, decideTest, DEFAULT_TEST_TIME } from './policyTests';
 export type { TestOutcome } from './policyTests';
 export { referenceDecide, parseDateTime } from './reference';
 export type { ReferenceDecision } from './reference';
-export { simulate, DEFAULT_RUNS } from './simulate';
+export { simulate, DEFAULT_RUNS, formatJunit, formatText } from './simulate';
 export type {
   Counterexample, CoverageEntry, MatrixRow, PropertyKind, PropertyResult, ReportedCall, SimulateOptions, SimulateProgress,
   SimulationReport,

@@ -31,3 +31,11 @@ export function checkCommand(ctx: CommandContext, c: SimCall): string {
   if (ctx.tools !== undefined) words.push('--tools', ctx.tools);
   return words.map(shellQuote).join(' ');
 }
+
+/** The `mandate simulate` command that regenerates one call from its seed and replay path. */
+export function replayCommand(ctx: CommandContext, at: number, seed: number, path: string): string {
+  const words = ['mandate', 'simulate', '--policy', ctx.policy];
+  if (ctx.tools !== undefined) words.push('--tools', ctx.tools);
+  words.push('--at', new Date(at).toISOString(), '--seed', String(seed), '--replay', path);
+  return words.map(shellQuote).join(' ');
+}

@@ -12,3 +12,4 @@ export type { Target } from './targets';
 export { annotation, builtinProperties, invariantProperties, malformedArgs, selector } from './properties';
 export type { Property, Verdict } from './properties';
 export { checkCommand, shellQuote } from './commands';
+export { formatJunit, formatText, xmlEscape } from './format';

@@ -43,8 +43,8 @@ export interface Counterexample {
   reasons: string[];
   /** why the property broke, in words */
   why: string;
-  /** fast-check replay data: `mandate simulate … --seed SEED --replay PATH` regenerates `call` */
-  replay: { seed: number; path: string } | undefined;
+  /** replay data: `command` (`mandate simulate … --seed SEED --replay PATH`) regenerates `call` */
+  replay: { seed: number; path: string; command: string } | undefined;
   /** the `mandate check …` command that reproduces the decision */
   command: string;
 }

@@ -8,7 +8,7 @@ import { Tally } from './tally';
 import { CallSpace, type Genome, type SimCall } from './generate';
 import { buildTargets } from './targets';
 import { builtinProperties, invariantProperties, type Property } from './properties';
-import { checkCommand, reportedCall, type CommandContext } from './commands';
+import { checkCommand, replayCommand, reportedCall, type CommandContext } from './commands';
 import type { Counterexample, PropertyResult, SimulationReport } from './report';
 import { buildUniverse, type Universe } from './universe';
 
@@ -48,6 +48,7 @@ interface Setup {
   arb: fc.Arbitrary<Genome>;
   properties: Property[];
   cmd: CommandContext;
+  at: number;
 }
 
 function setup(parsed: ParsedPolicy, opts: SimulateOptions, seed: number, at: number): Setup {
@@ -57,7 +58,7 @@ function setup(parsed: ParsedPolicy, opts: SimulateOptions, seed: number, at: nu
   const properties = [...invariantProperties(compiled, tools), ...builtinProperties(compiled, tools)];
   const cmd: CommandContext = { policy: opts.command?.policy ?? parsed.file, ...(opts.command?.tools !== undefined ? { tools: opts.command.tools } : {}) };
   const space = new CallSpace(universe, buildTargets(universe, compiled));
-  return { compiled, universe, space, arb: space.arbitrary(), properties, cmd };
+  return { compiled, universe, space, arb: space.arbitrary(), properties, cmd, at };
 }
 
 function decideSim(compiled: CompiledPolicy, c: SimCall): Decision {
@@ -133,7 +134,7 @@ function single(s: Setup, p: Property, call: SimCall, seed: number, path: string
   if (typeof why !== 'string') return undefined;
   return {
     kind: p.kind, name: p.name, pointer: p.pointer, call: reportedCall(call), effect: d.effect,
-    reasons: d.reasons.map((r) => r.message), why, replay: { seed, path }, command: checkCommand(s.cmd, call),
+    reasons: d.reasons.map((r) => r.message), why, replay: { seed, path, command: replayCommand(s.cmd, s.at, seed, path) }, command: checkCommand(s.cmd, call),
   };
 }
 

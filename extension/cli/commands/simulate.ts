@@ -1,11 +1,81 @@
-// `mandate simulate`: not built yet — this placeholder keeps the command table stable while it is.
+// `mandate simulate`: fuzz a policy against its invariants, tests and built-in properties.
+// Exit 1 when a property breaks. Tools come from --tools manifests, the policy's `tools_manifest`s, or --live.
 
-import { CliError, type CommandSpec } from '../io';
+import { dirname, resolve } from 'node:path';
+import { formatJunit, formatText, simulate as runSimulation, type SimulationReport } from '../../../harness';
+import type { ParsedPolicy, ToolInfo, ToolManifest } from '../../../policies';
+import { listTools } from '../../proxy/listTools';
+import { format, isoTime, parse, required } from '../args';
+import { CliError, println, type CommandSpec, type Io } from '../io';
+import { loadManifest, loadPolicy } from '../load';
+
+const usage = 'mandate simulate --policy P [--tools MANIFEST.json]… [--live] [--runs N] [--seed S] [--at ISO-TIME] [--replay PATH] [--format text|json|junit]';
+
+/** Largest run count accepted; beyond it a CI job would simply hang. */
+const MAX_RUNS = 10_000_000;
+
+function integer(value: string | undefined, flag: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (!/^-?\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new CliError(`${flag} expects an integer from ${min} to ${max}, got \`${value}\``);
+  return Number(value);
+}
+
+/** Gather tools: explicit manifests, then the policy's own `tools_manifest`s, then (with --live) each server's tools/list. */
+async function gatherTools(parsed: ParsedPolicy, manifests: readonly string[], live: boolean, io: Io, policyPath: string): Promise<ToolManifest | undefined> {
+  const byName = new Map<string, ToolInfo>();
+  const add = (m: ToolManifest): void => {
+    for (const t of m.tools) if (!byName.has(t.name)) byName.set(t.name, t);
+  };
+  for (const m of manifests) add(loadManifest(resolve(io.cwd, m)));
+  const base = dirname(resolve(io.cwd, policyPath));
+  for (const [name, server] of Object.entries(parsed.policy.servers ?? {})) {
+    if (server.tools_manifest !== undefined) add(loadManifest(resolve(base, server.tools_manifest)));
+    if (!live || !server.command) continue;
+    try {
+      add(await listTools(server.command, { ...(server.env ? { env: server.env } : {}), cwd: base }));
+    } catch (err) {
+      throw new CliError(`cannot list the tools of server \`${name}\`: ${(err as Error).message.split('\n')[0] ?? 'failed'}`);
+    }
+  }
+  return byName.size > 0 ? { tools: [...byName.values()] } : undefined;
+}
+
+function progress(io: Io): ((p: { done: number; total: number; broken: number }) => void) | undefined {
+  const stderr = io.stderr as { isTTY?: boolean };
+  if (!stderr.isTTY) return undefined;
+  return (p) => io.stderr.write(`\rsimulate: ${p.done}/${p.total} calls, ${p.broken} broken${p.done === p.total ? '\r\u001b[K' : ''}`);
+}
+
+function render(report: SimulationReport, fmt: 'text' | 'json' | 'junit', io: Io): void {
+  if (fmt === 'json') println(io.stdout, JSON.stringify(report, null, 2));
+  else if (fmt === 'junit') println(io.stdout, formatJunit([report]));
+  else for (const line of formatText(report)) println(io.stdout, line);
+}
 
 export const simulate: CommandSpec = {
-  summary: '(not available in this build)',
-  usage: 'mandate simulate …',
-  async run() {
-    throw new CliError('`simulate` is not available in this build yet');
+  summary: 'fuzz a policy against its invariants (exit 1 when one breaks)',
+  usage,
+  async run(argv, io) {
+    const { values } = parse(argv, {
+      policy: { type: 'string' }, tools: { type: 'string', multiple: true }, live: { type: 'boolean' }, runs: { type: 'string' },
+      seed: { type: 'string' }, at: { type: 'string' }, replay: { type: 'string' }, format: { type: 'string' },
+    }, usage, false);
+    const fmt = format(values.format, ['text', 'json', 'junit'] as const, 'text');
+    const policyPath = required(values.policy, '--policy', usage);
+    const parsed = loadPolicy(policyPath, io.cwd);
+    const runs = integer(values.runs, '--runs', 10_000, 1, MAX_RUNS);
+    const seed = integer(values.seed, '--seed', Math.floor(Math.random() * 2 ** 31), -(2 ** 31), 2 ** 31 - 1);
+    const at = isoTime(values.at, '--at', io.now());
+    if (values.replay !== undefined && !/^\d+(:\d+)*$/.test(values.replay)) throw new CliError(`--replay expects a path such as \`17:3:0\`, got \`${values.replay}\``);
+    const tools = await gatherTools(parsed, values.tools ?? [], values.live === true, io, policyPath);
+    const onProgress = progress(io);
+    const manifestArg = values.tools?.length === 1 ? values.tools[0] : undefined;
+    const report = await runSimulation(parsed, {
+      runs, seed, at, ...(tools ? { tools } : {}), ...(onProgress ? { onProgress } : {}),
+      ...(values.replay !== undefined ? { replay: { path: values.replay } } : {}),
+      command: { policy: policyPath, ...(manifestArg !== undefined ? { tools: manifestArg } : {}) },
+    });
+    render(report, fmt, io);
+    return report.ok ? 0 : 1;
   },
 };
