@@ -10,6 +10,7 @@ export const undeclaredRole: LintRule = {
   id: 'ref/undeclared-role',
   severity: 'error',
   why: 'a grant for a role the policy does not declare never applies: the engine denies undeclared roles',
+  example: 'roles: { reader: {} }\ngrants: [{ agent_role: raeder, tool: read_file }]',
   check({ policy, source }) {
     const declared = new Set(Object.keys(policy.roles ?? {}));
     const out: Out = [];
@@ -34,6 +35,7 @@ export const undefinedScope: LintRule = {
   id: 'ref/undefined-scope',
   severity: 'error',
   why: 'a rule naming a scope that does not exist never matches, which silently denies (or un-denies) calls',
+  example: 'grants: [{ agent_role: r, tool: read_file, scope: [docs_olny] }]',
   check({ policy, source }) {
     const scopes = policy.scopes ?? {};
     const out: Out = [];
@@ -78,6 +80,7 @@ export const minAboveMax: LintRule = {
   id: 'constraint/min-above-max',
   severity: 'error',
   why: 'a range whose minimum is above its maximum admits no value, so every call it guards is denied',
+  example: 'args: { amount: { min: 10, max: 5 } }',
   check(ctx) {
     const out: Out = [];
     for (const { c, pointer, key } of constraints(ctx)) {
@@ -93,6 +96,7 @@ export const invalidPattern: LintRule = {
   id: 'constraint/invalid-pattern',
   severity: 'error',
   why: 'a pattern that is not a valid regular expression matches nothing',
+  example: 'args: { name: { pattern: "^(abc$" } }',
   check(ctx) {
     const out: Out = [];
     for (const { c, pointer, key } of constraints(ctx)) {

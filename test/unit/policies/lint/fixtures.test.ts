@@ -6,6 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePolicy, pointerSegments, type Finding, type ToolManifest } from '../../../../policies';
 import { MANIFEST_RULE, RULES, lintText } from '../../../../policies/lint';
+import { fixEdit } from '../../../../extension/editor/fixEdit';
 
 export const FIXTURES = join(__dirname, '..', '..', '..', 'fixtures', 'lint');
 /** The clock every fixture is linted at. */
@@ -78,6 +79,21 @@ describe('lint fixtures', () => {
           const target = fix.op === 'add' ? fix.pointer.slice(0, fix.pointer.lastIndexOf('/')) : fix.pointer;
           assert.ok(has(parsed.parsed.policy, target), `fix \`${fix.title}\` points at \`${target}\`, which the policy lacks`);
         }
+      }
+    });
+  }
+
+  for (const f of fixtures.filter((x) => x.kind === 'trigger')) {
+    it(`${f.rule}: each fix, applied to the trigger fixture, leaves a valid policy with one finding fewer`, () => {
+      const before = lintFixture(f).filter((x) => x.rule === f.rule);
+      const fixes = before.flatMap((x) => x.fix ?? []);
+      for (const fix of fixes) {
+        const edit = fixEdit(f.text, fix, false);
+        assert.ok(edit, `fix \`${fix.title}\` does not apply`);
+        const text = f.text.slice(0, edit.start) + edit.text + f.text.slice(edit.end);
+        const after = lintFixture({ ...f, text });
+        assert.deepEqual(after.filter((x) => x.rule.startsWith('schema') || x.rule.startsWith('syntax')), [], text);
+        assert.ok(after.filter((x) => x.rule === f.rule).length < before.length, `fix \`${fix.title}\` did not remove its finding:\n${text}`);
       }
     });
   }
