@@ -1,0 +1,104 @@
+// `mandate proxy --listen …`: the HTTP face of the proxy, called by the proxy command when
+// `--listen` is given. Loads the policy, opens the audit log, verifies tokens, runs until a signal.
+
+import type { Writable } from 'node:stream';
+import type { ServerDef } from '../../../policies';
+import { fileKeySource, keySourceFor, readJwksFile, signingKey, TokenVerifier, UpstreamCredentials } from '../auth';
+import { AuditLog } from '../auditLog';
+import { defaultServerName } from '../options';
+import { PinStore, pinsPath } from '../pins';
+import { loadPolicyFile, PolicyState, watchPolicy } from '../policyState';
+import { HttpUsageError, parseHttpArgs, type HttpConfig } from './config';
+import { HttpProxy } from './listener';
+import type { UpstreamAuth, UpstreamSpec } from './upstream';
+
+export interface HttpCliIo {
+  stderr: Writable;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  now: () => number;
+}
+
+/** Which policy `servers` entry the upstream is, and the spec to reach it. */
+function upstreamOf(cfg: HttpConfig, servers: Record<string, ServerDef> | undefined, env: NodeJS.ProcessEnv, now: () => number): { spec: UpstreamSpec; environment: string } {
+  const byUrl = cfg.upstreamUrl !== undefined ? Object.entries(servers ?? {}).find(([, d]) => d.url === cfg.upstreamUrl)?.[0] : undefined;
+  const name = cfg.server ?? byUrl ?? (cfg.upstreamUrl !== undefined ? new URL(cfg.upstreamUrl).hostname.replace(/[^A-Za-z0-9_.-]/g, '_') : defaultServerName(cfg.command));
+  const def = servers && Object.prototype.hasOwnProperty.call(servers, name) ? servers[name] : undefined;
+  const environment = cfg.environment ?? def?.environment ?? 'default';
+  if (cfg.upstreamUrl === undefined) return { spec: { kind: 'stdio', command: cfg.command, server: name, ...(def?.env ? { env: def.env } : {}) }, environment };
+  return { spec: { kind: 'http', url: cfg.upstreamUrl, server: name, auth: upstreamAuth(cfg, def, environment, env, now) }, environment };
+}
+
+/** The proxy's own credential for an HTTP upstream: the policy's `credential: env:NAME`, else a minted JWT. */
+function upstreamAuth(cfg: HttpConfig, def: ServerDef | undefined, environment: string, env: NodeJS.ProcessEnv, now: () => number): UpstreamAuth {
+  const cred = def?.credential;
+  if (cred !== undefined) {
+    const m = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(cred);
+    if (!m) throw new HttpUsageError(`server credential \`${cred}\` must be env:NAME`);
+    const token = env[m[1]!];
+    // INVARIANT: a configured credential that is missing stops the proxy; it never falls back to none
+    if (token === undefined || token === '') throw new HttpUsageError(`the upstream credential \`${cred}\` is not set in the environment`);
+    return { kind: 'static', token };
+  }
+  if (cfg.upstreamKey === undefined) return { kind: 'none' };
+  const key = signingKey(readJwksFile(cfg.upstreamKey), cfg.upstreamKey);
+  return { kind: 'minted', environment, credentials: new UpstreamCredentials({ key, issuer: 'urn:mandate:proxy', subject: `mandate-proxy:${environment}`, ttlSec: cfg.upstreamTtlSec, now }) };
+}
+
+/** Run the HTTP proxy until SIGINT/SIGTERM/SIGHUP; resolves to the exit code. Prints its own errors. */
+export async function runHttpProxy(argv: readonly string[], io: HttpCliIo): Promise<number> {
+  const log = (line: string): void => void io.stderr.write(`${line}\n`);
+  let started: { proxy: HttpProxy; audit: AuditLog; stopWatch: () => void };
+  try {
+    started = await start(argv, io, log);
+  } catch (err) {
+    if (!(err instanceof HttpUsageError) && !(err as { code?: unknown }).code) throw err;
+    log(`mandate proxy: ${(err as Error).message}`);
+    return 1;
+  }
+  const why = await new Promise<string>((resolve) => {
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => resolve(`signal ${sig}`));
+  });
+  started.stopWatch();
+  await started.proxy.close();
+  try {
+    started.audit.append({ kind: 'session', time: new Date(io.now()).toISOString(), detail: { event: 'stop', why } });
+  } catch { /* the log is already failing; nothing more to record */ }
+  started.audit.close();
+  return 0;
+}
+
+async function start(argv: readonly string[], io: HttpCliIo, log: (l: string) => void): Promise<{ proxy: HttpProxy; audit: AuditLog; stopWatch: () => void }> {
+  const cfg = parseHttpArgs(argv, io.cwd);
+  const display = cfg.policyFile.startsWith(`${io.cwd}/`) ? cfg.policyFile.slice(io.cwd.length + 1) : cfg.policyFile;
+  const loaded = loadPolicyFile(cfg.policyFile, display);
+  if ('errors' in loaded) throw new HttpUsageError(`invalid policy:\n${loaded.errors.join('\n')}`);
+  const policy = new PolicyState(loaded.parsed, loaded.version);
+  const p = loaded.parsed.policy;
+  const { spec } = upstreamOf(cfg, p.servers, io.env, io.now);
+  if (spec.kind === 'http' && spec.auth.kind === 'none') log(`mandate proxy: no credential for upstream \`${spec.server}\` (set the server's credential or --upstream-key)`);
+  const keys = cfg.jwks.startsWith('http') ? keySourceFor(cfg.jwks) : fileKeySource(cfg.jwks);
+  if (!cfg.jwks.startsWith('http')) readJwksFile(cfg.jwks); // refuse to start on a missing or broken key set
+  if (cfg.revocations === undefined) log('mandate proxy: no revocation list (--revocations); tokens can only expire');
+  const audit = AuditLog.open(cfg.auditFile ?? `${io.cwd}/${p.audit?.path ?? '.mandate/audit.jsonl'}`);
+  const proxy = new HttpProxy({
+    host: cfg.host, port: cfg.port, allowedOrigins: cfg.allowedOrigins, allowedHosts: cfg.allowedHosts, maxSessions: cfg.maxSessions,
+    ...(cfg.tls ? { tls: cfg.tls } : {}),
+    verifier: (resource) => new TokenVerifier({
+      keys, issuer: cfg.issuer, audience: cfg.audience ?? resource.href, algorithms: cfg.algorithms, maxLifetimeSec: cfg.maxLifetimeSec,
+      clockSkewSec: cfg.clockSkewSec, rolesClaim: cfg.rolesClaim, now: io.now, ...(cfg.revocations !== undefined ? { revocations: cfg.revocations } : {}),
+    }),
+    deps: {
+      policy, audit, pins: new PinStore(pinsPath(cfg.pinsDir, spec.server), spec.server, io.now), upstream: spec, context: cfg.context, now: io.now,
+      callTimeoutMs: cfg.callTimeoutMs, approvalTimeoutMs: cfg.approvalTimeoutMs, idleMs: 30 * 60_000, maxBodyBytes: cfg.maxBodyBytes, log, stderr: io.stderr,
+    },
+  });
+  const url = await proxy.listen();
+  audit.append({ kind: 'session', time: new Date(io.now()).toISOString(), server: spec.server, policy: { file: display, version: policy.version }, detail: { event: 'listen', resource: url.href, upstream: spec.kind === 'http' ? spec.url : spec.command } });
+  const stopWatch = watchPolicy(cfg.policyFile, display, policy, (e) => {
+    audit.append({ kind: 'policy', time: new Date(io.now()).toISOString(), policy: { file: e.file, version: e.version }, detail: e.ok ? { event: 'reloaded' } : { event: 'reload_refused', errors: e.errors.slice(0, 20) } });
+    log(e.ok ? `mandate proxy: policy reloaded (${e.version})` : `mandate proxy: policy edit refused, keeping ${e.version}`);
+  });
+  log(`mandate proxy: listening on ${url.href} (upstream \`${spec.server}\`; resource metadata ${url.origin}/.well-known/oauth-protected-resource${url.pathname})`);
+  return { proxy, audit, stopWatch };
+}

@@ -1,0 +1,142 @@
+// `mandate proxy --listen …` flags → a checked configuration. Errors are one line for the user.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_ISSUER, DEFAULTS, KEY_ALGORITHMS, parseDuration } from '../auth';
+
+export const HTTP_USAGE = 'mandate proxy --listen HOST:PORT --policy P --jwks FILE|URL (--upstream URL | -- <server command…>) '
+  + '[--server NAME] [--issuer ISS] [--audience URI] [--revocations FILE] [--algorithms ES256,…] [--max-token-lifetime 1h] '
+  + '[--clock-skew 30s] [--roles-claim roles] [--context k=v]… [--audit FILE] [--pins-dir DIR] [--allow-origin O]… [--allow-host H]… '
+  + '[--max-body BYTES] [--max-sessions N] [--tls-cert F --tls-key F [--tls-client-ca F]] [--upstream-key JWKS] [--upstream-ttl 5m] '
+  + '[--environment ENV] [--call-timeout MS] [--approval-timeout MS]';
+
+/** A bad invocation of the HTTP proxy. */
+export class HttpUsageError extends Error {}
+
+export interface HttpConfig {
+  host: string;
+  port: number;
+  policyFile: string;
+  jwks: string;
+  issuer: string;
+  audience?: string;
+  revocations?: string;
+  algorithms: string[];
+  maxLifetimeSec: number;
+  clockSkewSec: number;
+  rolesClaim: string;
+  server?: string;
+  upstreamUrl?: string;
+  command: string[];
+  context: Record<string, string>;
+  auditFile?: string;
+  pinsDir: string;
+  allowedOrigins: string[];
+  allowedHosts: string[];
+  maxBodyBytes: number;
+  maxSessions: number;
+  tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
+  upstreamKey?: string;
+  upstreamTtlSec: number;
+  environment?: string;
+  callTimeoutMs: number;
+  approvalTimeoutMs: number;
+}
+
+const fail = (m: string): never => { throw new HttpUsageError(m); };
+
+function positive(v: string | undefined, flag: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  return Number.isInteger(n) && n > 0 ? n : fail(`${flag} expects a positive whole number, got \`${v}\``);
+}
+
+function seconds(v: string | undefined, flag: string, fallback: number): number {
+  if (v === undefined) return fallback;
+  try {
+    return parseDuration(v);
+  } catch {
+    return fail(`${flag} expects a duration such as 30s, 15m or 1h, got \`${v}\``);
+  }
+}
+
+function readPem(cwd: string, path: string | undefined, flag: string): Buffer | undefined {
+  if (path === undefined) return undefined;
+  try {
+    return readFileSync(resolve(cwd, path));
+  } catch (err) {
+    return fail(`cannot read ${flag} \`${path}\`: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** `HOST:PORT`, `[::1]:PORT` or `PORT` (loopback). */
+export function parseListen(v: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:]+)\]|([^:[\]]+))?:?(\d{1,5})$/.exec(v);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) return fail(`--listen expects HOST:PORT (e.g. 127.0.0.1:8931), got \`${v}\``);
+  return { host: m[1] ?? m[2] ?? '127.0.0.1', port };
+}
+
+const OPTIONS = {
+  listen: { type: 'string' }, policy: { type: 'string' }, jwks: { type: 'string' }, upstream: { type: 'string' }, server: { type: 'string' },
+  issuer: { type: 'string' }, audience: { type: 'string' }, revocations: { type: 'string' }, algorithms: { type: 'string' },
+  'max-token-lifetime': { type: 'string' }, 'clock-skew': { type: 'string' }, 'roles-claim': { type: 'string' }, context: { type: 'string', multiple: true },
+  audit: { type: 'string' }, 'pins-dir': { type: 'string' }, 'allow-origin': { type: 'string', multiple: true }, 'allow-host': { type: 'string', multiple: true },
+  'max-body': { type: 'string' }, 'max-sessions': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-client-ca': { type: 'string' },
+  'upstream-key': { type: 'string' }, 'upstream-ttl': { type: 'string' }, environment: { type: 'string' }, 'call-timeout': { type: 'string' }, 'approval-timeout': { type: 'string' },
+} as const;
+
+/** Parse and check the HTTP proxy's flags (everything after `--` is a stdio server command). */
+export function parseHttpArgs(argv: readonly string[], cwd: string): HttpConfig {
+  const dash = argv.indexOf('--');
+  const command = dash === -1 ? [] : argv.slice(dash + 1);
+  let values;
+  try {
+    ({ values } = parseArgs({ args: dash === -1 ? [...argv] : argv.slice(0, dash), strict: true, allowPositionals: false, options: OPTIONS }));
+  } catch (err) {
+    return fail(`${(err as Error).message.split('\n')[0]}\nusage: ${HTTP_USAGE}`);
+  }
+  const { host, port } = parseListen(values.listen ?? fail(`missing --listen\nusage: ${HTTP_USAGE}`));
+  const policyFile = resolve(cwd, values.policy ?? fail(`missing --policy\nusage: ${HTTP_USAGE}`));
+  const jwksArg = values.jwks ?? fail('missing --jwks: the HTTP proxy never runs without token verification');
+  const jwks = /^https?:\/\//i.test(jwksArg) ? jwksArg : resolve(cwd, jwksArg);
+  if ((values.upstream === undefined) === (command.length === 0)) fail(`give exactly one upstream: --upstream URL, or a server command after \`--\`\nusage: ${HTTP_USAGE}`);
+  if (values.upstream !== undefined && !/^https?:\/\//.test(values.upstream)) fail(`--upstream expects an http(s) URL, got \`${values.upstream}\``);
+  const algorithms = (values.algorithms ?? KEY_ALGORITHMS.join(',')).split(',').map((a) => a.trim()).filter(Boolean);
+  for (const a of algorithms) if (!(KEY_ALGORITHMS as readonly string[]).includes(a)) fail(`--algorithms: \`${a}\` is not an allowed asymmetric algorithm (${KEY_ALGORITHMS.join(', ')})`);
+  const context: Record<string, string> = {};
+  for (const pair of values.context ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) fail(`--context expects key=value, got \`${pair}\``);
+    context[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) fail('--tls-cert and --tls-key go together');
+  const sibling = jwks.startsWith('http') ? undefined : join(dirname(jwks), 'revoked.json');
+  const revocations = values.revocations !== undefined ? resolve(cwd, values.revocations) : sibling !== undefined && existsSync(sibling) ? sibling : undefined;
+  const cert = readPem(cwd, values['tls-cert'], '--tls-cert');
+  const key = readPem(cwd, values['tls-key'], '--tls-key');
+  const clientCa = readPem(cwd, values['tls-client-ca'], '--tls-client-ca');
+  if (clientCa && !cert) fail('--tls-client-ca needs --tls-cert and --tls-key');
+  return {
+    host, port, policyFile, jwks, issuer: values.issuer ?? DEFAULT_ISSUER, algorithms, context, command,
+    ...(values.audience !== undefined ? { audience: values.audience } : {}),
+    ...(revocations !== undefined ? { revocations } : {}),
+    maxLifetimeSec: seconds(values['max-token-lifetime'], '--max-token-lifetime', DEFAULTS.maxLifetimeSec),
+    clockSkewSec: seconds(values['clock-skew'], '--clock-skew', DEFAULTS.clockSkewSec),
+    rolesClaim: values['roles-claim'] ?? DEFAULTS.rolesClaim,
+    ...(values.server !== undefined ? { server: values.server } : {}),
+    ...(values.upstream !== undefined ? { upstreamUrl: values.upstream } : {}),
+    ...(values.audit !== undefined ? { auditFile: resolve(cwd, values.audit) } : {}),
+    pinsDir: resolve(cwd, values['pins-dir'] ?? join('.mandate', 'pins')),
+    allowedOrigins: values['allow-origin'] ?? [], allowedHosts: values['allow-host'] ?? [],
+    maxBodyBytes: positive(values['max-body'], '--max-body', 1024 * 1024),
+    maxSessions: positive(values['max-sessions'], '--max-sessions', 64),
+    ...(cert && key ? { tls: { cert, key, ...(clientCa ? { clientCa } : {}) } } : {}),
+    ...(values['upstream-key'] !== undefined ? { upstreamKey: resolve(cwd, values['upstream-key']) } : {}),
+    upstreamTtlSec: seconds(values['upstream-ttl'], '--upstream-ttl', 300),
+    ...(values.environment !== undefined ? { environment: values.environment } : {}),
+    callTimeoutMs: positive(values['call-timeout'], '--call-timeout', 120_000),
+    approvalTimeoutMs: positive(values['approval-timeout'], '--approval-timeout', 120_000),
+  };
+}

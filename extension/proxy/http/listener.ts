@@ -1,0 +1,180 @@
+// The HTTP face of the proxy: a loopback listener (optionally TLS with required client certs) that
+// authenticates every request with a bearer JWT, then hands it to the caller's session.
+
+import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttps } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { AuditEntry } from '../../../policies';
+import { authEntry, resolveRoles, type AuthResult, type TokenVerifier } from '../auth';
+import { challenge, metadataUrl, resourceMetadata, rpcErrorBody, sendJson } from './answers';
+import { bearerToken, isInitialize, isLoopback, loopbackHosts, originProblem, readJsonBody } from './request';
+import { HttpSession, type SessionDeps } from './sessions';
+
+export interface TlsOptions { cert: string | Buffer; key: string | Buffer; /** client CA: when set, client certificates are required */ clientCa?: string | Buffer }
+
+export interface HttpProxyOptions {
+  host: string;
+  port: number;
+  /** the MCP endpoint's path */
+  path?: string;
+  tls?: TlsOptions;
+  /** builds the verifier once the resource URI (with the bound port) is known */
+  verifier: (resource: URL) => TokenVerifier;
+  allowedOrigins?: readonly string[];
+  allowedHosts?: readonly string[];
+  maxSessions?: number;
+  deps: SessionDeps;
+}
+
+/** A running HTTP proxy. */
+export class HttpProxy {
+  private server: Server | undefined;
+  private verifier: TokenVerifier | undefined;
+  private resourceUrl: URL | undefined;
+  private hosts = new Set<string>();
+  private readonly origins: ReadonlySet<string>;
+  readonly sessions = new Map<string, HttpSession>();
+
+  constructor(private readonly o: HttpProxyOptions) {
+    if (!isLoopback(o.host) && !o.tls?.clientCa) throw new TypeError(`refusing to listen on non-loopback \`${o.host}\` without TLS client certificates`);
+    this.origins = new Set((o.allowedOrigins ?? []).map((x) => x.toLowerCase()));
+  }
+
+  /** The resource URI tokens must name as their audience. */
+  get resource(): URL {
+    if (!this.resourceUrl) throw new TypeError('the proxy is not listening');
+    return this.resourceUrl;
+  }
+
+  /** Listen; resolves to the resource URI (the MCP endpoint). */
+  async listen(): Promise<URL> {
+    const handler = (req: IncomingMessage, res: ServerResponse): void => {
+      this.handle(req, res).catch((err: unknown) => {
+        this.o.deps.log(`mandate proxy: internal error: ${(err as Error).message.split('\n')[0]}`);
+        sendJson(res, 500, rpcErrorBody('internal error; the request failed closed', -32603));
+      });
+    };
+    const t = this.o.tls;
+    const server = t ? createHttps({ cert: t.cert, key: t.key, ...(t.clientCa ? { ca: t.clientCa, requestCert: true, rejectUnauthorized: true } : {}), minVersion: 'TLSv1.2' }, handler) : createHttp(handler);
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 0; // SSE streams stay open; idle sessions are closed by the session timer
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.o.port, this.o.host, () => resolve());
+    });
+    this.server = server;
+    const port = (server.address() as AddressInfo).port;
+    const host = this.o.host.includes(':') ? `[${this.o.host}]` : this.o.host;
+    this.resourceUrl = new URL(`${t ? 'https' : 'http'}://${host}:${port}${this.o.path ?? '/mcp'}`);
+    this.hosts = new Set([...loopbackHosts(this.o.host, port), ...(this.o.allowedHosts ?? [])].map((h) => h.toLowerCase()));
+    this.verifier = this.o.verifier(this.resourceUrl);
+    return this.resourceUrl;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const problem = originProblem(req, this.hosts, this.origins);
+    if (problem) return sendJson(res, 403, rpcErrorBody(`forbidden: ${problem}`));
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/.well-known/oauth-protected-resource' || path === new URL(metadataUrl(this.resource)).pathname) {
+      if (req.method !== 'GET') return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET' });
+      return sendJson(res, 200, resourceMetadata(this.resource, this.verifier!.issuer, this.verifier!.algorithms));
+    }
+    if (path !== this.resource.pathname) return sendJson(res, 404, { error: 'not found' });
+    if (req.method !== 'POST' && req.method !== 'GET' && req.method !== 'DELETE') return sendJson(res, 405, rpcErrorBody('method not allowed'), { allow: 'GET, POST, DELETE' });
+    const who = await this.authenticate(req, res);
+    if (!who) return;
+    let body: unknown;
+    if (req.method === 'POST') {
+      const b = await readJsonBody(req, this.o.deps.maxBodyBytes);
+      if (!b.ok) return sendJson(res, b.status, rpcErrorBody(b.message, b.status === 400 ? -32700 : -32600), b.status === 413 ? { connection: 'close' } : {});
+      body = b.value;
+    }
+    return this.dispatch(req, res, body, who);
+  }
+
+  /** Verify the token and map its subject to roles; answers 401/403 itself and returns undefined on refusal. */
+  private async authenticate(req: IncomingMessage, res: ServerResponse): Promise<{ result: AuthResult & { ok: true }; roles: string[] } | undefined> {
+    const info = { remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`, method: req.method ?? '?', path: req.url?.slice(0, 200) ?? '' };
+    const sid = header(req, 'mcp-session-id');
+    const bearer = bearerToken(req);
+    const r: AuthResult = bearer.invalid !== undefined
+      ? { ok: false, code: 'malformed', message: bearer.invalid, claimed: {} }
+      : await this.verifier!.verify(bearer.token);
+    if (!r.ok) {
+      this.audit(authEntry(r, { ...info, ...(sid ? { session: sid } : {}) }, this.o.deps.now()));
+      const err = r.code === 'no_token' ? undefined : { code: 'invalid_token' as const, description: r.message };
+      sendJson(res, 401, rpcErrorBody(`unauthorized: ${r.message}`), { 'www-authenticate': challenge(this.resource, err) });
+      return undefined;
+    }
+    const mapped = resolveRoles(r.identity.sub, r.identity.claimedRoles, this.o.deps.policy.policy.agents);
+    if (mapped.roles.length === 0) {
+      const why = mapped.known ? `none of the roles the token claims is bound to \`${r.identity.sub}\` by the policy` : `\`${r.identity.sub}\` is not an agent of this policy`;
+      const entry = authEntry(r, { ...info, roles: [] }, this.o.deps.now());
+      this.audit({ ...entry, error: { code: 'no_roles', message: why }, detail: { ...(entry.detail as object), outcome: 'rejected', dropped_roles: mapped.dropped } });
+      sendJson(res, 403, rpcErrorBody(`forbidden: ${why}`), { 'www-authenticate': challenge(this.resource, { code: 'insufficient_scope', description: why }) });
+      return undefined;
+    }
+    return { result: r, roles: mapped.roles };
+  }
+
+  private async dispatch(req: IncomingMessage, res: ServerResponse, body: unknown, who: { result: AuthResult & { ok: true }; roles: string[] }): Promise<void> {
+    const id = who.result.identity;
+    const sid = header(req, 'mcp-session-id');
+    const now = this.o.deps.now();
+    if (sid !== undefined) {
+      const s = this.sessions.get(sid);
+      if (!s) return sendJson(res, 404, rpcErrorBody('session not found'));
+      // INVARIANT: a session belongs to the subject that opened it; another subject's valid token cannot drive it
+      if (s.identity.principal !== id.sub) {
+        const entry = authEntry(who.result, { session: sid, roles: who.roles }, now);
+        this.audit({ ...entry, error: { code: 'session_hijack', message: `session belongs to another subject` }, detail: { ...(entry.detail as object), outcome: 'rejected' } });
+        return sendJson(res, 403, rpcErrorBody('forbidden: this session belongs to another subject'));
+      }
+      s.identity.roles = who.roles;
+      if (!s.jtis.has(id.jti)) {
+        s.jtis.add(id.jti);
+        this.audit(authEntry(who.result, { session: sid, roles: who.roles }, now));
+      }
+      return s.handle(req, res, body);
+    }
+    if (req.method !== 'POST' || !isInitialize(body)) return sendJson(res, 400, rpcErrorBody('bad request: no mcp-session-id, and not an initialize request'));
+    if (this.sessions.size >= (this.o.maxSessions ?? 64)) return sendJson(res, 503, rpcErrorBody('too many sessions'), { 'retry-after': '5' });
+    const s = new HttpSession({ principal: id.sub, roles: who.roles }, this.o.deps, (x) => this.sessions.delete(x.id));
+    if (!this.audit(authEntry(who.result, { session: s.id, roles: who.roles }, now))) {
+      return sendJson(res, 503, rpcErrorBody('the audit log cannot be written; the session is refused', -32003));
+    }
+    s.jtis.add(id.jti);
+    try {
+      await s.start();
+    } catch (err) {
+      await s.close('upstream failed to start');
+      return sendJson(res, 502, rpcErrorBody(`the upstream server \`${this.o.deps.upstream.server}\` could not be started: ${(err as Error).message.split('\n')[0]}`, -32002));
+    }
+    this.sessions.set(s.id, s);
+    return s.handle(req, res, body);
+  }
+
+  private audit(e: AuditEntry): boolean {
+    try {
+      this.o.deps.audit.append(e);
+      return true;
+    } catch (err) {
+      this.o.deps.log(`mandate proxy: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
+  /** Close every session (terminating stdio servers) and stop listening. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.sessions.values()].map((s) => s.close('proxy shutting down')));
+    const server = this.server;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}

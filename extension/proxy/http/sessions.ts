@@ -1,0 +1,106 @@
+// One HTTP client session = the SDK's Streamable HTTP server transport (downstream) + the shared
+// guard core + its own upstream (HTTP or a spawned stdio server), bound to one token subject.
+
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Writable } from 'node:stream';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { ApprovalBroker } from '../approvals';
+import type { AuditLog } from '../auditLog';
+import { Guard } from '../guard';
+import type { PinStore } from '../pins';
+import type { PolicyState } from '../policyState';
+import type { Identity } from '../types';
+import { noteProtocolVersion, upstreamTransport, type UpstreamSpec } from './upstream';
+
+export interface SessionDeps {
+  policy: PolicyState;
+  audit: AuditLog;
+  pins?: PinStore;
+  upstream: UpstreamSpec;
+  context: Readonly<Record<string, unknown>>;
+  now: () => number;
+  callTimeoutMs: number;
+  approvalTimeoutMs: number;
+  /** a session with no request for this long is closed */
+  idleMs: number;
+  maxBodyBytes: number;
+  log: (line: string) => void;
+  /** where a stdio server's stderr goes */
+  stderr: Writable;
+}
+
+/** A live session. INVARIANT: `principal` never changes; requests from another subject are refused. */
+export class HttpSession {
+  readonly id = randomUUID();
+  readonly transport: StreamableHTTPServerTransport;
+  readonly guard: Guard;
+  readonly approvals: ApprovalBroker;
+  private readonly upstream: Transport;
+  private idle: NodeJS.Timeout | undefined;
+  private closed = false;
+  /** token ids seen in this session (an accepted new jti is audited once) */
+  readonly jtis = new Set<string>();
+
+  constructor(readonly identity: Identity, private readonly deps: SessionDeps, private readonly onClosed: (s: HttpSession) => void) {
+    this.transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => this.id, maxRequestBodySize: deps.maxBodyBytes });
+    this.upstream = upstreamTransport(deps.upstream, deps.stderr, deps.maxBodyBytes);
+    this.approvals = new ApprovalBroker(this.id, deps.approvalTimeoutMs, deps.now);
+    this.guard = new Guard({
+      session: this.id, server: deps.upstream.server, identity, context: deps.context, policy: deps.policy, audit: deps.audit,
+      ...(deps.pins ? { pins: deps.pins } : {}), approvals: this.approvals, now: deps.now, callTimeoutMs: deps.callTimeoutMs, log: deps.log,
+      toClient: (m) => this.toClient(m),
+      toUpstream: (m) => this.toUpstream(m),
+    });
+    this.transport.onmessage = (m) => this.guard.fromClient(m);
+    this.transport.onclose = () => { void this.close('client closed the session'); };
+    this.upstream.onmessage = (m) => {
+      noteProtocolVersion(this.upstream, m);
+      this.guard.fromUpstream(m);
+    };
+    this.upstream.onclose = () => { if (!this.closed) this.guard.upstreamClosed('the upstream connection closed'); };
+    this.upstream.onerror = (e) => deps.log(`mandate proxy: upstream \`${deps.upstream.server}\`: ${e.message.split('\n')[0]}`);
+  }
+
+  /** Start the upstream (spawns the stdio server) before the first message goes to it. */
+  async start(): Promise<void> {
+    await this.upstream.start();
+    this.touch();
+  }
+
+  /** Hand one authenticated HTTP request to the SDK transport. */
+  async handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    this.touch();
+    await this.transport.handleRequest(req, res, body);
+  }
+
+  private toClient(m: JSONRPCMessage): void {
+    this.transport.send(m).catch((err: unknown) => this.deps.log(`mandate proxy: cannot answer the client: ${(err as Error).message.split('\n')[0]}`));
+  }
+
+  private toUpstream(m: JSONRPCMessage): void {
+    this.upstream.send(m).catch((err: unknown) => {
+      // fail closed: every call in flight is answered with an error, the session stays up
+      this.guard.upstreamClosed(`cannot reach \`${this.deps.upstream.server}\`: ${(err as Error).message.split('\n')[0]}`);
+    });
+  }
+
+  private touch(): void {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = setTimeout(() => { void this.close('idle timeout'); }, this.deps.idleMs);
+    this.idle.unref();
+  }
+
+  /** Close both sides (idempotent); the stdio server process is terminated. */
+  async close(why: string): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.idle) clearTimeout(this.idle);
+    this.approvals.failAll(`session closed: ${why}`);
+    this.guard.record({ kind: 'session', detail: { event: 'close', reason: why } });
+    this.onClosed(this);
+    await Promise.allSettled([this.upstream.close(), this.transport.close()]);
+  }
+}
