@@ -13,8 +13,8 @@ export { SourceMap, buildSourceMap, childPointer, pointerSegment, pointerSegment
 export { formatFinding, sortFindings } from './findings';
 export type { Finding, FixData, Severity } from './findings';
 export type {
-  AgentDef, AuditDef, Call, CallSpec, Constraint, ContextConstraint, Decision, DenyRule, Effect, Grant,
-  Invariant, InvariantMatch, Json, JsonType, Policy, PolicyTest, Reason, ReasonCode, RoleDef, RuleRef,
+  AgentDef, AlertRuleDef, AlertsDef, AuditDef, Call, CallSpec, Constraint, ContextConstraint, Decision, DenyRule, Effect, Grant,
+  Invariant, InvariantMatch, Json, JsonType, Policy, PolicyTest, PromptGrant, Reason, ReasonCode, ResourceGrant, RoleDef, RuleRef,
   ScopeDef, ServerDef, SourcePos, SourceRange, ToolAnnotations, ToolInfo, ToolManifest,
 } from './types';
 export { GENESIS, canonicalJson, chainEntry, parseAuditLines, recordDecision, redact, verifyChain } from './audit';

@@ -108,6 +108,28 @@ export interface LintSettings {
   ignore?: Record<string, string>;
 }
 
+/** One alert rule (`alerts.rules`): what raises an alert on the audit record stream. */
+export interface AlertRuleDef {
+  id?: string;
+  on: 'denial_burst' | 'approval_refused' | 'tool_drift' | 'audit_failure' | 'break_glass';
+  /** denial_burst: this many denials (default 5) … */
+  count?: number;
+  /** … within this many seconds (default 60) */
+  within_seconds?: number;
+}
+
+/** Alerting: rules, and where alerts go (stderr, a loopback webhook, the editor). */
+export interface AlertsDef {
+  /** default when absent: every kind, denial bursts at 5 within 60 s */
+  rules?: AlertRuleDef[];
+  /** write alerts to stderr (default true) */
+  stderr?: boolean;
+  /** POST each alert as JSON to this loopback http URL */
+  webhook?: string;
+  /** notify the editor through the proxy's control channel, when it has one (default true) */
+  editor?: boolean;
+}
+
 export interface CallSpec {
   role?: string;
   roles?: string[];
@@ -150,6 +172,20 @@ export interface Invariant {
   always?: InvariantMatch;
 }
 
+/** A grant to read resources: URIs matched exactly or by `*` glob. */
+export interface ResourceGrant {
+  agent_role: string;
+  uris: string[];
+  description?: string;
+}
+
+/** A grant to get prompts: names matched exactly or by `*` glob. */
+export interface PromptGrant {
+  agent_role: string;
+  prompts: string[];
+  description?: string;
+}
+
 export interface Policy {
   version: 1;
   name?: string;
@@ -165,6 +201,13 @@ export interface Policy {
   tests?: PolicyTest[];
   invariants?: Invariant[];
   lint?: LintSettings;
+  alerts?: AlertsDef;
+  /** grants to read MCP resources; a read no grant names is denied */
+  resources?: ResourceGrant[];
+  /** grants to get MCP prompts; a prompt no grant names is denied */
+  prompts?: PromptGrant[];
+  /** requests the server may send the client (default: ping, roots/list, elicitation/create) */
+  server_requests?: { allow?: string[] };
   /** extension points owned by later features (alerts, resources, lint settings) */
   [extension: string]: unknown;
 }

@@ -3,20 +3,6 @@
 
 import { globMatch, lookup, type CompiledPolicy, type Decision, type Policy, type RuleRef } from '../../policies';
 
-/** A grant to read resources (`resources:` in a policy): URIs matched exactly or by `*` glob. */
-export interface ResourceGrant {
-  agent_role: string;
-  uris: string[];
-  description?: string;
-}
-
-/** A grant to get prompts (`prompts:` in a policy): names matched exactly or by `*` glob. */
-export interface PromptGrant {
-  agent_role: string;
-  prompts: string[];
-  description?: string;
-}
-
 /** Requests a server may send to the client when the policy names none. */
 export const DEFAULT_SERVER_REQUESTS: readonly string[] = ['ping', 'roots/list', 'elicitation/create'];
 
@@ -60,19 +46,19 @@ function deny(_kind: string, message: string): Decision {
 
 /** Decide a `resources/read`: denied unless a `resources` grant of the caller's roles matches the URI. */
 export function decideResource(c: CompiledPolicy, principal: string | null, roles: readonly string[], uri: string): Decision {
-  const list = (c.policy as Policy & { resources?: ResourceGrant[] }).resources;
-  return grantDecision('resource', list, (g: ResourceGrant) => g.uris, roles, c.declaredRoles, principal, uri);
+  const list = c.policy.resources;
+  return grantDecision('resource', list, (g: { uris: string[] }) => g.uris, roles, c.declaredRoles, principal, uri);
 }
 
 /** Decide a `prompts/get`: denied unless a `prompts` grant of the caller's roles matches the name. */
 export function decidePrompt(c: CompiledPolicy, principal: string | null, roles: readonly string[], name: string): Decision {
-  const list = (c.policy as Policy & { prompts?: PromptGrant[] }).prompts;
-  return grantDecision('prompt', list, (g: PromptGrant) => g.prompts, roles, c.declaredRoles, principal, name);
+  const list = c.policy.prompts;
+  return grantDecision('prompt', list, (g: { prompts: string[] }) => g.prompts, roles, c.declaredRoles, principal, name);
 }
 
 /** May the server send this request to the client? `server_requests.allow` or the defaults. */
 export function serverRequestAllowed(policy: Policy, method: string): boolean {
-  const sr = (policy as Policy & { server_requests?: { allow?: string[] } }).server_requests;
+  const sr = policy.server_requests;
   const allow = sr?.allow ?? DEFAULT_SERVER_REQUESTS;
   return allow.some((p) => globMatch(p, method));
 }

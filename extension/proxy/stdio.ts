@@ -64,6 +64,7 @@ export async function runStdioProxy(opts: ProxyOptions, io: StdioIo): Promise<nu
     onExit: (why) => { log(`mandate proxy: upstream \`${opts.server}\` ${why}`); guard.upstreamClosed(why); },
     onBadFrame: (why) => log(`mandate proxy: upstream sent a bad message (${why})`),
   }, opts.maxMessageBytes);
+  log(`mandate proxy: upstream \`${opts.server}\` started (pid ${upstream.child.pid ?? '?'})`);
   const stopWatch = watchPolicy(opts.policyFile, display, policy, (e) => {
     guard.record({ kind: 'policy', policy: { file: e.file, version: e.version }, detail: e.ok ? { event: 'reloaded' } : { event: 'reload_refused', errors: e.errors.slice(0, 20) } });
     log(e.ok ? `mandate proxy: policy reloaded (${e.version})` : `mandate proxy: policy edit refused, keeping ${e.version}:\n${e.errors.join('\n')}`);

@@ -1,0 +1,139 @@
+// The proxy's fault behaviour against fixture servers, over raw JSON-RPC: exact re-serialisation,
+// malformed and oversized input, unknown methods, hangs, crashes, audit failure, no orphans.
+
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { call, rawProxy } from './raw';
+import { FIXTURES, records, tempDir } from './support';
+
+const POLICY = join(FIXTURES, 'echo.mandate.yaml');
+const server = (name: string): string[] => ['node', join(FIXTURES, name)];
+const resultText = (m: Record<string, unknown>): string => ((m['result'] as { content: Array<{ text: string }> }).content[0]!.text);
+const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
+
+describe('e2e proxy: faults and exact forwarding', function () {
+  this.timeout(30_000);
+
+  it('forwards the checked value: duplicate keys resolve to what was decided, extra params never reach the server', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'calls.log');
+    const p = rawProxy(POLICY, ['--role', 'tester'], server('echo-exact-args.mjs'), { dir, env: { FIXTURE_LOG: log } });
+    await p.handshake();
+    p.write('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"checked","message":"sneaky", "n": 1e2, "s": "\\u0041"}}}\n');
+    const r = await p.reply(1);
+    assert.equal(resultText(r), '{"message":"sneaky","n":100,"s":"A"}');
+    const seen = JSON.parse(readFileSync(log, 'utf8').trim()) as { params: Record<string, unknown> };
+    assert.deepEqual(Object.keys(seen.params).sort(), ['arguments', 'name']);
+    const dec = records(p.audit).find((x) => x.kind === 'decision' && x.tool === 'echo')!;
+    assert.deepEqual(dec.args, { message: 'sneaky', n: 100, s: 'A' });
+    p.proc.stdin!.end();
+    await p.exited;
+  });
+
+  it('answers malformed JSON, invalid messages, oversized messages and unknown methods with JSON-RPC errors and keeps serving', async () => {
+    const p = rawProxy(POLICY, ['--role', 'tester', '--max-message-bytes', '2000'], server('echo-exact-args.mjs'));
+    await p.handshake();
+    p.write('{"jsonrpc":"2.0","id":2,"method":\n');
+    assert.equal(((await p.reply(null))['error'] as { code: number }).code, -32700);
+    p.write('{"jsonrpc":"1.0","id":3,"method":"tools/call"}\n');
+    assert.equal(((await p.reply(3))['error'] as { code: number }).code, -32600);
+    p.write(`{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"echo","arguments":{"message":"${'x'.repeat(5000)}"}}}\n`);
+    assert.match(((await p.reply(null))['error'] as { message: string }).message, /larger than 2000 bytes/);
+    p.send({ jsonrpc: '2.0', id: 5, method: 'evil/launch', params: {} });
+    assert.equal(((await p.reply(5))['error'] as { code: number }).code, -32601);
+    p.send(call(6, 'echo', { message: 'still here' }));
+    assert.equal(resultText(await p.reply(6)), '{"message":"still here"}');
+    p.proc.stdin!.end();
+    assert.equal(await p.exited, 0);
+    assert.ok(records(p.audit).filter((x) => x.kind === 'error').length >= 3);
+  });
+
+  it('denies a tool forbidden by rule, and the server never sees it', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'calls.log');
+    const p = rawProxy(POLICY, ['--role', 'tester'], server('echo-exact-args.mjs'), { dir, env: { FIXTURE_LOG: log } });
+    await p.handshake();
+    p.send(call(1, 'delete_all', {}));
+    const r = await p.reply(1);
+    assert.equal((r['result'] as { isError: boolean }).isError, true);
+    assert.match(resultText(r), /no-deletes: Deletions go through change management/);
+    p.send(call(2, 'echo', {}));
+    await p.reply(2);
+    assert.doesNotMatch(readFileSync(log, 'utf8'), /delete_all/);
+    p.proc.stdin!.end();
+    await p.exited;
+  });
+
+  it('governs resources/read and prompts/get: denied unless granted', async () => {
+    const p = rawProxy(POLICY, ['--role', 'tester'], server('echo-exact-args.mjs'));
+    await p.handshake();
+    p.send({ jsonrpc: '2.0', id: 1, method: 'resources/read', params: { uri: 'docs://readme' } });
+    assert.equal(((await p.reply(1))['result'] as { contents: Array<{ text: string }> }).contents[0]!.text, 'the readme');
+    p.send({ jsonrpc: '2.0', id: 2, method: 'resources/read', params: { uri: 'secret://keys' } });
+    const denied = (await p.reply(2))['error'] as { code: number; message: string };
+    assert.equal(denied.code, -32001);
+    assert.match(denied.message, /no resources grant/);
+    p.send({ jsonrpc: '2.0', id: 3, method: 'prompts/get', params: { name: 'jailbreak' } });
+    assert.equal(((await p.reply(3))['error'] as { code: number }).code, -32001);
+    p.send({ jsonrpc: '2.0', id: 4, method: 'prompts/get', params: { name: 'summarise' } });
+    assert.ok((await p.reply(4))['result']);
+    p.proc.stdin!.end();
+    await p.exited;
+    const effects = records(p.audit).filter((x) => x.kind === 'decision').map((x) => `${x.method}:${x.decision!.effect}`);
+    assert.deepEqual(effects, ['resources/read:allow', 'resources/read:deny', 'prompts/get:deny', 'prompts/get:allow']);
+  });
+
+  it('fails a call to a hanging server closed after the call timeout, logged, and keeps serving', async () => {
+    const p = rawProxy(POLICY, ['--role', 'tester', '--call-timeout', '300'], server('hang.mjs'));
+    await p.handshake();
+    p.send(call(1, 'hang', {}));
+    const r = (await p.reply(1))['error'] as { code: number; message: string };
+    assert.equal(r.code, -32002);
+    assert.match(r.message, /did not answer within 300 ms/);
+    p.send(call(2, 'ok', {}));
+    assert.equal(resultText(await p.reply(2)), 'ok');
+    p.proc.stdin!.end();
+    await p.exited;
+    const out = records(p.audit).filter((x) => x.kind === 'outcome');
+    assert.deepEqual(out.map((x) => [x.tool, x.result!.is_error]), [['hang', true], ['ok', false]]);
+  });
+
+  it('fails pending calls closed when the server crashes mid-call, then answers every call with an error', async () => {
+    const p = rawProxy(POLICY, ['--role', 'tester'], server('crash-mid-call.mjs'));
+    await p.handshake();
+    p.send(call(1, 'crash', {}));
+    const r = (await p.reply(1))['error'] as { code: number; message: string };
+    assert.equal(r.code, -32002);
+    assert.match(r.message, /exited with code 3/);
+    p.send(call(2, 'ok', {}));
+    assert.match(((await p.reply(2))['error'] as { message: string }).message, /not running/);
+    p.proc.stdin!.end();
+    assert.equal(await p.exited, 0);
+    assert.ok(records(p.audit).some((x) => x.kind === 'error' && x.error!.code === 'upstream_exit'));
+  });
+
+  it('denies every call when the audit log cannot be written', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'calls.log');
+    const p = rawProxy(POLICY, ['--role', 'tester'], server('echo-exact-args.mjs'), { dir, audit: '/dev/full', env: { FIXTURE_LOG: log } });
+    await p.handshake();
+    p.send(call(1, 'echo', { message: 'hi' }));
+    const r = await p.reply(1);
+    assert.match(resultText(r), /audit log cannot be written/);
+    assert.equal(existsSync(log), false);
+    p.proc.stdin!.end();
+    await p.exited;
+  });
+
+  it('terminates the server when the proxy is signalled (no orphans)', async () => {
+    const p = rawProxy(POLICY, ['--role', 'tester'], ['node', join(__dirname, '../../../node_modules/@modelcontextprotocol/server-everything/dist/index.js'), 'stdio']);
+    const line = await p.stderrMatch(/started \(pid \d+\)/);
+    const pid = Number(/pid (\d+)/.exec(line)![1]);
+    await p.handshake();
+    assert.equal(alive(pid), true);
+    p.proc.kill('SIGTERM');
+    await p.exited;
+    assert.equal(alive(pid), false);
+  });
+});
