@@ -32,8 +32,8 @@ export function rawProxy(policy: string, proxyArgs: string[], server: string[], 
   let buf = '';
   let err = '';
   const errWaiters: Array<{ re: RegExp; resolve: (s: string) => void }> = [];
-  proc.stdout!.setEncoding('utf8');
-  proc.stdout!.on('data', (c: string) => {
+  proc.stdout.setEncoding('utf8');
+  proc.stdout.on('data', (c: string) => {
     buf += c;
     let nl;
     while ((nl = buf.indexOf('\n')) !== -1) {
@@ -44,8 +44,8 @@ export function rawProxy(policy: string, proxyArgs: string[], server: string[], 
       else replies.push(msg);
     }
   });
-  proc.stderr!.setEncoding('utf8');
-  proc.stderr!.on('data', (c: string) => {
+  proc.stderr.setEncoding('utf8');
+  proc.stderr.on('data', (c: string) => {
     err += c;
     for (const w of [...errWaiters]) {
       const m = w.re.exec(err);
@@ -58,8 +58,8 @@ export function rawProxy(policy: string, proxyArgs: string[], server: string[], 
   const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
   const r: Raw = {
     proc, dir, audit, exited,
-    write: (text) => proc.stdin!.write(text),
-    send: (msg) => proc.stdin!.write(`${JSON.stringify(msg)}\n`),
+    write: (text) => proc.stdin.write(text),
+    send: (msg) => proc.stdin.write(`${JSON.stringify(msg)}\n`),
     reply: (id) => new Promise((resolve) => {
       const i = replies.findIndex((m) => m['id'] === id);
       if (i >= 0) resolve(replies.splice(i, 1)[0]!);
