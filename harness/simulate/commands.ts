@@ -33,9 +33,11 @@ export function checkCommand(ctx: CommandContext, c: SimCall): string {
 }
 
 /** The `mandate simulate` command that regenerates one call from its seed and replay path. */
-export function replayCommand(ctx: CommandContext, at: number, seed: number, path: string): string {
+export function replayCommand(ctx: CommandContext, at: number, until: number | undefined, seed: number, path: string): string {
   const words = ['mandate', 'simulate', '--policy', ctx.policy];
   if (ctx.tools !== undefined) words.push('--tools', ctx.tools);
-  words.push('--at', new Date(at).toISOString(), '--seed', String(seed), '--replay', path);
+  words.push('--at', new Date(at).toISOString());
+  if (until !== undefined) words.push('--until', new Date(until).toISOString());
+  words.push('--seed', String(seed), '--replay', path);
   return words.map(shellQuote).join(' ');
 }

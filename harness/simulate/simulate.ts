@@ -33,6 +33,8 @@ export interface SimulateOptions {
   seed?: number;
   /** the instant the simulation starts at, ms since epoch (default: now) */
   at?: number;
+  /** the last instant simulated (default: no end): grant boundaries after it are not tried */
+  until?: number;
   onProgress?: (p: SimulateProgress) => void;
   signal?: AbortSignal;
   /** replay one call: the `path` a counterexample printed, with its seed */
@@ -49,16 +51,17 @@ interface Setup {
   properties: Property[];
   cmd: CommandContext;
   at: number;
+  until: number | undefined;
 }
 
 function setup(parsed: ParsedPolicy, opts: SimulateOptions, seed: number, at: number): Setup {
   const tools = new Map<string, ToolInfo>((opts.tools?.tools ?? []).map((t) => [t.name, t]));
   const compiled = compile(parsed, opts.tools ? { tools: opts.tools } : {});
-  const universe = buildUniverse(parsed.policy, opts.tools, at, seed);
+  const universe = buildUniverse(parsed.policy, opts.tools, at, seed, opts.until);
   const properties = [...invariantProperties(compiled, tools), ...builtinProperties(compiled, tools)];
   const cmd: CommandContext = { policy: opts.command?.policy ?? parsed.file, ...(opts.command?.tools !== undefined ? { tools: opts.command.tools } : {}) };
   const space = new CallSpace(universe, buildTargets(universe, compiled));
-  return { compiled, universe, space, arb: space.arbitrary(), properties, cmd, at };
+  return { compiled, universe, space, arb: space.arbitrary(), properties, cmd, at, until: opts.until };
 }
 
 function decideSim(compiled: CompiledPolicy, c: SimCall): Decision {
@@ -134,7 +137,7 @@ function single(s: Setup, p: Property, call: SimCall, seed: number, path: string
   if (typeof why !== 'string') return undefined;
   return {
     kind: p.kind, name: p.name, pointer: p.pointer, call: reportedCall(call), effect: d.effect,
-    reasons: d.reasons.map((r) => r.message), why, replay: { seed, path, command: replayCommand(s.cmd, s.at, seed, path) }, command: checkCommand(s.cmd, call),
+    reasons: d.reasons.map((r) => r.message), why, replay: { seed, path, command: replayCommand(s.cmd, s.at, s.until, seed, path) }, command: checkCommand(s.cmd, call),
   };
 }
 

@@ -41,7 +41,7 @@ interface Mined {
 }
 
 /** Build the universe for a policy, its tools (if known) and the simulation instant. */
-export function buildUniverse(policy: Policy, manifest: ToolManifest | undefined, at: number, seed: number): Universe {
+export function buildUniverse(policy: Policy, manifest: ToolManifest | undefined, at: number, seed: number, until = Infinity): Universe {
   const m = mine(policy, seed);
   const infos = new Map<string, ToolInfo>((manifest?.tools ?? []).map((t) => [t.name, t]));
   const names = new Set<string>([...m.tools, ...infos.keys()]);
@@ -54,7 +54,7 @@ export function buildUniverse(policy: Policy, manifest: ToolManifest | undefined
   const tools = [...names].sort().map((name) => toolPlan(name, infos.get(name), m));
   const roleSets = roleSetsOf(policy, m.roles);
   const context = [...m.context.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, vals]) => ({ key, values: contextPool(vals) }));
-  return { roleSets, tools, context, times: timesOf(policy, at) };
+  return { roleSets, tools, context, times: timesOf(policy, at, until) };
 }
 
 function mine(policy: Policy, seed: number): Mined {
@@ -162,15 +162,15 @@ function roleSetsOf(policy: Policy, mentioned: ReadonlySet<string>): string[][] 
   return [...sets.values()];
 }
 
-/** `at`, and both sides of every future `not_before` / `expires` (past boundaries no longer matter). */
-function timesOf(policy: Policy, at: number): number[] {
+/** `at`, and both sides of every `not_before` / `expires` in [at, until] (past boundaries no longer matter). */
+function timesOf(policy: Policy, at: number, until: number): number[] {
   const out = new Set<number>([at]);
   for (const g of policy.grants ?? []) {
     for (const iso of [g.not_before, g.expires]) {
       const t = iso === undefined ? NaN : Date.parse(iso);
       if (!Number.isFinite(t)) continue;
-      if (t >= at) out.add(t);
-      if (t - 1 >= at) out.add(t - 1);
+      if (t >= at && t <= until) out.add(t);
+      if (t - 1 >= at && t - 1 <= until) out.add(t - 1);
     }
   }
   return [...out];

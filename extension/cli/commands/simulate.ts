@@ -9,7 +9,7 @@ import { format, isoTime, parse, required } from '../args';
 import { CliError, println, type CommandSpec, type Io } from '../io';
 import { loadManifest, loadPolicy } from '../load';
 
-const usage = 'mandate simulate --policy P [--tools MANIFEST.json]… [--live] [--runs N] [--seed S] [--at ISO-TIME] [--replay PATH] [--format text|json|junit]';
+const usage = 'mandate simulate --policy P [--tools MANIFEST.json]… [--live] [--runs N] [--seed S] [--at ISO-TIME] [--until ISO-TIME] [--replay PATH] [--format text|json|junit]';
 
 /** Largest run count accepted; beyond it a CI job would simply hang. */
 const MAX_RUNS = 10_000_000;
@@ -58,7 +58,7 @@ export const simulate: CommandSpec = {
   async run(argv, io) {
     const { values } = parse(argv, {
       policy: { type: 'string' }, tools: { type: 'string', multiple: true }, live: { type: 'boolean' }, runs: { type: 'string' },
-      seed: { type: 'string' }, at: { type: 'string' }, replay: { type: 'string' }, format: { type: 'string' },
+      seed: { type: 'string' }, at: { type: 'string' }, until: { type: 'string' }, replay: { type: 'string' }, format: { type: 'string' },
     }, usage, false);
     const fmt = format(values.format, ['text', 'json', 'junit'] as const, 'text');
     const policyPath = required(values.policy, '--policy', usage);
@@ -66,12 +66,14 @@ export const simulate: CommandSpec = {
     const runs = integer(values.runs, '--runs', 10_000, 1, MAX_RUNS);
     const seed = integer(values.seed, '--seed', Math.floor(Math.random() * 2 ** 31), -(2 ** 31), 2 ** 31 - 1);
     const at = isoTime(values.at, '--at', io.now());
+    const until = values.until !== undefined ? isoTime(values.until, '--until', at) : undefined;
+    if (until !== undefined && until < at) throw new CliError(`--until \`${values.until}\` is before --at`);
     if (values.replay !== undefined && !/^\d+(:\d+)*$/.test(values.replay)) throw new CliError(`--replay expects a path such as \`17:3:0\`, got \`${values.replay}\``);
     const tools = await gatherTools(parsed, values.tools ?? [], values.live === true, io, policyPath);
     const onProgress = progress(io);
     const manifestArg = values.tools?.length === 1 ? values.tools[0] : undefined;
     const report = await runSimulation(parsed, {
-      runs, seed, at, ...(tools ? { tools } : {}), ...(onProgress ? { onProgress } : {}),
+      runs, seed, at, ...(until !== undefined ? { until } : {}), ...(tools ? { tools } : {}), ...(onProgress ? { onProgress } : {}),
       ...(values.replay !== undefined ? { replay: { path: values.replay } } : {}),
       command: { policy: policyPath, ...(manifestArg !== undefined ? { tools: manifestArg } : {}) },
     });
