@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { ROOT } from './cliProcess';
+import { CLI, ROOT } from './cliProcess';
 
 const BIN = join(ROOT, 'node_modules', '.bin');
 
@@ -49,9 +49,9 @@ export async function everythingHttp(): Promise<Proc & { url: string }> {
   return { ...p, url: `http://127.0.0.1:${port}/mcp` };
 }
 
-/** The mandate HTTP proxy; resolves with the resource URI it printed. */
+/** The mandate HTTP proxy (`dist/cli.js proxy --listen`); resolves with the resource URI it printed. */
 export async function httpProxy(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Proc & { url: string }> {
-  const p = await spawnUntil(process.execPath, ['--require', require.resolve('tsx/cjs'), join(__dirname, 'proxyDriver.ts'), '--listen', '127.0.0.1:0', ...args], { cwd, env }, /listening on (\S+) /);
+  const p = await spawnUntil(process.execPath, [CLI, 'proxy', '--listen', '127.0.0.1:0', ...args], { cwd, env }, /listening on (\S+) /);
   return { ...p, url: p.match[1]! };
 }
 
