@@ -1,0 +1,6 @@
+// Alerting's public API: the rule monitor over audit records and the sinks that deliver alerts.
+
+export { AlertMonitor, DEFAULT_RULES } from './rules';
+export type { Alert, AlertKind } from './rules';
+export { AlertConfigError, deliver, loopbackTarget, sinksFor, streamSink, webhookSink } from './sinks';
+export type { AlertSink } from './sinks';

@@ -1,0 +1,122 @@
+// Alert rules evaluated on the audit record stream: denial bursts, approval refusals, tool drift, audit
+// failures (a write error, or a chain that stops verifying) and any use of a break-glass role.
+
+import { GENESIS, type AlertRuleDef, type AlertsDef, type AuditRecord, type ChainHead, type Policy, type Sha256 } from '../../../policies';
+
+export type AlertKind = AlertRuleDef['on'];
+
+export interface Alert {
+  /** the rule's id, or its kind */
+  rule: string;
+  kind: AlertKind;
+  severity: 'warning' | 'critical';
+  /** one line, lowercase, user values in backticks */
+  message: string;
+  /** time of the record that raised it */
+  time: string;
+  /** sequence numbers of the records behind it */
+  seq: number[];
+  tool?: string;
+  role?: string;
+  principal?: string;
+}
+
+/** The rules used when `alerts:` names none: every kind, denial bursts at 5 within 60 s. */
+export const DEFAULT_RULES: readonly AlertRuleDef[] = [
+  { on: 'denial_burst', count: 5, within_seconds: 60 },
+  { on: 'approval_refused' }, { on: 'tool_drift' }, { on: 'audit_failure' }, { on: 'break_glass' },
+];
+
+/** Evaluates alert rules over records in log order. Holds only a bounded window of recent denials. */
+export class AlertMonitor {
+  private readonly rules: readonly AlertRuleDef[];
+  private readonly emergency: ReadonlySet<string>;
+  private readonly denials = new Map<AlertRuleDef, AuditRecord[]>();
+  private head: ChainHead | undefined;
+  private chainBroken = false;
+
+  constructor(policy: Policy, config: AlertsDef | undefined, private readonly sha256: Sha256) {
+    this.rules = config === undefined ? [] : config.rules ?? DEFAULT_RULES;
+    this.emergency = new Set(Object.entries(policy.roles ?? {}).filter(([, r]) => r.emergency === true).map(([n]) => n));
+  }
+
+  /**
+   * Observe one raw log line: check it continues the chain, then evaluate the rules on it.
+   * The first line seen anchors the chain (a follower may start mid-log).
+   */
+  observeLine(line: string): Alert[] {
+    let rec: AuditRecord;
+    try {
+      rec = JSON.parse(line) as AuditRecord;
+    } catch {
+      return this.chainAlert(`audit log line is not a JSON record (edited or corrupted)`, new Date().toISOString(), []);
+    }
+    if (rec?.v !== 1 || typeof rec.seq !== 'number') return this.chainAlert('audit log line is not an audit record', new Date().toISOString(), []);
+    const out: Alert[] = [];
+    if (this.head && (rec.seq !== this.head.seq || rec.prev !== this.head.hash)) {
+      out.push(...this.chainAlert(`audit chain broken at seq ${rec.seq}: expected seq ${this.head.seq} after hash \`${this.head.hash.slice(0, 12)}\``, rec.time, [rec.seq]));
+    } else if (!this.head && rec.seq === 0 && rec.prev !== GENESIS) {
+      out.push(...this.chainAlert('audit chain broken: the first record does not start from the genesis hash', rec.time, [rec.seq]));
+    }
+    this.head = { seq: rec.seq + 1, hash: this.sha256(line) };
+    return [...out, ...this.observe(rec)];
+  }
+
+  /** Evaluate the rules on one parsed record. */
+  observe(r: AuditRecord): Alert[] {
+    const out: Alert[] = [];
+    for (const rule of this.rules) {
+      const a = this.evaluate(rule, r);
+      if (a) out.push(a);
+    }
+    return out;
+  }
+
+  private evaluate(rule: AlertRuleDef, r: AuditRecord): Alert | undefined {
+    const who = { ...(r.tool !== undefined ? { tool: r.tool } : {}), ...(r.caller?.roles[0] !== undefined ? { role: r.caller.roles[0] } : {}), ...(r.caller?.principal ? { principal: r.caller.principal } : {}) };
+    const base = { rule: rule.id ?? rule.on, kind: rule.on, time: r.time, seq: [r.seq], ...who };
+    switch (rule.on) {
+      case 'denial_burst': return this.burst(rule, r, base);
+      case 'approval_refused':
+        if (r.kind !== 'approval' || !r.approval || !['refused', 'timeout', 'error'].includes(r.approval.state)) return undefined;
+        return { ...base, severity: 'warning', message: `approval ${r.approval.state} for \`${r.tool ?? '?'}\`${r.approval.by ? ` by \`${r.approval.by}\`` : ''}${who.principal ? ` (caller \`${who.principal}\`)` : ''}` };
+      case 'tool_drift':
+        if (r.kind !== 'drift') return undefined;
+        return { ...base, severity: 'critical', message: `tool definition changed under the proxy: \`${r.tool ?? '?'}\`${r.server ? ` on server \`${r.server}\`` : ''}; calls to it fail closed until approved` };
+      case 'audit_failure':
+        if (!(r.kind === 'error' && r.error && /audit/.test(r.error.code))) return undefined;
+        return { ...base, severity: 'critical', message: `audit failure: ${r.error.message}` };
+      case 'break_glass': {
+        const role = r.caller?.roles.find((x) => this.emergency.has(x));
+        if (r.kind !== 'decision' || !role || !r.decision || r.decision.effect === 'deny') return undefined;
+        return { ...base, role, severity: 'critical', message: `break-glass role \`${role}\` used: \`${r.tool ?? '?'}\` ${r.decision.effect} for \`${who.principal ?? 'anonymous'}\`` };
+      }
+      default: return undefined;
+    }
+  }
+
+  private burst(rule: AlertRuleDef, r: AuditRecord, base: Omit<Alert, 'severity' | 'message'>): Alert | undefined {
+    if (r.kind !== 'decision' || r.decision?.effect !== 'deny') return undefined;
+    const count = rule.count ?? 5;
+    const windowMs = (rule.within_seconds ?? 60) * 1000;
+    const t = Date.parse(r.time);
+    const recent = (this.denials.get(rule) ?? []).filter((x) => t - Date.parse(x.time) < windowMs);
+    recent.push(r);
+    // INVARIANT: the window holds fewer than `count` records, so memory stays bounded whatever the traffic.
+    if (recent.length < count) {
+      this.denials.set(rule, recent);
+      return undefined;
+    }
+    this.denials.set(rule, []);
+    const tools = [...new Set(recent.map((x) => x.tool ?? '?'))];
+    return { ...base, seq: recent.map((x) => x.seq), severity: 'warning', message: `${recent.length} denials within ${windowMs / 1000}s (tools ${tools.map((x) => `\`${x}\``).join(', ')})` };
+  }
+
+  private chainAlert(message: string, time: string, seq: number[]): Alert[] {
+    const rule = this.rules.find((x) => x.on === 'audit_failure');
+    if (!rule || this.chainBroken) return [];
+    // one alert per break: later lines re-anchor on what is there
+    this.chainBroken = true;
+    return [{ rule: rule.id ?? rule.on, kind: 'audit_failure', severity: 'critical', message, time, seq }];
+  }
+}

@@ -1,0 +1,66 @@
+// Alert rules over records written by the real audit writer: bursts, refusals, drift, audit failure, break-glass.
+
+import assert from 'node:assert/strict';
+import { AlertMonitor, type Alert } from '../../../../extension/proxy/alerts';
+import { sha256 } from '../../../../extension/proxy/hash';
+import type { AlertsDef, AuditEntry } from '../../../../policies';
+import { approval, decision, fixturePolicy, writeLog } from '../../harness/review/fixture';
+
+const { parsed } = fixturePolicy();
+
+function run(entries: AuditEntry[], config: AlertsDef | undefined, tamper?: (text: string) => string): Alert[] {
+  const log = writeLog(entries);
+  const text = tamper ? tamper(log.text) : log.text;
+  const m = new AlertMonitor(parsed.policy, config, sha256);
+  return text.split('\n').filter(Boolean).flatMap((l) => m.observeLine(l));
+}
+
+const deny = (i: number, sec: number) => decision(`2026-11-01T10:00:${String(sec).padStart(2, '0')}Z`, String(i), 'mallory', 'reader', 'delete_file', 'deny', ['no-deletes']);
+
+describe('extension/proxy/alerts rules', () => {
+  it('raises a denial burst at the count within the window, once per burst', () => {
+    const a = run([deny(1, 0), deny(2, 10), deny(3, 20), deny(4, 30), deny(5, 40)], { rules: [{ on: 'denial_burst', count: 3, within_seconds: 60 }] });
+    assert.equal(a.length, 1);
+    assert.equal(a[0]!.kind, 'denial_burst');
+    assert.deepEqual(a[0]!.seq, [0, 1, 2]);
+    assert.match(a[0]!.message, /3 denials within 60s \(tools `delete_file`\)/);
+  });
+
+  it('does not raise a burst when the denials are spread wider than the window', () => {
+    const a = run([deny(1, 0), deny(2, 30), deny(3, 59)], { rules: [{ on: 'denial_burst', count: 3, within_seconds: 30 }] });
+    assert.deepEqual(a, []);
+  });
+
+  it('alerts on refused and timed-out approvals, not granted ones', () => {
+    const a = run([approval('2026-11-01T10:00:00Z', '1', 'writer', 'write_file', 'granted'), approval('2026-11-01T10:01:00Z', '2', 'writer', 'write_file', 'refused'),
+      approval('2026-11-01T10:02:00Z', '3', 'writer', 'write_file', 'timeout')], { rules: [{ on: 'approval_refused' }] });
+    assert.deepEqual(a.map((x) => x.message), ['approval refused for `write_file` by `bob` (caller `alice`)', 'approval timeout for `write_file` by `bob` (caller `alice`)']);
+  });
+
+  it('alerts on tool drift and on audit write errors', () => {
+    const a = run([{ kind: 'drift', time: '2026-11-01T10:00:00Z', server: 'fs', tool: 'read_file' },
+      { kind: 'error', time: '2026-11-01T10:00:01Z', error: { code: 'audit_write_failed', message: 'disk full' } },
+      { kind: 'error', time: '2026-11-01T10:00:02Z', error: { code: 'upstream_crash', message: 'exit 1' } }], {});
+    assert.deepEqual(a.map((x) => x.kind), ['tool_drift', 'audit_failure']);
+  });
+
+  it('alerts when a break-glass role is used, not when it is denied', () => {
+    const a = run([decision('2026-11-01T10:00:00Z', '1', 'dana', 'oncall', 'restart_service', 'allow', ['grants[3]']),
+      decision('2026-11-01T10:00:01Z', '2', 'dana', 'oncall', 'delete_file', 'deny', ['no-deletes'])], { rules: [{ on: 'break_glass' }] });
+    assert.equal(a.length, 1);
+    assert.match(a[0]!.message, /break-glass role `oncall` used: `restart_service` allow for `dana`/);
+  });
+
+  it('alerts once when the chain stops verifying (an edited record)', () => {
+    const entries = [decision('2026-11-01T10:00:00Z', '1', 'a', 'reader', 'read_file', 'allow', []), decision('2026-11-01T10:00:01Z', '2', 'a', 'reader', 'read_file', 'allow', []),
+      decision('2026-11-01T10:00:02Z', '3', 'a', 'reader', 'read_file', 'allow', [])];
+    assert.deepEqual(run(entries, { rules: [{ on: 'audit_failure' }] }), []);
+    const a = run(entries, { rules: [{ on: 'audit_failure' }] }, (t) => t.replace('"10:00:00Z', '"10:00:00Z').replace('2026-11-01T10:00:00Z', '2026-11-01T09:00:00Z'));
+    assert.equal(a.length, 1);
+    assert.match(a[0]!.message, /audit chain broken at seq 1/);
+  });
+
+  it('raises nothing without an alerts section', () => {
+    assert.deepEqual(run([deny(1, 0), deny(2, 1), deny(3, 2), deny(4, 3), deny(5, 4), deny(6, 5)], undefined), []);
+  });
+});
