@@ -72,7 +72,7 @@ function readPem(cwd: string, path: string | undefined, flag: string): Buffer | 
 
 /** `HOST:PORT`, `[::1]:PORT` or `PORT` (loopback). */
 export function parseListen(v: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:]+)\]|([^:[\]]+))?:?(\d{1,5})$/.exec(v);
+  const m = /^(?:(?:\[([0-9a-fA-F:]+)\]|([^:[\]]+)):)?(\d{1,5})$/.exec(v);
   const port = Number(m?.[3]);
   if (!m || port > 65535) return fail(`--listen expects HOST:PORT (e.g. 127.0.0.1:8931), got \`${v}\``);
   return { host: m[1] ?? m[2] ?? '127.0.0.1', port };
