@@ -2,7 +2,7 @@
 
 export { runPolicyTests, decideTest, DEFAULT_TEST_TIME } from './policyTests';
 export type { TestOutcome } from './policyTests';
-export { referenceDecide, parseDateTime } from './reference';
+export { referenceDecide } from './reference';
 export type { ReferenceDecision } from './reference';
 export { simulate, DEFAULT_RUNS, formatJunit, formatText } from './simulate';
 export type {

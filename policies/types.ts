@@ -130,28 +130,6 @@ export interface AlertsDef {
   editor?: boolean;
 }
 
-/** One alert rule (`alerts.rules`): what raises an alert on the audit record stream. */
-export interface AlertRuleDef {
-  id?: string;
-  on: 'denial_burst' | 'approval_refused' | 'tool_drift' | 'audit_failure' | 'break_glass';
-  /** denial_burst: this many denials (default 5) … */
-  count?: number;
-  /** … within this many seconds (default 60) */
-  within_seconds?: number;
-}
-
-/** Alerting: rules, and where alerts go (stderr, a loopback webhook, the editor). */
-export interface AlertsDef {
-  /** default when absent: every kind, denial bursts at 5 within 60 s */
-  rules?: AlertRuleDef[];
-  /** write alerts to stderr (default true) */
-  stderr?: boolean;
-  /** POST each alert as JSON to this loopback http URL */
-  webhook?: string;
-  /** notify the editor through the proxy's control channel, when it has one (default true) */
-  editor?: boolean;
-}
-
 export interface CallSpec {
   role?: string;
   roles?: string[];
@@ -223,7 +201,6 @@ export interface Policy {
   tests?: PolicyTest[];
   invariants?: Invariant[];
   lint?: LintSettings;
-  alerts?: AlertsDef;
   alerts?: AlertsDef;
   /** grants to read MCP resources; a read no grant names is denied */
   resources?: ResourceGrant[];
