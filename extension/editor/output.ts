@@ -10,6 +10,7 @@ export class MandateUi implements vscode.Disposable {
   private denials: string[] = [];
 
   constructor() {
+    if (process.env['MANDATE_LOG_TO_CONSOLE'] === '1') mirrorToConsole(this.log);
     this.status.name = 'Mandate';
     this.status.command = 'mandate.showAuditTimeline';
     this.render();
@@ -43,5 +44,16 @@ export class MandateUi implements vscode.Disposable {
   dispose(): void {
     this.status.dispose();
     this.log.dispose();
+  }
+}
+
+/** Test hosts read the log from the extension host's console (set by test/editor/run.mjs). */
+function mirrorToConsole(log: vscode.LogOutputChannel): void {
+  for (const level of ['info', 'warn', 'error'] as const) {
+    const original = log[level].bind(log);
+    log[level] = (message: string | Error, ...args: unknown[]): void => {
+      console.log(`[mandate:${level}] ${String(message)}`);
+      original(message as string, ...args);
+    };
   }
 }

@@ -77,13 +77,14 @@ async function runDesktop(exe, tests, ws) {
 async function runOffline(h, tests, ws) {
   const { chromium } = await import('playwright-core');
   const tmp = mkdtempSync(join(tmpdir(), 'mandate-vscode-'));
+  if (shotDir) mkdirSync(shotDir, { recursive: true });
   const port = 20000 + Math.floor(Math.random() * 20000);
   log(`offline host: VS Code server \`${h.cs}\`, port ${port}`);
   const server = spawn(h.node, [join(h.cs, 'lib/vscode/out/server-main.js'),
     '--host', '127.0.0.1', '--port', String(port), '--without-connection-token', '--accept-server-license-terms',
     '--enable-smoke-test-driver', '--disable-telemetry', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes',
     '--user-data-dir', join(tmp, 'user-data'), '--server-data-dir', join(tmp, 'server-data'), '--extensions-dir', join(tmp, 'extensions')],
-  { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VSCODE_PROXY_URI: '', MANDATE_EDITOR_SHOTS: shotDir } });
+  { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, VSCODE_PROXY_URI: '', MANDATE_EDITOR_SHOTS: shotDir, MANDATE_LOG_TO_CONSOLE: '1' } });
   let browser;
   const cleanup = async () => {
     try { await browser?.close(); } catch { /* already gone */ }

@@ -5,7 +5,8 @@ import Mocha from 'mocha';
 
 /** Called by VS Code's test runner inside the extension host. */
 export async function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60000, reporter: 'spec' });
+  const grep = process.env['MANDATE_EDITOR_GREP'];
+  const mocha = new Mocha({ ui: 'bdd', color: false, timeout: 60000, reporter: 'spec', ...(grep ? { grep } : {}) });
   // the bundle holds the test files: expose mocha's globals, then load them
   mocha.suite.emit('pre-require', globalThis, 'bundle', mocha);
   /* eslint-disable @typescript-eslint/no-require-imports -- loaded after mocha's globals exist */
@@ -14,6 +15,9 @@ export async function run(): Promise<void> {
   require('./quickFix.test');
   require('./explain.test');
   require('./authoring.test');
+  require('./simulate.test');
+  require('./newPolicy.test');
+  // require('./guard.test');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   if (failures > 0) throw new Error(`${failures} editor test(s) failed`);

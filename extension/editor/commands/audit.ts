@@ -1,0 +1,85 @@
+// "Mandate: Show Audit Timeline" (newest first, filterable, live as records arrive) and
+// "Mandate: Verify Audit Log" (the hash chain), over the audit log a policy names.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, watchFile, unwatchFile } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import * as vscode from 'vscode';
+import { verifyChain, type AuditRecord, type VerifyResult } from '../../../policies';
+import type { MandateUi } from '../output';
+import { choosePolicy, strictParse } from '../policyDocs';
+import { isTimelineReady, type TimelineMessage, type TimelineRow } from '../webview/messages';
+import { timelineHtml } from '../webview/timelineHtml';
+
+const sha256 = (t: string): string => createHash('sha256').update(t, 'utf8').digest('hex');
+const MAX_ROWS = 2000;
+
+/** The audit log to show: `mandate.audit.path`, else the chosen policy's `audit.path` (relative to it). */
+export async function auditPath(uri?: string): Promise<string | undefined> {
+  const setting = vscode.workspace.getConfiguration('mandate').get<string>('audit.path', '');
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
+  if (setting) return isAbsolute(setting) ? setting : resolve(folder, setting);
+  const doc = await choosePolicy(uri);
+  if (!doc) return undefined;
+  const parsed = strictParse(doc);
+  const rel = (parsed.ok ? parsed.parsed.policy.audit?.path : undefined) ?? '.mandate/audit.jsonl';
+  return isAbsolute(rel) ? rel : resolve(dirname(doc.uri.fsPath), rel);
+}
+
+/** Verify a log's hash chain; shows the result and returns it. */
+export async function verifyAuditLog(ui: MandateUi, a: { uri?: string; path?: string; quiet?: boolean } = {}): Promise<VerifyResult | undefined> {
+  const path = a.path ?? (await auditPath(a.uri));
+  if (!path) return undefined;
+  if (!existsSync(path)) {
+    void vscode.window.showErrorMessage(`no audit log at \`${path}\``);
+    return undefined;
+  }
+  const result = verifyChain(readFileSync(path, 'utf8'), sha256);
+  const text = result.ok ? `audit log \`${path}\` verified: ${result.records} record(s), chain intact` : `audit log \`${path}\` is broken: ${result.bad ? `line ${result.bad.line}: ${result.bad.why}` : 'chain mismatch'}`;
+  ui.log.info(text);
+  if (!a.quiet) void (result.ok ? vscode.window.showInformationMessage(text) : vscode.window.showErrorMessage(text));
+  return result;
+}
+
+/** A record as a timeline row. */
+export function toRow(r: AuditRecord): TimelineRow {
+  const approval = r.approval ? `${r.approval.state}${r.approval.by ? ` by ${r.approval.by}` : ''}` : '';
+  const result = r.result ? (r.result.is_error ? 'error' : 'ok') + (r.result.latency_ms !== undefined ? ` ${r.result.latency_ms} ms` : '') : r.error ? `${r.error.code}: ${r.error.message}` : '';
+  return {
+    seq: r.seq, time: r.time, kind: r.kind,
+    who: r.caller ? `${r.caller.principal ?? 'anonymous'} (${r.caller.roles.join(', ')})` : '',
+    client: r.caller?.client ? `${r.caller.client.name}${r.caller.client.version ? ` ${r.caller.client.version}` : ''}` : '',
+    server: r.server ?? '', tool: r.tool ?? '', args: r.args === undefined ? '' : JSON.stringify(r.args).slice(0, 500),
+    decision: r.decision ? `${r.decision.effect}${r.decision.reasons[0] ? `: ${r.decision.reasons[0]}` : ''}` : '', approval, result,
+  };
+}
+
+/** Read the log's rows, newest first (unparsable lines are skipped; verify reports them). */
+export function readRows(path: string): TimelineRow[] {
+  if (!existsSync(path)) return [];
+  const rows: TimelineRow[] = [];
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    try { rows.push(toRow(JSON.parse(line) as AuditRecord)); } catch { /* verify names the bad line */ }
+  }
+  return rows.reverse().slice(0, MAX_ROWS);
+}
+
+/** Open the live timeline for a log; returns the panel. */
+export async function showAuditTimeline(ui: MandateUi, a: { uri?: string; path?: string } = {}): Promise<vscode.WebviewPanel | undefined> {
+  const path = a.path ?? (await auditPath(a.uri));
+  if (!path) return undefined;
+  const panel = vscode.window.createWebviewPanel('mandate.auditTimeline', 'Mandate audit timeline', vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [] });
+  const nonce = randomBytes(16).toString('base64');
+  panel.webview.html = timelineHtml(nonce);
+  const push = (): void => {
+    const verified = existsSync(path) ? verifyChain(readFileSync(path, 'utf8'), sha256) : undefined;
+    const msg: TimelineMessage = { type: 'records', file: path, rows: readRows(path), verified: verified ? (verified.ok ? `chain intact (${verified.records} records)` : `chain BROKEN: ${verified.bad ? `line ${verified.bad.line}: ${verified.bad.why}` : ''}`) : 'no log yet' };
+    void panel.webview.postMessage(msg);
+  };
+  panel.webview.onDidReceiveMessage((m: unknown) => { if (isTimelineReady(m)) push(); else ui.log.warn('timeline: ignored a malformed message'); });
+  // INVARIANT: the timeline follows the file as the proxy appends (polling stat: works for files created later too)
+  watchFile(path, { interval: 500 }, push);
+  panel.onDidDispose(() => unwatchFile(path, push));
+  return panel;
+}

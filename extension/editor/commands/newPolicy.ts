@@ -1,0 +1,70 @@
+// "Mandate: New Policy from MCP Server": pick a server (from .vscode/mcp.json or a typed command),
+// list its tools, save their manifest and write a least-privilege starter policy beside it.
+
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { MandateUi } from '../output';
+import { starterPolicy } from '../starterPolicy';
+import { listTools } from '../toolsList';
+
+export interface NewPolicyArgs {
+  name?: string;
+  command?: string[];
+  env?: Record<string, string>;
+  /** do not open the new file (tests) */
+  quiet?: boolean;
+}
+
+interface McpJsonServer { command?: string; args?: string[]; env?: Record<string, string>; type?: string }
+
+function mcpJsonServers(folder: string): Record<string, McpJsonServer> {
+  const file = join(folder, '.vscode', 'mcp.json');
+  if (!existsSync(file)) return {};
+  try {
+    const v = JSON.parse(readFileSync(file, 'utf8')) as { servers?: Record<string, McpJsonServer> };
+    return Object.fromEntries(Object.entries(v.servers ?? {}).filter(([, s]) => typeof s.command === 'string'));
+  } catch {
+    return {};
+  }
+}
+
+async function pickServer(folder: string): Promise<{ name: string; command: string[]; env?: Record<string, string> } | undefined> {
+  const servers = mcpJsonServers(folder);
+  const typed = '$(terminal) Type a server command…';
+  const pick = await vscode.window.showQuickPick([...Object.keys(servers), typed], { placeHolder: 'MCP server to write a policy for' });
+  if (!pick) return undefined;
+  if (pick !== typed) {
+    const s = servers[pick]!;
+    return { name: pick, command: [s.command!, ...(s.args ?? [])], ...(s.env ? { env: s.env } : {}) };
+  }
+  const line = await vscode.window.showInputBox({ prompt: 'server command (stdio), e.g. npx -y @modelcontextprotocol/server-memory' });
+  const name = line ? await vscode.window.showInputBox({ prompt: 'a short name for the server', value: 'server' }) : undefined;
+  return line && name ? { name, command: line.trim().split(/\s+/) } : undefined;
+}
+
+/** Run the command; returns the new policy's uri. */
+export async function newPolicyFromServer(ui: MandateUi, a: NewPolicyArgs = {}): Promise<vscode.Uri | undefined> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  if (!folder) { void vscode.window.showErrorMessage('open a folder first: the policy is written into it'); return undefined; }
+  const server = a.name && a.command ? { name: a.name, command: a.command, ...(a.env ? { env: a.env } : {}) } : await pickServer(folder);
+  if (!server) return undefined;
+  let tools;
+  try {
+    tools = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Mandate: listing the tools of \`${server.name}\`` },
+      () => listTools(server.command, { cwd: folder, ...(server.env ? { env: server.env } : {}) }));
+  } catch (err) {
+    void vscode.window.showErrorMessage(`cannot list the tools of \`${server.name}\`: ${(err as Error).message}`);
+    return undefined;
+  }
+  const safe = server.name.replace(/[^A-Za-z0-9_.-]/g, '_');
+  const manifest = `${safe}.tools.json`;
+  writeFileSync(join(folder, manifest), `${JSON.stringify({ tools }, null, 1)}\n`);
+  const file = join(folder, `${safe}.mandate.yaml`);
+  if (existsSync(file)) { void vscode.window.showErrorMessage(`\`${safe}.mandate.yaml\` exists already; not overwriting it`); return undefined; }
+  writeFileSync(file, starterPolicy(server.name, server.command, tools, manifest));
+  ui.log.info(`wrote ${file} from ${tools.length} tools`);
+  const uri = vscode.Uri.file(file);
+  if (!a.quiet) await vscode.window.showTextDocument(uri);
+  return uri;
+}

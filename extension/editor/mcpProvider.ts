@@ -1,0 +1,102 @@
+// The MCP server definition provider: guarded versions of the servers the workspace's policies
+// govern, each launched through the bundled proxy (dist/proxy.js) with the policy and a role.
+
+import { createHash } from 'node:crypto';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import * as vscode from 'vscode';
+import type { ParsedPolicy } from '../../policies';
+import type { MandateUi } from './output';
+import { POLICY_GLOB, policyName, strictParse } from './policyDocs';
+
+/** The provider id, as contributed in package.json `mcpServerDefinitionProviders`. */
+export const PROVIDER_ID = 'mandate.guardedServers';
+
+/** One guarded server: what VS Code launches and what it guards. */
+export interface GuardedServer {
+  label: string;
+  policy: string;
+  server: string;
+  role: string;
+  audit: string;
+}
+
+/** The roles a policy's servers are offered as: `mandate.guard.roles[policy]`, else each declared role. */
+function rolesFor(rel: string, parsed: ParsedPolicy): string[] {
+  const configured = vscode.workspace.getConfiguration('mandate').get<Record<string, string>>('guard.roles', {});
+  const role = configured[rel];
+  if (role !== undefined) return [role];
+  return Object.keys(parsed.policy.roles ?? {});
+}
+
+/** The proxy command line for one server of one policy. */
+export function guardedDefinition(extensionPath: string, policyPath: string, parsed: ParsedPolicy, server: string, role: string): { def: vscode.McpStdioServerDefinition; info: GuardedServer } | undefined {
+  const s = parsed.policy.servers?.[server];
+  if (!s?.command || s.command.length === 0) return undefined;
+  const dir = dirname(policyPath);
+  const auditRel = parsed.policy.audit?.path ?? '.mandate/audit.jsonl';
+  const audit = isAbsolute(auditRel) ? auditRel : resolve(dir, auditRel);
+  const label = `${server} (guarded: ${role})`;
+  const args = [join(extensionPath, 'dist', 'proxy.js'), '--policy', policyPath, '--role', role, '--server', server, '--audit', audit, '--', ...s.command];
+  // Electron's binary runs as plain Node only with ELECTRON_RUN_AS_NODE; the server host's Node ignores it.
+  const env: Record<string, string> = { ...(s.env ?? {}), ELECTRON_RUN_AS_NODE: '1' };
+  const version = createHash('sha256').update(parsed.text).update(role).digest('hex').slice(0, 16);
+  const def = new vscode.McpStdioServerDefinition(label, process.execPath, args, env, version);
+  def.cwd = vscode.Uri.file(dir);
+  return { def, info: { label, policy: policyPath, server, role, audit } };
+}
+
+/** Offers guarded servers for every policy in the workspace; refreshes when a policy is saved. */
+export class GuardedServers implements vscode.McpServerDefinitionProvider<vscode.McpStdioServerDefinition>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeMcpServerDefinitions = this.changed.event;
+  private readonly provided = new vscode.EventEmitter<string[]>();
+  /** fires (after VS Code has received them) with the labels of the definitions just provided */
+  readonly onDidProvide = this.provided.event;
+  /** what was offered last, by label */
+  readonly offered = new Map<string, GuardedServer>();
+  private readonly subs: vscode.Disposable[];
+
+  constructor(private readonly extensionPath: string, private readonly ui: MandateUi) {
+    const watcher = vscode.workspace.createFileSystemWatcher(POLICY_GLOB);
+    this.subs = [watcher, this.changed, this.provided, watcher.onDidChange(() => this.changed.fire()), watcher.onDidCreate(() => this.changed.fire()),
+      watcher.onDidDelete(() => this.changed.fire()),
+      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('mandate.guard')) this.changed.fire(); })];
+  }
+
+  async provideMcpServerDefinitions(): Promise<vscode.McpStdioServerDefinition[]> {
+    this.offered.clear();
+    if (!vscode.workspace.getConfiguration('mandate').get<boolean>('guard.enabled', true)) return [];
+    const out: vscode.McpStdioServerDefinition[] = [];
+    for (const uri of await vscode.workspace.findFiles(POLICY_GLOB, '**/node_modules/**', 200)) {
+      const doc = await vscode.workspace.openTextDocument(uri);
+      const parsed = strictParse(doc);
+      if (!parsed.ok) {
+        this.ui.log.warn(`not offering the servers of \`${policyName(uri)}\`: the policy does not parse`);
+        continue;
+      }
+      for (const role of rolesFor(policyName(uri), parsed.parsed)) {
+        for (const server of Object.keys(parsed.parsed.policy.servers ?? {})) {
+          const g = guardedDefinition(this.extensionPath, uri.fsPath, parsed.parsed, server, role);
+          if (!g) continue;
+          out.push(g.def);
+          this.offered.set(g.info.label, g.info);
+        }
+      }
+    }
+    this.ui.setGuarded([...this.offered.keys()]);
+    this.ui.log.info(`offering ${out.length} guarded MCP server(s)`);
+    // the host forwards the result when this promise settles; listeners run after that
+    const labels = [...this.offered.keys()];
+    setImmediate(() => this.provided.fire(labels));
+    return out;
+  }
+
+  resolveMcpServerDefinition(def: vscode.McpStdioServerDefinition): vscode.McpStdioServerDefinition {
+    this.ui.log.info(`starting \`${def.label}\` through the Mandate proxy`);
+    return def;
+  }
+
+  dispose(): void {
+    this.subs.forEach((s) => { s.dispose(); });
+  }
+}

@@ -1,0 +1,83 @@
+// The MCP provider's guarded server is started by VS Code; vscode.lm.invokeTool through it is allowed
+// or refused as the policy says, and the audit log holds matching, verifiable records.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import type { AuditRecord, VerifyResult } from '../../../policies';
+import { api, screenshot, workspaceDir } from './helpers';
+
+function text(r: vscode.LanguageModelToolResult): string {
+  return r.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : JSON.stringify(p))).join('');
+}
+
+describe('guarded MCP servers', () => {
+  const ws = (): string => workspaceDir();
+  const audit = (): string => join(ws(), '.mandate', 'guarded-audit.jsonl');
+
+  before(async () => {
+    const a = await api();
+    const root = vscode.extensions.getExtension('mandate-dev.mandate')!.extensionPath;
+    const server = join(root, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js');
+    assert.ok(existsSync(server), `memory server at ${server}`);
+    mkdirSync(join(ws(), '.mandate'), { recursive: true });
+    writeFileSync(join(ws(), 'guarded.mandate.yaml'), [
+      'version: 1',
+      'roles:',
+      '  searcher: { description: Searches notes., read_only: true }',
+      'scopes:',
+      '  short_query: { args: { query: { max_length: 12 } } }',
+      'grants:',
+      '  - { agent_role: searcher, tool: search_nodes, scope: [short_query] }',
+      '  - { agent_role: searcher, tools: [read_graph] }',
+      'servers:',
+      `  memory: { command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(server)}], env: { MEMORY_FILE_PATH: ${JSON.stringify(join(ws(), 'memory.jsonl'))} } }`,
+      'audit: { path: .mandate/guarded-audit.jsonl }',
+      '',
+    ].join('\n'));
+    const offered = new Promise<void>((resolve) => {
+      const sub = a.guarded.onDidProvide((labels) => { if (labels.includes('memory (guarded: searcher)')) { sub.dispose(); resolve(); } });
+    });
+    await vscode.workspace.getConfiguration('mandate').update('guard.roles', { 'guarded.mandate.yaml': 'searcher' }, vscode.ConfigurationTarget.Workspace);
+    await offered;
+  });
+
+  it('offers the guarded server and VS Code starts it through the proxy', async () => {
+    const a = await api();
+    console.log('chat.mcp.access =', JSON.stringify(vscode.workspace.getConfiguration('chat.mcp').inspect('access')));
+    await vscode.commands.executeCommand('workbench.mcp.startServer', '*', { autoTrustChanges: true, waitForLiveTools: true });
+    void vscode.commands.executeCommand('workbench.mcp.listServer');
+    await screenshot('mcp-debug');
+    assert.ok(a.guarded.offered.has('memory (guarded: searcher)'), JSON.stringify([...a.guarded.offered.keys()]));
+    const names = vscode.lm.tools.map((t) => t.name);
+    assert.ok(names.some((n) => n.endsWith('search_nodes')), JSON.stringify(names));
+    assert.ok(!names.some((n) => n.endsWith('create_entities')), 'tools/list shows the role only its granted tools');
+  });
+
+  it('allows a short search and refuses a long one, with audit records to match', async () => {
+    const tool = vscode.lm.tools.find((t) => t.name.endsWith('search_nodes'))!;
+    const ok = await vscode.lm.invokeTool(tool.name, { input: { query: 'acme' }, toolInvocationToken: undefined });
+    assert.match(text(ok), /entities/);
+    let refused = '';
+    try {
+      refused = text(await vscode.lm.invokeTool(tool.name, { input: { query: 'a-query-far-too-long' }, toolInvocationToken: undefined }));
+    } catch (err) {
+      refused = String((err as Error).message);
+    }
+    assert.match(refused, /denied|max_length|longer/i);
+    const records = readFileSync(audit(), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+    const decisions = records.filter((r) => r.kind === 'decision' && r.tool === 'search_nodes');
+    assert.deepEqual(decisions.map((r) => [r.decision?.effect, (r.args as { query?: string }).query]), [['allow', 'acme'], ['deny', 'a-query-far-too-long']]);
+    assert.deepEqual(decisions[0]!.caller?.roles, ['searcher']);
+    const v = await vscode.commands.executeCommand<VerifyResult>('mandate.verifyAuditLog', { path: audit(), quiet: true });
+    assert.equal(v.ok, true);
+    assert.equal(v.records, records.length);
+  });
+
+  it('shows the audit timeline, newest first', async () => {
+    const panel = await vscode.commands.executeCommand<vscode.WebviewPanel>('mandate.showAuditTimeline', { path: audit() });
+    assert.match(panel.webview.html, /Audit timeline/);
+    await screenshot('audit-timeline');
+    panel.dispose();
+  });
+});

@@ -1,0 +1,25 @@
+// "Mandate: New Policy from MCP Server" lists a real server's tools and writes a least-privilege policy.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { parsePolicy } from '../../../policies';
+import { api, workspaceDir } from './helpers';
+
+describe('new policy from an MCP server', () => {
+  it('writes a starter policy: reads to the reader, deletions behind approval, no wildcards', async () => {
+    await api();
+    const root = vscode.extensions.getExtension('mandate-dev.mandate')!.extensionPath;
+    const server = join(root, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js');
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('mandate.newPolicyFromServer', {
+      name: 'memory', command: [process.execPath, server], env: { MEMORY_FILE_PATH: join(workspaceDir(), 'starter-memory.jsonl') }, quiet: true,
+    });
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    const r = parsePolicy(text, 'memory.mandate.yaml');
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.findings));
+    const grants = r.parsed.policy.grants!;
+    assert.deepEqual(grants.find((g) => g.agent_role === 'memory_reader')!.tools, ['open_nodes', 'read_graph', 'search_nodes']);
+    const risky = grants.find((g) => g.requires_approval)!;
+    assert.deepEqual(risky.tools, ['delete_entities', 'delete_observations', 'delete_relations']);
+    assert.ok(!text.includes('*'), 'no wildcards');
+  });
+});
