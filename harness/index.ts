@@ -9,3 +9,5 @@ export type {
   Counterexample, CoverageEntry, MatrixRow, PropertyKind, PropertyResult, ReportedCall, SimulateOptions, SimulateProgress,
   SimulationReport,
 } from './simulate';
+export { diffPolicies, formatDiffText } from './diff';
+export type { DecisionChange, DiffOptions, DiffReport, PairChange } from './diff';

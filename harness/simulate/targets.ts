@@ -37,14 +37,15 @@ function split(pool: readonly Json[], checks: readonly Check[]): Preferred {
   return { good, bad };
 }
 
-function preferred(checks: ReadonlyArray<{ key: string; check: Check }>, pools: ReadonlyMap<string, readonly Json[]>): Map<string, Preferred> {
+/** Split each constrained key's pool into values its checks accept and near-misses. */
+export function preferred(checks: ReadonlyArray<{ key: string; check: Check }>, pools: ReadonlyMap<string, readonly Json[]>): Map<string, Preferred> {
   const byKey = new Map<string, Check[]>();
   for (const { key, check } of checks) byKey.set(key, [...(byKey.get(key) ?? []), check]);
   return new Map([...byKey].map(([key, cs]) => [key, split(pools.get(key) ?? [], cs)]));
 }
 
 /** Every argument value pool of the universe by key, and every context pool. */
-function poolsOf(u: Universe): { args: Map<string, Json[]>; context: Map<string, Json[]> } {
+export function poolsOf(u: Universe): { args: Map<string, Json[]>; context: Map<string, Json[]> } {
   const args = new Map<string, Json[]>();
   for (const t of u.tools) for (const { key, values } of t.keys) if (!args.has(key)) args.set(key, values);
   return { args, context: new Map(u.context.map((c) => [c.key, c.values])) };

@@ -57,6 +57,29 @@ export function buildUniverse(policy: Policy, manifest: ToolManifest | undefined
   return { roleSets, tools, context, times: timesOf(policy, at, until) };
 }
 
+/** The union of two universes (for `diff`): every role set, tool, key, value and time of either. */
+export function mergeUniverses(a: Universe, b: Universe): Universe {
+  const roleSets = new Map([...a.roleSets, ...b.roleSets].map((r) => [JSON.stringify([...r].sort()), r]));
+  const tools = new Map<string, ToolPlan>(a.tools.map((t) => [t.name, t]));
+  for (const t of b.tools) {
+    const prev = tools.get(t.name);
+    if (!prev) {
+      tools.set(t.name, t);
+      continue;
+    }
+    const keys = new Map(prev.keys.map((k) => [k.key, k.values]));
+    for (const k of t.keys) keys.set(k.key, dedupe([...(keys.get(k.key) ?? []), ...k.values]).slice(0, MAX_POOL));
+    tools.set(t.name, { ...prev, keys: [...keys].sort(([x], [y]) => x.localeCompare(y)).map(([key, values]) => ({ key, values })) });
+  }
+  const context = new Map(a.context.map((c) => [c.key, c.values]));
+  for (const c of b.context) context.set(c.key, dedupe([...(context.get(c.key) ?? []), ...c.values]).slice(0, MAX_POOL) as string[]);
+  return {
+    roleSets: [...roleSets.values()], tools: [...tools.values()].sort((x, y) => x.name.localeCompare(y.name)),
+    context: [...context].sort(([x], [y]) => x.localeCompare(y)).map(([key, values]) => ({ key, values })),
+    times: [...new Set([...a.times, ...b.times])],
+  };
+}
+
 function mine(policy: Policy, seed: number): Mined {
   const m: Mined = { args: new Map(), context: new Map(), keysByPattern: [], tools: new Set(), globs: new Set(), roles: new Set() };
   const samples = patternSampler(seed);
