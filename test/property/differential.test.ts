@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compile, decide, schemaValidator, type Call, type Effect, type Policy } from '../../policies';
+import { compile, decide, schemaValidator, type Call, type Decision, type Effect, type Policy } from '../../policies';
 import { referenceDecide } from '../../harness';
 import { fcParams } from '../support/seed';
 import { callArb, callFor, constraint, dict, policyArb, policyConstants, T0, valueFor } from './arbitraries';
@@ -14,6 +14,21 @@ const RUNS = 10_000;
 /** One policy and calls aimed at it (most) or drawn blind from the vocabularies (some). */
 const casesArb = policyArb.chain((policy) => fc.tuple(fc.constant(policy),
   fc.array(fc.oneof({ arbitrary: callFor(policy), weight: 4 }, { arbitrary: callArb, weight: 1 }), { minLength: 1, maxLength: 4 })));
+
+/** The rules that caused a decision: the deny rule, or the allowing / approval grants (not failed grants). */
+function decidingRules(d: Decision): string[] {
+  return d.rules.filter((r) => r.kind === 'deny' || (d.effect !== 'deny' && r.kind === 'grant')).map((r) => r.id).sort();
+}
+
+/**
+ * Allow and approval name the same grants in both; a deny names a deny rule in both or in neither
+ * (which one, when several match, is the engine's index order, so only the kind is compared).
+ */
+function sameRules(d: Decision, reference: readonly string[]): boolean {
+  const engine = decidingRules(d);
+  if (d.effect === 'deny') return (engine.length > 0) === (reference.length > 0);
+  return engine.join('\u0000') === [...reference].sort().join('\u0000');
+}
 
 function describeCase(policy: Policy, call: Call): string {
   return JSON.stringify({ policy, call: { ...call, args: call.args === undefined ? '<undefined>' : call.args } });
@@ -68,6 +83,9 @@ describe('differential: decide() agrees with the reference interpreter', () => {
         seen[actual.effect]++;
         if (actual.effect !== expected.effect) {
           assert.fail(`engine says ${actual.effect} (${actual.reasons.map((r) => r.message).join('; ')}), reference says ${expected.effect} (${expected.rules.join(', ')}) for ${describeCase(policy, call)}`);
+        }
+        if (!sameRules(actual, expected.rules)) {
+          assert.fail(`same effect ${actual.effect}, different deciding rules: engine ${decidingRules(actual).join(', ')}, reference ${expected.rules.join(', ')} for ${describeCase(policy, call)}`);
         }
       }
     }), fcParams(RUNS));
