@@ -76,7 +76,8 @@ function width(ms: number): string {
 function integrity(m: ReportModel): string {
   const rows = m.integrity.logs.map((l) => `<tr class="${l.ok ? 'ok' : 'bad'}"><td><code>${esc(l.file)}</code></td><td>${l.ok ? '<span class="ok">intact</span>' : '<span class="broken">BROKEN</span>'}</td><td>${l.records}</td>`
     + `<td>${l.bad ? `line ${l.bad.line}${l.bad.seq !== undefined ? ` (seq ${l.bad.seq})` : ''}: ${esc(l.bad.why)}` : `head <code>${esc(l.head.slice(0, 16))}</code>`}</td></tr>`).join('');
-  const other = m.versionsInLogs.filter((v) => v !== m.policy.version);
+  // the proxy may record a prefix of the policy's SHA-256
+  const other = m.versionsInLogs.filter((v) => !m.policy.version.startsWith(v));
   const versions = other.length ? `<p class="sev-warning">records were decided under other policy versions: ${other.map((v) => `<code>${esc(v)}</code>`).join(', ')}</p>` : '';
   return `<section id="integrity"><h2>Integrity</h2><p>Each record holds the SHA-256 of the one before it; an edited, deleted, reordered or truncated record breaks the chain.</p>`
     + `<table><tr><th>log</th><th>chain</th><th>records verified</th><th>detail</th></tr>${rows}</table>${versions}</section>`;

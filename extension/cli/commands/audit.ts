@@ -6,6 +6,8 @@ import { sha256 } from '../../proxy/hash';
 import { format, isoTime, parse } from '../args';
 import { CliError, println, type CommandSpec, type Io } from '../io';
 import { readText } from '../load';
+import { auditAlerts } from './auditAlerts';
+import { auditExport } from './auditExport';
 import { auditReview } from './auditReview';
 
 const usage = 'mandate audit verify FILE [--format json] | mandate audit show FILE [--decision D] [--tool T] [--kind K] [--since ISO] [--until ISO] [--limit N] [--format text|json]';
@@ -70,7 +72,7 @@ function onlyFile(positionals: string[]): string {
   return positionals[0]!;
 }
 
-const subcommands: Record<string, (argv: string[], io: Io) => Promise<number>> = { verify, show, review: auditReview };
+const subcommands: Record<string, (argv: string[], io: Io) => Promise<number>> = { verify, show, review: auditReview, alerts: auditAlerts, export: auditExport };
 
 export const audit: CommandSpec = {
   summary: 'verify an audit log\'s hash chain, or show its records',

@@ -54,7 +54,8 @@ export class AlertMonitor {
     if (rec?.v !== 1 || typeof rec.seq !== 'number') return this.chainAlert('audit log line is not an audit record', new Date().toISOString(), []);
     const out: Alert[] = [];
     if (this.head && (rec.seq !== this.head.seq || rec.prev !== this.head.hash)) {
-      out.push(...this.chainAlert(`audit chain broken at seq ${rec.seq}: expected seq ${this.head.seq} after hash \`${this.head.hash.slice(0, 12)}\``, rec.time, [rec.seq]));
+      const why = rec.seq !== this.head.seq ? `expected seq ${this.head.seq} (records deleted, reordered or inserted)` : 'it does not hold the hash of the record before it (that record was edited, or this one inserted or moved)';
+      out.push(...this.chainAlert(`audit chain broken at seq ${rec.seq}: ${why}`, rec.time, [rec.seq]));
     } else if (!this.head && rec.seq === 0 && rec.prev !== GENESIS) {
       out.push(...this.chainAlert('audit chain broken: the first record does not start from the genesis hash', rec.time, [rec.seq]));
     }

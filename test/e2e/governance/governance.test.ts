@@ -1,0 +1,141 @@
+// Governance end to end on an audit log written by real proxied sessions: access review, the compliance
+// report rendered in headless Chromium (and a tampered log it must flag), alerts to a loopback webhook,
+// and the OTLP export to a local receiver.
+
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { sha256 } from '../../../extension/proxy/hash';
+import { CLI } from '../proxy/support';
+import { recordSessions } from './sessions';
+
+function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], (err, out, errText) => resolve({ code: err ? (err as { code?: number }).code ?? 1 : 0, out, err: errText }));
+  });
+}
+
+async function receiver(): Promise<{ server: Server; url: string; bodies: unknown[] }> {
+  const bodies: unknown[] = [];
+  const server = createServer((req, res) => {
+    let b = '';
+    req.on('data', (c: Buffer) => { b += c.toString(); });
+    req.on('end', () => { bodies.push(JSON.parse(b)); res.end('{}'); });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return { server, bodies, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/logs` };
+}
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+describe('e2e governance: review, report, alerts and export on real proxied sessions', function () {
+  this.timeout(90_000);
+  let s: { dir: string; policy: string; log: string };
+  let tampered: string;
+  let browser: Browser;
+
+  before(async () => {
+    s = await recordSessions();
+    tampered = join(s.dir, 'tampered.jsonl');
+    // an insider rewrites one denial into something innocuous
+    writeFileSync(tampered, readFileSync(s.log, 'utf8').replace('"tool":"refund_payment","args":{"payment_id":"p2"}', '"tool":"get_balance","args":{"payment_id":"p2"}'));
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  });
+  after(async () => { await browser?.close(); });
+
+  it('access review: usage per grant and principal, the reader role narrowed, no grant invented', async () => {
+    const r = await cli(['audit', 'review', '--policy', s.policy, s.log, '--format', 'json']);
+    assert.equal(r.code, 0, r.err);
+    const review = JSON.parse(r.out) as { grants: Array<{ grant: string; calls: number; by: Array<{ principal: string; calls: number }>; perTool: Array<{ tool: string }> }>; unused: unknown[]; narrowing: Array<{ role: string; used: string[]; unused: string[]; proposal: string }> };
+    const g = (id: string) => review.grants.find((x) => x.grant === id)!;
+    assert.deepEqual(g('grants[1]').by, [{ principal: 'payments-agent', calls: 2 }]);
+    assert.deepEqual(g('grants[0]').by, [{ principal: 'payments-agent', calls: 1 }]);
+    assert.deepEqual(g('grants[2]').by, [{ principal: 'ledger-bot', calls: 1 }]);
+    assert.deepEqual(review.unused, []);
+    const exec = review.narrowing.find((n) => n.role === 'finance_executor')!;
+    assert.deepEqual(exec.unused, ['get_balance']);
+    assert.match(exec.proposal, /tool: list_invoices/);
+    const reader = review.narrowing.find((n) => n.role === 'finance_reader')!;
+    assert.deepEqual(reader.unused, ['list_invoices']);
+    const text = await cli(['audit', 'review', '--policy', s.policy, s.log, '--since', '1d']);
+    assert.match(text.out, /2 calls\s+grants\[1\]/);
+  });
+
+  it('report: renders offline in Chromium with the matrix, charts, integrity and policy version', async () => {
+    const out = join(s.dir, 'report.html');
+    const r = await cli(['report', '--policy', s.policy, '--audit', s.log, '--out', out]);
+    assert.equal(r.code, 0, r.err);
+    const page = await browser.newPage();
+    const requests: string[] = [];
+    page.on('request', (req) => requests.push(req.url()));
+    await page.goto(pathToFileURL(out).href);
+    assert.deepEqual(requests, [pathToFileURL(out).href]);
+    assert.equal(await page.textContent('#integrity-status'), 'intact');
+    assert.equal(await page.textContent('#policy-version'), sha256(readFileSync(s.policy, 'utf8')));
+    assert.equal(await page.getAttribute('td[data-role="finance_executor"][data-tool="issue_payment"]', 'data-effect'), 'approval');
+    assert.equal(await page.getAttribute('td[data-role="finance_reader"][data-tool="issue_payment"]', 'data-effect'), 'none');
+    assert.equal(await page.getAttribute('td[data-role="finance_executor"][data-tool="refund_*"]', 'data-effect'), 'deny');
+    assert.match((await page.textContent('td[data-role="finance_executor"][data-tool="issue_payment"]'))!, /amount ≤ 1000/);
+    const denied = await page.$$eval('#chart-time rect[data-series="denied"]', (els) => els.reduce((n, e) => n + Number(e.getAttribute('data-value')), 0));
+    assert.equal(denied, 3);
+    const box = await page.$eval('#chart-time', (e) => e.getBoundingClientRect().width);
+    assert.ok(box > 100, 'the chart is drawn');
+    assert.equal((await page.textContent('#card-decisions b'))?.trim(), '7');
+    assert.ok(await page.$('tr.finding[data-rule="review/narrow-role"]'));
+    await page.close();
+  });
+
+  it('report: a tampered log is flagged BROKEN, naming the line, and the command exits 1', async () => {
+    const out = join(s.dir, 'tampered.html');
+    const r = await cli(['report', '--policy', s.policy, '--audit', tampered, '--out', out]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /fails verification at line 9: hash chain broken/);
+    const page = await browser.newPage();
+    await page.goto(pathToFileURL(out).href);
+    assert.equal(await page.textContent('#integrity-status'), 'BROKEN');
+    assert.match((await page.textContent('#integrity'))!, /line 9 \(seq 8\): hash chain broken/);
+    assert.ok(await page.$('tr.finding[data-rule="audit/chain-broken"]'));
+    await page.close();
+    const md = await cli(['report', '--policy', s.policy, '--audit', tampered, '--format', 'md']);
+    assert.match(md.out, /Audit chain: \*\*BROKEN\*\*/);
+  });
+
+  it('alerts: the denial burst and the timed-out approval reach a loopback webhook; tampering raises an audit alert', async () => {
+    const hook = await receiver();
+    try {
+      const r = await cli(['audit', 'alerts', '--policy', s.policy, s.log, '--webhook', hook.url.replace('/v1/logs', '/hook'), '--format', 'json']);
+      assert.equal(r.code, 1, r.err);
+      const kinds = (hook.bodies as Array<{ alert: { kind: string } }>).map((b) => b.alert.kind);
+      assert.deepEqual(kinds, ['denial_burst', 'approval_refused']);
+      assert.equal(r.out.trim().split('\n').length, 2);
+      const t = await cli(['audit', 'alerts', '--policy', s.policy, tampered, '--format', 'json']);
+      assert.match(t.out, /"kind":"audit_failure".*audit chain broken at seq 8: it does not hold the hash/);
+      const bad = await cli(['audit', 'alerts', '--policy', s.policy, s.log, '--webhook', 'http://example.com/hook']);
+      assert.equal(bad.code, 1);
+      assert.match(bad.err, /must be http:\/\/ on loopback/);
+    } finally {
+      hook.server.close();
+    }
+  });
+
+  it('export: every record reaches a local OTLP/HTTP receiver', async () => {
+    const otlp = await receiver();
+    try {
+      const r = await cli(['audit', 'export', '--otlp', otlp.url, s.log]);
+      assert.equal(r.code, 0, r.err);
+      const lines = readFileSync(s.log, 'utf8').split('\n').filter(Boolean);
+      type Body = { resourceLogs: Array<{ scopeLogs: Array<{ logRecords: Array<{ body: { stringValue: string } }> }> }> };
+      const bodies = (otlp.bodies as Body[]).flatMap((b) => b.resourceLogs.flatMap((x) => x.scopeLogs.flatMap((y) => y.logRecords.map((z) => z.body.stringValue))));
+      assert.deepEqual(bodies, lines);
+    } finally {
+      otlp.server.close();
+    }
+  });
+});
