@@ -71,8 +71,8 @@ export class CallSpace {
     if (shape % 32 === 31) args = pick(NOT_OBJECTS, shape >>> 5);
     else {
       const obj: Record<string, unknown> = {};
-      plan.keys.forEach(({ key, values }, j) => {
-        const v = key === EXTRA_KEY ? rare(values, g[FIXED + j] ?? 0) : value(values, target.args.get(key), g[FIXED + j] ?? 0);
+      plan.keys.forEach(({ key, values, typed }, j) => {
+        const v = key === EXTRA_KEY ? rare(values, g[FIXED + j] ?? 0) : value(values, target.args.get(key) ?? typed, g[FIXED + j] ?? 0);
         if (v !== undefined) setOwn(obj, key, v);
       });
       args = obj;

@@ -15,7 +15,7 @@ export interface ToolPlan {
   name: string;
   /** the tool's `tools/list` entry, when a manifest or live server gave one */
   info?: ToolInfo;
-  keys: Array<{ key: string; values: Json[] }>;
+  keys: Array<{ key: string; values: Json[]; typed?: { good: Json[]; bad: Json[] } }>;
 }
 
 export interface Universe {
@@ -142,10 +142,15 @@ function toolPlan(name: string, info: ToolInfo | undefined, m: Mined): ToolPlan 
   const props = schemaProperties(info);
   for (const k of props.keys()) keys.add(k);
   keys.add(EXTRA_KEY);
+  const types = schemaTypes(info);
   const plan = [...keys].sort().map((key) => {
     const mined = m.args.get(key) ?? [];
     const fromSchema = props.get(key) ?? [];
-    return { key, values: dedupe([...fromSchema, ...mined, ...GENERIC_VALUES]).slice(0, MAX_POOL) };
+    const values = dedupe([...fromSchema, ...mined, ...GENERIC_VALUES]).slice(0, MAX_POOL);
+    const type = types.get(key);
+    if (type === undefined) return { key, values };
+    // Where the schema types a key, mostly draw values of that type, so calls get past the schema.
+    return { key, values, typed: { good: values.filter((v) => jsonType(v, type)), bad: values.filter((v) => !jsonType(v, type)) } };
   });
   return info ? { name, info, keys: plan } : { name, keys: plan };
 }
@@ -170,6 +175,30 @@ function schemaProperties(info: ToolInfo | undefined): Map<string, Json[]> {
     out.set(key, vals);
   }
   return out;
+}
+
+function schemaTypes(info: ToolInfo | undefined): Map<string, string> {
+  const props = info?.inputSchema?.['properties'];
+  const out = new Map<string, string>();
+  if (!props || typeof props !== 'object') return out;
+  for (const [key, raw] of Object.entries(props as Record<string, unknown>)) {
+    const t = raw && typeof raw === 'object' ? (raw as { type?: unknown }).type : undefined;
+    if (typeof t === 'string') out.set(key, t);
+  }
+  return out;
+}
+
+function jsonType(v: Json, type: string): boolean {
+  switch (type) {
+    case 'string': return typeof v === 'string';
+    case 'number': return typeof v === 'number';
+    case 'integer': return typeof v === 'number' && Number.isInteger(v);
+    case 'boolean': return typeof v === 'boolean';
+    case 'array': return Array.isArray(v);
+    case 'object': return v !== null && typeof v === 'object' && !Array.isArray(v);
+    case 'null': return v === null;
+    default: return true;
+  }
 }
 
 function roleSetsOf(policy: Policy, mentioned: ReadonlySet<string>): string[][] {

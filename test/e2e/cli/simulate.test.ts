@@ -1,0 +1,99 @@
+// `mandate simulate` end to end: the built CLI as a process, the broken corpus, JUnit read by a
+// standard XML parser, replay, the printed `mandate check` command, and live tools/list over stdio.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { ROOT, runCli } from '../../support/cli';
+
+const CORPUS = 'test/fixtures/broken';
+const WHEN = ['--seed', '20261125', '--at', '2026-06-01T00:00:00Z', '--until', '2026-09-01T00:00:00Z'];
+
+/** Split a POSIX shell command line as `shellQuote` writes it (bare words and single quotes). */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  const re = /'((?:[^']|'\\'')*)'|(\S+)/g;
+  for (let m = re.exec(line); m; m = re.exec(line)) words.push(m[1] !== undefined ? m[1].replace(/'\\''/g, "'") : m[2]!);
+  return words;
+}
+
+interface JsonReport {
+  ok: boolean; calls: number; seed: number;
+  counterexamples: Array<{ kind: string; name: string; effect: string; command: string; call: unknown; replay?: { seed: number; path: string } }>;
+}
+
+describe('mandate simulate', () => {
+  it('exits 1 on a broken invariant, printing where it is and how to reproduce it', async () => {
+    const r = await runCli(['simulate', '--policy', `${CORPUS}/deny-typo.broken.mandate.yaml`, ...WHEN]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /^BROKEN {2}invariant `records are never deleted by an agent` \(test\/fixtures\/broken\/deny-typo\.broken\.mandate\.yaml:9:5\)$/m);
+    assert.match(r.stdout, /reproduce: mandate check --policy test\/fixtures\/broken\/deny-typo\.broken\.mandate\.yaml --role records_admin --tool delete_records /);
+    assert.match(r.stdout, /^coverage: 2 of 2 rules decided a call$/m);
+  });
+
+  it('exits 0 on the repaired twin', async () => {
+    const r = await runCli(['simulate', '--policy', `${CORPUS}/deny-typo.fixed.mandate.yaml`, ...WHEN]);
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /^result: all \d+ properties hold$/m);
+  });
+
+  it('prints a `mandate check` command that reproduces the counterexample decision', async () => {
+    const r = await runCli(['simulate', '--policy', `${CORPUS}/prefix-not-within.broken.mandate.yaml`, ...WHEN, '--format', 'json']);
+    const report = JSON.parse(r.stdout) as JsonReport;
+    const cx = report.counterexamples.find((c) => c.kind === 'invariant')!;
+    const words = shellWords(cx.command);
+    assert.deepEqual(words.slice(0, 2), ['mandate', 'check']);
+    const check = await runCli([...words.slice(1), '--format', 'json']);
+    assert.equal((JSON.parse(check.stdout) as { effect: string }).effect, cx.effect);
+    assert.equal(check.code, cx.effect === 'allow' ? 0 : cx.effect === 'deny' ? 2 : 3);
+  });
+
+  it('replays a counterexample from its seed and path', async () => {
+    const first = JSON.parse((await runCli(['simulate', '--policy', `${CORPUS}/max-off-by-one.broken.mandate.yaml`, ...WHEN, '--format', 'json'])).stdout) as JsonReport;
+    const cx = first.counterexamples.find((c) => c.kind === 'invariant')!;
+    const again = await runCli(['simulate', '--policy', `${CORPUS}/max-off-by-one.broken.mandate.yaml`, '--at', '2026-06-01T00:00:00Z',
+      '--until', '2026-09-01T00:00:00Z', '--seed', String(cx.replay!.seed), '--replay', cx.replay!.path, '--format', 'json']);
+    const replayed = JSON.parse(again.stdout) as JsonReport;
+    assert.equal(replayed.calls, 1);
+    assert.deepEqual(replayed.counterexamples.find((c) => c.name === cx.name)?.call, cx.call);
+  });
+
+  it('writes JUnit XML that a standard parser accepts, one failure per broken property', async () => {
+    const r = await runCli(['simulate', '--policy', `${CORPUS}/destructive-by-annotation.broken.mandate.yaml`, ...WHEN, '--format', 'junit']);
+    assert.equal(r.code, 1);
+    assert.equal(XMLValidator.validate(r.stdout), true);
+    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@' }).parse(r.stdout) as {
+      testsuites: { testsuite: { '@failures': string; testcase: Array<{ '@name': string; failure?: { '@message': string } }> } };
+    };
+    const suite = doc.testsuites.testsuite;
+    const failed = suite.testcase.filter((t) => t.failure).map((t) => t['@name']).sort();
+    assert.deepEqual(failed, ['read_only roles are never allowed destructive tools', 'readers never run destructive tools']);
+    assert.equal(suite['@failures'], '2');
+  });
+
+  it('refuses bad options with one line and no stack trace', async () => {
+    const r = await runCli(['simulate', '--policy', `${CORPUS}/deny-typo.fixed.mandate.yaml`, '--runs', 'lots']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr.trim(), 'mandate simulate: --runs expects an integer from 1 to 10000000, got `lots`');
+    const missing = await runCli(['simulate', '--policy', 'no/such.mandate.yaml']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /cannot read policy `no\/such\.mandate\.yaml`: no such file/);
+  });
+
+  it('lists tools live from a real MCP server without calling any, and uses their annotations', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mandate-sim-'));
+    const server = join(ROOT, 'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js');
+    writeFileSync(join(dir, 'marker.txt'), 'untouched\n');
+    writeFileSync(join(dir, 'fs.mandate.yaml'), [
+      'version: 1', 'roles: { reader: { description: Reads., read_only: true } }', 'grants:', '  - { agent_role: reader, tools: ["*"] }',
+      'servers:', `  fs: { command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(server)}, ${JSON.stringify(dir)}] }`, ''].join('\n'));
+    const r = await runCli(['simulate', '--policy', join(dir, 'fs.mandate.yaml'), '--live', '--runs', '2000', '--seed', '1', '--format', 'json']);
+    assert.equal(r.code, 1, r.stderr);
+    const report = JSON.parse(r.stdout) as JsonReport & { universe: { tools: string[] } };
+    assert.ok(report.universe.tools.includes('write_file') && report.universe.tools.includes('read_text_file'));
+    const cx = report.counterexamples.find((c) => c.name === 'read_only roles are never allowed destructive tools');
+    assert.ok(cx, 'a read-only role granted `*` reaches a destructive tool');
+  });
+});
