@@ -87,7 +87,10 @@ export function classify(err: unknown): { code: AuthFailureCode; message: string
       if (e.claim === 'typ') return { code: 'wrong_type', message: 'token type is not an access token' };
       return { code: 'invalid_claim', message: `token claim \`${e.claim}\` is invalid` };
     }
-    default: return { code: 'malformed', message: `token is malformed: ${msg}` };
+    default:
+      // jose reports token defects with ERR_J… codes; anything else (a failed JWKS fetch) is the key source
+      if (typeof e.code === 'string' && e.code.startsWith('ERR_J')) return { code: 'malformed', message: `token is malformed: ${msg}` };
+      return { code: 'keys_unavailable', message: `key set unavailable: ${msg}` };
   }
 }
 
