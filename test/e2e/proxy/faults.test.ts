@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { call, rawProxy } from './raw';
+import { call, killAll, rawProxy } from './raw';
 import { FIXTURES, records, tempDir } from './support';
 
 const POLICY = join(FIXTURES, 'echo.mandate.yaml');
@@ -14,6 +14,7 @@ const alive = (pid: number): boolean => { try { process.kill(pid, 0); return tru
 
 describe('e2e proxy: faults and exact forwarding', function () {
   this.timeout(30_000);
+  afterEach(killAll);
 
   it('forwards the checked value: duplicate keys resolve to what was decided, extra params never reach the server', async () => {
     const dir = tempDir();

@@ -21,12 +21,22 @@ export interface Raw {
   exited: Promise<number | null>;
 }
 
+const live = new Set<ChildProcess>();
+
+/** Kill every proxy this file spawned that is still running (a failed test must not leave one behind). */
+export function killAll(): void {
+  for (const p of live) p.kill('SIGKILL');
+  live.clear();
+}
+
 /** Spawn `mandate proxy` with pipes. */
 export function rawProxy(policy: string, proxyArgs: string[], server: string[], opts: { dir?: string; env?: Record<string, string>; audit?: string } = {}): Raw {
   const dir = opts.dir ?? tempDir();
   const audit = opts.audit ?? join(dir, 'audit.jsonl');
   const args = [CLI, 'proxy', '--policy', policy, '--audit', audit, '--pins-dir', join(dir, 'pins'), '--runtime-dir', join(dir, 'run'), ...proxyArgs, '--', ...server];
   const proc = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  live.add(proc);
+  proc.on('exit', () => live.delete(proc));
   const replies: Array<Record<string, unknown>> = [];
   const waiting: Array<{ id: unknown; resolve: (m: Record<string, unknown>) => void }> = [];
   let buf = '';

@@ -1,0 +1,65 @@
+// Tool pinning (drift fails closed until `mandate pins accept`) and policy hot reload.
+
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { call, killAll, rawProxy } from './raw';
+import { CLI, FIXTURES, records, tempDir } from './support';
+
+const POLICY = join(FIXTURES, 'echo.mandate.yaml');
+const resultOf = (m: Record<string, unknown>): { isError?: boolean; content: Array<{ text: string }> } => m['result'] as never;
+
+describe('e2e proxy: pins and reload', function () {
+  this.timeout(30_000);
+  afterEach(killAll);
+
+  it('fails calls to a tool whose definition changed until the change is accepted', async () => {
+    const dir = tempDir();
+    const p = rawProxy(POLICY, ['--role', 'tester'], ['node', join(FIXTURES, 'tool-definition-drift.mjs')], { dir });
+    await p.handshake();
+    p.send({ jsonrpc: '2.0', id: 'l1', method: 'tools/list' });
+    await p.reply('l1');
+    await p.stderrMatch(/tool `transfer` .* changed since it was pinned/);
+    p.send(call(1, 'transfer', { account: 'a' }));
+    const denied = resultOf(await p.reply(1));
+    assert.equal(denied.isError, true);
+    assert.match(denied.content[0]!.text, /changed since it was pinned/);
+    p.send(call(2, 'stable', {}));
+    assert.equal(resultOf(await p.reply(2)).content[0]!.text, 'stable');
+    const list = spawnSync(process.execPath, [CLI, 'pins', 'list', '--dir', join(dir, 'pins')], { encoding: 'utf8' });
+    assert.equal(list.status, 1, 'pins list exits 1 while a change is pending');
+    assert.match(list.stdout, /CHANGED transfer/);
+    const out = execFileSync(process.execPath, [CLI, 'pins', 'accept', '--server', 'tool-definition-drift', '--tool', 'transfer', '--dir', join(dir, 'pins')], { encoding: 'utf8' });
+    assert.match(out, /accepted `transfer`/);
+    p.send(call(3, 'transfer', { account: 'a', to: 'b' }));
+    assert.equal(resultOf(await p.reply(3)).content[0]!.text, 'transferred');
+    p.proc.stdin!.end();
+    await p.exited;
+    const drift = records(p.audit).filter((x) => x.kind === 'drift');
+    assert.deepEqual(drift.map((x) => x.tool), ['transfer']);
+  });
+
+  it('reloads an edited policy, and keeps the last good one when an edit is invalid', async () => {
+    const dir = tempDir();
+    const policy = join(dir, 'live.mandate.yaml');
+    const original = readFileSync(POLICY, 'utf8');
+    writeFileSync(policy, original);
+    const p = rawProxy(policy, ['--role', 'tester'], ['node', join(FIXTURES, 'echo-exact-args.mjs')], { dir });
+    await p.handshake();
+    p.send(call(1, 'echo', { message: 'a' }));
+    assert.notEqual(resultOf(await p.reply(1)).isError, true);
+    writeFileSync(policy, original.replace('tools: [echo, hang', 'tools: [hang'));
+    await p.stderrMatch(/policy reloaded/);
+    p.send(call(2, 'echo', { message: 'b' }));
+    assert.equal(resultOf(await p.reply(2)).isError, true);
+    writeFileSync(policy, `${original}\n  - this is: [not valid\n`);
+    await p.stderrMatch(/policy edit refused/);
+    p.send(call(3, 'echo', { message: 'c' }));
+    assert.equal(resultOf(await p.reply(3)).isError, true, 'the last good policy (no echo) still decides');
+    p.proc.stdin!.end();
+    await p.exited;
+    const pol = records(p.audit).filter((x) => x.kind === 'policy').map((x) => (x.detail as { event: string }).event);
+    assert.deepEqual(pol, ['reloaded', 'reload_refused']);
+  });
+});
