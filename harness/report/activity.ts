@@ -48,8 +48,13 @@ export function buildActivity(records: readonly AuditRecord[]): Activity {
   const timed = records.map((r) => ({ r, t: Date.parse(r.time) })).filter((x) => Number.isFinite(x.t));
   const totals: Activity['totals'] = { decisions: 0, allowed: 0, approval: 0, denied: 0, errors: 0, approvalsGranted: 0, approvalsRefused: 0, drift: 0, sessions: 0 };
   if (timed.length === 0) return { bucketMs: WIDTHS[0]!, buckets: [], tools: [], totals };
-  const t0 = Math.min(...timed.map((x) => x.t));
-  const t1 = Math.max(...timed.map((x) => x.t));
+  // a loop, not Math.min(...spread): a large log would overflow the call stack
+  let t0 = Infinity;
+  let t1 = -Infinity;
+  for (const x of timed) {
+    if (x.t < t0) t0 = x.t;
+    if (x.t > t1) t1 = x.t;
+  }
   const bucketMs = WIDTHS.find((w) => Math.floor(t1 / w) - Math.floor(t0 / w) < MAX_BUCKETS) ?? Math.ceil((t1 - t0 + 1) / MAX_BUCKETS);
   const base = Math.floor(t0 / bucketMs) * bucketMs;
   const n = Math.floor((t1 - base) / bucketMs) + 1;
