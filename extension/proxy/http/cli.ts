@@ -10,6 +10,7 @@ import { PinStore, pinsPath } from '../pins';
 import { loadPolicyFile, PolicyState, watchPolicy } from '../policyState';
 import { HttpUsageError, parseHttpArgs, type HttpConfig } from './config';
 import { HttpProxy } from './listener';
+import { isLoopback } from './request';
 import type { UpstreamAuth, UpstreamSpec } from './upstream';
 
 export interface HttpCliIo {
@@ -81,6 +82,7 @@ async function start(argv: readonly string[], io: HttpCliIo, log: (l: string) =>
   if (!cfg.jwks.startsWith('http')) readJwksFile(cfg.jwks); // refuse to start on a missing or broken key set
   if (cfg.revocations === undefined) log('mandate proxy: no revocation list (--revocations); tokens can only expire');
   const audit = AuditLog.open(cfg.auditFile ?? `${io.cwd}/${p.audit?.path ?? '.mandate/audit.jsonl'}`);
+  if (!isLoopback(cfg.host) && !cfg.tls?.clientCa) throw new HttpUsageError(`refusing to listen on non-loopback \`${cfg.host}\` without TLS client certificates (--tls-client-ca)`);
   const proxy = new HttpProxy({
     host: cfg.host, port: cfg.port, allowedOrigins: cfg.allowedOrigins, allowedHosts: cfg.allowedHosts, maxSessions: cfg.maxSessions,
     ...(cfg.tls ? { tls: cfg.tls } : {}),
