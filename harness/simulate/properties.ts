@@ -91,10 +91,16 @@ export function builtinProperties(compiled: CompiledPolicy, tools: ReadonlyMap<s
   const readOnly = new Set(Object.entries(compiled.policy.roles ?? {}).filter(([, r]) => r.read_only === true).map(([n]) => n));
   const deciding = (d: Decision) => d.rules.map((r) => grantByPointer.get(r.pointer)).filter((g) => g !== undefined);
   const builtin = (name: string, check: Property['check']): Property => ({ kind: 'builtin', name, pointer: '', check });
+  const grantedCache = new Map<string, boolean>();
   return [
     builtin('ungranted tools are denied', (call, d) => {
       if (d.effect === 'deny') return true;
-      const granted = compiled.grants.some((g) => compiled.declaredRoles.has(g.role) && call.roles.includes(g.role) && g.tools.some((t) => globMatch(t, call.tool)));
+      const key = `${call.roles.join('\u0000')}\u0001${call.tool}`;
+      let granted = grantedCache.get(key);
+      if (granted === undefined) {
+        granted = compiled.grants.some((g) => compiled.declaredRoles.has(g.role) && call.roles.includes(g.role) && g.tools.some((t) => globMatch(t, call.tool)));
+        grantedCache.set(key, granted);
+      }
       return granted ? true : `\`${call.tool}\` was ${d.effect} though no grant gives it to ${call.roles.join(', ')}`;
     }),
     builtin('read_only roles are never allowed destructive tools', (call, d) => {

@@ -18,6 +18,8 @@ export class Tally {
   readonly props: PropertyTally[];
   private readonly hits = new Map<string, number>();
   private readonly cells = new Map<string, MatrixRow>();
+  /** rows by role-set array identity, then tool: role sets are shared arrays, so this skips string keys */
+  private readonly fast = new Map<readonly string[], Map<string, MatrixRow>>();
 
   constructor(private readonly compiled: CompiledPolicy, private readonly properties: readonly Property[]) {
     this.props = properties.map(() => ({ checked: 0, violations: 0, first: undefined }));
@@ -26,10 +28,7 @@ export class Tally {
   /** Record one decided call: matrix, coverage, and every property's verdict. */
   visit(call: SimCall, d: Decision, index: number): void {
     this.calls++;
-    const key = `${call.roles.join('+')}\u0000${call.tool}`;
-    let row = this.cells.get(key);
-    if (!row) this.cells.set(key, (row = { roles: call.roles.join('+'), tool: call.tool, allow: 0, approval_required: 0, deny: 0 }));
-    row[d.effect]++;
+    this.row(call)[d.effect]++;
     for (const r of d.rules) {
       if (r.kind === 'grant' || r.kind === 'deny') this.hits.set(r.pointer, (this.hits.get(r.pointer) ?? 0) + 1);
     }
@@ -43,6 +42,18 @@ export class Tally {
         t.first ??= index;
       }
     }
+  }
+
+  private row(call: SimCall): MatrixRow {
+    let byTool = this.fast.get(call.roles);
+    if (!byTool) this.fast.set(call.roles, (byTool = new Map()));
+    let row = byTool.get(call.tool);
+    if (row) return row;
+    const key = `${call.roles.join('+')}\u0000${call.tool}`;
+    row = this.cells.get(key);
+    if (!row) this.cells.set(key, (row = { roles: call.roles.join('+'), tool: call.tool, allow: 0, approval_required: 0, deny: 0 }));
+    byTool.set(call.tool, row);
+    return row;
   }
 
   /** Properties broken so far. */
