@@ -42,6 +42,26 @@ function makeWorkspace() {
   cpSync(join(root, 'test/editor/fixtures'), ws, { recursive: true });
   // the shipped example joins the workspace, so the suite tracks what users get
   cpSync(join(root, 'policies/examples/finance.mandate.yaml'), join(ws, 'finance.mandate.yaml'));
+  // the guarded-server policy needs absolute paths: present from the start, so VS Code's MCP registry
+  // holds its server long before the guard test starts it
+  const server = join(root, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js');
+  writeFileSync(join(ws, 'guarded.mandate.yaml'), [
+    '# Written by test/editor/run.mjs: the memory server behind the proxy, as role `searcher`.',
+    'version: 1',
+    'roles:',
+    '  searcher: { description: Searches notes., read_only: true }',
+    'scopes:',
+    '  short_query: { args: { query: { max_length: 12 } } }',
+    'grants:',
+    '  - { agent_role: searcher, tool: search_nodes, scope: [short_query] }',
+    '  - { agent_role: searcher, tools: [read_graph] }',
+    'servers:',
+    `  memory: { command: [node, ${JSON.stringify(server)}], env: { MEMORY_FILE_PATH: ${JSON.stringify(join(ws, 'memory.jsonl'))} } }`,
+    'audit: { path: .mandate/guarded-audit.jsonl }',
+    '',
+  ].join('\n'));
+  mkdirSync(join(ws, '.vscode'), { recursive: true });
+  writeFileSync(join(ws, '.vscode/settings.json'), JSON.stringify({ 'mandate.guard.roles': { 'guarded.mandate.yaml': 'searcher' } }, null, 2));
   return ws;
 }
 

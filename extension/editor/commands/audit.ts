@@ -8,7 +8,7 @@ import * as vscode from 'vscode';
 import { verifyChain, type AuditRecord, type VerifyResult } from '../../../policies';
 import type { MandateUi } from '../output';
 import { choosePolicy, strictParse } from '../policyDocs';
-import { isTimelineReady, type TimelineMessage, type TimelineRow } from '../webview/messages';
+import { isTimelineReady, isTimelineRendered, type TimelineMessage, type TimelineRow } from '../webview/messages';
 import { timelineHtml } from '../webview/timelineHtml';
 
 const sha256 = (t: string): string => createHash('sha256').update(t, 'utf8').digest('hex');
@@ -65,8 +65,8 @@ export function readRows(path: string): TimelineRow[] {
   return rows.reverse().slice(0, MAX_ROWS);
 }
 
-/** Open the live timeline for a log; returns the panel. */
-export async function showAuditTimeline(ui: MandateUi, a: { uri?: string; path?: string } = {}): Promise<vscode.WebviewPanel | undefined> {
+/** Open the live timeline for a log; returns the panel and a promise of its first rendering. */
+export async function showAuditTimeline(ui: MandateUi, a: { uri?: string; path?: string } = {}): Promise<{ panel: vscode.WebviewPanel; rendered: Promise<number> } | undefined> {
   const path = a.path ?? (await auditPath(a.uri));
   if (!path) return undefined;
   const panel = vscode.window.createWebviewPanel('mandate.auditTimeline', 'Mandate audit timeline', vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [] });
@@ -77,9 +77,15 @@ export async function showAuditTimeline(ui: MandateUi, a: { uri?: string; path?:
     const msg: TimelineMessage = { type: 'records', file: path, rows: readRows(path), verified: verified ? (verified.ok ? `chain intact (${verified.records} records)` : `chain BROKEN: ${verified.bad ? `line ${verified.bad.line}: ${verified.bad.why}` : ''}`) : 'no log yet' };
     void panel.webview.postMessage(msg);
   };
-  panel.webview.onDidReceiveMessage((m: unknown) => { if (isTimelineReady(m)) push(); else ui.log.warn('timeline: ignored a malformed message'); });
+  let done: (rows: number) => void = () => undefined;
+  const rendered = new Promise<number>((r) => { done = r; });
+  panel.webview.onDidReceiveMessage((m: unknown) => {
+    if (isTimelineRendered(m)) done(m.rows);
+    else if (isTimelineReady(m)) push();
+    else ui.log.warn('timeline: ignored a malformed message');
+  });
   // INVARIANT: the timeline follows the file as the proxy appends (polling stat: works for files created later too)
   watchFile(path, { interval: 500 }, push);
   panel.onDidDispose(() => unwatchFile(path, push));
-  return panel;
+  return { panel, rendered };
 }

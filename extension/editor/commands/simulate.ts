@@ -24,6 +24,8 @@ export interface SimulateArgs {
 export interface SimulateResult {
   report: SimulationReport;
   panel: vscode.WebviewPanel;
+  /** resolves when the webview has rendered the report */
+  ready: Promise<void>;
 }
 
 async function pickMany(items: string[], placeHolder: string, quiet: boolean): Promise<string[] | undefined> {
@@ -58,26 +60,28 @@ export async function simulateAgent(ui: MandateUi, a: SimulateArgs = {}): Promis
       onProgress: (p) => { progress.report({ increment: ((p.done - last) / p.total) * 100, message: `${p.done}/${p.total} calls, ${p.broken} broken` }); last = p.done; } });
   });
   ui.log.info(`simulate ${report.file}: ${report.calls} calls, seed ${report.seed}, ${report.counterexamples.length} counterexample(s)`);
-  const panel = showReport(ui, doc.uri, report, roles, tools);
-  return { report, panel };
+  const { panel, ready } = showReport(ui, doc.uri, report, roles, tools);
+  return { report, panel, ready };
 }
 
-function showReport(ui: MandateUi, uri: vscode.Uri, report: SimulationReport, roles: string[], tools: ToolManifest | undefined): vscode.WebviewPanel {
+function showReport(ui: MandateUi, uri: vscode.Uri, report: SimulationReport, roles: string[], tools: ToolManifest | undefined): { panel: vscode.WebviewPanel; ready: Promise<void> } {
   const panel = vscode.window.createWebviewPanel('mandate.simulation', `Simulation: ${report.file}`, vscode.ViewColumn.Beside,
     { enableScripts: true, localResourceRoots: [] });
   const nonce = randomBytes(16).toString('base64');
   panel.webview.html = reportHtml(report, nonce, roles);
   const post = (m: EditorMessage): void => { void panel.webview.postMessage(m); };
+  let rendered: () => void = () => undefined;
+  const ready = new Promise<void>((r) => { rendered = r; });
   panel.webview.onDidReceiveMessage(async (m: unknown) => {
     if (!isWebviewMessage(m)) { ui.log.warn('simulation report: ignored a malformed message from the webview'); return; }
-    if (m.type === 'ready') return;
+    if (m.type === 'ready') { rendered(); return; }
     const cx = report.counterexamples[m.index];
     if (!cx) return;
     if (m.type === 'explain') await explainCounterexample(ui, uri, cx);
     else if (m.type === 'jump') await jumpToRule(uri, cx, tools);
     else post({ type: 'status', index: m.index, text: await replay(uri, report.at, cx, tools) });
   });
-  return panel;
+  return { panel, ready };
 }
 
 async function explainCounterexample(ui: MandateUi, uri: vscode.Uri, cx: Counterexample): Promise<void> {

@@ -58,3 +58,10 @@ export interface TimelineMessage {
 export function isTimelineReady(v: unknown): v is { type: 'ready' } {
   return v !== null && typeof v === 'object' && (v as { type?: unknown }).type === 'ready' && Object.keys(v).length === 1;
 }
+
+/** Runtime guard for the timeline's `rendered` message (rows shown after the filter). */
+export function isTimelineRendered(v: unknown): v is { type: 'rendered'; rows: number } {
+  if (v === null || typeof v !== 'object') return false;
+  const m = v as Record<string, unknown>;
+  return m['type'] === 'rendered' && typeof m['rows'] === 'number' && Number.isInteger(m['rows']) && Object.keys(m).length === 2;
+}

@@ -21,7 +21,8 @@ function render() { const words = document.getElementById('filter').value.toLowe
   for (const r of shown) { const tr = document.createElement('tr'); tr.className = String(r.decision).split(':')[0];
     for (const c of cols) { const td = document.createElement('td'); if (c === 'decision') td.className = 'd'; td.textContent = String(r[c]); tr.appendChild(td); }
     body.appendChild(tr); }
-  document.getElementById('count').textContent = shown.length + ' of ' + rows.length; }
+  document.getElementById('count').textContent = shown.length + ' of ' + rows.length;
+  vscode.postMessage({ type: 'rendered', rows: shown.length }); }
 window.addEventListener('message', (e) => { const m = e.data; if (!m || m.type !== 'records' || !Array.isArray(m.rows)) return;
   rows = m.rows; document.getElementById('file').textContent = String(m.file); document.getElementById('verified').textContent = String(m.verified); render(); });
 document.getElementById('filter').addEventListener('input', render);

@@ -12,11 +12,9 @@ async function completionsAt(uri: vscode.Uri, line: number, character: number): 
 describe('authoring', () => {
   it('completes grant fields from the schema and tool names from the server manifest', async () => {
     await api();
-    const uri = wsUri('notes.mandate.yaml');
+    const uri = wsUri('completion.mandate.yaml');
     const doc = await vscode.workspace.openTextDocument(uri);
     const editor = await vscode.window.showTextDocument(doc);
-    const at = doc.lineCount - 1;
-    await editor.edit((e) => e.insert(new vscode.Position(at, 0), 'grants_extra_probe:\n'));
     const grantsLine = doc.getText().split('\n').findIndex((l) => l.startsWith('grants:'));
     await editor.edit((e) => e.insert(new vscode.Position(grantsLine + 1, 0), '  - agent_role: editor\n    \n'));
     const fields = await completionsAt(uri, grantsLine + 2, 4);
@@ -24,7 +22,6 @@ describe('authoring', () => {
     await editor.edit((e) => e.insert(new vscode.Position(grantsLine + 2, 4), 'tool: '));
     const tools = await completionsAt(uri, grantsLine + 2, 10);
     assert.ok(tools.includes('delete_entities') && tools.includes('read_graph'), JSON.stringify(tools));
-    await vscode.commands.executeCommand('workbench.action.files.revert');
   });
   it('shows the schema description on hover over a key', async () => {
     const uri = wsUri('notes.mandate.yaml');

@@ -15,6 +15,7 @@ describe('diagnostics', () => {
     const line = doc.lineAt(d.range.start.line).text;
     assert.equal(doc.getText(d.range), 'writer', `range covers \`${doc.getText(d.range)}\` on line \`${line}\``);
     assert.equal(d.severity, vscode.DiagnosticSeverity.Error);
+    await vscode.commands.executeCommand('workbench.action.closeAuxiliaryBar');
     await vscode.commands.executeCommand('workbench.actions.view.problems');
     await screenshot('diagnostics');
     await vscode.commands.executeCommand('workbench.action.closePanel');

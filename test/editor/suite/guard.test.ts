@@ -1,7 +1,7 @@
 // The MCP provider's guarded server is started by VS Code; vscode.lm.invokeTool through it is allowed
 // or refused as the policy says, and the audit log holds matching, verifiable records.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { AuditRecord, VerifyResult } from '../../../policies';
@@ -11,43 +11,24 @@ function text(r: vscode.LanguageModelToolResult): string {
   return r.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : JSON.stringify(p))).join('');
 }
 
+const LABEL = 'memory (guarded: searcher)';
+
 describe('guarded MCP servers', () => {
   const ws = (): string => workspaceDir();
   const audit = (): string => join(ws(), '.mandate', 'guarded-audit.jsonl');
 
   before(async () => {
     const a = await api();
-    const root = vscode.extensions.getExtension('mandate-dev.mandate')!.extensionPath;
-    const server = join(root, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js');
-    assert.ok(existsSync(server), `memory server at ${server}`);
-    mkdirSync(join(ws(), '.mandate'), { recursive: true });
-    writeFileSync(join(ws(), 'guarded.mandate.yaml'), [
-      'version: 1',
-      'roles:',
-      '  searcher: { description: Searches notes., read_only: true }',
-      'scopes:',
-      '  short_query: { args: { query: { max_length: 12 } } }',
-      'grants:',
-      '  - { agent_role: searcher, tool: search_nodes, scope: [short_query] }',
-      '  - { agent_role: searcher, tools: [read_graph] }',
-      'servers:',
-      `  memory: { command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(server)}], env: { MEMORY_FILE_PATH: ${JSON.stringify(join(ws(), 'memory.jsonl'))} } }`,
-      'audit: { path: .mandate/guarded-audit.jsonl }',
-      '',
-    ].join('\n'));
-    const offered = new Promise<void>((resolve) => {
-      const sub = a.guarded.onDidProvide((labels) => { if (labels.includes('memory (guarded: searcher)')) { sub.dispose(); resolve(); } });
+    // the runner wrote guarded.mandate.yaml and `mandate.guard.roles`; wait until the provider offered it
+    if (a.guarded.offered.has(LABEL)) return;
+    await new Promise<void>((resolve) => {
+      const sub = a.guarded.onDidProvide((labels) => { if (labels.includes(LABEL)) { sub.dispose(); resolve(); } });
     });
-    await vscode.workspace.getConfiguration('mandate').update('guard.roles', { 'guarded.mandate.yaml': 'searcher' }, vscode.ConfigurationTarget.Workspace);
-    await offered;
   });
 
   it('offers the guarded server and VS Code starts it through the proxy', async () => {
     const a = await api();
-    console.log('chat.mcp.access =', JSON.stringify(vscode.workspace.getConfiguration('chat.mcp').inspect('access')));
     await vscode.commands.executeCommand('workbench.mcp.startServer', '*', { autoTrustChanges: true, waitForLiveTools: true });
-    void vscode.commands.executeCommand('workbench.mcp.listServer');
-    await screenshot('mcp-debug');
     assert.ok(a.guarded.offered.has('memory (guarded: searcher)'), JSON.stringify([...a.guarded.offered.keys()]));
     const names = vscode.lm.tools.map((t) => t.name);
     assert.ok(names.some((n) => n.endsWith('search_nodes')), JSON.stringify(names));
@@ -75,9 +56,13 @@ describe('guarded MCP servers', () => {
   });
 
   it('shows the audit timeline, newest first', async () => {
-    const panel = await vscode.commands.executeCommand<vscode.WebviewPanel>('mandate.showAuditTimeline', { path: audit() });
-    assert.match(panel.webview.html, /Audit timeline/);
+    const t = await vscode.commands.executeCommand<{ panel: vscode.WebviewPanel; rendered: Promise<number> }>('mandate.showAuditTimeline', { path: audit() });
+    assert.match(t.panel.webview.html, /Audit timeline/);
+    const rows = await t.rendered;
+    const records = readFileSync(audit(), 'utf8').trim().split('\n').length;
+    assert.equal(rows, records, 'the timeline shows every record');
+    await vscode.commands.executeCommand('workbench.action.closeAuxiliaryBar');
     await screenshot('audit-timeline');
-    panel.dispose();
+    t.panel.dispose();
   });
 });

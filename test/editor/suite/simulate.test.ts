@@ -19,6 +19,9 @@ describe('simulate agent', () => {
     assert.ok(r.report.matrix.some((m) => m.roles === 'reader' && m.tool === 'read_graph' && m.allow > 0));
     assert.match(r.panel.webview.html, /id="heatmap"/);
     assert.match(r.panel.webview.html, /Content-Security-Policy" content="default-src 'none'/);
+    await r.ready;
+    await vscode.commands.executeCommand('workbench.action.closeAuxiliaryBar');
+    await vscode.commands.executeCommand('workbench.action.closeSidebar');
     await screenshot('simulation');
     // jump to the rule that allowed it: the editor grant line
     const range = await jumpToRule(uri, cx, undefined);
