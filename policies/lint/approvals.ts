@@ -2,17 +2,15 @@
 
 import { isGlob } from '../glob';
 import type { Grant } from '../types';
-import { expand, hasManifest, knownTools, toolEntries, toolNature, type ToolNature } from './tools';
+import { expandIn, toolEntries, toolNature, type ToolNature } from './tools';
 import type { LintContext, LintRule, RuleFinding } from './types';
 
 function missingApproval(ctx: LintContext, pick: (n: ToolNature) => boolean, what: string): RuleFinding[] {
   const out: RuleFinding[] = [];
-  const known = knownTools(ctx);
-  const manifest = hasManifest(ctx);
   (ctx.policy.grants ?? []).forEach((g: Grant, i) => {
     if (g.requires_approval === true) return;
     for (const { pattern, pointer } of toolEntries(g, `/grants/${i}`)) {
-      const hits = expand(pattern, known, manifest).filter((t) => pick(toolNature(t.name, t.info))).map((t) => t.name);
+      const hits = expandIn(ctx, pattern).filter((t) => pick(toolNature(t.name, t.info))).map((t) => t.name);
       if (hits.length === 0) continue;
       const names = isGlob(pattern) ? ` (${hits.slice(0, 5).map((h) => `\`${h}\``).join(', ')})` : '';
       out.push({

@@ -10,13 +10,15 @@ import { constraints } from './references';
 import type { LintContext, LintRule, RuleFinding } from './types';
 
 /** Every bare-list context constraint (a list means `in`), with its pointer. */
-function* contextLists(ctx: LintContext): Generator<{ list: Json[]; pointer: string; key: string }> {
-  const group = function* (c: Record<string, ContextConstraint> | undefined, base: string) {
-    for (const [key, v] of Object.entries(c ?? {})) if (Array.isArray(v)) yield { list: v, pointer: childPointer(base, key), key };
+function contextLists(ctx: LintContext): Array<{ list: Json[]; pointer: string; key: string }> {
+  const out: Array<{ list: Json[]; pointer: string; key: string }> = [];
+  const group = (c: Record<string, ContextConstraint> | undefined, base: string): void => {
+    for (const [key, v] of Object.entries(c ?? {})) if (Array.isArray(v)) out.push({ list: v, pointer: childPointer(base, key), key });
   };
-  for (const [name, s] of Object.entries(ctx.policy.scopes ?? {})) yield* group(s.context, `${childPointer('/scopes', name)}/context`);
-  for (const [i, g] of (ctx.policy.grants ?? []).entries()) yield* group(g.context, `/grants/${i}/context`);
-  for (const [i, d] of (ctx.policy.deny ?? []).entries()) yield* group(d.context, `/deny/${i}/context`);
+  for (const [name, s] of Object.entries(ctx.policy.scopes ?? {})) group(s.context, `${childPointer('/scopes', name)}/context`);
+  (ctx.policy.grants ?? []).forEach((g, i) => group(g.context, `/grants/${i}/context`));
+  (ctx.policy.deny ?? []).forEach((d, i) => group(d.context, `/deny/${i}/context`));
+  return out;
 }
 
 /** True when the constraint sits under a `not` (its meaning is inverted, so "admits nothing" rules do not apply). */

@@ -3,7 +3,7 @@
 
 import { childPointer } from '../source';
 import type { ContextConstraint, Grant, Policy } from '../types';
-import { expand, knownTools, toolEntries } from './tools';
+import { expandIn, toolEntries } from './tools';
 import type { LintContext, LintRule, RuleFinding } from './types';
 
 const PROD = /^prod(uction)?([-_.].*)?$/i;
@@ -77,8 +77,7 @@ function reachesProd(ctx: LintContext, g: Grant, i: number, prod: readonly strin
   const manifests = prod.map((s) => ctx.serverTools?.[s]);
   if (manifests.some((m) => m === undefined)) return true;
   const names = new Set(manifests.flatMap((m) => m!.tools.map((t) => t.name)));
-  const known = knownTools(ctx);
-  return toolEntries(g, `/grants/${i}`).some(({ pattern }) => expand(pattern, known, true).some((t) => names.has(t.name)));
+  return toolEntries(g, `/grants/${i}`).some(({ pattern }) => expandIn(ctx, pattern).some((t) => names.has(t.name)));
 }
 
 export const prodWithoutEnvironment: LintRule = {

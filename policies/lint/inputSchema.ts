@@ -3,24 +3,36 @@
 
 import { childPointer } from '../source';
 import type { Constraint, ToolInfo } from '../types';
-import { expand, knownTools, toolEntries } from './tools';
+import { expandIn, knownTools, toolEntries } from './tools';
 import type { LintContext, LintRule, RuleFinding } from './types';
 
 /** The argument names a tool's `inputSchema` declares, or undefined when it does not say. */
-export function declaredArgs(info: ToolInfo | undefined): Set<string> | undefined {
-  const props = info?.inputSchema?.['properties'];
-  if (!props || typeof props !== 'object' || Array.isArray(props)) return undefined;
-  return new Set(Object.keys(props));
+export function declaredArgs(info: ToolInfo | undefined): ReadonlySet<string> | undefined {
+  if (!info) return undefined;
+  if (declared.has(info)) return declared.get(info);
+  const props = info.inputSchema?.['properties'];
+  const names = !props || typeof props !== 'object' || Array.isArray(props) ? undefined : new Set(Object.keys(props));
+  declared.set(info, names);
+  return names;
 }
+
+const declared = new WeakMap<ToolInfo, ReadonlySet<string> | undefined>();
 
 interface Use { args: Record<string, Constraint>; base: string; via: string }
 
-/** The argument constraints a grant or deny rule applies: its scopes' and (for denies) its own. */
-function uses(ctx: LintContext, rule: { scope?: string | string[]; args?: Record<string, Constraint> }, base: string): Use[] {
+/** The argument constraints a grant or deny rule applies: its scopes' (one `Use` per scope, shared) and its own. */
+function uses(ctx: LintContext, rule: { scope?: string | string[]; args?: Record<string, Constraint> }, base: string, cache: Map<string, Use | undefined>): Use[] {
   const scopes = ctx.policy.scopes ?? {};
   const names = rule.scope === undefined ? [] : Array.isArray(rule.scope) ? rule.scope : [rule.scope];
-  const out: Use[] = names.filter((n) => Object.prototype.hasOwnProperty.call(scopes, n) && scopes[n]!.args)
-    .map((n) => ({ args: scopes[n]!.args!, base: `${childPointer('/scopes', n)}/args`, via: `scope \`${n}\`` }));
+  const out: Use[] = [];
+  for (const n of names) {
+    if (!cache.has(n)) {
+      const args = Object.prototype.hasOwnProperty.call(scopes, n) ? scopes[n]!.args : undefined;
+      cache.set(n, args ? { args, base: `${childPointer('/scopes', n)}/args`, via: `scope \`${n}\`` } : undefined);
+    }
+    const u = cache.get(n);
+    if (u) out.push(u);
+  }
   if (rule.args) out.push({ args: rule.args, base: `${base}/args`, via: 'the rule' });
   return out;
 }
@@ -35,15 +47,19 @@ export const unknownArgument: LintRule = {
     if (known.size === 0) return [];
     const out: RuleFinding[] = [];
     const seen = new Set<string>();
+    const scopeUses = new Map<string, Use | undefined>();
     const visit = (rule: Parameters<typeof uses>[1] & { tool?: string; tools?: string[] }, base: string, what: string): void => {
-      const tools = toolEntries(rule, base).flatMap((e) => expand(e.pattern, known, true));
-      for (const u of uses(ctx, rule, base)) {
+      const tools = toolEntries(rule, base).flatMap((e) => expandIn(ctx, e.pattern));
+      for (const u of uses(ctx, rule, base, scopeUses)) {
+        // Each (constraint group, tool) pair is checked once, however many grants share it.
+        const fresh = tools.filter((t) => !seen.has(`${u.base}\u0000${t.name}`));
+        for (const t of fresh) seen.add(`${u.base}\u0000${t.name}`);
         for (const key of Object.keys(u.args)) {
-          for (const t of tools) {
+          let pointer: string | undefined;
+          for (const t of fresh) {
             const declared = declaredArgs(t.info);
-            const pointer = childPointer(u.base, key);
-            if (!declared || declared.has(key) || seen.has(`${pointer}\u0000${t.name}`)) continue;
-            seen.add(`${pointer}\u0000${t.name}`);
+            if (!declared || declared.has(key)) continue;
+            pointer ??= childPointer(u.base, key);
             out.push({ message: `argument \`${key}\` (${u.via}) is not in the input schema of \`${t.name}\`: ${what}`, pointer, range: ctx.source.keyRange(pointer) });
           }
         }

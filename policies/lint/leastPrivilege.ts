@@ -2,7 +2,7 @@
 
 import type { FixData } from '../findings';
 import { isGlob } from '../glob';
-import { expand, grantTools, hasManifest, knownTools, toolEntries, toolNature } from './tools';
+import { expandIn, grantTools, toolEntries, toolNature } from './tools';
 import type { LintRule, RuleFinding } from './types';
 
 export const readOnlyWrites: LintRule = {
@@ -13,14 +13,12 @@ export const readOnlyWrites: LintRule = {
   check(ctx) {
     const out: RuleFinding[] = [];
     const roles = ctx.policy.roles ?? {};
-    const known = knownTools(ctx);
-    const manifest = hasManifest(ctx);
     (ctx.policy.grants ?? []).forEach((g, i) => {
       const role = Object.prototype.hasOwnProperty.call(roles, g.agent_role) ? roles[g.agent_role] : undefined;
       if (role?.read_only !== true) return;
       const entries = toolEntries(g, `/grants/${i}`);
       for (const { pattern, pointer } of entries) {
-        const writes = expand(pattern, known, manifest).map((t) => ({ t, n: toolNature(t.name, t.info) })).filter((x) => x.n.changes);
+        const writes = expandIn(ctx, pattern).map((t) => ({ t, n: toolNature(t.name, t.info) })).filter((x) => x.n.changes);
         if (writes.length === 0) continue;
         const first = writes[0]!;
         const how = first.n.basis === 'annotations' ? 'its MCP annotations say it' : 'its name says it';

@@ -3,7 +3,7 @@
 import type { FixData } from '../findings';
 import { globMatch, isGlob } from '../glob';
 import type { Grant, Json } from '../types';
-import { expand, grantTools, hasManifest, isMatchAll, knownTools, toolEntries, toolNature, words } from './tools';
+import { expandIn, grantTools, hasManifest, isMatchAll, toolEntries, toolNature, words } from './tools';
 import type { LintContext, LintRule, RuleFinding } from './types';
 
 /** Role names that say nothing about the job: such a role should not hold tools that change things. */
@@ -41,16 +41,20 @@ export const wildcardAll: LintRule = {
   example: '- { agent_role: helper, tool: "*" }',
   check(ctx) {
     const out: RuleFinding[] = [];
-    const known = knownTools(ctx);
     const lists = manifests(ctx);
+    const wholeOf = new Map<string, { label: string } | undefined>();
+    const whole = (pattern: string) => {
+      if (!wholeOf.has(pattern)) wholeOf.set(pattern, lists.find((m) => m.names.length > 1 && m.names.every((n) => globMatch(pattern, n))));
+      return wholeOf.get(pattern);
+    };
     (ctx.policy.grants ?? []).forEach((g, i) => {
       for (const { pattern, pointer } of toolEntries(g, `/grants/${i}`)) {
         if (!isGlob(pattern)) continue;
         const all = isMatchAll(pattern);
-        const whole = all ? undefined : lists.find((m) => m.names.length > 1 && m.names.every((n) => globMatch(pattern, n)));
-        if (!all && !whole) continue;
-        const names = hasManifest(ctx) ? expand(pattern, known, true).map((t) => t.name) : [];
-        const what = all ? 'every tool' : `every tool of ${whole!.label}`;
+        const covered = all ? undefined : whole(pattern);
+        if (!all && !covered) continue;
+        const names = hasManifest(ctx) ? expandIn(ctx, pattern).map((t) => t.name) : [];
+        const what = all ? 'every tool' : `every tool of ${covered!.label}`;
         out.push({
           message: `role \`${g.agent_role}\` is granted ${what} by \`${pattern}\`: list the tools it needs`,
           pointer, range: ctx.source.range(pointer),
@@ -69,12 +73,10 @@ export const genericRoleWrites: LintRule = {
   example: '- { agent_role: default_agent, tool: delete_file }',
   check(ctx) {
     const out: RuleFinding[] = [];
-    const known = knownTools(ctx);
-    const manifest = hasManifest(ctx);
     (ctx.policy.grants ?? []).forEach((g, i) => {
       if (!isGenericRole(g.agent_role)) return;
       for (const { pattern, pointer } of toolEntries(g, `/grants/${i}`)) {
-        const writes = expand(pattern, known, manifest).filter((t) => toolNature(t.name, t.info).changes).map((t) => t.name);
+        const writes = expandIn(ctx, pattern).filter((t) => toolNature(t.name, t.info).changes).map((t) => t.name);
         if (writes.length === 0) continue;
         out.push({
           message: `generic role \`${g.agent_role}\` is granted \`${pattern}\`, which can change things${isGlob(pattern) ? ` (${writes.slice(0, 5).join(', ')})` : ''}: grant it to a role named for the job`,

@@ -7,6 +7,8 @@ import type { DenyRule, Grant, Json } from '../types';
 import { covers, grantTools } from './tools';
 import type { LintRule, RuleFinding } from './types';
 
+const NO_GRANTS: readonly Grant[] = [];
+
 function scopeList(scope: string | string[] | undefined): string[] {
   return scope === undefined ? [] : Array.isArray(scope) ? scope : [scope];
 }
@@ -66,9 +68,15 @@ function subsumes(b: Shape, a: Shape): boolean {
   return a.tools.every((t) => b.tools.some((p) => covers(p, t)));
 }
 
+// INVARIANT: the policy is never mutated while rules run, so its grant shapes are kept per policy.
+const shapes = new WeakMap<readonly Grant[], Map<string, Shape[]>>();
+
 /** Grants grouped by role, in file order. */
 function byRole(grants: readonly Grant[]): Map<string, Shape[]> {
+  const hit = shapes.get(grants);
+  if (hit) return hit;
   const groups = new Map<string, Shape[]>();
+  shapes.set(grants, groups);
   grants.forEach((g, i) => {
     const list = groups.get(g.agent_role) ?? [];
     list.push(shape(g, i));
@@ -79,7 +87,7 @@ function byRole(grants: readonly Grant[]): Map<string, Shape[]> {
 
 function redundancy(ctx: Parameters<LintRule['check']>[0], wantDuplicate: boolean): RuleFinding[] {
   const out: RuleFinding[] = [];
-  for (const group of byRole(ctx.policy.grants ?? []).values()) {
+  for (const group of byRole(ctx.policy.grants ?? NO_GRANTS).values()) {
     for (const a of group) {
       for (const b of group) {
         if (a === b || !subsumes(b, a)) continue;

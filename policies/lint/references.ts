@@ -53,27 +53,37 @@ export const undefinedScope: LintRule = {
   },
 };
 
-/** Every constraint object in the policy with its pointer (scopes, grants, denies, invariants). */
-export function* constraints(ctx: LintContext): Generator<{ c: Constraint; pointer: string; key: string }> {
-  const { policy } = ctx;
-  function* inner(c: Constraint, pointer: string, key: string): Generator<{ c: Constraint; pointer: string; key: string }> {
-    yield { c, pointer, key };
-    if (c.not) yield* inner(c.not, `${pointer}/not`, key);
-  }
-  function* group(obj: Record<string, unknown> | undefined, base: string): Generator<{ c: Constraint; pointer: string; key: string }> {
+/** One constraint object of the policy, where it is, and the argument or context key it constrains. */
+export interface ConstraintAt { c: Constraint; pointer: string; key: string }
+
+// INVARIANT: rules never mutate the policy, so its constraint list is built once per policy object.
+const listed = new WeakMap<object, readonly ConstraintAt[]>();
+
+/** Every constraint object in the policy with its pointer (scopes, grant contexts, denies; `not` bodies too). */
+export function constraints(ctx: LintContext): readonly ConstraintAt[] {
+  const hit = listed.get(ctx.policy);
+  if (hit) return hit;
+  const out: ConstraintAt[] = [];
+  const inner = (c: Constraint, pointer: string, key: string): void => {
+    out.push({ c, pointer, key });
+    if (c.not) inner(c.not, `${pointer}/not`, key);
+  };
+  const group = (obj: Record<string, unknown> | undefined, base: string): void => {
     for (const [key, c] of Object.entries(obj ?? {})) {
-      if (c && typeof c === 'object' && !Array.isArray(c)) yield* inner(c, childPointer(base, key), key);
+      if (c && typeof c === 'object' && !Array.isArray(c)) inner(c, childPointer(base, key), key);
     }
+  };
+  for (const [name, s] of Object.entries(ctx.policy.scopes ?? {})) {
+    group(s.args, `${childPointer('/scopes', name)}/args`);
+    group(s.context, `${childPointer('/scopes', name)}/context`);
   }
-  for (const [name, s] of Object.entries(policy.scopes ?? {})) {
-    yield* group(s.args, `${childPointer('/scopes', name)}/args`);
-    yield* group(s.context, `${childPointer('/scopes', name)}/context`);
-  }
-  for (const [i, g] of (policy.grants ?? []).entries()) yield* group(g.context, `/grants/${i}/context`);
-  for (const [i, d] of (policy.deny ?? []).entries()) {
-    yield* group(d.args, `/deny/${i}/args`);
-    yield* group(d.context, `/deny/${i}/context`);
-  }
+  (ctx.policy.grants ?? []).forEach((g, i) => group(g.context, `/grants/${i}/context`));
+  (ctx.policy.deny ?? []).forEach((d, i) => {
+    group(d.args, `/deny/${i}/args`);
+    group(d.context, `/deny/${i}/context`);
+  });
+  listed.set(ctx.policy, out);
+  return out;
 }
 
 export const minAboveMax: LintRule = {

@@ -2,7 +2,7 @@
 // never matches (a grant that allows nothing, a deny that protects nothing).
 
 import { isGlob } from '../glob';
-import { expand, hasManifest, isMatchAll, knownTools, toolEntries } from './tools';
+import { expandIn, hasManifest, isMatchAll, knownTools, toolEntries } from './tools';
 import type { LintContext, LintRule, RuleFinding } from './types';
 
 /** Levenshtein distance, bounded: returns `limit + 1` as soon as it is exceeded. */
@@ -36,10 +36,20 @@ export function closest(name: string, known: Iterable<string>): string[] {
   return best <= limit ? out.sort().slice(0, 3) : [];
 }
 
-function* rules(ctx: LintContext): Generator<{ pattern: string; pointer: string; kind: 'grant' | 'deny rule' }> {
-  for (const [i, g] of (ctx.policy.grants ?? []).entries()) for (const e of toolEntries(g, `/grants/${i}`)) yield { ...e, kind: 'grant' };
-  for (const [i, d] of (ctx.policy.deny ?? []).entries()) for (const e of toolEntries(d, `/deny/${i}`)) yield { ...e, kind: 'deny rule' };
+type Entry = { pattern: string; pointer: string; kind: 'grant' | 'deny rule' };
+
+/** Tool patterns of grants and deny rules, with their pointers (kept per policy: rules never mutate it). */
+function rules(ctx: LintContext): readonly Entry[] {
+  const hit = memo.get(ctx.policy);
+  if (hit) return hit;
+  const out: Entry[] = [];
+  (ctx.policy.grants ?? []).forEach((g, i) => { for (const e of toolEntries(g, `/grants/${i}`)) out.push({ pattern: e.pattern, pointer: e.pointer, kind: 'grant' }); });
+  (ctx.policy.deny ?? []).forEach((d, i) => { for (const e of toolEntries(d, `/deny/${i}`)) out.push({ pattern: e.pattern, pointer: e.pointer, kind: 'deny rule' }); });
+  memo.set(ctx.policy, out);
+  return out;
 }
+
+const memo = new WeakMap<object, readonly Entry[]>();
 
 export const unknownTool: LintRule = {
   id: 'tool/unknown-tool',
@@ -70,10 +80,9 @@ export const globMatchesNothing: LintRule = {
   example: '- { tools: ["delte_*"], reason: no deletions }',
   check(ctx) {
     if (!hasManifest(ctx)) return [];
-    const known = knownTools(ctx);
     const out: RuleFinding[] = [];
     for (const { pattern, pointer, kind } of rules(ctx)) {
-      if (!isGlob(pattern) || isMatchAll(pattern) || expand(pattern, known, true).length > 0) continue;
+      if (!isGlob(pattern) || isMatchAll(pattern) || expandIn(ctx, pattern).length > 0) continue;
       out.push({ message: `${kind} glob \`${pattern}\` matches no tool of the governed servers`, pointer, range: ctx.source.range(pointer) });
     }
     return out;

@@ -37,8 +37,20 @@ export function words(name: string): string[] {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter((w) => w !== '');
 }
 
+const natures = new Map<string, ToolNature>();
+const infoNatures = new WeakMap<ToolInfo, ToolNature>();
+
 /** Classify a tool: MCP annotations when the manifest has them (`readOnlyHint: true` is never destructive), else its name. */
 export function toolNature(name: string, info?: ToolInfo): ToolNature {
+  const cached = info ? infoNatures.get(info) : natures.get(name);
+  if (cached) return cached;
+  const n = classify(name, info);
+  if (info) infoNatures.set(info, n);
+  else if (natures.size < 10_000) natures.set(name, n);
+  return n;
+}
+
+function classify(name: string, info?: ToolInfo): ToolNature {
   const w = words(name);
   const strong = w.some((x) => DESTRUCTIVE.has(x) || MONEY_VERBS.has(x));
   const nameChanges = strong || (!READ.has(w[0] ?? '') && w.some((x) => WRITE.has(x)));
@@ -53,8 +65,30 @@ export function toolNature(name: string, info?: ToolInfo): ToolNature {
   return { changes: nameChanges, destructive: w.some((x) => DESTRUCTIVE.has(x)), financial: nameChanges && money, basis: 'name' };
 }
 
+interface Memo { known: Map<string, ToolInfo>; expansions: Map<string, Array<{ name: string; info?: ToolInfo }>> }
+// INVARIANT: a LintContext is never mutated while rules run, so what is derived from it can be kept per context.
+const memos = new WeakMap<LintContext, Memo>();
+
+function memo(ctx: LintContext): Memo {
+  let m = memos.get(ctx);
+  if (!m) memos.set(ctx, (m = { known: collect(ctx), expansions: new Map() }));
+  return m;
+}
+
 /** Every tool the linter knows of, by name: `--tools` and each server's manifest. */
-export function knownTools(ctx: LintContext): Map<string, ToolInfo> {
+export function knownTools(ctx: LintContext): ReadonlyMap<string, ToolInfo> {
+  return memo(ctx).known;
+}
+
+/** `expand` against the context's known tools, memoised per pattern. */
+export function expandIn(ctx: LintContext, pattern: string): ReadonlyArray<{ name: string; info?: ToolInfo }> {
+  const m = memo(ctx);
+  let hit = m.expansions.get(pattern);
+  if (!hit) m.expansions.set(pattern, (hit = expand(pattern, m.known, hasManifest(ctx))));
+  return hit;
+}
+
+function collect(ctx: LintContext): Map<string, ToolInfo> {
   const out = new Map<string, ToolInfo>();
   for (const t of ctx.tools?.tools ?? []) out.set(t.name, t);
   for (const m of Object.values(ctx.serverTools ?? {})) for (const t of m.tools) if (!out.has(t.name)) out.set(t.name, t);
@@ -67,10 +101,17 @@ export function hasManifest(ctx: LintContext): boolean {
 }
 
 /** The tool patterns of a grant or deny rule with their pointers. */
-export function toolEntries(rule: { tool?: string; tools?: string[] }, base: string): Array<{ pattern: string; pointer: string }> {
-  if (rule.tools) return rule.tools.map((pattern, i) => ({ pattern, pointer: `${base}/tools/${i}` }));
-  return rule.tool !== undefined ? [{ pattern: rule.tool, pointer: `${base}/tool` }] : [];
+export function toolEntries(rule: { tool?: string; tools?: string[] }, base: string): ReadonlyArray<{ pattern: string; pointer: string }> {
+  const hit = entries.get(rule);
+  if (hit && hit.base === base) return hit.list;
+  const list = rule.tools ? rule.tools.map((pattern, i) => ({ pattern, pointer: `${base}/tools/${i}` }))
+    : rule.tool !== undefined ? [{ pattern: rule.tool, pointer: `${base}/tool` }] : [];
+  entries.set(rule, { base, list });
+  return list;
 }
+
+// INVARIANT: rules never mutate the policy, so a grant's tool entries are computed once per grant object.
+const entries = new WeakMap<object, { base: string; list: ReadonlyArray<{ pattern: string; pointer: string }> }>();
 
 /** The tools a pattern names: the manifest's matches for a glob, else the name itself. */
 export function expand(pattern: string, known: ReadonlyMap<string, ToolInfo>, manifest: boolean): Array<{ name: string; info?: ToolInfo }> {
