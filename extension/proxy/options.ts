@@ -41,11 +41,27 @@ export function defaultServerName(command: readonly string[]): string {
   return basename(pick, extname(pick)).replace(/[^A-Za-z0-9_.-]/g, '_') || 'server';
 }
 
-/** Parse `mandate proxy` arguments (everything after `--` is the server command). */
+const BOOLEAN = new Set(['--audit-fsync']);
+
+/**
+ * Where the server command starts: after `--`, or at the first word that is neither an option nor
+ * an option's value (some clients, the MCP Inspector among them, drop a `--` they are given).
+ */
+function commandStart(argv: readonly string[]): { at: number; skip: number } {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return { at: i, skip: 1 };
+    if (!a.startsWith('-')) return { at: i, skip: 0 };
+    if (!a.includes('=') && !BOOLEAN.has(a)) i++;
+  }
+  return { at: argv.length, skip: 0 };
+}
+
+/** Parse `mandate proxy` arguments (after `--`, or after the last option, comes the server command). */
 export function parseProxyArgs(argv: readonly string[], cwd: string): ProxyOptions {
-  const dash = argv.indexOf('--');
-  const own = dash === -1 ? [...argv] : argv.slice(0, dash);
-  const command = dash === -1 ? [] : argv.slice(dash + 1);
+  const split = commandStart(argv);
+  const own = argv.slice(0, split.at);
+  const command = argv.slice(split.at + split.skip);
   let values;
   try {
     ({ values } = parseArgs({ args: own, strict: true, allowPositionals: false, options: {
