@@ -1,6 +1,6 @@
 // Policy unit tests: each `tests` entry is one call with one expected effect (and optional reason text).
 
-import { compile, decide, type CompiledPolicy, type Decision, type ParsedPolicy, type PolicyTest } from '../policies';
+import { compile, decide, parseDateTime, type CompiledPolicy, type Decision, type ParsedPolicy, type PolicyTest } from '../policies';
 
 export interface TestOutcome {
   test: PolicyTest;
@@ -21,7 +21,7 @@ export function decideTest(compiled: CompiledPolicy, test: PolicyTest, now = DEF
   const roles = call.roles ?? (call.role !== undefined ? [call.role] : []);
   return decide(compiled, {
     principal: call.agent ?? 'policy-test', roles, tool: call.tool, args: call.args ?? {},
-    context: call.context ?? {}, now: call.at ? Date.parse(call.at) : now,
+    context: call.context ?? {}, now: call.at !== undefined ? parseDateTime(call.at) : now,
   });
 }
 

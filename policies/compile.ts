@@ -4,6 +4,7 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import { compileConstraint, compileContextConstraint, type Check } from './constraints';
 import { globMatch, isGlob } from './glob';
+import { parseDateTime } from './time';
 import type { ParsedPolicy } from './parse';
 import { childPointer } from './source';
 import type { Constraint, ContextConstraint, Decision, Grant, Policy, Reason, RuleRef, ToolManifest } from './types';
@@ -30,6 +31,8 @@ export interface CompiledGrant {
   context: CompiledCheck[];
   /** scopes the grant names that the policy does not define: the grant never matches */
   missingScopes: string[];
+  /** a time bound that cannot be read: the grant never matches */
+  badTime: string | undefined;
   /** the decision when this grant alone matches (shared, never mutated) */
   alone: Decision;
 }
@@ -135,10 +138,11 @@ function compileGrant(g: Grant, i: number, ctx: Ctx, range: RuleRef['source']): 
   const reason: Reason = approval
     ? { code: 'approval_required', message: `${ref.id} allows this call after a human approves it (${w})`, rule: ref }
     : { code: 'allowed_by_grant', message: `allowed by ${ref.id} (${w})`, rule: ref };
+  const notBefore = g.not_before !== undefined ? parseDateTime(g.not_before) : -Infinity;
+  const expires = g.expires !== undefined ? parseDateTime(g.expires) : Infinity;
+  const badTime = Number.isNaN(notBefore) ? `not_before \`${g.not_before}\`` : Number.isNaN(expires) ? `expires \`${g.expires}\`` : undefined;
   return {
-    ref, where: w, role: g.agent_role, tools: toolsOf(g), approval,
-    notBefore: g.not_before ? Date.parse(g.not_before) : -Infinity,
-    expires: g.expires ? Date.parse(g.expires) : Infinity,
+    ref, where: w, role: g.agent_role, tools: toolsOf(g), approval, notBefore, expires, badTime,
     args, context, missingScopes: missing,
     alone: freeze({ effect: approval ? 'approval_required' : 'allow', rules: [ref], reasons: [reason] }),
   };

@@ -54,8 +54,9 @@ function decideUnsafe(c: CompiledPolicy, call: Call): Decision {
   const denies = lookup(c.denyIndex, tool);
   for (let i = 0; i < denies.length; i++) {
     const d = denies[i]!;
-    if (d.missingScopes.length > 0) continue;
     if (d.roles && !roles.some((r) => d.roles!.has(r))) continue;
+    // INVARIANT: a deny rule that cannot be evaluated (an undefined scope) still denies its tools: fail closed.
+    if (d.missingScopes.length > 0) return undefinedScopeDeny(d.decision, d.missingScopes[0]!);
     if (firstFailure(d.args, args) === undefined && firstFailure(d.context, context) === undefined) return d.decision;
   }
 
@@ -93,6 +94,9 @@ function grantFailure(g: CompiledGrant, args: object, context: object, now: numb
   if (g.missingScopes.length > 0) {
     return { code: 'constraint_failed', message: `${rule.id} names undefined scope \`${g.missingScopes[0]!}\` and never matches (${g.where})`, rule };
   }
+  if (g.badTime !== undefined) {
+    return { code: 'engine_error', message: `${rule.id} has an unreadable ${g.badTime} and never matches (${g.where})`, rule };
+  }
   // INVARIANT: not_before is inclusive, expires is exclusive.
   if (now < g.notBefore) return { code: 'not_yet_valid', message: `${rule.id} is not valid before ${new Date(g.notBefore).toISOString()} (${g.where})`, rule };
   if (now >= g.expires) return { code: 'expired', message: `${rule.id} expired at ${new Date(g.expires).toISOString()} (${g.where})`, rule };
@@ -121,6 +125,11 @@ function combine(matched: readonly CompiledGrant[]): Decision {
     rules: deciding.map((g) => g.ref),
     reasons: deciding.map((g) => g.alone.reasons[0]!),
   };
+}
+
+function undefinedScopeDeny(d: Decision, scope: string): Decision {
+  const r = d.reasons[0]!;
+  return { effect: 'deny', rules: d.rules, reasons: [{ ...r, message: `${r.message} — its scope \`${scope}\` is undefined, so it denies every call to its tools` }] };
 }
 
 function deny(code: Reason['code'], message: string): Decision {

@@ -9,6 +9,7 @@ export { ABSENT, EngineError, compileConstraint, compileContextConstraint, jsonE
 export type { Check } from './constraints';
 export { normalizePath, compileBase, isWithin } from './paths';
 export { globMatch, isGlob } from './glob';
+export { parseDateTime } from './time';
 export { SourceMap, buildSourceMap, childPointer, pointerSegment, pointerSegments } from './source';
 export { formatFinding, sortFindings } from './findings';
 export type { Finding, FixData, Severity } from './findings';

@@ -1,6 +1,7 @@
 // Argument parsing for commands, on node:util parseArgs, with CliError on misuse.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseDateTime } from '../../policies';
 import { CliError } from './io';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
@@ -41,7 +42,7 @@ export function required(value: string | undefined, flag: string, usage: string)
 /** An ISO date-time option → ms since epoch. */
 export function isoTime(value: string | undefined, flag: string, fallback: number): number {
   if (value === undefined) return fallback;
-  const t = Date.parse(value);
-  if (!/^\d{4}-\d\d-\d\dT/.test(value) || Number.isNaN(t)) throw new CliError(`${flag} expects an ISO date-time such as 2026-12-31T23:59:59Z, got \`${value}\``);
+  const t = parseDateTime(value);
+  if (Number.isNaN(t)) throw new CliError(`${flag} expects an ISO date-time such as 2026-12-31T23:59:59Z, got \`${value}\``);
   return t;
 }

@@ -1,0 +1,25 @@
+// parseDateTime: every RFC 3339 spelling the schema admits reads as the right instant; anything else is NaN.
+
+import assert from 'node:assert/strict';
+import { parseDateTime } from '../../../policies';
+
+describe('parseDateTime', () => {
+  it('reads UTC, offsets with and without colon or minutes, lowercase and space separators', () => {
+    const t = Date.UTC(2026, 5, 1, 12, 0, 0);
+    for (const s of ['2026-06-01T12:00:00Z', '2026-06-01t12:00:00z', '2026-06-01 12:00:00Z', '2026-06-01T14:00:00+02:00',
+      '2026-06-01T14:00:00+0200', '2026-06-01T14:00:00+02', '2026-06-01T10:30:00-01:30', '2026-06-01T12:00:00.000Z']) {
+      assert.equal(parseDateTime(s), t, s);
+    }
+  });
+
+  it('reads fractions of a second and a leap second as the instant after :59.999', () => {
+    assert.equal(parseDateTime('2026-06-01T12:00:00.123456Z'), Date.UTC(2026, 5, 1, 12, 0, 0, 123));
+    assert.equal(parseDateTime('2016-12-31T23:59:60Z'), Date.UTC(2017, 0, 1));
+  });
+
+  it('refuses what is not a date-time, including days that do not exist', () => {
+    for (const s of ['', 'tomorrow', '2026-06-01', '2026-13-01T00:00:00Z', '2026-02-30T00:00:00Z', '2026-06-01T24:00:00Z', '2026-06-01T12:00:00']) {
+      assert.ok(Number.isNaN(parseDateTime(s)), s);
+    }
+  });
+});
