@@ -2,7 +2,7 @@
 // (`never` / `always` matches) and the built-in ones every policy must satisfy.
 
 import {
-  compileConstraint, compileContextConstraint, decide, globMatch, own, type Check, type CompiledPolicy, type Decision,
+  compileConstraint, compileContextConstraint, decide, globMatch, own, type Check, type CompiledGrant, type CompiledPolicy, type Decision,
   type Effect, type InvariantMatch, type ToolAnnotations, type ToolInfo,
 } from '../../policies';
 import type { SimCall } from './generate';
@@ -89,7 +89,13 @@ export function invariantProperties(compiled: CompiledPolicy, tools: ReadonlyMap
 export function builtinProperties(compiled: CompiledPolicy, tools: ReadonlyMap<string, ToolInfo>): Property[] {
   const grantByPointer = new Map(compiled.grants.map((g) => [g.ref.pointer, g]));
   const readOnly = new Set(Object.entries(compiled.policy.roles ?? {}).filter(([, r]) => r.read_only === true).map(([n]) => n));
-  const deciding = (d: Decision) => d.rules.map((r) => grantByPointer.get(r.pointer)).filter((g) => g !== undefined);
+  // Single-grant decisions are shared frozen objects, so a WeakMap keeps this off the hot path.
+  const decidingCache = new WeakMap<Decision, CompiledGrant[]>();
+  const deciding = (d: Decision): CompiledGrant[] => {
+    let out = decidingCache.get(d);
+    if (!out) decidingCache.set(d, (out = d.rules.map((r) => grantByPointer.get(r.pointer)).filter((g) => g !== undefined)));
+    return out;
+  };
   const builtin = (name: string, check: Property['check']): Property => ({ kind: 'builtin', name, pointer: '', check });
   const grantedCache = new Map<string, boolean>();
   return [

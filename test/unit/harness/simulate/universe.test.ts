@@ -1,0 +1,51 @@
+// The universe: constants mined from the policy and invariants, near-misses, path tricks, times.
+
+import assert from 'node:assert/strict';
+import type { Policy } from '../../../../policies';
+import { buildUniverse, UNDECLARED_ROLE } from '../../../../harness/simulate';
+import { numberVariants, pathVariants, stringVariants } from '../../../../harness/simulate/variants';
+
+const policy: Policy = {
+  version: 1,
+  roles: { a: {}, b: {} },
+  scopes: { s: { args: { vendor: { in: ['acme'] }, amount: { max: 100 }, path: { within: ['docs/'] } } } },
+  grants: [{ agent_role: 'a', tools: ['pay', 'get_*'], scope: ['s'], context: { env: ['prod'] },
+    not_before: '2026-07-01T00:00:00Z', expires: '2026-01-01T00:00:00Z' }],
+  agents: { bot: { roles: ['a', 'b'] } },
+  invariants: [{ name: 'i', never: { tool: 'wipe', args: { amount: { min: 250 } } } }],
+};
+const AT = Date.parse('2026-06-01T00:00:00Z');
+
+describe('harness/simulate/universe', () => {
+  it('draws roles from declarations, agents and one undeclared role', () => {
+    const u = buildUniverse(policy, undefined, AT, 1);
+    assert.deepEqual(u.roleSets, [['a'], ['b'], ['a', 'b'], [UNDECLARED_ROLE]]);
+  });
+
+  it('names every tool the policy mentions and instantiates globs', () => {
+    const u = buildUniverse(policy, { tools: [{ name: 'get_balance' }] }, AT, 1);
+    assert.deepEqual(u.tools.map((t) => t.name), ['get_', 'get_balance', 'pay', 'wipe']);
+    assert.ok(u.tools.find((t) => t.name === 'get_balance')!.info);
+  });
+
+  it('mines argument constants with their neighbours, from grants and invariants', () => {
+    const pay = buildUniverse(policy, undefined, AT, 1).tools.find((t) => t.name === 'pay')!;
+    const values = (k: string) => pay.keys.find((x) => x.key === k)!.values;
+    for (const v of ['acme', 'ACME', 'acme ', 'evil-acme']) assert.ok(values('vendor').includes(v), v);
+    for (const v of [100, 100.01, 101, '100', 250, 249.99]) assert.ok(values('amount').includes(v), String(v));
+    for (const v of ['docs/../secret.txt', 'docs\\..\\secret.txt', 'docs/%2e%2e/secret.txt', 'docs-private/x.md']) assert.ok(values('path').includes(v), v);
+  });
+
+  it('tries times at `at` and around future boundaries only, up to `until`', () => {
+    const iso = (u: ReturnType<typeof buildUniverse>) => u.times.map((t) => new Date(t).toISOString()).sort();
+    assert.deepEqual(iso(buildUniverse(policy, undefined, AT, 1)), ['2026-06-01T00:00:00.000Z', '2026-06-30T23:59:59.999Z', '2026-07-01T00:00:00.000Z']);
+    assert.deepEqual(iso(buildUniverse(policy, undefined, AT, 1, Date.parse('2026-06-15T00:00:00Z'))), ['2026-06-01T00:00:00.000Z']);
+  });
+
+  it('builds near-misses a reviewer would read as the constant', () => {
+    assert.ok(stringVariants('acme-bv').includes('acme_bv'));
+    assert.ok(stringVariants('acme').some((s) => s !== 'acme' && s.normalize('NFKC').length === 4 && /[^\x00-\x7f]/.test(s)), 'a homoglyph');
+    assert.ok(numberVariants(1000).includes(1000.01) && numberVariants(1000).includes('1000'));
+    assert.ok(pathVariants('/srv/data').includes('srv/data/x.md'));
+  });
+});
