@@ -3,7 +3,8 @@
 
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compile, decide, schemaValidator, type Call, type Decision, type Effect, type Policy } from '../../policies';
+import { stringify } from 'yaml';
+import { compile, decide, parsePolicy, schemaValidator, type Call, type Decision, type Effect, type Policy } from '../../policies';
 import { referenceDecide } from '../../harness';
 import { fcParams } from '../support/seed';
 import { callArb, callFor, constraint, dict, policyArb, policyConstants, T0, valueFor } from './arbitraries';
@@ -68,6 +69,21 @@ describe('differential: decide() agrees with the reference interpreter', () => {
       }
     }), fcParams(RUNS));
     assert.ok(allowed > RUNS / 20, `too few constraints held: ${allowed} of ${RUNS}`);
+  });
+
+  it('a policy read back from its YAML text decides like the policy object', function () {
+    this.timeout(120_000);
+    fc.assert(fc.property(casesArb, ([policy, calls]) => {
+      const text = stringify(policy);
+      const parsed = parsePolicy(text, 'generated.mandate.yaml');
+      if (!parsed.ok) assert.fail(`generated policy does not parse back: ${parsed.findings.map((f) => f.message).join('; ')}\n${text}`);
+      const compiled = compile(parsed.parsed);
+      for (const call of calls) {
+        const expected = referenceDecide(policy, call);
+        const actual = decide(compiled, call);
+        if (actual.effect !== expected.effect) assert.fail(`from YAML the engine says ${actual.effect}, the reference ${expected.effect} for ${describeCase(policy, call)}\n${text}`);
+      }
+    }), fcParams(1000));
   });
 
   it('the two engines decide the same effect for every generated policy and call', function () {
