@@ -72,8 +72,11 @@ function denyMatches(policy: Policy, rule: DenyRule, roles: string[], tool: stri
   // A deny rule naming roles applies to a caller holding any of them; one naming none applies to all.
   const named: string[] = [...(rule.roles ?? []), ...(rule.agent_role !== undefined ? [rule.agent_role] : [])];
   if (named.length > 0 && !named.some((r) => roles.includes(r))) return false;
-  // INVARIANT: a deny rule naming an undefined scope still denies (fail closed); lint reports it.
-  if (!scopesHold(policy, rule.scope, args, context, true)) return false;
+  // INVARIANT: a deny rule naming an undefined scope cannot be evaluated, so it denies whatever its
+  // other constraints say (any error while deciding → deny); lint reports the scope.
+  const names = rule.scope === undefined ? [] : typeof rule.scope === 'string' ? [rule.scope] : rule.scope;
+  if (names.some((n) => !isOwn(policy.scopes, n))) return true;
+  if (!scopesHold(policy, rule.scope, args, context)) return false;
   if (rule.args !== undefined && !argsHold(rule.args, args)) return false;
   if (rule.context !== undefined && !contextHolds(rule.context, context)) return false;
   return true;
@@ -88,16 +91,14 @@ function grantMatches(policy: Policy, grant: Grant, roles: string[], tool: strin
   if (grant.expires !== undefined && !(now < parseDateTime(grant.expires))) return false;
   if (grant.context !== undefined && !contextHolds(grant.context, context)) return false;
   // a grant naming an undefined scope never matches (fail closed); lint reports it
-  return scopesHold(policy, grant.scope, args, context, false);
+  return scopesHold(policy, grant.scope, args, context);
 }
 
-function scopesHold(policy: Policy, scope: string[] | string | undefined, args: unknown, context: unknown, undefinedHolds: boolean): boolean {
+/** Every named scope is defined and its argument and context constraints hold. */
+function scopesHold(policy: Policy, scope: string[] | string | undefined, args: unknown, context: unknown): boolean {
   const names = scope === undefined ? [] : typeof scope === 'string' ? [scope] : scope;
   for (const name of names) {
-    if (!isOwn(policy.scopes, name)) {
-      if (undefinedHolds) continue;
-      return false;
-    }
+    if (!isOwn(policy.scopes, name)) return false;
     const def = policy.scopes![name]!;
     if (def.args !== undefined && !argsHold(def.args, args)) return false;
     if (def.context !== undefined && !contextHolds(def.context, context)) return false;
