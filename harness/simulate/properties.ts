@@ -97,15 +97,17 @@ export function builtinProperties(compiled: CompiledPolicy, tools: ReadonlyMap<s
     return out;
   };
   const builtin = (name: string, check: Property['check']): Property => ({ kind: 'builtin', name, pointer: '', check });
-  const grantedCache = new Map<string, boolean>();
+  // Keyed by role-set array identity (the universe shares them), then tool: no string building per call.
+  const grantedCache = new Map<readonly string[], Map<string, boolean>>();
   return [
     builtin('ungranted tools are denied', (call, d) => {
       if (d.effect === 'deny') return true;
-      const key = `${call.roles.join('\u0000')}\u0001${call.tool}`;
-      let granted = grantedCache.get(key);
+      let byTool = grantedCache.get(call.roles);
+      if (!byTool) grantedCache.set(call.roles, (byTool = new Map()));
+      let granted = byTool.get(call.tool);
       if (granted === undefined) {
         granted = compiled.grants.some((g) => compiled.declaredRoles.has(g.role) && call.roles.includes(g.role) && g.tools.some((t) => globMatch(t, call.tool)));
-        grantedCache.set(key, granted);
+        byTool.set(call.tool, granted);
       }
       return granted ? true : `\`${call.tool}\` was ${d.effect} though no grant gives it to ${call.roles.join(', ')}`;
     }),
