@@ -148,9 +148,27 @@ export const catastrophicPattern: LintRule = {
     const out: RuleFinding[] = [];
     for (const { c, pointer, key } of constraints(ctx)) {
       if (c.pattern === undefined || !validRegex(c.pattern)) continue;
-      const [h] = regexHazards(c.pattern);
+      const h = regexHazards(c.pattern).find((x) => x.kind === 'exponential');
       if (!h) continue;
       out.push({ message: `\`${key}\` pattern can backtrack catastrophically at \`${h.part}\`: ${h.why}`, pointer: `${pointer}/pattern`, range: ctx.source.range(`${pointer}/pattern`) });
+    }
+    return out;
+  },
+};
+
+export const slowPattern: LintRule = {
+  id: 'constraint/slow-pattern',
+  severity: 'warning',
+  why: 'two repetitions in a row over the same characters take quadratic time or worse on a long crafted value',
+  example: 'args: { id: { pattern: "^\\d+\\d*$" } }',
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    for (const { c, pointer, key } of constraints(ctx)) {
+      if (c.pattern === undefined || !validRegex(c.pattern)) continue;
+      const hazards = regexHazards(c.pattern);
+      const h = hazards.find((x) => x.kind === 'polynomial');
+      if (!h || hazards.some((x) => x.kind === 'exponential')) continue;
+      out.push({ message: `\`${key}\` pattern is slow at \`${h.part}\`: ${h.why}`, pointer: `${pointer}/pattern`, range: ctx.source.range(`${pointer}/pattern`) });
     }
     return out;
   },

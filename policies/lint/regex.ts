@@ -3,9 +3,7 @@
 // and alternatives under an unbounded quantifier that can start with the same character.
 // Conservative where exact language analysis would be needed; it never runs the regex.
 
-type Range = readonly [number, number];
-/** A set of code points as sorted, disjoint ranges. */
-type CharSet = readonly Range[];
+import { ANY, DIGIT, SPACE, WORD, complement, normalize, overlaps, type CharSet, type Range } from './charSets';
 
 type Node =
   | { k: 'chars'; set: CharSet }
@@ -14,39 +12,8 @@ type Node =
   | { k: 'rep'; body: Node; min: number; max: number; src: string }
   | { k: 'empty' };
 
-const MAX_CP = 0x10ffff;
-const ANY: CharSet = [[0, MAX_CP]];
-const DIGIT: CharSet = [[48, 57]];
-const WORD: CharSet = [[48, 57], [65, 90], [95, 95], [97, 122]];
-const SPACE: CharSet = [[9, 13], [32, 32], [160, 160], [0x1680, 0x1680], [0x2000, 0x200a], [0x2028, 0x2029], [0x202f, 0x202f], [0x205f, 0x205f], [0x3000, 0x3000], [0xfeff, 0xfeff]];
 /** Repetitions with an upper bound above this count as unbounded. */
 const LARGE = 9;
-
-function normalize(ranges: Range[]): CharSet {
-  const sorted = [...ranges].sort((a, b) => a[0] - b[0]);
-  const out: Array<[number, number]> = [];
-  for (const [lo, hi] of sorted) {
-    const last = out[out.length - 1];
-    if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
-    else out.push([lo, hi]);
-  }
-  return out;
-}
-
-function complement(set: CharSet): CharSet {
-  const out: Range[] = [];
-  let next = 0;
-  for (const [lo, hi] of set) {
-    if (lo > next) out.push([next, lo - 1]);
-    next = hi + 1;
-  }
-  if (next <= MAX_CP) out.push([next, MAX_CP]);
-  return out;
-}
-
-function overlaps(a: CharSet, b: CharSet): boolean {
-  return a.some(([lo, hi]) => b.some(([l2, h2]) => lo <= h2 && l2 <= hi));
-}
 
 /** Thrown inside the parser only; the analyser then reports nothing (invalid patterns are another rule's). */
 class Unparsable extends Error {}
@@ -250,13 +217,34 @@ function tails(n: Node): Array<Extract<Node, { k: 'rep' }>> {
 
 /** One backtracking hazard, described in policy words. */
 export interface RegexHazard {
+  /** exponential: nested or overlapping repetition; polynomial: adjacent repetitions over shared characters */
+  kind: 'exponential' | 'polynomial';
   /** the part of the pattern at fault */
   part: string;
   why: string;
 }
 
+/** Unbounded repetitions in a row (only optional parts between them) that can match the same characters. */
+function adjacent(items: readonly Node[], found: RegexHazard[]): void {
+  for (let i = 0; i < items.length; i++) {
+    const a = items[i]!;
+    if (a.k !== 'rep' || a.max <= LARGE) continue;
+    for (let j = i + 1; j < items.length; j++) {
+      const b = items[j]!;
+      if (b.k === 'rep' && b.max > LARGE && overlaps(first(a.body), first(b.body))) {
+        found.push({ kind: 'polynomial', part: `${a.src}…${b.src}`, why: 'two repetitions in a row can split the same characters in many ways (quadratic or worse)' });
+        return;
+      }
+      if (!nullable(b)) break;
+    }
+  }
+}
+
 function walk(n: Node, found: RegexHazard[]): void {
-  if (n.k === 'seq') n.items.forEach((x) => walk(x, found));
+  if (n.k === 'seq') {
+    n.items.forEach((x) => walk(x, found));
+    adjacent(n.items, found);
+  }
   if (n.k === 'alt') n.alts.forEach((x) => walk(x, found));
   if (n.k !== 'rep') return;
   walk(n.body, found);
@@ -264,19 +252,19 @@ function walk(n: Node, found: RegexHazard[]): void {
   const start = first(n.body);
   for (const inner of tails(n.body)) {
     if (inner !== n.body && overlaps(first(inner.body), start)) {
-      found.push({ part: n.src, why: `\`${inner.src}\` repeats inside a repetition and can end where the next repetition starts` });
+      found.push({ kind: 'exponential', part: n.src, why: `\`${inner.src}\` repeats inside a repetition and can end where the next repetition starts` });
       return;
     }
   }
   if (n.body.k === 'rep' && !nullable(n.body.body)) {
-    found.push({ part: n.src, why: 'a repetition of a repetition' });
+    found.push({ kind: 'exponential', part: n.src, why: 'a repetition of a repetition' });
     return;
   }
   const alts = n.body.k === 'alt' ? n.body.alts : [];
   for (let a = 0; a < alts.length; a++) {
     for (let b = a + 1; b < alts.length; b++) {
       if (overlaps(first(alts[a]!), first(alts[b]!))) {
-        found.push({ part: n.src, why: 'alternatives under a repetition can start with the same character' });
+        found.push({ kind: 'exponential', part: n.src, why: 'alternatives under a repetition can start with the same character' });
         return;
       }
     }
