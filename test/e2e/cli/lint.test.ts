@@ -97,4 +97,15 @@ describe('mandate lint', () => {
       assert.match(r.stderr, /^mandate lint: [^\n]+\n$/);
     }
   });
+
+  it('lints JSON policies with positions in the JSON text', async () => {
+    const dir = workspace();
+    const json = JSON.stringify({ version: 1, roles: { helper: { description: 'helps' } }, grants: [{ agent_role: 'helper', tool: '*' }], audit: { path: 'a.jsonl' } }, null, 2);
+    writeFileSync(join(dir, 'p.mandate.json'), json);
+    const r = await runCli(['lint', 'p.mandate.json'], { cwd: dir });
+    assert.equal(r.code, 1);
+    const line = json.split('\n').findIndex((l) => l.includes('"tool": "*"')) + 1;
+    const col = json.split('\n')[line - 1]!.indexOf('"*"') + 1;
+    assert.match(r.stdout, new RegExp(`^p\\.mandate\\.json:${line}:${col}: error over-broad/all-tools: role \`helper\` is granted every tool by \`\\*\`: list the tools it needs$`, 'm'));
+  });
 });
