@@ -4,6 +4,7 @@
 import type { Writable } from 'node:stream';
 import type { ServerDef } from '../../../policies';
 import { fileKeySource, keySourceFor, readJwksFile, signingKey, TokenVerifier, UpstreamCredentials } from '../auth';
+import { runtimeDir } from '../approvalChannel';
 import { AuditLog } from '../auditLog';
 import { defaultServerName } from '../options';
 import { PinStore, pinsPath } from '../pins';
@@ -93,6 +94,7 @@ async function start(argv: readonly string[], io: HttpCliIo, log: (l: string) =>
     deps: {
       policy, audit, pins: new PinStore(pinsPath(cfg.pinsDir, spec.server), spec.server, io.now), upstream: spec, context: cfg.context, now: io.now,
       callTimeoutMs: cfg.callTimeoutMs, approvalTimeoutMs: cfg.approvalTimeoutMs, idleMs: 30 * 60_000, maxBodyBytes: cfg.maxBodyBytes, log, stderr: io.stderr,
+      runtimeDir: runtimeDir(io.env),
     },
   });
   const url = await proxy.listen();

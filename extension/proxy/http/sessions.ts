@@ -1,15 +1,16 @@
 // One HTTP client session = the SDK's Streamable HTTP server transport (downstream) + the shared
 // guard core + its own upstream (HTTP or a spawned stdio server), bound to one token subject.
 
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { openApprovalChannel, type ApprovalChannel } from '../approvalChannel';
 import { ApprovalBroker } from '../approvals';
 import type { AuditLog } from '../auditLog';
 import { Guard } from '../guard';
+import { randomHex } from '../hash';
 import type { PinStore } from '../pins';
 import type { PolicyState } from '../policyState';
 import type { Identity } from '../types';
@@ -30,16 +31,20 @@ export interface SessionDeps {
   log: (line: string) => void;
   /** where a stdio server's stderr goes */
   stderr: Writable;
+  /** folder of the approval channels (`mandate approve`); none when undefined */
+  runtimeDir?: string;
 }
 
 /** A live session. INVARIANT: `principal` never changes; requests from another subject are refused. */
 export class HttpSession {
-  readonly id = randomUUID();
+  /** 128 random bits, hex: unguessable, and the form approval ids (`<session>-<n>`) expect */
+  readonly id = randomHex(16);
   readonly transport: StreamableHTTPServerTransport;
   readonly guard: Guard;
   readonly approvals: ApprovalBroker;
   private readonly upstream: Transport;
   private idle: NodeJS.Timeout | undefined;
+  private channel: ApprovalChannel | undefined;
   private closed = false;
   /** token ids seen in this session (an accepted new jti is audited once) */
   readonly jtis = new Set<string>();
@@ -67,6 +72,13 @@ export class HttpSession {
   /** Start the upstream (spawns the stdio server) before the first message goes to it. */
   async start(): Promise<void> {
     await this.upstream.start();
+    if (this.deps.runtimeDir !== undefined) {
+      try {
+        this.channel = await openApprovalChannel(this.approvals, { server: this.deps.upstream.server, principal: this.identity.principal, dir: this.deps.runtimeDir });
+      } catch (err) {
+        this.deps.log(`mandate proxy: no approval channel for session ${this.id} (${(err as Error).message}); approvals can only come from the client`);
+      }
+    }
     this.touch();
   }
 
@@ -101,6 +113,7 @@ export class HttpSession {
     this.approvals.failAll(`session closed: ${why}`);
     this.guard.record({ kind: 'session', detail: { event: 'close', reason: why } });
     this.onClosed(this);
+    this.channel?.close();
     await Promise.allSettled([this.upstream.close(), this.transport.close()]);
   }
 }

@@ -1,0 +1,101 @@
+// The same guard over HTTP: the finance policy with a stdio server behind `mandate proxy --listen`;
+// roles come from the token's subject through the policy's `agents`; approvals are asked through
+// the client (MCP elicitation) on the session's SSE stream, and answered with `mandate approve`.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { AuditRecord } from '../../../policies';
+import { emptyRevocations, issueToken, keyPaths, newSigningKey, writeKeySets } from '../../../extension/proxy/auth';
+import { ROOT, runCli } from './cliProcess';
+import { httpProxy, stop, type Proc } from './support';
+
+type TextResult = { content: Array<{ type: string; text?: string }>; isError?: boolean };
+const PAY = { name: 'issue_payment', arguments: { vendor: 'acme-bv', amount: 250, currency: 'EUR' } };
+
+describe('HTTP proxy e2e: finance policy, roles from tokens, approvals', function () {
+  this.timeout(60_000);
+  let dir: string;
+  let proxy: Proc & { url: string };
+  let key: Awaited<ReturnType<typeof newSigningKey>>;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mandate-http-approvals-'));
+    key = await newSigningKey('ES256', Date.now());
+    const kp = keyPaths(join(dir, 'keys'));
+    writeKeySets(kp, [key]);
+    emptyRevocations(kp.revocations);
+    proxy = await httpProxy(['--policy', join(ROOT, 'policies/examples/finance.mandate.yaml'), '--jwks', 'keys/jwks.json', '--audit', 'audit.jsonl', '--server', 'payments',
+      '--context', 'environment=prod', '--context', 'region=eu-west-1', '--context', 'tenant=acme', '--approval-timeout', '20000',
+      '--', process.execPath, join(ROOT, 'test/fixtures/servers/finance-server.mjs')], dir, { MANDATE_RUNTIME_DIR: join(dir, 'run') });
+  });
+  after(async () => {
+    await stop(proxy);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function connect(sub: string, roles?: string[], elicit?: (message: string) => boolean): Promise<Client> {
+    const t = await issueToken({ key, sub, aud: proxy.url, iss: 'urn:mandate:local', ttlSec: 600, now: Date.now(), ...(roles ? { roles } : {}) });
+    const client = new Client({ name: 'finance-e2e', version: '1' }, elicit ? { capabilities: { elicitation: {} } } : {});
+    if (elicit) client.setRequestHandler(ElicitRequestSchema, async (req) => ({ action: 'accept', content: { approve: elicit(req.params.message) } }));
+    await client.connect(new StreamableHTTPClientTransport(new URL(proxy.url), { requestInit: { headers: { authorization: `Bearer ${t.token}` } } }));
+    return client;
+  }
+  const records = (): AuditRecord[] => readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+
+  it('asks the HTTP client by elicitation and follows its answer', async () => {
+    const answers = [true, false];
+    const asked: string[] = [];
+    const c = await connect('payments-agent', undefined, (m) => { asked.push(m); return answers.shift()!; });
+    const ok = (await c.callTool(PAY)) as TextResult;
+    assert.equal(ok.isError ?? false, false, JSON.stringify(ok));
+    assert.match(ok.content[0]?.text ?? '', /paid 250/);
+    const no = (await c.callTool(PAY)) as TextResult;
+    assert.equal(no.isError, true);
+    assert.equal(asked.length, 2);
+    assert.match(asked[0]!, /issue_payment/);
+    await c.close();
+    const states = records().filter((r) => r.kind === 'approval' && r.caller?.principal === 'payments-agent').map((r) => `${r.approval!.state}:${r.approval!.via}`);
+    assert.deepEqual(states, ['asked:elicitation', 'granted:elicitation', 'asked:elicitation', 'refused:elicitation']);
+  });
+
+  it('takes an approval from `mandate approve` when the client cannot elicit', async () => {
+    const c = await connect('payments-agent');
+    const announced = (): string[] => [...proxy.output().matchAll(/approval (\S+) needed/g)].map((m) => m[1]!);
+    const before = announced().length;
+    const pending = c.callTool(PAY);
+    const id = await new Promise<string>((resolve) => {
+      const check = (): void => {
+        const all = announced();
+        if (all.length > before) resolve(all[all.length - 1]!);
+        else proxy.child.stderr!.once('data', check);
+      };
+      check();
+    });
+    const r = await runCli(['approve', id, '--by', 'alice'], { cwd: dir, env: { MANDATE_RUNTIME_DIR: join(dir, 'run') } });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const res = (await pending) as TextResult;
+    assert.match(res.content[0]?.text ?? '', /paid 250/);
+    await c.close();
+  });
+
+  it('gives a reader token the reader role only: payments are denied', async () => {
+    const c = await connect('ledger-bot');
+    const names = (await c.listTools()).tools.map((t) => t.name);
+    assert.ok(!names.includes('issue_payment'));
+    const r = (await c.callTool(PAY)) as TextResult;
+    assert.equal(r.isError, true);
+    await c.close();
+  });
+
+  it('never lets a token add a role the policy does not bind to its subject', async () => {
+    await assert.rejects(connect('ledger-bot', ['finance_executor']), /403|none of the roles/i);
+    await assert.rejects(connect('mallory'), /403|not an agent/i);
+    const codes = records().filter((r) => r.kind === 'auth' && r.error).map((r) => r.error!.code);
+    assert.ok(codes.filter((c) => c === 'no_roles').length >= 2, codes.join(','));
+  });
+});
