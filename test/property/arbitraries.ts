@@ -95,27 +95,41 @@ function maybe<T>(arb: fc.Arbitrary<T>, percent: number): fc.Arbitrary<T | undef
 export function formatTime(ms: number, style: number): string {
   const iso = new Date(ms).toISOString(); // 2026-06-01T12:00:00.000Z
   const whole = ms % 1000 === 0 ? iso.replace('.000', '') : iso;
-  switch (style % 6) {
+  // the same instant written at a UTC offset of `minutes`, as `+hh:mm`, `+hhmm` or `+hh`
+  const at = (minutes: number, zone: string): string => {
+    const shifted = new Date(ms + minutes * 60_000).toISOString().replace('Z', zone);
+    return ms % 1000 === 0 ? shifted.replace('.000', '') : shifted;
+  };
+  switch (style % TIME_STYLES) {
     case 0: return iso;
     case 1: return whole;
     case 2: return whole.toLowerCase();
     case 3: return whole.replace('T', ' ');
-    case 4: { // the same instant written in +02:00
-      const shifted = new Date(ms + 2 * 3600_000).toISOString().replace('Z', '+02:00');
-      return ms % 1000 === 0 ? shifted.replace('.000', '') : shifted;
-    }
-    default: return new Date(ms - 5.5 * 3600_000).toISOString().replace('Z', '-05:30');
+    case 4: return at(120, '+02:00');
+    case 5: return at(120, '+0200');
+    case 6: return at(120, '+02');
+    case 7: return at(-330, '-0530');
+    default: return at(-330, '-05:30');
   }
 }
 
+/** How many spellings formatTime knows. */
+export const TIME_STYLES = 9;
+
 const DELTAS = [-86_400_000, -1000, -1, 0, 1, 999, 1000, 86_400_000];
-const timeBound = fc.tuple(fc.constantFrom(...DELTAS), fc.nat(5)).map(([d, s]) => formatTime(T0 + d, s));
+const timeBound = fc.tuple(fc.constantFrom(...DELTAS), fc.nat(TIME_STYLES - 1)).map(([d, s]) => formatTime(T0 + d, s));
+
+/** A scope name: nearly always one the policy defines, sometimes one it does not (lint's error, the engine's edge). */
+function scopeName(defined: string[]): fc.Arbitrary<string> {
+  const missing = fc.constantFrom('missing_scope', 'hasOwnProperty');
+  return defined.length === 0 ? missing : fc.oneof({ arbitrary: fc.constantFrom(...defined), weight: 12 }, { arbitrary: missing, weight: 1 });
+}
 
 function grantArb(scopeNames: string[], declared: string[]): fc.Arbitrary<Grant> {
   const role = declared.length === 0 ? fc.constantFrom(...CALLER_ROLES)
     : fc.oneof({ arbitrary: fc.constantFrom(...declared), weight: 8 }, { arbitrary: fc.constantFrom(...CALLER_ROLES), weight: 1 });
-  const scopeArb = scopeNames.length === 0 ? fc.constant(undefined)
-    : fc.oneof(fc.constantFrom(...scopeNames), fc.uniqueArray(fc.constantFrom(...scopeNames), { maxLength: 2 }));
+  const name = scopeName(scopeNames);
+  const scopeArb = fc.oneof(name, fc.uniqueArray(name, { maxLength: 2 }));
   return fc.record({
     id: maybe(fc.constantFrom('g1', 'g2', 'g3', 'g4'), 50),
     agent_role: role,
@@ -129,7 +143,7 @@ function grantArb(scopeNames: string[], declared: string[]): fc.Arbitrary<Grant>
 }
 
 function denyArb(scopeNames: string[]): fc.Arbitrary<DenyRule> {
-  const scopeArb = scopeNames.length === 0 ? fc.constant(undefined) : fc.constantFrom(...scopeNames);
+  const scopeArb = scopeName(scopeNames);
   return fc.record({
     id: maybe(fc.constantFrom('d1', 'd2'), 50),
     reason: fc.constant('generated deny'),

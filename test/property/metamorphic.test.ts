@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { compile, decide, type Call, type Decision, type DenyRule, type Effect, type Grant, type Policy } from '../../policies';
 import { fcParams } from '../support/seed';
-import { callArb, callFor, formatTime, policyArb } from './arbitraries';
+import { callArb, callFor, formatTime, policyArb, TIME_STYLES } from './arbitraries';
 
 /** How much a decision lets through: deny < approval_required < allow. */
 const RANK: Record<Effect, number> = { deny: 0, approval_required: 1, allow: 2 };
@@ -52,7 +52,7 @@ describe('metamorphic: how decisions move with the policy', () => {
   });
 
   it('an expired grant never allows: with every grant expired at or before now, everything is denied', () => {
-    fc.assert(fc.property(caseArb, fc.constantFrom(0, 1, 1000, 86_400_000), fc.nat(5), ([policy, call], ago, style) => {
+    fc.assert(fc.property(caseArb, fc.constantFrom(0, 1, 1000, 86_400_000), fc.nat(TIME_STYLES - 1), ([policy, call], ago, style) => {
       fc.pre(Number.isFinite(call.now));
       const expires = formatTime(call.now - ago, style);
       const grants: Grant[] = (policy.grants ?? []).map((g) => ({ ...g, expires }));
@@ -61,7 +61,7 @@ describe('metamorphic: how decisions move with the policy', () => {
   });
 
   it('a grant that is not yet valid never allows', () => {
-    fc.assert(fc.property(caseArb, fc.constantFrom(1, 1000, 86_400_000), fc.nat(5), ([policy, call], ahead, style) => {
+    fc.assert(fc.property(caseArb, fc.constantFrom(1, 1000, 86_400_000), fc.nat(TIME_STYLES - 1), ([policy, call], ahead, style) => {
       const notBefore = formatTime(call.now + ahead, style);
       const grants: Grant[] = (policy.grants ?? []).map((g) => ({ ...g, not_before: notBefore }));
       assert.equal(effect({ ...policy, grants }, call).effect, 'deny');
