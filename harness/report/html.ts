@@ -90,7 +90,7 @@ function findings(m: ReportModel): string {
 
 function review(m: ReportModel): string {
   const rows = m.review.grants.map((g) => `<tr><td><code>${esc(g.grant)}</code></td><td>${esc(g.role)}</td><td>${g.tools.map((t) => `<code>${esc(t)}</code>`).join(' ')}</td>`
-    + `<td>${g.calls === 0 ? '<span class="sev-warning">unused</span>' : g.calls}</td><td>${esc(g.by.map((b) => `${b.principal} ×${b.calls}`).join(', '))}</td><td>${esc(g.lastUsed ?? '')}</td></tr>`).join('');
+    + `<td>${g.calls === 0 ? '<span class="sev-warning">unused</span>' : g.calls}</td><td>${esc(g.by.map((b) => `${b.principal} ×${b.calls}`).join(', '))}${g.clients.length ? `<div class="small">via ${esc(g.clients.map((c) => c.client).join(', '))}</div>` : ''}</td><td>${esc(g.lastUsed ?? '')}</td></tr>`).join('');
   const narrow = m.review.narrowing.map((n) => `<h3>role <code>${esc(n.role)}</code>: narrow to what it used</h3><p>used ${n.used.map((t) => `<code>${esc(t)}</code>`).join(', ')}; never used ${n.unused.map((t) => `<code>${esc(t)}</code>`).join(', ')}. Replace ${n.replaces.map((r) => `<code>${esc(r.grant)}</code> (${esc(r.where)})`).join(', ')} with:</p><pre>${esc(n.proposal)}</pre>`).join('');
   return `<section id="review"><h2>Access review</h2><table><tr><th>grant</th><th>role</th><th>tools</th><th>calls</th><th>by</th><th>last used</th></tr>${rows}</table>${narrow}</section>`;
 }

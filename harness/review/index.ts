@@ -76,7 +76,8 @@ export function formatReview(r: ReviewResult): string {
   lines.push(`access review: ${period}: ${r.records} records, ${r.decisions} decisions`);
   lines.push('', 'grants:');
   for (const g of r.grants) {
-    const who = g.by.map((b) => `${b.principal} ×${b.calls}`).join(', ');
+    const clients = g.clients.map((c) => c.client).join(', ');
+    const who = `${g.by.map((b) => `${b.principal} ×${b.calls}`).join(', ')}${clients ? ` via ${clients}` : ''}`;
     lines.push(`  ${g.calls === 0 ? 'UNUSED' : `${g.calls} call${g.calls === 1 ? '' : 's'}`.padEnd(6)} ${g.grant} (${g.role}: ${g.tools.join(', ')}) ${g.where}${who ? ` — by ${who}` : ''}${g.lastUsed ? `, last ${g.lastUsed}` : ''}`);
   }
   for (const n of r.narrowing) {

@@ -15,6 +15,8 @@ export interface GrantUsage {
   calls: number;
   /** calls per principal (token subject / agent id), most first */
   by: Array<{ principal: string; calls: number }>;
+  /** calls per MCP client (`name/version` from initialize: which model or agent) */
+  clients: Array<{ client: string; calls: number }>;
   /** calls per concrete tool name */
   perTool: Array<{ tool: string; calls: number }>;
   firstUsed?: string;

@@ -9,6 +9,7 @@ interface Tally {
   grant: CompiledGrant;
   calls: number;
   by: Map<string, number>;
+  clients: Map<string, number>;
   perTool: Map<string, number>;
   first?: string;
   last?: string;
@@ -36,7 +37,7 @@ export function attribute(compiled: CompiledPolicy, records: readonly AuditRecor
     byId.set(g.ref.id, g);
     byId.set(g.ref.pointer, g);
   }
-  const tallies = new Map<CompiledGrant, Tally>(compiled.grants.map((g) => [g, { grant: g, calls: 0, by: new Map(), perTool: new Map() }]));
+  const tallies = new Map<CompiledGrant, Tally>(compiled.grants.map((g) => [g, { grant: g, calls: 0, by: new Map(), clients: new Map(), perTool: new Map() }]));
   const unknown = new Set<string>();
   const byRequest: Attribution['byRequest'] = new Map();
   let decisions = 0;
@@ -71,6 +72,8 @@ function count(t: Tally, r: AuditRecord, tool: string): void {
   t.calls++;
   const who = r.caller?.principal ?? 'anonymous';
   t.by.set(who, (t.by.get(who) ?? 0) + 1);
+  const client = r.caller?.client ? `${r.caller.client.name}${r.caller.client.version ? `/${r.caller.client.version}` : ''}` : undefined;
+  if (client !== undefined) t.clients.set(client, (t.clients.get(client) ?? 0) + 1);
   t.perTool.set(tool, (t.perTool.get(tool) ?? 0) + 1);
   if (t.first === undefined || r.time < t.first) t.first = r.time;
   if (t.last === undefined || r.time > t.last) t.last = r.time;
@@ -86,6 +89,7 @@ function toUsage(t: Tally): GrantUsage {
     grant: g.ref.id, pointer: g.ref.pointer, where: g.where, role: g.role, tools: [...g.tools], requiresApproval: g.approval,
     calls: t.calls,
     by: ranked(t.by).map(([principal, calls]) => ({ principal, calls })),
+    clients: ranked(t.clients).map(([client, calls]) => ({ client, calls })),
     perTool: ranked(t.perTool).map(([tool, calls]) => ({ tool, calls })),
     ...(t.first !== undefined ? { firstUsed: t.first } : {}),
     ...(t.last !== undefined ? { lastUsed: t.last } : {}),

@@ -53,11 +53,12 @@ describe('e2e governance: review, report, alerts and export on real proxied sess
   it('access review: usage per grant and principal, the reader role narrowed, no grant invented', async () => {
     const r = await cli(['audit', 'review', '--policy', s.policy, s.log, '--format', 'json']);
     assert.equal(r.code, 0, r.err);
-    const review = JSON.parse(r.out) as { grants: Array<{ grant: string; calls: number; by: Array<{ principal: string; calls: number }>; perTool: Array<{ tool: string }> }>; unused: unknown[]; narrowing: Array<{ role: string; used: string[]; unused: string[]; proposal: string }> };
+    const review = JSON.parse(r.out) as { grants: Array<{ grant: string; calls: number; by: Array<{ principal: string; calls: number }>; clients: Array<{ client: string; calls: number }>; perTool: Array<{ tool: string }> }>; unused: unknown[]; narrowing: Array<{ role: string; used: string[]; unused: string[]; proposal: string }> };
     const g = (id: string) => review.grants.find((x) => x.grant === id)!;
     assert.deepEqual(g('grants[1]').by, [{ principal: 'payments-agent', calls: 2 }]);
     assert.deepEqual(g('grants[0]').by, [{ principal: 'payments-agent', calls: 1 }]);
     assert.deepEqual(g('grants[2]').by, [{ principal: 'ledger-bot', calls: 1 }]);
+    assert.deepEqual(g('grants[2]').clients, [{ client: 'e2e-client/1.2.3', calls: 1 }]);
     assert.deepEqual(review.unused, []);
     const exec = review.narrowing.find((n) => n.role === 'finance_executor')!;
     assert.deepEqual(exec.unused, ['get_balance']);
