@@ -3,7 +3,7 @@
 // + headless Chromium, see scripts/editor-host-setup.sh). Never skips silently: no host → loud, and
 // exit 1 under CI=true. Exit 0 pass, 1 fail, 2 timeout.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -144,6 +144,8 @@ async function runOffline(h, tests, ws) {
       writeFileSync(join(shotDir, `${shot[1]}.done`), '');
       return;
     }
+    const act = /\[mandate-bench\] activation ([\d.]+) ms/.exec(line);
+    if (act) writeFileSync(join(root, '.tmp/editor-tests/activation.json'), JSON.stringify({ ms: Number(act[1]), at: new Date().toISOString() }));
     if (!verbose && /\[AgentHost\]|ChatModelSelection|Failed to load resource|\[Service Worker\]|static\/out\/vs\/|open-vsx|ENOTFOUND/.test(line)) return;
     console.log(`[ext-host:${type}] ${line}`);
   });
@@ -159,6 +161,7 @@ async function runOffline(h, tests, ws) {
     try { await page.screenshot({ path: join(tmpdir(), 'mandate-editor-timeout.png') }); } catch { /* page gone */ }
   }
   await cleanup();
+  if (shotDir) for (const f of readdirSync(shotDir)) if (f.endsWith('.done')) rmSync(join(shotDir, f));
   return code === 'timeout' ? 2 : typeof code === 'number' ? code : 1;
 }
 
