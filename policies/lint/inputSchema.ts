@@ -46,14 +46,17 @@ export const unknownArgument: LintRule = {
     const known = knownTools(ctx);
     if (known.size === 0) return [];
     const out: RuleFinding[] = [];
-    const seen = new Set<string>();
+    const seen = new Map<Use, Set<string>>();
     const scopeUses = new Map<string, Use | undefined>();
     const visit = (rule: Parameters<typeof uses>[1] & { tool?: string; tools?: string[] }, base: string, what: string): void => {
       const tools = toolEntries(rule, base).flatMap((e) => expandIn(ctx, e.pattern));
       for (const u of uses(ctx, rule, base, scopeUses)) {
         // Each (constraint group, tool) pair is checked once, however many grants share it.
-        const fresh = tools.filter((t) => !seen.has(`${u.base}\u0000${t.name}`));
-        for (const t of fresh) seen.add(`${u.base}\u0000${t.name}`);
+        let done = seen.get(u);
+        if (!done) seen.set(u, (done = new Set()));
+        const fresh = tools.filter((t) => !done.has(t.name));
+        if (fresh.length === 0) continue;
+        for (const t of fresh) done.add(t.name);
         for (const key of Object.keys(u.args)) {
           let pointer: string | undefined;
           for (const t of fresh) {
