@@ -6,6 +6,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { PassThrough } from 'node:stream';
+import { simulate } from '../../../extension/cli/commands/simulate';
+import type { Io } from '../../../extension/cli/io';
 import { ROOT, runCli } from '../../support/cli';
 
 const CORPUS = 'test/fixtures/broken';
@@ -95,5 +98,20 @@ describe('mandate simulate', () => {
     assert.ok(report.universe.tools.includes('write_file') && report.universe.tools.includes('read_text_file'));
     const cx = report.counterexamples.find((c) => c.name === 'read_only roles are never allowed destructive tools');
     assert.ok(cx, 'a read-only role granted `*` reaches a destructive tool');
+  });
+
+  it('shows progress on a terminal (stderr) and nothing otherwise', async () => {
+    const run = async (isTTY: boolean) => {
+      const stderr = Object.assign(new PassThrough(), { isTTY });
+      let err = '';
+      stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
+      const io: Io = { stdout: new PassThrough(), stderr, stdin: new PassThrough(), cwd: ROOT, env: {}, now: () => Date.parse('2026-06-01T00:00:00Z'), isTTY: false };
+      const code = await simulate.run(['--policy', `${CORPUS}/deny-typo.fixed.mandate.yaml`, '--runs', '5000', '--seed', '1'], io);
+      return { code, err };
+    };
+    const tty = await run(true);
+    assert.equal(tty.code, 0);
+    assert.match(tty.err, /\rsimulate: 2500\/5000 calls, 0 broken/);
+    assert.equal((await run(false)).err, '');
   });
 });

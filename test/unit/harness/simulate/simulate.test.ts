@@ -72,4 +72,13 @@ describe('harness/simulate/simulate', () => {
     assert.equal(report.aborted, true);
     assert.equal(report.calls, 2500);
   });
+
+  it('reports a failing policy test with the command that reproduces it', async () => {
+    const text = `${policy(100)}tests:\n  - { name: readers may pay, call: { role: reader, tool: pay, args: { amount: 5 } }, expect: allow }\n`;
+    const report = await simulate(parse(text), { runs: 100, seed: 1, at: AT });
+    const cx = report.counterexamples.find((c) => c.kind === 'test');
+    assert.equal(report.ok, false);
+    assert.equal(cx?.why, 'expected allow, got deny');
+    assert.match(cx.command, /--role reader --tool pay --args '\{"amount":5\}'/);
+  });
 });
