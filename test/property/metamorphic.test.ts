@@ -147,6 +147,27 @@ describe('metamorphic: decide is total', () => {
     }), fcParams(2000));
   });
 
+  it('a compiled policy decides each call the same whatever it decided before (caches are pure)', () => {
+    const callsArb = policyArb.chain((policy) => fc.tuple(fc.constant(policy), fc.array(fc.oneof(callFor(policy), callArb), { minLength: 2, maxLength: 20 })));
+    fc.assert(fc.property(callsArb, ([policy, calls]) => {
+      const shared = compile(policy);
+      const warm = calls.map((call) => decide(shared, call).effect);
+      const again = [...calls].reverse().map((call) => decide(shared, call).effect).reverse();
+      const fresh = calls.map((call) => decide(compile(policy), call).effect);
+      assert.deepEqual(warm, fresh);
+      assert.deepEqual(again, fresh);
+    }), fcParams(500));
+  });
+
+  it('a compiled policy keeps deciding right after thousands of distinct tool names', () => {
+    const policy: Policy = { version: 1, roles: { r: {} }, grants: [{ agent_role: 'r', tools: ['read_*', 'exact'] }], deny: [{ tool: '*_secret', reason: 'secrets' }] };
+    const compiled = compile(policy);
+    const ask = (tool: string): Effect => decide(compiled, { principal: 'a', roles: ['r'], tool, now: 0 }).effect;
+    for (let i = 0; i < 10_000; i++) ask(`tool_${i}`);
+    assert.deepEqual([ask('read_a'), ask('exact'), ask('read_secret'), ask('write_a')], ['allow', 'allow', 'deny', 'deny']);
+    for (let i = 0; i < 10_000; i++) assert.equal(ask(`read_${i}`), 'allow');
+  });
+
   it('a clock at plus or minus Infinity never allows', function () {
     let broken: string | undefined;
     fc.assert(fc.property(caseArb, fc.constantFrom(Infinity, -Infinity), ([policy, call], now) => {
