@@ -87,11 +87,45 @@ const OPTIONS = {
   'upstream-key': { type: 'string' }, 'upstream-ttl': { type: 'string' }, environment: { type: 'string' }, 'call-timeout': { type: 'string' }, 'approval-timeout': { type: 'string' },
 } as const;
 
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false }>>['values'];
+
+function contextOf(pairs: readonly string[] | undefined): Record<string, string> {
+  const context: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) fail(`--context expects key=value, got \`${pair}\``);
+    context[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return context;
+}
+
+function algorithmsOf(v: string | undefined): string[] {
+  const algorithms = (v ?? KEY_ALGORITHMS.join(',')).split(',').map((a) => a.trim()).filter(Boolean);
+  for (const a of algorithms) if (!(KEY_ALGORITHMS as readonly string[]).includes(a)) fail(`--algorithms: \`${a}\` is not an allowed asymmetric algorithm (${KEY_ALGORITHMS.join(', ')})`);
+  return algorithms;
+}
+
+function tlsOf(values: Values, cwd: string): HttpConfig['tls'] {
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) fail('--tls-cert and --tls-key go together');
+  const cert = readPem(cwd, values['tls-cert'], '--tls-cert');
+  const key = readPem(cwd, values['tls-key'], '--tls-key');
+  const clientCa = readPem(cwd, values['tls-client-ca'], '--tls-client-ca');
+  if (clientCa && !cert) fail('--tls-client-ca needs --tls-cert and --tls-key');
+  return cert && key ? { cert, key, ...(clientCa ? { clientCa } : {}) } : undefined;
+}
+
+/** The revocation list: --revocations, else `revoked.json` next to a JWKS file when it exists. */
+function revocationsOf(values: Values, jwks: string, cwd: string): string | undefined {
+  if (values.revocations !== undefined) return resolve(cwd, values.revocations);
+  const sibling = jwks.startsWith('http') ? undefined : join(dirname(jwks), 'revoked.json');
+  return sibling !== undefined && existsSync(sibling) ? sibling : undefined;
+}
+
 /** Parse and check the HTTP proxy's flags (everything after `--` is a stdio server command). */
 export function parseHttpArgs(argv: readonly string[], cwd: string): HttpConfig {
   const dash = argv.indexOf('--');
   const command = dash === -1 ? [] : argv.slice(dash + 1);
-  let values;
+  let values: Values;
   try {
     ({ values } = parseArgs({ args: dash === -1 ? [...argv] : argv.slice(0, dash), strict: true, allowPositionals: false, options: OPTIONS }));
   } catch (err) {
@@ -103,23 +137,10 @@ export function parseHttpArgs(argv: readonly string[], cwd: string): HttpConfig 
   const jwks = /^https?:\/\//i.test(jwksArg) ? jwksArg : resolve(cwd, jwksArg);
   if ((values.upstream === undefined) === (command.length === 0)) fail(`give exactly one upstream: --upstream URL, or a server command after \`--\`\nusage: ${HTTP_USAGE}`);
   if (values.upstream !== undefined && !/^https?:\/\//.test(values.upstream)) fail(`--upstream expects an http(s) URL, got \`${values.upstream}\``);
-  const algorithms = (values.algorithms ?? KEY_ALGORITHMS.join(',')).split(',').map((a) => a.trim()).filter(Boolean);
-  for (const a of algorithms) if (!(KEY_ALGORITHMS as readonly string[]).includes(a)) fail(`--algorithms: \`${a}\` is not an allowed asymmetric algorithm (${KEY_ALGORITHMS.join(', ')})`);
-  const context: Record<string, string> = {};
-  for (const pair of values.context ?? []) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) fail(`--context expects key=value, got \`${pair}\``);
-    context[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) fail('--tls-cert and --tls-key go together');
-  const sibling = jwks.startsWith('http') ? undefined : join(dirname(jwks), 'revoked.json');
-  const revocations = values.revocations !== undefined ? resolve(cwd, values.revocations) : sibling !== undefined && existsSync(sibling) ? sibling : undefined;
-  const cert = readPem(cwd, values['tls-cert'], '--tls-cert');
-  const key = readPem(cwd, values['tls-key'], '--tls-key');
-  const clientCa = readPem(cwd, values['tls-client-ca'], '--tls-client-ca');
-  if (clientCa && !cert) fail('--tls-client-ca needs --tls-cert and --tls-key');
+  const revocations = revocationsOf(values, jwks, cwd);
+  const tls = tlsOf(values, cwd);
   return {
-    host, port, policyFile, jwks, issuer: values.issuer ?? DEFAULT_ISSUER, algorithms, context, command,
+    host, port, policyFile, jwks, issuer: values.issuer ?? DEFAULT_ISSUER, algorithms: algorithmsOf(values.algorithms), context: contextOf(values.context), command,
     ...(values.audience !== undefined ? { audience: values.audience } : {}),
     ...(revocations !== undefined ? { revocations } : {}),
     maxLifetimeSec: seconds(values['max-token-lifetime'], '--max-token-lifetime', DEFAULTS.maxLifetimeSec),
@@ -132,7 +153,7 @@ export function parseHttpArgs(argv: readonly string[], cwd: string): HttpConfig 
     allowedOrigins: values['allow-origin'] ?? [], allowedHosts: values['allow-host'] ?? [],
     maxBodyBytes: positive(values['max-body'], '--max-body', 1024 * 1024),
     maxSessions: positive(values['max-sessions'], '--max-sessions', 64),
-    ...(cert && key ? { tls: { cert, key, ...(clientCa ? { clientCa } : {}) } } : {}),
+    ...(tls ? { tls } : {}),
     ...(values['upstream-key'] !== undefined ? { upstreamKey: resolve(cwd, values['upstream-key']) } : {}),
     upstreamTtlSec: seconds(values['upstream-ttl'], '--upstream-ttl', 300),
     ...(values.environment !== undefined ? { environment: values.environment } : {}),

@@ -164,4 +164,15 @@ describe('HTTP proxy e2e: server-everything (streamableHttp) upstream, SDK clien
     assert.ok(!/eyJ[A-Za-z0-9_-]{10,}\.eyJ/.test(text), 'no JWT appears in the audit log');
     assert.ok(recs.some((r) => r.kind === 'decision' && r.tool === 'get-env' && r.decision?.effect === 'deny'));
   });
+
+  it('fails a call closed when the upstream server is gone, and keeps running', async () => {
+    const s = await connect((await token()).token);
+    await stop(upstream);
+    assert.ok(upstream.child.exitCode !== null || upstream.child.signalCode !== null, 'server-everything stopped');
+    forwarder.server.closeAllConnections();
+    await assert.rejects(s.client.callTool({ name: 'echo', arguments: { message: 'nobody home' } }), /upstream|everything|failed closed/i);
+    const meta = await rawRequest(`${new URL(proxy.url).origin}/.well-known/oauth-protected-resource`, {});
+    assert.equal(meta.status, 200, 'the proxy still answers');
+    assert.equal(proxy.child.exitCode, null);
+  });
 });
