@@ -1,5 +1,7 @@
 // Alerting's public API: the rule monitor over audit records and the sinks that deliver alerts.
 
+export { alertHooks } from './attach';
+export type { AlertHooks } from './attach';
 export { AlertMonitor, DEFAULT_RULES } from './rules';
 export type { Alert, AlertKind } from './rules';
 export { AlertConfigError, deliver, loopbackTarget, sinksFor, streamSink, webhookSink } from './sinks';

@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { AlertConfigError, deliver, loopbackTarget, sinksFor, webhookSink, type Alert } from '../../../../extension/proxy/alerts';
+import { AlertConfigError, alertHooks, deliver, loopbackTarget, sinksFor, webhookSink, type Alert } from '../../../../extension/proxy/alerts';
+import { sha256 } from '../../../../extension/proxy/hash';
+import { decision, fixturePolicy } from '../../harness/review/fixture';
 
 const ALERT: Alert = { rule: 'break_glass', kind: 'break_glass', severity: 'critical', message: 'break-glass role `oncall` used', time: '2026-11-01T10:00:00Z', seq: [3], role: 'oncall' };
 
@@ -60,5 +62,19 @@ describe('extension/proxy/alerts sinks', () => {
     await deliver(sinksFor({}, err), ALERT);
     assert.equal(text, 'mandate alert critical break_glass: break-glass role `oncall` used (2026-11-01T10:00:00Z, seq 3)\n');
     assert.equal(sinksFor({ stderr: false }, err).length, 0);
+  });
+});
+
+describe('extension/proxy/alerts attach', () => {
+  it('evaluates each appended record and delivers in the background; nothing without an alerts section', async () => {
+    const policy = { ...fixturePolicy().parsed.policy, alerts: { rules: [{ on: 'break_glass' as const }] } };
+    const err = new PassThrough();
+    let text = '';
+    err.on('data', (c: Buffer) => { text += c.toString(); });
+    const hooks = alertHooks(policy, { stderr: err, sha256 })!;
+    hooks.onRecord({ v: 1, seq: 0, prev: '', ...decision('2026-11-01T10:00:00Z', '1', 'dana', 'oncall', 'restart_service', 'allow', ['grants[3]']) });
+    await hooks.close();
+    assert.match(text, /^mandate alert critical break_glass: break-glass role `oncall` used/);
+    assert.equal(alertHooks(fixturePolicy().parsed.policy, { stderr: err, sha256 }), undefined);
   });
 });
