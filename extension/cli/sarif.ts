@@ -6,6 +6,7 @@ import type { Finding, Severity } from '../../policies';
 export interface RuleMeta { id: string; why?: string; severity?: Severity; example?: string }
 
 const HELP = 'https://github.com/mandate-dev/mandate#lint-rules';
+const SECURITY_SEVERITY: Record<Severity, string> = { error: '7.5', warning: '4.0', info: '1.0' };
 
 function level(s: Severity): 'error' | 'warning' | 'note' {
   return s === 'info' ? 'note' : s;
@@ -45,6 +46,8 @@ export function toSarif(findings: readonly Finding[], rules: readonly RuleMeta[]
               defaultConfiguration: { level: level(m?.severity ?? 'error') },
               helpUri: HELP,
               help: { text: `${why}. Silence one place with \`lint_ignore: { ${id}: <reason> }\` on the node or an ancestor.` },
+              // GitHub code scanning reads `security-severity` (0–10) and `tags` from a rule's properties.
+              properties: { tags: ['security', 'mcp', id.split('/')[0] ?? id], 'security-severity': SECURITY_SEVERITY[m?.severity ?? 'error'] },
             };
           }),
         },
