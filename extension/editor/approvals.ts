@@ -15,6 +15,16 @@ export function runtimeDir(): string {
   return process.env['MANDATE_RUNTIME_DIR'] || join(tmpdir(), `mandate-${userInfo().uid}`);
 }
 
+/** True while process `pid` runs (a stale session file from a dead proxy is skipped). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** How an approval prompt is answered; replaced in tests. */
 export type Asker = (req: ApprovalRequest, timeoutMs: number) => Promise<'approve' | 'refuse'>;
 
@@ -58,7 +68,7 @@ export class ApprovalClient implements vscode.Disposable {
       if (this.sockets.has(session)) continue;
       let info: unknown;
       try { info = JSON.parse(readFileSync(join(dir, name), 'utf8')); } catch { continue; }
-      if (!isSessionInfo(info) || !existsSync(info.socket)) continue;
+      if (!isSessionInfo(info) || !existsSync(info.socket) || !alive(info.pid)) continue;
       this.attach(info);
     }
   }
@@ -81,7 +91,6 @@ export class ApprovalClient implements vscode.Disposable {
     });
     sock.on('error', () => { /* the session ended; close handles cleanup */ });
     sock.on('close', () => { this.sockets.delete(info.session); });
-    this.ui.log.info(`approvals: connected to session ${info.session} (${info.server})`);
   }
 
   private onLine(line: string, send: (m: ClientMessage) => void): void {
@@ -93,6 +102,7 @@ export class ApprovalClient implements vscode.Disposable {
     else if (msg.type === 'asked') ask(msg.approval);
     else if (msg.type === 'settled' && msg.state !== 'granted') this.ui.noteDenial(`approval ${msg.id} ${msg.state}`);
     else if (msg.type === 'error') this.ui.log.warn(`approvals: ${msg.message}`);
+    else if (msg.type === 'welcome') this.ui.log.info(`approvals: connected to session ${msg.session} (${msg.server})`);
   }
 
   private async ask(req: ApprovalRequest, send: (m: ClientMessage) => void): Promise<void> {

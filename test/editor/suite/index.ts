@@ -18,6 +18,7 @@ export async function run(): Promise<void> {
   require('./simulate.test');
   require('./newPolicy.test');
   require('./guard.test');
+  require('./approvals.test');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   if (failures > 0) throw new Error(`${failures} editor test(s) failed`);
