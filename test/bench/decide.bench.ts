@@ -152,6 +152,7 @@ export async function run(log: (line: string) => void): Promise<void> {
   log(`timer overhead (empty call): p50 ${fmtNs(timer.p50)}, p99 ${fmtNs(timer.p99)} — included in every p50/p99 below`);
   log(row(['roles', 'engine', 'rules', 'p50', 'p99', 'decisions/s', 'p50 ratio']));
   const summary: string[] = [];
+  const mandateP50: number[] = [];
   for (const roles of ROLE_COUNTS) {
     const policy = mandatePolicy(roles);
     const compiled = compile(policy);
@@ -169,9 +170,12 @@ export async function run(log: (line: string) => void): Promise<void> {
     measure(200, c);
     const cf = measure(calibrate(c, 1500, 200, 20_000), c);
     const ratio = cf.p50 / mf.p50;
+    mandateP50.push(mf.p50);
     log(row([String(roles), 'mandate', String(policy.grants!.length + 1), fmtNs(mf.p50), fmtNs(mf.p99), fmtRate(mf.perSecond), '1×']));
     log(row([String(roles), 'cedar', String(2 * roles + 1), fmtNs(cf.p50), fmtNs(cf.p99), fmtRate(cf.perSecond), `${ratio.toFixed(0)}×`]));
     summary.push(`${roles} roles: mandate ${fmtNs(mf.p50)} p50 vs cedar ${fmtNs(cf.p50)} → ${ratio.toFixed(0)}× faster; throughput ${(mf.perSecond / cf.perSecond).toFixed(0)}× (${eq.agree}/${pairs.length} calls agree, ${eq.allowed} allowed)`);
   }
   for (const line of summary) log(line);
+  const flat = mandateP50[mandateP50.length - 1]! / mandateP50[0]!;
+  log(`mandate p50 at ${ROLE_COUNTS[ROLE_COUNTS.length - 1]} roles / at ${ROLE_COUNTS[0]} roles: ${flat.toFixed(2)}× (1.00× is perfectly flat)`);
 }
