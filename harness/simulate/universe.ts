@@ -10,6 +10,9 @@ import { constraintValues, GENERIC_VALUES, stringVariants, UNKNOWN_CONTEXT } fro
 /** The name given to a role no policy declares, so "unknown roles have nothing" is always tried. */
 export const UNDECLARED_ROLE = 'undeclared_role';
 
+/** The tool tried when neither the policy nor a manifest names any. */
+export const UNLISTED_TOOL = 'unlisted_tool';
+
 /** One tool the simulator calls, with the argument keys worth trying and each key's value pool. */
 export interface ToolPlan {
   name: string;
@@ -51,6 +54,8 @@ export function buildUniverse(policy: Policy, manifest: ToolManifest | undefined
     names.add(g.replace(/\*/g, ''));
   }
   names.delete('');
+  // A policy that names no tool still gets calls: an unlisted tool, which must be denied.
+  if (names.size === 0) names.add(UNLISTED_TOOL);
   const tools = [...names].sort().map((name) => toolPlan(name, infos.get(name), m));
   const roleSets = roleSetsOf(policy, m.roles);
   const context = [...m.context.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, vals]) => ({ key, values: contextPool(vals) }));
@@ -146,7 +151,7 @@ function toolPlan(name: string, info: ToolInfo | undefined, m: Mined): ToolPlan 
   const plan = [...keys].sort().map((key) => {
     const mined = m.args.get(key) ?? [];
     const fromSchema = props.get(key) ?? [];
-    const values = dedupe([...fromSchema, ...mined, ...GENERIC_VALUES]).slice(0, MAX_POOL);
+    const values = bySize(dedupe([...fromSchema, ...mined, ...GENERIC_VALUES]).slice(0, MAX_POOL));
     const type = types.get(key);
     if (type === undefined) return { key, values };
     // Where the schema types a key, mostly draw values of that type, so calls get past the schema.
@@ -230,14 +235,15 @@ function timesOf(policy: Policy, at: number, until: number): number[] {
 
 function contextPool(values: readonly Json[]): string[] {
   const strings = values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
-  return dedupe([...strings.flatMap((s) => stringVariants(s).slice(0, 6)), ...strings, ...UNKNOWN_CONTEXT]).slice(0, MAX_POOL) as string[];
+  return bySize(dedupe([...strings, ...strings.flatMap((s) => stringVariants(s).slice(0, 6)), ...UNKNOWN_CONTEXT]).slice(0, MAX_POOL)) as string[];
 }
 
 /** Strings matching a `pattern`, drawn from fast-check with the run's seed (so runs are reproducible). */
 function patternSampler(seed: number): (pattern: string) => string[] {
   return (pattern) => {
     try {
-      return fc.sample(fc.stringMatching(new RegExp(pattern, 'u')), { seed, numRuns: 8 });
+      // Shortest first: shrinking moves towards the front of a pool, so counterexamples stay readable.
+      return fc.sample(fc.stringMatching(new RegExp(pattern, 'u')), { seed, numRuns: 12 }).sort((a, b) => a.length - b.length);
     } catch {
       return [];
     }
@@ -252,6 +258,14 @@ function push(map: Map<string, Json[]>, key: string, values: readonly Json[]): v
 
 function listOf(v: string | string[] | undefined): string[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
+}
+
+/**
+ * Shortest JSON first (stable): shrinking moves a gene towards the front of its pool, so the
+ * counterexample keeps the shortest value that still breaks the property.
+ */
+function bySize(values: Json[]): Json[] {
+  return values.map((v, i) => ({ v, i, n: JSON.stringify(v).length })).sort((a, b) => a.n - b.n || a.i - b.i).map((x) => x.v);
 }
 
 /** Remove duplicate JSON values, keeping first occurrences (simplest values first shrink best). */
