@@ -109,7 +109,15 @@ export function runRules(ctx: LintContext, rules: readonly LintRule[]): Finding[
   const global = ctx.policy.lint?.ignore ?? {};
   for (const rule of rules) {
     if (Object.prototype.hasOwnProperty.call(global, rule.id)) continue;
-    for (const f of rule.check(ctx)) {
+    let found: RuleFinding[];
+    try {
+      found = rule.check(ctx);
+    } catch (err) {
+      // INVARIANT: a failing rule never hides the others' findings, and never passes silently: it is an error.
+      out.push({ rule: rule.id, severity: 'error', message: `lint rule failed: ${(err instanceof Error ? err.message : String(err)).split('\n')[0]}`, pointer: '', range: ctx.source.range('') });
+      continue;
+    }
+    for (const f of found) {
       if (suppressed(ctx, f.pointer, rule.id)) continue;
       out.push({ ...f, rule: rule.id, severity: f.severity ?? rule.severity });
     }

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { RULES, lintText, toolNature } from '../../../../policies/lint';
+import { parsePolicy } from '../../../../policies';
+import { RULES, lintText, runRules, toolNature } from '../../../../policies/lint';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 const EXAMPLES = join(__dirname, '..', '..', '..', '..', 'policies', 'examples');
@@ -55,6 +56,15 @@ describe('lintText', () => {
       assert.match(r.why, /^[^A-Z\n][^\n]*[^.\n]$/, r.id);
       assert.ok(r.example, r.id);
     }
+  });
+
+  it('a rule that throws becomes an error finding; the other rules still report', () => {
+    const parsed = parsePolicy(payer(''), 'p.mandate.yaml');
+    assert.ok(parsed.ok);
+    const boom = { id: 'test/boom', severity: 'warning' as const, why: 'throws', check: (): never => { throw new Error('bad state\nmore'); } };
+    const found = runRules({ policy: parsed.parsed.policy, source: parsed.parsed.source, now: NOW }, [boom, ...RULES]);
+    assert.deepEqual(found.map((f) => [f.rule, f.severity, f.message]).slice(0, 2),
+      [['test/boom', 'error', 'lint rule failed: bad state'], ['approval/financial', 'error', found[1]!.message]]);
   });
 
   it('the shipped examples lint with no errors', () => {
