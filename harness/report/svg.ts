@@ -22,7 +22,7 @@ function stack(rows: ReadonlyArray<{ label: string; values: Row }>, width: numbe
   const bottom = 18;
   const plotH = height - bottom - 8;
   const slot = rows.length === 0 ? 0 : (width - left - 4) / rows.length;
-  const barW = Math.max(1, slot * 0.8);
+  const barW = Math.max(1, Math.min(slot * 0.8, 48));
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" id="${id}" role="img" aria-label="${esc(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}">`,
     `<title>${esc(title)}</title>`,
