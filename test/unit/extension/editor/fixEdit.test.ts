@@ -1,6 +1,9 @@
 // Tests that quick-fix data becomes a minimal text edit that keeps the rest of the file as written.
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fixEdit, minimalReplacement } from '../../../../extension/editor/fixEdit';
+import { lintText } from '../../../../policies/lint';
 
 const apply = (text: string, r: { start: number; end: number; text: string }): string => text.slice(0, r.start) + r.text + text.slice(r.end);
 
@@ -31,7 +34,48 @@ describe('editor fixEdit', () => {
   it('refuses to edit a file that does not parse', () => {
     assert.equal(fixEdit('a: [', { title: 'x', op: 'add', pointer: '/b', value: 1 }, false), undefined);
   });
+  it('adds a role as one new line, touching nothing else', () => {
+    const r = fixEdit(yaml, { title: 'declare', op: 'add', pointer: '/roles/b', value: { description: 'TODO' } }, false)!;
+    assert.equal(r.start, r.end, 'an insertion');
+    assert.equal(apply(yaml, r), yaml.replace('# and me\n', '# and me\n  b: { description: TODO }\n'));
+  });
+  it('adds a key inside a flow mapping in place', () => {
+    const text = 'grants:\n  - { agent_role: a, tools: [x, y] }   # c\n';
+    const r = fixEdit(text, { title: 'approve', op: 'add', pointer: '/grants/0/requires_approval', value: true }, false)!;
+    assert.equal(apply(text, r), 'grants:\n  - { agent_role: a, tools: [x, y], requires_approval: true }   # c\n');
+  });
+  it('replaces a value in place', () => {
+    const text = 'grants:\n  - { agent_role: a, tools: ["*"] }\n';
+    const r = fixEdit(text, { title: 'narrow', op: 'replace', pointer: '/grants/0/tools', value: ['read', 'list'] }, false)!;
+    assert.equal(apply(text, r), 'grants:\n  - { agent_role: a, tools: [ read, list ] }\n');
+  });
+  it('appends to a block list', () => {
+    const text = 'deny:\n  - { tools: [a], reason: x }\nother: 1\n';
+    const r = fixEdit(text, { title: 'deny', op: 'add', pointer: '/deny/-', value: { tools: ['b'], reason: 'y' } }, false)!;
+    assert.equal(apply(text, r), 'deny:\n  - { tools: [a], reason: x }\n  - { tools: [ b ], reason: y }\nother: 1\n');
+  });
   it('finds the smallest replacement', () => {
     assert.deepEqual(minimalReplacement('abcXdef', 'abcYYdef'), { start: 3, end: 4, text: 'YY' });
+  });
+});
+
+describe('editor fixEdit on every shipped and fixture policy', () => {
+  const dirs = [join(__dirname, '../../../../policies/examples'), join(__dirname, '../../../editor/fixtures')];
+  const files = dirs.flatMap((d) => readdirSync(d).filter((f) => f.endsWith('.mandate.yaml')).map((f) => join(d, f)));
+  it('applies each offered fix as an edit that removes its finding', () => {
+    let fixes = 0;
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      for (const finding of lintText(text, 'p.mandate.yaml')) {
+        for (const fix of finding.fix ?? []) {
+          const r = fixEdit(text, fix, false);
+          assert.ok(r, `${file}: fix \`${fix.title}\` does not apply`);
+          const again = lintText(apply(text, r), 'p.mandate.yaml').filter((f) => f.rule === finding.rule && f.pointer === finding.pointer);
+          assert.deepEqual(again, [], `${file}: \`${fix.title}\` left its finding`);
+          fixes++;
+        }
+      }
+    }
+    assert.ok(fixes >= 3, `only ${fixes} fixes exercised`);
   });
 });
