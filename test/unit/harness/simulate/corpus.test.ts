@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parsePolicy, type ParsedPolicy, type ToolManifest } from '../../../../policies';
+import { compile, decide, parsePolicy, type ParsedPolicy, type ToolManifest } from '../../../../policies';
 import { simulate, type SimulationReport } from '../../../../harness';
 
 const DIR = join(__dirname, '../../../fixtures/broken');
@@ -22,7 +22,15 @@ function load(file: string): { parsed: ParsedPolicy; tools?: ToolManifest } {
 
 async function run(file: string): Promise<SimulationReport> {
   const { parsed, tools } = load(file);
-  return simulate(parsed, { ...CORPUS_OPTIONS, ...(tools ? { tools } : {}) });
+  const report = await simulate(parsed, { ...CORPUS_OPTIONS, ...(tools ? { tools } : {}) });
+  // Every reported call, read back from its JSON form as `mandate check` would, gets the reported decision.
+  const compiled = compile(parsed, tools ? { tools } : {});
+  for (const cx of report.counterexamples) {
+    const c = JSON.parse(JSON.stringify(cx.call)) as typeof cx.call;
+    const d = decide(compiled, { principal: 'cli', roles: c.roles, tool: c.tool, args: c.args, context: c.context, now: Date.parse(c.at) });
+    assert.equal(d.effect, cx.effect, `${file}: \`${cx.name}\` does not reproduce from its reported call`);
+  }
+  return report;
 }
 
 const defects = readdirSync(DIR).filter((f) => f.endsWith('.broken.mandate.yaml')).map((f) => f.replace('.broken.mandate.yaml', '')).sort();
