@@ -2,6 +2,7 @@
 // standard XML parser, replay, the printed `mandate check` command, and live tools/list over stdio.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +99,8 @@ describe('mandate simulate', () => {
     assert.ok(report.universe.tools.includes('write_file') && report.universe.tools.includes('read_text_file'));
     const cx = report.counterexamples.find((c) => c.name === 'read_only roles are never allowed destructive tools');
     assert.ok(cx, 'a read-only role granted `*` reaches a destructive tool');
+    const left = execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(server) && l.includes(dir));
+    assert.deepEqual(left, [], 'the listed server is stopped when the CLI exits');
   });
 
   it('shows progress on a terminal (stderr) and nothing otherwise', async () => {
