@@ -73,7 +73,11 @@ export class HttpProxy {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const problem = originProblem(req, this.hosts, this.origins);
-    if (problem) return sendJson(res, 403, rpcErrorBody(`forbidden: ${problem}`));
+    if (problem) {
+      this.audit({ kind: 'auth', time: new Date(this.o.deps.now()).toISOString(), caller: { principal: null, roles: [] }, error: { code: 'forbidden_origin', message: problem },
+        detail: { outcome: 'rejected', remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`, http_method: req.method ?? '?' } });
+      return sendJson(res, 403, rpcErrorBody(`forbidden: ${problem}`));
+    }
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (path === '/.well-known/oauth-protected-resource' || path === new URL(metadataUrl(this.resource)).pathname) {
       if (req.method !== 'GET') return sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET' });

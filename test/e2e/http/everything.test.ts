@@ -160,7 +160,7 @@ describe('HTTP proxy e2e: server-everything (streamableHttp) upstream, SDK clien
     assert.ok(verifyChain(text, sha256).ok);
     const recs = auditRecords();
     const rejected = recs.filter((r) => r.kind === 'auth' && r.error).map((r) => r.error!.code);
-    for (const code of ['no_token', 'malformed', 'revoked', 'session_hijack']) assert.ok(rejected.includes(code), `audited ${code}: ${rejected.join(',')}`);
+    for (const code of ['no_token', 'malformed', 'revoked', 'session_hijack', 'forbidden_origin']) assert.ok(rejected.includes(code), `audited ${code}: ${rejected.join(',')}`);
     assert.ok(!/eyJ[A-Za-z0-9_-]{10,}\.eyJ/.test(text), 'no JWT appears in the audit log');
     assert.ok(recs.some((r) => r.kind === 'decision' && r.tool === 'get-env' && r.decision?.effect === 'deny'));
   });
