@@ -56,7 +56,7 @@ export const inlineCredential: LintRule = {
       }
       for (const [key, value] of Object.entries(s.env ?? {})) {
         if (!SECRET_KEY.test(key) || value === '' || /^\$\{?[A-Za-z_]/.test(value) || REFERENCE.test(value)) continue;
-        const pointer = `${childPointer(`${base}/env`, key)}`;
+        const pointer = childPointer(`${base}/env`, key);
         out.push({ message: `server \`${server}\` sets \`${key}\` to a literal value: pass secrets by reference (\`env:NAME\` or \`\${NAME}\`)`, pointer, range: ctx.source.range(pointer) });
       }
     }
