@@ -23,8 +23,7 @@ export function decide(compiled: CompiledPolicy, call: Call): Decision {
   try {
     return decideUnsafe(compiled, call);
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    return deny('engine_error', `denied: the call could not be decided (${message})`);
+    return deny('engine_error', `denied: the call could not be decided (${errorMessage(err)})`);
   }
 }
 
@@ -36,7 +35,7 @@ function decideUnsafe(c: CompiledPolicy, call: Call): Decision {
   if (typeof tool !== 'string' || tool.length === 0 || tool.length > MAX_TOOL_NAME) {
     return deny('malformed_arguments', 'denied: the tool name is missing or too long');
   }
-  if (typeof now !== 'number' || Number.isNaN(now)) {
+  if (typeof now !== 'number' || !Number.isFinite(now)) {
     return deny('engine_error', 'denied: the decision time is not a valid clock reading');
   }
   const args = call.args === undefined ? {} : call.args;
@@ -49,6 +48,9 @@ function decideUnsafe(c: CompiledPolicy, call: Call): Decision {
     return deny('malformed_arguments', `denied: the arguments of \`${tool}\` do not match its input schema (${detail})`);
   }
   const context = call.context ?? {};
+  if (context === null || typeof context !== 'object' || Array.isArray(context)) {
+    return deny('malformed_arguments', 'denied: the call context is not an object');
+  }
   const roles = Array.isArray(call.roles) ? call.roles : [];
 
   const denies = lookup(c.denyIndex, tool);
@@ -57,7 +59,14 @@ function decideUnsafe(c: CompiledPolicy, call: Call): Decision {
     if (d.roles && !roles.some((r) => d.roles!.has(r))) continue;
     // INVARIANT: a deny rule that cannot be evaluated (an undefined scope) still denies its tools: fail closed.
     if (d.missingScopes.length > 0) return undefinedScopeDeny(d.decision, d.missingScopes[0]!);
-    if (firstFailure(d.args, args) === undefined && firstFailure(d.context, context) === undefined) return d.decision;
+    let matches: boolean;
+    try {
+      matches = firstFailure(d.args, args) === undefined && firstFailure(d.context, context) === undefined;
+    } catch (err) {
+      // INVARIANT: a deny rule whose check errors (e.g. an over-long pattern input) denies: fail closed.
+      return errorDeny(d.decision, err);
+    }
+    if (matches) return d.decision;
   }
 
   const known = roles.length === 1 && c.declaredRoles.has(roles[0]) ? roles : roles.filter((r) => c.declaredRoles.has(r));
@@ -74,7 +83,7 @@ function decideUnsafe(c: CompiledPolicy, call: Call): Decision {
     for (let i = 0; i < grants.length; i++) {
       const g = grants[i]!;
       candidates++;
-      const failure = grantFailure(g, args, context, now);
+      const failure = grantFailureSafe(g, args, context, now);
       if (failure) failures.push(failure);
       else if (!matched.includes(g)) matched.push(g);
     }
@@ -86,6 +95,15 @@ function decideUnsafe(c: CompiledPolicy, call: Call): Decision {
     return deny('no_grant', `denied: no grant gives ${list} the tool \`${tool}\``);
   }
   return { effect: 'deny', rules: failures.map((f) => f.rule!), reasons: failures };
+}
+
+/** grantFailure, where an error in a check makes only this grant fail (never another grant's allow). */
+function grantFailureSafe(g: CompiledGrant, args: object, context: object, now: number): Reason | undefined {
+  try {
+    return grantFailure(g, args, context, now);
+  } catch (err) {
+    return { code: 'engine_error', message: `${g.ref.id} could not be checked (${errorMessage(err)}) and does not match (${g.where})`, rule: g.ref };
+  }
 }
 
 /** Why a grant does not match this call, or undefined when it does. */
@@ -125,6 +143,15 @@ function combine(matched: readonly CompiledGrant[]): Decision {
     rules: deciding.map((g) => g.ref),
     reasons: deciding.map((g) => g.alone.reasons[0]!),
   };
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function errorDeny(d: Decision, err: unknown): Decision {
+  const r = d.reasons[0]!;
+  return { effect: 'deny', rules: d.rules, reasons: [{ ...r, code: 'engine_error', message: `${r.message} — it could not be checked (${errorMessage(err)}), so it denies` }] };
 }
 
 function undefinedScopeDeny(d: Decision, scope: string): Decision {

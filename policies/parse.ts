@@ -92,7 +92,7 @@ export function schemaFindings(value: unknown, source: SourceMap): Finding[] {
  */
 function selectErrors(errors: ErrorObject[]): ErrorObject[] {
   const choices = new Set(errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath));
-  return errors.filter((e) => !(e.schemaPath.startsWith('#/oneOf/') && choices.has(e.instancePath)));
+  return errors.filter((e) => !(e.schemaPath.startsWith('#/oneOf/') && choices.has(e.instancePath)) && e.keyword !== 'propertyNames');
 }
 
 function toFinding(e: ErrorObject, source: SourceMap): Finding {
@@ -102,6 +102,12 @@ function toFinding(e: ErrorObject, source: SourceMap): Finding {
     rule, severity: 'error', message, pointer, range: key ? source.keyRange(pointer) : source.range(pointer),
   });
   const p = e.params as Record<string, unknown>;
+  const propertyName = (e as { propertyName?: unknown }).propertyName ?? p['propertyName'];
+  if (typeof propertyName === 'string') {
+    // a key of a map (a role, scope or server name) that its name rule refuses: point at that key
+    const name = propertyName;
+    return finding('schema/name', `name \`${name}\` in ${where} may contain only letters, digits and \`_ . : -\``, childPointer(at, name), true);
+  }
   switch (e.keyword) {
     case 'additionalProperties': {
       const name = String(p['additionalProperty']);

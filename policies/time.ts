@@ -1,7 +1,7 @@
-// RFC 3339 date-times as the schema admits them (`t`/`z` in any case, a space separator, offsets with
+// RFC 3339 date-times as the schema admits them (`t`/`z` in any case, a whitespace separator, offsets with
 // or without a colon or minutes, leap seconds) → ms since epoch; NaN when the text is not one.
 
-const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(\.\d+)?([Zz]|([+-])(\d\d)(?::?(\d\d))?)$/;
+const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)[Tt\s](\d\d):(\d\d):(\d\d)(\.\d+)?([Zz]|([+-])(\d\d)(?::?(\d\d))?)$/;
 
 /** Parse an RFC 3339 date-time. A leap second `:60` is the instant after `:59.999`. */
 export function parseDateTime(text: string): number {

@@ -252,7 +252,7 @@ export interface SourceRange {
 /** A rule that took part in a decision. */
 export interface RuleRef {
   kind: 'grant' | 'deny' | 'scope' | 'builtin';
-  /** the rule's id, or its JSON pointer when it has none */
+  /** the rule's `id`, or its position such as `grants[0]` / `deny[2]` when it has none; `pointer` is the JSON pointer */
   id: string;
   pointer: string;
   source?: SourceRange;
