@@ -10,6 +10,12 @@ import { pairState, widens } from '../../../../harness/diff';
 const DIR = join(__dirname, '../../../fixtures/broken/diff');
 const AT = Date.parse('2026-06-01T00:00:00Z');
 
+function parse(text: string): ParsedPolicy {
+  const r = parsePolicy(text, 'inline.mandate.yaml');
+  if (!r.ok) throw new Error(r.findings.map((f) => f.message).join('; '));
+  return r.parsed;
+}
+
 function load(name: string): ParsedPolicy {
   const r = parsePolicy(readFileSync(join(DIR, name), 'utf8'), name);
   if (!r.ok) throw new Error(r.findings.map((f) => f.message).join('; '));
@@ -61,5 +67,14 @@ describe('harness/diff/diff', () => {
     assert.equal(widens('approval_required', 'allow'), true);
     assert.equal(widens('allow', 'deny'), false);
     assert.equal(widens('allow', 'approval_required'), false);
+  });
+
+  it('finds access widened in time: a later expiry allows calls the old grant denied', () => {
+    const grant = (expires: string) => parse(`version: 1\nroles: { r: {} }\ngrants:\n  - { agent_role: r, tool: t, expires: ${expires} }\n`);
+    const r = diffPolicies(grant('2026-07-01T00:00:00Z'), grant('2026-12-01T00:00:00Z'), { seed: 1, at: AT });
+    assert.equal(r.ok, false);
+    const c = r.changes[0]!;
+    assert.equal(`${c.from}→${c.to}`, 'deny→allow');
+    assert.ok(Date.parse(c.example.at) >= Date.parse('2026-07-01T00:00:00Z'));
   });
 });
