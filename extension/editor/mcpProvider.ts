@@ -2,9 +2,11 @@
 // govern, each launched through the bundled proxy (dist/proxy.js) with the policy and a role.
 
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import type { ParsedPolicy } from '../../policies';
+import { parse as parseYaml } from 'yaml';
+import type { ParsedPolicy, ServerDef } from '../../policies';
 import type { MandateUi } from './output';
 import { POLICY_GLOB, policyName, strictParse } from './policyDocs';
 
@@ -28,9 +30,34 @@ function rolesFor(rel: string, parsed: ParsedPolicy): string[] {
   return Object.keys(parsed.policy.roles ?? {});
 }
 
-/** The proxy command line for one server of one policy. */
-export function guardedDefinition(extensionPath: string, policyPath: string, parsed: ParsedPolicy, server: string, role: string): { def: vscode.McpStdioServerDefinition; info: GuardedServer } | undefined {
-  const s = parsed.policy.servers?.[server];
+/** Which `.vscode/mcp.json` servers to guard: `mandate.guard.mcpJson` = { server: { policy, role } }. */
+interface McpJsonChoice { policy: string; role: string }
+
+/** The stdio servers of `.vscode/mcp.json` (JSON with comments), as policy server definitions. */
+export function mcpJsonServers(folder: string): Record<string, ServerDef> {
+  const file = join(folder, '.vscode', 'mcp.json');
+  if (!existsSync(file)) return {};
+  let v: unknown;
+  try {
+    // YAML reads JSON; drop whole-line `//` comments that mcp.json allows
+    v = parseYaml(readFileSync(file, 'utf8').replace(/^\s*\/\/.*$/gm, ''));
+  } catch {
+    return {};
+  }
+  const servers = (v as { servers?: Record<string, { command?: unknown; args?: unknown; env?: unknown }> } | null)?.servers ?? {};
+  const out: Record<string, ServerDef> = {};
+  for (const [name, s] of Object.entries(servers)) {
+    if (typeof s?.command !== 'string') continue;
+    const args = Array.isArray(s.args) ? s.args.filter((a): a is string => typeof a === 'string') : [];
+    const env = s.env && typeof s.env === 'object' ? Object.fromEntries(Object.entries(s.env).filter(([, e]) => typeof e === 'string')) as Record<string, string> : undefined;
+    out[name] = { command: [s.command, ...args], ...(env ? { env } : {}) };
+  }
+  return out;
+}
+
+/** The proxy command line for one server of one policy (`override`: a server from `.vscode/mcp.json`). */
+export function guardedDefinition(extensionPath: string, policyPath: string, parsed: ParsedPolicy, server: string, role: string, override?: ServerDef): { def: vscode.McpStdioServerDefinition; info: GuardedServer } | undefined {
+  const s = override ?? parsed.policy.servers?.[server];
   if (!s?.command || s.command.length === 0) return undefined;
   const dir = dirname(policyPath);
   const auditRel = parsed.policy.audit?.path ?? '.mandate/audit.jsonl';
@@ -83,11 +110,37 @@ export class GuardedServers implements vscode.McpServerDefinitionProvider<vscode
         }
       }
     }
+    out.push(...(await this.fromMcpJson()));
     this.ui.setGuarded([...this.offered.keys()]);
     this.ui.log.info(`offering ${out.length} guarded MCP server(s)`);
     // the host forwards the result when this promise settles; listeners run after that
     const labels = [...this.offered.keys()];
     setImmediate(() => this.provided.fire(labels));
+    return out;
+  }
+
+  /** Guarded versions of the `.vscode/mcp.json` servers the user chose (`mandate.guard.mcpJson`). */
+  private async fromMcpJson(): Promise<vscode.McpStdioServerDefinition[]> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const chosen = vscode.workspace.getConfiguration('mandate').get<Record<string, McpJsonChoice>>('guard.mcpJson', {});
+    if (!folder || Object.keys(chosen).length === 0) return [];
+    const servers = mcpJsonServers(folder.fsPath);
+    const out: vscode.McpStdioServerDefinition[] = [];
+    for (const [name, choice] of Object.entries(chosen)) {
+      const def = servers[name];
+      if (!def || typeof choice?.policy !== 'string' || typeof choice.role !== 'string') {
+        this.ui.log.warn(`mandate.guard.mcpJson: no stdio server \`${name}\` in .vscode/mcp.json, or no policy and role for it`);
+        continue;
+      }
+      const uri = vscode.Uri.joinPath(folder, choice.policy);
+      const parsed = strictParse(await vscode.workspace.openTextDocument(uri));
+      // INVARIANT: an mcp.json server is offered only behind a policy that parses strictly
+      if (!parsed.ok) { this.ui.log.warn(`not guarding \`${name}\`: \`${choice.policy}\` does not parse`); continue; }
+      const g = guardedDefinition(this.extensionPath, uri.fsPath, parsed.parsed, name, choice.role, def);
+      if (!g) continue;
+      out.push(g.def);
+      this.offered.set(g.info.label, g.info);
+    }
     return out;
   }
 

@@ -61,7 +61,12 @@ function makeWorkspace() {
     '',
   ].join('\n'));
   mkdirSync(join(ws, '.vscode'), { recursive: true });
-  writeFileSync(join(ws, '.vscode/settings.json'), JSON.stringify({ 'mandate.guard.roles': { 'guarded.mandate.yaml': 'searcher' } }, null, 2));
+  writeFileSync(join(ws, '.vscode/settings.json'), JSON.stringify({
+    'mandate.guard.roles': { 'guarded.mandate.yaml': 'searcher' },
+    'mandate.guard.mcpJson': { 'notes-memory': { policy: 'guarded.mandate.yaml', role: 'searcher' } },
+  }, null, 2));
+  // a server the user already has in .vscode/mcp.json, chosen above to be offered guarded too
+  writeFileSync(join(ws, '.vscode/mcp.json'), `// the user's own MCP servers\n${JSON.stringify({ servers: { 'notes-memory': { type: 'stdio', command: 'node', args: [server], env: { MEMORY_FILE_PATH: join(ws, 'mcp-json-memory.jsonl') } } } }, null, 2)}\n`);
   return ws;
 }
 

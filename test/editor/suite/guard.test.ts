@@ -28,11 +28,20 @@ describe('guarded MCP servers', () => {
 
   it('offers the guarded server and VS Code starts it through the proxy', async () => {
     const a = await api();
-    await vscode.commands.executeCommand('workbench.mcp.startServer', '*', { autoTrustChanges: true, waitForLiveTools: true });
+    // start exactly this server: `.vscode/mcp.json` also holds an unguarded one VS Code would start with '*'
+    await vscode.commands.executeCommand('workbench.mcp.startServer', `mandate-dev.mandate/${LABEL}`, { autoTrustChanges: true, waitForLiveTools: true });
     assert.ok(a.guarded.offered.has('memory (guarded: searcher)'), JSON.stringify([...a.guarded.offered.keys()]));
     const names = vscode.lm.tools.map((t) => t.name);
     assert.ok(names.some((n) => n.endsWith('search_nodes')), JSON.stringify(names));
     assert.ok(!names.some((n) => n.endsWith('create_entities')), 'tools/list shows the role only its granted tools');
+  });
+
+  it('also offers the .vscode/mcp.json server the user chose, behind the chosen policy and role', async () => {
+    const a = await api();
+    const info = a.guarded.offered.get('notes-memory (guarded: searcher)');
+    assert.ok(info, JSON.stringify([...a.guarded.offered.keys()]));
+    assert.equal(info.policy, join(ws(), 'guarded.mandate.yaml'));
+    assert.equal(info.role, 'searcher');
   });
 
   it('allows a short search and refuses a long one, with audit records to match', async () => {
