@@ -25,6 +25,7 @@ const TAIL = 1 << 20;
 export class AuditLog {
   private head: ChainHead;
   private broken: string | undefined;
+  private buffer: string[] = [];
 
   private constructor(readonly path: string, private fd: number, head: ChainHead, private readonly opts: Required<Pick<AuditLogOptions, 'sha256' | 'write'>> & { fsync: boolean }) {
     this.head = head;
@@ -55,28 +56,53 @@ export class AuditLog {
   }
 
   /**
-   * Append one record. Throws AuditWriteError when it cannot be written.
-   * INVARIANT: the head advances only after the whole line is written; after a failed write the
-   * log is poisoned (every later append fails) because a partial line may be on disk.
+   * Append one record and write it now. Throws AuditWriteError when it cannot be written.
    */
   append(entry: AuditEntry): AuditRecord {
+    const rec = this.enqueue(entry);
+    this.flush();
+    return rec;
+  }
+
+  /**
+   * Chain a record into the write buffer; `flush()` writes the buffer with one system call.
+   * INVARIANT: callers forward nothing a buffered record speaks for until flush() has returned.
+   */
+  enqueue(entry: AuditEntry): AuditRecord {
     if (this.broken !== undefined) throw new AuditWriteError(`audit log \`${this.path}\` is unusable: ${this.broken}`);
     if (this.fd < 0) throw new AuditWriteError(`audit log \`${this.path}\` is closed`);
     const { line, head, record } = chainEntry(entry, this.head, this.opts.sha256);
+    this.buffer.push(line, '\n');
+    this.head = head;
+    return record;
+  }
+
+  /**
+   * Write every buffered record. INVARIANT: after a failed write the log is poisoned (every later
+   * call fails) because a partial line may be on disk and the chain head no longer matches it.
+   */
+  flush(): void {
+    if (this.broken !== undefined) throw new AuditWriteError(`audit log \`${this.path}\` is unusable: ${this.broken}`);
+    if (this.buffer.length === 0) return;
+    const text = this.buffer.join('');
+    this.buffer = [];
     try {
-      this.opts.write(this.fd, `${line}\n`);
+      this.opts.write(this.fd, text);
       if (this.opts.fsync) fsyncSync(this.fd);
     } catch (err) {
       this.broken = (err as Error).message;
       throw new AuditWriteError(`cannot write audit log \`${this.path}\`: ${this.broken}`);
     }
-    this.head = head;
-    return record;
   }
 
   /** Flush to disk and close. */
   close(): void {
     if (this.fd < 0) return;
+    try {
+      this.flush();
+    } catch {
+      // already reported to the caller whose record it was; closing anyway
+    }
     try {
       fsyncSync(this.fd);
     } catch {

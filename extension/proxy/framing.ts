@@ -25,7 +25,7 @@ export class FrameReader {
   private discarding = false;
 
   constructor(
-    private readonly onMessage: (msg: JSONRPCMessage) => void,
+    private readonly onMessage: (msg: JSONRPCMessage, line: string) => void,
     private readonly onError: (err: FrameError) => void,
     private readonly maxBytes = MAX_MESSAGE_BYTES,
     private readonly validate = true,
@@ -80,12 +80,12 @@ export class FrameReader {
       return;
     }
     if (!this.validate) {
-      if (isObject(value)) this.onMessage(value as JSONRPCMessage);
+      if (isObject(value)) this.onMessage(value as JSONRPCMessage, line);
       else this.onError({ kind: 'invalid', message: 'not a JSON-RPC message' });
       return;
     }
     try {
-      this.onMessage(deserializeMessage(line));
+      this.onMessage(deserializeMessage(line), line);
     } catch {
       const id = isObject(value) ? (value as { id?: unknown }).id : undefined;
       const detail = Array.isArray(value) ? 'batches are not supported' : 'not a valid JSON-RPC 2.0 message';
@@ -101,4 +101,42 @@ function isObject(v: unknown): boolean {
 /** One message as a line of text. */
 export function frame(msg: JSONRPCMessage): string {
   return `${JSON.stringify(msg)}\n`;
+}
+
+/**
+ * Coalesces outgoing lines into one write per tick (process.nextTick, so no extra loop turn): a burst of
+ * messages costs one system call instead of one each. Order is kept.
+ */
+export class LineWriter {
+  private parts: string[] = [];
+  private scheduled = false;
+
+  constructor(private readonly write: (text: string) => void) {}
+
+  /** Queue one message. */
+  send(msg: JSONRPCMessage): void {
+    this.parts.push(JSON.stringify(msg), '\n');
+    if (!this.scheduled) {
+      this.scheduled = true;
+      process.nextTick(this.flush);
+    }
+  }
+
+  /** Queue one line that is already a serialised message (no newline). */
+  sendRaw(line: string): void {
+    this.parts.push(line, '\n');
+    if (!this.scheduled) {
+      this.scheduled = true;
+      process.nextTick(this.flush);
+    }
+  }
+
+  /** Write everything queued now. */
+  readonly flush = (): void => {
+    this.scheduled = false;
+    if (this.parts.length === 0) return;
+    const text = this.parts.join('');
+    this.parts = [];
+    this.write(text);
+  };
 }

@@ -34,6 +34,8 @@ export class Guard {
   private ownClient = new Map<string, (msg: Msg) => void>();
   private nextOwn = 1;
   private upstreamUp = true;
+  private held: Array<{ msg: Msg & { id: RpcId }; denied: () => void }> = [];
+  private flushScheduled = false;
   clientElicitation = false;
 
   constructor(readonly o: GuardOptions) {
@@ -100,7 +102,10 @@ export class Guard {
       f.timer.unref();
     }
     this.forwarded.set(key(msg.id), f);
-    this.o.toUpstream(msg as JSONRPCMessage);
+    if (!audited) return this.o.toUpstream(msg as JSONRPCMessage);
+    const denied = method === 'tools/call' ? () => this.calls.auditDenied(msg.id, tool ?? '') : () => this.replyError(msg.id, RPC.audit, 'the audit log cannot be written; the request is denied');
+    this.held.push({ msg, denied });
+    this.scheduleFlush();
   }
 
   private timeout(id: RpcId): void {
@@ -120,8 +125,8 @@ export class Guard {
     return f;
   }
 
-  /** A message from the upstream server. */
-  fromUpstream(m: JSONRPCMessage): void {
+  /** A message from the upstream server (`raw`: its line as received, when the transport has it). */
+  fromUpstream(m: JSONRPCMessage, raw?: string): void {
     const msg = m as Msg;
     if (typeof msg.method === 'string') {
       if (msg.id === undefined) {
@@ -142,8 +147,9 @@ export class Guard {
     if (!f) return; // late answer to a timed-out or cancelled call: dropped
     this.forwarded.delete(k);
     if (f.timer) clearTimeout(f.timer);
-    if (f.audited) this.calls.outcome(msg.id, f, msg, undefined);
+    if (f.audited) this.calls.outcome(msg.id, f, msg, undefined, raw);
     if (f.method === 'tools/list' && msg['result']) return this.o.toClient(this.filterTools(msg));
+    if (raw !== undefined && this.o.toClientRaw) return this.o.toClientRaw(raw);
     this.o.toClient(m);
   }
 
@@ -248,14 +254,15 @@ export class Guard {
     });
   }
 
-  /** Write an audit record; false (and reported) when it cannot be written. */
+  /** Buffer an audit record (written at the next flush); false (and reported) when the log is unusable. */
   record(e: Omit<AuditEntry, 'time' | 'session' | 'server' | 'caller'> & Partial<AuditEntry>): boolean {
     const { principal, roles, client } = this.o.identity;
     try {
-      this.o.audit.append({
+      this.o.audit.enqueue({
         time: new Date(this.o.now()).toISOString(), session: this.o.session, server: this.o.server,
         caller: { principal, roles, ...(client ? { client } : {}) }, ...e,
       });
+      this.scheduleFlush();
       return true;
     } catch (err) {
       if (!(err instanceof AuditWriteError)) throw err;
@@ -263,6 +270,41 @@ export class Guard {
       return false;
     }
   }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    process.nextTick(this.flush);
+  }
+
+  /**
+   * Write buffered records with one system call, then release the calls they allowed.
+   * INVARIANT: a held call reaches the server only after its decision record is written; if the
+   * write fails, every held call is denied instead.
+   */
+  readonly flush = (): void => {
+    this.flushScheduled = false;
+    let failure: string | undefined;
+    try {
+      this.o.audit.flush();
+    } catch (err) {
+      failure = (err as Error).message;
+      this.o.log(`mandate proxy: ${failure}`);
+    }
+    const held = this.held;
+    this.held = [];
+    for (const h of held) {
+      if (failure === undefined && this.upstreamUp) {
+        this.o.toUpstream(h.msg as JSONRPCMessage);
+        continue;
+      }
+      const f = this.forwarded.get(key(h.msg.id));
+      this.forwarded.delete(key(h.msg.id));
+      if (f?.timer) clearTimeout(f.timer);
+      if (failure !== undefined) h.denied();
+      else this.replyError(h.msg.id, RPC.upstream, `the upstream server \`${this.o.server}\` is not running`);
+    }
+  };
 
   /** Answer a client request with a JSON-RPC error. */
   replyError(id: RpcId, code: number, message: string, data?: unknown): void {

@@ -5,7 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { ApprovalBroker } from './approvals';
 import { openApprovalChannel, runtimeDir, type ApprovalChannel } from './approvalChannel';
 import { AuditLog, AuditWriteError } from './auditLog';
-import { frame, FrameReader, type JSONRPCMessage } from './framing';
+import { FrameReader, LineWriter, type JSONRPCMessage } from './framing';
 import { Guard } from './guard';
 import { randomHex } from './hash';
 import type { ProxyOptions } from './options';
@@ -20,6 +20,15 @@ export interface StdioIo {
   stderr: Writable;
   env: NodeJS.ProcessEnv;
   now: () => number;
+}
+
+/**
+ * Node writes to a stdout pipe synchronously, so a slow client stalls the whole proxy inside write(2).
+ * Asynchronous writes let the proxy keep deciding while the client drains (a byte pipe does the same).
+ */
+function nonBlocking(stream: Writable): void {
+  const handle = (stream as Writable & { _handle?: { setBlocking?: (b: boolean) => void } })._handle;
+  if (stream === process.stdout && !process.stdout.isTTY) handle?.setBlocking?.(false);
 }
 
 /** A startup failure: one line for the user, exit 1. */
@@ -52,15 +61,17 @@ export async function runStdioProxy(opts: ProxyOptions, io: StdioIo): Promise<nu
   } catch (err) {
     log(`mandate proxy: no approval channel (${(err as Error).message}); approvals can only come from the client`);
   }
-  const out = (msg: JSONRPCMessage): void => void io.stdout.write(frame(msg));
+  nonBlocking(io.stdout);
+  const toClient = new LineWriter((text) => void io.stdout.write(text));
+  const out = (msg: JSONRPCMessage): void => toClient.send(msg);
   const guard = new Guard({
     session, server: opts.server, identity: { principal, roles }, context: opts.context, policy, audit, pins, approvals,
-    now: io.now, callTimeoutMs: opts.callTimeoutMs, toClient: out, toUpstream: (m) => upstream.send(m), log,
+    now: io.now, callTimeoutMs: opts.callTimeoutMs, toClient: out, toClientRaw: (line) => toClient.sendRaw(line), toUpstream: (m) => upstream.send(m), log,
   });
   guard.record({ kind: 'session', detail: { event: 'start', command: opts.command, pid: process.pid, ...(channel ? { approval_socket: channel.info.socket } : {}) }, policy: { file: display, version: policy.version } });
   if (channel) log(`mandate proxy: session ${session}; approval channel ${channel.info.socket}`);
   const upstream = new UpstreamProcess(opts.command, io.env, io.stderr, {
-    onMessage: (m) => guard.fromUpstream(m),
+    onMessage: (m, line) => guard.fromUpstream(m, line),
     onExit: (why) => { log(`mandate proxy: upstream \`${opts.server}\` ${why}`); guard.upstreamClosed(why); },
     onBadFrame: (why) => log(`mandate proxy: upstream sent a bad message (${why})`),
   }, opts.maxMessageBytes);
@@ -84,8 +95,10 @@ export async function runStdioProxy(opts: ProxyOptions, io: StdioIo): Promise<nu
   const why = await ended;
   stopWatch();
   approvals.failAll(`proxy stopping (${why})`);
+  toClient.flush();
   await upstream.stop(why.startsWith('signal') ? 200 : 2000);
   guard.record({ kind: 'session', detail: { event: 'stop', why } });
+  guard.flush();
   channel?.close();
   audit.close();
   process.removeListener('exit', killOnExit);

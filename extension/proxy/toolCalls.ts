@@ -1,7 +1,7 @@
 // tools/call under the guard: decide before forwarding, write the decision record first, route
 // approvals, forward the re-serialised checked arguments, record the outcome.
 
-import { canonicalJson, decide, redact, type Decision, type ToolInfo } from '../../policies';
+import { canonicalJson, decide, redact, type Decision, type Json, type ToolInfo } from '../../policies';
 import type { ApprovalRequest } from './approvalProtocol';
 import type { ApprovalOutcome } from './approvals';
 import type { RpcId } from './framing';
@@ -54,14 +54,16 @@ export class ToolCalls {
     if (typeof tool !== 'string') return this.g.replyError(msg.id, RPC.invalidParams, 'tools/call needs a string `name`');
     const args = params['arguments'] === undefined ? {} : params['arguments'];
     const d = this.decideCall(tool, args);
-    const digest = sha256(canonicalJson(args));
-    const base = { method: 'tools/call', request_id: String(msg.id), tool, args: redact(args, o.policy.current.redact), args_digest: digest };
+    const redactKeys = o.policy.current.redact;
+    // the digest binds approvals and stands in for redacted values; plain calls carry their arguments
+    const digest = d.effect === 'approval_required' || redactKeys.size > 0 ? sha256(canonicalJson(args)) : undefined;
+    const base = { method: 'tools/call', request_id: String(msg.id), tool, args: redactKeys.size > 0 ? redact(args, redactKeys) : args as Json, ...(digest ? { args_digest: digest } : {}) };
     // INVARIANT: the decision record is written before anything is forwarded; no record, no call.
     if (!this.g.record({ kind: 'decision', ...base, ...this.decisionFields(d) })) return this.denyResult(msg.id, tool, ['the audit log cannot be written, so the call is denied']);
     if (d.effect === 'deny') return this.denyResult(msg.id, tool, d.reasons.map((r) => r.message));
     if (d.effect === 'allow') return this.send(msg, tool, args);
-    const { req, outcome } = this.approve(msg, tool, args, digest, d);
-    void outcome.then((out) => this.approved(msg, tool, args, digest, req, out));
+    const { req, outcome } = this.approve(msg, tool, args, digest!, d);
+    void outcome.then((out) => this.approved(msg, tool, args, digest!, req, out));
   }
 
   private decideCall(tool: string, args: unknown): Decision {
@@ -87,16 +89,22 @@ export class ToolCalls {
     this.g.forward({ jsonrpc: '2.0', id: msg.id, method: 'tools/call', params }, 'tools/call', tool, true);
   }
 
+  /** A held call whose decision record could not be written: denied. */
+  auditDenied(id: RpcId, tool: string): void {
+    this.denyResult(id, tool, ['the audit log cannot be written, so the call is denied']);
+  }
+
   private denyResult(id: RpcId, tool: string, reasons: string[]): void {
     const text = `mandate denied \`${tool}\`: ${reasons.join('; ')}`;
     this.g.o.toClient({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }], isError: true } });
   }
 
   /** The outcome of a forwarded call (a result, an error reply, or a failure with no reply). */
-  outcome(id: RpcId, f: { method: string; tool?: string; start: number }, reply: Msg | undefined, failure: { code: string; message: string } | undefined): void {
+  outcome(id: RpcId, f: { method: string; tool?: string; start: number }, reply: Msg | undefined, failure: { code: string; message: string } | undefined, raw?: string): void {
     const result = reply?.['result'] as { isError?: unknown } | undefined;
     const isError = failure !== undefined || reply?.['error'] !== undefined || result?.isError === true;
-    const digest = result !== undefined ? sha256(JSON.stringify(result)) : undefined;
+    // the digest is of the reply line as the server sent it (or of the result re-serialised)
+    const digest = result !== undefined ? sha256(raw ?? JSON.stringify(result)) : undefined;
     this.g.record({
       kind: 'outcome', method: f.method, request_id: String(id), ...(f.tool !== undefined ? { tool: f.tool } : {}),
       result: { is_error: isError, latency_ms: this.g.o.now() - f.start, ...(digest ? { digest } : {}) },

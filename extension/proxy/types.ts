@@ -29,6 +29,8 @@ export interface GuardOptions {
   /** a forwarded request with no answer after this long fails closed (upstream hang) */
   callTimeoutMs: number;
   toClient: (msg: JSONRPCMessage) => void;
+  /** optional: pass an upstream line through unchanged (saves re-serialising results) */
+  toClientRaw?: (line: string) => void;
   toUpstream: (msg: JSONRPCMessage) => void;
   /** one line for the operator (stderr) */
   log: (line: string) => void;

@@ -3,10 +3,10 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import { frame, FrameReader, type JSONRPCMessage } from './framing';
+import { FrameReader, LineWriter, type JSONRPCMessage } from './framing';
 
 export interface UpstreamEvents {
-  onMessage: (msg: JSONRPCMessage) => void;
+  onMessage: (msg: JSONRPCMessage, line: string) => void;
   onExit: (why: string) => void;
   onBadFrame: (message: string) => void;
 }
@@ -15,6 +15,7 @@ export interface UpstreamEvents {
 export class UpstreamProcess {
   readonly child: ChildProcess;
   private exited = false;
+  private readonly out: LineWriter;
   readonly done: Promise<void>;
 
   constructor(command: readonly string[], env: NodeJS.ProcessEnv, stderr: Writable, ev: UpstreamEvents, maxBytes: number) {
@@ -25,6 +26,7 @@ export class UpstreamProcess {
     this.child.stdout!.on('data', (chunk: Buffer) => reader.push(chunk));
     this.child.stderr!.on('data', (chunk: Buffer) => stderr.write(chunk));
     this.child.stdin!.on('error', () => undefined);
+    this.out = new LineWriter((text) => { if (!this.exited && this.child.stdin!.writable) this.child.stdin!.write(text); });
     this.done = new Promise((resolve) => {
       const end = (why: string): void => {
         if (this.exited) return;
@@ -43,12 +45,13 @@ export class UpstreamProcess {
 
   /** Send one message to the server. */
   send(msg: JSONRPCMessage): void {
-    if (!this.exited && this.child.stdin!.writable) this.child.stdin!.write(frame(msg));
+    if (!this.exited) this.out.send(msg);
   }
 
   /** Close its stdin, then SIGTERM after `graceMs`, then SIGKILL; resolves when it is gone. */
   async stop(graceMs = 2000): Promise<void> {
     if (this.exited) return;
+    this.out.flush();
     this.child.stdin!.end();
     const term = setTimeout(() => this.kill('SIGTERM'), graceMs);
     const kill = setTimeout(() => this.kill('SIGKILL'), graceMs * 2);

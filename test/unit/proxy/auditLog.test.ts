@@ -37,7 +37,7 @@ describe('proxy/auditLog', () => {
     assert.throws(() => AuditLog.open(file), (e: unknown) => e instanceof AuditWriteError && /incomplete record/.test(e.message));
   });
 
-  it('throws on a failed write and stays failed (fail closed), leaving the head unmoved', () => {
+  it('throws on a failed write and stays failed (fail closed); what was written still verifies', () => {
     const file = join(dir, 'fail.jsonl');
     writeFileSync(file, '');
     let fail = false;
@@ -45,11 +45,26 @@ describe('proxy/auditLog', () => {
     a.append(entry('x'));
     fail = true;
     assert.throws(() => a.append(entry('y')), /disk full/);
-    assert.equal(a.chainHead.seq, 1);
     fail = false;
     assert.throws(() => a.append(entry('z')), /unusable/);
     a.close();
-    assert.equal(verifyChain(readFileSync(file, 'utf8'), sha256).ok, true);
+    const r = verifyChain(readFileSync(file, 'utf8'), sha256);
+    assert.equal(r.ok, true);
+    assert.equal(r.records, 1);
+  });
+
+  it('writes buffered records with one write at flush, in order', () => {
+    const file = join(dir, 'batch.jsonl');
+    const writes: string[] = [];
+    const a = AuditLog.open(file, { write: (fd, text) => { writes.push(text); writeFileSync(fd, text); } });
+    a.enqueue(entry('x'));
+    a.enqueue(entry('y'));
+    assert.equal(writes.length, 0);
+    a.flush();
+    assert.equal(writes.length, 1);
+    a.close();
+    const r = verifyChain(readFileSync(file, 'utf8'), sha256);
+    assert.equal(r.records, 2);
   });
 
   it('reports /dev/full as a write failure', () => {
