@@ -66,7 +66,7 @@ export function readRows(path: string): TimelineRow[] {
 }
 
 /** Open the live timeline for a log; returns the panel and a promise of its first rendering. */
-export async function showAuditTimeline(ui: MandateUi, a: { uri?: string; path?: string } = {}): Promise<{ panel: vscode.WebviewPanel; rendered: Promise<number> } | undefined> {
+export async function showAuditTimeline(ui: MandateUi, a: { uri?: string; path?: string } = {}): Promise<{ panel: vscode.WebviewPanel; rendered: Promise<number>; onRendered: vscode.Event<number> } | undefined> {
   const path = a.path ?? (await auditPath(a.uri));
   if (!path) return undefined;
   const panel = vscode.window.createWebviewPanel('mandate.auditTimeline', 'Mandate audit timeline', vscode.ViewColumn.Active, { enableScripts: true, localResourceRoots: [] });
@@ -77,15 +77,15 @@ export async function showAuditTimeline(ui: MandateUi, a: { uri?: string; path?:
     const msg: TimelineMessage = { type: 'records', file: path, rows: readRows(path), verified: verified ? (verified.ok ? `chain intact (${verified.records} records)` : `chain BROKEN: ${verified.bad ? `line ${verified.bad.line}: ${verified.bad.why}` : ''}`) : 'no log yet' };
     void panel.webview.postMessage(msg);
   };
-  let done: (rows: number) => void = () => undefined;
-  const rendered = new Promise<number>((r) => { done = r; });
+  const renders = new vscode.EventEmitter<number>();
+  const rendered = new Promise<number>((r) => { const sub = renders.event((n) => { sub.dispose(); r(n); }); });
   panel.webview.onDidReceiveMessage((m: unknown) => {
-    if (isTimelineRendered(m)) done(m.rows);
+    if (isTimelineRendered(m)) renders.fire(m.rows);
     else if (isTimelineReady(m)) push();
     else ui.log.warn('timeline: ignored a malformed message');
   });
   // INVARIANT: the timeline follows the file as the proxy appends (polling stat: works for files created later too)
   watchFile(path, { interval: 500 }, push);
-  panel.onDidDispose(() => unwatchFile(path, push));
-  return { panel, rendered };
+  panel.onDidDispose(() => { unwatchFile(path, push); renders.dispose(); });
+  return { panel, rendered, onRendered: renders.event };
 }

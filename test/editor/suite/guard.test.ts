@@ -64,12 +64,16 @@ describe('guarded MCP servers', () => {
     assert.equal(v.records, records.length);
   });
 
-  it('shows the audit timeline, newest first', async () => {
-    const t = await vscode.commands.executeCommand<{ panel: vscode.WebviewPanel; rendered: Promise<number> }>('mandate.showAuditTimeline', { path: audit() });
+  it('shows the audit timeline, and follows the log as records arrive', async () => {
+    const t = await vscode.commands.executeCommand<{ panel: vscode.WebviewPanel; rendered: Promise<number>; onRendered: vscode.Event<number> }>('mandate.showAuditTimeline', { path: audit() });
     assert.match(t.panel.webview.html, /Audit timeline/);
     const rows = await t.rendered;
     const records = readFileSync(audit(), 'utf8').trim().split('\n').length;
     assert.equal(rows, records, 'the timeline shows every record');
+    const more = new Promise<number>((resolve) => { const sub = t.onRendered((n) => { if (n > rows) { sub.dispose(); resolve(n); } }); });
+    const tool = vscode.lm.tools.find((x) => x.name.endsWith('read_graph'))!;
+    await vscode.lm.invokeTool(tool.name, { input: {}, toolInvocationToken: undefined });
+    assert.ok((await more) >= rows + 2, 'the new decision and outcome appear');
     await vscode.commands.executeCommand('workbench.action.closeAuxiliaryBar');
     await screenshot('audit-timeline');
     t.panel.dispose();
