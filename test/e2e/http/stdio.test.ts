@@ -93,6 +93,24 @@ audit: { path: audit.jsonl }
     assert.equal(anon.code, 3, anon.out); // the Inspector's "auth required"
   });
 
+  it('takes an agent removed from the policy out on its next request (live reload)', async () => {
+    const transport = new StreamableHTTPClientTransport(new URL(proxy.url), { requestInit: { headers: { authorization: `Bearer ${await token()}` } } });
+    const client = new Client({ name: 'e2e-reload', version: '1' });
+    await client.connect(transport);
+    await client.listTools();
+    const reloaded = new Promise<void>((resolve) => {
+      const seen = (proxy.output().match(/policy reloaded/g) ?? []).length;
+      const check = (): void => {
+        if ((proxy.output().match(/policy reloaded/g) ?? []).length > seen) resolve();
+        else proxy.child.stderr!.once('data', check);
+      };
+      proxy.child.stderr!.once('data', check);
+    });
+    writeFileSync(join(dir, 'p.mandate.yaml'), 'version: 1\nroles:\n  reader: { description: Reads the docs. }\ngrants:\n  - { agent_role: reader, tools: [read_text_file, list_directory] }\naudit: { path: audit.jsonl }\n');
+    await reloaded;
+    await assert.rejects(client.listTools(), /403|not an agent/i);
+  });
+
   it('terminates every stdio server when the proxy stops', async () => {
     assert.equal(await stop(proxy), 0);
     assert.deepEqual(processesWith(docs).filter((l) => l.includes('mcp-server-filesystem')), []);
