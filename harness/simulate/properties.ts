@@ -2,7 +2,7 @@
 // (`never` / `always` matches) and the built-in ones every policy must satisfy.
 
 import {
-  compileConstraint, compileContextConstraint, decide, globMatch, own, type Check, type CompiledGrant, type CompiledPolicy, type Decision,
+  ABSENT, compileConstraint, compileContextConstraint, decide, globMatch, own, type Check, type CompiledGrant, type CompiledPolicy, type Decision,
   type Effect, type InvariantMatch, type ToolAnnotations, type ToolInfo,
 } from '../../policies';
 import type { SimCall } from './generate';
@@ -51,10 +51,46 @@ export function selector(m: InvariantMatch, tools: ReadonlyMap<string, ToolInfo>
     if (roles && !call.roles.some((r) => roles.includes(r))) return false;
     if (toolPatterns && !toolPatterns.some((p) => globMatch(p, call.tool))) return false;
     for (const [k, want] of annotations) if (annotation(tools.get(call.tool), k) !== want) return false;
-    for (const [k, check] of args) if (check(own(call.args, k)) !== undefined) return false;
+    for (const [k, check] of args) if (check(argument(call, k, tools)) !== undefined) return false;
     for (const [k, check] of context) if (check(own(call.context, k)) !== undefined) return false;
     return true;
   };
+}
+
+const defaultsCache = new WeakMap<ToolInfo, ReadonlyMap<string, unknown>>();
+
+/** The `default` of each top-level property in a tool's `inputSchema`. */
+function schemaDefaults(info: ToolInfo): ReadonlyMap<string, unknown> {
+  let out = defaultsCache.get(info);
+  if (out) return out;
+  const props = info.inputSchema?.['properties'];
+  const map = new Map<string, unknown>();
+  if (props && typeof props === 'object') {
+    for (const [k, v] of Object.entries(props as Record<string, unknown>)) {
+      if (v && typeof v === 'object' && Object.prototype.hasOwnProperty.call(v, 'default')) map.set(k, (v as { default: unknown }).default);
+    }
+  }
+  defaultsCache.set(info, (out = map));
+  return out;
+}
+
+/**
+ * An argument as the server will read it: an absent key takes its `inputSchema` default, so an
+ * invariant about `database: prod` also speaks of calls that leave `database` out when prod is the default.
+ * (Decisions never do this: the engine sees only what was sent, and an absent key satisfies no constraint.)
+ */
+export function argument(call: SimCall, key: string, tools: ReadonlyMap<string, ToolInfo>): unknown {
+  const v = own(call.args, key);
+  if (v !== ABSENT) return v;
+  const info = tools.get(call.tool);
+  const defaults = info ? schemaDefaults(info) : undefined;
+  return defaults?.has(key) ? defaults.get(key) : ABSENT;
+}
+
+/** Words on the selector's arguments the call left out and the server fills from its schema default. */
+function defaulted(call: SimCall, m: InvariantMatch, tools: ReadonlyMap<string, ToolInfo>): string {
+  const keys = Object.keys(m.args ?? {}).filter((k) => own(call.args, k) === ABSENT && argument(call, k, tools) !== ABSENT);
+  return keys.map((k) => ` (\`${k}\` is left out, so the server uses its default ${JSON.stringify(argument(call, k, tools))})`).join('');
 }
 
 /** True when no policy could allow these arguments: not an object, or against the tool's known schema. */
@@ -78,7 +114,7 @@ export function invariantProperties(compiled: CompiledPolicy, tools: ReadonlyMap
     const shown = effects?.join(' or ') ?? 'any effect';
     const check = never
       ? (call: SimCall, d: Decision): Verdict => (!selects(call) ? undefined
-        : effects && !effects.includes(d.effect) ? true : `a call it forbids was decided ${d.effect}`)
+        : effects && !effects.includes(d.effect) ? true : `a call it forbids was decided ${d.effect}${defaulted(call, m, tools)}`)
       : (call: SimCall, d: Decision): Verdict => (!selects(call) || malformedArgs(compiled, call) ? undefined
         : !effects || effects.includes(d.effect) ? true : `decided ${d.effect}, but every such call must be ${shown}`);
     return { kind: 'invariant', name: inv.name, pointer: `/invariants/${i}`, check };

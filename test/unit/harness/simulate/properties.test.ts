@@ -63,4 +63,14 @@ describe('harness/simulate/properties', () => {
     assert.equal(typeof prop.check(call({ now: Date.parse('2026-01-01T00:00:00Z') }), byGrant), 'string');
     assert.equal(prop.check(call({ now: Date.parse('2025-12-31T23:59:59.999Z') }), byGrant), true);
   });
+
+  it('reads a left-out argument as its inputSchema default when matching invariants, never in decisions', () => {
+    const tools = new Map<string, ToolInfo>([['q', { name: 'q', inputSchema: { type: 'object', properties: { db: { type: 'string', default: 'prod' } } } }]]);
+    const sel = selector({ tool: 'q', args: { db: { equals: 'prod' } } }, tools);
+    assert.equal(sel(call({ tool: 'q', args: {} })), true);
+    assert.equal(sel(call({ tool: 'q', args: { db: 'sandbox' } })), false);
+    assert.equal(sel(call({ tool: 'other', args: {} })), false);
+    const [never] = invariantProperties(compile({ version: 1, invariants: [{ name: 'n', never: { tool: 'q', args: { db: { equals: 'prod' } }, effect: 'allow' } }] }), tools);
+    assert.match(String(never!.check(call({ tool: 'q', args: {} }), allow)), /`db` is left out, so the server uses its default "prod"/);
+  });
 });
