@@ -88,6 +88,7 @@ export async function runStdioProxy(opts: ProxyOptions, io: StdioIo): Promise<nu
   const ended = new Promise<string>((resolve) => {
     io.stdin.on('end', () => resolve('client closed stdin'));
     io.stdin.on('error', () => resolve('client stdin error'));
+    io.stdout.on('error', () => resolve('client stdout closed'));
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => resolve(`signal ${sig}`));
   });
   const killOnExit = (): void => upstream.kill('SIGKILL');
