@@ -85,7 +85,7 @@ async function start(argv: readonly string[], io: HttpCliIo, log: (l: string) =>
   const audit = AuditLog.open(cfg.auditFile ?? `${io.cwd}/${p.audit?.path ?? '.mandate/audit.jsonl'}`);
   if (!isLoopback(cfg.host) && !cfg.tls?.clientCa) throw new HttpUsageError(`refusing to listen on non-loopback \`${cfg.host}\` without TLS client certificates (--tls-client-ca)`);
   const proxy = new HttpProxy({
-    host: cfg.host, port: cfg.port, allowedOrigins: cfg.allowedOrigins, allowedHosts: cfg.allowedHosts, maxSessions: cfg.maxSessions,
+    host: cfg.host, port: cfg.port, allowedOrigins: cfg.allowedOrigins, allowedHosts: cfg.allowedHosts, maxSessions: cfg.maxSessions, maxSessionsPerSubject: cfg.maxSessionsPerSubject,
     ...(cfg.tls ? { tls: cfg.tls } : {}),
     verifier: (resource) => new TokenVerifier({
       keys, issuer: cfg.issuer, audience: cfg.audience ?? resource.href, algorithms: cfg.algorithms, maxLifetimeSec: cfg.maxLifetimeSec,

@@ -8,7 +8,7 @@ import { DEFAULT_ISSUER, DEFAULTS, KEY_ALGORITHMS, parseDuration } from '../auth
 export const HTTP_USAGE = 'mandate proxy --listen HOST:PORT --policy P --jwks FILE|URL (--upstream URL | -- <server command…>) '
   + '[--server NAME] [--issuer ISS] [--audience URI] [--revocations FILE] [--algorithms ES256,…] [--max-token-lifetime 1h] '
   + '[--clock-skew 30s] [--roles-claim roles] [--context k=v]… [--audit FILE] [--pins-dir DIR] [--allow-origin O]… [--allow-host H]… '
-  + '[--max-body BYTES] [--max-sessions N] [--tls-cert F --tls-key F [--tls-client-ca F]] [--upstream-key JWKS] [--upstream-ttl 5m] '
+  + '[--max-body BYTES] [--max-sessions N] [--max-sessions-per-subject N] [--tls-cert F --tls-key F [--tls-client-ca F]] [--upstream-key JWKS] [--upstream-ttl 5m] '
   + '[--environment ENV] [--call-timeout MS] [--approval-timeout MS]';
 
 /** A bad invocation of the HTTP proxy. */
@@ -36,6 +36,7 @@ export interface HttpConfig {
   allowedHosts: string[];
   maxBodyBytes: number;
   maxSessions: number;
+  maxSessionsPerSubject: number;
   tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
   upstreamKey?: string;
   upstreamTtlSec: number;
@@ -83,7 +84,7 @@ const OPTIONS = {
   issuer: { type: 'string' }, audience: { type: 'string' }, revocations: { type: 'string' }, algorithms: { type: 'string' },
   'max-token-lifetime': { type: 'string' }, 'clock-skew': { type: 'string' }, 'roles-claim': { type: 'string' }, context: { type: 'string', multiple: true },
   audit: { type: 'string' }, 'pins-dir': { type: 'string' }, 'allow-origin': { type: 'string', multiple: true }, 'allow-host': { type: 'string', multiple: true },
-  'max-body': { type: 'string' }, 'max-sessions': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-client-ca': { type: 'string' },
+  'max-body': { type: 'string' }, 'max-sessions': { type: 'string' }, 'max-sessions-per-subject': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-client-ca': { type: 'string' },
   'upstream-key': { type: 'string' }, 'upstream-ttl': { type: 'string' }, environment: { type: 'string' }, 'call-timeout': { type: 'string' }, 'approval-timeout': { type: 'string' },
 } as const;
 
@@ -153,6 +154,7 @@ export function parseHttpArgs(argv: readonly string[], cwd: string): HttpConfig 
     allowedOrigins: values['allow-origin'] ?? [], allowedHosts: values['allow-host'] ?? [],
     maxBodyBytes: positive(values['max-body'], '--max-body', 1024 * 1024),
     maxSessions: positive(values['max-sessions'], '--max-sessions', 64),
+    maxSessionsPerSubject: positive(values['max-sessions-per-subject'], '--max-sessions-per-subject', 8),
     ...(tls ? { tls } : {}),
     ...(values['upstream-key'] !== undefined ? { upstreamKey: resolve(cwd, values['upstream-key']) } : {}),
     upstreamTtlSec: seconds(values['upstream-ttl'], '--upstream-ttl', 300),

@@ -23,6 +23,8 @@ export interface HttpProxyOptions {
   allowedOrigins?: readonly string[];
   allowedHosts?: readonly string[];
   maxSessions?: number;
+  /** sessions one token subject may hold at once */
+  maxSessionsPerSubject?: number;
   deps: SessionDeps;
 }
 
@@ -143,6 +145,10 @@ export class HttpProxy {
     }
     if (req.method !== 'POST' || !isInitialize(body)) return sendJson(res, 400, rpcErrorBody('bad request: no mcp-session-id, and not an initialize request'));
     if (this.sessions.size >= (this.o.maxSessions ?? 64)) return sendJson(res, 503, rpcErrorBody('too many sessions'), { 'retry-after': '5' });
+    // INVARIANT: one subject holds at most maxSessionsPerSubject sessions: its least recently used one makes room
+    // (clients often drop sessions without DELETE; refusing would lock the agent out until the idle timeout)
+    const mine = [...this.sessions.values()].filter((x) => x.identity.principal === id.sub).sort((a, b) => a.lastSeen - b.lastSeen);
+    if (mine.length >= (this.o.maxSessionsPerSubject ?? 8)) await mine[0]!.close(`evicted: \`${id.sub}\` opened more than ${this.o.maxSessionsPerSubject ?? 8} sessions`);
     const s = new HttpSession({ principal: id.sub, roles: who.roles }, this.o.deps, (x) => this.sessions.delete(x.id));
     if (!this.audit(authEntry(who.result, { session: s.id, roles: who.roles }, now))) {
       return sendJson(res, 503, rpcErrorBody('the audit log cannot be written; the session is refused', -32003));

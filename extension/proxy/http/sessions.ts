@@ -99,7 +99,11 @@ export class HttpSession {
     });
   }
 
+  /** when this session last saw a request (ms, the injected clock) */
+  lastSeen = 0;
+
   private touch(): void {
+    this.lastSeen = this.deps.now();
     if (this.idle) clearTimeout(this.idle);
     this.idle = setTimeout(() => { void this.close('idle timeout'); }, this.deps.idleMs);
     this.idle.unref();

@@ -155,6 +155,18 @@ describe('HTTP proxy e2e: server-everything (streamableHttp) upstream, SDK clien
     await assert.rejects(s.client.callTool({ name: 'echo', arguments: { message: 'hijack' } }), /403|another subject/i);
   });
 
+  it('bounds the sessions one subject holds (8 by default): a ninth evicts the least recently used', async () => {
+    const t = (await token({ sub: 'other-agent' })).token;
+    const open = [];
+    for (let i = 0; i < 8; i++) open.push(await connect(t));
+    await open[0]!.client.listTools(); // the first is now more recent than the second
+    open.push(await connect(t));
+    await assert.rejects(open[1]!.client.listTools(), /404|session not found/i);
+    for (const i of [0, 2, 8]) assert.ok((await open[i]!.client.listTools()).tools.length > 0, `session ${i} still open`);
+    const closed = auditRecords().filter((r) => r.kind === 'session' && JSON.stringify(r.detail).includes('evicted'));
+    assert.equal(closed.length, 1);
+  });
+
   it('audits every rejection in a valid hash chain, never writing a token', async () => {
     const text = readFileSync(join(dir, 'audit.jsonl'), 'utf8');
     assert.ok(verifyChain(text, sha256).ok);
