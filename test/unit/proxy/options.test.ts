@@ -1,0 +1,27 @@
+// `mandate proxy` option parsing: where the server command starts, defaults, precise errors.
+
+import assert from 'node:assert/strict';
+import { defaultServerName, parseProxyArgs, ProxyUsageError } from '../../../extension/proxy/options';
+
+describe('proxy/options', () => {
+  it('takes the server command after --, or after the last option when -- was dropped', () => {
+    const a = parseProxyArgs(['--policy', 'p.yaml', '--role', 'r', '--', 'node', 's.js', '--flag'], '/w');
+    assert.deepEqual(a.command, ['node', 's.js', '--flag']);
+    const b = parseProxyArgs(['--policy', 'p.yaml', '--audit-fsync', '--role', 'r', 'node', 's.js', '--flag'], '/w');
+    assert.deepEqual(b.command, ['node', 's.js', '--flag']);
+    assert.equal(b.auditFsync, true);
+    assert.equal(b.policyFile, '/w/p.yaml');
+    assert.equal(b.server, 's');
+  });
+
+  it('refuses a missing policy, a missing command and a bad number', () => {
+    assert.throws(() => parseProxyArgs(['--role', 'r', '--', 'x'], '/w'), ProxyUsageError);
+    assert.throws(() => parseProxyArgs(['--policy', 'p'], '/w'), /missing the server command/);
+    assert.throws(() => parseProxyArgs(['--policy', 'p', '--call-timeout=0', '--', 'x'], '/w'), /positive whole number, got `0`/);
+  });
+
+  it('names servers after their script or program', () => {
+    assert.equal(defaultServerName(['npx', '-y', '@scope/server-memory']), 'server-memory');
+    assert.equal(defaultServerName(['/usr/bin/mcp-server-filesystem', '/tmp']), 'mcp-server-filesystem');
+  });
+});
