@@ -34,7 +34,7 @@ describe('mandate check', () => {
   });
 
   it('decides at the time given by --at', async () => {
-    const base = ['check', '--policy', 'policies/examples/ops.mandate.yaml', '--role', 'ops_breakglass', '--tool', 'get_service_status', '--context', 'tenant=acme', '--context', 'region=eu-west-1'];
+    const base = ['check', '--policy', 'policies/examples/ops.mandate.yaml', '--role', 'ops_breakglass', '--tool', 'get_service_status', '--context', 'environment=prod', '--context', 'tenant=acme', '--context', 'region=eu-west-1'];
     assert.equal((await runCli([...base, '--at', '2026-11-25T00:00:00Z'])).code, 3);
     const late = await runCli([...base, '--at', '2026-12-20T00:00:00Z']);
     assert.equal(late.code, 2);

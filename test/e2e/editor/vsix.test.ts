@@ -1,4 +1,4 @@
-// The .vsix holds only the allow-listed files (.vscodeignore): dist/, policies/schema/, policies/examples/,
+// The .vsix holds only the allow-listed files (.vscodeignore): dist/{extension,proxy}.js, policies/schema/, policies/examples/,
 // package.json, README.md, LICENSE — checked on what `vsce` really packages.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 const root = join(__dirname, '../../..');
 const vsce = join(root, 'node_modules/.bin/vsce');
-const ALLOWED = [/^dist\//, /^policies\/schema\//, /^policies\/examples\//, /^package\.json$/, /^README\.md$/, /^LICENSE$/];
+const ALLOWED = [/^dist\/(extension|proxy)\.js$/, /^policies\/schema\//, /^policies\/examples\//, /^package\.json$/, /^README\.md$/, /^LICENSE$/];
 
 describe('vsix packaging', function () {
   this.timeout(180_000);
@@ -22,9 +22,10 @@ describe('vsix packaging', function () {
     const files = r.stdout.trim().split('\n').filter(Boolean);
     const stray = files.filter((f) => !ALLOWED.some((re) => re.test(f)));
     assert.deepEqual(stray, [], 'files outside the allow-list');
-    for (const f of ['dist/extension.js', 'dist/proxy.js', 'dist/cli.js', 'policies/schema/mandate.schema.json', 'package.json', 'README.md', 'LICENSE']) {
+    for (const f of ['dist/extension.js', 'dist/proxy.js', 'policies/schema/mandate.schema.json', 'package.json', 'README.md', 'LICENSE']) {
       assert.ok(files.includes(f), `missing ${f}`);
     }
+    assert.ok(!files.some((f) => f.endsWith('.map') || f === 'dist/cli.js' || f === 'dist/policies.js'), 'no source maps, CLI or bench bundles');
   });
 
   it('packages a .vsix whose zip holds the same files, under extension/', () => {
