@@ -1,9 +1,9 @@
 // Newline-delimited JSON-RPC framing with a size bound, validated by the MCP SDK's message schema.
 // Own line splitting because the SDK's ReadBuffer loses the line on a bad message (no id to answer)
-// and cannot resynchronise after an oversized one; validation is the SDK's `deserializeMessage`.
+// and cannot resynchronise after an oversized one; validation is the SDK's `JSONRPCMessageSchema`
+// (what its `deserializeMessage` applies), run on the value already parsed.
 
-import { deserializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
 export type { JSONRPCMessage };
 export type RpcId = string | number;
@@ -84,9 +84,10 @@ export class FrameReader {
       else this.onError({ kind: 'invalid', message: 'not a JSON-RPC message' });
       return;
     }
-    try {
-      this.onMessage(deserializeMessage(line), line);
-    } catch {
+    const checked = JSONRPCMessageSchema.safeParse(value);
+    if (checked.success) {
+      this.onMessage(checked.data, line);
+    } else {
       const id = isObject(value) ? (value as { id?: unknown }).id : undefined;
       const detail = Array.isArray(value) ? 'batches are not supported' : 'not a valid JSON-RPC 2.0 message';
       this.onError({ kind: 'invalid', message: detail, ...(typeof id === 'string' || typeof id === 'number' ? { id } : {}) });

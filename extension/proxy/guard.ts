@@ -19,7 +19,8 @@ interface Forwarded {
   method: string;
   tool?: string;
   start: number;
-  timer?: NodeJS.Timeout;
+  /** when the call fails closed for want of an answer (clock of `now()`) */
+  deadline?: number;
   audited: boolean;
 }
 
@@ -36,6 +37,7 @@ export class Guard {
   private upstreamUp = true;
   private held: Array<{ msg: Msg & { id: RpcId }; denied: () => void }> = [];
   private flushScheduled = false;
+  private sweeper: NodeJS.Timeout | undefined;
   clientElicitation = false;
 
   constructor(readonly o: GuardOptions) {
@@ -98,14 +100,34 @@ export class Guard {
     if (!this.upstreamUp) return this.replyError(msg.id, RPC.upstream, `the upstream server \`${this.o.server}\` is not running`);
     const f: Forwarded = { method, start: this.o.now(), audited, ...(tool !== undefined ? { tool } : {}) };
     if (audited || method === 'tools/call') {
-      f.timer = setTimeout(() => this.timeout(msg.id), this.o.callTimeoutMs);
-      f.timer.unref();
+      f.deadline = f.start + this.o.callTimeoutMs;
+      this.startSweep();
     }
     this.forwarded.set(key(msg.id), f);
     if (!audited) return this.o.toUpstream(msg as JSONRPCMessage);
     const denied = method === 'tools/call' ? () => this.calls.auditDenied(msg.id, tool ?? '') : () => this.replyError(msg.id, RPC.audit, 'the audit log cannot be written; the request is denied');
     this.held.push({ msg, denied });
     this.scheduleFlush();
+  }
+
+  /**
+   * One coarse timer per guard instead of one per call: it runs only while calls are in flight and
+   * fails closed every call past its deadline (at most a quarter of the timeout late).
+   */
+  private startSweep(): void {
+    if (this.sweeper) return;
+    const every = Math.max(20, Math.min(1000, Math.floor(this.o.callTimeoutMs / 4)));
+    this.sweeper = setInterval(() => {
+      const now = this.o.now();
+      for (const [k, f] of this.forwarded) {
+        if (f.deadline !== undefined && f.deadline <= now) this.timeout(k[0] === 'n' ? Number(k.slice(1)) : k.slice(1));
+      }
+      if (this.forwarded.size === 0) {
+        clearInterval(this.sweeper);
+        this.sweeper = undefined;
+      }
+    }, every);
+    this.sweeper.unref();
   }
 
   private timeout(id: RpcId): void {
@@ -120,7 +142,6 @@ export class Guard {
     const f = this.forwarded.get(key(id));
     if (!f) return undefined;
     this.forwarded.delete(key(id));
-    if (f.timer) clearTimeout(f.timer);
     if (f.audited) this.calls.outcome(id, f, undefined, { code: 'upstream', message: why });
     return f;
   }
@@ -146,7 +167,6 @@ export class Guard {
     const f = this.forwarded.get(k);
     if (!f) return; // late answer to a timed-out or cancelled call: dropped
     this.forwarded.delete(k);
-    if (f.timer) clearTimeout(f.timer);
     if (f.audited) this.calls.outcome(msg.id, f, msg, undefined, raw);
     if (f.method === 'tools/list' && msg['result']) return this.o.toClient(this.filterTools(msg));
     if (raw !== undefined && this.o.toClientRaw) return this.o.toClientRaw(raw);
@@ -294,13 +314,13 @@ export class Guard {
     const held = this.held;
     this.held = [];
     for (const h of held) {
+      // a held call settled meanwhile (upstream gone, cancelled) has had its answer already
+      if (!this.forwarded.has(key(h.msg.id))) continue;
       if (failure === undefined && this.upstreamUp) {
         this.o.toUpstream(h.msg as JSONRPCMessage);
         continue;
       }
-      const f = this.forwarded.get(key(h.msg.id));
       this.forwarded.delete(key(h.msg.id));
-      if (f?.timer) clearTimeout(f.timer);
       if (failure !== undefined) h.denied();
       else this.replyError(h.msg.id, RPC.upstream, `the upstream server \`${this.o.server}\` is not running`);
     }
