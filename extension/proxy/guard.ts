@@ -37,6 +37,7 @@ export class Guard {
   private upstreamUp = true;
   private held: Array<{ msg: Msg & { id: RpcId }; denied: () => void }> = [];
   private flushScheduled = false;
+  private lazyScheduled = false;
   private sweeper: NodeJS.Timeout | undefined;
   clientElicitation = false;
 
@@ -107,7 +108,7 @@ export class Guard {
     if (!audited) return this.o.toUpstream(msg as JSONRPCMessage);
     const denied = method === 'tools/call' ? () => this.calls.auditDenied(msg.id, tool ?? '') : () => this.replyError(msg.id, RPC.audit, 'the audit log cannot be written; the request is denied');
     this.held.push({ msg, denied });
-    this.scheduleFlush();
+    this.scheduleFlush(true);
   }
 
   /**
@@ -291,10 +292,21 @@ export class Guard {
     }
   }
 
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    process.nextTick(this.flush);
+  /**
+   * Held calls flush at the end of this tick (they wait for it); records that hold nothing back
+   * (denials, outcomes) flush after the loop's I/O, off the path of the answer the client waits for.
+   */
+  private scheduleFlush(urgent = false): void {
+    if (urgent && !this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flush);
+    } else if (!urgent && !this.lazyScheduled) {
+      this.lazyScheduled = true;
+      setImmediate(() => {
+        this.lazyScheduled = false;
+        this.flush();
+      });
+    }
   }
 
   /**

@@ -54,7 +54,7 @@ function connect(argv: string[]): Promise<Conn> {
 const ARGS = { message: 'hello', amount: 42, tags: ['a', 'b'], nested: { ok: true } };
 
 async function latency(c: Conn, n: number): Promise<number> {
-  for (let i = 0; i < 200; i++) await c.call(ARGS);
+  for (let i = 0; i < 2000; i++) await c.call(ARGS); // warm-up: let V8 optimise every path first
   const t = process.hrtime.bigint();
   for (let i = 0; i < n; i++) await c.call(ARGS);
   return Number(process.hrtime.bigint() - t) / 1e3 / n;
