@@ -38,7 +38,7 @@ async function inspector(dir: string, policy: string, role: string, tool: string
 }
 
 describe('e2e proxy: real MCP servers', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
 
   it('filesystem (SDK Client): reads inside the folder, denies write_file (no file appears) and traversal', async () => {
     const dir = tempDir();
