@@ -17,6 +17,8 @@ export interface AuditLogOptions {
   fsync?: boolean;
   /** injected for fault tests: write all of `text` at the end of the file */
   write?: (fd: number, text: string) => void;
+  /** told of each record once it is on disk (alerting); it can neither delay nor fail the write */
+  onRecord?: (record: AuditRecord) => void;
 }
 
 const TAIL = 1 << 20;
@@ -26,8 +28,9 @@ export class AuditLog {
   private head: ChainHead;
   private broken: string | undefined;
   private buffer: string[] = [];
+  private written: AuditRecord[] = [];
 
-  private constructor(readonly path: string, private fd: number, head: ChainHead, private readonly opts: Required<Pick<AuditLogOptions, 'sha256' | 'write'>> & { fsync: boolean }) {
+  private constructor(readonly path: string, private fd: number, head: ChainHead, private readonly opts: Required<Pick<AuditLogOptions, 'sha256' | 'write'>> & { fsync: boolean; onRecord?: (record: AuditRecord) => void }) {
     this.head = head;
   }
 
@@ -43,7 +46,7 @@ export class AuditLog {
     }
     try {
       const head = readHead(fd, path, sha);
-      return new AuditLog(path, fd, head, { sha256: sha, write: options.write ?? writeAll, fsync: options.fsync === true });
+      return new AuditLog(path, fd, head, { sha256: sha, write: options.write ?? writeAll, fsync: options.fsync === true, ...(options.onRecord ? { onRecord: options.onRecord } : {}) });
     } catch (err) {
       closeSync(fd);
       throw err;
@@ -73,6 +76,7 @@ export class AuditLog {
     if (this.fd < 0) throw new AuditWriteError(`audit log \`${this.path}\` is closed`);
     const { line, head, record } = chainEntry(entry, this.head, this.opts.sha256);
     this.buffer.push(line, '\n');
+    if (this.opts.onRecord) this.written.push(record);
     this.head = head;
     return record;
   }
@@ -92,6 +96,21 @@ export class AuditLog {
     } catch (err) {
       this.broken = (err as Error).message;
       throw new AuditWriteError(`cannot write audit log \`${this.path}\`: ${this.broken}`);
+    }
+    this.notify();
+  }
+
+  private notify(): void {
+    const { onRecord } = this.opts;
+    if (!onRecord || this.written.length === 0) return;
+    const records = this.written;
+    this.written = [];
+    for (const r of records) {
+      try {
+        onRecord(r);
+      } catch {
+        // INVARIANT: an observer (alerting) never affects what the log records or the call it records
+      }
     }
   }
 

@@ -175,9 +175,11 @@ export class Guard {
   }
 
   /** The upstream is gone: every forwarded request fails closed, now and until it is back. */
-  upstreamClosed(why: string): void {
+  upstreamClosed(why: string, expected = false): void {
     this.upstreamUp = false;
-    this.record({ kind: 'error', error: { code: 'upstream_exit', message: why } });
+    // a server the proxy itself stopped, with nothing in flight, is the end of a session, not an error
+    if (expected && this.forwarded.size === 0) this.record({ kind: 'session', detail: { event: 'upstream_stopped', why } });
+    else this.record({ kind: 'error', error: { code: 'upstream_exit', message: why } });
     for (const [k, f] of [...this.forwarded]) {
       const id: RpcId = k[0] === 'n' ? Number(k.slice(1)) : k.slice(1);
       this.settle(id, why);

@@ -2,12 +2,13 @@
 // Wires the framing, the guard, the audit log, pins, approvals and policy reload together.
 
 import type { Readable, Writable } from 'node:stream';
+import { alertHooks, type AlertHooks } from './alerts';
 import { ApprovalBroker } from './approvals';
 import { openApprovalChannel, runtimeDir, type ApprovalChannel } from './approvalChannel';
 import { AuditLog, AuditWriteError } from './auditLog';
 import { FrameReader, LineWriter, type JSONRPCMessage } from './framing';
 import { Guard } from './guard';
-import { randomHex } from './hash';
+import { randomHex, sha256 } from './hash';
 import type { ProxyOptions } from './options';
 import { PinStore, pinsPath } from './pins';
 import { loadPolicyFile, PolicyState, watchPolicy } from './policyState';
@@ -46,11 +47,14 @@ export async function runStdioProxy(opts: ProxyOptions, io: StdioIo): Promise<nu
   if (roles.length === 0) throw new ProxyStartError('missing --role (or an --agent the policy binds to roles)');
   const auditFile = opts.auditFile ?? `${opts.cwd}/${p.audit?.path ?? '.mandate/audit.jsonl'}`;
   let audit: AuditLog;
+  let alerts: AlertHooks | undefined;
   try {
-    audit = AuditLog.open(auditFile, { fsync: opts.auditFsync });
+    alerts = alertHooks(p, { stderr: io.stderr, sha256 });
+    audit = AuditLog.open(auditFile, { fsync: opts.auditFsync, ...(alerts ? { onRecord: alerts.onRecord } : {}) });
   } catch (err) {
     throw new ProxyStartError((err as Error).message);
   }
+  let stopping = false;
   const session = randomHex(6);
   const principal = opts.agent ?? `local:${io.env['USER'] ?? 'user'}`;
   const pins = new PinStore(pinsPath(opts.pinsDir, opts.server), opts.server, io.now);
@@ -72,7 +76,7 @@ export async function runStdioProxy(opts: ProxyOptions, io: StdioIo): Promise<nu
   if (channel) log(`mandate proxy: session ${session}; approval channel ${channel.info.socket}`);
   const upstream = new UpstreamProcess(opts.command, io.env, io.stderr, {
     onMessage: (m, line) => guard.fromUpstream(m, line),
-    onExit: (why) => { log(`mandate proxy: upstream \`${opts.server}\` ${why}`); guard.upstreamClosed(why); },
+    onExit: (why) => { log(`mandate proxy: upstream \`${opts.server}\` ${why}`); guard.upstreamClosed(why, stopping); },
     onBadFrame: (why) => log(`mandate proxy: upstream sent a bad message (${why})`),
   }, opts.maxMessageBytes);
   log(`mandate proxy: upstream \`${opts.server}\` started (pid ${upstream.child.pid ?? '?'})`);
@@ -94,6 +98,7 @@ export async function runStdioProxy(opts: ProxyOptions, io: StdioIo): Promise<nu
   const killOnExit = (): void => upstream.kill('SIGKILL');
   process.once('exit', killOnExit);
   const why = await ended;
+  stopping = true;
   stopWatch();
   approvals.failAll(`proxy stopping (${why})`);
   toClient.flush();
@@ -102,6 +107,7 @@ export async function runStdioProxy(opts: ProxyOptions, io: StdioIo): Promise<nu
   guard.flush();
   channel?.close();
   audit.close();
+  await alerts?.close();
   process.removeListener('exit', killOnExit);
   io.stdin.destroy();
   return 0;

@@ -8,7 +8,7 @@ import { deliver, sinksFor, type AlertSink } from './sinks';
 
 export interface AlertHooks {
   /** call with each record the audit log wrote (AuditLog.append's return value) */
-  onRecord(record: AuditRecord): void;
+  onRecord(this: void, record: AuditRecord): void;
   /** wait for deliveries in flight (on shutdown) */
   close(): Promise<void>;
 }

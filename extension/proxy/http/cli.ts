@@ -4,8 +4,10 @@
 import type { Writable } from 'node:stream';
 import type { ServerDef } from '../../../policies';
 import { fileKeySource, keySourceFor, readJwksFile, signingKey, TokenVerifier, UpstreamCredentials } from '../auth';
+import { alertHooks } from '../alerts';
 import { runtimeDir } from '../approvalChannel';
 import { AuditLog } from '../auditLog';
+import { sha256 } from '../hash';
 import { defaultServerName } from '../options';
 import { PinStore, pinsPath } from '../pins';
 import { loadPolicyFile, PolicyState, watchPolicy } from '../policyState';
@@ -82,7 +84,8 @@ async function start(argv: readonly string[], io: HttpCliIo, log: (l: string) =>
   const keys = cfg.jwks.startsWith('http') ? keySourceFor(cfg.jwks) : fileKeySource(cfg.jwks);
   if (!cfg.jwks.startsWith('http')) readJwksFile(cfg.jwks); // refuse to start on a missing or broken key set
   if (cfg.revocations === undefined) log('mandate proxy: no revocation list (--revocations); tokens can only expire');
-  const audit = AuditLog.open(cfg.auditFile ?? `${io.cwd}/${p.audit?.path ?? '.mandate/audit.jsonl'}`);
+  const alerts = alertHooks(p, { stderr: io.stderr, sha256 });
+  const audit = AuditLog.open(cfg.auditFile ?? `${io.cwd}/${p.audit?.path ?? '.mandate/audit.jsonl'}`, alerts ? { onRecord: alerts.onRecord } : {});
   if (!isLoopback(cfg.host) && !cfg.tls?.clientCa) throw new HttpUsageError(`refusing to listen on non-loopback \`${cfg.host}\` without TLS client certificates (--tls-client-ca)`);
   const proxy = new HttpProxy({
     host: cfg.host, port: cfg.port, allowedOrigins: cfg.allowedOrigins, allowedHosts: cfg.allowedHosts, maxSessions: cfg.maxSessions, maxSessionsPerSubject: cfg.maxSessionsPerSubject,
