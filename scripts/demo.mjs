@@ -40,7 +40,7 @@ mandate(['test', ...examples]);
 
 step('3. explained decisions');
 const ctx = ['--context', 'environment=prod', '--context', 'region=eu-west-1', '--context', 'tenant=acme'];
-mandate(['check', '--policy', ex('finance'), '--role', 'finance_reader', '--tool', 'list_invoices'], 0, 'allowed');
+mandate(['check', '--policy', ex('finance'), '--role', 'finance_reader', '--tool', 'list_invoices', '--context', 'environment=prod'], 0, 'allowed');
 mandate(['check', '--policy', ex('finance'), '--role', 'finance_executor', '--tool', 'issue_payment',
   '--args', '{"vendor":"acme-bv","amount":1500,"currency":"EUR"}', ...ctx], 2, 'denied, with the reason');
 mandate(['check', '--policy', ex('finance'), '--role', 'finance_executor', '--tool', 'issue_payment',

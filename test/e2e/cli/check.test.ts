@@ -21,7 +21,7 @@ describe('mandate check', () => {
     const pay = await runCli(['check', '--policy', FINANCE, '--role', 'finance_executor', '--tool', 'issue_payment',
       '--args', '{"vendor":"acme-bv","amount":100,"currency":"EUR"}', ...CTX]);
     assert.equal(pay.code, 3);
-    const read = await runCli(['check', '--policy', FINANCE, '--role', 'finance_reader', '--tool', 'list_invoices']);
+    const read = await runCli(['check', '--policy', FINANCE, '--role', 'finance_reader', '--tool', 'list_invoices', '--context', 'environment=prod']);
     assert.equal(read.code, 0);
   });
 

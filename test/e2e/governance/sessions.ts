@@ -33,7 +33,7 @@ export async function recordSessions(): Promise<{ dir: string; policy: string; l
   } finally {
     await exec.close();
   }
-  const reader = await connectProxy({ policy, dir, server, proxyArgs: ['--role', 'finance_reader', '--agent', 'ledger-bot'] });
+  const reader = await connectProxy({ policy, dir, server, proxyArgs: ['--role', 'finance_reader', '--agent', 'ledger-bot', '--context', 'environment=prod'] });
   try {
     await reader.client.callTool({ name: 'get_balance', arguments: {} });
   } finally {

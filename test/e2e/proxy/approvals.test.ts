@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { CLI, connectProxy, FIXTURES, records, ROOT, textOf, type Guarded } from './support';
+import { CLI, connectProxy, FIXTURES, records, recordsWhen, ROOT, textOf, type Guarded } from './support';
 
 const run = promisify(execFile);
 const POLICY = join(ROOT, 'policies/examples/finance.mandate.yaml');
@@ -93,7 +93,7 @@ describe('e2e proxy: approvals', function () {
       assert.equal(no.isError, true);
       assert.equal(asked.length, 2);
       assert.match(asked[0]!, /issue_payment/);
-      const states = records(g.audit).filter((x) => x.kind === 'approval').map((x) => `${x.approval!.state}:${x.approval!.via}`);
+      const states = (await recordsWhen(g.audit, (all) => all.some((x) => x.approval?.state === 'refused'))).filter((x) => x.kind === 'approval').map((x) => `${x.approval!.state}:${x.approval!.via}`);
       assert.deepEqual(states, ['asked:elicitation', 'granted:elicitation', 'asked:elicitation', 'refused:elicitation']);
     } finally {
       await g.close();

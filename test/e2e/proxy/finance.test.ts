@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connectProxy, FIXTURES, records, ROOT, tempDir, textOf, type Guarded } from './support';
+import { connectProxy, FIXTURES, recordsWhen, ROOT, tempDir, textOf, type Guarded } from './support';
 
 const POLICY = join(ROOT, 'policies/examples/finance.mandate.yaml');
 const CTX = ['--context', 'environment=prod', '--context', 'region=eu-west-1', '--context', 'tenant=acme'];
@@ -27,7 +27,7 @@ describe('e2e proxy: finance server through the SDK client', function () {
   it('forwards an allowed call and records decision then outcome', async () => {
     const r = await g.client.callTool({ name: 'get_balance', arguments: {} });
     assert.match(textOf(r), /EUR/);
-    const recs = records(g.audit).filter((x) => x.tool === 'get_balance');
+    const recs = (await recordsWhen(g.audit, (all) => all.some((x) => x.kind === 'outcome' && x.tool === 'get_balance'))).filter((x) => x.tool === 'get_balance');
     assert.deepEqual(recs.map((x) => x.kind), ['decision', 'outcome']);
     assert.equal(recs[0]!.decision!.effect, 'allow');
     assert.equal(recs[0]!.caller!.client!.name, 'e2e-client');
@@ -53,7 +53,7 @@ describe('e2e proxy: finance server through the SDK client', function () {
     const r = await g.client.callTool({ name: 'issue_payment', arguments: { vendor: 'acme-bv', amount: 10, currency: 'EUR' } });
     assert.equal(r.isError, true);
     assert.match(textOf(r), /approval .* timeout/);
-    const states = records(g.audit).filter((x) => x.kind === 'approval').map((x) => x.approval!.state);
+    const states = (await recordsWhen(g.audit, (all) => all.some((x) => x.approval?.state === 'timeout'))).filter((x) => x.kind === 'approval').map((x) => x.approval!.state);
     assert.deepEqual(states, ['asked', 'timeout']);
   });
 });
