@@ -13,6 +13,7 @@ import type { AuditRecord } from '../../../policies';
 import { emptyRevocations, issueToken, keyPaths, newSigningKey, writeKeySets } from '../../../extension/proxy/auth';
 import { ROOT, runCli } from './cliProcess';
 import { httpProxy, stop, type Proc } from './support';
+import { recordsWhen } from '../proxy/support';
 
 type TextResult = { content: Array<{ type: string; text?: string }>; isError?: boolean };
 const PAY = { name: 'issue_payment', arguments: { vendor: 'acme-bv', amount: 250, currency: 'EUR' } };
@@ -59,7 +60,9 @@ describe('HTTP proxy e2e: finance policy, roles from tokens, approvals', functio
     assert.equal(asked.length, 2);
     assert.match(asked[0]!, /issue_payment/);
     await c.close();
-    const states = records().filter((r) => r.kind === 'approval' && r.caller?.principal === 'payments-agent').map((r) => `${r.approval!.state}:${r.approval!.via}`);
+    // the refusal record is flushed after the reply goes out: wait for it on the file, not a sleep
+    const all = await recordsWhen(join(dir, 'audit.jsonl'), (rs) => rs.some((r) => r.approval?.state === 'refused'));
+    const states = all.filter((r) => r.kind === 'approval' && r.caller?.principal === 'payments-agent').map((r) => `${r.approval!.state}:${r.approval!.via}`);
     assert.deepEqual(states, ['asked:elicitation', 'granted:elicitation', 'asked:elicitation', 'refused:elicitation']);
   });
 
