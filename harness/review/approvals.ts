@@ -5,14 +5,7 @@ import type { AuditRecord } from '../../policies';
 import { requestKey, type Attribution } from './usage';
 import type { ApprovalPattern } from './types';
 
-interface Counts {
-  grant?: string;
-  tool: string;
-  role?: string;
-  granted: number;
-  refused: number;
-  timeout: number;
-}
+type Counts = Omit<ApprovalPattern, 'verdict'>;
 
 /** Group final approval outcomes by grant (or tool), keep groups that always went one way. */
 export function approvalPatterns(records: readonly AuditRecord[], attribution: Attribution, minSamples: number): ApprovalPattern[] {
