@@ -11,3 +11,5 @@ export type {
 } from './simulate';
 export { diffPolicies, formatDiffText } from './diff';
 export type { DecisionChange, DiffOptions, DiffReport, PairChange } from './diff';
+export { AlertMonitor, DEFAULT_RULES } from './alerts/rules';
+export type { Alert, AlertKind } from './alerts/rules';

@@ -1,6 +1,7 @@
 // The extension's entry: wires providers and commands to VS Code. Logic lives in one file per feature.
 
 import * as vscode from 'vscode';
+import { AuditAlerts } from './alerts';
 import { ApprovalClient } from './approvals';
 import { PolicyCodeLens } from './codeLens';
 import { showAuditTimeline, verifyAuditLog } from './commands/audit';
@@ -21,6 +22,7 @@ export interface MandateApi {
   tests: PolicyTests;
   guarded: GuardedServers;
   approvals: ApprovalClient;
+  alerts: AuditAlerts;
   activatedInMs: number;
 }
 
@@ -32,6 +34,7 @@ export function activate(context: vscode.ExtensionContext): MandateApi {
   const lenses = new PolicyCodeLens();
   const guarded = new GuardedServers(context.extensionPath, ui);
   const approvals = new ApprovalClient(ui);
+  const alerts = new AuditAlerts(ui);
   const cmd = (id: string, fn: (...args: never[]) => unknown): vscode.Disposable => vscode.commands.registerCommand(id, fn);
   context.subscriptions.push(
     ui,
@@ -44,6 +47,8 @@ export function activate(context: vscode.ExtensionContext): MandateApi {
     vscode.workspace.onDidChangeTextDocument((e) => { if (isPolicy(e.document)) lenses.refresh(); }),
     guarded,
     approvals,
+    alerts,
+    guarded.onDidProvide(() => alerts.follow(guarded.offered.values())),
     vscode.lm.registerMcpServerDefinitionProvider(PROVIDER_ID, guarded),
     cmd('mandate.explainDecision', (a?: ExplainArgs) => explainDecision(ui, a)),
     cmd('mandate.simulateAgent', (a?: SimulateArgs) => simulateAgent(ui, a)),
@@ -60,7 +65,7 @@ export function activate(context: vscode.ExtensionContext): MandateApi {
   approvals.start();
   const activatedInMs = performance.now() - t0;
   ui.log.info(`activated in ${activatedInMs.toFixed(1)} ms`);
-  return { ui, tests, guarded, approvals, activatedInMs };
+  return { ui, tests, guarded, approvals, alerts, activatedInMs };
 }
 
 /** Nothing to tear down beyond the subscriptions. */

@@ -58,6 +58,7 @@ function makeWorkspace() {
     'servers:',
     `  memory: { command: [node, ${JSON.stringify(server)}], env: { MEMORY_FILE_PATH: ${JSON.stringify(join(ws, 'memory.jsonl'))} } }`,
     'audit: { path: .mandate/guarded-audit.jsonl }',
+    'alerts: { rules: [{ on: denial_burst, count: 1, within_seconds: 600 }] }',
     '',
   ].join('\n'));
   mkdirSync(join(ws, '.vscode'), { recursive: true });

@@ -3,7 +3,7 @@
 
 import type { Writable } from 'node:stream';
 import type { AuditRecord, Policy, Sha256 } from '../../../policies';
-import { AlertMonitor } from './rules';
+import { AlertMonitor } from '../../../harness/alerts/rules';
 import { deliver, sinksFor, type AlertSink } from './sinks';
 
 export interface AlertHooks {

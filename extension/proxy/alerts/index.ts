@@ -2,7 +2,7 @@
 
 export { alertHooks } from './attach';
 export type { AlertHooks } from './attach';
-export { AlertMonitor, DEFAULT_RULES } from './rules';
-export type { Alert, AlertKind } from './rules';
+export { AlertMonitor, DEFAULT_RULES } from '../../../harness/alerts/rules';
+export type { Alert, AlertKind } from '../../../harness/alerts/rules';
 export { AlertConfigError, deliver, loopbackTarget, sinksFor, streamSink, webhookSink } from './sinks';
 export type { AlertSink } from './sinks';

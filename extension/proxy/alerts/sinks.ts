@@ -4,7 +4,7 @@
 import { request } from 'node:http';
 import type { Writable } from 'node:stream';
 import type { AlertsDef } from '../../../policies';
-import type { Alert } from './rules';
+import type { Alert } from '../../../harness/alerts/rules';
 
 /** A destination for alerts. */
 export type AlertSink = (alert: Alert) => Promise<void>;

@@ -48,6 +48,10 @@ describe('guarded MCP servers', () => {
     const tool = vscode.lm.tools.find((t) => t.name.endsWith('search_nodes'))!;
     const ok = await vscode.lm.invokeTool(tool.name, { input: { query: 'acme' }, toolInvocationToken: undefined });
     assert.match(text(ok), /entities/);
+    const a = await api();
+    const alerted = new Promise<string>((resolve) => {
+      const sub = a.alerts.onDidAlert((alert) => { if (alert.kind === 'denial_burst') { sub.dispose(); resolve(alert.message); } });
+    });
     let refused = '';
     try {
       refused = text(await vscode.lm.invokeTool(tool.name, { input: { query: 'a-query-far-too-long' }, toolInvocationToken: undefined }));
@@ -55,6 +59,8 @@ describe('guarded MCP servers', () => {
       refused = String((err as Error).message);
     }
     assert.match(refused, /denied|max_length|longer/i);
+    // the policy's `alerts:` (a burst of one denial) reaches the editor from the proxy's audit log
+    assert.match(await alerted, /denial/i);
     const records = readFileSync(audit(), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
     const decisions = records.filter((r) => r.kind === 'decision' && r.tool === 'search_nodes');
     assert.deepEqual(decisions.map((r) => [r.decision?.effect, (r.args as { query?: string }).query]), [['allow', 'acme'], ['deny', 'a-query-far-too-long']]);

@@ -1,7 +1,7 @@
 // Alert rules evaluated on the audit record stream: denial bursts, approval refusals, tool drift, audit
 // failures (a write error, or a chain that stops verifying) and any use of a break-glass role.
 
-import { GENESIS, type AlertRuleDef, type AlertsDef, type AuditRecord, type ChainHead, type Policy, type Sha256 } from '../../../policies';
+import { GENESIS, type AlertRuleDef, type AlertsDef, type AuditRecord, type ChainHead, type Policy, type Sha256 } from '../../policies';
 
 export type AlertKind = AlertRuleDef['on'];
 

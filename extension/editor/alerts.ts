@@ -1,0 +1,103 @@
+// Editor alerts: follows the audit logs of the guarded servers the extension offers, evaluates the
+// policy's `alerts:` on each new record (the harness's AlertMonitor) and shows them as notifications.
+
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, unwatchFile, watchFile } from 'node:fs';
+import * as vscode from 'vscode';
+import { AlertMonitor, type Alert } from '../../harness';
+import { parsePolicy } from '../../policies';
+import type { GuardedServer } from './mcpProvider';
+import type { MandateUi } from './output';
+
+const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** Most bytes read from a log per change (a follower never loads a whole large log at once). */
+const MAX_READ = 4 * 1024 * 1024;
+
+interface Follower {
+  offset: number;
+  rest: string;
+  monitor: AlertMonitor | undefined;
+  stop(): void;
+}
+
+/** Follows guarded servers' audit logs; fires `onDidAlert` and notifies for each alert. */
+export class AuditAlerts implements vscode.Disposable {
+  private readonly followers = new Map<string, Follower>();
+  private readonly fired = new vscode.EventEmitter<Alert>();
+  readonly onDidAlert = this.fired.event;
+
+  constructor(private readonly ui: MandateUi) {}
+
+  /** Follow the audit log of each server (once per log), from its current end. */
+  follow(servers: Iterable<GuardedServer>): void {
+    for (const s of servers) {
+      if (this.followers.has(s.audit)) continue;
+      const monitor = this.monitorFor(s.policy);
+      const start = existsSync(s.audit) ? statSync(s.audit).size : 0;
+      const f: Follower = { offset: start, rest: '', monitor, stop: () => unwatchFile(s.audit, onChange) };
+      const onChange = (): void => this.read(s.audit, f);
+      watchFile(s.audit, { interval: 300 }, onChange);
+      this.followers.set(s.audit, f);
+    }
+  }
+
+  dispose(): void {
+    for (const f of this.followers.values()) f.stop();
+    this.followers.clear();
+    this.fired.dispose();
+  }
+
+  private monitorFor(policyPath: string): AlertMonitor | undefined {
+    try {
+      const r = parsePolicy(readFileSync(policyPath, 'utf8'), policyPath);
+      const alerts = r.ok ? r.parsed.policy.alerts : undefined;
+      // INVARIANT: `alerts.editor: false` keeps alerts out of the editor (stderr and webhook still get them).
+      if (!r.ok || alerts === undefined || alerts.editor === false) return undefined;
+      return new AlertMonitor(r.parsed.policy, alerts, sha256);
+    } catch (err) {
+      this.ui.log.warn(`alerts: cannot read \`${policyPath}\`: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private read(path: string, f: Follower): void {
+    let text: string;
+    try {
+      const size = statSync(path).size;
+      if (size < f.offset) f.offset = 0; // the log was replaced: start over
+      const len = Math.min(size - f.offset, MAX_READ);
+      if (len <= 0) return;
+      const buf = Buffer.alloc(len);
+      const fd = openSync(path, 'r');
+      try {
+        readSync(fd, buf, 0, len, f.offset);
+      } finally {
+        closeSync(fd);
+      }
+      f.offset += len;
+      text = f.rest + buf.toString('utf8');
+    } catch {
+      return; // not there yet, or mid-rotation: the next change reads it
+    }
+    const lines = text.split('\n');
+    f.rest = lines.pop() ?? '';
+    for (const line of lines) this.observe(line, f);
+  }
+
+  private observe(line: string, f: Follower): void {
+    if (line.length === 0) return;
+    try {
+      const rec = JSON.parse(line) as { kind?: string; tool?: string; decision?: { effect?: string } };
+      if (rec.kind === 'decision' && rec.decision?.effect === 'deny') this.ui.noteDenial(rec.tool ?? 'a call');
+    } catch {
+      // a corrupt line is the monitor's business (it raises an audit_failure alert)
+    }
+    for (const alert of f.monitor?.observeLine(line) ?? []) {
+      this.ui.log.warn(`alert ${alert.kind}: ${alert.message}`);
+      this.fired.fire(alert);
+      const show = alert.severity === 'critical' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
+      void show(`Mandate alert: ${alert.message}`);
+    }
+  }
+}
