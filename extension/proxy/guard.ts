@@ -277,15 +277,20 @@ export class Guard {
     });
   }
 
-  /** Buffer an audit record (written at the next flush); false (and reported) when the log is unusable. */
-  record(e: Omit<AuditEntry, 'time' | 'session' | 'server' | 'caller'> & Partial<AuditEntry>): boolean {
+  /**
+   * Buffer an audit record (written at the next flush); false (and reported) when the log is unusable.
+   * `urgent`: written at once, before the caller answers the client (denials, refusals).
+   */
+  record(e: Omit<AuditEntry, 'time' | 'session' | 'server' | 'caller'> & Partial<AuditEntry>, urgent = false): boolean {
     const { principal, roles, client } = this.o.identity;
     try {
       this.o.audit.enqueue({
         time: new Date(this.o.now()).toISOString(), session: this.o.session, server: this.o.server,
         caller: { principal, roles, ...(client ? { client } : {}) }, ...e,
       });
-      this.scheduleFlush();
+      // INVARIANT: an urgent record (a denial, a refusal) is written now, before the answer that follows it
+      if (urgent) this.flush();
+      else this.scheduleFlush();
       return true;
     } catch (err) {
       if (!(err instanceof AuditWriteError)) throw err;
@@ -295,8 +300,8 @@ export class Guard {
   }
 
   /**
-   * Held calls flush at the end of this tick (they wait for it); records that hold nothing back
-   * (denials, outcomes) flush after the loop's I/O, off the path of the answer the client waits for.
+   * Held calls flush at the end of this tick (they wait for it); records that answer nothing (outcomes,
+   * session events) flush after the loop's I/O, off the path of the answer the client waits for.
    */
   private scheduleFlush(urgent = false): void {
     if (urgent && !this.flushScheduled) {

@@ -59,7 +59,8 @@ export class ToolCalls {
     const digest = d.effect === 'approval_required' || redactKeys.size > 0 ? sha256(canonicalJson(args)) : undefined;
     const base = { method: 'tools/call', request_id: String(msg.id), tool, args: redactKeys.size > 0 ? redact(args, redactKeys) : args as Json, ...(digest ? { args_digest: digest } : {}) };
     // INVARIANT: the decision record is written before anything is forwarded; no record, no call.
-    if (!this.g.record({ kind: 'decision', ...base, ...this.decisionFields(d) })) return this.denyResult(msg.id, tool, ['the audit log cannot be written, so the call is denied']);
+    // INVARIANT: a denial is on disk before the client hears it (never only the successes).
+    if (!this.g.record({ kind: 'decision', ...base, ...this.decisionFields(d) }, d.effect === 'deny')) return this.denyResult(msg.id, tool, ['the audit log cannot be written, so the call is denied']);
     if (d.effect === 'deny') return this.denyResult(msg.id, tool, d.reasons.map((r) => r.message));
     if (d.effect === 'allow') return this.send(msg, tool, args);
     const { req, outcome } = this.approve(msg, tool, args, digest!, d);
@@ -150,7 +151,7 @@ export class ToolCalls {
     }
     const ok = this.g.record({ kind: 'approval', request_id: String(msg.id), tool, args_digest: digest,
       approval: { id: req.id, state, via: out.via, at: out.at, ...(out.by !== undefined ? { by: out.by } : {}) },
-      ...(note ? { error: { code: `approval_${state}`, message: note } } : {}) });
+      ...(note ? { error: { code: `approval_${state}`, message: note } } : {}) }, state !== 'granted');
     if (!ok) return this.denyResult(msg.id, tool, ['the audit log cannot be written, so the call is denied']);
     if (state !== 'granted') return this.denyResult(msg.id, tool, [`approval ${req.id} ${state}${note ? ` (${note})` : ''}`]);
     this.send(msg, tool, args);

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connectProxy, FIXTURES, recordsWhen, ROOT, tempDir, textOf, type Guarded } from './support';
+import { connectProxy, FIXTURES, records, recordsWhen, ROOT, tempDir, textOf, type Guarded } from './support';
 
 const POLICY = join(ROOT, 'policies/examples/finance.mandate.yaml');
 const CTX = ['--context', 'environment=prod', '--context', 'region=eu-west-1', '--context', 'tenant=acme'];
@@ -34,9 +34,11 @@ describe('e2e proxy: finance server through the SDK client', function () {
     assert.equal(recs[1]!.result!.is_error, false);
   });
 
-  it('denies a payment over the limit with the reason in policy words', async () => {
+  it('denies a payment over the limit with the reason in policy words, recorded before the answer', async () => {
     const r = await g.client.callTool({ name: 'issue_payment', arguments: { vendor: 'acme-bv', amount: 1500, currency: 'EUR' } });
     assert.equal(r.isError, true);
+    const denial = records(g.audit).filter((x) => x.kind === 'decision' && x.tool === 'issue_payment').at(-1);
+    assert.equal(denial?.decision?.effect, 'deny');
     assert.match(textOf(r), /`amount` `1500` exceeds max 1000 \(scope max_amount_1000_eur, .*finance\.mandate\.yaml:\d+:\d+\)/);
   });
 
@@ -53,7 +55,8 @@ describe('e2e proxy: finance server through the SDK client', function () {
     const r = await g.client.callTool({ name: 'issue_payment', arguments: { vendor: 'acme-bv', amount: 10, currency: 'EUR' } });
     assert.equal(r.isError, true);
     assert.match(textOf(r), /approval .* timeout/);
-    const states = (await recordsWhen(g.audit, (all) => all.some((x) => x.approval?.state === 'timeout'))).filter((x) => x.kind === 'approval').map((x) => x.approval!.state);
+    // INVARIANT: a refusal (here a timeout) is on disk before the client hears the denial: read at once, no wait
+    const states = records(g.audit).filter((x) => x.kind === 'approval').map((x) => x.approval!.state);
     assert.deepEqual(states, ['asked', 'timeout']);
   });
 });

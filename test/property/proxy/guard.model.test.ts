@@ -123,6 +123,20 @@ class Restart implements fc.AsyncCommand<Model, Real> {
   toString = (): string => 'restart';
 }
 
+/**
+ * The client hears an answer: a denial (an error result) must already be on disk as the record that
+ * decided it — a deny decision, or an approval that was not granted (never only the successes).
+ */
+function answered(r: Real, m: JSONRPCMessage): void {
+  const id = String((m as { id?: unknown }).id);
+  r.replies.set(id, m);
+  const denied = (m as { result?: { isError?: boolean } }).result?.isError === true;
+  if (!denied || !id.startsWith('c')) return;
+  const recs = parseAuditLines(readFileSync(r.auditFile, 'utf8')).filter((x) => x.request_id === id);
+  const recorded = recs.some((x) => (x.kind === 'decision' && x.decision!.effect === 'deny') || (x.kind === 'approval' && x.approval!.state !== 'granted' && x.approval!.state !== 'asked'));
+  if (!recorded) r.violations.push(`${id} (denied before its record was written)`);
+}
+
 function setup(): Real {
   const dir = mkdtempSync(join(tmpdir(), 'mandate-model-'));
   const auditFile = join(dir, 'audit.jsonl');
@@ -146,7 +160,7 @@ function setup(): Real {
   };
   r.guard = new Guard({
     session: 'abcdef01', server: 'model', identity: { principal: 'model-agent', roles: ['agent'] }, context: {}, policy, audit, approvals: broker,
-    now: () => Date.now(), callTimeoutMs: 60_000, toClient: (m) => void r.replies.set(String((m as { id?: unknown }).id), m), toUpstream: upstream, log: () => undefined,
+    now: () => Date.now(), callTimeoutMs: 60_000, toClient: (m) => answered(r, m), toUpstream: upstream, log: () => undefined,
   });
   r.guard.fromClient({ jsonrpc: '2.0', method: 'notifications/initialized' });
   return r;
