@@ -62,3 +62,19 @@ export function serverRequestAllowed(policy: Policy, method: string): boolean {
   const allow = sr?.allow ?? DEFAULT_SERVER_REQUESTS;
   return allow.some((p) => globMatch(p, method));
 }
+
+/**
+ * `resources/list` and `prompts/list` answers show only what the caller could read or get: an entry the
+ * policy would deny is left out, as `tools/list` leaves out ungranted tools. Other results pass unchanged.
+ */
+export function filterListed(c: CompiledPolicy, principal: string | null, roles: readonly string[], method: string, result: Record<string, unknown>): Record<string, unknown> {
+  if (method === 'resources/list' && Array.isArray(result['resources'])) {
+    const shown = (result['resources'] as Array<{ uri?: unknown }>).filter((r) => decideResource(c, principal, roles, String(r.uri ?? '')).effect !== 'deny');
+    return { ...result, resources: shown };
+  }
+  if (method === 'prompts/list' && Array.isArray(result['prompts'])) {
+    const shown = (result['prompts'] as Array<{ name?: unknown }>).filter((p) => decidePrompt(c, principal, roles, String(p.name ?? '')).effect !== 'deny');
+    return { ...result, prompts: shown };
+  }
+  return result;
+}

@@ -4,7 +4,7 @@
 
 import type { AuditEntry, Decision, ToolInfo } from '../../policies';
 import { AuditWriteError } from './auditLog';
-import { decideResource, decidePrompt, serverRequestAllowed, toolVisible } from './governance';
+import { decideResource, decidePrompt, filterListed, serverRequestAllowed, toolVisible } from './governance';
 import type { JSONRPCMessage, RpcId } from './framing';
 import { ToolCalls } from './toolCalls';
 import { RPC, type GuardOptions } from './types';
@@ -170,6 +170,10 @@ export class Guard {
     this.forwarded.delete(k);
     if (f.audited) this.calls.outcome(msg.id, f, msg, undefined, raw);
     if (f.method === 'tools/list' && msg['result']) return this.o.toClient(this.filterTools(msg));
+    if ((f.method === 'resources/list' || f.method === 'prompts/list') && msg['result']) {
+      const { principal, roles } = this.o.identity;
+      return this.o.toClient({ ...msg, result: filterListed(this.o.policy.current, principal, roles, f.method, msg['result'] as Record<string, unknown>) } as unknown as JSONRPCMessage);
+    }
     if (raw !== undefined && this.o.toClientRaw) return this.o.toClientRaw(raw);
     this.o.toClient(m);
   }

@@ -128,4 +128,30 @@ describe('e2e proxy: real MCP servers', function () {
     const viaInspector = await inspector(dir, policy, 'helper', 'get-env', [], server);
     assert.equal(viaInspector.code, 5, viaInspector.out);
   });
+
+  it('everything (SDK Client): resources and prompts are listed and read only as granted', async () => {
+    const dir = tempDir();
+    const policy = join(dir, 'res.mandate.yaml');
+    writeFileSync(policy, [
+      'version: 1',
+      'roles: { reader: { description: Reads the architecture document only. } }',
+      'grants: [{ agent_role: reader, tools: [echo] }]',
+      'resources: [{ agent_role: reader, uris: ["demo://resource/static/document/architecture.md"] }]',
+      'prompts: [{ agent_role: reader, prompts: [simple-prompt] }]',
+      '',
+    ].join('\n'));
+    const g = await connectProxy({ dir, policy, proxyArgs: ['--role', 'reader'], server: [bin('mcp-server-everything'), 'stdio'] });
+    try {
+      const { resources } = await g.client.listResources();
+      assert.deepEqual(resources.map((r) => r.uri), ['demo://resource/static/document/architecture.md']);
+      const { prompts } = await g.client.listPrompts();
+      assert.deepEqual(prompts.map((p) => p.name), ['simple-prompt']);
+      const read = await g.client.readResource({ uri: 'demo://resource/static/document/architecture.md' });
+      assert.ok(read.contents.length > 0);
+      await assert.rejects(g.client.readResource({ uri: 'demo://resource/static/document/features.md' }), /denied|not granted|resource/i);
+      await assert.rejects(g.client.getPrompt({ name: 'args-prompt', arguments: { city: 'x' } }), /denied|not granted|prompt/i);
+    } finally {
+      await g.close();
+    }
+  });
 });

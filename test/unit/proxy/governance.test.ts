@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { compile, parsePolicy } from '../../../policies';
-import { decidePrompt, decideResource, serverRequestAllowed, toolVisible } from '../../../extension/proxy/governance';
+import { decidePrompt, decideResource, filterListed, serverRequestAllowed, toolVisible } from '../../../extension/proxy/governance';
 
 const text = `version: 1
 roles: { reader: { description: r }, ops: { description: o } }
@@ -37,6 +37,15 @@ describe('proxy/governance', () => {
     assert.equal(decideResource(c, null, ['reader'], 'docs://readme').effect, 'deny');
     assert.equal(decidePrompt(c, 'p', ['reader'], 'summarise').effect, 'allow');
     assert.equal(decidePrompt(c, 'p', ['reader'], 'jailbreak').effect, 'deny');
+  });
+
+  it('lists only the resources and prompts the caller could read or get', () => {
+    const resources = { resources: [{ uri: 'docs://readme', name: 'readme' }, { uri: 'file:///etc/passwd', name: 'passwd' }], nextCursor: 'n' };
+    assert.deepEqual(filterListed(c, 'p', ['reader'], 'resources/list', resources), { resources: [{ uri: 'docs://readme', name: 'readme' }], nextCursor: 'n' });
+    assert.deepEqual(filterListed(c, 'p', ['ops'], 'resources/list', resources), { resources: [], nextCursor: 'n' });
+    const prompts = { prompts: [{ name: 'summarise' }, { name: 'jailbreak' }] };
+    assert.deepEqual(filterListed(c, 'p', ['reader'], 'prompts/list', prompts), { prompts: [{ name: 'summarise' }] });
+    assert.deepEqual(filterListed(c, 'p', ['reader'], 'tools/list', prompts), prompts);
   });
 
   it('allows only the listed server requests (defaults without a list)', () => {
