@@ -104,7 +104,7 @@ export function compile(input: ParsedPolicy | Policy, options: CompileOptions = 
     const pointer = `/deny/${i}`;
     const ref: RuleRef = withSource({ kind: 'deny', id: d.id ?? `deny[${i}]`, pointer }, range(pointer));
     const roles = d.roles || d.agent_role ? new Set([...(d.roles ?? []), ...(d.agent_role ? [d.agent_role] : [])]) : undefined;
-    const { args, context, missing } = compileScopes(d.scope, pointer, ctx);
+    const { args, context, missing } = compileScopes(d.scope, ctx);
     args.push(...compileArgs(d.args, `${pointer}/args`, 'deny rule', ctx));
     context.push(...compileContext(d.context, `${pointer}/context`, 'deny rule', ctx));
     const reason: Reason = { code: 'denied_by_rule', message: `denied by ${ref.id}: ${d.reason} (${where(pointer)})`, rule: ref };
@@ -131,7 +131,7 @@ interface Ctx {
 function compileGrant(g: Grant, i: number, ctx: Ctx, range: RuleRef['source']): CompiledGrant {
   const pointer = `/grants/${i}`;
   const ref: RuleRef = withSource({ kind: 'grant', id: g.id ?? `grants[${i}]`, pointer }, range);
-  const { args, context, missing } = compileScopes(g.scope, pointer, ctx);
+  const { args, context, missing } = compileScopes(g.scope, ctx);
   context.push(...compileContext(g.context, `${pointer}/context`, 'grant context', ctx));
   const w = ctx.where(pointer);
   const approval = g.requires_approval === true;
@@ -148,7 +148,7 @@ function compileGrant(g: Grant, i: number, ctx: Ctx, range: RuleRef['source']): 
   };
 }
 
-function compileScopes(scope: string | string[] | undefined, pointer: string, ctx: Ctx) {
+function compileScopes(scope: string | string[] | undefined, ctx: Ctx) {
   const names = scope === undefined ? [] : Array.isArray(scope) ? scope : [scope];
   const args: CompiledCheck[] = [];
   const context: CompiledCheck[] = [];
@@ -163,7 +163,6 @@ function compileScopes(scope: string | string[] | undefined, pointer: string, ct
     args.push(...compileArgs(def.args, `${sp}/args`, `scope ${name}`, ctx));
     context.push(...compileContext(def.context, `${sp}/context`, `scope ${name}`, ctx));
   }
-  void pointer;
   return { args, context, missing };
 }
 

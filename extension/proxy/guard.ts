@@ -184,10 +184,9 @@ export class Guard {
     // a server the proxy itself stopped, with nothing in flight, is the end of a session, not an error
     if (expected && this.forwarded.size === 0) this.record({ kind: 'session', detail: { event: 'upstream_stopped', why } });
     else this.record({ kind: 'error', error: { code: 'upstream_exit', message: why } });
-    for (const [k, f] of [...this.forwarded]) {
+    for (const k of [...this.forwarded.keys()]) {
       const id: RpcId = k[0] === 'n' ? Number(k.slice(1)) : k.slice(1);
       this.settle(id, why);
-      void f;
       this.replyError(id, RPC.upstream, `the upstream server \`${this.o.server}\` stopped: ${why}; the call failed closed`);
     }
     for (const [k, handler] of [...this.own]) {
