@@ -1,7 +1,6 @@
 // npm run demo: the product's main job on the shipped example policies, after `npm run build`:
 // lint, policy tests, explained decisions, simulate, a guarded MCP session, and audit verify.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -19,9 +18,7 @@ function mandate(args, expect = 0, note = '') {
   const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8' });
   process.stdout.write(r.stdout);
   if (r.stderr) process.stdout.write(r.stderr);
-  if (/is not available in this build/.test(r.stderr)) {
-    process.stdout.write('(this step is not part of this build yet)\n');
-  } else if (r.status !== expect) {
+  if (r.status !== expect) {
     failures++;
     process.stdout.write(`!! expected exit ${expect}, got ${r.status}\n`);
   }
@@ -52,13 +49,8 @@ step('4. simulate agents against the invariants');
 mandate(['simulate', '--policy', ex('finance'), '--seed', '42'], 0);
 
 step('5. a guarded MCP session (proxy in front of an example server), then audit verify');
-const session = join(root, 'scripts', 'demo-session.mjs');
-if (existsSync(session)) {
-  const r = spawnSync(process.execPath, [session], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) failures++;
-} else {
-  process.stdout.write('(the guarded session is not part of this build yet)\n');
-}
+const session = spawnSync(process.execPath, [join(root, 'scripts', 'demo-session.mjs')], { cwd: root, stdio: 'inherit' });
+if (session.status !== 0) failures++;
 
 process.stdout.write(`\n${failures === 0 ? 'demo complete' : `demo finished with ${failures} unexpected result(s)`}\n`);
 process.exit(failures === 0 ? 0 : 1);
