@@ -2,11 +2,9 @@
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { mkdtempSync, readFileSync, existsSync, watch } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseAuditLines, verifyChain, type AuditRecord } from '../../../policies';
-import { sha256 } from '../../../extension/proxy/hash';
 
 export const ROOT = resolve(__dirname, '../../..');
 export const CLI = join(ROOT, 'dist/cli.js');
@@ -40,37 +38,7 @@ export async function connectProxy(opts: { policy: string; proxyArgs: string[]; 
   return { client, transport, audit, dir, stderr: () => err, close: () => client.close() };
 }
 
-/** The audit log's records, after asserting its chain verifies. */
-export function records(file: string): AuditRecord[] {
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const v = verifyChain(text, sha256);
-  if (!v.ok) throw new Error(`audit chain broken: ${JSON.stringify(v.bad)}`);
-  return parseAuditLines(text);
-}
-
-/**
- * The audit records once `ok(records)` holds: records that hold no call back (outcomes, timeouts) are
- * flushed after the reply goes out, so a test waits for them on the file's change events, never a sleep.
- */
-export function recordsWhen(file: string, ok: (recs: AuditRecord[]) => boolean): Promise<AuditRecord[]> {
-  return new Promise((resolve, reject) => {
-    const check = (): boolean => {
-      try {
-        const recs = records(file);
-        if (!ok(recs)) return false;
-        watcher.close();
-        resolve(recs);
-        return true;
-      } catch (err) {
-        watcher.close();
-        reject(err instanceof Error ? err : new Error(String(err)));
-        return true;
-      }
-    };
-    const watcher = watch(file, () => void check());
-    check();
-  });
-}
+export { records, recordsWhen } from '../../support/audit';
 
 /** The text of a tool result's first content item. */
 export function textOf(result: unknown): string {

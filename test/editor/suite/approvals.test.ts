@@ -2,13 +2,13 @@
 // and arguments; the editor's answer decides the call, and the audit log records who approved.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync, readFileSync, watch, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { AuditRecord } from '../../../policies';
 import type { ApprovalRequest } from '../../../extension/proxy/approvalProtocol';
 import { api } from './helpers';
+import { recordsWhen } from '../../support/audit';
 
 /** A line-delimited JSON-RPC client on a spawned proxy: resolves each response by id. */
 function rpc(child: ChildProcessWithoutNullStreams): (id: number, method: string, params: object) => Promise<{ result?: { isError?: boolean }; error?: { message: string } }> {
@@ -58,7 +58,7 @@ describe('approvals in the editor', () => {
       assert.ok(no.error || no.result?.isError, `refused call must fail: ${JSON.stringify(no)}`);
       assert.deepEqual(seen.map((r) => [r.tool, (r.args as { entities: Array<{ name: string }> }).entities[0]!.name]), [['create_entities', 'approved-one'], ['create_entities', 'refused-one']]);
       // the refusal record is flushed after the answer goes out: wait for it on the file, never a sleep
-      const approvals = (await logWhen(join(dir, 'audit.jsonl'), (rs) => rs.some((r) => r.approval?.state === 'refused')))
+      const approvals = (await recordsWhen(join(dir, 'audit.jsonl'), (rs) => rs.some((r) => r.approval?.state === 'refused')))
         .filter((r) => r.kind === 'approval' && r.approval?.state !== 'asked');
       assert.deepEqual(approvals.map((r) => [r.approval?.state, r.approval?.via]), [['granted', 'editor'], ['refused', 'editor']]);
     } finally {
@@ -69,17 +69,3 @@ describe('approvals in the editor', () => {
   });
 });
 
-/** The log's records once `ok` holds, re-read on each change of the file. */
-function logWhen(file: string, ok: (rs: AuditRecord[]) => boolean): Promise<AuditRecord[]> {
-  const read = (): AuditRecord[] => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
-  return new Promise((resolve) => {
-    const check = (): void => {
-      const rs = read();
-      if (!ok(rs)) return;
-      watcher.close();
-      resolve(rs);
-    };
-    const watcher = watch(file, check);
-    check();
-  });
-}
