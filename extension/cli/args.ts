@@ -2,7 +2,7 @@
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseDateTime } from '../../policies';
-import { CliError } from './io';
+import { CliError, type Io } from './io';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -45,4 +45,15 @@ export function isoTime(value: string | undefined, flag: string, fallback: numbe
   const t = parseDateTime(value);
   if (Number.isNaN(t)) throw new CliError(`${flag} expects an ISO date-time such as 2026-12-31T23:59:59Z, got \`${value}\``);
   return t;
+}
+
+/** A command's subcommands by name (`audit verify`, `pins accept`…). */
+export type Subcommands = Record<string, (argv: string[], io: Io) => Promise<number>>;
+
+/** Run the subcommand named by argv[0]; an unknown or missing one is a CliError listing the valid names. */
+export function runSubcommand(command: string, subcommands: Subcommands, argv: string[], io: Io, usage: string): Promise<number> {
+  const [sub, ...rest] = argv;
+  const fn = sub !== undefined && Object.prototype.hasOwnProperty.call(subcommands, sub) ? subcommands[sub] : undefined;
+  if (!fn) throw new CliError(`unknown ${command} command \`${sub ?? ''}\` (expected ${Object.keys(subcommands).join(', ')})\nusage: ${usage}`);
+  return fn(rest, io);
 }

@@ -3,7 +3,7 @@
 
 import { parseAuditLines, recordDecision, verifyChain, type AuditRecord } from '../../../policies';
 import { sha256 } from '../../proxy/hash';
-import { format, isoTime, parse } from '../args';
+import { format, isoTime, parse, runSubcommand, type Subcommands } from '../args';
 import { CliError, println, type CommandSpec, type Io } from '../io';
 import { readText } from '../load';
 import { auditAlerts } from './auditAlerts';
@@ -72,15 +72,12 @@ function onlyFile(positionals: string[]): string {
   return positionals[0]!;
 }
 
-const subcommands: Record<string, (argv: string[], io: Io) => Promise<number>> = { verify, show, review: auditReview, alerts: auditAlerts, export: auditExport };
+const subcommands: Subcommands = { verify, show, review: auditReview, alerts: auditAlerts, export: auditExport };
 
 export const audit: CommandSpec = {
   summary: 'verify an audit log\'s hash chain, or show its records',
   usage,
   async run(argv, io) {
-    const [sub, ...rest] = argv;
-    const fn = sub !== undefined && Object.prototype.hasOwnProperty.call(subcommands, sub) ? subcommands[sub] : undefined;
-    if (!fn) throw new CliError(`unknown audit command \`${sub ?? ''}\` (expected ${Object.keys(subcommands).join(', ')})\nusage: ${usage}`);
-    return fn(rest, io);
+    return runSubcommand('audit', subcommands, argv, io, usage);
   },
 };

@@ -4,7 +4,7 @@
 import { join, resolve } from 'node:path';
 import { readdirSync } from 'node:fs';
 import { acceptPins, pinsPath, readPins } from '../../proxy';
-import { format, parse } from '../args';
+import { format, parse, runSubcommand, type Subcommands } from '../args';
 import { CliError, println, type CommandSpec, type Io } from '../io';
 
 const usage = 'mandate pins list [--server NAME] [--dir DIR] [--format text|json] | mandate pins accept --server NAME [--tool T]… [--dir DIR]';
@@ -62,15 +62,12 @@ function readPinsOrFail(file: string, server: string): ReturnType<typeof readPin
   }
 }
 
-const subcommands: Record<string, (argv: string[], io: Io) => Promise<number>> = { list, accept };
+const subcommands: Subcommands = { list, accept };
 
 export const pins: CommandSpec = {
   summary: 'list pinned tool definitions, or accept a changed one (tool drift)',
   usage,
   async run(argv, io) {
-    const [sub, ...rest] = argv;
-    const fn = sub !== undefined && Object.prototype.hasOwnProperty.call(subcommands, sub) ? subcommands[sub] : undefined;
-    if (!fn) throw new CliError(`unknown pins command \`${sub ?? ''}\` (expected list, accept)\nusage: ${usage}`);
-    return fn(rest, io);
+    return runSubcommand('pins', subcommands, argv, io, usage);
   },
 };

@@ -90,3 +90,14 @@ describe('mandate test', () => {
     assert.match(r.stdout, /FAIL wrong on purpose\n\s+t\.mandate\.yaml:6:5: expected deny, got allow/);
   });
 });
+
+describe('mandate subcommands', () => {
+  it('names the valid subcommands when given an unknown or missing one', async () => {
+    const pins = await runCli(['pins', 'bogus']);
+    assert.equal(pins.code, 1);
+    assert.match(pins.stderr, /^mandate pins: unknown pins command `bogus` \(expected list, accept\)/);
+    const audit = await runCli(['audit']);
+    assert.equal(audit.code, 1);
+    assert.match(audit.stderr, /^mandate audit: unknown audit command `` \(expected verify, show, review, alerts, export\)/);
+  });
+});
