@@ -3,10 +3,11 @@
 
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { LineCounter, parseDocument } from 'yaml';
+import { parseDocument } from 'yaml';
 import schema from './schema/mandate.schema.json';
 import type { Finding } from './findings';
-import { buildSourceMap, childPointer, offsetRange, type SourceMap } from './source';
+import { fastParseYaml } from './fastYaml';
+import { buildSourceMap, childPointer, SourceMap } from './source';
 import type { Policy } from './types';
 
 /** A policy that parsed and passed the schema. */
@@ -44,29 +45,43 @@ export function parsePolicy(text: string, file: string): ParseResult {
     const range = { file, start: { line: 1, col: 1 }, end: { line: 1, col: 1 } };
     return { ok: false, findings: [{ rule: 'syntax', severity: 'error', message: `policy file is larger than ${MAX_POLICY_BYTES} bytes`, pointer: '', range }] };
   }
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  const source = buildSourceMap(file, doc.contents, lc);
+  const read = readYaml(text, file);
+  if (!read.ok) return { ok: false, findings: read.findings, source: read.source };
+  const { value, source } = read;
+  const findings = schemaFindings(value, source);
+  if (findings.length > 0) return { ok: false, findings, source, value };
+  return { ok: true, parsed: { file, text, policy: value as Policy, source }, findings: [] };
+}
+
+type Read = { ok: true; value: unknown; source: SourceMap } | { ok: false; findings: Finding[]; source: SourceMap };
+
+/**
+ * YAML (or JSON) text → value and source map. The fast path handles the block and flow YAML policies
+ * are written in; everything else, and every error, goes through the `yaml` package, which has the
+ * last word on what the text means (see fastYaml.ts).
+ */
+function readYaml(text: string, file: string): Read {
+  const fastSource = new SourceMap(file, text);
+  const fast = fastParseYaml(text, (pointer, start, end, keyStart, keyEnd) => fastSource.setOffsets(pointer, start, end, keyStart, keyEnd));
+  if (fast) return { ok: true, value: fast.value, source: fastSource };
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const source = buildSourceMap(file, text, doc.contents);
   if (doc.errors.length > 0) {
     const findings: Finding[] = doc.errors.map((e) => ({
       rule: e.code === 'DUPLICATE_KEY' ? 'syntax/duplicate-key' : 'syntax',
       severity: 'error',
       message: firstLine(e.message),
       pointer: '',
-      range: offsetRange(file, lc, e.pos[0], e.pos[1]),
+      range: source.offsetRange(e.pos[0], e.pos[1]),
     }));
     return { ok: false, findings, source };
   }
-  let value: unknown;
   try {
-    value = doc.toJS({ maxAliasCount: 100 });
+    return { ok: true, value: doc.toJS({ maxAliasCount: 100 }), source };
   } catch (err) {
     const range = source.range('');
     return { ok: false, findings: [{ rule: 'syntax', severity: 'error', message: firstLine(String((err as Error).message)), pointer: '', range }], source };
   }
-  const findings = schemaFindings(value, source);
-  if (findings.length > 0) return { ok: false, findings, source, value };
-  return { ok: true, parsed: { file, text, policy: value as Policy, source }, findings: [] };
 }
 
 /** Validate an already-parsed value against the schema, as findings with source ranges. */
