@@ -39,6 +39,8 @@ export class Guard {
   private flushScheduled = false;
   private lazyScheduled = false;
   private sweeper: NodeJS.Timeout | undefined;
+  /** the client's `initialize` params, replayed to a restarted server */
+  private initParams: Record<string, unknown> | undefined;
   clientElicitation = false;
 
   constructor(readonly o: GuardOptions) {
@@ -87,6 +89,7 @@ export class Guard {
   }
 
   private initialize(msg: Msg): void {
+    this.initParams = msg.params ?? {};
     const info = msg.params?.['clientInfo'] as { name?: unknown; version?: unknown } | undefined;
     const caps = msg.params?.['capabilities'] as { elicitation?: unknown } | undefined;
     this.clientElicitation = caps?.elicitation !== undefined && caps.elicitation !== null;
@@ -201,6 +204,27 @@ export class Guard {
     this.upstreamUp = true;
     this.record({ kind: 'session', detail: { event: 'upstream_restarted' } });
     this.refreshTools();
+  }
+
+  /**
+   * The transport started a new server process after a crash: replay the client's `initialize` (and
+   * `notifications/initialized`) to it, then take calls again. Until `done` reports success every call
+   * fails closed; `done(error)` when the new server refused or died (the transport decides what next).
+   */
+  resumeUpstream(done: (error?: string) => void): void {
+    if (this.initParams === undefined) {
+      // the client had not initialized the old server either: it will initialize this one itself
+      this.upstreamRestarted();
+      return done();
+    }
+    const id = `mandate:${this.nextOwn++}`;
+    this.own.set(key(id), (res) => {
+      if (res['result'] === undefined) return done(`initialize failed: ${JSON.stringify(res['error'] ?? 'no result').slice(0, 200)}`);
+      this.o.toUpstream({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      this.upstreamRestarted();
+      done();
+    });
+    this.o.toUpstream({ jsonrpc: '2.0', id, method: 'initialize', params: this.initParams });
   }
 
   get upstreamRunning(): boolean {

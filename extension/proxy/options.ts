@@ -15,21 +15,23 @@ export interface ProxyOptions {
   approvalTimeoutMs: number;
   callTimeoutMs: number;
   maxMessageBytes: number;
+  /** restarts of a crashed server allowed within a minute (0: never restart) */
+  maxRestarts: number;
   runtimeDir?: string;
   command: string[];
   cwd: string;
 }
 
 export const PROXY_USAGE = 'mandate proxy --policy P --role R [--agent ID] [--server NAME] [--context k=v]… [--audit FILE] [--audit-fsync] '
-  + '[--pins-dir DIR] [--approval-timeout MS] [--call-timeout MS] [--max-message-bytes N] -- <server command…>';
+  + '[--pins-dir DIR] [--approval-timeout MS] [--call-timeout MS] [--max-message-bytes N] [--max-restarts N] -- <server command…>';
 
 /** A bad invocation: one line for the user. */
 export class ProxyUsageError extends Error {}
 
-function num(v: string | undefined, flag: string, fallback: number): number {
+function num(v: string | undefined, flag: string, fallback: number, min = 1): number {
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new ProxyUsageError(`${flag} expects a positive whole number, got \`${v}\``);
+  if (v.trim() === '' || !Number.isInteger(n) || n < min) throw new ProxyUsageError(`${flag} expects ${min === 0 ? 'a whole number ≥ 0' : 'a positive whole number'}, got \`${v}\``);
   return n;
 }
 
@@ -68,6 +70,7 @@ export function parseProxyArgs(argv: readonly string[], cwd: string): ProxyOptio
       policy: { type: 'string' }, role: { type: 'string', multiple: true }, agent: { type: 'string' }, server: { type: 'string' },
       context: { type: 'string', multiple: true }, audit: { type: 'string' }, 'audit-fsync': { type: 'boolean' }, 'pins-dir': { type: 'string' },
       'approval-timeout': { type: 'string' }, 'call-timeout': { type: 'string' }, 'max-message-bytes': { type: 'string' }, 'runtime-dir': { type: 'string' },
+      'max-restarts': { type: 'string' },
     } }));
   } catch (err) {
     throw new ProxyUsageError(`${(err as Error).message.split('\n')[0]}\nusage: ${PROXY_USAGE}`);
@@ -89,6 +92,7 @@ export function parseProxyArgs(argv: readonly string[], cwd: string): ProxyOptio
     approvalTimeoutMs: num(values['approval-timeout'], '--approval-timeout', 120_000),
     callTimeoutMs: num(values['call-timeout'], '--call-timeout', 120_000),
     maxMessageBytes: num(values['max-message-bytes'], '--max-message-bytes', 4 * 1024 * 1024),
+    maxRestarts: num(values['max-restarts'], '--max-restarts', 3, 0),
     ...(values['runtime-dir'] !== undefined ? { runtimeDir: resolve(cwd, values['runtime-dir']) } : {}),
     command, cwd,
   };

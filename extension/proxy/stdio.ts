@@ -74,11 +74,48 @@ export async function runStdioProxy(opts: ProxyOptions, io: StdioIo): Promise<nu
   });
   guard.record({ kind: 'session', detail: { event: 'start', command: opts.command, pid: process.pid, ...(channel ? { approval_socket: channel.info.socket } : {}) }, policy: { file: display, version: policy.version } });
   if (channel) log(`mandate proxy: session ${session}; approval channel ${channel.info.socket}`);
-  const upstream = new UpstreamProcess(opts.command, io.env, io.stderr, {
+  // A server that crashes is restarted (at most opts.maxRestarts times in any minute, with back-off);
+  // calls in flight fail closed, and calls fail closed until the new server has been initialized.
+  const restarts: number[] = [];
+  let restartTimer: NodeJS.Timeout | undefined;
+  const start = (): UpstreamProcess => new UpstreamProcess(opts.command, io.env, io.stderr, {
     onMessage: (m, line) => guard.fromUpstream(m, line),
-    onExit: (why) => { log(`mandate proxy: upstream \`${opts.server}\` ${why}`); guard.upstreamClosed(why, stopping); },
+    onExit: (why) => {
+      log(`mandate proxy: upstream \`${opts.server}\` ${why}`);
+      guard.upstreamClosed(why, stopping);
+      if (!stopping) restartLater();
+    },
     onBadFrame: (why) => log(`mandate proxy: upstream sent a bad message (${why})`),
   }, opts.maxMessageBytes);
+  const restartLater = (): void => {
+    const now = Date.now();
+    while (restarts.length > 0 && now - restarts[0]! >= 60_000) restarts.shift();
+    if (restarts.length >= opts.maxRestarts) {
+      const detail = opts.maxRestarts === 0 ? 'restarts are off (--max-restarts 0)' : `${restarts.length} restarts within a minute`;
+      guard.record({ kind: 'session', detail: { event: 'upstream_not_restarted', why: detail } });
+      log(`mandate proxy: upstream \`${opts.server}\` is not restarted (${detail}); every call fails closed`);
+      return;
+    }
+    restarts.push(now);
+    const delay = Math.min(5000, 100 * 2 ** (restarts.length - 1));
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      if (stopping) return;
+      const next = start();
+      upstream = next;
+      log(`mandate proxy: upstream \`${opts.server}\` restarted (pid ${next.child.pid ?? '?'}, restart ${restarts.length} of ${opts.maxRestarts} a minute)`);
+      // a new server that does not finish initializing in time is killed, which counts as another crash
+      const hung = setTimeout(() => next.kill('SIGKILL'), Math.min(opts.callTimeoutMs, 30_000));
+      hung.unref();
+      guard.resumeUpstream((error) => {
+        clearTimeout(hung);
+        if (error === undefined) return;
+        log(`mandate proxy: restarted upstream \`${opts.server}\` ${error}`);
+        next.kill('SIGKILL');
+      });
+    }, delay);
+  };
+  let upstream = start();
   log(`mandate proxy: upstream \`${opts.server}\` started (pid ${upstream.child.pid ?? '?'})`);
   const stopWatch = watchPolicy(opts.policyFile, display, policy, (e) => {
     guard.record({ kind: 'policy', policy: { file: e.file, version: e.version }, detail: e.ok ? { event: 'reloaded' } : { event: 'reload_refused', errors: e.errors.slice(0, 20) } });
@@ -99,6 +136,7 @@ export async function runStdioProxy(opts: ProxyOptions, io: StdioIo): Promise<nu
   process.once('exit', killOnExit);
   const why = await ended;
   stopping = true;
+  if (restartTimer) clearTimeout(restartTimer);
   stopWatch();
   approvals.failAll(`proxy stopping (${why})`);
   toClient.flush();

@@ -10,6 +10,7 @@ import { FIXTURES, records, tempDir } from './support';
 const POLICY = join(FIXTURES, 'echo.mandate.yaml');
 const server = (name: string): string[] => ['node', join(FIXTURES, name)];
 const resultText = (m: Record<string, unknown>): string => ((m['result'] as { content: Array<{ text: string }> }).content[0]!.text);
+const event = (r: { detail?: unknown }): string | undefined => (r.detail as { event?: string } | undefined)?.event;
 const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
 describe('e2e proxy: faults and exact forwarding', function () {
@@ -100,18 +101,55 @@ describe('e2e proxy: faults and exact forwarding', function () {
     assert.deepEqual(out.map((x) => [x.tool, x.result!.is_error]), [['hang', true], ['ok', false]]);
   });
 
-  it('fails pending calls closed when the server crashes mid-call, then answers every call with an error', async () => {
-    const p = rawProxy(POLICY, ['--role', 'tester'], server('crash-mid-call.mjs'));
+  it('fails pending calls closed when the server crashes mid-call; with restarts off, answers every call with an error', async () => {
+    const p = rawProxy(POLICY, ['--role', 'tester', '--max-restarts', '0'], server('crash-mid-call.mjs'));
     await p.handshake();
     p.send(call(1, 'crash', {}));
     const r = (await p.reply(1))['error'] as { code: number; message: string };
     assert.equal(r.code, -32002);
     assert.match(r.message, /exited with code 3/);
+    await p.stderrMatch(/is not restarted \(restarts are off/);
     p.send(call(2, 'ok', {}));
     assert.match(((await p.reply(2))['error'] as { message: string }).message, /not running/);
     p.proc.stdin!.end();
     assert.equal(await p.exited, 0);
-    assert.ok(records(p.audit).some((x) => x.kind === 'error' && x.error!.code === 'upstream_exit'));
+    const recs = records(p.audit);
+    assert.ok(recs.some((x) => x.kind === 'error' && x.error!.code === 'upstream_exit'));
+    assert.ok(recs.some((x) => x.kind === 'session' && event(x) === 'upstream_not_restarted'));
+  });
+
+  it('restarts a crashed server, initializes it again, and serves calls; gives up after --max-restarts in a minute', async () => {
+    const p = rawProxy(POLICY, ['--role', 'tester', '--max-restarts', '2'], server('crash-mid-call.mjs'));
+    await p.handshake();
+    const pids = new Set<number>();
+    for (let crash = 1; crash <= 2; crash++) {
+      p.send(call(crash * 10, 'crash', {}));
+      assert.match(((await p.reply(crash * 10))['error'] as { message: string }).message, /exited with code 3; the call failed closed/);
+      const line = await p.stderrMatch(new RegExp(`restarted \\(pid (\\d+), restart ${crash} of 2`));
+      pids.add(Number(/pid (\d+)/.exec(line)![1]));
+      // the fixture refuses calls until it is initialized: `ok` answering proves the proxy replayed initialize
+      let answer: Record<string, unknown>;
+      let id = crash * 10;
+      do answer = (p.send(call(++id, 'ok', {})), await p.reply(id)); while (answer['error'] !== undefined && /not running/.test(JSON.stringify(answer['error'])));
+      assert.equal(answer['error'], undefined, `after restart ${crash}: ${JSON.stringify(answer['error'])}`);
+      assert.equal(resultText(answer), 'ok');
+    }
+    assert.equal(pids.size, 2);
+    p.send(call(100, 'crash', {}));
+    await p.reply(100);
+    await p.stderrMatch(/is not restarted \(2 restarts within a minute\)/);
+    p.send(call(101, 'ok', {}));
+    assert.match(((await p.reply(101))['error'] as { message: string }).message, /not running/);
+    p.proc.stdin!.end();
+    assert.equal(await p.exited, 0);
+    for (const pid of pids) assert.equal(alive(pid), false);
+    const recs = records(p.audit);
+    assert.equal(recs.filter((x) => x.kind === 'session' && event(x) === 'upstream_restarted').length, 2);
+    assert.equal(recs.filter((x) => x.kind === 'error' && x.error!.code === 'upstream_exit').length, 3);
+    // every crash call has its allow record and a failed-closed outcome; no call is left without one
+    const crashes = recs.filter((x) => x.kind === 'outcome' && x.tool === 'crash');
+    assert.equal(crashes.length, 3);
+    assert.ok(crashes.every((x) => x.result!.is_error));
   });
 
   it('denies every call when the audit log cannot be written', async () => {

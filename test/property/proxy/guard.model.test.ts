@@ -34,6 +34,8 @@ interface Real {
   violations: string[];
   replies: Map<string, JSONRPCMessage>;
   up: { value: boolean };
+  /** `initialize` requests the fake server received (the client's, then one per restart) */
+  inits: number;
   nextId: number;
 }
 
@@ -116,7 +118,11 @@ class Restart implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real): Promise<void> {
     m.up = true;
     r.up.value = true;
-    r.guard.upstreamRestarted();
+    const inits = r.inits;
+    // the transport's restart path: the guard replays the client's initialize before it takes calls again
+    const error = await new Promise<string | undefined>((resolve) => r.guard.resumeUpstream(resolve));
+    assert.equal(error, undefined);
+    assert.equal(r.inits, inits + 1, 'a restarted server is initialized again');
     await settle();
     check(r, m);
   }
@@ -143,12 +149,15 @@ function setup(): Real {
   const audit = AuditLog.open(auditFile);
   const policy = new PolicyState(parsed(true), 'v-open');
   const broker = new ApprovalBroker('abcdef01', 60_000, () => Date.now());
-  const real: Partial<Real> = { broker, policy, auditFile, received: [], violations: [], replies: new Map(), up: { value: true }, nextId: 1 };
+  const real: Partial<Real> = { broker, policy, auditFile, received: [], violations: [], replies: new Map(), up: { value: true }, inits: 0, nextId: 1 };
   const r = real as Real;
   const upstream = (msg: JSONRPCMessage): void => {
     if (!r.up.value) return;
     const m = msg as { id?: string; method?: string; params?: { name?: string } };
-    if (m.method === 'tools/list') {
+    if (m.method === 'initialize') {
+      r.inits++;
+      setImmediate(() => r.guard.fromUpstream({ jsonrpc: '2.0', id: m.id!, result: { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'model', version: '1' } } }));
+    } else if (m.method === 'tools/list') {
       setImmediate(() => r.guard.fromUpstream({ jsonrpc: '2.0', id: m.id!, result: { tools: TOOLS.map((name) => ({ name, inputSchema: { type: 'object' } })) } }));
     } else if (m.method === 'tools/call' && m.id !== undefined) {
       const recs = parseAuditLines(readFileSync(auditFile, 'utf8'));
@@ -162,6 +171,7 @@ function setup(): Real {
     session: 'abcdef01', server: 'model', identity: { principal: 'model-agent', roles: ['agent'] }, context: {}, policy, audit, approvals: broker,
     now: () => Date.now(), callTimeoutMs: 60_000, toClient: (m) => answered(r, m), toUpstream: upstream, log: () => undefined,
   });
+  r.guard.fromClient({ jsonrpc: '2.0', id: 'init', method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'model', version: '1' } } });
   r.guard.fromClient({ jsonrpc: '2.0', method: 'notifications/initialized' });
   return r;
 }
