@@ -31,7 +31,7 @@ const RBRACE = 125; // }
 const DQ = 34; // "
 const SQ = 39; // '
 
-/** Characters the fast path refuses anywhere: tabs, CR, other controls, BOM, and YAML's extra line breaks. */
+/** Characters the fast path refuses anywhere (after CRLF → LF): tabs, a lone CR, other controls, BOM, and YAML's extra line breaks. */
 // eslint-disable-next-line no-control-regex -- these are exactly the characters being refused
 const REFUSED = /[\x00-\x09\x0b-\x1f\x7f\x85\u2028\u2029\ufeff]/;
 const MAX_DEPTH = 64;
@@ -42,9 +42,30 @@ const MAX_KEY = 1000;
  * package must do it (offsets reported before giving up are then meaningless).
  */
 export function fastParseYaml(text: string, record: RecordOffsets): { value: unknown } | undefined {
-  if (REFUSED.test(text)) return undefined;
+  let t = text;
+  let sink = record;
+  if (text.includes('\r')) {
+    // Windows line breaks: parse with \n alone and move each offset past the \r characters before it
+    if (/\r(?!\n)/.test(text)) return undefined;
+    t = text.replace(/\r\n/g, '\n');
+    // where each removed \r's line break sits in the \n-only text (files may mix both kinds)
+    const breaks: number[] = [];
+    for (let i = text.indexOf('\r'); i !== -1; i = text.indexOf('\r', i + 1)) breaks.push(i - breaks.length);
+    const shift = (o: number): number => {
+      let lo = 0;
+      let hi = breaks.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (breaks[mid]! < o) lo = mid + 1;
+        else hi = mid;
+      }
+      return o + lo; // one \r for every CRLF line break before o
+    };
+    sink = (p, s, e, ks, ke) => (ks === undefined ? record(p, shift(s), shift(e)) : record(p, shift(s), shift(e), shift(ks), shift(ke ?? ks)));
+  }
+  if (REFUSED.test(t)) return undefined;
   try {
-    return { value: new Parser(text, record).document() };
+    return { value: new Parser(t, sink).document() };
   } catch (err) {
     if (err === BAIL) return undefined;
     throw err;

@@ -125,7 +125,7 @@ function shippedTexts(): Array<[string, string]> {
 const editArb = fc.record({
   at: fc.nat(),
   op: fc.constantFrom('delete', 'insert', 'dedent', 'indent'),
-  ch: fc.constantFrom(':', '-', '#', '[', ']', '{', '}', ',', "'", '"', ' ', '\n', '\t', 'a', '&', '*', '!', '|', '>', '?', '\\', '0'),
+  ch: fc.constantFrom(':', '-', '#', '[', ']', '{', '}', ',', "'", '"', ' ', '\n', '\t', 'a', '&', '*', '!', '|', '>', '?', '\\', '0', '\r', '\r\n'),
 });
 
 function edit(text: string, e: { at: number; op: string; ch: string }): string {
@@ -148,7 +148,10 @@ describe('fast YAML path agrees with the yaml package', () => {
   it('takes the fast path on every shipped example and lint fixture, with the same value and offsets', () => {
     const texts = shippedTexts();
     assert.ok(texts.length >= 70, `found only ${texts.length} policy files`);
-    for (const [name, text] of texts) assert.ok(agrees(text), `${name}: fast path declined`);
+    for (const [name, text] of texts) {
+      assert.ok(agrees(text), `${name}: fast path declined`);
+      assert.ok(agrees(text.replace(/\n/g, '\r\n')), `${name} with CRLF: fast path declined`);
+    }
   });
 
   it('takes the fast path on the 1,000-role bench policy, and parsePolicy gives the same findings ranges either way', () => {
@@ -171,6 +174,8 @@ describe('fast YAML path agrees with the yaml package', () => {
       runs++;
       const text = decorate(render(value, r), at, kinds);
       if (agrees(text)) accepted++;
+      // the same document saved with Windows line breaks: the same value, offsets moved by one per line
+      agrees(text.replace(/\n/g, '\r\n'));
     }), fcParams(Number(process.env['MANDATE_FAST_YAML_RUNS'] ?? 3000)));
     process.stderr.write(`[fast yaml] generated documents: ${accepted} of ${runs} took the fast path\n`);
     // Plain, quoted and flow documents of ordinary values must mostly go fast; tricky strings rightly decline.
