@@ -57,7 +57,7 @@ type Offsets = readonly [number, number] | readonly [number, number, number, num
  * into line:col only when a range is asked for (a 1,000-role policy has ~30,000 nodes; a lint asks for a few).
  */
 export class SourceMap {
-  private readonly offsets = new Map<string, Offsets>();
+  private readonly offsetsOf = new Map<string, Offsets>();
   private readonly lines: LineIndex;
 
   constructor(readonly file: string, text: string) {
@@ -66,12 +66,12 @@ export class SourceMap {
 
   /** Record a node's offsets (used while parsing). */
   setOffsets(pointer: string, start: number, end: number, keyStart?: number, keyEnd?: number): void {
-    this.offsets.set(pointer, keyStart === undefined ? [start, end] : [start, end, keyStart, keyEnd ?? keyStart]);
+    this.offsetsOf.set(pointer, keyStart === undefined ? [start, end] : [start, end, keyStart, keyEnd ?? keyStart]);
   }
 
   /** The ranges of exactly this pointer, if the file has it. */
   get(pointer: string): NodeRanges | undefined {
-    const o = this.offsets.get(pointer);
+    const o = this.offsetsOf.get(pointer);
     return o ? this.toRanges(o) : undefined;
   }
 
@@ -97,6 +97,11 @@ export class SourceMap {
     return { file: this.file, start: this.lines.pos(start), end: this.lines.pos(Math.max(start, end)) };
   }
 
+  /** Every pointer's offsets: [value start, value end] or with [key start, key end] too. */
+  offsets(): Map<string, number[]> {
+    return new Map([...this.offsetsOf].map(([pointer, o]) => [pointer, [...o]]));
+  }
+
   private toRanges(o: Offsets): NodeRanges {
     const ranges: NodeRanges = { value: this.offsetRange(o[0], o[1]) };
     if (o.length === 4) ranges.key = this.offsetRange(o[2], o[3]);
@@ -106,7 +111,7 @@ export class SourceMap {
   private lookup(pointer: string): NodeRanges {
     let p = pointer;
     for (;;) {
-      const o = this.offsets.get(p);
+      const o = this.offsetsOf.get(p);
       if (o) return this.toRanges(o);
       if (p === '') return { value: { file: this.file, start: { line: 1, col: 1 }, end: { line: 1, col: 1 } } };
       p = p.slice(0, p.lastIndexOf('/'));

@@ -82,10 +82,10 @@ export async function run(log: (line: string) => void): Promise<void> {
   const full = time(11, () => lintText(text, file, { now, tools }));
   const rules = { wall: full.wall - parse.wall, cpu: full.cpu - parse.cpu };
   log(`policy: ${ROLES} roles, ${2 * ROLES} grants, ${(text.length / 1024).toFixed(0)} KiB YAML, ${tools.tools.length}-tool manifest; ${findings.length} findings (median of 11)`);
-  log(`yaml package parse (baseline) ${show(yamlPackage)}`);
-  log(`parsePolicy (fast path + schema) ${show(parse)}   ${(yamlPackage.cpu / parse.cpu).toFixed(1)}× faster than the yaml package (cpu)`);
-  log(`lint, no manifest              ${show(bare)}   ${(bare.cpu / parse.cpu).toFixed(2)}× parse (cpu)`);
-  log(`lint with --tools manifest     ${show(full)}   ${(full.cpu / parse.cpu).toFixed(2)}× parse (cpu)`);
-  log(`rules alone (lint − parse)     ${show(rules)}`);
+  log(`yaml package parse (baseline)    ${show(yamlPackage)}`);
+  log(`parsePolicy (fast path + schema)  ${show(parse)}   ${(yamlPackage.cpu / parse.cpu).toFixed(1)}× faster than the yaml package (cpu)`);
+  log(`lint, no manifest                  ${show(bare)}   ${(bare.cpu / parse.cpu).toFixed(2)}× parse (cpu)`);
+  log(`lint with --tools manifest         ${show(full)}   ${(full.cpu / parse.cpu).toFixed(2)}× parse (cpu)`);
+  log(`rules alone (lint − parse)         ${show(rules)}`);
   log(`target ≤ 100 ms for the whole lint: ${full.wall <= 100 ? 'met' : 'not met'} (wall); rules alone ${rules.cpu <= 100 ? 'within' : 'over'} 100 ms cpu`);
 }

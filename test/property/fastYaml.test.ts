@@ -36,8 +36,7 @@ function reference(text: string): { errors: string[] } | { value: unknown; offse
   } catch (err) {
     return { errors: [(err as Error).message] };
   }
-  const map = buildSourceMap('x', text, doc.contents) as unknown as { offsets: Map<string, readonly number[]> };
-  return { value, offsets: new Map([...map.offsets].map(([k, v]) => [k, [...v]])) };
+  return { value, offsets: buildSourceMap('x', text, doc.contents).offsets() };
 }
 
 /** Fails unless the fast path declines or agrees with yaml exactly; true when it accepted. */
