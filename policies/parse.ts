@@ -1,10 +1,10 @@
 // Strict policy parsing: YAML/JSON text → schema-valid Policy with source positions, or findings.
 // Only a policy that passes here may ever reach decide(); the editor's tolerant parse is separate.
 
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { parseDocument } from 'yaml';
 import schema from './schema/mandate.schema.json';
+import validatePolicy from './schema/validate.generated.cjs';
 import type { Finding } from './findings';
 import { fastParseYaml } from './fastYaml';
 import { buildSourceMap, childPointer, SourceMap } from './source';
@@ -25,18 +25,18 @@ export type ParseResult =
 /** Upper bound on a policy file's size; larger input is refused, not parsed. */
 export const MAX_POLICY_BYTES = 8 * 1024 * 1024;
 
-let validator: ValidateFunction | undefined;
-
-/** The compiled schema validator (ajv strict mode), shared by every caller. */
+/**
+ * The schema's validator (ajv, strict mode, all errors, verbose), compiled ahead of time by
+ * scripts/gen-validator.mjs: compiling it at run time cost ~300 ms of every command's start.
+ */
 export function schemaValidator(): ValidateFunction {
-  if (!validator) {
-    // strictRequired is off only because `tool`/`tools` exclusivity is written as oneOf/not branches
-    // that name properties declared one level up; every other strict check stays on.
-    const ajv = new Ajv({ strict: true, strictRequired: false, allErrors: true, allowUnionTypes: true, verbose: true });
-    addFormats(ajv, ['date-time']);
-    validator = ajv.compile(schema);
-  }
-  return validator;
+  return validatePolicy;
+}
+
+/** Which `definitions` entry an error's parent schema is (the generated code holds copies, not these objects). */
+const definitionByText = new Map(Object.entries(schema.definitions).map(([name, def]) => [JSON.stringify(def), name]));
+function definitionOf(parentSchema: unknown): string | undefined {
+  return parentSchema && typeof parentSchema === 'object' ? definitionByText.get(JSON.stringify(parentSchema)) : undefined;
 }
 
 /** Parse YAML or JSON policy text. `file` names it in every finding. */
@@ -127,7 +127,8 @@ function toFinding(e: ErrorObject, source: SourceMap): Finding {
     case 'additionalProperties': {
       const name = String(p['additionalProperty']);
       const ptr = childPointer(at, name);
-      if (e.parentSchema === schema.definitions.constraint || e.parentSchema === schema.definitions.contextConstraint) {
+      const def = definitionOf(e.parentSchema);
+      if (def === 'constraint' || def === 'contextConstraint') {
         return finding('schema/unknown-operator', `unknown operator \`${name}\` in ${where} (known: ${CONSTRAINT_OPS})`, ptr, true);
       }
       return finding('schema/unknown-field', `unknown field \`${name}\` in ${where}`, ptr, true);
@@ -147,14 +148,16 @@ function toFinding(e: ErrorObject, source: SourceMap): Finding {
       return finding('schema/format', `${where} must be an ISO 8601 date-time such as \`2026-12-31T23:59:59Z\``, at);
     case 'pattern':
       return finding('schema/name', `${where} may contain only letters, digits and \`_ . : - ${at.includes('tool') ? '* /' : ''}\``.replace(/ `$/, '`'), at);
-    case 'oneOf':
-      if (e.parentSchema === schema.definitions.grant || e.parentSchema === schema.definitions.denyRule) {
+    case 'oneOf': {
+      const def = definitionOf(e.parentSchema);
+      if (def === 'grant' || def === 'denyRule') {
         return finding('schema/tool-or-tools', `${where} must name \`tool\` or \`tools\`, exactly one of them`, at);
       }
-      if (e.parentSchema === schema.definitions.invariant) {
+      if (def === 'invariant') {
         return finding('schema/never-or-always', `${where} must have \`never\` or \`always\`, exactly one of them`, at);
       }
       return finding('schema/shape', `${where} does not have any of the accepted shapes`, at);
+    }
     default:
       return finding(`schema/${e.keyword}`, `${where} ${e.message ?? 'is invalid'}`, at);
   }

@@ -1,6 +1,11 @@
-// Bundles the three entry points with esbuild: the CLI, the proxy, the VS Code extension.
+// Bundles the three entry points with esbuild: the CLI, the proxy, the VS Code extension (and the engine alone).
 import { build } from 'esbuild';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { VALIDATOR_FILE, validatorSource } from './gen-validator.mjs';
+
+// the schema's validator is compiled ahead of time (see gen-validator.mjs); rewritten only when it changed
+const validator = validatorSource();
+if (!existsSync(VALIDATOR_FILE) || readFileSync(VALIDATOR_FILE, 'utf8') !== validator) writeFileSync(VALIDATOR_FILE, validator);
 
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'linked', logLevel: 'warning', legalComments: 'none' };
 const entries = [
