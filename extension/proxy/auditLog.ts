@@ -3,7 +3,7 @@
 
 import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { chainEntry, GENESIS, type AuditEntry, type AuditRecord, type ChainHead, type Sha256 } from '../../policies';
+import { GENESIS, recordLine, type AuditEntry, type AuditRecord, type ChainHead, type Sha256 } from '../../policies';
 import { sha256 as nodeSha256 } from './hash';
 
 /** The log could not be written: the call it was meant to record must be denied. */
@@ -61,24 +61,25 @@ export class AuditLog {
   /**
    * Append one record and write it now. Throws AuditWriteError when it cannot be written.
    */
-  append(entry: AuditEntry): AuditRecord {
-    const rec = this.enqueue(entry);
+  append(entry: AuditEntry): void {
+    this.enqueue(entry);
     this.flush();
-    return rec;
   }
 
   /**
    * Chain a record into the write buffer; `flush()` writes the buffer with one system call.
    * INVARIANT: callers forward nothing a buffered record speaks for until flush() has returned.
    */
-  enqueue(entry: AuditEntry): AuditRecord {
+  enqueue(entry: AuditEntry): void {
     if (this.broken !== undefined) throw new AuditWriteError(`audit log \`${this.path}\` is unusable: ${this.broken}`);
     if (this.fd < 0) throw new AuditWriteError(`audit log \`${this.path}\` is closed`);
-    const { line, head, record } = chainEntry(entry, this.head, this.opts.sha256);
+    const { seq, hash } = this.head;
+    const line = recordLine(entry, this.head);
+    const next = { seq: seq + 1, hash: this.opts.sha256(line) };
     this.buffer.push(line, '\n');
-    if (this.opts.onRecord) this.written.push(record);
-    this.head = head;
-    return record;
+    // the record object is built only for an observer (alerting); the log needs the line alone
+    if (this.opts.onRecord) this.written.push({ v: 1, seq, prev: hash, ...entry });
+    this.head = next;
   }
 
   /**
