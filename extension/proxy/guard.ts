@@ -6,6 +6,7 @@ import type { AuditEntry, Decision, ToolInfo } from '../../policies';
 import { AuditWriteError } from './auditLog';
 import { decideResource, decidePrompt, filterListed, serverRequestAllowed, toolVisible } from './governance';
 import type { JSONRPCMessage, RpcId } from './framing';
+import { isoTime } from './isoTime';
 import { ToolCalls } from './toolCalls';
 import { RPC, type GuardOptions } from './types';
 
@@ -288,7 +289,7 @@ export class Guard {
     const { principal, roles, client } = this.o.identity;
     try {
       this.o.audit.enqueue({
-        time: new Date(this.o.now()).toISOString(), session: this.o.session, server: this.o.server,
+        time: isoTime(this.o.now()), session: this.o.session, server: this.o.server,
         caller: { principal, roles, ...(client ? { client } : {}) }, ...e,
       });
       // INVARIANT: an urgent record (a denial, a refusal) is written now, before the answer that follows it
