@@ -37,6 +37,8 @@ export class Guard {
   private nextOwn = 1;
   private upstreamUp = true;
   private held: Array<{ msg: Msg & { id: RpcId }; denied: () => void }> = [];
+  /** outcome records not yet built, in arrival order; built before any later record, and at every flush */
+  private deferred: Array<() => void> = [];
   private flushScheduled = false;
   private lazyScheduled = false;
   private sweeper: NodeJS.Timeout | undefined;
@@ -169,7 +171,13 @@ export class Guard {
     const f = this.forwarded.get(k);
     if (!f) return; // late answer to a timed-out or cancelled call: dropped
     this.forwarded.delete(k);
-    if (f.audited) this.calls.outcome(msg.id, f, msg, undefined, raw);
+    if (f.audited) {
+      // the outcome answers nothing: its record is built after the answer has gone out (see `deferred`)
+      const id = msg.id;
+      const at = this.o.now();
+      this.deferred.push(() => this.calls.outcome(id, f, msg, undefined, raw, at));
+      this.scheduleFlush();
+    }
     if (f.method === 'tools/list' && msg['result']) return this.o.toClient(this.filterTools(msg));
     if ((f.method === 'resources/list' || f.method === 'prompts/list') && msg['result']) {
       const { principal, roles } = this.o.identity;
@@ -286,6 +294,8 @@ export class Guard {
    * `urgent`: written at once, before the caller answers the client (denials, refusals).
    */
   record(e: Omit<AuditEntry, 'time' | 'session' | 'server' | 'caller'> & Partial<AuditEntry>, urgent = false): boolean {
+    // INVARIANT: records keep the order of the events: deferred outcomes go in before this one
+    if (this.deferred.length > 0) this.buildDeferred();
     const { principal, roles, client } = this.o.identity;
     try {
       this.o.audit.enqueue({
@@ -301,6 +311,12 @@ export class Guard {
       this.o.log(`mandate proxy: ${err.message}`);
       return false;
     }
+  }
+
+  private buildDeferred(): void {
+    const pending = this.deferred;
+    this.deferred = [];
+    for (const build of pending) build();
   }
 
   /**
@@ -327,6 +343,7 @@ export class Guard {
    */
   readonly flush = (): void => {
     this.flushScheduled = false;
+    if (this.deferred.length > 0) this.buildDeferred();
     let failure: string | undefined;
     try {
       this.o.audit.flush();

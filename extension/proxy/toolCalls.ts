@@ -7,6 +7,7 @@ import type { ApprovalOutcome } from './approvals';
 import type { RpcId } from './framing';
 import type { Guard } from './guard';
 import { sha256 } from './hash';
+import { isoTime } from './isoTime';
 import { RPC } from './types';
 
 type Msg = Record<string, unknown> & { id?: RpcId; params?: Record<string, unknown> };
@@ -100,15 +101,15 @@ export class ToolCalls {
     this.g.o.toClient({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }], isError: true } });
   }
 
-  /** The outcome of a forwarded call (a result, an error reply, or a failure with no reply). */
-  outcome(id: RpcId, f: { method: string; tool?: string; start: number }, reply: Msg | undefined, failure: { code: string; message: string } | undefined, raw?: string): void {
+  /** The outcome of a forwarded call (a result, an error reply, or a failure with no reply) that ended `at`. */
+  outcome(id: RpcId, f: { method: string; tool?: string; start: number }, reply: Msg | undefined, failure: { code: string; message: string } | undefined, raw?: string, at = this.g.o.now()): void {
     const result = reply?.['result'] as { isError?: unknown } | undefined;
     const isError = failure !== undefined || reply?.['error'] !== undefined || result?.isError === true;
     // the digest is of the reply line as the server sent it (or of the result re-serialised)
     const digest = result !== undefined ? sha256(raw ?? JSON.stringify(result)) : undefined;
     this.g.record({
-      kind: 'outcome', method: f.method, request_id: String(id), ...(f.tool !== undefined ? { tool: f.tool } : {}),
-      result: { is_error: isError, latency_ms: this.g.o.now() - f.start, ...(digest ? { digest } : {}) },
+      kind: 'outcome', time: isoTime(at), method: f.method, request_id: String(id), ...(f.tool !== undefined ? { tool: f.tool } : {}),
+      result: { is_error: isError, latency_ms: at - f.start, ...(digest ? { digest } : {}) },
       ...(failure ? { error: failure } : {}),
     });
   }

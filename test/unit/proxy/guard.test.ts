@@ -1,0 +1,65 @@
+// The guard's audit order on the tools/call path: the outcome record is built after the answer leaves,
+// yet keeps its place (and its time) among the records of the events around it.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAuditLines, parsePolicy, verifyChain, type AuditRecord } from '../../../policies';
+import { ApprovalBroker, AuditLog, Guard, PolicyState, sha256, type JSONRPCMessage } from '../../../extension/proxy';
+
+const POLICY = 'version: 1\nroles: { agent: { description: Agent. } }\ngrants: [{ agent_role: agent, tool: echo }]\n';
+
+function setup(): { guard: Guard; file: string; clock: { t: number }; upstream: JSONRPCMessage[]; client: JSONRPCMessage[] } {
+  const parsed = parsePolicy(POLICY, 'g.mandate.yaml');
+  if (!parsed.ok) throw new Error('bad policy');
+  const file = join(mkdtempSync(join(tmpdir(), 'mandate-guard-')), 'audit.jsonl');
+  const clock = { t: Date.UTC(2026, 10, 25, 10, 0, 0) };
+  const upstream: JSONRPCMessage[] = [];
+  const client: JSONRPCMessage[] = [];
+  const guard = new Guard({
+    session: 's1', server: 'srv', identity: { principal: 'p', roles: ['agent'] }, context: {}, policy: new PolicyState(parsed.parsed, 'v1'),
+    audit: AuditLog.open(file), approvals: new ApprovalBroker('s1', 60_000, () => clock.t), now: () => clock.t, callTimeoutMs: 60_000,
+    toClient: (m) => client.push(m), toUpstream: (m) => upstream.push(m), log: () => undefined,
+  });
+  guard.calls.learn([{ name: 'echo', inputSchema: { type: 'object' } }], false);
+  return { guard, file, clock, upstream, client };
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+const records = (file: string): AuditRecord[] => parseAuditLines(readFileSync(file, 'utf8'));
+const call = (id: string): JSONRPCMessage => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { id } } });
+const reply = (id: string): JSONRPCMessage => ({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text: id }] } });
+
+describe('proxy/guard audit order', () => {
+  it('writes an outcome after the answer is handed over, stamped with the time the answer came', async () => {
+    const { guard, file, clock, client } = setup();
+    guard.fromClient(call('a'));
+    await tick();
+    clock.t += 40;
+    guard.fromUpstream(reply('a'));
+    assert.deepEqual(client.map((m) => (m as { id?: unknown }).id), ['a'], 'the answer went to the client at once');
+    clock.t += 500;
+    await tick();
+    const outcome = records(file).find((r) => r.kind === 'outcome');
+    assert.ok(outcome, 'the outcome is on disk after the tick');
+    assert.equal(outcome.time, new Date(clock.t - 500).toISOString());
+    assert.equal(outcome.result?.latency_ms, 40);
+    assert.equal(outcome.result?.digest, sha256(JSON.stringify((reply('a') as { result: unknown }).result)));
+  });
+
+  it('keeps records in the order of events: an answered call\'s outcome precedes the next call\'s decision', async () => {
+    const { guard, file } = setup();
+    guard.fromClient(call('a'));
+    await tick();
+    guard.fromUpstream(reply('a'));
+    guard.fromClient(call('b'));
+    guard.fromUpstream({ jsonrpc: '2.0', id: 'zz', result: {} });
+    await tick();
+    guard.flush();
+    const text = readFileSync(file, 'utf8');
+    assert.equal(verifyChain(text, sha256).ok, true);
+    const seen = records(file).filter((r) => r.kind !== 'session').map((r) => `${r.kind}:${r.request_id ?? ''}`);
+    assert.deepEqual(seen, ['decision:a', 'outcome:a', 'decision:b']);
+  });
+});
