@@ -112,9 +112,19 @@ export function chainEntry(entry: AuditEntry, head: ChainHead, sha256: Sha256): 
 export function recordLine(entry: AuditEntry, head: ChainHead): string {
   const body = JSON.stringify(entry);
   // the splice would misplace an entry's own v/seq/prev, and integer-like keys (which objects order first)
-  const first = body.charCodeAt(2);
-  if (body.length < 3 || (first >= 48 && first <= 57) || 'v' in entry || 'seq' in entry || 'prev' in entry) return JSON.stringify({ v: 1, seq: head.seq, prev: head.hash, ...entry });
-  return `{"v":1,"seq":${JSON.stringify(head.seq)},"prev":${JSON.stringify(head.hash)},${body.slice(1)}`;
+  if (!spliceable(body) || 'v' in entry || 'seq' in entry || 'prev' in entry) return JSON.stringify({ v: 1, seq: head.seq, prev: head.hash, ...entry });
+  return spliceRecord(body, head);
+}
+
+/** Whether `{v, seq, prev}` can be spliced in front of this object's JSON: not empty, no integer-like first key. */
+export function spliceable(objectJson: string): boolean {
+  const first = objectJson.charCodeAt(2);
+  return objectJson.length > 2 && !(first >= 48 && first <= 57);
+}
+
+/** The record line of an entry given as JSON text (no v, seq or prev of its own; see `spliceable`). */
+export function spliceRecord(entryJson: string, head: ChainHead): string {
+  return `{"v":1,"seq":${JSON.stringify(head.seq)},"prev":${JSON.stringify(head.hash)},${entryJson.slice(1)}`;
 }
 
 export interface VerifyResult {

@@ -3,7 +3,7 @@
 
 import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { GENESIS, recordLine, type AuditEntry, type AuditRecord, type ChainHead, type Sha256 } from '../../policies';
+import { GENESIS, recordLine, spliceRecord, type AuditEntry, type AuditRecord, type ChainHead, type Sha256 } from '../../policies';
 import { sha256 as nodeSha256 } from './hash';
 
 /** The log could not be written: the call it was meant to record must be denied. */
@@ -71,14 +71,30 @@ export class AuditLog {
    * INVARIANT: callers forward nothing a buffered record speaks for until flush() has returned.
    */
   enqueue(entry: AuditEntry): void {
+    this.check();
+    this.chain(recordLine(entry, this.head), () => entry);
+  }
+
+  /**
+   * `enqueue` for an entry already serialised: `entryJson` is exactly `JSON.stringify(entry())` and has no
+   * v, seq or prev member nor an integer-like first key (`spliceable`); `entry` is called only for an observer.
+   */
+  enqueueJson(entryJson: string, entry: () => AuditEntry): void {
+    this.check();
+    this.chain(spliceRecord(entryJson, this.head), entry);
+  }
+
+  private check(): void {
     if (this.broken !== undefined) throw new AuditWriteError(`audit log \`${this.path}\` is unusable: ${this.broken}`);
     if (this.fd < 0) throw new AuditWriteError(`audit log \`${this.path}\` is closed`);
+  }
+
+  private chain(line: string, entry: () => AuditEntry): void {
     const { seq, hash } = this.head;
-    const line = recordLine(entry, this.head);
     const next = { seq: seq + 1, hash: this.opts.sha256(line) };
     this.buffer.push(line, '\n');
     // the record object is built only for an observer (alerting); the log needs the line alone
-    if (this.opts.onRecord) this.written.push({ v: 1, seq, prev: hash, ...entry });
+    if (this.opts.onRecord) this.written.push({ v: 1, seq, prev: hash, ...entry() });
     this.head = next;
   }
 

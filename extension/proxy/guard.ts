@@ -2,15 +2,18 @@
 // upstream server, forwards what is uninteresting as-is, and decides tools/call, resources/read,
 // prompts/get and server→client requests before they run. stdio and HTTP transports both use it.
 
-import type { AuditEntry, Decision, ToolInfo } from '../../policies';
+import { spliceable, type AuditEntry, type Decision, type ToolInfo } from '../../policies';
 import { AuditWriteError } from './auditLog';
 import { decideResource, decidePrompt, filterListed, serverRequestAllowed, toolVisible } from './governance';
 import type { JSONRPCMessage, RpcId } from './framing';
 import { isoTime } from './isoTime';
 import { ToolCalls } from './toolCalls';
-import { RPC, type GuardOptions } from './types';
+import { RPC, type GuardOptions, type Identity } from './types';
 
 type Msg = Record<string, unknown> & { id?: RpcId; method?: string; params?: Record<string, unknown> };
+
+/** Members the guard puts in every record (and the chain's own): an entry naming one takes the general path. */
+const OWN_MEMBERS = ['time', 'session', 'server', 'caller', 'v', 'seq', 'prev'];
 
 /** Client requests forwarded without a decision (they expose nothing a tool call does not). */
 const PASS = new Set(['ping', 'initialize', 'tools/list', 'resources/list', 'resources/templates/list', 'resources/subscribe',
@@ -39,6 +42,7 @@ export class Guard {
   private held: Array<{ msg: Msg & { id: RpcId }; denied: () => void }> = [];
   /** outcome records not yet built, in arrival order; built before any later record, and at every flush */
   private deferred: Array<() => void> = [];
+  private common: { principal: string; roles: string[]; count: number; client: Identity['client']; json: string } | undefined;
   private flushScheduled = false;
   private lazyScheduled = false;
   private sweeper: NodeJS.Timeout | undefined;
@@ -175,7 +179,9 @@ export class Guard {
       // the outcome answers nothing: its record is built after the answer has gone out (see `deferred`)
       const id = msg.id;
       const at = this.o.now();
-      this.deferred.push(() => this.calls.outcome(id, f, msg, undefined, raw, at));
+      const { principal, roles, client } = this.o.identity;
+      const who: Identity = { principal, roles, ...(client ? { client } : {}) };
+      this.deferred.push(() => this.calls.outcome(id, f, msg, undefined, raw, at, who));
       this.scheduleFlush();
     }
     if (f.method === 'tools/list' && msg['result']) return this.o.toClient(this.filterTools(msg));
@@ -291,17 +297,22 @@ export class Guard {
 
   /**
    * Buffer an audit record (written at the next flush); false (and reported) when the log is unusable.
-   * `urgent`: written at once, before the caller answers the client (denials, refusals).
+   * `urgent`: written at once, before the caller answers the client (denials, refusals). `at` and
+   * `who`: the time of the event and the caller then, when the record is built later.
    */
-  record(e: Omit<AuditEntry, 'time' | 'session' | 'server' | 'caller'> & Partial<AuditEntry>, urgent = false): boolean {
+  record(e: Omit<AuditEntry, 'time' | 'session' | 'server' | 'caller'> & Partial<AuditEntry>, urgent = false, at?: number, who: Identity = this.o.identity): boolean {
     // INVARIANT: records keep the order of the events: deferred outcomes go in before this one
     if (this.deferred.length > 0) this.buildDeferred();
-    const { principal, roles, client } = this.o.identity;
+    const time = isoTime(at ?? this.o.now());
+    const entry = (): AuditEntry => {
+      const { principal, roles, client } = who;
+      return { time, session: this.o.session, server: this.o.server, caller: { principal, roles, ...(client ? { client } : {}) }, ...e };
+    };
     try {
-      this.o.audit.enqueue({
-        time: isoTime(this.o.now()), session: this.o.session, server: this.o.server,
-        caller: { principal, roles, ...(client ? { client } : {}) }, ...e,
-      });
+      // the session's own members are serialised once (`commonJson`); the line is the same text either way
+      const body = JSON.stringify(e);
+      if (spliceable(body) && !OWN_MEMBERS.some((k) => k in e)) this.o.audit.enqueueJson(`{"time":"${time}",${this.commonJson(who)},${body.slice(1)}`, entry);
+      else this.o.audit.enqueue(entry());
       // INVARIANT: an urgent record (a denial, a refusal) is written now, before the answer that follows it
       if (urgent) this.flush();
       else this.scheduleFlush();
@@ -311,6 +322,16 @@ export class Guard {
       this.o.log(`mandate proxy: ${err.message}`);
       return false;
     }
+  }
+
+  /** `"session":…,"server":…,"caller":{…}` of this session's records, serialised again only when the identity changes. */
+  private commonJson(who: Identity): string {
+    const { principal, roles, client } = who;
+    const c = this.common;
+    if (c && c.principal === principal && c.roles === roles && c.count === roles.length && c.client === client) return c.json;
+    const json = JSON.stringify({ session: this.o.session, server: this.o.server, caller: { principal, roles, ...(client ? { client } : {}) } }).slice(1, -1);
+    this.common = { principal, roles, count: roles.length, client, json };
+    return json;
   }
 
   private buildDeferred(): void {

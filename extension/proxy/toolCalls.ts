@@ -7,7 +7,6 @@ import type { ApprovalOutcome } from './approvals';
 import type { RpcId } from './framing';
 import type { Guard } from './guard';
 import { sha256 } from './hash';
-import { isoTime } from './isoTime';
 import { RPC } from './types';
 
 type Msg = Record<string, unknown> & { id?: RpcId; params?: Record<string, unknown> };
@@ -101,17 +100,17 @@ export class ToolCalls {
     this.g.o.toClient({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }], isError: true } });
   }
 
-  /** The outcome of a forwarded call (a result, an error reply, or a failure with no reply) that ended `at`. */
-  outcome(id: RpcId, f: { method: string; tool?: string; start: number }, reply: Msg | undefined, failure: { code: string; message: string } | undefined, raw?: string, at = this.g.o.now()): void {
+  /** The outcome of a forwarded call (a result, an error reply, or a failure with no reply) that ended `at`, for caller `who`. */
+  outcome(id: RpcId, f: { method: string; tool?: string; start: number }, reply: Msg | undefined, failure: { code: string; message: string } | undefined, raw?: string, at = this.g.o.now(), who = this.g.o.identity): void {
     const result = reply?.['result'] as { isError?: unknown } | undefined;
     const isError = failure !== undefined || reply?.['error'] !== undefined || result?.isError === true;
     // the digest is of the reply line as the server sent it (or of the result re-serialised)
     const digest = result !== undefined ? sha256(raw ?? JSON.stringify(result)) : undefined;
     this.g.record({
-      kind: 'outcome', time: isoTime(at), method: f.method, request_id: String(id), ...(f.tool !== undefined ? { tool: f.tool } : {}),
+      kind: 'outcome', method: f.method, request_id: String(id), ...(f.tool !== undefined ? { tool: f.tool } : {}),
       result: { is_error: isError, latency_ms: at - f.start, ...(digest ? { digest } : {}) },
       ...(failure ? { error: failure } : {}),
-    });
+    }, false, at, who);
   }
 
   private approve(msg: CallMsg, tool: string, args: unknown, digest: string, d: Decision): { req: ApprovalRequest; outcome: Promise<ApprovalOutcome> } {

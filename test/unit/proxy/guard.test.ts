@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { parseAuditLines, parsePolicy, verifyChain, type AuditRecord } from '../../../policies';
 import { ApprovalBroker, AuditLog, Guard, PolicyState, sha256, type JSONRPCMessage } from '../../../extension/proxy';
 
-const POLICY = 'version: 1\nroles: { agent: { description: Agent. } }\ngrants: [{ agent_role: agent, tool: echo }]\n';
+const POLICY = 'version: 1\nroles: { agent: { description: Agent. } }\ngrants: [{ agent_role: agent, tool: echo }]\ndeny: [{ id: no-x, tool: echo, args: { x: { equals: 1 } }, reason: "No \\"x\\" here." }]\n';
 
-function setup(): { guard: Guard; file: string; clock: { t: number }; upstream: JSONRPCMessage[]; client: JSONRPCMessage[] } {
+function setup(onRecord?: (r: AuditRecord) => void): { guard: Guard; file: string; clock: { t: number }; upstream: JSONRPCMessage[]; client: JSONRPCMessage[] } {
   const parsed = parsePolicy(POLICY, 'g.mandate.yaml');
   if (!parsed.ok) throw new Error('bad policy');
   const file = join(mkdtempSync(join(tmpdir(), 'mandate-guard-')), 'audit.jsonl');
@@ -19,7 +19,7 @@ function setup(): { guard: Guard; file: string; clock: { t: number }; upstream: 
   const client: JSONRPCMessage[] = [];
   const guard = new Guard({
     session: 's1', server: 'srv', identity: { principal: 'p', roles: ['agent'] }, context: {}, policy: new PolicyState(parsed.parsed, 'v1'),
-    audit: AuditLog.open(file), approvals: new ApprovalBroker('s1', 60_000, () => clock.t), now: () => clock.t, callTimeoutMs: 60_000,
+    audit: AuditLog.open(file, onRecord ? { onRecord } : {}), approvals: new ApprovalBroker('s1', 60_000, () => clock.t), now: () => clock.t, callTimeoutMs: 60_000,
     toClient: (m) => client.push(m), toUpstream: (m) => upstream.push(m), log: () => undefined,
   });
   guard.calls.learn([{ name: 'echo', inputSchema: { type: 'object' } }], false);
@@ -61,5 +61,29 @@ describe('proxy/guard audit order', () => {
     assert.equal(verifyChain(text, sha256).ok, true);
     const seen = records(file).filter((r) => r.kind !== 'session').map((r) => `${r.kind}:${r.request_id ?? ''}`);
     assert.deepEqual(seen, ['decision:a', 'outcome:a', 'decision:b']);
+  });
+
+  it('writes each record as the JSON of the record it reports, whichever way the line was built', async () => {
+    const seen: AuditRecord[] = [];
+    const { guard, file } = setup((r) => seen.push(r));
+    guard.fromClient({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c "1"', version: 'é' } } });
+    guard.fromClient(call('a'));
+    guard.fromClient({ jsonrpc: '2.0', id: 'd', method: 'tools/call', params: { name: 'echo', arguments: { x: 1, '\u2028': [null] } } });
+    await tick();
+    guard.fromUpstream(reply('a'));
+    guard.o.identity.roles = ['agent', 'other'];
+    guard.record({ kind: 'session', detail: { event: 'custom' } });
+    guard.record({ kind: 'session', time: '2000-01-01T00:00:00.000Z', detail: { event: 'own time' } });
+    guard.record({ kind: 'error', ...({ 7: 'integer key' } as object), error: { code: 'x', message: 'y' } });
+    guard.flush();
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    assert.equal(lines.length, 7);
+    assert.deepEqual(lines, seen.map((r) => JSON.stringify(r)));
+    assert.equal(verifyChain(`${lines.join('\n')}\n`, sha256).ok, true);
+    const recs = records(file);
+    assert.deepEqual(recs.map((r) => r.caller?.client?.name), Array(7).fill('c "1"'));
+    assert.deepEqual(recs.map((r) => r.caller?.roles.length), [1, 1, 1, 1, 2, 2, 2]);
+    assert.equal(recs[5]!.time, '2000-01-01T00:00:00.000Z');
+    assert.deepEqual(recs.filter((r) => r.kind === 'decision').map((r) => r.decision?.effect), ['allow', 'deny']);
   });
 });
