@@ -12,6 +12,9 @@ import { RPC, type GuardOptions, type Identity } from './types';
 
 type Msg = Record<string, unknown> & { id?: RpcId; method?: string; params?: Record<string, unknown> };
 
+/** What a caller of `record` gives: the entry without the members the guard adds. */
+type RecordFields = Omit<AuditEntry, 'time' | 'session' | 'server' | 'caller'> & Partial<AuditEntry>;
+
 /** Members the guard puts in every record (and the chain's own): an entry naming one takes the general path. */
 const OWN_MEMBERS = ['time', 'session', 'server', 'caller', 'v', 'seq', 'prev'];
 
@@ -39,7 +42,7 @@ export class Guard {
   private ownClient = new Map<string, (msg: Msg) => void>();
   private nextOwn = 1;
   private upstreamUp = true;
-  private held: Array<{ msg: Msg & { id: RpcId }; denied: () => void }> = [];
+  private held: Array<{ msg: Msg & { id: RpcId }; denied: () => void; line: string | undefined }> = [];
   /** outcome records not yet built, in arrival order; built before any later record, and at every flush */
   private deferred: Array<() => void> = [];
   private common: { principal: string; roles: string[]; count: number; client: Identity['client']; json: string } | undefined;
@@ -103,8 +106,11 @@ export class Guard {
     this.record({ kind: 'session', detail: { event: 'initialize', elicitation: this.clientElicitation } });
   }
 
-  /** Forward a client request upstream and track it until its answer (or a timeout, or a crash). */
-  forward(msg: Msg & { id: RpcId }, method: string, tool?: string, audited = false): void {
+  /**
+   * Forward a client request upstream and track it until its answer (or a timeout, or a crash);
+   * `line`, when given, is exactly `JSON.stringify(msg)` (sent as is where the transport takes lines).
+   */
+  forward(msg: Msg & { id: RpcId }, method: string, tool?: string, audited = false, line?: string): void {
     if (!this.upstreamUp) return this.replyError(msg.id, RPC.upstream, `the upstream server \`${this.o.server}\` is not running`);
     const f: Forwarded = { method, start: this.o.now(), audited, ...(tool !== undefined ? { tool } : {}) };
     if (audited || method === 'tools/call') {
@@ -114,7 +120,7 @@ export class Guard {
     this.forwarded.set(key(msg.id), f);
     if (!audited) return this.o.toUpstream(msg as JSONRPCMessage);
     const denied = method === 'tools/call' ? () => this.calls.auditDenied(msg.id, tool ?? '') : () => this.replyError(msg.id, RPC.audit, 'the audit log cannot be written; the request is denied');
-    this.held.push({ msg, denied });
+    this.held.push({ msg, denied, line });
     this.scheduleFlush(true);
   }
 
@@ -300,7 +306,16 @@ export class Guard {
    * `urgent`: written at once, before the caller answers the client (denials, refusals). `at` and
    * `who`: the time of the event and the caller then, when the record is built later.
    */
-  record(e: Omit<AuditEntry, 'time' | 'session' | 'server' | 'caller'> & Partial<AuditEntry>, urgent = false, at?: number, who: Identity = this.o.identity): boolean {
+  record(e: RecordFields, urgent = false, at?: number, who: Identity = this.o.identity): boolean {
+    return this.recordAs(e, undefined, urgent, at, who);
+  }
+
+  /** `record` of an entry whose JSON is already made: `body` is exactly `JSON.stringify(e)`. */
+  recordSerialised(e: RecordFields, body: string, urgent = false): boolean {
+    return this.recordAs(e, body, urgent, undefined, this.o.identity);
+  }
+
+  private recordAs(e: RecordFields, made: string | undefined, urgent: boolean, at: number | undefined, who: Identity): boolean {
     // INVARIANT: records keep the order of the events: deferred outcomes go in before this one
     if (this.deferred.length > 0) this.buildDeferred();
     const time = isoTime(at ?? this.o.now());
@@ -310,7 +325,7 @@ export class Guard {
     };
     try {
       // the session's own members are serialised once (`commonJson`); the line is the same text either way
-      const body = JSON.stringify(e);
+      const body = made ?? JSON.stringify(e);
       if (spliceable(body) && !OWN_MEMBERS.some((k) => k in e)) this.o.audit.enqueueJson(`{"time":"${time}",${this.commonJson(who)},${body.slice(1)}`, entry);
       else this.o.audit.enqueue(entry());
       // INVARIANT: an urgent record (a denial, a refusal) is written now, before the answer that follows it
@@ -378,7 +393,8 @@ export class Guard {
       // a held call settled meanwhile (upstream gone, cancelled) has had its answer already
       if (!this.forwarded.has(key(h.msg.id))) continue;
       if (failure === undefined && this.upstreamUp) {
-        this.o.toUpstream(h.msg as JSONRPCMessage);
+        if (h.line !== undefined && this.o.toUpstreamRaw) this.o.toUpstreamRaw(h.line);
+        else this.o.toUpstream(h.msg as JSONRPCMessage);
         continue;
       }
       this.forwarded.delete(key(h.msg.id));

@@ -35,6 +35,11 @@ const guard: Guard = new Guard({
     const result = msg.method === 'tools/list' ? JSON.stringify({ tools: TOOLS }) : ECHO;
     replies.push(Buffer.from(`{"jsonrpc":"2.0","id":${JSON.stringify(msg.id)},"result":${result}}\n`));
   },
+  toUpstreamRaw: (line) => { // as the stdio transport: checked calls go as lines
+    out += line.length;
+    const id = /^\{"jsonrpc":"2\.0","id":(\d+),/.exec(line)?.[1];
+    if (id !== undefined) replies.push(Buffer.from(`{"jsonrpc":"2.0","id":${id},"result":${ECHO}}\n`));
+  },
   log: () => undefined,
 });
 const client = new FrameReader((m) => guard.fromClient(m), () => undefined, 4 << 20, true);

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { parseAuditLines, parsePolicy, verifyChain, type AuditRecord } from '../../../policies';
 import { ApprovalBroker, AuditLog, Guard, PolicyState, sha256, type JSONRPCMessage } from '../../../extension/proxy';
 
-const POLICY = 'version: 1\nroles: { agent: { description: Agent. } }\ngrants: [{ agent_role: agent, tool: echo }]\ndeny: [{ id: no-x, tool: echo, args: { x: { equals: 1 } }, reason: "No \\"x\\" here." }]\n';
+const POLICY = 'version: 1\nroles: { agent: { description: Agent. } }\ngrants: [{ agent_role: agent, tool: echo }, { agent_role: agent, tool: pay, requires_approval: true }]\ndeny: [{ id: no-x, tool: echo, args: { x: { equals: 1 } }, reason: "No \\"x\\" here." }]\n';
 
-function setup(onRecord?: (r: AuditRecord) => void): { guard: Guard; file: string; clock: { t: number }; upstream: JSONRPCMessage[]; client: JSONRPCMessage[] } {
+function setup(onRecord?: (r: AuditRecord) => void, lines?: string[]): { guard: Guard; file: string; clock: { t: number }; upstream: JSONRPCMessage[]; client: JSONRPCMessage[] } {
   const parsed = parsePolicy(POLICY, 'g.mandate.yaml');
   if (!parsed.ok) throw new Error('bad policy');
   const file = join(mkdtempSync(join(tmpdir(), 'mandate-guard-')), 'audit.jsonl');
@@ -20,9 +20,9 @@ function setup(onRecord?: (r: AuditRecord) => void): { guard: Guard; file: strin
   const guard = new Guard({
     session: 's1', server: 'srv', identity: { principal: 'p', roles: ['agent'] }, context: {}, policy: new PolicyState(parsed.parsed, 'v1'),
     audit: AuditLog.open(file, onRecord ? { onRecord } : {}), approvals: new ApprovalBroker('s1', 60_000, () => clock.t), now: () => clock.t, callTimeoutMs: 60_000,
-    toClient: (m) => client.push(m), toUpstream: (m) => upstream.push(m), log: () => undefined,
+    toClient: (m) => client.push(m), toUpstream: (m) => upstream.push(m), ...(lines ? { toUpstreamRaw: (l: string) => lines.push(l) } : {}), log: () => undefined,
   });
-  guard.calls.learn([{ name: 'echo', inputSchema: { type: 'object' } }], false);
+  guard.calls.learn([{ name: 'echo', inputSchema: { type: 'object' } }, { name: 'pay', inputSchema: { type: 'object' } }], false);
   return { guard, file, clock, upstream, client };
 }
 
@@ -69,6 +69,7 @@ describe('proxy/guard audit order', () => {
     guard.fromClient({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c "1"', version: 'é' } } });
     guard.fromClient(call('a'));
     guard.fromClient({ jsonrpc: '2.0', id: 'd', method: 'tools/call', params: { name: 'echo', arguments: { x: 1, '\u2028': [null] } } });
+    guard.fromClient({ jsonrpc: '2.0', id: 'p', method: 'tools/call', params: { name: 'pay', arguments: { amount: 5 } } });
     await tick();
     guard.fromUpstream(reply('a'));
     guard.o.identity.roles = ['agent', 'other'];
@@ -77,13 +78,34 @@ describe('proxy/guard audit order', () => {
     guard.record({ kind: 'error', ...({ 7: 'integer key' } as object), error: { code: 'x', message: 'y' } });
     guard.flush();
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
-    assert.equal(lines.length, 7);
+    assert.equal(lines.length, 9);
     assert.deepEqual(lines, seen.map((r) => JSON.stringify(r)));
     assert.equal(verifyChain(`${lines.join('\n')}\n`, sha256).ok, true);
     const recs = records(file);
-    assert.deepEqual(recs.map((r) => r.caller?.client?.name), Array(7).fill('c "1"'));
-    assert.deepEqual(recs.map((r) => r.caller?.roles.length), [1, 1, 1, 1, 2, 2, 2]);
-    assert.equal(recs[5]!.time, '2000-01-01T00:00:00.000Z');
-    assert.deepEqual(recs.filter((r) => r.kind === 'decision').map((r) => r.decision?.effect), ['allow', 'deny']);
+    assert.deepEqual(recs.map((r) => r.caller?.client?.name), Array(9).fill('c "1"'));
+    assert.deepEqual(recs.map((r) => r.caller?.roles.length), [1, 1, 1, 1, 1, 1, 2, 2, 2]);
+    assert.equal(recs[7]!.time, '2000-01-01T00:00:00.000Z');
+    assert.deepEqual(recs.filter((r) => r.kind === 'decision').map((r) => r.decision?.effect), ['allow', 'deny', 'approval_required']);
+    assert.match(recs.find((r) => r.request_id === 'p' && r.kind === 'decision')!.args_digest ?? '', /^[0-9a-f]{64}$/);
+    guard.o.approvals.failAll('end of test');
+  });
+
+  it('forwards a checked call as the line JSON.stringify makes of the message, arguments serialised once', async () => {
+    const lines: string[] = [];
+    const { guard, upstream } = setup(undefined, lines);
+    const calls = [
+      '{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":{"b":[1,{"c":null}],"a":"é\\u2028\\"","__proto__":{"x":1},"1":0}}}',
+      '{"params":{"_meta":{"progressToken":"t"},"name":"echo","arguments":{"x":2}},"id":"q\\"\\\\1","method":"tools/call","jsonrpc":"2.0"}',
+      '{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"echo"}}',
+    ].map((text) => JSON.parse(text) as { id: string | number; params: { name: string; arguments?: unknown; _meta?: unknown } });
+    for (const c of calls) guard.fromClient(c as unknown as JSONRPCMessage);
+    await tick();
+    const sent = (c: (typeof calls)[number]): string => {
+      const p = c.params;
+      return JSON.stringify({ jsonrpc: '2.0', id: c.id, method: 'tools/call', params: { name: p.name, arguments: p.arguments ?? {}, ...(p._meta !== undefined ? { _meta: p._meta } : {}) } });
+    };
+    assert.match(lines[0]!, /"__proto__":\{"x":1\}/);
+    assert.deepEqual(lines, calls.map(sent));
+    assert.deepEqual(upstream.filter((m) => (m as { method?: string }).method === 'tools/call'), [], 'calls went as lines, not objects');
   });
 });
