@@ -29,6 +29,7 @@ export class AuditLog {
   private broken: string | undefined;
   private buffer: string[] = [];
   private written: AuditRecord[] = [];
+  private deferred: Array<() => void> = [];
 
   private constructor(readonly path: string, private fd: number, head: ChainHead, private readonly opts: Required<Pick<AuditLogOptions, 'sha256' | 'write'>> & { fsync: boolean; onRecord?: (record: AuditRecord) => void }) {
     this.head = head;
@@ -71,6 +72,7 @@ export class AuditLog {
    * INVARIANT: callers forward nothing a buffered record speaks for until flush() has returned.
    */
   enqueue(entry: AuditEntry): void {
+    this.buildDeferred();
     this.check();
     this.chain(recordLine(entry, this.head), () => entry);
   }
@@ -80,8 +82,25 @@ export class AuditLog {
    * v, seq or prev member nor an integer-like first key (`spliceable`); `entry` is called only for an observer.
    */
   enqueueJson(entryJson: string, entry: () => AuditEntry): void {
+    this.buildDeferred();
     this.check();
     this.chain(spliceRecord(entryJson, this.head), entry);
+  }
+
+  /**
+   * Have a record built later (it answers nothing, so it need not delay what does): `build` enqueues
+   * it. INVARIANT: deferred records keep their place — they are built before any record enqueued
+   * after them (by any writer of this log), and at the latest at the next flush or close.
+   */
+  defer(build: () => void): void {
+    this.deferred.push(build);
+  }
+
+  private buildDeferred(): void {
+    if (this.deferred.length === 0) return;
+    const pending = this.deferred;
+    this.deferred = [];
+    for (const build of pending) build();
   }
 
   private check(): void {
@@ -103,6 +122,7 @@ export class AuditLog {
    * call fails) because a partial line may be on disk and the chain head no longer matches it.
    */
   flush(): void {
+    this.buildDeferred();
     if (this.broken !== undefined) throw new AuditWriteError(`audit log \`${this.path}\` is unusable: ${this.broken}`);
     if (this.buffer.length === 0) return;
     const text = this.buffer.join('');

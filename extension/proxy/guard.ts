@@ -43,8 +43,6 @@ export class Guard {
   private nextOwn = 1;
   private upstreamUp = true;
   private held: Array<{ msg: Msg & { id: RpcId }; denied: () => void; line: string | undefined }> = [];
-  /** outcome records not yet built, in arrival order; built before any later record, and at every flush */
-  private deferred: Array<() => void> = [];
   private common: { principal: string; roles: string[]; count: number; client: Identity['client']; json: string } | undefined;
   private flushScheduled = false;
   private lazyScheduled = false;
@@ -182,12 +180,12 @@ export class Guard {
     if (!f) return; // late answer to a timed-out or cancelled call: dropped
     this.forwarded.delete(k);
     if (f.audited) {
-      // the outcome answers nothing: its record is built after the answer has gone out (see `deferred`)
+      // the outcome answers nothing: its record is built after the answer has gone out, in its place (AuditLog.defer)
       const id = msg.id;
       const at = this.o.now();
       const { principal, roles, client } = this.o.identity;
       const who: Identity = { principal, roles, ...(client ? { client } : {}) };
-      this.deferred.push(() => this.calls.outcome(id, f, msg, undefined, raw, at, who));
+      this.o.audit.defer(() => this.calls.outcome(id, f, msg, undefined, raw, at, who));
       this.scheduleFlush();
     }
     if (f.method === 'tools/list' && msg['result']) return this.o.toClient(this.filterTools(msg));
@@ -316,8 +314,6 @@ export class Guard {
   }
 
   private recordAs(e: RecordFields, made: string | undefined, urgent: boolean, at: number | undefined, who: Identity): boolean {
-    // INVARIANT: records keep the order of the events: deferred outcomes go in before this one
-    if (this.deferred.length > 0) this.buildDeferred();
     const time = isoTime(at ?? this.o.now());
     const entry = (): AuditEntry => {
       const { principal, roles, client } = who;
@@ -349,12 +345,6 @@ export class Guard {
     return json;
   }
 
-  private buildDeferred(): void {
-    const pending = this.deferred;
-    this.deferred = [];
-    for (const build of pending) build();
-  }
-
   /**
    * Held calls flush at the end of this tick (they wait for it); records that answer nothing (outcomes,
    * session events) flush after the loop's I/O, off the path of the answer the client waits for.
@@ -379,7 +369,6 @@ export class Guard {
    */
   readonly flush = (): void => {
     this.flushScheduled = false;
-    if (this.deferred.length > 0) this.buildDeferred();
     let failure: string | undefined;
     try {
       this.o.audit.flush();
