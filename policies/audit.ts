@@ -101,9 +101,30 @@ export interface ChainHead {
 
 /** Serialise an entry as the next line of the chain; returns the line (no newline) and the new head. */
 export function chainEntry(entry: AuditEntry, head: ChainHead, sha256: Sha256): { line: string; head: ChainHead; record: AuditRecord } {
-  const record: AuditRecord = { v: 1, seq: head.seq, prev: head.hash, ...entry };
-  const line = JSON.stringify(record);
-  return { line, record, head: { seq: head.seq + 1, hash: sha256(line) } };
+  const line = recordLine(entry, head);
+  return { line, record: { v: 1, seq: head.seq, prev: head.hash, ...entry }, head: { seq: head.seq + 1, hash: sha256(line) } };
+}
+
+/**
+ * The text of `entry` chained after `head`: exactly `JSON.stringify({ v: 1, seq, prev, ...entry })`,
+ * spliced from the entry's own JSON instead of stringifying a spread copy (the proxy writes one per message).
+ */
+export function recordLine(entry: AuditEntry, head: ChainHead): string {
+  const body = JSON.stringify(entry);
+  // the splice would misplace an entry's own v/seq/prev, and integer-like keys (which objects order first)
+  if (!spliceable(body) || 'v' in entry || 'seq' in entry || 'prev' in entry) return JSON.stringify({ v: 1, seq: head.seq, prev: head.hash, ...entry });
+  return spliceRecord(body, head);
+}
+
+/** Whether `{v, seq, prev}` can be spliced in front of this object's JSON: not empty, no integer-like first key. */
+export function spliceable(objectJson: string): boolean {
+  const first = objectJson.charCodeAt(2);
+  return objectJson.length > 2 && !(first >= 48 && first <= 57);
+}
+
+/** The record line of an entry given as JSON text (no v, seq or prev of its own; see `spliceable`). */
+export function spliceRecord(entryJson: string, head: ChainHead): string {
+  return `{"v":1,"seq":${JSON.stringify(head.seq)},"prev":${JSON.stringify(head.hash)},${entryJson.slice(1)}`;
 }
 
 export interface VerifyResult {

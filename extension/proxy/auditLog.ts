@@ -3,7 +3,7 @@
 
 import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { chainEntry, GENESIS, type AuditEntry, type AuditRecord, type ChainHead, type Sha256 } from '../../policies';
+import { GENESIS, recordLine, spliceRecord, type AuditEntry, type AuditRecord, type ChainHead, type Sha256 } from '../../policies';
 import { sha256 as nodeSha256 } from './hash';
 
 /** The log could not be written: the call it was meant to record must be denied. */
@@ -29,6 +29,7 @@ export class AuditLog {
   private broken: string | undefined;
   private buffer: string[] = [];
   private written: AuditRecord[] = [];
+  private deferred: Array<() => void> = [];
 
   private constructor(readonly path: string, private fd: number, head: ChainHead, private readonly opts: Required<Pick<AuditLogOptions, 'sha256' | 'write'>> & { fsync: boolean; onRecord?: (record: AuditRecord) => void }) {
     this.head = head;
@@ -61,24 +62,59 @@ export class AuditLog {
   /**
    * Append one record and write it now. Throws AuditWriteError when it cannot be written.
    */
-  append(entry: AuditEntry): AuditRecord {
-    const rec = this.enqueue(entry);
+  append(entry: AuditEntry): void {
+    this.enqueue(entry);
     this.flush();
-    return rec;
   }
 
   /**
    * Chain a record into the write buffer; `flush()` writes the buffer with one system call.
    * INVARIANT: callers forward nothing a buffered record speaks for until flush() has returned.
    */
-  enqueue(entry: AuditEntry): AuditRecord {
+  enqueue(entry: AuditEntry): void {
+    this.buildDeferred();
+    this.check();
+    this.chain(recordLine(entry, this.head), () => entry);
+  }
+
+  /**
+   * `enqueue` for an entry already serialised: `entryJson` is exactly `JSON.stringify(entry())` and has no
+   * v, seq or prev member nor an integer-like first key (`spliceable`); `entry` is called only for an observer.
+   */
+  enqueueJson(entryJson: string, entry: () => AuditEntry): void {
+    this.buildDeferred();
+    this.check();
+    this.chain(spliceRecord(entryJson, this.head), entry);
+  }
+
+  /**
+   * Have a record built later (it answers nothing, so it need not delay what does): `build` enqueues
+   * it. INVARIANT: deferred records keep their place — they are built before any record enqueued
+   * after them (by any writer of this log), and at the latest at the next flush or close.
+   */
+  defer(build: () => void): void {
+    this.deferred.push(build);
+  }
+
+  private buildDeferred(): void {
+    if (this.deferred.length === 0) return;
+    const pending = this.deferred;
+    this.deferred = [];
+    for (const build of pending) build();
+  }
+
+  private check(): void {
     if (this.broken !== undefined) throw new AuditWriteError(`audit log \`${this.path}\` is unusable: ${this.broken}`);
     if (this.fd < 0) throw new AuditWriteError(`audit log \`${this.path}\` is closed`);
-    const { line, head, record } = chainEntry(entry, this.head, this.opts.sha256);
+  }
+
+  private chain(line: string, entry: () => AuditEntry): void {
+    const { seq, hash } = this.head;
+    const next = { seq: seq + 1, hash: this.opts.sha256(line) };
     this.buffer.push(line, '\n');
-    if (this.opts.onRecord) this.written.push(record);
-    this.head = head;
-    return record;
+    // the record object is built only for an observer (alerting); the log needs the line alone
+    if (this.opts.onRecord) this.written.push({ v: 1, seq, prev: hash, ...entry() });
+    this.head = next;
   }
 
   /**
@@ -86,6 +122,7 @@ export class AuditLog {
    * call fails) because a partial line may be on disk and the chain head no longer matches it.
    */
   flush(): void {
+    this.buildDeferred();
     if (this.broken !== undefined) throw new AuditWriteError(`audit log \`${this.path}\` is unusable: ${this.broken}`);
     if (this.buffer.length === 0) return;
     const text = this.buffer.join('');

@@ -1,9 +1,10 @@
-// Newline-delimited JSON-RPC framing with a size bound, validated by the MCP SDK's message schema.
+// Newline-delimited JSON-RPC framing with a size bound, validated against the MCP message shapes.
 // Own line splitting because the SDK's ReadBuffer loses the line on a bad message (no id to answer)
-// and cannot resynchronise after an oversized one; validation is the SDK's `JSONRPCMessageSchema`
-// (what its `deserializeMessage` applies), run on the value already parsed.
+// and cannot resynchronise after an oversized one; validation accepts what the SDK's
+// `JSONRPCMessageSchema` accepts (`jsonrpc.ts`), run on the value already parsed, without copying it.
 
-import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { isJSONRPCMessage } from './jsonrpc';
 
 export type { JSONRPCMessage };
 export type RpcId = string | number;
@@ -84,9 +85,8 @@ export class FrameReader {
       else this.onError({ kind: 'invalid', message: 'not a JSON-RPC message' });
       return;
     }
-    const checked = JSONRPCMessageSchema.safeParse(value);
-    if (checked.success) {
-      this.onMessage(checked.data, line);
+    if (isJSONRPCMessage(value)) {
+      this.onMessage(value, line);
     } else {
       const id = isObject(value) ? (value as { id?: unknown }).id : undefined;
       const detail = Array.isArray(value) ? 'batches are not supported' : 'not a valid JSON-RPC 2.0 message';

@@ -2,14 +2,21 @@
 // upstream server, forwards what is uninteresting as-is, and decides tools/call, resources/read,
 // prompts/get and server→client requests before they run. stdio and HTTP transports both use it.
 
-import type { AuditEntry, Decision, ToolInfo } from '../../policies';
+import { spliceable, type AuditEntry, type Decision, type ToolInfo } from '../../policies';
 import { AuditWriteError } from './auditLog';
 import { decideResource, decidePrompt, filterListed, serverRequestAllowed, toolVisible } from './governance';
 import type { JSONRPCMessage, RpcId } from './framing';
+import { isoTime } from './isoTime';
 import { ToolCalls } from './toolCalls';
-import { RPC, type GuardOptions } from './types';
+import { RPC, type GuardOptions, type Identity } from './types';
 
 type Msg = Record<string, unknown> & { id?: RpcId; method?: string; params?: Record<string, unknown> };
+
+/** What a caller of `record` gives: the entry without the members the guard adds. */
+type RecordFields = Omit<AuditEntry, 'time' | 'session' | 'server' | 'caller'> & Partial<AuditEntry>;
+
+/** Members the guard puts in every record (and the chain's own): an entry naming one takes the general path. */
+const OWN_MEMBERS = ['time', 'session', 'server', 'caller', 'v', 'seq', 'prev'];
 
 /** Client requests forwarded without a decision (they expose nothing a tool call does not). */
 const PASS = new Set(['ping', 'initialize', 'tools/list', 'resources/list', 'resources/templates/list', 'resources/subscribe',
@@ -35,7 +42,8 @@ export class Guard {
   private ownClient = new Map<string, (msg: Msg) => void>();
   private nextOwn = 1;
   private upstreamUp = true;
-  private held: Array<{ msg: Msg & { id: RpcId }; denied: () => void }> = [];
+  private held: Array<{ msg: Msg & { id: RpcId }; denied: () => void; line: string | undefined }> = [];
+  private common: { principal: string; roles: string[]; count: number; client: Identity['client']; json: string } | undefined;
   private flushScheduled = false;
   private lazyScheduled = false;
   private sweeper: NodeJS.Timeout | undefined;
@@ -99,8 +107,11 @@ export class Guard {
     this.record({ kind: 'session', detail: { event: 'initialize', elicitation: this.clientElicitation } });
   }
 
-  /** Forward a client request upstream and track it until its answer (or a timeout, or a crash). */
-  forward(msg: Msg & { id: RpcId }, method: string, tool?: string, audited = false): void {
+  /**
+   * Forward a client request upstream and track it until its answer (or a timeout, or a crash);
+   * `line`, when given, is exactly `JSON.stringify(msg)` (sent as is where the transport takes lines).
+   */
+  forward(msg: Msg & { id: RpcId }, method: string, tool?: string, audited = false, line?: string): void {
     if (!this.upstreamUp) return this.replyError(msg.id, RPC.upstream, `the upstream server \`${this.o.server}\` is not running`);
     const f: Forwarded = { method, start: this.o.now(), audited, ...(tool !== undefined ? { tool } : {}) };
     if (audited || method === 'tools/call') {
@@ -110,7 +121,7 @@ export class Guard {
     this.forwarded.set(key(msg.id), f);
     if (!audited) return this.o.toUpstream(msg as JSONRPCMessage);
     const denied = method === 'tools/call' ? () => this.calls.auditDenied(msg.id, tool ?? '') : () => this.replyError(msg.id, RPC.audit, 'the audit log cannot be written; the request is denied');
-    this.held.push({ msg, denied });
+    this.held.push({ msg, denied, line });
     this.scheduleFlush(true);
   }
 
@@ -171,7 +182,15 @@ export class Guard {
     const f = this.forwarded.get(k);
     if (!f) return; // late answer to a timed-out or cancelled call: dropped
     this.forwarded.delete(k);
-    if (f.audited) this.calls.outcome(msg.id, f, msg, undefined, raw);
+    if (f.audited) {
+      // the outcome answers nothing: its record is built after the answer has gone out, in its place (AuditLog.defer)
+      const id = msg.id;
+      const at = this.o.now();
+      const { principal, roles, client } = this.o.identity;
+      const who: Identity = { principal, roles, ...(client ? { client } : {}) };
+      this.o.audit.defer(() => this.calls.outcome(id, f, msg, undefined, raw, at, who));
+      this.scheduleFlush();
+    }
     if (f.method === 'tools/list' && msg['result']) return this.o.toClient(this.filterTools(msg));
     if ((f.method === 'resources/list' || f.method === 'prompts/list') && msg['result']) {
       const { principal, roles } = this.o.identity;
@@ -306,15 +325,29 @@ export class Guard {
 
   /**
    * Buffer an audit record (written at the next flush); false (and reported) when the log is unusable.
-   * `urgent`: written at once, before the caller answers the client (denials, refusals).
+   * `urgent`: written at once, before the caller answers the client (denials, refusals). `at` and
+   * `who`: the time of the event and the caller then, when the record is built later.
    */
-  record(e: Omit<AuditEntry, 'time' | 'session' | 'server' | 'caller'> & Partial<AuditEntry>, urgent = false): boolean {
-    const { principal, roles, client } = this.o.identity;
+  record(e: RecordFields, urgent = false, at?: number, who: Identity = this.o.identity): boolean {
+    return this.recordAs(e, undefined, urgent, at, who);
+  }
+
+  /** `record` of an entry whose JSON is already made: `body` is exactly `JSON.stringify(e)`. */
+  recordSerialised(e: RecordFields, body: string, urgent = false): boolean {
+    return this.recordAs(e, body, urgent, undefined, this.o.identity);
+  }
+
+  private recordAs(e: RecordFields, made: string | undefined, urgent: boolean, at: number | undefined, who: Identity): boolean {
+    const time = isoTime(at ?? this.o.now());
+    const entry = (): AuditEntry => {
+      const { principal, roles, client } = who;
+      return { time, session: this.o.session, server: this.o.server, caller: { principal, roles, ...(client ? { client } : {}) }, ...e };
+    };
     try {
-      this.o.audit.enqueue({
-        time: new Date(this.o.now()).toISOString(), session: this.o.session, server: this.o.server,
-        caller: { principal, roles, ...(client ? { client } : {}) }, ...e,
-      });
+      // the session's own members are serialised once (`commonJson`); the line is the same text either way
+      const body = made ?? JSON.stringify(e);
+      if (spliceable(body) && !OWN_MEMBERS.some((k) => k in e)) this.o.audit.enqueueJson(`{"time":"${time}",${this.commonJson(who)},${body.slice(1)}`, entry);
+      else this.o.audit.enqueue(entry());
       // INVARIANT: an urgent record (a denial, a refusal) is written now, before the answer that follows it
       if (urgent) this.flush();
       else this.scheduleFlush();
@@ -324,6 +357,16 @@ export class Guard {
       this.o.log(`mandate proxy: ${err.message}`);
       return false;
     }
+  }
+
+  /** `"session":…,"server":…,"caller":{…}` of this session's records, serialised again only when the identity changes. */
+  private commonJson(who: Identity): string {
+    const { principal, roles, client } = who;
+    const c = this.common;
+    if (c && c.principal === principal && c.roles === roles && c.count === roles.length && c.client === client) return c.json;
+    const json = JSON.stringify({ session: this.o.session, server: this.o.server, caller: { principal, roles, ...(client ? { client } : {}) } }).slice(1, -1);
+    this.common = { principal, roles, count: roles.length, client, json };
+    return json;
   }
 
   /**
@@ -363,7 +406,8 @@ export class Guard {
       // a held call settled meanwhile (upstream gone, cancelled) has had its answer already
       if (!this.forwarded.has(key(h.msg.id))) continue;
       if (failure === undefined && this.upstreamUp) {
-        this.o.toUpstream(h.msg as JSONRPCMessage);
+        if (h.line !== undefined && this.o.toUpstreamRaw) this.o.toUpstreamRaw(h.line);
+        else this.o.toUpstream(h.msg as JSONRPCMessage);
         continue;
       }
       this.forwarded.delete(key(h.msg.id));

@@ -1,10 +1,10 @@
 // SHA-256 and random ids for the proxy, on node:crypto (the policy core takes SHA-256 injected).
 
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Sha256 } from '../../policies';
 
-/** Hex SHA-256 of a UTF-8 string. */
-export const sha256: Sha256 = (text) => createHash('sha256').update(text, 'utf8').digest('hex');
+/** Hex SHA-256 of a UTF-8 string (one-shot `crypto.hash`: no Hash object per call, about half the cost). */
+export const sha256: Sha256 = (text) => hash('sha256', text, 'hex');
 
 /** A random hex string of `bytes` bytes. */
 export function randomHex(bytes: number): string {

@@ -70,7 +70,7 @@ export async function runStdioProxy(opts: ProxyOptions, io: StdioIo): Promise<nu
   const out = (msg: JSONRPCMessage): void => toClient.send(msg);
   const guard = new Guard({
     session, server: opts.server, identity: { principal, roles }, context: opts.context, policy, audit, pins, approvals,
-    now: io.now, callTimeoutMs: opts.callTimeoutMs, toClient: out, toClientRaw: (line) => toClient.sendRaw(line), toUpstream: (m) => upstream.send(m), log,
+    now: io.now, callTimeoutMs: opts.callTimeoutMs, toClient: out, toClientRaw: (line) => toClient.sendRaw(line), toUpstream: (m) => upstream.send(m), toUpstreamRaw: (line) => upstream.sendRaw(line), log,
   });
   guard.record({ kind: 'session', detail: { event: 'start', command: opts.command, pid: process.pid, ...(channel ? { approval_socket: channel.info.socket } : {}) }, policy: { file: display, version: policy.version } });
   if (channel) log(`mandate proxy: session ${session}; approval channel ${channel.info.socket}`);

@@ -57,12 +57,20 @@ export class ToolCalls {
     const redactKeys = o.policy.current.redact;
     // the digest binds approvals and stands in for redacted values; plain calls carry their arguments
     const digest = d.effect === 'approval_required' || redactKeys.size > 0 ? sha256(canonicalJson(args)) : undefined;
-    const base = { method: 'tools/call', request_id: String(msg.id), tool, args: redactKeys.size > 0 ? redact(args, redactKeys) : args as Json, ...(digest ? { args_digest: digest } : {}) };
+    const requestId = String(msg.id);
+    const base = { method: 'tools/call', request_id: requestId, tool, args: redactKeys.size > 0 ? redact(args, redactKeys) : args as Json, ...(digest ? { args_digest: digest } : {}) };
+    const fields = this.decisionFields(d);
+    const entry = { kind: 'decision' as const, ...base, ...fields };
+    // the checked arguments are serialised once: for the record (unless redacted) and for the server
+    const argsJson = JSON.stringify(args);
+    const body = redactKeys.size > 0 ? undefined
+      : `{"kind":"decision","method":"tools/call","request_id":${JSON.stringify(requestId)},"tool":${JSON.stringify(tool)},"args":${argsJson}${digest ? `,"args_digest":"${digest}"` : ''},${JSON.stringify(fields).slice(1)}`;
     // INVARIANT: the decision record is written before anything is forwarded; no record, no call.
     // INVARIANT: a denial is on disk before the client hears it (never only the successes).
-    if (!this.g.record({ kind: 'decision', ...base, ...this.decisionFields(d) }, d.effect === 'deny')) return this.denyResult(msg.id, tool, ['the audit log cannot be written, so the call is denied']);
+    const recorded = body === undefined ? this.g.record(entry, d.effect === 'deny') : this.g.recordSerialised(entry, body, d.effect === 'deny');
+    if (!recorded) return this.denyResult(msg.id, tool, ['the audit log cannot be written, so the call is denied']);
     if (d.effect === 'deny') return this.denyResult(msg.id, tool, d.reasons.map((r) => r.message));
-    if (d.effect === 'allow') return this.send(msg, tool, args);
+    if (d.effect === 'allow') return this.send(msg, tool, args, argsJson);
     const { req, outcome } = this.approve(msg, tool, args, digest!, d);
     void outcome.then((out) => this.approved(msg, tool, args, digest!, req, out));
   }
@@ -83,11 +91,15 @@ export class ToolCalls {
     return { decision: { effect: d.effect, rules: d.rules.map((r) => r.id), reasons: d.reasons.map((r) => r.message) }, policy: { file: p.file, version: p.version } };
   }
 
-  /** Forward the call with its arguments re-serialised from the checked value. */
-  private send(msg: CallMsg, tool: string, args: unknown): void {
+  /**
+   * Forward the call with its arguments re-serialised from the checked value (`argsJson`: that
+   * serialisation when already made); the line is exactly `JSON.stringify` of the message.
+   */
+  private send(msg: CallMsg, tool: string, args: unknown, argsJson = JSON.stringify(args)): void {
     const meta = msg.params?.['_meta'];
     const params = { name: tool, arguments: args, ...(meta !== undefined ? { _meta: meta } : {}) };
-    this.g.forward({ jsonrpc: '2.0', id: msg.id, method: 'tools/call', params }, 'tools/call', tool, true);
+    const line = `{"jsonrpc":"2.0","id":${JSON.stringify(msg.id)},"method":"tools/call","params":{"name":${JSON.stringify(tool)},"arguments":${argsJson}${meta !== undefined ? `,"_meta":${JSON.stringify(meta)}` : ''}}}`;
+    this.g.forward({ jsonrpc: '2.0', id: msg.id, method: 'tools/call', params }, 'tools/call', tool, true, line);
   }
 
   /** A held call whose decision record could not be written: denied. */
@@ -100,17 +112,17 @@ export class ToolCalls {
     this.g.o.toClient({ jsonrpc: '2.0', id, result: { content: [{ type: 'text', text }], isError: true } });
   }
 
-  /** The outcome of a forwarded call (a result, an error reply, or a failure with no reply). */
-  outcome(id: RpcId, f: { method: string; tool?: string; start: number }, reply: Msg | undefined, failure: { code: string; message: string } | undefined, raw?: string): void {
+  /** The outcome of a forwarded call (a result, an error reply, or a failure with no reply) that ended `at`, for caller `who`. */
+  outcome(id: RpcId, f: { method: string; tool?: string; start: number }, reply: Msg | undefined, failure: { code: string; message: string } | undefined, raw?: string, at = this.g.o.now(), who = this.g.o.identity): void {
     const result = reply?.['result'] as { isError?: unknown } | undefined;
     const isError = failure !== undefined || reply?.['error'] !== undefined || result?.isError === true;
     // the digest is of the reply line as the server sent it (or of the result re-serialised)
     const digest = result !== undefined ? sha256(raw ?? JSON.stringify(result)) : undefined;
     this.g.record({
       kind: 'outcome', method: f.method, request_id: String(id), ...(f.tool !== undefined ? { tool: f.tool } : {}),
-      result: { is_error: isError, latency_ms: this.g.o.now() - f.start, ...(digest ? { digest } : {}) },
+      result: { is_error: isError, latency_ms: at - f.start, ...(digest ? { digest } : {}) },
       ...(failure ? { error: failure } : {}),
-    });
+    }, false, at, who);
   }
 
   private approve(msg: CallMsg, tool: string, args: unknown, digest: string, d: Decision): { req: ApprovalRequest; outcome: Promise<ApprovalOutcome> } {

@@ -32,6 +32,8 @@ export interface GuardOptions {
   /** optional: pass an upstream line through unchanged (saves re-serialising results) */
   toClientRaw?: (line: string) => void;
   toUpstream: (msg: JSONRPCMessage) => void;
+  /** optional: send a line that is already the serialised message (a checked call, serialised once) */
+  toUpstreamRaw?: (line: string) => void;
   /** one line for the operator (stderr) */
   log: (line: string) => void;
 }

@@ -48,6 +48,11 @@ export class UpstreamProcess {
     if (!this.exited) this.out.send(msg);
   }
 
+  /** Send one message already serialised (one line, no newline). */
+  sendRaw(line: string): void {
+    if (!this.exited) this.out.sendRaw(line);
+  }
+
   /** Close its stdin, then SIGTERM after `graceMs`, then SIGKILL; resolves when it is gone. */
   async stop(graceMs = 2000): Promise<void> {
     if (this.exited) return;

@@ -2,7 +2,9 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chainEntry, GENESIS, redact, canonicalJson, verifyChain, type AuditEntry, type ChainHead } from '../../../policies';
+import fc from 'fast-check';
+import { chainEntry, GENESIS, recordLine, redact, canonicalJson, verifyChain, type AuditEntry, type ChainHead } from '../../../policies';
+import { fcParams } from '../../support/seed';
 
 const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
 
@@ -84,5 +86,22 @@ describe('audit chain', () => {
 
   it('canonical JSON is independent of key order', () => {
     assert.equal(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] }), canonicalJson({ a: [{ c: 3, d: 2 }], b: 1 }));
+  });
+
+  it('writes a record line as the JSON of the record: v, seq, prev, then the entry in its own order', () => {
+    const entry = fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 6 })
+      .map((d) => ({ ...d, kind: 'decision', time: 'T' }) as unknown as AuditEntry);
+    const spiced = fc.tuple(entry, fc.subarray(['v', 'seq', 'prev', 'kind'] as const)).map(([e, keys]) => {
+      const out: Record<string, unknown> = { ...e };
+      for (const k of keys) out[k] = k === 'kind' ? undefined : 7;
+      return out as unknown as AuditEntry;
+    });
+    const head = fc.record({ seq: fc.nat(), hash: fc.constantFrom(GENESIS, sha256('x')) });
+    fc.assert(fc.property(fc.oneof(entry, spiced), head, (e, h) => {
+      const expected = JSON.stringify({ v: 1, seq: h.seq, prev: h.hash, ...e });
+      assert.equal(recordLine(e, h), expected);
+      assert.equal(chainEntry(e, h, sha256).line, expected);
+    }), fcParams(2000));
+    assert.equal(recordLine({} as AuditEntry, { seq: 3, hash: GENESIS }), `{"v":1,"seq":3,"prev":"${GENESIS}"}`);
   });
 });

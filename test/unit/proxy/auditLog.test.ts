@@ -67,6 +67,21 @@ describe('proxy/auditLog', () => {
     assert.equal(r.records, 2);
   });
 
+  it('builds a deferred record before any later record, and at the latest at flush or close', () => {
+    const file = join(dir, 'deferred.jsonl');
+    const a = AuditLog.open(file);
+    a.defer(() => a.enqueue(entry('first')));
+    a.defer(() => a.enqueue(entry('second')));
+    a.enqueue(entry('third'));
+    a.defer(() => a.enqueue(entry('at flush')));
+    a.flush();
+    a.defer(() => a.enqueue(entry('at close')));
+    a.close();
+    const text = readFileSync(file, 'utf8');
+    assert.deepEqual(text.trimEnd().split('\n').map((l) => (JSON.parse(l) as { tool: string }).tool), ['first', 'second', 'third', 'at flush', 'at close']);
+    assert.equal(verifyChain(text, sha256).ok, true);
+  });
+
   it('reports /dev/full as a write failure', () => {
     const a = AuditLog.open('/dev/full');
     assert.throws(() => a.append(entry('x')), AuditWriteError);
