@@ -1,8 +1,9 @@
 // Proxy overhead: latency per tools/call and throughput at 16 in flight, direct to the server vs.
-// through a plain byte-pipe process vs. through `mandate proxy` (built dist/proxy.js), in one run.
+// through a plain byte-pipe process vs. through `mandate proxy` (built dist/proxy.js), in one run,
+// in interleaved rounds.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -53,8 +54,8 @@ function connect(argv: string[]): Promise<Conn> {
 
 const ARGS = { message: 'hello', amount: 42, tags: ['a', 'b'], nested: { ok: true } };
 
-async function latency(c: Conn, n: number): Promise<number> {
-  for (let i = 0; i < 2000; i++) await c.call(ARGS); // warm-up: let V8 optimise every path first
+async function latency(c: Conn, n: number, warm = true): Promise<number> {
+  if (warm) for (let i = 0; i < 2000; i++) await c.call(ARGS); // warm-up: let V8 optimise every path first
   const t = process.hrtime.bigint();
   for (let i = 0; i < n; i++) await c.call(ARGS);
   return Number(process.hrtime.bigint() - t) / 1e3 / n;
@@ -73,7 +74,16 @@ async function throughput(c: Conn, total: number, inFlight: number): Promise<num
   return total / (Number(process.hrtime.bigint() - t) / 1e9);
 }
 
-/** Bench entry: prints latency and throughput for the three paths and the ratios. */
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/**
+ * Bench entry: prints latency and throughput for the three paths and the ratios. The paths are measured
+ * in interleaved rounds (each round visits all three, in a rotating order) and the medians reported, so a
+ * burst of load on this shared machine moves one round of every path rather than one path's only figure.
+ */
 export async function run(log: (line: string) => void): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mandate-bench-'));
   mkdirSync(join(dir, 'policy'));
@@ -85,21 +95,38 @@ export async function run(log: (line: string) => void): Promise<void> {
     'mandate proxy': [process.execPath, ...(process.env['BENCH_PROXY_NODE_FLAGS']?.split(' ') ?? []), join(ROOT, 'dist/proxy.js'), '--policy', policy, '--role', 'bench', '--audit', join(dir, 'audit.jsonl'),
       '--pins-dir', join(dir, 'pins'), '--runtime-dir', join(dir, 'run'), '--', ...SERVER],
   };
-  const N = Number(process.env['BENCH_CALLS'] ?? 3000);
-  const figures: Record<string, { lat: number; tput: number }> = {};
-  for (const [name, argv] of Object.entries(paths)) {
-    const c = await connect(argv);
-    const lat = await latency(c, N);
-    const tput = await throughput(c, N * 3, 16);
-    await c.close();
-    figures[name] = { lat, tput };
-    log(`${name.padEnd(14)} latency ${lat.toFixed(1).padStart(6)} µs/call   throughput@16 ${tput.toFixed(0).padStart(6)} calls/s`);
+  const names = Object.keys(paths);
+  const N = Number(process.env['BENCH_CALLS'] ?? 600);
+  const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 9);
+  const conns: Record<string, Conn> = {};
+  for (const name of names) {
+    conns[name] = await connect(paths[name]!);
+    await latency(conns[name], 1); // warm-up (2,000 calls) inside
   }
-  const d = figures['direct']!;
-  const p = figures['byte pipe']!;
-  const m = figures['mandate proxy']!;
-  const addPipe = p.lat - d.lat;
-  const addProxy = m.lat - d.lat;
-  log(`added latency: byte pipe ${addPipe.toFixed(1)} µs, mandate proxy ${addProxy.toFixed(1)} µs → ratio ${(addProxy / addPipe).toFixed(2)}× (target ≤ 1.3×)`);
-  log(`throughput@16: mandate proxy ${m.tput.toFixed(0)}/s = ${(m.tput / p.tput).toFixed(2)}× the byte pipe, ${(m.tput / d.tput).toFixed(2)}× direct (target ≥ 12000/s)`);
+  const lat: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const tput: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+  const addPipe: number[] = [];
+  const addProxy: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = names.map((_, i) => names[(i + r) % names.length]!);
+    const round: Record<string, number> = {};
+    for (const name of order) round[name] = await latency(conns[name]!, N, false);
+    for (const name of names) lat[name]!.push(round[name]!);
+    addPipe.push(round['byte pipe']! - round['direct']!);
+    addProxy.push(round['mandate proxy']! - round['direct']!);
+    if (r % 3 === 0) for (const name of order) tput[name]!.push(await throughput(conns[name]!, N * 3, 16));
+  }
+  for (const name of names) await conns[name]!.close();
+  rmSync(dir, { recursive: true, force: true });
+  for (const name of names) {
+    log(`${name.padEnd(14)} latency ${median(lat[name]!).toFixed(1).padStart(6)} µs/call   throughput@16 ${median(tput[name]!).toFixed(0).padStart(6)} calls/s   (medians of ${ROUNDS} / ${tput[name]!.length} interleaved rounds)`);
+  }
+  // each round's added latency is that round's path minus that round's direct figure: load common to a round cancels
+  const pipe = median(addPipe);
+  const proxy = median(addProxy);
+  const spread = (xs: number[]): string => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
+  log(`added latency (median of per-round differences): byte pipe ${pipe.toFixed(1)} µs (rounds ${spread(addPipe)}), mandate proxy ${proxy.toFixed(1)} µs (rounds ${spread(addProxy)})`);
+  log(`→ ratio ${(proxy / pipe).toFixed(2)}× the byte pipe's added latency (target ≤ 1.3×)`);
+  const m = median(tput['mandate proxy']!);
+  log(`throughput@16: mandate proxy ${m.toFixed(0)}/s = ${(m / median(tput['byte pipe']!)).toFixed(2)}× the byte pipe, ${(m / median(tput['direct']!)).toFixed(2)}× direct (target ≥ 12000/s)`);
 }
