@@ -1,6 +1,7 @@
 // Proxy overhead: latency per tools/call and throughput at 16 in flight, direct to the server vs.
-// through a plain byte-pipe process vs. through `mandate proxy` (built dist/proxy.js), in one run,
-// in interleaved rounds.
+// through a plain byte-pipe process vs. through an "audited pipe" (the least an audit-before-forward
+// proxy must do: test/fixtures/servers/audited-pipe.mjs) vs. through `mandate proxy` (built
+// dist/proxy.js), in one run, in interleaved rounds.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -52,13 +53,23 @@ function connect(argv: string[]): Promise<Conn> {
   });
 }
 
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
 const ARGS = { message: 'hello', amount: 42, tags: ['a', 'b'], nested: { ok: true } };
 
+/** Median microseconds per call over `n` sequential calls (the median shrugs off the odd preempted call). */
 async function latency(c: Conn, n: number, warm = true): Promise<number> {
   if (warm) for (let i = 0; i < 2000; i++) await c.call(ARGS); // warm-up: let V8 optimise every path first
-  const t = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) await c.call(ARGS);
-  return Number(process.hrtime.bigint() - t) / 1e3 / n;
+  const each: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    await c.call(ARGS);
+    each.push(Number(process.hrtime.bigint() - t) / 1e3);
+  }
+  return median(each);
 }
 
 async function throughput(c: Conn, total: number, inFlight: number): Promise<number> {
@@ -74,11 +85,6 @@ async function throughput(c: Conn, total: number, inFlight: number): Promise<num
   return total / (Number(process.hrtime.bigint() - t) / 1e9);
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
 /**
  * Bench entry: prints latency and throughput for the three paths and the ratios. The paths are measured
  * in interleaved rounds (each round visits all three, in a rotating order) and the medians reported, so a
@@ -92,6 +98,7 @@ export async function run(log: (line: string) => void): Promise<void> {
   const paths: Record<string, string[]> = {
     direct: SERVER,
     'byte pipe': [process.execPath, join(ROOT, 'test/fixtures/servers/byte-pipe.mjs'), ...SERVER],
+    'audited pipe': [process.execPath, join(ROOT, 'test/fixtures/servers/audited-pipe.mjs'), join(dir, 'floor.jsonl'), '--', ...SERVER],
     'mandate proxy': [process.execPath, ...(process.env['BENCH_PROXY_NODE_FLAGS']?.split(' ') ?? []), join(ROOT, 'dist/proxy.js'), '--policy', policy, '--role', 'bench', '--audit', join(dir, 'audit.jsonl'),
       '--pins-dir', join(dir, 'pins'), '--runtime-dir', join(dir, 'run'), '--', ...SERVER],
   };
@@ -106,6 +113,7 @@ export async function run(log: (line: string) => void): Promise<void> {
   const lat: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   const tput: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
   const addPipe: number[] = [];
+  const addFloor: number[] = [];
   const addProxy: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const order = names.map((_, i) => names[(i + r) % names.length]!);
@@ -113,20 +121,22 @@ export async function run(log: (line: string) => void): Promise<void> {
     for (const name of order) round[name] = await latency(conns[name]!, N, false);
     for (const name of names) lat[name]!.push(round[name]!);
     addPipe.push(round['byte pipe']! - round['direct']!);
+    addFloor.push(round['audited pipe']! - round['direct']!);
     addProxy.push(round['mandate proxy']! - round['direct']!);
     if (r % 3 === 0) for (const name of order) tput[name]!.push(await throughput(conns[name]!, N * 3, 16));
   }
   for (const name of names) await conns[name]!.close();
   rmSync(dir, { recursive: true, force: true });
   for (const name of names) {
-    log(`${name.padEnd(14)} latency ${median(lat[name]!).toFixed(1).padStart(6)} µs/call   throughput@16 ${median(tput[name]!).toFixed(0).padStart(6)} calls/s   (medians of ${ROUNDS} / ${tput[name]!.length} interleaved rounds)`);
+    log(`${name.padEnd(14)} latency ${median(lat[name]!).toFixed(1).padStart(6)} µs/call   throughput@16 ${median(tput[name]!).toFixed(0).padStart(6)} calls/s   (per-call median; medians of ${ROUNDS} / ${tput[name]!.length} interleaved rounds)`);
   }
   // each round's added latency is that round's path minus that round's direct figure: load common to a round cancels
   const pipe = median(addPipe);
+  const floor = median(addFloor);
   const proxy = median(addProxy);
   const spread = (xs: number[]): string => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
-  log(`added latency (median of per-round differences): byte pipe ${pipe.toFixed(1)} µs (rounds ${spread(addPipe)}), mandate proxy ${proxy.toFixed(1)} µs (rounds ${spread(addProxy)})`);
-  log(`→ ratio ${(proxy / pipe).toFixed(2)}× the byte pipe's added latency (target ≤ 1.3×)`);
+  log(`added latency (median of per-round differences): byte pipe ${pipe.toFixed(1)} µs (rounds ${spread(addPipe)}), audited pipe ${floor.toFixed(1)} µs (rounds ${spread(addFloor)}), mandate proxy ${proxy.toFixed(1)} µs (rounds ${spread(addProxy)})`);
+  log(`→ mandate proxy ${(proxy / pipe).toFixed(2)}× the byte pipe's added latency (target ≤ 1.3×); the audited pipe — parse, one synchronous record, forward, nothing else — ${(floor / pipe).toFixed(2)}×`);
   const m = median(tput['mandate proxy']!);
   log(`throughput@16: mandate proxy ${m.toFixed(0)}/s = ${(m / median(tput['byte pipe']!)).toFixed(2)}× the byte pipe, ${(m / median(tput['direct']!)).toFixed(2)}× direct (target ≥ 12000/s)`);
 }
