@@ -1,10 +1,10 @@
 // `mandate check` and `mandate test` end to end: the built CLI as a process, real files.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../support/cli';
+import { tempDir } from '../../support/tmp';
 
 const FINANCE = 'policies/examples/finance.mandate.yaml';
 const CTX = ['--context', 'environment=prod', '--context', 'region=eu-west-1', '--context', 'tenant=acme'];
@@ -49,7 +49,7 @@ describe('mandate check', () => {
   });
 
   it('reports a YAML syntax error with file:line:col and exit 1', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mandate-cli-'));
+    const dir = tempDir('mandate-cli-');
     const file = join(dir, 'broken.mandate.yaml');
     writeFileSync(file, 'version: 1\nroles:\n  a: { description: x\ngrants: []\n');
     const r = await runCli(['check', '--policy', file, '--role', 'a', '--tool', 't'], { cwd: dir });
@@ -58,7 +58,7 @@ describe('mandate check', () => {
   });
 
   it('reports unknown keys and wrong types with positions', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mandate-cli-'));
+    const dir = tempDir('mandate-cli-');
     const file = join(dir, 'p.mandate.yaml');
     writeFileSync(file, 'version: 1\nroles: { a: {} }\ngrants:\n  - { agent_role: a, tool: t, expiry: tomorrow }\n  - { agent_role: a, tool: t, requires_approval: "yes" }\n');
     const r = await runCli(['check', '--policy', file, '--role', 'a', '--tool', 't'], { cwd: dir });
@@ -82,7 +82,7 @@ describe('mandate test', () => {
   });
 
   it('fails with exit 1 and says which test and why', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mandate-cli-'));
+    const dir = tempDir('mandate-cli-');
     const file = join(dir, 't.mandate.yaml');
     writeFileSync(file, 'version: 1\nroles: { a: {} }\ngrants:\n  - { agent_role: a, tool: t }\ntests:\n  - { name: wrong on purpose, call: { role: a, tool: t }, expect: deny }\n');
     const r = await runCli(['test', file], { cwd: dir });

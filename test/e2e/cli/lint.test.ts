@@ -1,10 +1,11 @@
 // `mandate lint` end to end: the built CLI as a process on real files in a temp dir, every format.
 
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, runCli } from '../../support/cli';
+import { tempDir } from '../../support/tmp';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'lint');
 
@@ -18,7 +19,7 @@ audit: { path: audit.jsonl }
 `;
 
 function workspace(policy = POLICY): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mandate-lint-'));
+  const dir = tempDir('mandate-lint-');
   mkdirSync(join(dir, 'policies', 'manifests'), { recursive: true });
   writeFileSync(join(dir, 'policies', 'p.mandate.yaml'), policy);
   copyFileSync(join(FIXTURES, 'tools-db.json'), join(dir, 'policies', 'manifests', 'db.json'));

@@ -3,14 +3,14 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { PassThrough } from 'node:stream';
 import { simulate } from '../../../extension/cli/commands/simulate';
 import type { Io } from '../../../extension/cli/io';
 import { ROOT, runCli } from '../../support/cli';
+import { tempDir } from '../../support/tmp';
 
 const CORPUS = 'test/fixtures/broken';
 const WHEN = ['--seed', '20261125', '--at', '2026-06-01T00:00:00Z', '--until', '2026-09-01T00:00:00Z'];
@@ -87,7 +87,7 @@ describe('mandate simulate', () => {
   });
 
   it('lists tools live from a real MCP server without calling any, and uses their annotations', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mandate-sim-'));
+    const dir = tempDir('mandate-sim-');
     const server = join(ROOT, 'node_modules/@modelcontextprotocol/server-filesystem/dist/index.js');
     writeFileSync(join(dir, 'marker.txt'), 'untouched\n');
     writeFileSync(join(dir, 'fs.mandate.yaml'), [

@@ -2,9 +2,9 @@
 // package.json, README.md, LICENSE — checked on what `vsce` really packages.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../../support/tmp';
 
 const root = join(__dirname, '../../..');
 const vsce = join(root, 'node_modules/.bin/vsce');
@@ -29,7 +29,7 @@ describe('vsix packaging', function () {
   });
 
   it('packages a .vsix whose zip holds the same files, under extension/', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mandate-vsix-'));
+    const dir = tempDir('mandate-vsix-');
     try {
       const out = join(dir, 'm.vsix');
       const r = spawnSync(vsce, ['package', '--no-dependencies', '--no-rewrite-relative-links', '--out', out], { cwd: root, encoding: 'utf8' });

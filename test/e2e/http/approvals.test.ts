@@ -3,8 +3,7 @@
 // the client (MCP elicitation) on the session's SSE stream, and answered with `mandate approve`.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -14,6 +13,7 @@ import { emptyRevocations, issueToken, keyPaths, newSigningKey, writeKeySets } f
 import { ROOT, runCli } from './cliProcess';
 import { httpProxy, stop, type Proc } from './support';
 import { recordsWhen } from '../proxy/support';
+import { tempDir } from '../../support/tmp';
 
 type TextResult = { content: Array<{ type: string; text?: string }>; isError?: boolean };
 const PAY = { name: 'issue_payment', arguments: { vendor: 'acme-bv', amount: 250, currency: 'EUR' } };
@@ -25,7 +25,7 @@ describe('HTTP proxy e2e: finance policy, roles from tokens, approvals', functio
   let key: Awaited<ReturnType<typeof newSigningKey>>;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mandate-http-approvals-'));
+    dir = tempDir('mandate-http-approvals-');
     key = await newSigningKey('ES256', Date.now());
     const kp = keyPaths(join(dir, 'keys'));
     writeKeySets(kp, [key]);

@@ -3,8 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -12,6 +11,7 @@ import { createLocalJWKSet, jwtVerify, type JWK } from 'jose';
 import { verifyChain, type AuditRecord } from '../../../policies';
 import { emptyRevocations, issueToken, keyPaths, newSigningKey, readJwksFile, revokeJti, rotateKeys, writeKeySets, publicJwk } from '../../../extension/proxy/auth';
 import { everythingHttp, httpProxy, rawRequest, recordingForwarder, stop, type Proc } from './support';
+import { tempDir } from '../../support/tmp';
 
 const sha256 = (t: string): string => createHash('sha256').update(t, 'utf8').digest('hex');
 type TextResult = { content: Array<{ type: string; text?: string }>; isError?: boolean };
@@ -43,7 +43,7 @@ describe('HTTP proxy e2e: server-everything (streamableHttp) upstream, SDK clien
   let upstreamKey: JWK;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mandate-http-e2e-'));
+    dir = tempDir('mandate-http-e2e-');
     upstream = await everythingHttp();
     forwarder = await recordingForwarder(upstream.url);
     const keys = keyPaths(join(dir, 'keys'));

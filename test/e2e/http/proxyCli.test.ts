@@ -1,17 +1,17 @@
 // `mandate proxy --listen` refuses to start unsafely, with one clear line and exit 1.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { emptyRevocations, keyPaths, newSigningKey, writeKeySets } from '../../../extension/proxy/auth';
 import { runCli } from './cliProcess';
+import { tempDir } from '../../support/tmp';
 
 describe('mandate proxy --listen: refusals at start', function () {
   this.timeout(60_000);
   let dir: string;
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mandate-http-cli-'));
+    dir = tempDir('mandate-http-cli-');
     const kp = keyPaths(join(dir, 'keys'));
     writeKeySets(kp, [await newSigningKey('ES256', Date.now())]);
     emptyRevocations(kp.revocations);

@@ -3,14 +3,14 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { emptyRevocations, issueToken, keyPaths, newSigningKey, writeKeySets } from '../../../extension/proxy/auth';
 import { ROOT } from './cliProcess';
 import { httpProxy, stop, type Proc } from './support';
+import { tempDir } from '../../support/tmp';
 
 type TextResult = { content: Array<{ type: string; text?: string }>; isError?: boolean };
 const BIN = join(ROOT, 'node_modules', '.bin');
@@ -40,7 +40,7 @@ describe('HTTP proxy e2e: stdio server upstream, SDK client and Inspector CLI', 
   let key: Awaited<ReturnType<typeof newSigningKey>>;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mandate-http-stdio-'));
+    dir = tempDir('mandate-http-stdio-');
     docs = join(dir, 'docs');
     mkdirSync(docs);
     writeFileSync(join(docs, 'guide.md'), 'the guide says hello\n');

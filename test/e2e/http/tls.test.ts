@@ -3,13 +3,13 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emptyRevocations, issueToken, keyPaths, newSigningKey, writeKeySets } from '../../../extension/proxy/auth';
 import { ROOT } from './cliProcess';
 import { httpProxy, stop, type Proc } from './support';
+import { tempDir } from '../../support/tmp';
 
 const openssl = (cwd: string, ...args: string[]): void => void execFileSync('openssl', args, { cwd, stdio: 'ignore' });
 
@@ -54,7 +54,7 @@ describe('HTTP proxy e2e: TLS with required client certificates', function () {
   let key: Awaited<ReturnType<typeof newSigningKey>>;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mandate-http-tls-'));
+    dir = tempDir('mandate-http-tls-');
     makeCerts(dir);
     key = await newSigningKey('ES256', Date.now());
     const kp = keyPaths(join(dir, 'keys'));

@@ -2,17 +2,17 @@
 // checked by the proxy's verifier.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileKeySource, TokenVerifier } from '../../../extension/proxy/auth';
 import { runCli } from './cliProcess';
+import { tempDir } from '../../support/tmp';
 
 const AUD = 'http://127.0.0.1:8931/mcp';
 
 describe('mandate keys / mandate token (built CLI)', () => {
   let dir: string;
-  before(() => { dir = mkdtempSync(join(tmpdir(), 'mandate-token-cli-')); });
+  before(() => { dir = tempDir('mandate-token-cli-'); });
   after(() => rmSync(dir, { recursive: true, force: true }));
   const verifier = () => new TokenVerifier({ keys: fileKeySource(join(dir, '.mandate/keys/jwks.json')), issuer: 'urn:mandate:local', audience: AUD, algorithms: ['ES256'], revocations: join(dir, '.mandate/keys/revoked.json') });
 

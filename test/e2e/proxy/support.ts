@@ -2,18 +2,17 @@
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { tempDir as tempDirIn } from '../../support/tmp';
 
 export const ROOT = resolve(__dirname, '../../..');
 export const CLI = join(ROOT, 'dist/cli.js');
 export const FIXTURES = join(ROOT, 'test/fixtures/servers');
 export const bin = (name: string): string => join(ROOT, 'node_modules/.bin', name);
 
-/** A fresh temp folder. */
+/** A fresh temp folder (removed when the test process exits). */
 export function tempDir(prefix = 'mandate-e2e-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return tempDirIn(prefix);
 }
 
 export interface Guarded {

@@ -2,13 +2,13 @@
 // and upstream crashes/restarts against a real audit log; after every step the safety properties hold.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parsePolicy, parseAuditLines, verifyChain, type Effect, type ParsedPolicy } from '../../../policies';
 import { ApprovalBroker, AuditLog, Guard, PolicyState, sha256, type JSONRPCMessage } from '../../../extension/proxy';
 import { fcParams } from '../../support/seed';
+import { tempDir } from '../../support/tmp';
 
 const policyText = (readAllowed: boolean): string => `version: 1
 roles: { agent: { description: Model agent. } }
@@ -144,7 +144,7 @@ function answered(r: Real, m: JSONRPCMessage): void {
 }
 
 function setup(): Real {
-  const dir = mkdtempSync(join(tmpdir(), 'mandate-model-'));
+  const dir = tempDir('mandate-model-');
   const auditFile = join(dir, 'audit.jsonl');
   const audit = AuditLog.open(auditFile);
   const policy = new PolicyState(parsed(true), 'v-open');

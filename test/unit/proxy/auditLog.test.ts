@@ -1,17 +1,17 @@
 // The audit writer: chained appends, resuming a log, poisoning after a failed write.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verifyChain } from '../../../policies';
 import { AuditLog, AuditWriteError } from '../../../extension/proxy/auditLog';
 import { sha256 } from '../../../extension/proxy/hash';
+import { tempDir } from '../../support/tmp';
 
 const entry = (tool: string) => ({ kind: 'decision' as const, time: '2026-11-25T00:00:00.000Z', tool });
 
 describe('proxy/auditLog', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mandate-audit-'));
+  const dir = tempDir('mandate-audit-');
 
   it('appends records that verify as a chain, and resumes the chain on reopen', () => {
     const file = join(dir, 'a', 'log.jsonl');

@@ -2,18 +2,18 @@
 // yet keeps its place (and its time) among the records of the events around it.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAuditLines, parsePolicy, verifyChain, type AuditRecord } from '../../../policies';
 import { ApprovalBroker, AuditLog, Guard, PolicyState, sha256, type JSONRPCMessage } from '../../../extension/proxy';
+import { tempDir } from '../../support/tmp';
 
 const POLICY = 'version: 1\nroles: { agent: { description: Agent. } }\ngrants: [{ agent_role: agent, tool: echo }, { agent_role: agent, tool: pay, requires_approval: true }]\ndeny: [{ id: no-x, tool: echo, args: { x: { equals: 1 } }, reason: "No \\"x\\" here." }]\n';
 
 function setup(onRecord?: (r: AuditRecord) => void, lines?: string[]): { guard: Guard; file: string; clock: { t: number }; upstream: JSONRPCMessage[]; client: JSONRPCMessage[] } {
   const parsed = parsePolicy(POLICY, 'g.mandate.yaml');
   if (!parsed.ok) throw new Error('bad policy');
-  const file = join(mkdtempSync(join(tmpdir(), 'mandate-guard-')), 'audit.jsonl');
+  const file = join(tempDir('mandate-guard-'), 'audit.jsonl');
   const clock = { t: Date.UTC(2026, 10, 25, 10, 0, 0) };
   const upstream: JSONRPCMessage[] = [];
   const client: JSONRPCMessage[] = [];

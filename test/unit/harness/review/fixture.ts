@@ -1,10 +1,10 @@
 // Test fixture: a small policy and audit logs written through the real audit writer into temp files.
 
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compile, parseAuditLines, parsePolicy, type AuditEntry, type AuditRecord, type CompiledPolicy, type Effect, type ParsedPolicy } from '../../../../policies';
 import { AuditLog } from '../../../../extension/proxy/auditLog';
+import { tempDir } from '../../../support/tmp';
 
 export const POLICY = `version: 1
 roles:
@@ -39,7 +39,7 @@ export function approval(time: string, id: string, role: string, tool: string, s
 
 /** Write entries through AuditLog to a fresh temp file; returns its path, text and parsed records. */
 export function writeLog(entries: readonly AuditEntry[]): { path: string; text: string; records: AuditRecord[] } {
-  const path = join(mkdtempSync(join(tmpdir(), 'mandate-review-')), 'audit.jsonl');
+  const path = join(tempDir('mandate-review-'), 'audit.jsonl');
   const log = AuditLog.open(path);
   for (const e of entries) log.append(e);
   log.close();

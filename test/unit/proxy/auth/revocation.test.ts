@@ -1,14 +1,14 @@
 // The revocation list file: append, dedupe, prune expired entries, refuse malformed lists.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRevocationList, parseRevocations, parseDuration, revokeJti } from '../../../../extension/proxy/auth';
+import { tempDir } from '../../../support/tmp';
 
 describe('revocation list', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'mandate-revoke-')); });
+  beforeEach(() => { dir = tempDir('mandate-revoke-'); });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('creates the list, adds a jti once, and prunes entries long expired', () => {

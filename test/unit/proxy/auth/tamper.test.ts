@@ -2,12 +2,11 @@
 // verifier reject it (base64url is re-encoded canonically, so each case is a real change).
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import fc from 'fast-check';
 import { fileKeySource, issueToken, keyPaths, newSigningKey, TokenVerifier, writeKeySets } from '../../../../extension/proxy/auth';
 import { fcParams } from '../../../support/seed';
+import { tempDir } from '../../../support/tmp';
 
 const AUD = 'http://127.0.0.1:8931/mcp';
 const ISS = 'urn:mandate:test';
@@ -19,7 +18,7 @@ describe('token verifier: tampering property', () => {
   let verifier: TokenVerifier;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mandate-tamper-'));
+    dir = tempDir('mandate-tamper-');
     const key = await newSigningKey('ES256', NOW);
     const kp = keyPaths(dir);
     writeKeySets(kp, [key]);

@@ -3,15 +3,14 @@
 
 import assert from 'node:assert/strict';
 import { createHash, createHmac, createPublicKey } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
 import { importJWK, SignJWT, type JWK } from 'jose';
 import { chainEntry, GENESIS, verifyChain, type AuditEntry, type ChainHead } from '../../../../policies';
 import {
   authEntry, emptyRevocations, fileKeySource, issueToken, keyPaths, newSigningKey, publicJwk, readJwksFile, revokeJti, rotateKeys,
   TokenVerifier, writeKeySets, type AuthFailureCode, type AuthResult, type KeyPaths,
 } from '../../../../extension/proxy/auth';
+import { tempDir } from '../../../support/tmp';
 
 const AUD = 'http://127.0.0.1:8931/mcp';
 const ISS = 'urn:mandate:test';
@@ -49,7 +48,7 @@ describe('token verifier: attack suite', () => {
   }
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mandate-auth-'));
+    dir = tempDir('mandate-auth-');
     paths = keyPaths(dir);
     key = await newSigningKey('ES256', NOW);
     writeKeySets(paths, [key]);
@@ -90,7 +89,7 @@ describe('token verifier: attack suite', () => {
 
   it('rejects HS256 signed with the RSA public key as secret, against an RS256 verifier', async () => {
     const rsa = await newSigningKey('RS256', NOW);
-    const rdir = mkdtempSync(join(tmpdir(), 'mandate-auth-rsa-'));
+    const rdir = tempDir('mandate-auth-rsa-');
     try {
       const rp = keyPaths(rdir);
       writeKeySets(rp, [rsa]);
@@ -217,7 +216,7 @@ describe('token verifier: reloads and failing closed', () => {
   let verifier: TokenVerifier;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'mandate-auth-reload-'));
+    dir = tempDir('mandate-auth-reload-');
     paths = keyPaths(dir);
     writeKeySets(paths, [await newSigningKey('ES256', NOW)]);
     emptyRevocations(paths.revocations);
