@@ -8,18 +8,19 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     println(io.stdout, 'usage: mandate <command> [options]\n');
-    for (const [n, spec] of Object.entries(commands)) println(io.stdout, `  ${n.padEnd(10)} ${spec.summary}`);
+    for (const [n, load] of Object.entries(commands)) println(io.stdout, `  ${n.padEnd(10)} ${(await load()).summary}`);
     return name === undefined ? 1 : 0;
   }
   if (name === '--version') {
     println(io.stdout, '0.1.0');
     return 0;
   }
-  const spec = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
-  if (!spec) {
+  const load = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined;
+  if (!load) {
     println(io.stderr, `mandate: unknown command \`${name}\` (try \`mandate --help\`)`);
     return 1;
   }
+  const spec = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     println(io.stdout, `usage: ${spec.usage}`);
     return 0;
