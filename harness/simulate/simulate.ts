@@ -2,8 +2,8 @@
 // Runs in chunks of fast-check runs so a caller can watch progress and abort between them.
 
 import fc from 'fast-check';
-import { compile, decide, type CompiledPolicy, type Decision, type ParsedPolicy, type ToolInfo, type ToolManifest } from '../../policies';
-import { decideTest } from '../policyTests';
+import { compile, decide, parseDateTime, type CompiledPolicy, type Decision, type ParsedPolicy, type ToolInfo, type ToolManifest } from '../../policies';
+import { DEFAULT_TEST_TIME, decideTest } from '../policyTests';
 import { Tally } from './tally';
 import { CallSpace, type Genome, type SimCall } from './generate';
 import { buildTargets } from './targets';
@@ -183,7 +183,7 @@ function testOutcomes(parsed: ParsedPolicy, s: Setup): Array<{ result: PropertyR
     const call: SimCall = {
       roles: test.call.roles ?? (test.call.role !== undefined ? [test.call.role] : []), tool: test.call.tool, args: test.call.args ?? {},
       context: Object.fromEntries(Object.entries(test.call.context ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])),
-      now: test.call.at ? Date.parse(test.call.at) : Date.parse('2026-01-01T00:00:00Z'),
+      now: test.call.at !== undefined ? parseDateTime(test.call.at) : DEFAULT_TEST_TIME,
     };
     const why = d.effect !== test.expect ? `expected ${test.expect}, got ${d.effect}` : `no reason mentions \`${test.reason ?? ''}\``;
     return { result, counterexample: {

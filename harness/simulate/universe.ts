@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import {
-  globMatch, isGlob, type Constraint, type ContextConstraint, type Json, type Policy, type ToolInfo, type ToolManifest,
+  globMatch, isGlob, parseDateTime, type Constraint, type ContextConstraint, type Json, type Policy, type ToolInfo, type ToolManifest,
 } from '../../policies';
 import { constraintValues, GENERIC_VALUES, stringVariants, UNKNOWN_CONTEXT } from './variants';
 
@@ -224,7 +224,7 @@ function timesOf(policy: Policy, at: number, until: number): number[] {
   const out = new Set<number>([at]);
   for (const g of policy.grants ?? []) {
     for (const iso of [g.not_before, g.expires]) {
-      const t = iso === undefined ? NaN : Date.parse(iso);
+      const t = iso === undefined ? NaN : parseDateTime(iso);
       if (!Number.isFinite(t)) continue;
       if (t >= at && t <= until) out.add(t);
       if (t - 1 >= at && t - 1 <= until) out.add(t - 1);

@@ -3,18 +3,15 @@
 
 import { canonicalJson } from '../audit';
 import { childPointer } from '../source';
+import { parseDateTime } from '../time';
 import type { DenyRule, Grant, Json } from '../types';
-import { covers, grantTools } from './tools';
+import { covers, grantLabel as label, grantTools } from './tools';
 import type { LintRule, RuleFinding } from './types';
 
 const NO_GRANTS: readonly Grant[] = [];
 
 function scopeList(scope: string | string[] | undefined): string[] {
   return scope === undefined ? [] : Array.isArray(scope) ? scope : [scope];
-}
-
-function label(g: Grant, i: number): string {
-  return g.id !== undefined ? `grant \`${g.id}\`` : `grants[${i}]`;
 }
 
 /** A deny rule that applies whatever the arguments and context: it always wins for its roles and tools. */
@@ -55,7 +52,7 @@ function shape(g: Grant, i: number): Shape {
   return {
     i, g, tools: [...new Set(grantTools(g))].sort(), scopes: new Set(scopeList(g.scope)),
     context: new Map(Object.entries(g.context ?? {}).map(([k, v]) => [k, canonicalJson(v as Json)])),
-    from: g.not_before ? Date.parse(g.not_before) : -Infinity, to: g.expires ? Date.parse(g.expires) : Infinity,
+    from: g.not_before ? parseDateTime(g.not_before) : -Infinity, to: g.expires ? parseDateTime(g.expires) : Infinity,
   };
 }
 

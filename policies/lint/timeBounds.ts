@@ -1,7 +1,8 @@
 // Time-bounded grants: emergency and debug access must expire soon; expired and empty windows are dead.
 
 import type { Grant } from '../types';
-import { DAY_MS, horizonDays, isoAfter } from './tools';
+import { parseDateTime } from '../time';
+import { DAY_MS, grantLabel as label, horizonDays, isoAfter } from './tools';
 import type { LintContext, LintRule, RuleFinding } from './types';
 
 /** Words that mark emergency, debug or temporary access. */
@@ -15,10 +16,6 @@ export function emergencyReason(ctx: LintContext, g: Grant): string | undefined 
   if (g.id !== undefined && EMERGENCY.test(g.id)) return `grant \`${g.id}\` is named for emergency or debug access`;
   if (g.description !== undefined && EMERGENCY.test(g.description)) return 'its description says it is emergency or debug access';
   return undefined;
-}
-
-function label(g: Grant, i: number): string {
-  return g.id !== undefined ? `grant \`${g.id}\`` : `grants[${i}]`;
 }
 
 export const emergencyWithoutExpiry: LintRule = {
@@ -51,7 +48,7 @@ export const expiryBeyondHorizon: LintRule = {
     const days = horizonDays(ctx);
     (ctx.policy.grants ?? []).forEach((g, i) => {
       if (g.expires === undefined) return;
-      const t = Date.parse(g.expires);
+      const t = parseDateTime(g.expires);
       if (!(t > ctx.now + days * DAY_MS)) return;
       const why = emergencyReason(ctx, g);
       if (!why) return;
@@ -72,7 +69,7 @@ export const expired: LintRule = {
   check(ctx) {
     const out: RuleFinding[] = [];
     (ctx.policy.grants ?? []).forEach((g, i) => {
-      if (g.expires === undefined || Date.parse(g.expires) > ctx.now) return;
+      if (g.expires === undefined || parseDateTime(g.expires) > ctx.now) return;
       const pointer = `/grants/${i}/expires`;
       out.push({ message: `${label(g, i)} expired at \`${g.expires}\`: it allows nothing`, pointer, range: ctx.source.range(pointer),
         fix: [{ title: 'remove the expired grant', op: 'remove', pointer: `/grants/${i}` }] });
@@ -90,7 +87,7 @@ export const emptyWindow: LintRule = {
     const out: RuleFinding[] = [];
     (ctx.policy.grants ?? []).forEach((g, i) => {
       if (g.expires === undefined || g.not_before === undefined) return;
-      if (Date.parse(g.not_before) < Date.parse(g.expires)) return;
+      if (parseDateTime(g.not_before) < parseDateTime(g.expires)) return;
       const pointer = `/grants/${i}/not_before`;
       out.push({ message: `${label(g, i)} starts at \`${g.not_before}\`, not before it expires at \`${g.expires}\`: it is never valid`, pointer, range: ctx.source.range(pointer) });
     });

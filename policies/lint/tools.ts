@@ -138,6 +138,11 @@ export function covers(p: string, g: string): boolean {
   return globMatch(p, g);
 }
 
+/** How findings name a grant: by its `id`, else by its place in `grants`. */
+export function grantLabel(g: { id?: string }, i: number): string {
+  return g.id !== undefined ? `grant \`${g.id}\`` : `grants[${i}]`;
+}
+
 /** The tools a grant names (its `tool` or `tools`). */
 export function grantTools(g: { tool?: string; tools?: string[] }): string[] {
   return g.tools ?? (g.tool !== undefined ? [g.tool] : []);

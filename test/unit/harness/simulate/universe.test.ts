@@ -42,6 +42,13 @@ describe('harness/simulate/universe', () => {
     assert.deepEqual(iso(buildUniverse(policy, undefined, AT, 1, Date.parse('2026-06-15T00:00:00Z'))), ['2026-06-01T00:00:00.000Z']);
   });
 
+  it('reads boundaries in every form the schema admits (offsets without minutes, leap seconds), as the engine does', () => {
+    const iso = (u: ReturnType<typeof buildUniverse>) => u.times.map((t) => new Date(t).toISOString()).sort();
+    const offsets: Policy = { version: 1, roles: { r: {} }, grants: [{ agent_role: 'r', tool: 't', expires: '2026-07-01T02:00:00+02' }, { agent_role: 'r', tool: 'u', not_before: '2026-06-30T23:59:60Z' }] };
+    assert.deepEqual(iso(buildUniverse(offsets, undefined, AT, 1)),
+      ['2026-06-01T00:00:00.000Z', '2026-06-30T23:59:59.999Z', '2026-07-01T00:00:00.000Z']);
+  });
+
   it('builds near-misses a reviewer would read as the constant', () => {
     assert.ok(stringVariants('acme-bv').includes('acme_bv'));
     assert.ok(stringVariants('acme').some((s) => s !== 'acme' && s.normalize('NFKC').length === 4 && /[^ -~]/.test(s)), 'a homoglyph');
