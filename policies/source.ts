@@ -58,11 +58,10 @@ type Offsets = readonly [number, number] | readonly [number, number, number, num
  */
 export class SourceMap {
   private readonly offsetsOf = new Map<string, Offsets>();
-  private readonly lines: LineIndex;
+  /** built on the first range asked for: a map that is thrown away (parse.ts's fallback) never scans the text */
+  private lines: LineIndex | undefined;
 
-  constructor(readonly file: string, text: string) {
-    this.lines = new LineIndex(text);
-  }
+  constructor(readonly file: string, private readonly text: string) {}
 
   /** Record a node's offsets (used while parsing). */
   setOffsets(pointer: string, start: number, end: number, keyStart?: number, keyEnd?: number): void {
@@ -94,6 +93,7 @@ export class SourceMap {
 
   /** Convert a pair of offsets into this file to a range. */
   offsetRange(start: number, end: number): SourceRange {
+    this.lines ??= new LineIndex(this.text);
     return { file: this.file, start: this.lines.pos(start), end: this.lines.pos(Math.max(start, end)) };
   }
 
