@@ -5,6 +5,7 @@
 import { parseDocument } from 'yaml';
 import { parsePolicy, type ToolManifest } from '../../policies';
 import { lintText } from '../../policies/lint';
+import { median } from './stats';
 
 const ROLES = 1000;
 
@@ -42,11 +43,6 @@ export function generatePolicy(roles: number): string {
   lines.push('servers:');
   for (let s = 0; s < 10; s++) lines.push(`  srv_${s}: { command: [node, s${s}.js], environment: ${s < 5 ? 'staging' : 'prod'}, credential: "env:TOKEN_${s}" }`);
   return `${lines.join('\n')}\n`;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }
 
 interface Cost { wall: number; cpu: number }

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { median } from './stats';
 
 const ROOT = resolve(__dirname, '../..');
 const SERVER = [process.execPath, join(ROOT, 'test/fixtures/servers/echo-exact-args.mjs')];
@@ -52,11 +53,6 @@ function connect(argv: string[]): Promise<Conn> {
     };
   });
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 const ARGS = { message: 'hello', amount: 42, tags: ['a', 'b'], nested: { ok: true } };
 
