@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, watchFile, unwatchFile } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { verifyChain, type AuditRecord, type VerifyResult } from '../../../policies';
+import { parseAuditLines, verifyChain, type AuditRecord, type VerifyResult } from '../../../policies';
 import type { MandateUi } from '../output';
 import { choosePolicy, strictParse } from '../policyDocs';
 import { isTimelineReady, isTimelineRendered, type TimelineMessage, type TimelineRow } from '../webview/messages';
@@ -54,15 +54,9 @@ export function toRow(r: AuditRecord): TimelineRow {
   };
 }
 
-/** Read the log's rows, newest first (unparsable lines are skipped; verify reports them). */
-export function readRows(path: string): TimelineRow[] {
-  if (!existsSync(path)) return [];
-  const rows: TimelineRow[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try { rows.push(toRow(JSON.parse(line) as AuditRecord)); } catch { /* verify names the bad line */ }
-  }
-  return rows.reverse().slice(0, MAX_ROWS);
+/** The log's rows, newest first (lines that are not records are skipped; verify reports them). */
+function rowsOf(text: string): TimelineRow[] {
+  return parseAuditLines(text).map(toRow).reverse().slice(0, MAX_ROWS);
 }
 
 /** Open the live timeline for a log; returns the panel and a promise of its first rendering. */
@@ -73,8 +67,10 @@ export async function showAuditTimeline(ui: MandateUi, a: { uri?: string; path?:
   const nonce = randomBytes(16).toString('base64');
   panel.webview.html = timelineHtml(nonce);
   const push = (): void => {
-    const verified = existsSync(path) ? verifyChain(readFileSync(path, 'utf8'), sha256) : undefined;
-    const msg: TimelineMessage = { type: 'records', file: path, rows: readRows(path), verified: verified ? (verified.ok ? `chain intact (${verified.records} records)` : `chain BROKEN: ${verified.bad ? `line ${verified.bad.line}: ${verified.bad.why}` : ''}`) : 'no log yet' };
+    // one read serves both the rows and the chain check
+    const text = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+    const verified = text === undefined ? undefined : verifyChain(text, sha256);
+    const msg: TimelineMessage = { type: 'records', file: path, rows: text === undefined ? [] : rowsOf(text), verified: verified ? (verified.ok ? `chain intact (${verified.records} records)` : `chain BROKEN: ${verified.bad ? `line ${verified.bad.line}: ${verified.bad.why}` : ''}`) : 'no log yet' };
     void panel.webview.postMessage(msg);
   };
   const renders = new vscode.EventEmitter<number>();
