@@ -3,6 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, unwatchFile, watchFile } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import * as vscode from 'vscode';
 import { AlertMonitor, type Alert } from '../../harness';
 import { parsePolicy } from '../../policies';
@@ -17,6 +18,8 @@ const MAX_READ = 4 * 1024 * 1024;
 interface Follower {
   offset: number;
   rest: string;
+  /** keeps a character whose UTF-8 bytes straddle two reads whole */
+  utf8: StringDecoder;
   monitor: AlertMonitor | undefined;
   stop(): void;
 }
@@ -35,7 +38,7 @@ export class AuditAlerts implements vscode.Disposable {
       if (this.followers.has(s.audit)) continue;
       const monitor = this.monitorFor(s.policy);
       const start = existsSync(s.audit) ? statSync(s.audit).size : 0;
-      const f: Follower = { offset: start, rest: '', monitor, stop: () => unwatchFile(s.audit, onChange) };
+      const f: Follower = { offset: start, rest: '', utf8: new StringDecoder('utf8'), monitor, stop: () => unwatchFile(s.audit, onChange) };
       const onChange = (): void => this.read(s.audit, f);
       watchFile(s.audit, { interval: 300 }, onChange);
       this.followers.set(s.audit, f);
@@ -65,7 +68,11 @@ export class AuditAlerts implements vscode.Disposable {
     let text: string;
     try {
       const size = statSync(path).size;
-      if (size < f.offset) f.offset = 0; // the log was replaced: start over
+      if (size < f.offset) { // the log was replaced: start over
+        f.offset = 0;
+        f.rest = '';
+        f.utf8 = new StringDecoder('utf8');
+      }
       const len = Math.min(size - f.offset, MAX_READ);
       if (len <= 0) return;
       const buf = Buffer.alloc(len);
@@ -76,7 +83,7 @@ export class AuditAlerts implements vscode.Disposable {
         closeSync(fd);
       }
       f.offset += len;
-      text = f.rest + buf.toString('utf8');
+      text = f.rest + f.utf8.write(buf);
     } catch {
       return; // not there yet, or mid-rotation: the next change reads it
     }

@@ -2,6 +2,7 @@
 // each line as it is appended. Event-driven (fs.watch), with a partial last line held back until complete.
 
 import { closeSync, openSync, readSync, watch, type FSWatcher } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 
 const CHUNK = 1 << 16;
 /** a line longer than this is delivered as is (the chain check then names it) rather than buffered forever */
@@ -19,6 +20,8 @@ export function followLines(path: string, onLine: (line: string) => void, follow
   const fd = openSync(path, 'r');
   let offset = 0;
   let partial = '';
+  // INVARIANT: a character whose UTF-8 bytes straddle two reads is decoded whole (a changed character breaks the chain)
+  const utf8 = new StringDecoder('utf8');
   let watcher: FSWatcher | undefined;
   let stopped = false;
   const drain = (): void => {
@@ -27,7 +30,7 @@ export function followLines(path: string, onLine: (line: string) => void, follow
       const n = readSync(fd, buf, 0, CHUNK, offset);
       if (n <= 0) break;
       offset += n;
-      partial += buf.toString('utf8', 0, n);
+      partial += utf8.write(buf.subarray(0, n));
       let nl: number;
       while ((nl = partial.indexOf('\n')) >= 0) {
         const line = partial.slice(0, nl);
