@@ -79,8 +79,9 @@ export class ApprovalClient implements vscode.Disposable {
     const send = (m: ClientMessage): void => { sock.write(`${JSON.stringify(m)}\n`); };
     let buf = '';
     sock.on('connect', () => send({ type: 'hello', secret: info.secret, who: 'editor' }));
-    sock.on('data', (d) => {
-      buf += d.toString('utf8');
+    sock.setEncoding('utf8'); // decoded by the stream: a character split between two chunks stays whole
+    sock.on('data', (d: string) => {
+      buf += d;
       if (buf.length > MAX_LINE * 4) { sock.destroy(); return; }
       let nl: number;
       while ((nl = buf.indexOf('\n')) >= 0) {

@@ -28,9 +28,12 @@ export function listTools(command: readonly string[], opts: { cwd?: string; env?
     const send = (m: object): void => { child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...m })}\n`); };
     child.on('error', (e) => finish(new Error(`cannot start \`${cmd}\`: ${e.message}`)));
     child.on('exit', (code) => finish(new Error(`the server exited with ${code} before listing its tools${err ? `: ${err.trim().split('\n').pop()}` : ''}`)));
-    child.stderr.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-2000); });
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
+    // decoded by the streams, so a character split between two chunks stays whole
+    child.stderr.setEncoding('utf8');
+    child.stdout.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => { err = (err + d).slice(-2000); });
+    child.stdout.on('data', (d: string) => {
+      out += d;
       if (out.length > MAX_OUTPUT) { finish(new Error('the server sent more than 16 MiB')); return; }
       let nl: number;
       while ((nl = out.indexOf('\n')) >= 0) {
