@@ -1,7 +1,7 @@
-// Live diagnostics for policy files: lintText() on every change, debounced, with exact ranges.
+// Live diagnostics for policy files: the linter on every change, debounced, with exact ranges.
 
 import * as vscode from 'vscode';
-import { lintText } from '../../policies/lint';
+import { lintParsed } from '../../policies/lint';
 import type { Finding } from '../../policies';
 import { isPolicy, manifestTools, policyName, strictParse, toRange } from './policyDocs';
 
@@ -14,7 +14,7 @@ const SEVERITY = { error: vscode.DiagnosticSeverity.Error, warning: vscode.Diagn
 export function diagnose(doc: vscode.TextDocument): vscode.Diagnostic[] {
   const parsed = strictParse(doc);
   const tools = parsed.ok ? manifestTools(doc.uri, parsed.parsed.policy.servers) : undefined;
-  const findings = lintText(doc.getText(), policyName(doc.uri), tools ? { tools } : {});
+  const findings = lintParsed(parsed, tools ? { tools } : {});
   return findings.map((f) => {
     const d = new vscode.Diagnostic(toRange(f.range), f.message, SEVERITY[f.severity]);
     d.source = 'mandate';

@@ -2,7 +2,7 @@
 
 import type { Finding } from '../findings';
 import { sortFindings } from '../findings';
-import { parsePolicy } from '../parse';
+import { parsePolicy, type ParseResult } from '../parse';
 import { childPointer } from '../source';
 import type { ToolManifest } from '../types';
 import { destructiveApproval, financialApproval } from './approvals';
@@ -81,7 +81,11 @@ export interface LintOptions {
 
 /** Lint policy text: syntax/schema errors first; rules run only on a schema-valid policy. */
 export function lintText(text: string, file: string, options: LintOptions = {}): Finding[] {
-  const parsed = parsePolicy(text, file);
+  return lintParsed(parsePolicy(text, file), options);
+}
+
+/** `lintText` of a text already parsed (the editor parses each version of a document once, for every feature). */
+export function lintParsed(parsed: ParseResult, options: LintOptions = {}): Finding[] {
   if (!parsed.ok) return sortFindings(parsed.findings);
   const { policy, source } = parsed.parsed;
   const findings: Finding[] = [];
