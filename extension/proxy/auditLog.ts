@@ -3,7 +3,7 @@
 
 import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { GENESIS, recordLine, spliceRecord, type AuditEntry, type AuditRecord, type ChainHead, type Sha256 } from '../../policies';
+import { GENESIS, recordLine, type AuditEntry, type AuditRecord, type ChainHead, type Sha256 } from '../../policies';
 import { sha256 as nodeSha256 } from './hash';
 
 /** The log could not be written: the call it was meant to record must be denied. */
@@ -25,14 +25,18 @@ const TAIL = 1 << 20;
 
 /** An open, append-only audit log. */
 export class AuditLog {
-  private head: ChainHead;
+  private seq: number;
+  /** the hash of the last line chained, or undefined while it is still `lastLine` (hashed when first needed) */
+  private lastHash: string | undefined;
+  private lastLine = '';
   private broken: string | undefined;
   private buffer: string[] = [];
   private written: AuditRecord[] = [];
   private deferred: Array<() => void> = [];
 
   private constructor(readonly path: string, private fd: number, head: ChainHead, private readonly opts: Required<Pick<AuditLogOptions, 'sha256' | 'write'>> & { fsync: boolean; onRecord?: (record: AuditRecord) => void }) {
-    this.head = head;
+    this.seq = head.seq;
+    this.lastHash = head.hash;
   }
 
   /** Open (creating folders and file) and find the chain's head from the last record. */
@@ -56,7 +60,17 @@ export class AuditLog {
 
   /** The next sequence number and the hash of the last record written. */
   get chainHead(): ChainHead {
-    return this.head;
+    return { seq: this.seq, hash: this.prevHash() };
+  }
+
+  /**
+   * The hash of the last line chained. A line is hashed when the next one is made, not when it is
+   * enqueued: the record that lets a call through is written and the call forwarded before its hash
+   * is taken (it is the next record's business).
+   */
+  private prevHash(): string {
+    if (this.lastHash === undefined) this.lastHash = this.opts.sha256(this.lastLine);
+    return this.lastHash;
   }
 
   /**
@@ -74,17 +88,20 @@ export class AuditLog {
   enqueue(entry: AuditEntry): void {
     this.buildDeferred();
     this.check();
-    this.chain(recordLine(entry, this.head), () => entry);
+    const prev = this.prevHash();
+    this.chain(recordLine(entry, { seq: this.seq, hash: prev }), prev, () => entry);
   }
 
   /**
-   * `enqueue` for an entry already serialised: `entryJson` is exactly `JSON.stringify(entry())` and has no
-   * v, seq or prev member nor an integer-like first key (`spliceable`); `entry` is called only for an observer.
+   * `enqueue` for an entry already serialised: `members` is exactly `JSON.stringify(entry()).slice(1, -1)`,
+   * not empty, with no v, seq or prev member nor an integer-like first key (`spliceable`); `entry` is called
+   * only for an observer. The line is made with one concatenation (no intermediate copies of the entry).
    */
-  enqueueJson(entryJson: string, entry: () => AuditEntry): void {
+  enqueueMembers(members: string, entry: () => AuditEntry): void {
     this.buildDeferred();
     this.check();
-    this.chain(spliceRecord(entryJson, this.head), entry);
+    const prev = this.prevHash();
+    this.chain(`{"v":1,"seq":${this.seq},"prev":"${prev}",${members}}`, prev, entry);
   }
 
   /**
@@ -108,13 +125,13 @@ export class AuditLog {
     if (this.fd < 0) throw new AuditWriteError(`audit log \`${this.path}\` is closed`);
   }
 
-  private chain(line: string, entry: () => AuditEntry): void {
-    const { seq, hash } = this.head;
-    const next = { seq: seq + 1, hash: this.opts.sha256(line) };
+  private chain(line: string, prev: string, entry: () => AuditEntry): void {
     this.buffer.push(line, '\n');
     // the record object is built only for an observer (alerting); the log needs the line alone
-    if (this.opts.onRecord) this.written.push({ v: 1, seq, prev: hash, ...entry() });
-    this.head = next;
+    if (this.opts.onRecord) this.written.push({ v: 1, seq: this.seq, prev, ...entry() });
+    this.seq++;
+    this.lastLine = line;
+    this.lastHash = undefined;
   }
 
   /**
@@ -127,6 +144,8 @@ export class AuditLog {
     if (this.buffer.length === 0) return;
     const text = this.buffer.join('');
     this.buffer = [];
+    // the unhashed last line, as a slice of the flat text (hashing the line as built would copy it again)
+    if (this.lastHash === undefined) this.lastLine = text.slice(text.length - 1 - this.lastLine.length, -1);
     try {
       this.opts.write(this.fd, text);
       if (this.opts.fsync) fsyncSync(this.fd);

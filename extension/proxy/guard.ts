@@ -332,21 +332,29 @@ export class Guard {
     return this.recordAs(e, undefined, urgent, at, who);
   }
 
-  /** `record` of an entry whose JSON is already made: `body` is exactly `JSON.stringify(e)`. */
-  recordSerialised(e: RecordFields, body: string, urgent = false): boolean {
-    return this.recordAs(e, body, urgent, undefined, this.o.identity);
+  /**
+   * `record` of an entry whose JSON is already made: `members` is exactly `JSON.stringify(e()).slice(1, -1)`,
+   * its first member `kind` (so spliceable) and none of the members the guard adds; `e` is called only when
+   * an observer wants the record as an object.
+   */
+  recordSerialised(e: () => RecordFields, members: string, urgent = false): boolean {
+    return this.recordAs(e, members, urgent, undefined, this.o.identity);
   }
 
-  private recordAs(e: RecordFields, made: string | undefined, urgent: boolean, at: number | undefined, who: Identity): boolean {
+  private recordAs(e: RecordFields | (() => RecordFields), made: string | undefined, urgent: boolean, at: number | undefined, who: Identity): boolean {
     const time = isoTime(at ?? this.o.now());
     const entry = (): AuditEntry => {
       const { principal, roles, client } = who;
-      return { time, session: this.o.session, server: this.o.server, caller: { principal, roles, ...(client ? { client } : {}) }, ...e };
+      return { time, session: this.o.session, server: this.o.server, caller: { principal, roles, ...(client ? { client } : {}) }, ...(typeof e === 'function' ? e() : e) };
     };
     try {
       // the session's own members are serialised once (`commonJson`); the line is the same text either way
-      const body = made ?? JSON.stringify(e);
-      if (spliceable(body) && !OWN_MEMBERS.some((k) => k in e)) this.o.audit.enqueueJson(`{"time":"${time}",${this.commonJson(who)},${body.slice(1)}`, entry);
+      let members = made;
+      if (members === undefined && typeof e !== 'function') {
+        const body = JSON.stringify(e);
+        if (spliceable(body) && !OWN_MEMBERS.some((k) => k in e)) members = body.slice(1, -1);
+      }
+      if (members !== undefined) this.o.audit.enqueueMembers(`"time":"${time}",${this.commonJson(who)},${members}`, entry);
       else this.o.audit.enqueue(entry());
       // INVARIANT: an urgent record (a denial, a refusal) is written now, before the answer that follows it
       if (urgent) this.flush();

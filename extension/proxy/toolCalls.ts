@@ -11,6 +11,7 @@ import { RPC } from './types';
 
 type Msg = Record<string, unknown> & { id?: RpcId; params?: Record<string, unknown> };
 type CallMsg = Msg & { id: RpcId; method: string };
+type RecordFields = Parameters<Guard['record']>[0];
 
 /** How long a call waits for the first tool list before it is decided without schemas. */
 const LIST_WAIT_MS = 10_000;
@@ -18,6 +19,8 @@ const LIST_WAIT_MS = 10_000;
 /** The tools/call logic of one guard. */
 export class ToolCalls {
   private known = false;
+  /** the `policy` member of decision records, serialised again only when the policy changes */
+  private policyJson: { file: string; version: string; json: string } | undefined;
   private waiters: Array<() => void> = [];
 
   constructor(private readonly g: Guard) {}
@@ -58,16 +61,16 @@ export class ToolCalls {
     // the digest binds approvals and stands in for redacted values; plain calls carry their arguments
     const digest = d.effect === 'approval_required' || redactKeys.size > 0 ? sha256(canonicalJson(args)) : undefined;
     const requestId = String(msg.id);
-    const base = { method: 'tools/call', request_id: requestId, tool, args: redactKeys.size > 0 ? redact(args, redactKeys) : args as Json, ...(digest ? { args_digest: digest } : {}) };
-    const fields = this.decisionFields(d);
-    const entry = { kind: 'decision' as const, ...base, ...fields };
+    const entry = (): RecordFields => ({
+      kind: 'decision', method: 'tools/call', request_id: requestId, tool, args: redactKeys.size > 0 ? redact(args, redactKeys) : args as Json,
+      ...(digest ? { args_digest: digest } : {}), ...this.decisionFields(d),
+    });
     // the checked arguments are serialised once: for the record (unless redacted) and for the server
     const argsJson = JSON.stringify(args);
-    const body = redactKeys.size > 0 ? undefined
-      : `{"kind":"decision","method":"tools/call","request_id":${JSON.stringify(requestId)},"tool":${JSON.stringify(tool)},"args":${argsJson}${digest ? `,"args_digest":"${digest}"` : ''},${JSON.stringify(fields).slice(1)}`;
     // INVARIANT: the decision record is written before anything is forwarded; no record, no call.
     // INVARIANT: a denial is on disk before the client hears it (never only the successes).
-    const recorded = body === undefined ? this.g.record(entry, d.effect === 'deny') : this.g.recordSerialised(entry, body, d.effect === 'deny');
+    const recorded = redactKeys.size > 0 ? this.g.record(entry(), d.effect === 'deny')
+      : this.g.recordSerialised(entry, `"kind":"decision","method":"tools/call","request_id":${JSON.stringify(requestId)},"tool":${JSON.stringify(tool)},"args":${argsJson}${digest ? `,"args_digest":"${digest}"` : ''},${this.decisionFieldsJson(d)}`, d.effect === 'deny');
     if (!recorded) return this.denyResult(msg.id, tool, ['the audit log cannot be written, so the call is denied']);
     if (d.effect === 'deny') return this.denyResult(msg.id, tool, d.reasons.map((r) => r.message));
     if (d.effect === 'allow') return this.send(msg, tool, args, argsJson);
@@ -89,6 +92,19 @@ export class ToolCalls {
   decisionFields(d: Decision): { decision: { effect: Decision['effect']; rules: string[]; reasons: string[] }; policy: { file: string; version: string } } {
     const p = this.g.o.policy;
     return { decision: { effect: d.effect, rules: d.rules.map((r) => r.id), reasons: d.reasons.map((r) => r.message) }, policy: { file: p.file, version: p.version } };
+  }
+
+  /** `JSON.stringify(this.decisionFields(d)).slice(1, -1)`, made without the intermediate objects. */
+  decisionFieldsJson(d: Decision): string {
+    const p = this.g.o.policy;
+    let rules = '';
+    for (const r of d.rules) rules += `${rules ? ',' : ''}${JSON.stringify(r.id)}`;
+    let reasons = '';
+    for (const r of d.reasons) reasons += `${reasons ? ',' : ''}${JSON.stringify(r.message)}`;
+    if (this.policyJson?.file !== p.file || this.policyJson.version !== p.version) {
+      this.policyJson = { file: p.file, version: p.version, json: JSON.stringify({ file: p.file, version: p.version }) };
+    }
+    return `"decision":{"effect":${JSON.stringify(d.effect)},"rules":[${rules}],"reasons":[${reasons}]},"policy":${this.policyJson.json}`;
   }
 
   /**

@@ -28,6 +28,33 @@ describe('proxy/auditLog', () => {
     assert.equal(r.records, 3);
   });
 
+  it('chains each line to the hash of the one before, though a line is hashed only when the next is made', () => {
+    const file = join(dir, 'lazy', 'log.jsonl');
+    const a = AuditLog.open(file);
+    // one record per write, several per write, and text whose UTF-16 and UTF-8 lengths differ
+    const tools = ['é', 'x\u2028y', '😀 two', 'plain', 'ß'.repeat(300), 'last'];
+    a.enqueueMembers(`"kind":"decision","time":"2026-11-25T00:00:00.000Z","tool":${JSON.stringify(tools[0])}`, () => entry(tools[0]!));
+    a.flush();
+    a.enqueue(entry(tools[1]!));
+    a.enqueue(entry(tools[2]!));
+    a.flush();
+    a.enqueueMembers(`"kind":"decision","time":"2026-11-25T00:00:00.000Z","tool":${JSON.stringify(tools[3])}`, () => entry(tools[3]!));
+    a.enqueue(entry(tools[4]!));
+    a.flush();
+    a.append(entry(tools[5]!));
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    assert.deepEqual(a.chainHead, { seq: 6, hash: sha256(lines[5]!) });
+    a.close();
+    const r = verifyChain(readFileSync(file, 'utf8'), sha256);
+    assert.equal(r.ok, true, r.bad?.why);
+    assert.deepEqual(lines.map((l) => (JSON.parse(l) as { tool: string }).tool), tools);
+    const b = AuditLog.open(file);
+    b.append(entry('after reopen'));
+    b.close();
+    assert.equal(verifyChain(readFileSync(file, 'utf8'), sha256).records, 7);
+    assert.equal(verifyChain(readFileSync(file, 'utf8'), sha256).ok, true);
+  });
+
   it('refuses to continue a log whose last record is incomplete', () => {
     const file = join(dir, 'trunc.jsonl');
     const a = AuditLog.open(file);
