@@ -68,6 +68,11 @@ export class AuditLog {
    * enqueued: the record that lets a call through is written and the call forwarded before its hash
    * is taken (it is the next record's business).
    */
+  /** Hash the last line now (call when nothing waits on the caller: the next record is then made without it). */
+  hashLast(): void {
+    this.prevHash();
+  }
+
   private prevHash(): string {
     if (this.lastHash === undefined) this.lastHash = this.opts.sha256(this.lastLine);
     return this.lastHash;

@@ -390,6 +390,8 @@ export class Guard {
       setImmediate(() => {
         this.lazyScheduled = false;
         this.flush();
+        // off the path of any answer: the next decision record need not hash this one first
+        this.o.audit.hashLast();
       });
     }
   }
