@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { median } from './stats';
+import { bootstrapRatio, median } from './stats';
 
 const ROOT = resolve(__dirname, '../..');
 const SERVER = [process.execPath, join(ROOT, 'test/fixtures/servers/echo-exact-args.mjs')];
@@ -100,7 +100,7 @@ export async function run(log: (line: string) => void): Promise<void> {
   };
   const names = Object.keys(paths);
   const N = Number(process.env['BENCH_CALLS'] ?? 600);
-  const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 9);
+  const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 15);
   const conns: Record<string, Conn> = {};
   for (const name of names) {
     conns[name] = await connect(paths[name]!);
@@ -132,7 +132,9 @@ export async function run(log: (line: string) => void): Promise<void> {
   const proxy = median(addProxy);
   const spread = (xs: number[]): string => `${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}`;
   log(`added latency (median of per-round differences): byte pipe ${pipe.toFixed(1)} µs (rounds ${spread(addPipe)}), audited pipe ${floor.toFixed(1)} µs (rounds ${spread(addFloor)}), mandate proxy ${proxy.toFixed(1)} µs (rounds ${spread(addProxy)})`);
-  log(`→ mandate proxy ${(proxy / pipe).toFixed(2)}× the byte pipe's added latency (target ≤ 1.3×); the audited pipe — parse, one synchronous record, forward, nothing else — ${(floor / pipe).toFixed(2)}×`);
+  // how far the ratio can be trusted on this machine: a bootstrap over the rounds (deterministic)
+  const ci = (num: number[]): string => bootstrapRatio(num, addPipe).map((x) => x.toFixed(2)).join('–');
+  log(`→ mandate proxy ${(proxy / pipe).toFixed(2)}× the byte pipe's added latency (90% bootstrap interval over rounds ${ci(addProxy)}; target ≤ 1.3×); the audited pipe — parse, one synchronous record, forward, nothing else — ${(floor / pipe).toFixed(2)}× (${ci(addFloor)})`);
   const m = median(tput['mandate proxy']!);
   log(`throughput@16: mandate proxy ${m.toFixed(0)}/s = ${(m / median(tput['byte pipe']!)).toFixed(2)}× the byte pipe, ${(m / median(tput['direct']!)).toFixed(2)}× direct (target ≥ 12000/s)`);
 }
