@@ -63,16 +63,16 @@ export class AuditLog {
     return { seq: this.seq, hash: this.prevHash() };
   }
 
-  /**
-   * The hash of the last line chained. A line is hashed when the next one is made, not when it is
-   * enqueued: the record that lets a call through is written and the call forwarded before its hash
-   * is taken (it is the next record's business).
-   */
   /** Hash the last line now (call when nothing waits on the caller: the next record is then made without it). */
   hashLast(): void {
     this.prevHash();
   }
 
+  /**
+   * The hash of the last line chained. A line is hashed when the next one is made (or by `hashLast`), not
+   * when it is enqueued: the record that lets a call through is written and the call forwarded before its
+   * hash is taken (it is the next record's business).
+   */
   private prevHash(): string {
     if (this.lastHash === undefined) this.lastHash = this.opts.sha256(this.lastLine);
     return this.lastHash;
