@@ -1,7 +1,7 @@
 // `mandate audit review --policy P LOG… [--since 30d]`: the access review — which grants were used,
 // by whom, how often; unused grants; roles to narrow (with a proposed edit); one-sided approvals.
 
-import { compile, parseAuditLines } from '../../../policies';
+import { compile, parseAuditLines, parseDateTime } from '../../../policies';
 import { formatReview, reviewAudit } from '../../../harness/review';
 import { format, parse, required } from '../args';
 import { CliError, println, type Io } from '../io';
@@ -11,14 +11,19 @@ const usage = 'mandate audit review --policy P LOG… [--since 30d|ISO] [--until
 
 const UNITS: Record<string, number> = { m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 };
 
-/** `30d`, `12h`, `90m`, `2w` (before now) or an ISO date-time → ms since epoch. */
+/**
+ * `30d`, `12h`, `90m`, `2w` (before now), a date (`2026-11-01`, its start in UTC) or an RFC 3339 date-time
+ * with its zone → ms since epoch. A date-time without a zone is refused: read in the reviewer's local time,
+ * the same command would count different calls on different machines.
+ */
 export function parsePeriod(value: string | undefined, flag: string, now: number): number | undefined {
   if (value === undefined) return undefined;
   const rel = /^(\d{1,6})([mhdw])$/.exec(value);
   if (rel) return now - Number(rel[1]) * UNITS[rel[2]!]!;
-  const t = Date.parse(value);
-  if (!/^\d{4}-\d\d-\d\d(T|$)/.test(value) || Number.isNaN(t)) {
-    throw new CliError(`${flag} expects a duration such as \`30d\`, \`12h\`, \`2w\` or an ISO date-time, got \`${value}\``);
+  const t = /^\d{4}-\d\d-\d\d$/.test(value) ? parseDateTime(`${value}T00:00:00Z`) : parseDateTime(value);
+  if (Number.isNaN(t)) {
+    const zoneless = parseDateTime(`${value}Z`);
+    throw new CliError(`${flag} expects a duration such as \`30d\`, \`12h\`, \`2w\`, a date such as 2026-11-01 or a date-time with its zone such as 2026-11-01T09:00:00Z, got \`${value}\`${Number.isNaN(zoneless) ? '' : ' (add `Z` or an offset such as +01:00)'}`);
   }
   return t;
 }
