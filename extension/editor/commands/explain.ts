@@ -2,7 +2,7 @@
 // and links to the rules that decided it.
 
 import * as vscode from 'vscode';
-import { compile, decide, type Decision, type Json } from '../../../policies';
+import { compile, decide, parseDateTime, type Decision, type Json } from '../../../policies';
 import type { MandateUi } from '../output';
 import { choosePolicy, manifestTools, strictParse, toLocation } from '../policyDocs';
 
@@ -34,6 +34,12 @@ async function askJson(prompt: string, value: string): Promise<Json | undefined>
 
 /** Run the command: returns the decision (undefined when the user cancels or the policy is invalid). */
 export async function explainDecision(ui: MandateUi, a: ExplainArgs = {}): Promise<ExplainResult | undefined> {
+  // the engine's own reading of times (RFC 3339 with a zone): Date.parse would take a zone-less time as local
+  const now = a.at === undefined ? Date.now() : parseDateTime(a.at);
+  if (Number.isNaN(now)) {
+    void vscode.window.showErrorMessage(`explain: \`at\` must be a date-time with its zone, such as 2026-06-01T00:00:00Z, got \`${a.at}\``);
+    return undefined;
+  }
   const doc = await choosePolicy(a.uri);
   if (!doc) return undefined;
   const parsed = strictParse(doc);
@@ -55,7 +61,7 @@ export async function explainDecision(ui: MandateUi, a: ExplainArgs = {}): Promi
   if (context === undefined) return undefined;
   const manifest = manifestTools(doc.uri, policy.servers);
   const compiled = compile(parsed.parsed, manifest ? { tools: manifest } : {});
-  const decision = decide(compiled, { principal: 'vscode-explain', roles: [role], tool, args, context, now: a.at ? Date.parse(a.at) : Date.now() });
+  const decision = decide(compiled, { principal: 'vscode-explain', roles: [role], tool, args, context, now });
   const links = decision.rules.filter((r) => r.source).map((r) => toLocation(doc.uri, r.source!));
   ui.log.info(`explain: ${role} → ${tool} ${JSON.stringify(args)} = ${decision.effect}`);
   decision.reasons.forEach((r) => ui.log.info(`  - ${r.message}`));

@@ -26,4 +26,13 @@ describe('explain decision', () => {
     assert.equal(r.decision.effect, 'deny');
     assert.ok(r.decision.reasons.some((x) => x.message.includes('exceeds max 1000')), JSON.stringify(r.decision.reasons));
   });
+  it('refuses a time without a zone instead of reading it in local time', async () => {
+    const ask = (at: string): Thenable<ExplainResult | undefined> => vscode.commands.executeCommand<ExplainResult | undefined>('mandate.explainDecision', {
+      uri: wsUri('finance.mandate.yaml').toString(), role: 'finance_executor', tool: 'issue_payment',
+      args: { vendor: 'acme-bv', amount: 250, currency: 'EUR' }, context: prod, at, quiet: true,
+    });
+    assert.equal(await ask('2026-06-01T00:00:00'), undefined);
+    assert.equal(await ask('June 1, 2026'), undefined);
+    assert.equal((await ask('2026-06-01T02:00:00+02:00'))?.decision.effect, 'approval_required');
+  });
 });
