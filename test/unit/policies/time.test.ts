@@ -15,6 +15,16 @@ describe('parseDateTime', () => {
   it('reads fractions of a second and a leap second as the instant after :59.999', () => {
     assert.equal(parseDateTime('2026-06-01T12:00:00.123456Z'), Date.UTC(2026, 5, 1, 12, 0, 0, 123));
     assert.equal(parseDateTime('2016-12-31T23:59:60Z'), Date.UTC(2017, 0, 1));
+    assert.equal(parseDateTime('2017-01-01T00:59:60.5+01:00'), Date.UTC(2017, 0, 1, 0, 0, 0, 500));
+    assert.equal(parseDateTime('2017-01-01T05:29:60+05:30'), Date.UTC(2017, 0, 1));
+  });
+
+  it('agrees with the schema: a leap second only in the last minute of a UTC day, offsets within 23:59', () => {
+    for (const s of ['2026-06-01T12:00:60Z', '2016-12-31T23:59:60+01:00', '2016-12-31T23:29:60+05:30', '2026-06-01T09:00:00+99:99',
+      '2026-06-01T09:00:00+2400', '2026-06-01T09:00:00-00:60']) {
+      assert.ok(Number.isNaN(parseDateTime(s)), s);
+    }
+    assert.equal(parseDateTime('2026-06-01T09:00:00+23:59'), Date.UTC(2026, 5, 1, 9, 0, 0) - (23 * 60 + 59) * 60_000);
   });
 
   it('refuses what is not a date-time, including days that do not exist', () => {
