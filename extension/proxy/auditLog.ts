@@ -74,7 +74,10 @@ export class AuditLog {
    * hash is taken (it is the next record's business).
    */
   private prevHash(): string {
-    if (this.lastHash === undefined) this.lastHash = this.opts.sha256(this.lastLine);
+    if (this.lastHash === undefined) {
+      this.lastHash = this.opts.sha256(this.lastLine);
+      this.lastLine = ''; // a slice of the last write's text: let that go
+    }
     return this.lastHash;
   }
 
@@ -131,9 +134,11 @@ export class AuditLog {
   }
 
   private chain(line: string, prev: string, entry: () => AuditEntry): void {
+    // the record object is built only for an observer (alerting); the log needs the line alone. Built
+    // first: if building it throws, nothing of this record has entered the chain.
+    const record = this.opts.onRecord ? { v: 1 as const, seq: this.seq, prev, ...entry() } : undefined;
     this.buffer.push(line, '\n');
-    // the record object is built only for an observer (alerting); the log needs the line alone
-    if (this.opts.onRecord) this.written.push({ v: 1, seq: this.seq, prev, ...entry() });
+    if (record) this.written.push(record);
     this.seq++;
     this.lastLine = line;
     this.lastHash = undefined;

@@ -13,6 +13,7 @@ export function median(xs: readonly number[]): number {
  */
 export function bootstrapRatio(num: readonly number[], den: readonly number[], level = 0.9, iterations = 4000): [number, number] {
   if (num.length !== den.length || num.length === 0) throw new Error('bootstrapRatio needs paired, non-empty rounds');
+  if (!(level > 0 && level < 1) || !Number.isInteger(iterations) || iterations < 1) throw new Error('bootstrapRatio needs 0 < level < 1 and iterations ≥ 1');
   let s = 0x9e3779b9;
   const random = (): number => { // mulberry32
     s = (s + 0x6d2b79f5) | 0;
@@ -30,7 +31,9 @@ export function bootstrapRatio(num: readonly number[], den: readonly number[], l
       a[i] = num[j]!;
       b[i] = den[j]!;
     }
-    ratios.push(median(a) / median(b));
+    // a resample whose baseline median is not above zero bounds nothing: it counts as an unbounded ratio
+    const base = median(b);
+    ratios.push(base > 0 ? median(a) / base : Infinity);
   }
   ratios.sort((x, y) => x - y);
   const tail = (1 - level) / 2;

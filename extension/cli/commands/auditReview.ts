@@ -22,8 +22,9 @@ export function parsePeriod(value: string | undefined, flag: string, now: number
   if (rel) return now - Number(rel[1]) * UNITS[rel[2]!]!;
   const t = /^\d{4}-\d\d-\d\d$/.test(value) ? parseDateTime(`${value}T00:00:00Z`) : parseDateTime(value);
   if (Number.isNaN(t)) {
-    const zoneless = parseDateTime(`${value}Z`);
-    throw new CliError(`${flag} expects a duration such as \`30d\`, \`12h\`, \`2w\`, a date such as 2026-11-01 or a date-time with its zone such as 2026-11-01T09:00:00Z, got \`${value}\`${Number.isNaN(zoneless) ? '' : ' (add `Z` or an offset such as +01:00)'}`);
+    const hint = !Number.isNaN(parseDateTime(`${value}Z`)) ? ' (add `Z` or an offset such as +01:00)'
+      : !Number.isNaN(parseDateTime(value.replace(/^([^T t]+[T t]\d\d:\d\d)/, '$1:00'))) ? ' (add the seconds: `:00`)' : '';
+    throw new CliError(`${flag} expects a duration such as \`30d\`, \`12h\`, \`2w\`, a date such as 2026-11-01 or a date-time with its zone such as 2026-11-01T09:00:00Z, got \`${value}\`${hint}`);
   }
   return t;
 }

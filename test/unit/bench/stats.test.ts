@@ -24,8 +24,17 @@ describe('bench/stats', () => {
     assert.ok(wideLo <= lo && wideHi >= hi, 'a higher level gives a wider interval');
   });
 
-  it('refuses rounds that are not paired', () => {
+  it('refuses rounds that are not paired, and levels or iteration counts that give no interval', () => {
     assert.throws(() => bootstrapRatio([1, 2], [1]), /paired/);
     assert.throws(() => bootstrapRatio([], []), /paired/);
+    assert.throws(() => bootstrapRatio([1], [1], 1), /level/);
+    assert.throws(() => bootstrapRatio([1], [1], 0.9, 0), /iterations/);
+  });
+
+  it('reports an unbounded interval when the baseline rounds are at or below zero (noise larger than the figure)', () => {
+    const [lo, hi] = bootstrapRatio([10, 12, 11, 9, 13], [1, -1, 0, 2, -2]);
+    assert.ok(Number.isFinite(lo) || lo === Infinity, String(lo));
+    assert.equal(hi, Infinity);
+    assert.deepEqual(bootstrapRatio([0, 0, 1], [0, 0, 1]).map(Number.isNaN), [false, false]);
   });
 });

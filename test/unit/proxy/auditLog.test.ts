@@ -55,6 +55,20 @@ describe('proxy/auditLog', () => {
     assert.equal(verifyChain(readFileSync(file, 'utf8'), sha256).ok, true);
   });
 
+  it('leaves the chain as it was when building a record for the observer throws', () => {
+    const file = join(dir, 'observer', 'log.jsonl');
+    const seen: number[] = [];
+    const a = AuditLog.open(file, { onRecord: (r) => seen.push(r.seq) });
+    a.append(entry('first'));
+    assert.throws(() => a.enqueueMembers('"kind":"decision","time":"2026-11-25T00:00:00.000Z","tool":"bad"', () => { throw new Error('no record'); }), /no record/);
+    a.append(entry('second'));
+    a.close();
+    const r = verifyChain(readFileSync(file, 'utf8'), sha256);
+    assert.equal(r.ok, true, r.bad?.why);
+    assert.equal(r.records, 2);
+    assert.deepEqual(seen, [0, 1]);
+  });
+
   it('refuses to continue a log whose last record is incomplete', () => {
     const file = join(dir, 'trunc.jsonl');
     const a = AuditLog.open(file);

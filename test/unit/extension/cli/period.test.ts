@@ -18,6 +18,8 @@ describe('cli/parsePeriod', () => {
 
   it('refuses a date-time without a zone (it would be read in local time) and says what to add', () => {
     assert.throws(() => parsePeriod('2026-11-01T09:30:00', '--since', NOW), /--since .*got `2026-11-01T09:30:00` \(add `Z` or an offset/);
+    assert.throws(() => parsePeriod('2026-11-01T09:30Z', '--since', NOW), /got `2026-11-01T09:30Z` \(add the seconds: `:00`\)/);
+    assert.throws(() => parsePeriod('2026-11-01T09:30+02:00', '--since', NOW), /\(add the seconds/);
   });
 
   it('refuses what is not a period: other date forms, impossible dates, units it does not know', () => {
