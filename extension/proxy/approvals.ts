@@ -65,6 +65,11 @@ export class ApprovalBroker {
     return ok ? { ok, message: `${id} ${verdict === 'approve' ? 'approved' : 'refused'}` } : { ok, message: `no pending approval \`${id}\` (unknown, already answered or expired)` };
   }
 
+  /** Settle one pending approval as an error without a human's answer (the client cancelled the call). */
+  cancel(id: string, message: string): boolean {
+    return this.settle(id, { state: 'error', via: 'none', at: this.iso(), message });
+  }
+
   /** Settle every pending approval as an error (session ending, upstream gone). */
   failAll(message: string): void {
     for (const id of [...this.waiting.keys()]) this.settle(id, { state: 'error', via: 'none', at: this.iso(), message });

@@ -9,6 +9,9 @@ import { isJSONRPCMessage } from './jsonrpc';
 export type { JSONRPCMessage };
 export type RpcId = string | number;
 
+/** A request id as a map key: 1 and "1" are different requests. */
+export const idKey = (id: RpcId): string => (typeof id === 'number' ? `n${id}` : `s${id}`);
+
 /** A frame that is not a valid JSON-RPC message; `id` is set when one could be read. */
 export interface FrameError {
   kind: 'parse' | 'invalid' | 'oversize';

@@ -4,13 +4,17 @@
 
 import { spliceable, type AuditEntry, type Decision, type ToolInfo } from '../../policies';
 import { AuditWriteError } from './auditLog';
+import { randomHex } from './hash';
 import { decideResource, decidePrompt, filterListed, serverRequestAllowed, toolVisible } from './governance';
-import type { JSONRPCMessage, RpcId } from './framing';
+import { idKey as key, type JSONRPCMessage, type RpcId } from './framing';
 import { isoTime } from './isoTime';
 import { ToolCalls } from './toolCalls';
 import { RPC, type GuardOptions, type Identity } from './types';
 
-type Msg = Record<string, unknown> & { id?: RpcId; method?: string; params?: Record<string, unknown> };
+type Msg = Record<string | symbol, unknown> & { id?: RpcId; method?: string; params?: Record<string, unknown> };
+
+/** Marks the answer the guard makes up for its own request when the server is gone (no server sent it). */
+const UPSTREAM_GONE = Symbol('upstream gone');
 
 /** What a caller of `record` gives: the entry without the members the guard adds. */
 type RecordFields = Omit<AuditEntry, 'time' | 'session' | 'server' | 'caller'> & Partial<AuditEntry>;
@@ -22,6 +26,14 @@ const OWN_MEMBERS = ['time', 'session', 'server', 'caller', 'v', 'seq', 'prev'];
 const PASS = new Set(['ping', 'initialize', 'tools/list', 'resources/list', 'resources/templates/list', 'resources/subscribe',
   'resources/unsubscribe', 'prompts/list', 'completion/complete', 'logging/setLevel', 'tasks/get', 'tasks/result', 'tasks/list', 'tasks/cancel']);
 
+/** What a held call waits for: its decision record on disk. */
+interface Held {
+  msg: Msg & { id: RpcId };
+  f: Forwarded;
+  denied: () => void;
+  line: string | undefined;
+}
+
 interface Forwarded {
   method: string;
   tool?: string;
@@ -31,8 +43,6 @@ interface Forwarded {
   audited: boolean;
 }
 
-const key = (id: RpcId): string => (typeof id === 'number' ? `n${id}` : `s${id}`);
-
 /** One client session's guard. */
 export class Guard {
   readonly calls: ToolCalls;
@@ -41,8 +51,13 @@ export class Guard {
   private own = new Map<string, (msg: Msg) => void>();
   private ownClient = new Map<string, (msg: Msg) => void>();
   private nextOwn = 1;
+  /**
+   * The guard's own request ids (`mandate-<random>:<n>`): a client cannot guess them, so it can neither
+   * answer for them, cancel them, nor have its own requests taken for them.
+   */
+  private readonly ownPrefix = `mandate-${randomHex(8)}:`;
   private upstreamUp = true;
-  private held: Array<{ msg: Msg & { id: RpcId }; denied: () => void; line: string | undefined }> = [];
+  private held: Held[] = [];
   private common: { principal: string; roles: string[]; count: number; client: Identity['client']; json: string } | undefined;
   private flushScheduled = false;
   private lazyScheduled = false;
@@ -66,6 +81,11 @@ export class Guard {
   }
 
   private clientRequest(msg: Msg & { id: RpcId; method: string }): void {
+    // INVARIANT: one request per id in flight — a reused id could take another call's answer, or its place when held
+    if (this.forwarded.has(key(msg.id)) || this.calls.isWaiting(msg.id)) {
+      this.record({ kind: 'error', method: msg.method, request_id: String(msg.id), error: { code: 'jsonrpc_id_in_use', message: 'a request with this id is still in flight; refused' } });
+      return this.replyError(msg.id, RPC.invalidRequest, `id ${JSON.stringify(msg.id).slice(0, 100)} is already in use by a request in flight`);
+    }
     switch (msg.method) {
       case 'tools/call': return this.calls.handle(msg);
       case 'resources/read': return this.governed(msg, 'resource', String(msg.params?.['uri'] ?? ''));
@@ -78,9 +98,21 @@ export class Guard {
   }
 
   private clientNotification(msg: Msg): void {
-    if (msg.method === 'notifications/cancelled') {
+    const method = msg.method!;
+    // INVARIANT: without an id only notifications pass; a request method sent as a notification (a tools/call
+    // with no id) would run on a lenient server with no decision, no record and no answer
+    if (!method.startsWith('notifications/')) {
+      this.record({ kind: 'error', method: method.slice(0, 100), error: { code: 'jsonrpc_request_without_id', message: `\`${method.slice(0, 100)}\` without an id was dropped: a request needs an id to be decided and answered` } });
+      return;
+    }
+    if (method === 'notifications/cancelled') {
       const id = msg.params?.['requestId'];
-      if (typeof id === 'string' || typeof id === 'number') this.settle(id, 'cancelled by the client');
+      if (typeof id !== 'string' && typeof id !== 'number') return;
+      // a call still waiting (for the tool list or a human) is settled here and never sent
+      if (this.calls.cancelWaiting(id)) return;
+      // only the client's own requests in flight can be cancelled upstream
+      if (!this.forwarded.has(key(id))) return;
+      this.settle(id, 'cancelled by the client');
     }
     this.o.toUpstream(msg as JSONRPCMessage);
     if (msg.method === 'notifications/initialized') this.refreshTools();
@@ -112,8 +144,8 @@ export class Guard {
    * `line`, when given, is exactly `JSON.stringify(msg)` (sent as is where the transport takes lines).
    */
   forward(msg: Msg & { id: RpcId }, method: string, tool?: string, audited = false, line?: string): void {
-    if (!this.upstreamUp) return this.replyError(msg.id, RPC.upstream, `the upstream server \`${this.o.server}\` is not running`);
     const f: Forwarded = { method, start: this.o.now(), audited, ...(tool !== undefined ? { tool } : {}) };
+    if (!this.upstreamUp) return this.notRunning(msg.id, f);
     if (audited || method === 'tools/call') {
       f.deadline = f.start + this.o.callTimeoutMs;
       this.startSweep();
@@ -121,7 +153,7 @@ export class Guard {
     this.forwarded.set(key(msg.id), f);
     if (!audited) return this.o.toUpstream(msg as JSONRPCMessage);
     const denied = method === 'tools/call' ? () => this.calls.auditDenied(msg.id, tool ?? '') : () => this.replyError(msg.id, RPC.audit, 'the audit log cannot be written; the request is denied');
-    this.held.push({ msg, denied, line });
+    this.held.push({ msg, f, denied, line });
     this.scheduleFlush(true);
   }
 
@@ -166,6 +198,11 @@ export class Guard {
     const msg = m as Msg;
     if (typeof msg.method === 'string') {
       if (msg.id === undefined) {
+        // as from the client: only notifications pass without an id (a request method would skip server_requests)
+        if (!msg.method.startsWith('notifications/')) {
+          this.record({ kind: 'error', method: msg.method.slice(0, 100), detail: { direction: 'server_to_client' }, error: { code: 'jsonrpc_request_without_id', message: `\`${msg.method.slice(0, 100)}\` without an id from the server was dropped` } });
+          return;
+        }
         this.o.toClient(m);
         if (msg.method === 'notifications/tools/list_changed') this.refreshTools();
         return;
@@ -213,7 +250,7 @@ export class Guard {
     }
     for (const [k, handler] of [...this.own]) {
       this.own.delete(k);
-      handler({ error: { code: RPC.upstream, message: why } });
+      handler({ error: { code: RPC.upstream, message: why }, [UPSTREAM_GONE]: true });
     }
     this.o.approvals.failAll(why);
   }
@@ -236,7 +273,7 @@ export class Guard {
       this.upstreamRestarted();
       return done();
     }
-    const id = `mandate:${this.nextOwn++}`;
+    const id = this.ownId();
     this.own.set(key(id), (res) => {
       if (res['result'] === undefined) return done(`initialize failed: ${JSON.stringify(res['error'] ?? 'no result').slice(0, 200)}`);
       this.o.toUpstream({ jsonrpc: '2.0', method: 'notifications/initialized' });
@@ -262,13 +299,15 @@ export class Guard {
 
   /** Ask the server for its whole tool list (pins, schemas), following pages. */
   refreshTools(): void {
+    this.calls.fetchStarted();
     const all: ToolInfo[] = [];
     const page = (cursor?: string): void => {
       this.request('tools/list', cursor ? { cursor } : {}, (res) => {
         const r = res['result'] as { tools?: ToolInfo[]; nextCursor?: string } | undefined;
         if (r && Array.isArray(r.tools)) all.push(...r.tools);
         if (r?.nextCursor && all.length < 10000) return page(r.nextCursor);
-        this.calls.learn(all, r === undefined);
+        const error = res['error'] as { message?: unknown } | undefined;
+        this.calls.learn(all, r === undefined, typeof error?.message === 'string' ? error.message : undefined, res[UPSTREAM_GONE] === true);
       });
     };
     page();
@@ -276,21 +315,32 @@ export class Guard {
 
   /** Send the guard's own request upstream. */
   request(method: string, params: Record<string, unknown>, onAnswer: (msg: Msg) => void): void {
-    const id = `mandate:${this.nextOwn++}`;
+    const id = this.ownId();
     this.own.set(key(id), onAnswer);
     if (!this.upstreamUp) return this.upstreamClosedFor(id);
     this.o.toUpstream({ jsonrpc: '2.0', id, method, params });
   }
 
+  private ownId(): string {
+    return `${this.ownPrefix}${this.nextOwn++}`;
+  }
+
+  /** A request that cannot be forwarded because the server is not running: its outcome is an error, and the client hears so. */
+  private notRunning(id: RpcId, f: Forwarded): void {
+    const why = `the upstream server \`${this.o.server}\` is not running`;
+    if (f.audited) this.calls.outcome(id, f, undefined, { code: 'upstream', message: why });
+    this.replyError(id, RPC.upstream, why);
+  }
+
   private upstreamClosedFor(id: string): void {
     const h = this.own.get(key(id));
     this.own.delete(key(id));
-    h?.({ error: { code: RPC.upstream, message: 'upstream not running' } });
+    h?.({ error: { code: RPC.upstream, message: 'upstream not running' }, [UPSTREAM_GONE]: true });
   }
 
   /** Send the guard's own request to the client (elicitation). */
   requestClient(method: string, params: Record<string, unknown>, onAnswer: (msg: Msg) => void): void {
-    const id = `mandate:${this.nextOwn++}`;
+    const id = this.ownId();
     this.ownClient.set(key(id), onAnswer);
     this.o.toClient({ jsonrpc: '2.0', id, method, params });
   }
@@ -299,7 +349,8 @@ export class Guard {
     const { principal, roles } = this.o.identity;
     const c = this.o.policy.current;
     const d: Decision = kind === 'resource' ? decideResource(c, principal, roles, target) : decidePrompt(c, principal, roles, target);
-    const ok = this.record({ kind: 'decision', method: msg.method, request_id: String(msg.id), detail: { [kind === 'resource' ? 'uri' : 'prompt']: target }, ...this.calls.decisionFields(d) });
+    // INVARIANT: a denial is on disk before the client hears it
+    const ok = this.record({ kind: 'decision', method: msg.method, request_id: String(msg.id), detail: { [kind === 'resource' ? 'uri' : 'prompt']: target }, ...this.calls.decisionFields(d) }, d.effect !== 'allow');
     if (!ok) return this.replyError(msg.id, RPC.audit, 'the audit log cannot be written; the request is denied');
     if (d.effect !== 'allow') return this.replyError(msg.id, RPC.denied, `mandate: ${d.reasons.map((r) => r.message).join('; ')}`);
     this.forward(msg, msg.method, undefined, true);
@@ -310,7 +361,8 @@ export class Guard {
     if (msg.method !== 'ping') {
       const effect = allowed ? 'allow' : 'deny';
       const reason = allowed ? `server request \`${msg.method}\` allowed` : `denied: the policy does not let the server send \`${msg.method}\` to the client`;
-      const ok = this.record({ kind: 'decision', method: msg.method, request_id: String(msg.id), detail: { direction: 'server_to_client' }, decision: { effect, rules: ['server_requests'], reasons: [reason] } });
+      // urgent either way: a denial goes back to the server, an allowed request on to the client, after its record
+      const ok = this.record({ kind: 'decision', method: msg.method, request_id: String(msg.id), detail: { direction: 'server_to_client' }, decision: { effect, rules: ['server_requests'], reasons: [reason] } }, true);
       if (!ok || !allowed) {
         this.o.toUpstream({ jsonrpc: '2.0', id: msg.id, error: { code: RPC.denied, message: `mandate: ${reason}` } });
         return;
@@ -413,8 +465,9 @@ export class Guard {
     const held = this.held;
     this.held = [];
     for (const h of held) {
-      // a held call settled meanwhile (upstream gone, cancelled) has had its answer already
-      if (!this.forwarded.has(key(h.msg.id))) continue;
+      // a held call settled meanwhile (upstream gone, cancelled) has had its answer already — and its id may
+      // since belong to another request, so it is this call's own tracking entry that must still be there
+      if (this.forwarded.get(key(h.msg.id)) !== h.f) continue;
       if (failure === undefined && this.upstreamUp) {
         if (h.line !== undefined && this.o.toUpstreamRaw) this.o.toUpstreamRaw(h.line);
         else this.o.toUpstream(h.msg as JSONRPCMessage);
@@ -422,7 +475,7 @@ export class Guard {
       }
       this.forwarded.delete(key(h.msg.id));
       if (failure !== undefined) h.denied();
-      else this.replyError(h.msg.id, RPC.upstream, `the upstream server \`${this.o.server}\` is not running`);
+      else this.notRunning(h.msg.id, h.f);
     }
   };
 

@@ -4,7 +4,7 @@
 import { canonicalJson, decide, redact, type Decision, type Json, type ToolInfo } from '../../policies';
 import type { ApprovalRequest } from './approvalProtocol';
 import type { ApprovalOutcome } from './approvals';
-import type { RpcId } from './framing';
+import { idKey, type RpcId } from './framing';
 import type { Guard } from './guard';
 import { sha256 } from './hash';
 import { RPC } from './types';
@@ -13,50 +13,140 @@ type Msg = Record<string, unknown> & { id?: RpcId; params?: Record<string, unkno
 type CallMsg = Msg & { id: RpcId; method: string };
 type RecordFields = Parameters<Guard['record']>[0];
 
-/** How long a call waits for the first tool list before it is decided without schemas. */
+/** How long a call waits for the server's tool list before it is denied (it is never decided without it). */
 const LIST_WAIT_MS = 10_000;
+
+const builtinDeny = (id: string, message: string): Decision => {
+  const rule = { kind: 'builtin' as const, id, pointer: '' };
+  return { effect: 'deny', rules: [rule], reasons: [{ code: 'engine_error', rule, message }] };
+};
+
+/** Whether a parsed value holds a number JSON.stringify cannot write (1e400 parses to Infinity, written as null). */
+function hasNonFinite(v: unknown): boolean {
+  if (typeof v === 'number') return !Number.isFinite(v);
+  if (Array.isArray(v)) return v.some(hasNonFinite);
+  if (v !== null && typeof v === 'object') return Object.values(v).some(hasNonFinite);
+  return false;
+}
 
 /** The tools/call logic of one guard. */
 export class ToolCalls {
+  /** whether the server's tool list (pins, schemas) is in hand; calls wait for it, and are denied without it */
   private known = false;
+  /** tool-list fetches in flight */
+  private fetching = 0;
+  /** calls waiting for the tool list, by request id */
+  private listWaiters = new Map<string, { msg: CallMsg; timer: NodeJS.Timeout }>();
+  /** calls waiting for a human, by request id → approval id; and those the client cancelled meanwhile */
+  private approving = new Map<string, string>();
+  private cancelled = new Set<string>();
   /** the `policy` member of decision records, serialised again only when the policy changes */
   private policyJson: { file: string; version: string; json: string } | undefined;
-  private waiters: Array<() => void> = [];
 
   constructor(private readonly g: Guard) {}
 
-  /** The server's tool list arrived: pins, schemas; `failed` when the list could not be had. */
-  learn(tools: readonly ToolInfo[], failed: boolean): void {
-    if (!failed) {
-      const clean = tools.filter((t) => t && typeof t.name === 'string').map(stripMeta);
-      this.g.o.policy.setTools(clean);
-      for (const d of this.g.o.pins?.observe(clean) ?? []) {
-        this.g.o.log(`mandate proxy: tool \`${d.tool}\` of \`${this.g.o.server}\` changed since it was pinned; calls to it are denied until \`mandate pins accept\``);
-        this.g.record({ kind: 'drift', tool: d.tool, detail: { pinned: d.pinned.digest, seen: d.seen.digest, pins: this.g.o.pins!.file } });
+  /** The guard asked the server for its tool list. */
+  fetchStarted(): void {
+    this.fetching++;
+  }
+
+  /**
+   * The server's tool list arrived: pins, schemas; `failed` when the list could not be had (`why`: the error
+   * answered; `gone`: the server is not running or not reachable).
+   */
+  learn(tools: readonly ToolInfo[], failed: boolean, why = 'no tool list in the answer', gone = false): void {
+    this.fetching = Math.max(0, this.fetching - 1);
+    if (failed) {
+      // INVARIANT: no call is decided without the server's tool list (drift, schemas): the waiting ones are
+      // denied, and the next call asks again
+      this.known = false;
+      const waiting = [...this.listWaiters.values()];
+      this.listWaiters.clear();
+      const reason = why.slice(0, 300);
+      // the server gone is the transport's failure: the client hears it as such (a JSON-RPC error), not as a tool result
+      const asError = gone ? { code: RPC.upstream, message: `the upstream server \`${this.g.o.server}\` is not reachable (${reason}); the call failed closed` } : undefined;
+      for (const w of waiting) {
+        clearTimeout(w.timer);
+        this.decideAndRun(w.msg, builtinDeny('tool-list', `denied: the server's tool list could not be read (${reason}), so the call cannot be checked against its pins and schema`), asError);
       }
+      return;
+    }
+    const clean = tools.filter((t) => t && typeof t.name === 'string').map(stripMeta);
+    this.g.o.policy.setTools(clean);
+    for (const d of this.g.o.pins?.observe(clean) ?? []) {
+      this.g.o.log(`mandate proxy: tool \`${d.tool}\` of \`${this.g.o.server}\` changed since it was pinned; calls to it are denied until \`mandate pins accept\``);
+      this.g.record({ kind: 'drift', tool: d.tool, detail: { pinned: d.pinned.digest, seen: d.seen.digest, pins: this.g.o.pins!.file } });
     }
     this.known = true;
-    for (const w of this.waiters.splice(0)) w();
+    const waiting = [...this.listWaiters.values()];
+    this.listWaiters.clear();
+    for (const w of waiting) {
+      clearTimeout(w.timer);
+      this.decideAndRun(w.msg);
+    }
   }
 
   /** A tools/call from the client. */
   handle(msg: CallMsg): void {
     if (this.known) return this.decideAndRun(msg);
-    const timer = setTimeout(() => this.learn([], true), LIST_WAIT_MS);
+    const k = idKey(msg.id);
+    const timer = setTimeout(() => {
+      if (this.listWaiters.get(k)?.msg !== msg) return;
+      this.listWaiters.delete(k);
+      this.fetching = 0; // that fetch is lost: the next call asks again
+      this.decideAndRun(msg, builtinDeny('tool-list', `denied: the server's tool list did not arrive within ${LIST_WAIT_MS / 1000} s, so the call cannot be checked against its pins and schema`));
+    }, LIST_WAIT_MS);
     timer.unref();
-    this.waiters.push(() => {
-      clearTimeout(timer);
-      this.decideAndRun(msg);
-    });
+    this.listWaiters.set(k, { msg, timer });
+    if (this.fetching === 0) this.g.refreshTools();
   }
 
-  private decideAndRun(msg: CallMsg): void {
+  /** Whether a call with this id is waiting (for the tool list or a human). */
+  isWaiting(id: RpcId): boolean {
+    const k = idKey(id);
+    return this.listWaiters.has(k) || this.approving.has(k);
+  }
+
+  /**
+   * The client cancelled request `id`: a call still waiting is settled here, recorded, and never sent (and,
+   * as MCP asks, not answered). False when no call of that id is waiting.
+   */
+  cancelWaiting(id: RpcId): boolean {
+    const k = idKey(id);
+    const w = this.listWaiters.get(k);
+    if (w) {
+      clearTimeout(w.timer);
+      this.listWaiters.delete(k);
+      const tool = w.msg.params?.['name'];
+      this.g.record({ kind: 'error', method: 'tools/call', request_id: String(id), ...(typeof tool === 'string' ? { tool } : {}), error: { code: 'cancelled', message: 'cancelled by the client before it was decided' } });
+      return true;
+    }
+    const approval = this.approving.get(k);
+    if (approval === undefined) return false;
+    this.cancelled.add(k);
+    this.g.o.approvals.cancel(approval, 'cancelled by the client');
+    return true;
+  }
+
+  /**
+   * Decide a call (or take `forced`, a decision made for it elsewhere), record the decision, then act on it;
+   * a forced denial is answered with `asError` when given (a JSON-RPC error instead of a tool result).
+   */
+  private decideAndRun(msg: CallMsg, forced?: Decision, asError?: { code: number; message: string }): void {
     const { o } = this.g;
     const params = msg.params ?? {};
     const tool = params['name'];
-    if (typeof tool !== 'string') return this.g.replyError(msg.id, RPC.invalidParams, 'tools/call needs a string `name`');
+    if (typeof tool !== 'string') {
+      this.g.record({ kind: 'error', method: 'tools/call', request_id: String(msg.id), error: { code: 'invalid_params', message: 'tools/call needs a string `name`' } });
+      return this.g.replyError(msg.id, RPC.invalidParams, 'tools/call needs a string `name`');
+    }
     const args = params['arguments'] === undefined ? {} : params['arguments'];
-    const d = this.decideCall(tool, args);
+    // the checked arguments are serialised once: for the record (unless redacted) and for the server
+    const argsJson = JSON.stringify(args);
+    // INVARIANT: the server gets exactly the value decided on; a number JSON cannot carry would arrive as null
+    const d = forced ?? (argsJson.includes('null') && hasNonFinite(args)
+      ? builtinDeny('malformed-arguments', 'denied: the arguments hold a number too large for JSON (it would reach the server as null)')
+      : this.decideCall(tool, args));
     const redactKeys = o.policy.current.redact;
     // the digest binds approvals and stands in for redacted values; plain calls carry their arguments
     const digest = d.effect === 'approval_required' || redactKeys.size > 0 ? sha256(canonicalJson(args)) : undefined;
@@ -65,13 +155,12 @@ export class ToolCalls {
       kind: 'decision', method: 'tools/call', request_id: requestId, tool, args: redactKeys.size > 0 ? redact(args, redactKeys) : args as Json,
       ...(digest ? { args_digest: digest } : {}), ...this.decisionFields(d),
     });
-    // the checked arguments are serialised once: for the record (unless redacted) and for the server
-    const argsJson = JSON.stringify(args);
     // INVARIANT: the decision record is written before anything is forwarded; no record, no call.
     // INVARIANT: a denial is on disk before the client hears it (never only the successes).
     const recorded = redactKeys.size > 0 ? this.g.record(entry(), d.effect === 'deny')
       : this.g.recordSerialised(entry, `"kind":"decision","method":"tools/call","request_id":${JSON.stringify(requestId)},"tool":${JSON.stringify(tool)},"args":${argsJson}${digest ? `,"args_digest":"${digest}"` : ''},${this.decisionFieldsJson(d)}`, d.effect === 'deny');
     if (!recorded) return this.denyResult(msg.id, tool, ['the audit log cannot be written, so the call is denied']);
+    if (d.effect === 'deny' && asError) return this.g.replyError(msg.id, asError.code, asError.message);
     if (d.effect === 'deny') return this.denyResult(msg.id, tool, d.reasons.map((r) => r.message));
     if (d.effect === 'allow') return this.send(msg, tool, args, argsJson);
     const { req, outcome } = this.approve(msg, tool, args, digest!, d);
@@ -81,8 +170,7 @@ export class ToolCalls {
   private decideCall(tool: string, args: unknown): Decision {
     const { o } = this.g;
     if (o.pins?.isDrifted(tool)) {
-      const rule = { kind: 'builtin' as const, id: 'tool-pinning', pointer: '' };
-      return { effect: 'deny', rules: [rule], reasons: [{ code: 'engine_error', rule, message: `denied: the definition of \`${tool}\` changed since it was pinned (accept it with \`mandate pins accept --server ${o.server} --tool ${tool}\`)` }] };
+      return builtinDeny('tool-pinning', `denied: the definition of \`${tool}\` changed since it was pinned (accept it with \`mandate pins accept --server ${o.server} --tool ${tool}\`)`);
     }
     const { principal, roles } = o.identity;
     return decide(o.policy.current, { principal, roles, tool, args, context: o.context, now: o.now() });
@@ -154,6 +242,7 @@ export class ToolCalls {
     this.g.record({ kind: 'approval', request_id: String(msg.id), tool, args_digest: digest, approval: { id: req.id, state: 'asked', via } });
     o.log(`mandate proxy: approval ${req.id} needed for \`${tool}\` — answer with \`mandate approve ${req.id}\` or \`mandate refuse ${req.id}\``);
     const outcome = o.approvals.ask(req);
+    this.approving.set(idKey(msg.id), req.id);
     if (this.g.clientElicitation) this.elicit(req);
     return { req, outcome };
   }
@@ -170,6 +259,9 @@ export class ToolCalls {
 
   private approved(msg: CallMsg, tool: string, args: unknown, digest: string, req: ApprovalRequest, out: ApprovalOutcome): void {
     const { o } = this.g;
+    const k = idKey(msg.id);
+    this.approving.delete(k);
+    const cancelled = this.cancelled.delete(k);
     let state = out.state;
     let note = out.message;
     // INVARIANT: an approval is bound to the policy version it was asked under (and single-use: the broker settles it once).
@@ -177,9 +269,18 @@ export class ToolCalls {
       state = 'refused';
       note = 'the policy changed while the approval was pending';
     }
+    // INVARIANT: the call is decided again when the human says yes: a grant that lapsed, or a tool that drifted, meanwhile wins
+    if (state === 'granted') {
+      const again = this.decideCall(tool, args);
+      if (again.effect === 'deny') {
+        state = 'refused';
+        note = `the call is no longer allowed: ${again.reasons.map((r) => r.message).join('; ')}`;
+      }
+    }
     const ok = this.g.record({ kind: 'approval', request_id: String(msg.id), tool, args_digest: digest,
       approval: { id: req.id, state, via: out.via, at: out.at, ...(out.by !== undefined ? { by: out.by } : {}) },
       ...(note ? { error: { code: `approval_${state}`, message: note } } : {}) }, state !== 'granted');
+    if (cancelled) return; // the client withdrew the call: no answer is expected
     if (!ok) return this.denyResult(msg.id, tool, ['the audit log cannot be written, so the call is denied']);
     if (state !== 'granted') return this.denyResult(msg.id, tool, [`approval ${req.id} ${state}${note ? ` (${note})` : ''}`]);
     this.send(msg, tool, args);
