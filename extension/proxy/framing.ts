@@ -22,6 +22,44 @@ export interface FrameError {
 /** Default bound on one message: 4 MiB. */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Bound on nesting: JSON.parse reads a million levels, but JSON.stringify, the engine and the audit writer
+ * recurse and throw at about ten thousand; no MCP message needs more than this.
+ */
+export const MAX_DEPTH = 512;
+
+/** Whether a parsed value nests arrays/objects deeper than `max` (for transports that hand over values, not text). */
+export function valueDeeperThan(value: unknown, max: number): boolean {
+  let level: unknown[] = [value];
+  for (let depth = 0; level.length > 0; depth++) {
+    const next: unknown[] = [];
+    for (const v of level) {
+      if (v === null || typeof v !== 'object') continue;
+      if (depth >= max) return true;
+      for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') next.push(child);
+    }
+    level = next;
+  }
+  return false;
+}
+
+/** Whether JSON text nests arrays/objects deeper than `max` (strings skipped). */
+export function deeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > max) return true;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return false;
+}
+
 /** Splits a byte stream into messages; bad frames are reported and skipped, never fatal. */
 export class FrameReader {
   private chunks: Buffer[] = [];
@@ -81,6 +119,13 @@ export class FrameReader {
       value = JSON.parse(line);
     } catch (err) {
       this.onError({ kind: 'parse', message: `not JSON: ${(err as Error).message}` });
+      return;
+    }
+    // INVARIANT: nothing nested deeper than MAX_DEPTH reaches the guard (its recursion would throw); a line
+    // shorter than the bound cannot be that deep, so only long lines are scanned
+    if (line.length > MAX_DEPTH && deeperThan(line, MAX_DEPTH)) {
+      const id = isObject(value) ? (value as { id?: unknown }).id : undefined;
+      this.onError({ kind: 'invalid', message: `nested deeper than ${MAX_DEPTH} levels`, ...(typeof id === 'string' || typeof id === 'number' ? { id } : {}) });
       return;
     }
     if (!this.validate) {

@@ -9,11 +9,12 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { openApprovalChannel, type ApprovalChannel } from '../approvalChannel';
 import { ApprovalBroker } from '../approvals';
 import type { AuditLog } from '../auditLog';
+import { MAX_DEPTH, valueDeeperThan } from '../framing';
 import { Guard } from '../guard';
 import { randomHex } from '../hash';
 import type { PinStore } from '../pins';
 import type { PolicyState } from '../policyState';
-import type { Identity } from '../types';
+import { RPC, type Identity } from '../types';
 import { noteProtocolVersion, upstreamTransport, type UpstreamSpec } from './upstream';
 
 export interface SessionDeps {
@@ -59,11 +60,18 @@ export class HttpSession {
       toClient: (m) => this.toClient(m),
       toUpstream: (m) => this.toUpstream(m),
     });
-    this.transport.onmessage = (m) => this.guard.fromClient(m);
+    this.transport.onmessage = (m) => {
+      // the SDK transport hands over parsed values: the depth bound the stdio framing applies to text, applied here
+      if (!valueDeeperThan(m, MAX_DEPTH)) return this.guard.fromClient(m);
+      const id = (m as { id?: unknown }).id;
+      this.guard.record({ kind: 'error', error: { code: 'jsonrpc_invalid', message: `nested deeper than ${MAX_DEPTH} levels` } });
+      if (typeof id === 'string' || typeof id === 'number') this.toClient({ jsonrpc: '2.0', id, error: { code: RPC.invalidRequest, message: `nested deeper than ${MAX_DEPTH} levels` } });
+    };
     this.transport.onclose = () => { void this.close('client closed the session'); };
     this.upstream.onmessage = (m) => {
       noteProtocolVersion(this.upstream, m);
-      this.guard.fromUpstream(m);
+      if (!valueDeeperThan(m, MAX_DEPTH)) return this.guard.fromUpstream(m);
+      deps.log(`mandate proxy: upstream \`${deps.upstream.server}\` sent a message nested deeper than ${MAX_DEPTH} levels; dropped`);
     };
     this.upstream.onclose = () => { if (!this.closed) this.guard.upstreamClosed('the upstream connection closed'); };
     this.upstream.onerror = (e) => deps.log(`mandate proxy: upstream \`${deps.upstream.server}\`: ${e.message.split('\n')[0]}`);

@@ -44,11 +44,24 @@ describe('e2e proxy: faults and exact forwarding', function () {
     assert.match(((await p.reply(null))['error'] as { message: string }).message, /larger than 2000 bytes/);
     p.send({ jsonrpc: '2.0', id: 5, method: 'evil/launch', params: {} });
     assert.equal(((await p.reply(5))['error'] as { code: number }).code, -32601);
+    p.write(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":{"x":${'['.repeat(600)}${']'.repeat(600)}}}}\n`);
+    assert.match(((await p.reply(7))['error'] as { message: string }).message, /nested deeper than 512 levels/);
     p.send(call(6, 'echo', { message: 'still here' }));
     assert.equal(resultText(await p.reply(6)), '{"message":"still here"}');
     p.proc.stdin!.end();
     assert.equal(await p.exited, 0);
     assert.ok(records(p.audit).filter((x) => x.kind === 'error').length >= 3);
+  });
+
+  it('survives arguments nested past what JSON.stringify can write (once a crash), and keeps serving', async () => {
+    const p = rawProxy(POLICY, ['--role', 'tester'], server('echo-exact-args.mjs'));
+    await p.handshake();
+    p.write(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"x":${'['.repeat(20000)}null${']'.repeat(20000)}}}}\n`);
+    assert.equal(((await p.reply(1))['error'] as { code: number }).code, -32600);
+    p.send(call(2, 'echo', { message: 'still here' }));
+    assert.equal(resultText(await p.reply(2)), '{"message":"still here"}');
+    p.proc.stdin!.end();
+    assert.equal(await p.exited, 0);
   });
 
   it('denies a tool forbidden by rule, and the server never sees it', async () => {

@@ -1,7 +1,7 @@
 // Framing: split lines across chunks, report bad frames with their id, resynchronise after oversize.
 
 import assert from 'node:assert/strict';
-import { FrameReader, LineWriter, type FrameError, type JSONRPCMessage } from '../../../extension/proxy/framing';
+import { deeperThan, FrameReader, LineWriter, MAX_DEPTH, valueDeeperThan, type FrameError, type JSONRPCMessage } from '../../../extension/proxy/framing';
 
 function reader(max = 1000): { r: FrameReader; msgs: JSONRPCMessage[]; errs: FrameError[] } {
   const msgs: JSONRPCMessage[] = [];
@@ -23,6 +23,28 @@ describe('proxy/framing', () => {
     r.push(Buffer.from('{"jsonrpc":"2.0","id":7,"method":5}\n[{"jsonrpc":"2.0","id":1,"method":"ping"}]\nnot json\n'));
     assert.deepEqual(errs.map((e) => [e.kind, e.id]), [['invalid', 7], ['invalid', undefined], ['parse', undefined]]);
     assert.match(errs[1]!.message, /batches/);
+  });
+
+  it('refuses a message nested deeper than MAX_DEPTH, with its id, and reads the next one', () => {
+    const { r, msgs, errs } = reader(1 << 20);
+    const nest = (n: number): string => `${'['.repeat(n)}${']'.repeat(n)}`;
+    // the message and its params are two of the levels
+    r.push(Buffer.from(`{"jsonrpc":"2.0","id":3,"method":"ping","params":{"x":${nest(MAX_DEPTH - 2)}}}\n`));
+    r.push(Buffer.from(`{"jsonrpc":"2.0","id":4,"method":"ping","params":{"x":"${'['.repeat(2000)}"}}\n`));
+    assert.equal(msgs.length, 2, 'exactly MAX_DEPTH levels pass; brackets in strings do not count');
+    r.push(Buffer.from(`{"jsonrpc":"2.0","id":5,"method":"ping","params":{"x":${nest(MAX_DEPTH - 1)}}}\n{"jsonrpc":"2.0","id":6,"method":"ping"}\n`));
+    assert.deepEqual(errs.map((e) => [e.kind, e.id, e.message]), [['invalid', 5, `nested deeper than ${MAX_DEPTH} levels`]]);
+    assert.equal(msgs.length, 3);
+  });
+
+  it('measures depth in text (skipping strings and escapes) and in values alike', () => {
+    for (const [text, depth] of [['1', 0], ['[]', 1], ['{"a":[{}]}', 3], ['["[[[\\"[["]', 1], ['{"a":"\\\\"}', 1], [`${'['.repeat(9)}${']'.repeat(9)}`, 9]] as const) {
+      assert.equal(deeperThan(text, depth), false, text);
+      assert.equal(deeperThan(text, depth - 1), depth > 0, text);
+      const value: unknown = JSON.parse(text);
+      assert.equal(valueDeeperThan(value, depth), false, text);
+      assert.equal(valueDeeperThan(value, depth - 1), depth > 0, text);
+    }
   });
 
   it('skips an oversized message to its end of line and reads the next one', () => {
