@@ -290,10 +290,11 @@ export class Guard {
   private filterTools(msg: Msg): JSONRPCMessage {
     const result = msg['result'] as { tools?: ToolInfo[] };
     const tools = Array.isArray(result.tools) ? result.tools : [];
-    this.calls.learn(tools, false);
+    this.calls.listed(tools);
     const c = this.o.policy.current;
     const now = this.o.now();
-    const shown = tools.filter((t) => toolVisible(c, this.o.identity.roles, t.name, now));
+    // a drifted definition is not shown: its new description could steer the model even though calls to it are denied
+    const shown = tools.filter((t) => t && typeof t.name === 'string' && toolVisible(c, this.o.identity.roles, t.name, now) && !this.calls.drifted(t.name));
     return { ...msg, result: { ...result, tools: shown } } as unknown as JSONRPCMessage;
   }
 

@@ -81,68 +81,105 @@ export function acceptPins(file: string, server: string, tools?: readonly string
   return names;
 }
 
-/** A server's pins, kept in memory and on disk. */
+/** What `observe` reports for a name listed twice with different definitions (it matches no pin). */
+export const CONFLICT = 'conflict: listed twice with different definitions';
+
+/**
+ * A server's pins, kept in memory and on disk. Which definition a session's server showed last is the
+ * session's business (`observe` returns it; HTTP sessions share one store): a call is drifted when that
+ * digest is not the pinned one.
+ */
 export class PinStore {
   private pins: PinFile;
-  private drifted = new Map<string, Pin>();
   private mtime = 0;
+  /** why the pins cannot be trusted now (the file unreadable or unwritable); calls are denied meanwhile */
+  private problem: string | undefined;
 
   constructor(readonly file: string, readonly server: string, private readonly now: () => number) {
     this.pins = readPins(file, server);
     this.mtime = mtimeOf(file);
   }
 
-  /** Compare a tool list with the pins: pin new tools, record changed ones as pending. Returns new drifts. */
-  observe(tools: readonly ToolInfo[]): Drift[] {
+  /**
+   * Compare a tool list with the pins: pin tools seen for the first time, record changed ones as pending.
+   * Returns the drifts not recorded before, and each listed tool's digest as seen (`CONFLICT` for a name
+   * listed twice with different definitions).
+   */
+  observe(tools: readonly ToolInfo[]): { drifts: Drift[]; seen: Map<string, string> } {
     this.refresh();
     const at = new Date(this.now()).toISOString();
+    const byName = new Map<string, Pin>();
+    const seen = new Map<string, string>();
+    for (const t of tools) {
+      const pin = pinOf(t, at);
+      const before = byName.get(t.name);
+      // INVARIANT: a name listed twice must not have its second definition vouch for its first
+      if (before && before.digest !== pin.digest) seen.set(t.name, CONFLICT);
+      else if (!before) {
+        byName.set(t.name, pin);
+        seen.set(t.name, pin.digest);
+      }
+    }
     const drifts: Drift[] = [];
     let dirty = false;
-    for (const t of tools) {
-      const seen = pinOf(t, at);
-      const pinned = this.pins.tools[t.name];
+    for (const [name, pin] of byName) {
+      const pinned = Object.hasOwn(this.pins.tools, name) ? this.pins.tools[name] : undefined;
       if (!pinned) {
-        this.pins.tools[t.name] = seen;
+        if (seen.get(name) === CONFLICT) continue; // nothing trustworthy to pin
+        this.pins.tools[name] = pin;
         dirty = true;
-      } else if (pinned.digest !== seen.digest) {
-        const known = this.drifted.get(t.name);
-        this.drifted.set(t.name, seen);
-        if (known?.digest !== seen.digest) {
-          drifts.push({ tool: t.name, pinned, seen });
-          this.pins.pending[t.name] = seen;
+      } else if (seen.get(name) === CONFLICT || pinned.digest !== pin.digest) {
+        const pending = Object.hasOwn(this.pins.pending, name) ? this.pins.pending[name] : undefined;
+        if (pending?.digest !== pin.digest) {
+          drifts.push({ tool: name, pinned, seen: pin });
+          this.pins.pending[name] = pin;
           dirty = true;
         }
-      } else {
-        this.drifted.delete(t.name);
       }
     }
     if (dirty) this.save();
-    return drifts;
+    return { drifts, seen };
   }
 
-  /** Has this tool's definition changed since it was pinned (and not been accepted)? */
-  isDrifted(tool: string): boolean {
-    if (this.drifted.size === 0 || !this.drifted.has(tool)) return false;
-    this.refresh();
-    const seen = this.drifted.get(tool)!;
-    if (this.pins.tools[tool]?.digest === seen.digest) {
-      this.drifted.delete(tool);
-      return false;
-    }
-    return true;
+  /** Why the pins cannot be trusted now, if they cannot (the file is read again first). */
+  trouble(): string | undefined {
+    if (this.problem !== undefined) this.refresh();
+    return this.problem;
+  }
+
+  /** The pinned digest of a tool (undefined when it is not pinned); `fresh`: as the file says now. */
+  pinned(tool: string, fresh = true): string | undefined {
+    if (fresh) this.refresh();
+    return Object.hasOwn(this.pins.tools, tool) ? this.pins.tools[tool]!.digest : undefined;
   }
 
   private refresh(): void {
     const m = mtimeOf(this.file);
-    if (m !== this.mtime) {
+    if (m === this.mtime && this.problem === undefined) return;
+    // INVARIANT: a pins file that vanished (a server can delete files its user owns) does not reset the pins:
+    // the ones in memory stay in force and are written back at the next change
+    if (m === 0 && Object.keys(this.pins.tools).length > 0) {
+      this.mtime = 0;
+      return;
+    }
+    try {
       this.pins = readPins(this.file, this.server);
       this.mtime = m;
+      this.problem = undefined;
+    } catch (err) {
+      // INVARIANT: pins that cannot be read deny calls (with the reason) instead of stopping the proxy
+      this.problem = `cannot read \`${this.file}\`: ${(err as Error).message.split('\n')[0]}`;
     }
   }
 
   private save(): void {
-    writePins(this.file, this.pins);
-    this.mtime = mtimeOf(this.file);
+    try {
+      writePins(this.file, this.pins);
+      this.mtime = mtimeOf(this.file);
+      this.problem = undefined; // the file now holds the pins in force
+    } catch (err) {
+      this.problem = `cannot write \`${this.file}\`: ${(err as Error).message.split('\n')[0]}`;
+    }
   }
 }
 

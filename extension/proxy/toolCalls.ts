@@ -7,6 +7,7 @@ import type { ApprovalOutcome } from './approvals';
 import { idKey, type RpcId } from './framing';
 import type { Guard } from './guard';
 import { sha256 } from './hash';
+import { CONFLICT } from './pins';
 import { RPC } from './types';
 
 type Msg = Record<string, unknown> & { id?: RpcId; params?: Record<string, unknown> };
@@ -40,6 +41,8 @@ export class ToolCalls {
   /** calls waiting for a human, by request id → approval id; and those the client cancelled meanwhile */
   private approving = new Map<string, string>();
   private cancelled = new Set<string>();
+  /** each tool's digest as this session's server last listed it (pins.CONFLICT for a name listed twice differently) */
+  private seen = new Map<string, string>();
   /** the `policy` member of decision records, serialised again only when the policy changes */
   private policyJson: { file: string; version: string; json: string } | undefined;
 
@@ -71,18 +74,43 @@ export class ToolCalls {
       }
       return;
     }
-    const clean = tools.filter((t) => t && typeof t.name === 'string').map(stripMeta);
+    const clean = clean_(tools);
     this.g.o.policy.setTools(clean);
-    for (const d of this.g.o.pins?.observe(clean) ?? []) {
-      this.g.o.log(`mandate proxy: tool \`${d.tool}\` of \`${this.g.o.server}\` changed since it was pinned; calls to it are denied until \`mandate pins accept\``);
-      this.g.record({ kind: 'drift', tool: d.tool, detail: { pinned: d.pinned.digest, seen: d.seen.digest, pins: this.g.o.pins!.file } });
-    }
+    this.observe(clean, true);
     this.known = true;
     const waiting = [...this.listWaiters.values()];
     this.listWaiters.clear();
     for (const w of waiting) {
       clearTimeout(w.timer);
       this.decideAndRun(w.msg);
+    }
+  }
+
+  /**
+   * A tools/list page the client asked for: checked against the pins like the guard's own fetch, but it
+   * replaces neither the schemas nor what the session knows of tools on other pages.
+   */
+  listed(tools: readonly ToolInfo[]): void {
+    this.observe(clean_(tools), false);
+  }
+
+  /** Whether this session's server shows `tool` other than pinned (changed, or listed twice differently). */
+  drifted(tool: string): boolean {
+    const pins = this.g.o.pins;
+    const seen = this.seen.get(tool);
+    if (!pins || seen === undefined || seen === pins.pinned(tool, false)) return false;
+    return seen !== pins.pinned(tool); // the file may hold an accepted change: read it again before denying
+  }
+
+  private observe(tools: readonly ToolInfo[], complete: boolean): void {
+    const pins = this.g.o.pins;
+    if (!pins) return;
+    const { drifts, seen } = pins.observe(tools);
+    if (complete) this.seen = seen;
+    else for (const [name, digest] of seen) this.seen.set(name, digest);
+    for (const d of drifts) {
+      this.g.o.log(`mandate proxy: tool \`${d.tool}\` of \`${this.g.o.server}\` changed since it was pinned; calls to it are denied until \`mandate pins accept\``);
+      this.g.record({ kind: 'drift', tool: d.tool, detail: { pinned: d.pinned.digest, seen: seen.get(d.tool) === CONFLICT ? CONFLICT : d.seen.digest, pins: pins.file } });
     }
   }
 
@@ -169,8 +197,13 @@ export class ToolCalls {
 
   private decideCall(tool: string, args: unknown): Decision {
     const { o } = this.g;
-    if (o.pins?.isDrifted(tool)) {
-      return builtinDeny('tool-pinning', `denied: the definition of \`${tool}\` changed since it was pinned (accept it with \`mandate pins accept --server ${o.server} --tool ${tool}\`)`);
+    const trouble = o.pins?.trouble();
+    if (trouble !== undefined) return builtinDeny('tool-pinning', `denied: the tool pins cannot be trusted now (${trouble})`);
+    const drifted = this.drifted(tool);
+    if (drifted) {
+      return builtinDeny('tool-pinning', this.seen.get(tool) === CONFLICT
+        ? `denied: the server lists \`${tool}\` twice with different definitions`
+        : `denied: the definition of \`${tool}\` changed since it was pinned (accept it with \`mandate pins accept --server ${o.server} --tool ${tool}\`)`);
     }
     const { principal, roles } = o.identity;
     return decide(o.policy.current, { principal, roles, tool, args, context: o.context, now: o.now() });
@@ -285,6 +318,10 @@ export class ToolCalls {
     if (state !== 'granted') return this.denyResult(msg.id, tool, [`approval ${req.id} ${state}${note ? ` (${note})` : ''}`]);
     this.send(msg, tool, args);
   }
+}
+
+function clean_(tools: readonly ToolInfo[]): ToolInfo[] {
+  return tools.filter((t) => t && typeof t.name === 'string').map(stripMeta);
 }
 
 function stripMeta(t: ToolInfo): ToolInfo {
