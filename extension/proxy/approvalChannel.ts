@@ -75,27 +75,44 @@ export async function openApprovalChannel(broker: ApprovalBroker, meta: { server
   };
 }
 
+/** How long a connection may take to show the session secret. */
+const HELLO_MS = 10_000;
+
 function serve(sock: Socket, broker: ApprovalBroker, info: SessionInfo, clients: Set<Socket>): void {
   let authed = false;
+  let refused = false;
   let who: string | undefined;
+  const hello = setTimeout(() => sock.destroy(), HELLO_MS);
+  hello.unref();
   sock.on('error', () => sock.destroy());
-  sock.on('close', () => clients.delete(sock));
+  sock.on('close', () => {
+    clearTimeout(hello);
+    clients.delete(sock);
+  });
+  // INVARIANT: one guess per connection — after a wrong or missing secret nothing more is read from it,
+  // not even the lines that came in the same chunk
+  const refuse = (message: string): void => {
+    refused = true;
+    send(sock, { type: 'error', message });
+    sock.end();
+  };
   lines(sock, (line) => {
+    if (refused) return;
     let msg: unknown;
     try {
       msg = JSON.parse(line);
     } catch {
       msg = undefined;
     }
-    if (!isClientMessage(msg)) return send(sock, { type: 'error', message: 'not an approval channel message' });
+    if (!isClientMessage(msg)) {
+      if (!authed) return refuse('not an approval channel message');
+      return send(sock, { type: 'error', message: 'not an approval channel message' });
+    }
     if (!authed) {
       // INVARIANT: nothing is listed or answered before the session secret is shown.
-      if (msg.type !== 'hello' || !sameSecret(msg.secret, info.secret)) {
-        send(sock, { type: 'error', message: 'wrong or missing secret' });
-        sock.end();
-        return;
-      }
+      if (msg.type !== 'hello' || !sameSecret(msg.secret, info.secret)) return refuse('wrong or missing secret');
       authed = true;
+      clearTimeout(hello);
       who = msg.who;
       clients.add(sock);
       send(sock, { type: 'welcome', session: info.session, server: info.server, principal: info.principal });

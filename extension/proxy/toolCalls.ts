@@ -271,19 +271,22 @@ export class ToolCalls {
       args: redact(args, o.policy.current.redact), args_digest: digest, policy_version: o.policy.version,
       reasons: d.reasons.map((r) => r.message), asked_at: new Date(now).toISOString(), expires_at: new Date(now + o.approvals.timeoutMs).toISOString(),
     };
-    const via = this.g.clientElicitation ? 'elicitation' : 'editor';
+    // INVARIANT: a human is asked through the client only when the whole call fits in what they are shown
+    const prompt = elicitationMessage(req);
+    const elicit = this.g.clientElicitation && prompt.length <= ELICIT_MAX;
+    if (this.g.clientElicitation && !elicit) o.log(`mandate proxy: approval ${req.id}: the call is too large to show in the client (${prompt.length} characters); answer it in the editor or a terminal`);
+    const via = elicit ? 'elicitation' : 'editor';
     this.g.record({ kind: 'approval', request_id: String(msg.id), tool, args_digest: digest, approval: { id: req.id, state: 'asked', via } });
     o.log(`mandate proxy: approval ${req.id} needed for \`${tool}\` — answer with \`mandate approve ${req.id}\` or \`mandate refuse ${req.id}\``);
     const outcome = o.approvals.ask(req);
     this.approving.set(idKey(msg.id), req.id);
-    if (this.g.clientElicitation) this.elicit(req);
+    if (elicit) this.elicit(req, prompt);
     return { req, outcome };
   }
 
-  private elicit(req: ApprovalRequest): void {
-    const message = `Approve the call to \`${req.tool}\` on \`${req.server}\` with ${canonicalJson(req.args)}? ${req.reasons.join('; ')}`;
+  private elicit(req: ApprovalRequest, message: string): void {
     const requestedSchema = { type: 'object', properties: { approve: { type: 'boolean', title: 'Approve this call', default: false } }, required: ['approve'] };
-    this.g.requestClient('elicitation/create', { message: message.slice(0, 4000), requestedSchema }, (answer) => {
+    this.g.requestClient('elicitation/create', { message, requestedSchema }, (answer) => {
       const r = answer['result'] as { action?: unknown; content?: { approve?: unknown } } | undefined;
       const yes = r?.action === 'accept' && r.content?.approve === true;
       if (r !== undefined) this.g.o.approvals.answer(req.id, yes ? 'approve' : 'refuse', 'elicitation', this.g.o.identity.client?.name ?? 'client');
@@ -318,6 +321,14 @@ export class ToolCalls {
     if (state !== 'granted') return this.denyResult(msg.id, tool, [`approval ${req.id} ${state}${note ? ` (${note})` : ''}`]);
     this.send(msg, tool, args);
   }
+}
+
+/** The longest approval prompt sent through the client: a longer one is not cut (the human must see the whole call) but not sent. */
+const ELICIT_MAX = 4000;
+
+/** What the human is asked through the client: the tool, why it needs approval, then the whole arguments. */
+function elicitationMessage(req: ApprovalRequest): string {
+  return `Approve the call to \`${req.tool}\` on \`${req.server}\`? ${req.reasons.join('; ')} Arguments: ${canonicalJson(req.args)}`;
 }
 
 function clean_(tools: readonly ToolInfo[]): ToolInfo[] {

@@ -159,6 +159,19 @@ describe('proxy/guard against hostile message sequences', () => {
     assert.match(JSON.stringify(client), /no longer allowed/);
   });
 
+  it('asks through the client only when the whole call fits the prompt (a cut prompt could hide the amount)', async () => {
+    const { guard, client, approvals, file } = setup();
+    guard.clientElicitation = true;
+    guard.fromClient(call(1, 'pay', { amount: 5 }));
+    guard.fromClient(call(2, 'pay', { a_note: 'x'.repeat(5000), amount: 999999 }));
+    await tick();
+    const asked = client.filter((m) => m.method === 'elicitation/create');
+    assert.equal(asked.length, 1);
+    assert.match(asked[0]!.params.message, /"amount":5/);
+    assert.deepEqual(records(file).filter((r) => r.kind === 'approval').map((r) => r.approval?.via), ['elicitation', 'editor']);
+    approvals.failAll('end of test');
+  });
+
   it('writes a resources/read denial before the client hears it', () => {
     const { guard, file } = setup();
     let onDisk = '';
