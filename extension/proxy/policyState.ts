@@ -1,7 +1,7 @@
 // The policy a session decides with: parsed from a file, compiled against the server's tool list,
 // reloaded when the file changes (an invalid edit keeps the last good policy and is reported).
 
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { readFileSync, unwatchFile, watch, watchFile, type FSWatcher, type Stats } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { compile, formatFinding, parsePolicy, type CompiledPolicy, type ParsedPolicy, type ToolInfo } from '../../policies';
 import { sha256 } from './hash';
@@ -64,8 +64,9 @@ export class PolicyState {
 }
 
 /**
- * Watch the policy file (its folder, so editors that replace the file are seen) and reload after
- * `debounceMs` of quiet. Returns a function that stops watching.
+ * Watch the policy file (its folder, so editors that replace the file are seen; and the file's own stat,
+ * polled each second, which follows symlinks — an edited link target or a swapped `..data` link as in a
+ * Kubernetes ConfigMap) and reload after `debounceMs` of quiet. Returns a function that stops watching.
  */
 export function watchPolicy(file: string, display: string, state: PolicyState, onEvent: (e: PolicyEvent) => void, debounceMs = 100): () => void {
   let timer: NodeJS.Timeout | undefined;
@@ -79,19 +80,27 @@ export function watchPolicy(file: string, display: string, state: PolicyState, o
       onEvent({ ok: true, file: display, version: r.version });
     }
   };
+  const schedule = (): void => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(reload, debounceMs);
+  };
+  const polled = (cur: Stats, prev: Stats): void => {
+    if (cur.mtimeMs !== prev.mtimeMs || cur.ino !== prev.ino || cur.size !== prev.size) schedule();
+  };
+  watchFile(file, { persistent: false, interval: 1000 }, polled);
   let watcher: FSWatcher | undefined;
   try {
     watcher = watch(dirname(file), { persistent: false }, (_event, name) => {
       if (name !== null && name !== basename(file)) return;
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(reload, debounceMs);
+      schedule();
     });
     watcher.on('error', () => undefined);
   } catch {
-    return () => undefined;
+    // the stat poll still sees changes
   }
   return () => {
     if (timer) clearTimeout(timer);
     watcher?.close();
+    unwatchFile(file, polled);
   };
 }

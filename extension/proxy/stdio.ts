@@ -118,7 +118,9 @@ export async function runStdioProxy(opts: ProxyOptions, io: StdioIo): Promise<nu
   let upstream = start();
   log(`mandate proxy: upstream \`${opts.server}\` started (pid ${upstream.child.pid ?? '?'})`);
   const stopWatch = watchPolicy(opts.policyFile, display, policy, (e) => {
-    guard.record({ kind: 'policy', policy: { file: e.file, version: e.version }, detail: e.ok ? { event: 'reloaded' } : { event: 'reload_refused', errors: e.errors.slice(0, 20) } });
+    // an agent's roles come from the policy (`--agent` without `--role`): a reload can grant or revoke them
+    if (e.ok && opts.roles.length === 0 && opts.agent !== undefined) guard.o.identity.roles = [...(policy.policy.agents?.[opts.agent]?.roles ?? [])];
+    guard.record({ kind: 'policy', policy: { file: e.file, version: e.version }, detail: e.ok ? { event: 'reloaded', roles: guard.o.identity.roles } : { event: 'reload_refused', errors: e.errors.slice(0, 20) } });
     log(e.ok ? `mandate proxy: policy reloaded (${e.version})` : `mandate proxy: policy edit refused, keeping ${e.version}:\n${e.errors.join('\n')}`);
   });
   const reader = new FrameReader((m) => guard.fromClient(m), (e) => {

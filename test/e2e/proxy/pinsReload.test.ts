@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { call, killAll, rawProxy } from './raw';
 import { CLI, FIXTURES, records, tempDir } from './support';
@@ -61,5 +61,31 @@ describe('e2e proxy: pins and reload', function () {
     await p.exited;
     const pol = records(p.audit).filter((x) => x.kind === 'policy').map((x) => (x.detail as { event: string }).event);
     assert.deepEqual(pol, ['reloaded', 'reload_refused']);
+  });
+
+  it('follows a policy reached through a symlink, and re-reads an --agent\'s roles on reload (a revoked binding stops its calls)', async () => {
+    const dir = tempDir();
+    const real = join(dir, 'data-v1');
+    mkdirSync(real);
+    const original = `${readFileSync(POLICY, 'utf8')}agents:\n  bot: { roles: [tester] }\n`;
+    writeFileSync(join(real, 'live.mandate.yaml'), original);
+    symlinkSync(real, join(dir, '..data'));
+    const policy = join(dir, 'live.mandate.yaml');
+    symlinkSync(join('..data', 'live.mandate.yaml'), policy);
+    const p = rawProxy(policy, ['--agent', 'bot'], ['node', join(FIXTURES, 'echo-exact-args.mjs')], { dir });
+    await p.handshake();
+    p.send(call(1, 'echo', { message: 'a' }));
+    assert.notEqual(resultOf(await p.reply(1)).isError, true);
+    // as a Kubernetes ConfigMap updates: a new folder, then the `..data` link swapped to it
+    const next = join(dir, 'data-v2');
+    mkdirSync(next);
+    writeFileSync(join(next, 'live.mandate.yaml'), original.replace('bot: { roles: [tester] }', 'bot: { roles: [] }'));
+    symlinkSync(next, join(dir, '..data-new'));
+    renameSync(join(dir, '..data-new'), join(dir, '..data'));
+    await p.stderrMatch(/policy reloaded/);
+    p.send(call(2, 'echo', { message: 'b' }));
+    assert.equal(resultOf(await p.reply(2)).isError, true, 'the agent holds no role now');
+    p.proc.stdin!.end();
+    await p.exited;
   });
 });
