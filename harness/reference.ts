@@ -48,7 +48,15 @@ function decideOrThrow(policy: Policy, call: Call): ReferenceDecision {
   const denyRules = policy.deny ?? [];
   for (let i = 0; i < denyRules.length; i++) {
     const rule = denyRules[i]!;
-    if (denyMatches(policy, rule, roles, call.tool, args, context)) denies.push(rule.id ?? `deny[${i}]`);
+    // a deny rule that cannot be evaluated (an undecidable `within`) denies, as if it matched
+    let matches: boolean;
+    try {
+      matches = denyMatches(policy, rule, roles, call.tool, args, context);
+    } catch (err) {
+      if (!(err instanceof InterpretError)) throw err;
+      matches = true;
+    }
+    if (matches) denies.push(rule.id ?? `deny[${i}]`);
   }
   if (denies.length > 0) return { effect: 'deny', rules: denies.slice(0, 1) }; // the first one decides
 
@@ -58,7 +66,15 @@ function decideOrThrow(policy: Policy, call: Call): ReferenceDecision {
   const grants = policy.grants ?? [];
   for (let i = 0; i < grants.length; i++) {
     const grant = grants[i]!;
-    if (!grantMatches(policy, grant, roles, call.tool, args, context, call.now)) continue;
+    // a grant that cannot be evaluated (an undecidable `within`) does not match; the others still may
+    let matches: boolean;
+    try {
+      matches = grantMatches(policy, grant, roles, call.tool, args, context, call.now);
+    } catch (err) {
+      if (!(err instanceof InterpretError)) throw err;
+      matches = false;
+    }
+    if (!matches) continue;
     (grant.requires_approval === true ? withApproval : without).push(grant.id ?? `grants[${i}]`);
   }
   if (without.length > 0) return { effect: 'allow', rules: without };
@@ -76,9 +92,21 @@ function denyMatches(policy: Policy, rule: DenyRule, roles: string[], tool: stri
   // other constraints say (any error while deciding → deny); lint reports the scope.
   const names = rule.scope === undefined ? [] : typeof rule.scope === 'string' ? [rule.scope] : rule.scope;
   if (names.some((n) => !isOwn(policy.scopes, n))) return true;
-  if (!scopesHold(policy, rule.scope, args, context)) return false;
-  if (rule.args !== undefined && !argsHold(rule.args, args)) return false;
+  // the arguments (the rule's and its scopes'), `within` first, before any context: an undecidable path decides it
+  const defs = names.map((n) => policy.scopes![n]!);
+  const argSets = [rule.args, ...defs.map((d) => d.args)].filter((a): a is Record<string, Constraint> => a !== undefined);
+  // every `within` on a present argument is tried first: one that cannot be decided throws (the rule denies)
+  for (const set of argSets) for (const key of Object.keys(set)) if (hasWithin(set[key]!) && present(args, key)) holds(set[key]!, (args as Record<string, unknown>)[key]);
+  const contextSets = [rule.context, ...defs.map((d) => d.context)].filter((c): c is Record<string, ContextConstraint> => c !== undefined);
+  for (const set of contextSets) {
+    for (const key of Object.keys(set)) {
+      const c = set[key]!;
+      if (!Array.isArray(c) && hasWithin(c) && present(context, key)) holds(c, (context as Record<string, unknown>)[key]);
+    }
+  }
+  for (const set of argSets) if (!argsHold(set, args)) return false;
   if (rule.context !== undefined && !contextHolds(rule.context, context)) return false;
+  for (const d of defs) if (d.context !== undefined && !contextHolds(d.context, context)) return false;
   return true;
 }
 
@@ -130,11 +158,18 @@ function globMatches(pattern: string, text: string): boolean {
 }
 
 function argsHold(constraints: Record<string, Constraint>, args: unknown): boolean {
-  for (const key of Object.keys(constraints)) {
+  // INVARIANT: an undecidable `within` decides the rule whatever else fails, so the keys that hold one go first
+  const keys = Object.keys(constraints);
+  for (const key of [...keys.filter((k) => hasWithin(constraints[k]!)), ...keys.filter((k) => !hasWithin(constraints[k]!))]) {
     if (!present(args, key)) return false; // absent satisfies nothing, `not` included
     if (!holds(constraints[key]!, (args as Record<string, unknown>)[key])) return false;
   }
   return true;
+}
+
+/** Whether a constraint holds a `within`, directly or under `not`. */
+function hasWithin(c: Constraint): boolean {
+  return c.within !== undefined || (c.not !== undefined && hasWithin(c.not));
 }
 
 function contextHolds(constraints: Record<string, ContextConstraint>, context: unknown): boolean {
@@ -159,6 +194,9 @@ function isOwn(map: Record<string, unknown> | undefined, key: string): boolean {
 
 /** Every operator in `c` holds on a present value. */
 function holds(c: Constraint, v: unknown): boolean {
+  // `within` first (and a `not` holding one): when it cannot be decided, nothing else decides instead
+  if (c.within !== undefined && !isWithinAny(v, c.within)) return false;
+  if (c.not !== undefined && hasWithin(c.not) && holds(c.not, v)) return false;
   if (c.equals !== undefined && !jsonEquals(c.equals, v)) return false;
   if (c.in !== undefined && !c.in.some((x) => jsonEquals(x, v))) return false;
   if (c.not_in !== undefined && c.not_in.some((x) => jsonEquals(x, v))) return false;
@@ -166,7 +204,6 @@ function holds(c: Constraint, v: unknown): boolean {
   if (c.max !== undefined && !(isFiniteNumber(v) && v <= c.max)) return false;
   if (c.pattern !== undefined && !(typeof v === 'string' && new RegExp(c.pattern, 'u').test(v))) return false;
   if (c.prefix !== undefined && !(typeof v === 'string' && v.startsWith(c.prefix))) return false;
-  if (c.within !== undefined && !(typeof v === 'string' && isWithinAny(v, c.within))) return false;
   if (c.max_length !== undefined && !hasMaxLength(c.max_length, v)) return false;
   if (c.type !== undefined && !hasType(c.type, v)) return false;
   if (c.not !== undefined && holds(c.not, v)) return false;
@@ -215,16 +252,21 @@ function jsonEquals(a: unknown, b: unknown): boolean {
   return true;
 }
 
-/** Path containment: the normalised value lies at or under one of the normalised bases. */
-function isWithinAny(value: string, bases: string[]): boolean {
+/**
+ * Path containment: the normalised value lies at or under one of the normalised bases. A value that is
+ * not a string or that splitPath refuses, and a base that is refused or climbs out, cannot be decided:
+ * InterpretError (a grant holding it does not match; a deny rule holding it denies).
+ */
+function isWithinAny(value: unknown, bases: string[]): boolean {
+  const parsed = bases.map(splitPath);
+  if (parsed.some((b) => b === null || b.segments.includes('..'))) throw new InterpretError('a within base cannot be read as a path');
+  if (typeof value !== 'string') throw new InterpretError('within: not a path');
   const p = splitPath(value);
-  if (p === null) return false;
-  for (const base of bases) {
-    const b = splitPath(base);
-    if (b === null || b.absolute !== p.absolute || b.segments.length > p.segments.length) continue;
-    // INVARIANT: a path that climbs out of its start (`../x`) is inside nothing, and a base that
-    // climbs out is refused rather than guessed at.
-    if (b.segments.includes('..') || p.segments.includes('..')) continue;
+  if (p === null) throw new InterpretError('within: refused path');
+  for (const b of parsed as Array<{ absolute: boolean; segments: string[] }>) {
+    if (b.absolute !== p.absolute || b.segments.length > p.segments.length) continue;
+    // INVARIANT: a path that climbs out of its start (`../x`) is inside nothing.
+    if (p.segments.includes('..')) continue;
     let prefix = true;
     for (let i = 0; i < b.segments.length; i++) if (b.segments[i] !== p.segments[i]) prefix = false;
     if (prefix) return true;

@@ -2,7 +2,7 @@
 // and exact tool name (globs kept per role), so decision cost does not grow with roles or tools.
 
 import Ajv, { type ValidateFunction } from 'ajv';
-import { compileConstraint, compileContextConstraint, type Check } from './constraints';
+import { compileConstraint, compileContextConstraint, hasWithin, type Check } from './constraints';
 import { globMatch, isGlob } from './glob';
 import { parseDateTime } from './time';
 import type { ParsedPolicy } from './parse';
@@ -44,6 +44,9 @@ export interface CompiledDeny {
   roles: ReadonlySet<string> | undefined;
   tools: string[];
   args: CompiledCheck[];
+  /** the `within` checks among `args` and `context`, run on every present value before the others (see decide) */
+  probes: CompiledCheck[];
+  contextProbes: CompiledCheck[];
   context: CompiledCheck[];
   missingScopes: string[];
   decision: Decision;
@@ -109,7 +112,8 @@ export function compile(input: ParsedPolicy | Policy, options: CompileOptions = 
     context.push(...compileContext(d.context, `${pointer}/context`, 'deny rule', ctx));
     const reason: Reason = { code: 'denied_by_rule', message: `denied by ${ref.id}: ${d.reason} (${where(pointer)})`, rule: ref };
     const cd: CompiledDeny = {
-      ref, where: where(pointer), reason: d.reason, roles, tools: toolsOf(d), args, context, missingScopes: missing,
+      ref, where: where(pointer), reason: d.reason, roles, tools: toolsOf(d), args: withinFirst(args), probes: withinFirst(args.filter((x) => x.first)),
+      contextProbes: context.filter((x) => x.first), context, missingScopes: missing,
       decision: freeze({ effect: 'deny', rules: [ref], reasons: [reason] }),
     };
     addToIndex(denyIndex, cd.tools, cd);
@@ -143,15 +147,15 @@ function compileGrant(g: Grant, i: number, ctx: Ctx, range: RuleRef['source']): 
   const badTime = Number.isNaN(notBefore) ? `not_before \`${g.not_before}\`` : Number.isNaN(expires) ? `expires \`${g.expires}\`` : undefined;
   return {
     ref, where: w, role: g.agent_role, tools: toolsOf(g), approval, notBefore, expires, badTime,
-    args, context, missingScopes: missing,
+    args: withinFirst(args), context, missingScopes: missing,
     alone: freeze({ effect: approval ? 'approval_required' : 'allow', rules: [ref], reasons: [reason] }),
   };
 }
 
 function compileScopes(scope: string | string[] | undefined, ctx: Ctx) {
   const names = scope === undefined ? [] : Array.isArray(scope) ? scope : [scope];
-  const args: CompiledCheck[] = [];
-  const context: CompiledCheck[] = [];
+  const args: Array<CompiledCheck & { first: boolean }> = [];
+  const context: Array<CompiledCheck & { first: boolean }> = [];
   const missing: string[] = [];
   for (const name of names) {
     const def = Object.prototype.hasOwnProperty.call(ctx.scopes, name) ? ctx.scopes[name] : undefined;
@@ -166,21 +170,33 @@ function compileScopes(scope: string | string[] | undefined, ctx: Ctx) {
   return { args, context, missing };
 }
 
-function compileArgs(args: Record<string, Constraint> | undefined, pointer: string, origin: string, ctx: Ctx): CompiledCheck[] {
+function compileArgs(args: Record<string, Constraint> | undefined, pointer: string, origin: string, ctx: Ctx): Array<CompiledCheck & { first: boolean }> {
   // One check per operator, so a failure points at the operator that failed (`max: 1000`).
-  return Object.entries(args ?? {}).flatMap(([key, c]) => {
+  const checks = Object.entries(args ?? {}).flatMap(([key, c]) => {
     const p = childPointer(pointer, key);
     return (Object.keys(c) as Array<keyof Constraint>).map((op) => {
       const opPointer = childPointer(p, op);
-      return { key, check: compileConstraint({ [op]: c[op] }, ctx.redact.has(key)), origin, pointer: opPointer, where: ctx.where(opPointer) };
+      const first = op === 'within' || (op === 'not' && hasWithin(c.not!));
+      return { first, key, check: compileConstraint({ [op]: c[op] }, ctx.redact.has(key)), origin, pointer: opPointer, where: ctx.where(opPointer) };
     });
   });
+  return checks;
 }
 
-function compileContext(context: Record<string, ContextConstraint> | undefined, pointer: string, origin: string, ctx: Ctx): CompiledCheck[] {
+/**
+ * A rule's argument checks, `within` ones first. INVARIANT: an undecidable `within` (a refused path) decides
+ * the rule whatever else fails, so which check fails first never depends on the order of operators, keys or
+ * scopes in the policy.
+ */
+function withinFirst(checks: ReadonlyArray<CompiledCheck & { first?: boolean }>): CompiledCheck[] {
+  return [...checks.filter((x) => x.first), ...checks.filter((x) => !x.first)].map(({ first: _f, ...check }) => check);
+}
+
+
+function compileContext(context: Record<string, ContextConstraint> | undefined, pointer: string, origin: string, ctx: Ctx): Array<CompiledCheck & { first: boolean }> {
   return Object.entries(context ?? {}).map(([key, c]) => {
     const p = childPointer(pointer, key);
-    return { key, check: compileContextConstraint(c), origin, pointer: p, where: ctx.where(p) };
+    return { first: !Array.isArray(c) && hasWithin(c), key, check: compileContextConstraint(c), origin, pointer: p, where: ctx.where(p) };
   });
 }
 

@@ -86,6 +86,14 @@ function codePoints(s: string): number {
 export function compileConstraint(c: Constraint, redacted = false): Check {
   const checks: Check[] = [];
   const sv = (v: unknown): string => show(v, redacted);
+  // INVARIANT: `within` first, then a `not` that holds one: an undecidable path decides the constraint
+  // whatever else would fail (see withinCheck), so the order of the other operators never matters
+  if (c.within) checks.push(withinCheck(c.within, sv));
+  const notHasWithin = c.not !== undefined && hasWithin(c.not);
+  if (c.not && notHasWithin) {
+    const inner = compileConstraint(c.not, redacted);
+    checks.push((v) => (inner(v) === undefined ? `${sv(v)} matches a forbidden constraint (not)` : undefined));
+  }
   if ('equals' in c) {
     const want = c.equals;
     checks.push((v) => (jsonEqual(v, want) ? undefined : `${sv(v)} does not equal ${show(want)}`));
@@ -114,7 +122,6 @@ export function compileConstraint(c: Constraint, redacted = false): Check {
     const prefix = c.prefix;
     checks.push((v) => (typeof v === 'string' && v.startsWith(prefix) ? undefined : `${sv(v)} does not start with ${show(prefix)}`));
   }
-  if (c.within) checks.push(withinCheck(c.within, sv));
   if (c.max_length !== undefined) {
     const n = c.max_length;
     checks.push((v) => typeof v === 'string' ? (codePoints(v) <= n ? undefined : `is longer than ${n} characters`)
@@ -125,7 +132,7 @@ export function compileConstraint(c: Constraint, redacted = false): Check {
     const t = c.type;
     checks.push((v) => (typeOk(v, t) ? undefined : `${sv(v)} is not of type ${t}`));
   }
-  if (c.not) {
+  if (c.not && !notHasWithin) {
     const inner = compileConstraint(c.not, redacted);
     checks.push((v) => (inner(v) === undefined ? `${sv(v)} matches a forbidden constraint (not)` : undefined));
   }
@@ -159,15 +166,44 @@ function patternCheck(pattern: string, sv: (v: unknown) => string): Check {
   };
 }
 
+/**
+ * `within`. INVARIANT: a value it refuses (not a string, an encoded separator, a backslash, NUL) and a base
+ * it cannot read make the check undecidable (EngineError), not merely failed: under `not`, or in a deny
+ * rule, a mere failure would let exactly the refused paths through. decide() turns the error into a
+ * failed grant or a matching deny rule.
+ */
 function withinCheck(raw: readonly string[], sv: (v: unknown) => string): Check {
-  const bases = raw.map(compileBase).filter((b): b is PathBase => b !== undefined);
+  const compiled = raw.map(compileBase);
   const list = raw.map((b) => show(b)).join(', ');
+  const bad = raw.find((_, i) => compiled[i] === undefined);
+  if (bad !== undefined) return () => { throw new EngineError(`within base ${show(bad)} cannot be read as a path`); };
+  const bases = compiled as PathBase[];
   return (v) => {
-    if (typeof v !== 'string') return `${sv(v)} is not a path (within ${list})`;
+    if (typeof v !== 'string') throw new EngineError(`${sv(v)} is not a path (within ${list})`);
     const n = normalizePath(v);
-    if (!n.ok) return `${sv(v)} ${n.why} (within ${list})`;
+    if (!n.ok) throw new EngineError(`${sv(v)} ${n.why} (within ${list})`);
     return bases.some((b) => isWithin(n, b)) ? undefined : `${sv(v)} is not within ${list}`;
   };
+}
+
+/**
+ * A check for selecting calls (simulate's invariants and targets), not for deciding them: a value the check
+ * cannot decide (EngineError) is simply not selected, where decide() would deny.
+ */
+export function selecting(check: Check): Check {
+  return (v) => {
+    try {
+      return check(v);
+    } catch (err) {
+      if (err instanceof EngineError) return `cannot be decided: ${err.message}`;
+      throw err;
+    }
+  };
+}
+
+/** Whether a constraint holds a `within`, directly or under `not`. */
+export function hasWithin(c: Constraint): boolean {
+  return c.within !== undefined || (c.not !== undefined && hasWithin(c.not));
 }
 
 /** A context constraint: a bare list means `in`. */

@@ -2,7 +2,7 @@
 // in policy words that point at the policy source.
 
 import { type CompiledCheck, type CompiledGrant, type CompiledPolicy, lookup } from './compile';
-import { own } from './constraints';
+import { ABSENT, own } from './constraints';
 import type { Call, Decision, Reason, RuleRef } from './types';
 
 /** Longest tool name decided; longer names are malformed (and denied). */
@@ -61,6 +61,16 @@ function decideUnsafe(c: CompiledPolicy, call: Call): Decision {
     if (d.missingScopes.length > 0) return undefinedScopeDeny(d.decision, d.missingScopes[0]!);
     let matches: boolean;
     try {
+      // INVARIANT: an undecidable `within` on any present argument (a refused path) makes the rule deny,
+      // whichever of its other checks would fail first
+      for (let j = 0; j < d.probes.length; j++) {
+        const v = own(args, d.probes[j]!.key);
+        if (v !== ABSENT) d.probes[j]!.check(v);
+      }
+      for (let j = 0; j < d.contextProbes.length; j++) {
+        const v = own(context, d.contextProbes[j]!.key);
+        if (v !== ABSENT) d.contextProbes[j]!.check(v);
+      }
       matches = firstFailure(d.args, args) === undefined && firstFailure(d.context, context) === undefined;
     } catch (err) {
       // INVARIANT: a deny rule whose check errors (e.g. an over-long pattern input) denies: fail closed.

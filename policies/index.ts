@@ -5,7 +5,7 @@ export type { ParsedPolicy, ParseResult } from './parse';
 export { compile, lookup } from './compile';
 export type { CompiledPolicy, CompiledGrant, CompiledDeny, CompiledCheck, CompileOptions } from './compile';
 export { decide, MAX_TOOL_NAME } from './decide';
-export { ABSENT, EngineError, compileConstraint, compileContextConstraint, jsonEqual, own, show, MAX_PATTERN_INPUT } from './constraints';
+export { ABSENT, EngineError, compileConstraint, compileContextConstraint, jsonEqual, own, selecting, show, MAX_PATTERN_INPUT } from './constraints';
 export type { Check } from './constraints';
 export { normalizePath, compileBase, isWithin } from './paths';
 export { globMatch, isGlob } from './glob';

@@ -2,7 +2,7 @@
 // (`never` / `always` matches) and the built-in ones every policy must satisfy.
 
 import {
-  ABSENT, compileConstraint, compileContextConstraint, decide, globMatch, own, type Check, type CompiledGrant, type CompiledPolicy, type Decision,
+  ABSENT, compileConstraint, compileContextConstraint, decide, selecting, globMatch, own, type Check, type CompiledGrant, type CompiledPolicy, type Decision,
   type Effect, type InvariantMatch, type ToolAnnotations, type ToolInfo,
 } from '../../policies';
 import type { SimCall } from './generate';
@@ -45,8 +45,8 @@ export function selector(m: InvariantMatch, tools: ReadonlyMap<string, ToolInfo>
   const roles = listOf(m.role);
   const toolPatterns = listOf(m.tool);
   const annotations = Object.entries(m.tool_annotations ?? {}).filter(([k]) => k !== 'title') as Array<[AnnotationKey, boolean]>;
-  const args: Array<[string, Check]> = Object.entries(m.args ?? {}).map(([k, c]) => [k, compileConstraint(c)]);
-  const context: Array<[string, Check]> = Object.entries(m.context ?? {}).map(([k, c]) => [k, compileContextConstraint(c)]);
+  const args: Array<[string, Check]> = Object.entries(m.args ?? {}).map(([k, c]) => [k, selecting(compileConstraint(c))]);
+  const context: Array<[string, Check]> = Object.entries(m.context ?? {}).map(([k, c]) => [k, selecting(compileContextConstraint(c))]);
   return (call) => {
     if (roles && !call.roles.some((r) => roles.includes(r))) return false;
     if (toolPatterns && !toolPatterns.some((p) => globMatch(p, call.tool))) return false;

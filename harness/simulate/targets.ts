@@ -1,7 +1,7 @@
 // Generation targets: a call is either random over the universe, or aimed at one grant or invariant,
 // drawing each constrained key mostly from values that satisfy it and sometimes from its near-misses.
 
-import { compileConstraint, compileContextConstraint, globMatch, type Check, type CompiledPolicy, type Json, type Policy } from '../../policies';
+import { compileConstraint, compileContextConstraint, globMatch, selecting, type Check, type CompiledPolicy, type Json, type Policy } from '../../policies';
 import type { ToolPlan, Universe } from './universe';
 
 /** A key's pool split by whether the target's constraints accept each value. */
@@ -77,8 +77,8 @@ function invariantTargets(policy: Policy, u: Universe, pools: ReturnType<typeof 
     const tools = patterns ? u.tools.filter((t) => patterns.some((p) => globMatch(p, t.name))) : u.tools;
     if (tools.length === 0) continue;
     const roleSets = roles ? u.roleSets.filter((rs) => rs.some((r) => roles.includes(r))) : u.roleSets;
-    const args = Object.entries(m.args ?? {}).map(([key, c]) => ({ key, check: compileConstraint(c) }));
-    const context = Object.entries(m.context ?? {}).map(([key, c]) => ({ key, check: compileContextConstraint(c) }));
+    const args = Object.entries(m.args ?? {}).map(([key, c]) => ({ key, check: selecting(compileConstraint(c)) }));
+    const context = Object.entries(m.context ?? {}).map(([key, c]) => ({ key, check: selecting(compileContextConstraint(c)) }));
     out.push({ label: inv.name, weight: 0, roleSets: roleSets.length > 0 ? roleSets : u.roleSets, tools, args: preferred(args, pools.args), context: preferred(context, pools.context) });
   }
   return out;

@@ -1,0 +1,37 @@
+// `within` on a path it refuses (an encoded separator, a backslash, NUL, not a string) or with a base it
+// cannot read: the check cannot be decided, so a grant holding it does not match and a deny rule holding
+// it denies — under `not` and in deny rules, a mere failure used to let exactly those paths through.
+
+import assert from 'node:assert/strict';
+import { compile, decide, parsePolicy } from '../../../policies';
+
+function decideWith(yaml: string, tool: string, args: Record<string, unknown>): string {
+  const p = parsePolicy(`version: 1\nroles: { r: { description: R. } }\n${yaml}`, 'w.mandate.yaml');
+  if (!p.ok) throw new Error(JSON.stringify(p.findings));
+  return decide(compile(p.parsed), { principal: 'a', roles: ['r'], tool, args, context: {}, now: Date.UTC(2026, 5, 1) }).effect;
+}
+
+const REFUSED = ['/secrets%2fkey', '/secrets%2Fkey', '/secrets\\key', '/secrets\u0000', 42, ['/secrets/key']];
+
+describe('within: refused paths cannot slip through `not` or a deny rule', () => {
+  it('a grant `not: { within: [/secrets] }` does not allow a refused path (it did: the refusal made `not` true)', () => {
+    const policy = 'scopes: { notsecret: { args: { path: { not: { within: [/secrets] } } } } }\ngrants: [{ agent_role: r, tool: read_file, scope: notsecret }]\n';
+    assert.equal(decideWith(policy, 'read_file', { path: '/public/a' }), 'allow');
+    assert.equal(decideWith(policy, 'read_file', { path: '/secrets/key' }), 'deny');
+    for (const path of REFUSED) assert.equal(decideWith(policy, 'read_file', { path }), 'deny', JSON.stringify(path));
+  });
+
+  it('a deny rule `within: [/etc]` denies a refused path, whatever its other operators or keys say', () => {
+    const policy = 'grants: [{ agent_role: r, tool: "*" }]\ndeny: [{ tool: write_file, args: { user: { equals: root }, path: { prefix: /, within: [/etc] } }, reason: no etc }]\n';
+    assert.equal(decideWith(policy, 'write_file', { path: '/tmp/x', user: 'root' }), 'allow');
+    assert.equal(decideWith(policy, 'write_file', { path: '/etc/passwd', user: 'root' }), 'deny');
+    for (const path of REFUSED) assert.equal(decideWith(policy, 'write_file', { path, user: 'alice' }), 'deny', JSON.stringify(path));
+  });
+
+  it('a base it cannot read makes the constraint undecidable instead of being dropped', () => {
+    for (const base of ['"C:\\\\Windows"', '"/etc/%2e%2e/etc"', '"../outside"']) {
+      const policy = `grants: [{ agent_role: r, tool: "*" }]\ndeny: [{ tool: "*", args: { path: { within: [/data, ${base}] } }, reason: guarded }]\n`;
+      assert.equal(decideWith(policy, 'read_file', { path: '/home/x' }), 'deny', base);
+    }
+  });
+});
