@@ -76,7 +76,9 @@ describe('guarded MCP servers', () => {
     const rows = await t.rendered;
     const records = readFileSync(audit(), 'utf8').trim().split('\n').length;
     assert.equal(rows, records, 'the timeline shows every record');
-    const more = new Promise<number>((resolve) => { const sub = t.onRendered((n) => { if (n > rows) { sub.dispose(); resolve(n); } }); });
+    // the decision and the outcome are two writes a few ms apart; the timeline polls the file, so they may
+    // arrive in one render or two: wait for both (the test's timeout fails it when they never come)
+    const more = new Promise<number>((resolve) => { const sub = t.onRendered((n) => { if (n >= rows + 2) { sub.dispose(); resolve(n); } }); });
     const tool = vscode.lm.tools.find((x) => x.name.endsWith('read_graph'))!;
     await vscode.lm.invokeTool(tool.name, { input: {}, toolInvocationToken: undefined });
     assert.ok((await more) >= rows + 2, 'the new decision and outcome appear');
