@@ -167,9 +167,18 @@ function argsHold(constraints: Record<string, Constraint>, args: unknown): boole
   return true;
 }
 
-/** Whether a constraint holds a `within`, directly or under `not`. */
+/** Whether a constraint holds an operator that can be undecidable (a `within`, an invalid `pattern`), directly or under `not`. */
 function hasWithin(c: Constraint): boolean {
-  return c.within !== undefined || (c.not !== undefined && hasWithin(c.not));
+  return c.within !== undefined || (c.pattern !== undefined && regex(c.pattern) === null) || (c.not !== undefined && hasWithin(c.not));
+}
+
+/** The pattern as a regular expression, or null when it is not one. */
+function regex(pattern: string): RegExp | null {
+  try {
+    return new RegExp(pattern, 'u');
+  } catch {
+    return null;
+  }
 }
 
 function contextHolds(constraints: Record<string, ContextConstraint>, context: unknown): boolean {
@@ -196,13 +205,14 @@ function isOwn(map: Record<string, unknown> | undefined, key: string): boolean {
 function holds(c: Constraint, v: unknown): boolean {
   // `within` first (and a `not` holding one): when it cannot be decided, nothing else decides instead
   if (c.within !== undefined && !isWithinAny(v, c.within)) return false;
+  if (c.pattern !== undefined && regex(c.pattern) === null) throw new InterpretError('invalid pattern');
   if (c.not !== undefined && hasWithin(c.not) && holds(c.not, v)) return false;
   if (c.equals !== undefined && !jsonEquals(c.equals, v)) return false;
   if (c.in !== undefined && !c.in.some((x) => jsonEquals(x, v))) return false;
   if (c.not_in !== undefined && c.not_in.some((x) => jsonEquals(x, v))) return false;
   if (c.min !== undefined && !(isFiniteNumber(v) && v >= c.min)) return false;
   if (c.max !== undefined && !(isFiniteNumber(v) && v <= c.max)) return false;
-  if (c.pattern !== undefined && !(typeof v === 'string' && new RegExp(c.pattern, 'u').test(v))) return false;
+  if (c.pattern !== undefined && !(typeof v === 'string' && regex(c.pattern)!.test(v))) return false;
   if (c.prefix !== undefined && !(typeof v === 'string' && v.startsWith(c.prefix))) return false;
   if (c.max_length !== undefined && !hasMaxLength(c.max_length, v)) return false;
   if (c.type !== undefined && !hasType(c.type, v)) return false;

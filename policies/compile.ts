@@ -176,7 +176,7 @@ function compileArgs(args: Record<string, Constraint> | undefined, pointer: stri
     const p = childPointer(pointer, key);
     return (Object.keys(c) as Array<keyof Constraint>).map((op) => {
       const opPointer = childPointer(p, op);
-      const first = op === 'within' || (op === 'not' && hasWithin(c.not!));
+      const first = (op === 'within' || op === 'pattern' || op === 'not') && hasWithin({ [op]: c[op] });
       return { first, key, check: compileConstraint({ [op]: c[op] }, ctx.redact.has(key)), origin, pointer: opPointer, where: ctx.where(opPointer) };
     });
   });

@@ -89,6 +89,8 @@ export function compileConstraint(c: Constraint, redacted = false): Check {
   // INVARIANT: `within` first, then a `not` that holds one: an undecidable path decides the constraint
   // whatever else would fail (see withinCheck), so the order of the other operators never matters
   if (c.within) checks.push(withinCheck(c.within, sv));
+  const badPattern = c.pattern !== undefined && !validPattern(c.pattern);
+  if (badPattern) checks.push(patternCheck(c.pattern!, sv));
   const notHasWithin = c.not !== undefined && hasWithin(c.not);
   if (c.not && notHasWithin) {
     const inner = compileConstraint(c.not, redacted);
@@ -117,7 +119,7 @@ export function compileConstraint(c: Constraint, redacted = false): Check {
     checks.push((v) => typeof v !== 'number' || !Number.isFinite(v) ? `${sv(v)} is not a finite number (max ${max})`
       : v > max ? `${sv(v)} exceeds max ${max}` : undefined);
   }
-  if (c.pattern !== undefined) checks.push(patternCheck(c.pattern, sv));
+  if (c.pattern !== undefined && !badPattern) checks.push(patternCheck(c.pattern, sv));
   if (c.prefix !== undefined) {
     const prefix = c.prefix;
     checks.push((v) => (typeof v === 'string' && v.startsWith(prefix) ? undefined : `${sv(v)} does not start with ${show(prefix)}`));
@@ -156,8 +158,9 @@ function patternCheck(pattern: string, sv: (v: unknown) => string): Check {
   try {
     re = new RegExp(pattern, 'u');
   } catch {
-    // An invalid pattern matches nothing (lint reports it); the call fails closed.
-    return () => `cannot be checked: pattern ${show(pattern)} is invalid`;
+    // INVARIANT: an invalid pattern (lint reports it) is undecidable, like a refused path: a grant holding it
+    // does not match and a deny rule holding it denies — "matches nothing" let a deny rule's calls through
+    return () => { throw new EngineError(`pattern ${show(pattern)} is invalid`); };
   }
   return (v) => {
     if (typeof v !== 'string') return `${sv(v)} is not a string (pattern ${show(pattern)})`;
@@ -201,9 +204,21 @@ export function selecting(check: Check): Check {
   };
 }
 
-/** Whether a constraint holds a `within`, directly or under `not`. */
+/**
+ * Whether a constraint holds an operator that can be undecidable — a `within`, or a `pattern` that is not a
+ * valid regular expression — directly or under `not`. Such operators are evaluated first (see withinCheck).
+ */
 export function hasWithin(c: Constraint): boolean {
-  return c.within !== undefined || (c.not !== undefined && hasWithin(c.not));
+  return c.within !== undefined || (c.pattern !== undefined && !validPattern(c.pattern)) || (c.not !== undefined && hasWithin(c.not));
+}
+
+function validPattern(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'u');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A context constraint: a bare list means `in`. */

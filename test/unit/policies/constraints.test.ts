@@ -47,9 +47,10 @@ describe('constraints', () => {
     assert.throws(() => compileConstraint({ pattern: 'a' })('a'.repeat(MAX_PATTERN_INPUT + 1)), EngineError);
   });
 
-  it('an invalid pattern matches nothing', () => {
-    assert.equal(ok({ pattern: '(' }, '('), false);
-    assert.equal(ok({ not: { pattern: '(' } }, 'x'), true);
+  it('an invalid pattern cannot be decided (it once matched nothing, which made `not` of it match everything)', () => {
+    assert.throws(() => ok({ pattern: '(' }, '('), EngineError);
+    assert.throws(() => ok({ not: { pattern: '(' } }, 'x'), EngineError);
+    assert.throws(() => ok({ equals: 'y', pattern: '(' }, 'x'), EngineError, 'whatever else fails first');
   });
 
   it('prefix is a plain string prefix', () => {

@@ -28,6 +28,14 @@ describe('within: refused paths cannot slip through `not` or a deny rule', () =>
     for (const path of REFUSED) assert.equal(decideWith(policy, 'write_file', { path, user: 'alice' }), 'deny', JSON.stringify(path));
   });
 
+  it('an invalid pattern is undecidable too: a deny rule holding it denies, a grant holding it does not match', () => {
+    const deny = 'grants: [{ agent_role: r, tool: "*" }]\ndeny: [{ tool: t, args: { x: { equals: never, pattern: "(" } }, reason: no }]\n';
+    assert.equal(decideWith(deny, 't', { x: 'y' }), 'deny', 'it used to match nothing, so the deny rule never fired');
+    assert.equal(decideWith(deny, 't', {}), 'allow', 'an absent argument still satisfies nothing');
+    const grant = 'scopes: { s: { args: { x: { not: { pattern: "[" } } } } }\ngrants: [{ agent_role: r, tool: t, scope: s }]\n';
+    assert.equal(decideWith(grant, 't', { x: 'y' }), 'deny');
+  });
+
   it('a base it cannot read makes the constraint undecidable instead of being dropped', () => {
     for (const base of ['"C:\\\\Windows"', '"/etc/%2e%2e/etc"', '"../outside"']) {
       const policy = `grants: [{ agent_role: r, tool: "*" }]\ndeny: [{ tool: "*", args: { path: { within: [/data, ${base}] } }, reason: guarded }]\n`;
