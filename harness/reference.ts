@@ -96,12 +96,12 @@ function denyMatches(policy: Policy, rule: DenyRule, roles: string[], tool: stri
   const defs = names.map((n) => policy.scopes![n]!);
   const argSets = [rule.args, ...defs.map((d) => d.args)].filter((a): a is Record<string, Constraint> => a !== undefined);
   // every `within` on a present argument is tried first: one that cannot be decided throws (the rule denies)
-  for (const set of argSets) for (const key of Object.keys(set)) if (hasWithin(set[key]!) && present(args, key)) holds(set[key]!, (args as Record<string, unknown>)[key]);
+  for (const set of argSets) for (const key of Object.keys(set)) if (mayBeUndecidable(set[key]!) && present(args, key)) holds(set[key]!, (args as Record<string, unknown>)[key]);
   const contextSets = [rule.context, ...defs.map((d) => d.context)].filter((c): c is Record<string, ContextConstraint> => c !== undefined);
   for (const set of contextSets) {
     for (const key of Object.keys(set)) {
       const c = set[key]!;
-      if (!Array.isArray(c) && hasWithin(c) && present(context, key)) holds(c, (context as Record<string, unknown>)[key]);
+      if (!Array.isArray(c) && mayBeUndecidable(c) && present(context, key)) holds(c, (context as Record<string, unknown>)[key]);
     }
   }
   for (const set of argSets) if (!argsHold(set, args)) return false;
@@ -160,7 +160,7 @@ function globMatches(pattern: string, text: string): boolean {
 function argsHold(constraints: Record<string, Constraint>, args: unknown): boolean {
   // INVARIANT: an undecidable `within` decides the rule whatever else fails, so the keys that hold one go first
   const keys = Object.keys(constraints);
-  for (const key of [...keys.filter((k) => hasWithin(constraints[k]!)), ...keys.filter((k) => !hasWithin(constraints[k]!))]) {
+  for (const key of [...keys.filter((k) => mayBeUndecidable(constraints[k]!)), ...keys.filter((k) => !mayBeUndecidable(constraints[k]!))]) {
     if (!present(args, key)) return false; // absent satisfies nothing, `not` included
     if (!holds(constraints[key]!, (args as Record<string, unknown>)[key])) return false;
   }
@@ -168,8 +168,8 @@ function argsHold(constraints: Record<string, Constraint>, args: unknown): boole
 }
 
 /** Whether a constraint holds an operator that can be undecidable (a `within`, an invalid `pattern`), directly or under `not`. */
-function hasWithin(c: Constraint): boolean {
-  return c.within !== undefined || (c.pattern !== undefined && regex(c.pattern) === null) || (c.not !== undefined && hasWithin(c.not));
+function mayBeUndecidable(c: Constraint): boolean {
+  return c.within !== undefined || (c.pattern !== undefined && regex(c.pattern) === null) || (c.not !== undefined && mayBeUndecidable(c.not));
 }
 
 /** The pattern as a regular expression, or null when it is not one. */
@@ -206,7 +206,7 @@ function holds(c: Constraint, v: unknown): boolean {
   // `within` first (and a `not` holding one): when it cannot be decided, nothing else decides instead
   if (c.within !== undefined && !isWithinAny(v, c.within)) return false;
   if (c.pattern !== undefined && regex(c.pattern) === null) throw new InterpretError('invalid pattern');
-  if (c.not !== undefined && hasWithin(c.not) && holds(c.not, v)) return false;
+  if (c.not !== undefined && mayBeUndecidable(c.not) && holds(c.not, v)) return false;
   if (c.equals !== undefined && !jsonEquals(c.equals, v)) return false;
   if (c.in !== undefined && !c.in.some((x) => jsonEquals(x, v))) return false;
   if (c.not_in !== undefined && c.not_in.some((x) => jsonEquals(x, v))) return false;

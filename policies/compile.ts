@@ -2,7 +2,7 @@
 // and exact tool name (globs kept per role), so decision cost does not grow with roles or tools.
 
 import Ajv, { type ValidateFunction } from 'ajv';
-import { compileConstraint, compileContextConstraint, hasWithin, type Check } from './constraints';
+import { compileConstraint, compileContextConstraint, mayBeUndecidable, type Check } from './constraints';
 import { globMatch, isGlob } from './glob';
 import { parseDateTime } from './time';
 import type { ParsedPolicy } from './parse';
@@ -44,10 +44,10 @@ export interface CompiledDeny {
   roles: ReadonlySet<string> | undefined;
   tools: string[];
   args: CompiledCheck[];
-  /** the `within` checks among `args` and `context`, run on every present value before the others (see decide) */
-  probes: CompiledCheck[];
-  contextProbes: CompiledCheck[];
   context: CompiledCheck[];
+  /** how many of `args` / `context` lead with operators that can be undecidable (see decide) */
+  argProbes: number;
+  contextProbes: number;
   missingScopes: string[];
   decision: Decision;
 }
@@ -112,8 +112,8 @@ export function compile(input: ParsedPolicy | Policy, options: CompileOptions = 
     context.push(...compileContext(d.context, `${pointer}/context`, 'deny rule', ctx));
     const reason: Reason = { code: 'denied_by_rule', message: `denied by ${ref.id}: ${d.reason} (${where(pointer)})`, rule: ref };
     const cd: CompiledDeny = {
-      ref, where: where(pointer), reason: d.reason, roles, tools: toolsOf(d), args: withinFirst(args), probes: withinFirst(args.filter((x) => x.first)),
-      contextProbes: context.filter((x) => x.first), context, missingScopes: missing,
+      ref, where: where(pointer), reason: d.reason, roles, tools: toolsOf(d), args: undecidableFirst(args), context: undecidableFirst(context),
+      argProbes: args.filter((x) => x.first).length, contextProbes: context.filter((x) => x.first).length, missingScopes: missing,
       decision: freeze({ effect: 'deny', rules: [ref], reasons: [reason] }),
     };
     addToIndex(denyIndex, cd.tools, cd);
@@ -147,7 +147,7 @@ function compileGrant(g: Grant, i: number, ctx: Ctx, range: RuleRef['source']): 
   const badTime = Number.isNaN(notBefore) ? `not_before \`${g.not_before}\`` : Number.isNaN(expires) ? `expires \`${g.expires}\`` : undefined;
   return {
     ref, where: w, role: g.agent_role, tools: toolsOf(g), approval, notBefore, expires, badTime,
-    args: withinFirst(args), context, missingScopes: missing,
+    args: undecidableFirst(args), context, missingScopes: missing,
     alone: freeze({ effect: approval ? 'approval_required' : 'allow', rules: [ref], reasons: [reason] }),
   };
 }
@@ -176,7 +176,7 @@ function compileArgs(args: Record<string, Constraint> | undefined, pointer: stri
     const p = childPointer(pointer, key);
     return (Object.keys(c) as Array<keyof Constraint>).map((op) => {
       const opPointer = childPointer(p, op);
-      const first = (op === 'within' || op === 'pattern' || op === 'not') && hasWithin({ [op]: c[op] });
+      const first = (op === 'within' || op === 'pattern' || op === 'not') && mayBeUndecidable({ [op]: c[op] });
       return { first, key, check: compileConstraint({ [op]: c[op] }, ctx.redact.has(key)), origin, pointer: opPointer, where: ctx.where(opPointer) };
     });
   });
@@ -184,11 +184,11 @@ function compileArgs(args: Record<string, Constraint> | undefined, pointer: stri
 }
 
 /**
- * A rule's argument checks, `within` ones first. INVARIANT: an undecidable `within` (a refused path) decides
- * the rule whatever else fails, so which check fails first never depends on the order of operators, keys or
- * scopes in the policy.
+ * A rule's checks, those that can be undecidable (`within`, an invalid `pattern`) first. INVARIANT: an
+ * undecidable check decides the rule whatever else fails, so which check fails first never depends on the
+ * order of operators, keys or scopes in the policy.
  */
-function withinFirst(checks: ReadonlyArray<CompiledCheck & { first?: boolean }>): CompiledCheck[] {
+function undecidableFirst(checks: ReadonlyArray<CompiledCheck & { first?: boolean }>): CompiledCheck[] {
   return [...checks.filter((x) => x.first), ...checks.filter((x) => !x.first)].map(({ first: _f, ...check }) => check);
 }
 
@@ -196,7 +196,7 @@ function withinFirst(checks: ReadonlyArray<CompiledCheck & { first?: boolean }>)
 function compileContext(context: Record<string, ContextConstraint> | undefined, pointer: string, origin: string, ctx: Ctx): Array<CompiledCheck & { first: boolean }> {
   return Object.entries(context ?? {}).map(([key, c]) => {
     const p = childPointer(pointer, key);
-    return { first: !Array.isArray(c) && hasWithin(c), key, check: compileContextConstraint(c), origin, pointer: p, where: ctx.where(p) };
+    return { first: !Array.isArray(c) && mayBeUndecidable(c), key, check: compileContextConstraint(c), origin, pointer: p, where: ctx.where(p) };
   });
 }
 

@@ -84,18 +84,14 @@ function codePoints(s: string): number {
 
 /** Compile one constraint object. `redacted` masks the value in messages. */
 export function compileConstraint(c: Constraint, redacted = false): Check {
+  // INVARIANT: the operators that can be undecidable go first (`mayBeUndecidable`): an undecidable one decides
+  // the constraint whatever else would fail (see withinCheck), so the order of the operators never matters
+  const first: Check[] = [];
   const checks: Check[] = [];
   const sv = (v: unknown): string => show(v, redacted);
-  // INVARIANT: `within` first, then a `not` that holds one: an undecidable path decides the constraint
-  // whatever else would fail (see withinCheck), so the order of the other operators never matters
-  if (c.within) checks.push(withinCheck(c.within, sv));
-  const badPattern = c.pattern !== undefined && !validPattern(c.pattern);
-  if (badPattern) checks.push(patternCheck(c.pattern!, sv));
-  const notHasWithin = c.not !== undefined && hasWithin(c.not);
-  if (c.not && notHasWithin) {
-    const inner = compileConstraint(c.not, redacted);
-    checks.push((v) => (inner(v) === undefined ? `${sv(v)} matches a forbidden constraint (not)` : undefined));
-  }
+  if (c.within) first.push(withinCheck(c.within, sv));
+  const patternOk = c.pattern === undefined || validPattern(c.pattern);
+  if (!patternOk) first.push(patternCheck(c.pattern!, sv));
   if ('equals' in c) {
     const want = c.equals;
     checks.push((v) => (jsonEqual(v, want) ? undefined : `${sv(v)} does not equal ${show(want)}`));
@@ -119,7 +115,7 @@ export function compileConstraint(c: Constraint, redacted = false): Check {
     checks.push((v) => typeof v !== 'number' || !Number.isFinite(v) ? `${sv(v)} is not a finite number (max ${max})`
       : v > max ? `${sv(v)} exceeds max ${max}` : undefined);
   }
-  if (c.pattern !== undefined && !badPattern) checks.push(patternCheck(c.pattern, sv));
+  if (c.pattern !== undefined && patternOk) checks.push(patternCheck(c.pattern, sv));
   if (c.prefix !== undefined) {
     const prefix = c.prefix;
     checks.push((v) => (typeof v === 'string' && v.startsWith(prefix) ? undefined : `${sv(v)} does not start with ${show(prefix)}`));
@@ -134,10 +130,11 @@ export function compileConstraint(c: Constraint, redacted = false): Check {
     const t = c.type;
     checks.push((v) => (typeOk(v, t) ? undefined : `${sv(v)} is not of type ${t}`));
   }
-  if (c.not && !notHasWithin) {
+  if (c.not) {
     const inner = compileConstraint(c.not, redacted);
-    checks.push((v) => (inner(v) === undefined ? `${sv(v)} matches a forbidden constraint (not)` : undefined));
+    (mayBeUndecidable(c.not) ? first : checks).push((v) => (inner(v) === undefined ? `${sv(v)} matches a forbidden constraint (not)` : undefined));
   }
+  checks.unshift(...first);
   // INVARIANT: an absent value satisfies no constraint, `not` included.
   if (checks.length === 1) {
     const only = checks[0]!;
@@ -208,11 +205,12 @@ export function selecting(check: Check): Check {
  * Whether a constraint holds an operator that can be undecidable — a `within`, or a `pattern` that is not a
  * valid regular expression — directly or under `not`. Such operators are evaluated first (see withinCheck).
  */
-export function hasWithin(c: Constraint): boolean {
-  return c.within !== undefined || (c.pattern !== undefined && !validPattern(c.pattern)) || (c.not !== undefined && hasWithin(c.not));
+export function mayBeUndecidable(c: Constraint): boolean {
+  return c.within !== undefined || (c.pattern !== undefined && !validPattern(c.pattern)) || (c.not !== undefined && mayBeUndecidable(c.not));
 }
 
-function validPattern(pattern: string): boolean {
+/** Whether a policy pattern is a valid regular expression (`u` flag), as the engine compiles it. */
+export function validPattern(pattern: string): boolean {
   try {
     new RegExp(pattern, 'u');
     return true;

@@ -61,17 +61,12 @@ function decideUnsafe(c: CompiledPolicy, call: Call): Decision {
     if (d.missingScopes.length > 0) return undefinedScopeDeny(d.decision, d.missingScopes[0]!);
     let matches: boolean;
     try {
-      // INVARIANT: an undecidable `within` on any present argument (a refused path) makes the rule deny,
-      // whichever of its other checks would fail first
-      for (let j = 0; j < d.probes.length; j++) {
-        const v = own(args, d.probes[j]!.key);
-        if (v !== ABSENT) d.probes[j]!.check(v);
-      }
-      for (let j = 0; j < d.contextProbes.length; j++) {
-        const v = own(context, d.contextProbes[j]!.key);
-        if (v !== ABSENT) d.contextProbes[j]!.check(v);
-      }
-      matches = firstFailure(d.args, args) === undefined && firstFailure(d.context, context) === undefined;
+      // INVARIANT: an undecidable check on any present value (a refused path) makes the rule deny, whichever
+      // of its other checks would fail first: the leading checks that can be undecidable all run, then the rest
+      const argsProbed = allHold(d.args, d.argProbes, args);
+      const contextProbed = allHold(d.context, d.contextProbes, context); // run even when the arguments failed
+      const probed = argsProbed && contextProbed;
+      matches = probed && firstFailure(d.args, args, d.argProbes) === undefined && firstFailure(d.context, context, d.contextProbes) === undefined;
     } catch (err) {
       // INVARIANT: a deny rule whose check errors (e.g. an over-long pattern input) denies: fail closed.
       return errorDeny(d.decision, err);
@@ -135,8 +130,21 @@ function grantFailure(g: CompiledGrant, args: object, context: object, now: numb
   return undefined;
 }
 
-function firstFailure(checks: readonly CompiledCheck[], obj: object): { check: CompiledCheck; why: string } | undefined {
-  for (let i = 0; i < checks.length; i++) {
+/**
+ * Whether the first `n` checks all hold. Each runs on its present value even after one has failed (so an
+ * undecidable one always throws); an absent value holds nothing and is not run.
+ */
+function allHold(checks: readonly CompiledCheck[], n: number, obj: object): boolean {
+  let held = true;
+  for (let i = 0; i < n; i++) {
+    const v = own(obj, checks[i]!.key);
+    if (v === ABSENT || checks[i]!.check(v) !== undefined) held = false;
+  }
+  return held;
+}
+
+function firstFailure(checks: readonly CompiledCheck[], obj: object, from = 0): { check: CompiledCheck; why: string } | undefined {
+  for (let i = from; i < checks.length; i++) {
     const check = checks[i]!;
     const why = check.check(own(obj, check.key));
     if (why !== undefined) return { check, why };

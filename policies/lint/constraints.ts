@@ -1,7 +1,7 @@
 // Constraint sanity: constraints that admit nothing, contradict themselves, match more than they look
 // like (`prefix` on paths, unanchored patterns) or can hang the engine (catastrophic backtracking).
 
-import { jsonEqual } from '../constraints';
+import { jsonEqual, validPattern } from '../constraints';
 import { childPointer } from '../source';
 import type { Constraint, ContextConstraint, Json } from '../types';
 import { anchor, isAnchored } from './anchors';
@@ -113,14 +113,6 @@ export const prefixOnPath: LintRule = {
   },
 };
 
-function validRegex(p: string): boolean {
-  try {
-    new RegExp(p, 'u');
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export const unanchoredPattern: LintRule = {
   id: 'constraint/unanchored-pattern',
@@ -130,7 +122,7 @@ export const unanchoredPattern: LintRule = {
   check(ctx) {
     const out: RuleFinding[] = [];
     for (const { c, pointer, key } of constraints(ctx)) {
-      if (c.pattern === undefined || negated(pointer) || isAnchored(c.pattern) || !validRegex(c.pattern)) continue;
+      if (c.pattern === undefined || negated(pointer) || isAnchored(c.pattern) || !validPattern(c.pattern)) continue;
       const fixed = anchor(c.pattern);
       out.push({ message: `\`${key}\` pattern \`${c.pattern}\` is not anchored: it admits any value that merely contains a match`, pointer: `${pointer}/pattern`, range: ctx.source.range(`${pointer}/pattern`),
         fix: [{ title: `anchor it: \`${fixed}\``, op: 'replace', pointer: `${pointer}/pattern`, value: fixed }] });
@@ -147,7 +139,7 @@ export const catastrophicPattern: LintRule = {
   check(ctx) {
     const out: RuleFinding[] = [];
     for (const { c, pointer, key } of constraints(ctx)) {
-      if (c.pattern === undefined || !validRegex(c.pattern)) continue;
+      if (c.pattern === undefined || !validPattern(c.pattern)) continue;
       const h = regexHazards(c.pattern).find((x) => x.kind === 'exponential');
       if (!h) continue;
       out.push({ message: `\`${key}\` pattern can backtrack catastrophically at \`${h.part}\`: ${h.why}`, pointer: `${pointer}/pattern`, range: ctx.source.range(`${pointer}/pattern`) });
@@ -164,7 +156,7 @@ export const slowPattern: LintRule = {
   check(ctx) {
     const out: RuleFinding[] = [];
     for (const { c, pointer, key } of constraints(ctx)) {
-      if (c.pattern === undefined || !validRegex(c.pattern)) continue;
+      if (c.pattern === undefined || !validPattern(c.pattern)) continue;
       const hazards = regexHazards(c.pattern);
       const h = hazards.find((x) => x.kind === 'polynomial');
       if (!h || hazards.some((x) => x.kind === 'exponential')) continue;
