@@ -63,27 +63,28 @@ export class ToolCalls {
       // INVARIANT: no call is decided without the server's tool list (drift, schemas): the waiting ones are
       // denied, and the next call asks again
       this.known = false;
-      const waiting = [...this.listWaiters.values()];
-      this.listWaiters.clear();
+      const waiting = this.takeListWaiters();
       const reason = why.slice(0, 300);
       // the server gone is the transport's failure: the client hears it as such (a JSON-RPC error), not as a tool result
       const asError = gone ? { code: RPC.upstream, message: `the upstream server \`${this.g.o.server}\` is not reachable (${reason}); the call failed closed` } : undefined;
-      for (const w of waiting) {
-        clearTimeout(w.timer);
-        this.decideAndRun(w.msg, builtinDeny('tool-list', `denied: the server's tool list could not be read (${reason}), so the call cannot be checked against its pins and schema`), asError);
+      for (const msg of waiting) {
+        this.decideAndRun(msg, builtinDeny('tool-list', `denied: the server's tool list could not be read (${reason}), so the call cannot be checked against its pins and schema`), asError);
       }
       return;
     }
-    const clean = clean_(tools);
+    const clean = usableTools(tools);
     this.g.o.policy.setTools(clean);
     this.observe(clean, true);
     this.known = true;
+    for (const msg of this.takeListWaiters()) this.decideAndRun(msg);
+  }
+
+  /** The calls waiting for the tool list, no longer waiting (their timers stopped). */
+  private takeListWaiters(): CallMsg[] {
     const waiting = [...this.listWaiters.values()];
     this.listWaiters.clear();
-    for (const w of waiting) {
-      clearTimeout(w.timer);
-      this.decideAndRun(w.msg);
-    }
+    for (const w of waiting) clearTimeout(w.timer);
+    return waiting.map((w) => w.msg);
   }
 
   /**
@@ -91,7 +92,7 @@ export class ToolCalls {
    * replaces neither the schemas nor what the session knows of tools on other pages.
    */
   listed(tools: readonly ToolInfo[]): void {
-    this.observe(clean_(tools), false);
+    this.observe(usableTools(tools), false);
   }
 
   /** Whether this session's server shows `tool` other than pinned (changed, or listed twice differently). */
@@ -331,7 +332,7 @@ function elicitationMessage(req: ApprovalRequest): string {
   return `Approve the call to \`${req.tool}\` on \`${req.server}\`? ${req.reasons.join('; ')} Arguments: ${canonicalJson(req.args)}`;
 }
 
-function clean_(tools: readonly ToolInfo[]): ToolInfo[] {
+function usableTools(tools: readonly ToolInfo[]): ToolInfo[] {
   return tools.filter((t) => t && typeof t.name === 'string').map(stripMeta);
 }
 
