@@ -172,13 +172,37 @@ function mayBeUndecidable(c: Constraint): boolean {
   return c.within !== undefined || (c.pattern !== undefined && regex(c.pattern) === null) || (c.not !== undefined && mayBeUndecidable(c.not));
 }
 
-/** The pattern as a regular expression, or null when it is not one. */
+/**
+ * The pattern as a regular expression, or null when it is not one — or uses lookaround or backreferences,
+ * which DESIGN's engine refuses (it matches in linear time; they have no such meaning).
+ */
 function regex(pattern: string): RegExp | null {
   try {
-    return new RegExp(pattern, 'u');
+    return refusedSyntax(pattern) ? null : new RegExp(pattern, 'u');
   } catch {
     return null;
   }
+}
+
+/** Whether the source has a lookahead, a lookbehind or a backreference (outside classes, not escaped). */
+function refusedSyntax(pattern: string): boolean {
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\') {
+      const n = pattern[i + 1] ?? '';
+      if (!inClass && (n === 'k' || (n >= '1' && n <= '9'))) return true;
+      i++;
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+    } else if (c === '[') {
+      inClass = true;
+    } else if (c === '(' && pattern[i + 1] === '?') {
+      const rest = pattern.slice(i + 2, i + 4);
+      if (rest.startsWith('=') || rest.startsWith('!') || rest === '<=' || rest === '<!') return true;
+    }
+  }
+  return false;
 }
 
 function contextHolds(constraints: Record<string, ContextConstraint>, context: unknown): boolean {

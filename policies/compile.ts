@@ -2,6 +2,7 @@
 // and exact tool name (globs kept per role), so decision cost does not grow with roles or tools.
 
 import Ajv, { type ValidateFunction } from 'ajv';
+import { ajvLinearRegExp } from './linearRegex';
 import { compileConstraint, compileContextConstraint, mayBeUndecidable, type Check } from './constraints';
 import { globMatch, isGlob } from './glob';
 import { parseDateTime } from './time';
@@ -237,7 +238,9 @@ const NONE: readonly never[] = Object.freeze([]);
 function compileToolSchemas(manifest: ToolManifest | undefined): Map<string, ValidateFunction | 'invalid'> {
   const out = new Map<string, ValidateFunction | 'invalid'>();
   if (!manifest) return out;
-  const ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false });
+  // INVARIANT: servers' schemas are not trusted: their `pattern`s run on the linear-time matcher (a crafted
+  // pattern cannot hold the proxy), and one it refuses makes the schema uncompilable (calls denied)
+  const ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false, code: { regExp: ajvLinearRegExp } });
   for (const tool of manifest.tools) {
     if (!tool.inputSchema) continue;
     try {

@@ -1,6 +1,7 @@
 // Argument and context constraints, compiled once into checks: `check(value)` returns undefined
 // when the value satisfies the constraint, or a one-line failure in policy words.
 
+import { compileLinear, RegexBudgetExceeded, RegexRefused, type LinearRegex } from './linearRegex';
 import { compileBase, isWithin, normalizePath, type PathBase } from './paths';
 import type { Constraint, ContextConstraint, Json } from './types';
 
@@ -151,18 +152,28 @@ export function compileConstraint(c: Constraint, redacted = false): Check {
 }
 
 function patternCheck(pattern: string, sv: (v: unknown) => string): Check {
-  let re: RegExp;
+  let re: LinearRegex;
   try {
-    re = new RegExp(pattern, 'u');
-  } catch {
-    // INVARIANT: an invalid pattern (lint reports it) is undecidable, like a refused path: a grant holding it
-    // does not match and a deny rule holding it denies — "matches nothing" let a deny rule's calls through
-    return () => { throw new EngineError(`pattern ${show(pattern)} is invalid`); };
+    re = compileLinear(pattern);
+  } catch (err) {
+    // INVARIANT: a pattern the engine cannot run — invalid, or lookaround / backreferences (lint reports both) —
+    // is undecidable, like a refused path: a grant holding it does not match and a deny rule holding it denies
+    // ("matches nothing" let a deny rule's calls through)
+    const why = err instanceof RegexRefused ? err.message : 'is invalid';
+    return () => { throw new EngineError(`pattern ${show(pattern)} ${why}`); };
   }
   return (v) => {
     if (typeof v !== 'string') return `${sv(v)} is not a string (pattern ${show(pattern)})`;
     if (v.length > MAX_PATTERN_INPUT) throw new EngineError(`value longer than ${MAX_PATTERN_INPUT} characters for pattern ${show(pattern)}`);
-    return re.test(v) ? undefined : `${sv(v)} does not match pattern ${show(pattern)}`;
+    let matched: boolean;
+    try {
+      // linear in the value whatever the pattern: no value can make a check slow (no ReDoS)
+      matched = re.test(v);
+    } catch (err) {
+      if (err instanceof RegexBudgetExceeded) throw new EngineError(err.message);
+      throw err;
+    }
+    return matched ? undefined : `${sv(v)} does not match pattern ${show(pattern)}`;
   };
 }
 
@@ -202,21 +213,30 @@ export function selecting(check: Check): Check {
 }
 
 /**
- * Whether a constraint holds an operator that can be undecidable — a `within`, or a `pattern` that is not a
- * valid regular expression — directly or under `not`. Such operators are evaluated first (see withinCheck).
+ * Whether a constraint holds an operator that can be undecidable — a `within`, or a `pattern` the engine
+ * cannot run (patternProblem) — directly or under `not`. Such operators are evaluated first (see withinCheck).
  */
 export function mayBeUndecidable(c: Constraint): boolean {
   return c.within !== undefined || (c.pattern !== undefined && !validPattern(c.pattern)) || (c.not !== undefined && mayBeUndecidable(c.not));
 }
 
-/** Whether a policy pattern is a valid regular expression (`u` flag), as the engine compiles it. */
-export function validPattern(pattern: string): boolean {
+/**
+ * Why the engine cannot run a policy pattern, or undefined when it can: not a valid regular expression (`u`
+ * syntax), or valid but refused by the linear-time matcher (lookaround, backreferences, too large).
+ */
+export function patternProblem(pattern: string): string | undefined {
   try {
-    new RegExp(pattern, 'u');
-    return true;
-  } catch {
-    return false;
+    compileLinear(pattern);
+    return undefined;
+  } catch (err) {
+    if (err instanceof RegexRefused) return `it ${err.message}`;
+    return `it is not a valid regular expression (${(err as Error).message})`;
   }
+}
+
+/** Whether the engine can run a policy pattern (see patternProblem). */
+export function validPattern(pattern: string): boolean {
+  return patternProblem(pattern) === undefined;
 }
 
 /** A context constraint: a bare list means `in`. */

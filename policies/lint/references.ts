@@ -1,5 +1,6 @@
 // Reference rules: names a grant or rule uses must exist; constraints must be satisfiable at all.
 
+import { patternProblem } from '../constraints';
 import { childPointer } from '../source';
 import type { Constraint } from '../types';
 import type { LintContext, LintRule } from './types';
@@ -105,16 +106,15 @@ export const minAboveMax: LintRule = {
 export const invalidPattern: LintRule = {
   id: 'constraint/invalid-pattern',
   severity: 'error',
-  why: 'a pattern that is not a valid regular expression matches nothing',
+  why: 'a pattern that is not a valid regular expression, or that uses lookaround or backreferences (which the engine does not run: it matches in linear time), cannot be decided: a grant holding it never matches and a deny rule holding it denies every call it names',
   example: 'args: { name: { pattern: "^(abc$" } }',
   check(ctx) {
     const out: Out = [];
     for (const { c, pointer, key } of constraints(ctx)) {
       if (c.pattern === undefined) continue;
-      try {
-        new RegExp(c.pattern, 'u');
-      } catch (err) {
-        out.push({ message: `\`${key}\` pattern is not a valid regular expression: ${(err as Error).message}`, pointer: `${pointer}/pattern`, range: ctx.source.range(`${pointer}/pattern`) });
+      const problem = patternProblem(c.pattern);
+      if (problem !== undefined) {
+        out.push({ message: `\`${key}\` pattern cannot be decided: ${problem}`, pointer: `${pointer}/pattern`, range: ctx.source.range(`${pointer}/pattern`) });
       }
     }
     return out;

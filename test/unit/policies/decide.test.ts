@@ -118,6 +118,28 @@ describe('decide', () => {
     assert.equal(decide(withSchema, call('r', 't', { n: 1, extra: true })).effect, 'deny');
   });
 
+  it('runs a server schema\'s patterns in linear time, and denies calls to a schema whose pattern it cannot run', () => {
+    const c2 = compiled('version: 1\nroles: { r: {} }\ngrants:\n  - { agent_role: r, tool: t }\n  - { agent_role: r, tool: u }\n  - { agent_role: r, tool: w }\n');
+    const schema = (pattern: string, where: 'pattern' | 'patternProperties'): Record<string, unknown> => (where === 'pattern'
+      ? { type: 'object', properties: { n: { type: 'string', pattern } } }
+      : { type: 'object', patternProperties: { [pattern]: { type: 'number' } } });
+    const withSchema = compile({ ...c2.policy }, { tools: { tools: [
+      { name: 't', inputSchema: schema('^(a+)+$', 'pattern') },
+      { name: 'u', inputSchema: schema('^(?=x)', 'pattern') },
+      { name: 'w', inputSchema: schema('^(\\w+\\s?)*$', 'patternProperties') },
+    ] } });
+    // a backtracking engine takes hours on this value; the answer here comes in linear time
+    const slow = decide(withSchema, call('r', 't', { n: `${'a'.repeat(5000)}!` }));
+    assert.equal(slow.effect, 'deny');
+    assert.match(slow.reasons[0]!.message, /must match pattern/);
+    assert.equal(decide(withSchema, call('r', 't', { n: 'aaa' })).effect, 'allow');
+    const refused = decide(withSchema, call('r', 'u', { n: 'x' }));
+    assert.equal(refused.effect, 'deny');
+    assert.match(refused.reasons[0]!.message, /input schema cannot be compiled/);
+    assert.equal(decide(withSchema, call('r', 'w', { [`${'word '.repeat(3000)}!`]: 'not a number' })).effect, 'allow');
+    assert.equal(decide(withSchema, call('r', 'w', { ok: 'not a number' })).effect, 'deny');
+  });
+
   it('is deterministic: the same call gives the same decision', () => {
     const args = { vendor: 'acme-bv', amount: 5, currency: 'EUR' };
     assert.deepEqual(decide(c, call('payer', 'issue_payment', args)), decide(c, call('payer', 'issue_payment', { ...args })));

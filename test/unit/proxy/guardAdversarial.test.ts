@@ -65,6 +65,19 @@ describe('proxy/guard against hostile message sequences', () => {
     assert.deepEqual(records(file).map((r) => r.error?.code), ['jsonrpc_request_without_id', 'jsonrpc_request_without_id']);
   });
 
+  it('runs a server schema\'s crafted pattern in linear time: the call is decided (denied), recorded, and the next one served', async () => {
+    const { guard, upstream, client, file } = setup({ learn: false });
+    // a backtracking engine needs ~2^40 steps for this value against this (server-sent) pattern
+    const redos = { name: 'echo', inputSchema: { type: 'object', properties: { x: { type: 'string', pattern: '^(a|a)+$' } } } };
+    guard.calls.learn([redos], false);
+    guard.fromClient(call(1, 'echo', { x: `${'a'.repeat(40)}!` }));
+    guard.fromClient(call(2, 'echo', { x: 'aaaa' }));
+    await tick();
+    assert.deepEqual(calls(upstream).map((m) => m.id), [2]);
+    assert.match(JSON.stringify(client[0]), /must match pattern/);
+    assert.deepEqual(records(file).filter((r) => r.kind === 'decision').map((r) => r.decision?.effect), ['deny', 'allow']);
+  });
+
   it('gives its own requests ids a client cannot take: a client id like "mandate:1" cannot capture the tool list', async () => {
     const { guard, upstream, client, file } = setup({ pins: true, learn: false });
     guard.fromClient(msg({ jsonrpc: '2.0', id: 'mandate:1', method: 'ping' }));
