@@ -115,8 +115,9 @@ function grantMatches(policy: Policy, grant: Grant, roles: string[], tool: strin
   if (!isOwn(policy.roles, grant.agent_role)) return false;
   if (!roles.includes(grant.agent_role)) return false;
   if (!toolListMatches(grant.tool, grant.tools, tool)) return false;
-  if (grant.not_before !== undefined && !(now >= parseDateTime(grant.not_before))) return false;
-  if (grant.expires !== undefined && !(now < parseDateTime(grant.expires))) return false;
+  // the clock is read in whole milliseconds, so a bound with finer digits takes effect at the next one
+  if (grant.not_before !== undefined && !(now >= Math.ceil(exactDateTime(grant.not_before)))) return false;
+  if (grant.expires !== undefined && !(now < Math.ceil(exactDateTime(grant.expires)))) return false;
   if (grant.context !== undefined && !contextHolds(grant.context, context)) return false;
   // a grant naming an undefined scope never matches (fail closed); lint reports it
   return scopesHold(policy, grant.scope, args, context);
@@ -339,4 +340,13 @@ export function parseDateTime(text: string): number {
   const utc = d.getTime();
   const offset = m[8] !== undefined ? 0 : (m[9] === '-' ? -1 : 1) * (n(10) * 60 + n(11)) * 60_000;
   return utc - offset;
+}
+
+/**
+ * The date-time as an instant: parseDateTime plus half a millisecond when digits below the millisecond are
+ * not all zero (any point strictly inside that millisecond compares the same with a whole-millisecond clock).
+ */
+function exactDateTime(text: string): number {
+  const frac = DATE_TIME.exec(text)?.[7] ?? '';
+  return parseDateTime(text) + (/[1-9]/.test(frac.slice(4)) ? 0.5 : 0);
 }

@@ -143,8 +143,8 @@ function compileGrant(g: Grant, i: number, ctx: Ctx, range: RuleRef['source']): 
   const reason: Reason = approval
     ? { code: 'approval_required', message: `${ref.id} allows this call after a human approves it (${w})`, rule: ref }
     : { code: 'allowed_by_grant', message: `allowed by ${ref.id} (${w})`, rule: ref };
-  const notBefore = g.not_before !== undefined ? parseDateTime(g.not_before) : -Infinity;
-  const expires = g.expires !== undefined ? parseDateTime(g.expires) : Infinity;
+  const notBefore = g.not_before !== undefined ? parseDateTime(g.not_before, 'up') : -Infinity;
+  const expires = g.expires !== undefined ? parseDateTime(g.expires, 'up') : Infinity;
   const badTime = Number.isNaN(notBefore) ? `not_before \`${g.not_before}\`` : Number.isNaN(expires) ? `expires \`${g.expires}\`` : undefined;
   return {
     ref, where: w, role: g.agent_role, tools: toolsOf(g), approval, notBefore, expires, badTime,

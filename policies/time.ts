@@ -4,18 +4,22 @@
 const RFC3339 = /^(\d{4})-(\d\d)-(\d\d)[Tt\s](\d\d):(\d\d):(\d\d)(\.\d+)?([Zz]|([+-])(\d\d)(?::?(\d\d))?)$/;
 
 /**
- * Parse an RFC 3339 date-time. A leap second `:60` is the instant after `:59.999`; as in the schema's
- * `date-time` check (ajv-formats), it exists only in the last minute of a UTC day, and an offset's hours
- * and minutes stay within 23 and 59.
+ * Parse an RFC 3339 date-time to whole milliseconds. A leap second `:60` is the instant after `:59.999`; as
+ * in the schema's `date-time` check (ajv-formats), it exists only in the last minute of a UTC day, and an
+ * offset's hours and minutes stay within 23 and 59.
+ *
+ * Digits below the millisecond are dropped (`down`, a clock reading) or round up to the next millisecond
+ * (`up`, a grant's `not_before` / `expires`): with a whole-millisecond clock, `now >= t` and `now < t` hold
+ * exactly when they hold against t rounded up, so `not_before: …00.0001Z` does not open at `…00.000`.
  */
-export function parseDateTime(text: string): number {
+export function parseDateTime(text: string, round: 'down' | 'up' = 'down'): number {
   const m = RFC3339.exec(text);
   if (!m) return Number.NaN;
   const [, y, mo, d, h, mi, s, frac, zone, sign, oh, om] = m;
   const month = Number(mo);
   const day = Number(d);
   if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return Number.NaN;
-  const ms = frac ? Math.floor(Number(`0${frac}`) * 1000) : 0;
+  const ms = frac ? Number(frac.slice(1, 4).padEnd(3, '0')) + (round === 'up' && /[1-9]/.test(frac.slice(4)) ? 1 : 0) : 0;
   const local = utcTime(Number(y), month - 1, day, Number(h), Number(mi), Number(s), ms);
   // INVARIANT: a day that does not exist in its month (2026-02-30) is refused, not rolled over.
   if (new Date(utcTime(Number(y), month - 1, day, 0, 0, 0, 0)).getUTCDate() !== day) return Number.NaN;

@@ -224,7 +224,7 @@ function timesOf(policy: Policy, at: number, until: number): number[] {
   const out = new Set<number>([at]);
   for (const g of policy.grants ?? []) {
     for (const iso of [g.not_before, g.expires]) {
-      const t = iso === undefined ? NaN : parseDateTime(iso);
+      const t = iso === undefined ? NaN : parseDateTime(iso, 'up'); // as the engine reads a bound
       if (!Number.isFinite(t)) continue;
       if (t >= at && t <= until) out.add(t);
       if (t - 1 >= at && t - 1 <= until) out.add(t - 1);

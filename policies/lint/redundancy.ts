@@ -52,7 +52,7 @@ function shape(g: Grant, i: number): Shape {
   return {
     i, g, tools: [...new Set(grantTools(g))].sort(), scopes: new Set(scopeList(g.scope)),
     context: new Map(Object.entries(g.context ?? {}).map(([k, v]) => [k, canonicalJson(v as Json)])),
-    from: g.not_before ? parseDateTime(g.not_before) : -Infinity, to: g.expires ? parseDateTime(g.expires) : Infinity,
+    from: g.not_before ? parseDateTime(g.not_before, 'up') : -Infinity, to: g.expires ? parseDateTime(g.expires, 'up') : Infinity,
   };
 }
 

@@ -48,7 +48,7 @@ export const expiryBeyondHorizon: LintRule = {
     const days = horizonDays(ctx);
     (ctx.policy.grants ?? []).forEach((g, i) => {
       if (g.expires === undefined) return;
-      const t = parseDateTime(g.expires);
+      const t = parseDateTime(g.expires, 'up');
       if (!(t > ctx.now + days * DAY_MS)) return;
       const why = emergencyReason(ctx, g);
       if (!why) return;
@@ -69,7 +69,7 @@ export const expired: LintRule = {
   check(ctx) {
     const out: RuleFinding[] = [];
     (ctx.policy.grants ?? []).forEach((g, i) => {
-      if (g.expires === undefined || parseDateTime(g.expires) > ctx.now) return;
+      if (g.expires === undefined || parseDateTime(g.expires, 'up') > ctx.now) return;
       const pointer = `/grants/${i}/expires`;
       out.push({ message: `${label(g, i)} expired at \`${g.expires}\`: it allows nothing`, pointer, range: ctx.source.range(pointer),
         fix: [{ title: 'remove the expired grant', op: 'remove', pointer: `/grants/${i}` }] });
@@ -87,7 +87,7 @@ export const emptyWindow: LintRule = {
     const out: RuleFinding[] = [];
     (ctx.policy.grants ?? []).forEach((g, i) => {
       if (g.expires === undefined || g.not_before === undefined) return;
-      if (parseDateTime(g.not_before) < parseDateTime(g.expires)) return;
+      if (parseDateTime(g.not_before, 'up') < parseDateTime(g.expires, 'up')) return;
       const pointer = `/grants/${i}/not_before`;
       out.push({ message: `${label(g, i)} starts at \`${g.not_before}\`, not before it expires at \`${g.expires}\`: it is never valid`, pointer, range: ctx.source.range(pointer) });
     });

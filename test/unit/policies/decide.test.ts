@@ -140,6 +140,16 @@ describe('decide', () => {
     assert.equal(decide(withSchema, call('r', 'w', { ok: 'not a number' })).effect, 'deny');
   });
 
+  it('does not open a grant before its not_before, nor close it before its expires, below the millisecond', () => {
+    const opens = compiled('version: 1\nroles: { r: {} }\ngrants:\n  - { agent_role: r, tool: t, not_before: "2026-06-01T12:00:00.0001Z" }\n');
+    const closes = compiled('version: 1\nroles: { r: {} }\ngrants:\n  - { agent_role: r, tool: t, expires: "2026-06-01T12:00:00.0001Z" }\n');
+    const at = (ms: number): ReturnType<typeof call> => ({ ...call('r', 't', {}), now: Date.UTC(2026, 5, 1, 12, 0, 0, ms) });
+    assert.equal(decide(opens, at(0)).effect, 'deny', 'not yet: 12:00:00.000 is before 12:00:00.0001');
+    assert.equal(decide(opens, at(1)).effect, 'allow');
+    assert.equal(decide(closes, at(0)).effect, 'allow', 'still valid at 12:00:00.000');
+    assert.equal(decide(closes, at(1)).effect, 'deny');
+  });
+
   it('is deterministic: the same call gives the same decision', () => {
     const args = { vendor: 'acme-bv', amount: 5, currency: 'EUR' };
     assert.deepEqual(decide(c, call('payer', 'issue_payment', args)), decide(c, call('payer', 'issue_payment', { ...args })));

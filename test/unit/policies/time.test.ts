@@ -19,6 +19,15 @@ describe('parseDateTime', () => {
     assert.equal(parseDateTime('2017-01-01T05:29:60+05:30'), Date.UTC(2017, 0, 1));
   });
 
+  it('drops digits below the millisecond from a clock reading, and rounds a bound up to the next millisecond', () => {
+    const t = Date.UTC(2026, 5, 1, 12, 0, 0, 999);
+    assert.equal(parseDateTime('2026-06-01T12:00:00.9999Z'), t);
+    assert.equal(parseDateTime('2026-06-01T12:00:00.9999Z', 'up'), t + 1, 'carries into the next second');
+    assert.equal(parseDateTime('2026-06-01T12:00:00.9990000Z', 'up'), t, 'zeros below the millisecond do not round');
+    assert.equal(parseDateTime('2026-06-01T12:00:00.9Z', 'up'), Date.UTC(2026, 5, 1, 12, 0, 0, 900));
+    assert.equal(parseDateTime('2026-06-01T14:00:00.0000001+02:00', 'up'), Date.UTC(2026, 5, 1, 12, 0, 0, 1));
+  });
+
   it('agrees with the schema: a leap second only in the last minute of a UTC day, offsets within 23:59', () => {
     for (const s of ['2026-06-01T12:00:60Z', '2016-12-31T23:59:60+01:00', '2016-12-31T23:29:60+05:30', '2026-06-01T09:00:00+99:99',
       '2026-06-01T09:00:00+2400', '2026-06-01T09:00:00-00:60']) {
