@@ -10,6 +10,7 @@ import { auditDisabled, auditIncomplete, auditMissing, failOpen } from './audit'
 import { catastrophicPattern, contradictory, emptyIn, prefixOnPath, slowPattern, unanchoredPattern } from './constraints';
 import { inlineCredential, prodWithoutEnvironment, sharedCredential } from './environments';
 import { unknownArgument } from './inputSchema';
+import { absentKeyEscapesDeny, dottedArgumentKey } from './absentKeys';
 import { readOnlyWrites } from './leastPrivilege';
 import { genericRoleWrites, wildcardAll } from './overBroad';
 import { deniedGrant, duplicateGrant, subsumedGrant, unusedRole, unusedScope } from './redundancy';
@@ -61,6 +62,7 @@ export const RULES: readonly LintRule[] = [
   auditDisabled, auditMissing, auditIncomplete, failOpen,
   deniedGrant, duplicateGrant, subsumedGrant, unusedScope, unusedRole,
   emptyIn, contradictory, prefixOnPath, unanchoredPattern, catastrophicPattern, slowPattern, unknownArgument,
+  dottedArgumentKey, absentKeyEscapesDeny,
   unknownTool, globMatchesNothing, unknownIgnore,
 ];
 

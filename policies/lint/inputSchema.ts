@@ -18,6 +18,16 @@ export function declaredArgs(info: ToolInfo | undefined): ReadonlySet<string> | 
 
 const declared = new WeakMap<ToolInfo, ReadonlySet<string> | undefined>();
 
+/** `a.b`, `payment.amount`: a key that reads as a path into an object (it is a name: see constraint/dotted-key). */
+export const DOTTED = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)+$/;
+
+/** A hint for a key that reads as a path into an argument the tool does take. */
+function dottedHint(key: string, declaredNames: ReadonlySet<string>): string {
+  if (!DOTTED.test(key)) return '';
+  const top = key.slice(0, key.indexOf('.'));
+  return declaredNames.has(top) ? ` (argument keys are names, not paths: \`${key}\` does not reach into \`${top}\`)` : '';
+}
+
 interface Use { args: Record<string, Constraint>; base: string; via: string }
 
 /** The argument constraints a grant or deny rule applies: its scopes' (one `Use` per scope, shared) and its own. */
@@ -63,7 +73,7 @@ export const unknownArgument: LintRule = {
             const declared = declaredArgs(t.info);
             if (!declared || declared.has(key)) continue;
             pointer ??= childPointer(u.base, key);
-            out.push({ message: `argument \`${key}\` (${u.via}) is not in the input schema of \`${t.name}\`: ${what}`, pointer, range: ctx.source.keyRange(pointer) });
+            out.push({ message: `argument \`${key}\` (${u.via}) is not in the input schema of \`${t.name}\`${dottedHint(key, declared)}: ${what}`, pointer, range: ctx.source.keyRange(pointer) });
           }
         }
       }

@@ -1,0 +1,121 @@
+// Keys that may be absent. An absent argument or context key satisfies no constraint (DESIGN's edge rule),
+// so a deny rule conditioned on a key fires only when the call carries it: where a grant lets the same call
+// through without that key, leaving the key out escapes the deny. And argument keys are names, not paths:
+// `payment.amount` constrains an argument literally called `payment.amount`.
+
+import { childPointer } from '../source';
+import type { DenyRule, Grant, Policy, ToolInfo } from '../types';
+import { DOTTED } from './inputSchema';
+import { covers, expandIn, grantLabel, grantTools, hasManifest, toolEntries } from './tools';
+import type { LintContext, LintRule, RuleFinding } from './types';
+
+type Kind = 'argument' | 'context';
+
+function scopeNames(scope: string | string[] | undefined): string[] {
+  return scope === undefined ? [] : Array.isArray(scope) ? scope : [scope];
+}
+
+/** The keys a rule constrains, with where each constraint is written (the rule's own, then its scopes'). */
+function constrainedKeys(policy: Policy, rule: Grant | DenyRule, base: string): Array<{ kind: Kind; key: string; pointer: string }> {
+  const out: Array<{ kind: Kind; key: string; pointer: string }> = [];
+  const add = (kind: Kind, obj: Record<string, unknown> | undefined, at: string): void => {
+    for (const key of Object.keys(obj ?? {})) out.push({ kind, key, pointer: childPointer(at, key) });
+  };
+  if ('args' in rule) add('argument', rule.args, `${base}/args`);
+  add('context', rule.context, `${base}/context`);
+  const scopes = policy.scopes ?? {};
+  for (const name of scopeNames(rule.scope)) {
+    if (!Object.prototype.hasOwnProperty.call(scopes, name)) continue;
+    add('argument', scopes[name]!.args, `${childPointer('/scopes', name)}/args`);
+    add('context', scopes[name]!.context, `${childPointer('/scopes', name)}/context`);
+  }
+  return out;
+}
+
+/** Whether the rule's roles include `role` (a deny rule without roles applies to every role). */
+function denyAppliesTo(d: DenyRule, role: string): boolean {
+  if (d.roles === undefined && d.agent_role === undefined) return true;
+  return (d.roles ?? []).includes(role) || d.agent_role === role;
+}
+
+/** The tools both patterns can name (as far as `covers` can tell), as deny-side patterns. */
+function sharedTools(deny: readonly string[], grant: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of deny) for (const g of grant) if (covers(p, g) || covers(g, p)) out.push(covers(p, g) ? g : p);
+  return out;
+}
+
+/** Whether every known tool among `names` lists `key` as a required argument (so it cannot be left out). */
+function requiredEverywhere(ctx: LintContext, names: readonly string[], key: string): boolean {
+  if (!hasManifest(ctx)) return false;
+  const infos = names.flatMap((n) => expandIn(ctx, n)).map((t) => t.info);
+  return infos.length > 0 && infos.every((info) => required(info).has(key));
+}
+
+function required(info: ToolInfo | undefined): ReadonlySet<string> {
+  const r = info?.inputSchema?.['required'];
+  return new Set(Array.isArray(r) ? r.filter((x): x is string => typeof x === 'string') : []);
+}
+
+export const absentKeyEscapesDeny: LintRule = {
+  id: 'deny/absent-key',
+  severity: 'warning',
+  why: 'an absent key satisfies no constraint, so a deny rule conditioned on an argument or context key never fires for a call without it: where a grant allows that call, leaving the key out escapes the deny',
+  example: 'deny: [{ tool: deploy, context: { environment: [prod] }, reason: … }]   # with a grant for deploy that does not require environment',
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    const grants = ctx.policy.grants ?? [];
+    // each grant's constrained keys, once: `argument:amount`, `context:environment`
+    const grantKeys = grants.map((g, gi) => new Set(constrainedKeys(ctx.policy, g, `/grants/${gi}`).map((k) => `${k.kind}:${k.key}`)));
+    (ctx.policy.deny ?? []).forEach((d, di) => {
+      const base = `/deny/${di}`;
+      const denyTools = toolEntries(d, base).map((e) => e.pattern);
+      const reported = new Set<string>();
+      for (const k of constrainedKeys(ctx.policy, d, base)) {
+        if (reported.has(k.pointer)) continue;
+        for (let gi = 0; gi < grants.length; gi++) {
+          const g = grants[gi]!;
+          if (!denyAppliesTo(d, g.agent_role)) continue;
+          const tools = sharedTools(denyTools, grantTools(g));
+          if (tools.length === 0) continue;
+          if (grantKeys[gi]!.has(`${k.kind}:${k.key}`)) continue;
+          if (k.kind === 'argument' && requiredEverywhere(ctx, tools, k.key)) continue;
+          reported.add(k.pointer);
+          const label = d.id !== undefined ? `deny rule \`${d.id}\`` : `deny[${di}]`;
+          const remedy = k.kind === 'context'
+            ? `require \`${k.key}\` in that grant (a context constraint on it), so a call without it matches no grant either`
+            : `require \`${k.key}\` in that grant's scope, or deny the tool without the condition`;
+          out.push({
+            message: `${label} fires only when the call carries ${k.kind} \`${k.key}\`, but ${grantLabel(g, gi)} (\`${g.agent_role}\` → \`${tools[0]}\`) allows the call without it: leaving \`${k.key}\` out escapes the deny; ${remedy}`,
+            pointer: k.pointer, range: ctx.source.keyRange(k.pointer),
+          });
+          break;
+        }
+      }
+    });
+    return out;
+  },
+};
+
+export const dottedArgumentKey: LintRule = {
+  id: 'constraint/dotted-key',
+  severity: 'warning',
+  why: 'argument keys are names, not paths: `payment.amount` constrains an argument literally called `payment.amount`, which a tool taking `payment: { amount }` never receives, so the constraint never holds (grant) or never fires (deny)',
+  example: 'args: { payment.amount: { max: 1000 } }',
+  check(ctx) {
+    // with a manifest, constraint/unknown-argument reports such a key against the tool's real arguments
+    if (hasManifest(ctx)) return [];
+    const out: RuleFinding[] = [];
+    const visit = (args: Record<string, unknown> | undefined, at: string): void => {
+      for (const key of Object.keys(args ?? {})) {
+        if (!DOTTED.test(key)) continue;
+        const pointer = childPointer(at, key);
+        const top = key.slice(0, key.indexOf('.'));
+        out.push({ message: `\`${key}\` is one argument named \`${key}\`, not \`${key.slice(top.length + 1)}\` inside \`${top}\`: constraints do not reach into objects (constrain \`${top}\` as a whole, e.g. with \`equals\` or \`in\`)`, pointer, range: ctx.source.keyRange(pointer) });
+      }
+    };
+    for (const [name, s] of Object.entries(ctx.policy.scopes ?? {})) visit(s.args, `${childPointer('/scopes', name)}/args`);
+    (ctx.policy.deny ?? []).forEach((d, i) => visit(d.args, `/deny/${i}/args`));
+    return out;
+  },
+};
