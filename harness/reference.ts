@@ -228,10 +228,12 @@ function isOwn(map: Record<string, unknown> | undefined, key: string): boolean {
 
 /** Every operator in `c` holds on a present value. */
 function holds(c: Constraint, v: unknown): boolean {
-  // `within` first (and a `not` holding one): when it cannot be decided, nothing else decides instead
-  if (c.within !== undefined && !isWithinAny(v, c.within)) return false;
+  // the operators that can be undecidable first, every one of them (`within`, an invalid pattern, a `not`
+  // holding either): when one cannot be decided, nothing else decides instead — not even a `within` that failed
+  const inside = c.within === undefined || isWithinAny(v, c.within);
   if (c.pattern !== undefined && regex(c.pattern) === null) throw new InterpretError('invalid pattern');
-  if (c.not !== undefined && mayBeUndecidable(c.not) && holds(c.not, v)) return false;
+  const forbidden = c.not !== undefined && mayBeUndecidable(c.not) && holds(c.not, v);
+  if (!inside || forbidden) return false;
   if (c.equals !== undefined && !jsonEquals(c.equals, v)) return false;
   if (c.in !== undefined && !c.in.some((x) => jsonEquals(x, v))) return false;
   if (c.not_in !== undefined && c.not_in.some((x) => jsonEquals(x, v))) return false;

@@ -135,16 +135,26 @@ export function compileConstraint(c: Constraint, redacted = false): Check {
     const inner = compileConstraint(c.not, redacted);
     (mayBeUndecidable(c.not) ? first : checks).push((v) => (inner(v) === undefined ? `${sv(v)} matches a forbidden constraint (not)` : undefined));
   }
-  checks.unshift(...first);
   // INVARIANT: an absent value satisfies no constraint, `not` included.
-  if (checks.length === 1) {
-    const only = checks[0]!;
+  if (first.length + checks.length === 1) {
+    const only = first[0] ?? checks[0]!;
     return (v) => (v === ABSENT ? 'is missing' : only(v));
   }
+  const nFirst = first.length;
+  checks.unshift(...first);
   return (v) => {
     if (v === ABSENT) return 'is missing';
-    for (const check of checks) {
-      const failed = check(v);
+    // INVARIANT: every check that can be undecidable runs, even after one of them failed: one that cannot be
+    // decided decides the constraint (it throws), so `not: { within: [/docs], pattern: "(" }` is undecidable,
+    // not "not within, so the not holds"
+    let failed: string | undefined;
+    for (let i = 0; i < nFirst; i++) {
+      const why = checks[i]!(v); // not `failed ??= …`, which would skip the rest
+      if (failed === undefined) failed = why;
+    }
+    if (failed !== undefined) return failed;
+    for (let i = nFirst; i < checks.length; i++) {
+      failed = checks[i]!(v);
       if (failed !== undefined) return failed;
     }
     return undefined;

@@ -36,6 +36,13 @@ describe('within: refused paths cannot slip through `not` or a deny rule', () =>
     assert.equal(decideWith(grant, 't', { x: 'y' }), 'deny');
   });
 
+  it('a `not` holding a failed `within` and a pattern the engine cannot run is undecidable, not "not within, so allowed"', () => {
+    for (const pattern of ['"("', '"(.)\\\\1"', '"^(?=x)"']) {
+      const grant = `scopes: { s: { args: { x: { not: { within: [/docs], pattern: ${pattern} } } } } }\ngrants: [{ agent_role: r, tool: t, scope: s }]\n`;
+      assert.equal(decideWith(grant, 't', { x: '/elsewhere' }), 'deny', `${pattern}: it allowed, the failed within deciding before the pattern ran`);
+    }
+  });
+
   it('a base it cannot read makes the constraint undecidable instead of being dropped', () => {
     for (const base of ['"C:\\\\Windows"', '"/etc/%2e%2e/etc"', '"../outside"']) {
       const policy = `grants: [{ agent_role: r, tool: "*" }]\ndeny: [{ tool: "*", args: { path: { within: [/data, ${base}] } }, reason: guarded }]\n`;
