@@ -1,7 +1,7 @@
 // Tool pinning: each server's tool definitions (name, input schema, annotations, description
 // digest) are recorded on first sight; a later change fails calls to that tool until accepted.
 
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { canonicalJson, type Json, type ToolInfo } from '../../policies';
 import { sha256 } from './hash';
@@ -14,6 +14,8 @@ export interface Pin {
   /** SHA-256 of the canonical pin (the fields above) */
   digest: string;
   pinned_at: string;
+  /** the description itself, for review (`mandate pins list`); not part of the digest (its digest is) */
+  description?: string;
 }
 
 export interface PinFile {
@@ -31,9 +33,45 @@ export interface Drift {
   seen: Pin;
 }
 
-/** The pins file for a server inside a folder. */
+/**
+ * The pins file for a server inside a folder. INVARIANT: one file per name — characters outside
+ * `[A-Za-z0-9_.-]` are written `%XX` (UTF-8), `%` included, so `pay/prod` and `pay_prod` never share a file.
+ * A name that needs no escaping keeps the file it always had.
+ */
 export function pinsPath(dir: string, server: string): string {
+  const encoded = Array.from(new TextEncoder().encode(server), (b) => {
+    const c = String.fromCharCode(b);
+    return b < 0x80 && /[A-Za-z0-9_.-]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
+  }).join('');
+  return join(dir, `${encoded}.json`);
+}
+
+/** Where versions before 2026-11-26 kept a server's pins (`/` and the like became `_`, so names collided). */
+function legacyPinsPath(dir: string, server: string): string {
   return join(dir, `${server.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
+}
+
+/**
+ * The pins file for a server, carrying its pins over from where older versions kept them: a legacy file is
+ * copied only when it says it belongs to this very server (it may be another's that shared the name).
+ */
+export function openPinsFile(dir: string, server: string): string {
+  const file = pinsPath(dir, server);
+  const legacy = legacyPinsPath(dir, server);
+  if (legacy === file || existsSync(file) || !existsSync(legacy)) return file;
+  let old: PinFile;
+  try {
+    old = readPins(legacy, '');
+  } catch {
+    return file; // not readable as pins: nothing to carry over
+  }
+  if (old.server !== server) return file;
+  try {
+    writePins(file, old);
+    return file;
+  } catch {
+    return legacy; // INVARIANT: pins that cannot be carried over stay in force where they are, never dropped
+  }
 }
 
 /** The pin of a tool definition as `tools/list` returned it. */
@@ -44,7 +82,7 @@ export function pinOf(t: ToolInfo, at: string): Pin {
     annotations: (t.annotations ?? null) as Json,
     description_digest: sha256(t.description ?? ''),
   };
-  return { ...body, digest: sha256(canonicalJson(body)), pinned_at: at };
+  return { ...body, digest: sha256(canonicalJson(body)), pinned_at: at, ...(typeof t.description === 'string' ? { description: t.description } : {}) };
 }
 
 /** Read a pins file; a missing file is an empty one. Throws on a file that is not a pins file. */
@@ -69,16 +107,51 @@ export function writePins(file: string, pins: PinFile): void {
   renameSync(tmp, file);
 }
 
-/** Accept pending changes (all, or the named tools): they become the pinned definitions. */
-export function acceptPins(file: string, server: string, tools?: readonly string[]): string[] {
+/** Digests shown to a reviewer (and accepted back by `--digest`) are at least this many hex digits. */
+export const MIN_DIGEST_PREFIX = 12;
+
+/**
+ * Accept pending changes (all, or the named tools): they become the pinned definitions. With `digests`, only
+ * the definitions reviewed: every pending change accepted must have a digest starting with one of them, else
+ * nothing is accepted and the ones that differ are returned in `changedSinceReview` (the server changed the
+ * tool again after the reviewer looked).
+ */
+export function acceptPins(file: string, server: string, tools?: readonly string[], digests?: readonly string[]): { accepted: string[]; changedSinceReview: Array<{ tool: string; digest: string }> } {
   const pins = readPins(file, server);
   const names = Object.keys(pins.pending).filter((n) => !tools || tools.length === 0 || tools.includes(n));
+  if (digests && digests.length > 0) {
+    const stale = names.filter((n) => !digests.some((d) => pins.pending[n]!.digest.startsWith(d.toLowerCase())));
+    if (stale.length > 0) return { accepted: [], changedSinceReview: stale.map((n) => ({ tool: n, digest: pins.pending[n]!.digest })) };
+  }
   for (const n of names) {
     pins.tools[n] = pins.pending[n]!;
     delete pins.pending[n];
   }
   if (names.length > 0) writePins(file, pins);
-  return names;
+  return { accepted: names, changedSinceReview: [] };
+}
+
+/** What changed between a pinned definition and the one seen, in a reviewer's words (one line). */
+export function describeChange(pinned: Pin, seen: Pin): string {
+  const parts: string[] = [];
+  if (pinned.description_digest !== seen.description_digest) parts.push('description');
+  if (canonicalJson(pinned.input_schema) !== canonicalJson(seen.input_schema)) {
+    const props = (p: Pin): Set<string> => {
+      const v = (p.input_schema as { properties?: unknown } | null)?.properties;
+      return new Set(v && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v) : []);
+    };
+    const [a, b] = [props(pinned), props(seen)];
+    const added = [...b].filter((k) => !a.has(k)).map((k) => `+${k}`);
+    const removed = [...a].filter((k) => !b.has(k)).map((k) => `-${k}`);
+    parts.push(`input schema${added.length + removed.length > 0 ? ` (${[...added, ...removed].join(' ')})` : ''}`);
+  }
+  if (canonicalJson(pinned.annotations) !== canonicalJson(seen.annotations)) {
+    const ann = (p: Pin): Record<string, unknown> => (p.annotations && typeof p.annotations === 'object' && !Array.isArray(p.annotations) ? p.annotations : {});
+    const [a, b] = [ann(pinned), ann(seen)];
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+    parts.push(`annotations (${keys.map((k) => `${k}: ${JSON.stringify(a[k]) ?? 'unset'} → ${JSON.stringify(b[k]) ?? 'unset'}`).join(', ')})`);
+  }
+  return parts.length > 0 ? parts.join(', ') : 'listed twice with different definitions';
 }
 
 /** What `observe` reports for a name listed twice with different definitions (it matches no pin). */

@@ -10,7 +10,7 @@ import { FrameReader, LineWriter, type JSONRPCMessage } from './framing';
 import { Guard } from './guard';
 import { randomHex, sha256 } from './hash';
 import type { ProxyOptions } from './options';
-import { PinStore, pinsPath } from './pins';
+import { PinStore, openPinsFile } from './pins';
 import { loadPolicyFile, PolicyState, watchPolicy } from './policyState';
 import { RPC } from './types';
 import { UpstreamProcess } from './upstream';
@@ -57,7 +57,7 @@ export async function runStdioProxy(opts: ProxyOptions, io: StdioIo): Promise<nu
   let stopping = false;
   const session = randomHex(6);
   const principal = opts.agent ?? `local:${io.env['USER'] ?? 'user'}`;
-  const pins = new PinStore(pinsPath(opts.pinsDir, opts.server), opts.server, io.now);
+  const pins = new PinStore(openPinsFile(opts.pinsDir, opts.server), opts.server, io.now);
   const approvals = new ApprovalBroker(session, opts.approvalTimeoutMs, io.now);
   let channel: ApprovalChannel | undefined;
   try {

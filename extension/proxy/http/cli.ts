@@ -9,7 +9,7 @@ import { runtimeDir } from '../approvalChannel';
 import { AuditLog } from '../auditLog';
 import { sha256 } from '../hash';
 import { defaultServerName } from '../options';
-import { PinStore, pinsPath } from '../pins';
+import { PinStore, openPinsFile } from '../pins';
 import { loadPolicyFile, PolicyState, watchPolicy } from '../policyState';
 import { HttpUsageError, parseHttpArgs, type HttpConfig } from './config';
 import { HttpProxy } from './listener';
@@ -95,7 +95,7 @@ async function start(argv: readonly string[], io: HttpCliIo, log: (l: string) =>
       clockSkewSec: cfg.clockSkewSec, rolesClaim: cfg.rolesClaim, now: io.now, ...(cfg.revocations !== undefined ? { revocations: cfg.revocations } : {}),
     }),
     deps: {
-      policy, audit, pins: new PinStore(pinsPath(cfg.pinsDir, spec.server), spec.server, io.now), upstream: spec, context: cfg.context, now: io.now,
+      policy, audit, pins: new PinStore(openPinsFile(cfg.pinsDir, spec.server), spec.server, io.now), upstream: spec, context: cfg.context, now: io.now,
       callTimeoutMs: cfg.callTimeoutMs, approvalTimeoutMs: cfg.approvalTimeoutMs, idleMs: 30 * 60_000, maxBodyBytes: cfg.maxBodyBytes, log, stderr: io.stderr,
       runtimeDir: runtimeDir(io.env),
     },

@@ -1,7 +1,7 @@
 // Tool pinning (drift fails closed until `mandate pins accept`) and policy hot reload.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { call, killAll, rawProxy } from './raw';
@@ -30,8 +30,21 @@ describe('e2e proxy: pins and reload', function () {
     const list = spawnSync(process.execPath, [CLI, 'pins', 'list', '--dir', join(dir, 'pins')], { encoding: 'utf8' });
     assert.equal(list.status, 1, 'pins list exits 1 while a change is pending');
     assert.match(list.stdout, /CHANGED transfer/);
-    const out = execFileSync(process.execPath, [CLI, 'pins', 'accept', '--server', 'tool-definition-drift', '--tool', 'transfer', '--dir', join(dir, 'pins')], { encoding: 'utf8' });
-    assert.match(out, /accepted `transfer`/);
+    // what a reviewer sees: what changed, the new description itself, the command bound to this definition
+    assert.match(list.stdout, /changed: description, input schema \(\+to\), annotations \(readOnlyHint: true → unset, destructiveHint: unset → true\)/);
+    assert.match(list.stdout, /new description: "Move money/);
+    const command = /accept after review: mandate pins accept --server tool-definition-drift --tool transfer --digest ([0-9a-f]{12})/.exec(list.stdout);
+    assert.ok(command, list.stdout);
+    const accept = (digest: string): ReturnType<typeof spawnSync> => spawnSync(process.execPath,
+      [CLI, 'pins', 'accept', '--server', 'tool-definition-drift', '--tool', 'transfer', '--digest', digest, '--dir', join(dir, 'pins')], { encoding: 'utf8' });
+    const stale = accept('0'.repeat(12));
+    assert.equal(stale.status, 1, 'a digest that is not the pending definition accepts nothing');
+    assert.match(String(stale.stderr), /changed since it was reviewed/);
+    p.send(call(21, 'transfer', { account: 'a' }));
+    assert.equal(resultOf(await p.reply(21)).isError, true, 'still denied');
+    const out = accept(command[1]!);
+    assert.equal(out.status, 0, String(out.stderr));
+    assert.match(String(out.stdout), /accepted `transfer`/);
     p.send(call(3, 'transfer', { account: 'a', to: 'b' }));
     assert.equal(resultOf(await p.reply(3)).content[0]!.text, 'transferred');
     p.proc.stdin!.end();
