@@ -61,6 +61,7 @@ export async function openApprovalChannel(broker: ApprovalBroker, meta: { server
   server.unref();
   writeFileSync(file, `${JSON.stringify(info)}\n`, { mode: 0o600 });
   const unsubscribe = broker.subscribe((e) => {
+    if (e.type === 'late') return; // the answerer was told in reply; the record is the session's
     for (const c of clients) send(c, e.type === 'asked' ? { type: 'asked', approval: e.approval } : { type: 'settled', id: e.id, state: e.state });
   });
   return {

@@ -20,12 +20,21 @@ interface Waiting {
   timer: NodeJS.Timeout;
 }
 
-export type BrokerEvent = { type: 'asked'; approval: ApprovalRequest } | { type: 'settled'; id: string; state: ApprovalState };
+export type BrokerEvent =
+  | { type: 'asked'; approval: ApprovalRequest }
+  | { type: 'settled'; id: string; state: ApprovalState }
+  /** an answer that came after the approval was settled (timed out, answered, cancelled): not applied, but recorded */
+  | { type: 'late'; approval: ApprovalRequest; settled: ApprovalState; verdict: 'approve' | 'refuse'; via: ApprovalVia; by?: string; at: string };
+
+/** How many settled approvals are remembered, so a late answer to one can be recorded against its call. */
+const REMEMBERED = 1000;
 
 /** Pending approvals of one session. */
 export class ApprovalBroker {
   private next = 1;
   private waiting = new Map<string, Waiting>();
+  /** recently settled approvals, oldest first (bounded) */
+  private settled = new Map<string, { req: ApprovalRequest; state: ApprovalState }>();
   private listeners = new Set<(e: BrokerEvent) => void>();
 
   constructor(readonly session: string, readonly timeoutMs: number, private readonly now: () => number) {}
@@ -61,8 +70,16 @@ export class ApprovalBroker {
    * a second answer, or one for an unknown or expired id, is refused.
    */
   answer(id: string, verdict: 'approve' | 'refuse', via: ApprovalVia, by?: string): { ok: boolean; message: string } {
-    const ok = this.settle(id, { state: verdict === 'approve' ? 'granted' : 'refused', via, at: this.iso(), ...(by !== undefined ? { by } : {}) });
-    return ok ? { ok, message: `${id} ${verdict === 'approve' ? 'approved' : 'refused'}` } : { ok, message: `no pending approval \`${id}\` (unknown, already answered or expired)` };
+    const at = this.iso();
+    const ok = this.settle(id, { state: verdict === 'approve' ? 'granted' : 'refused', via, at, ...(by !== undefined ? { by } : {}) });
+    if (ok) return { ok, message: `${id} ${verdict === 'approve' ? 'approved' : 'refused'}` };
+    const done = this.settled.get(id);
+    if (done) {
+      // INVARIANT: a late answer changes nothing, but it is evidence (someone believed they approved): recorded
+      this.emit({ type: 'late', approval: done.req, settled: done.state, verdict, via, ...(by !== undefined ? { by } : {}), at });
+      return { ok, message: `approval \`${id}\` was already settled (${done.state}): your answer was recorded but not applied` };
+    }
+    return { ok, message: `no pending approval \`${id}\` (unknown, already answered or expired)` };
   }
 
   /** Settle one pending approval as an error without a human's answer (the client cancelled the call). */
@@ -80,6 +97,8 @@ export class ApprovalBroker {
     if (!w) return false;
     this.waiting.delete(id);
     clearTimeout(w.timer);
+    this.settled.set(id, { req: w.req, state: outcome.state });
+    if (this.settled.size > REMEMBERED) this.settled.delete(this.settled.keys().next().value!);
     w.resolve(outcome);
     this.emit({ type: 'settled', id, state: outcome.state });
     return true;

@@ -46,7 +46,20 @@ export class ToolCalls {
   /** the `policy` member of decision records, serialised again only when the policy changes */
   private policyJson: { file: string; version: string; json: string } | undefined;
 
-  constructor(private readonly g: Guard) {}
+  /** approval id → the request id of its call, for recording late answers (bounded like the broker's memory) */
+  private askedBy = new Map<string, string>();
+
+  constructor(private readonly g: Guard) {
+    g.o.approvals.subscribe((e) => {
+      if (e.type !== 'late') return;
+      const a = e.approval;
+      const requestId = this.askedBy.get(a.id);
+      // after the settlement's own record, which is written when its promise resolves (microtasks run first)
+      setImmediate(() => this.g.record({ kind: 'approval', ...(requestId !== undefined ? { request_id: requestId } : {}), tool: a.tool, args_digest: a.args_digest,
+        approval: { id: a.id, state: 'error', via: e.via, at: e.at, ...(e.by !== undefined ? { by: e.by } : {}) },
+        error: { code: 'approval_late', message: `${e.verdict} arrived after the approval was settled (${e.settled}): not applied` } }, true));
+    });
+  }
 
   /** The guard asked the server for its tool list. */
   fetchStarted(): void {
@@ -281,6 +294,8 @@ export class ToolCalls {
     o.log(`mandate proxy: approval ${req.id} needed for \`${tool}\` — answer with \`mandate approve ${req.id}\` or \`mandate refuse ${req.id}\``);
     const outcome = o.approvals.ask(req);
     this.approving.set(idKey(msg.id), req.id);
+    this.askedBy.set(req.id, String(msg.id));
+    if (this.askedBy.size > 1000) this.askedBy.delete(this.askedBy.keys().next().value!);
     if (elicit) this.elicit(req, prompt);
     return { req, outcome };
   }

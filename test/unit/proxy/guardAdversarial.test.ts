@@ -78,6 +78,24 @@ describe('proxy/guard against hostile message sequences', () => {
     assert.deepEqual(records(file).filter((r) => r.kind === 'decision').map((r) => r.decision?.effect), ['deny', 'allow']);
   });
 
+  it('records an answer that comes after the approval was settled, against its call, and applies nothing', async () => {
+    const { guard, upstream, approvals, file } = setup();
+    guard.fromClient(call(7, 'pay', { amount: 5 }));
+    await tick();
+    const id = approvals.pending()[0]!.id;
+    assert.equal(approvals.answer(id, 'approve', 'terminal', 'alice').ok, true);
+    await tick();
+    await tick();
+    const late = approvals.answer(id, 'refuse', 'editor', 'bob');
+    assert.equal(late.ok, false);
+    assert.match(late.message, /already settled \(granted\): your answer was recorded but not applied/);
+    assert.equal(approvals.answer('s1-999', 'approve', 'terminal').message.includes('no pending approval'), true, 'an unknown id is not a late answer');
+    await tick();
+    assert.equal(calls(upstream).length, 1, 'the call went out once, on the first answer');
+    const rec = records(file).filter((r) => r.kind === 'approval').map((r) => [r.request_id, r.approval?.state, r.approval?.by, r.error?.code]);
+    assert.deepEqual(rec, [['7', 'asked', undefined, undefined], ['7', 'granted', 'alice', undefined], ['7', 'error', 'bob', 'approval_late']]);
+  });
+
   it('gives its own requests ids a client cannot take: a client id like "mandate:1" cannot capture the tool list', async () => {
     const { guard, upstream, client, file } = setup({ pins: true, learn: false });
     guard.fromClient(msg({ jsonrpc: '2.0', id: 'mandate:1', method: 'ping' }));
@@ -129,7 +147,8 @@ describe('proxy/guard against hostile message sequences', () => {
     await tick();
     assert.equal(calls(upstream).length, 0);
     assert.deepEqual(client, []);
-    assert.deepEqual(records(file).filter((r) => r.kind === 'approval').map((r) => [r.approval?.state, r.error?.message]), [['asked', undefined], ['error', 'cancelled by the client']]);
+    assert.deepEqual(records(file).filter((r) => r.kind === 'approval').map((r) => [r.approval?.state, r.error?.message]),
+      [['asked', undefined], ['error', 'cancelled by the client'], ['error', 'approve arrived after the approval was settled (error): not applied']]);
   });
 
   it('sends only the second of two calls with one id when the first was cancelled in between (one chunk)', async () => {
