@@ -7,7 +7,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 // eslint-disable-next-line no-restricted-imports -- the approval channel's wire contract is the one file shared with the proxy (STYLE.md: one contract file per process boundary); no proxy code runs here
-import { isProxyMessage, isSessionInfo, MAX_LINE, type ApprovalRequest, type ClientMessage, type SessionInfo } from '../proxy/approvalProtocol';
+import { isProxyMessage, isSessionInfo, MAX_LINE, untrustedPath, type ApprovalRequest, type ClientMessage, type SessionInfo } from '../proxy/approvalProtocol';
 import type { MandateUi } from './output';
 
 /** Where proxies publish their sessions (the proxy's own rule). */
@@ -41,6 +41,8 @@ export const promptAsker: Asker = async (req, timeoutMs) => {
 export class ApprovalClient implements vscode.Disposable {
   private readonly sockets = new Map<string, Socket>();
   private watcher: FSWatcher | undefined;
+  /** the last reason the runtime folder was not trusted (warned once per reason) */
+  private warned: string | undefined;
   /** approvals answered, newest first (tests read it) */
   readonly answered: Array<{ id: string; tool: string; verdict: 'approve' | 'refuse' }> = [];
   asker: Asker = promptAsker;
@@ -61,12 +63,19 @@ export class ApprovalClient implements vscode.Disposable {
   }
 
   private scan(dir: string): void {
+    const untrusted = untrustedPath(dir, 'dir');
+    if (untrusted !== undefined) {
+      if (untrusted !== this.warned) this.ui.log.warn(`approvals: not reading sessions: ${untrusted}`);
+      this.warned = untrusted;
+      return;
+    }
     let names: string[] = [];
     try { names = readdirSync(dir).filter((n) => n.endsWith('.json')); } catch { return; }
     for (const name of names) {
       const session = name.slice(0, -5);
       if (this.sockets.has(session)) continue;
       let info: unknown;
+      if (untrustedPath(join(dir, name), 'file') !== undefined) continue;
       try { info = JSON.parse(readFileSync(join(dir, name), 'utf8')); } catch { continue; }
       if (!isSessionInfo(info) || !existsSync(info.socket) || !alive(info.pid)) continue;
       this.attach(info);

@@ -1,11 +1,11 @@
 // The approval channel: a Unix socket per session, guarded by a per-session secret, through which
 // the editor extension or `mandate approve|refuse` answers pending approvals (approvalProtocol.ts).
 
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { isClientMessage, isProxyMessage, isSessionInfo, MAX_LINE, sessionOfApproval, type ProxyMessage, type SessionInfo } from './approvalProtocol';
+import { isClientMessage, isProxyMessage, isSessionInfo, MAX_LINE, sessionOfApproval, untrustedPath, type ProxyMessage, type SessionInfo } from './approvalProtocol';
 import type { ApprovalBroker } from './approvals';
 import { randomHex, sameSecret } from './hash';
 
@@ -43,6 +43,8 @@ export interface ApprovalChannel {
 /** Open the channel for a session and write its session file. */
 export async function openApprovalChannel(broker: ApprovalBroker, meta: { server: string; principal: string; dir: string }): Promise<ApprovalChannel> {
   mkdirSync(meta.dir, { recursive: true, mode: 0o700 });
+  const foreign = untrustedPath(meta.dir, 'dir', false); // the mode is ours to fix, the owner is not
+  if (foreign !== undefined) throw new Error(foreign);
   chmodSync(meta.dir, 0o700);
   const socket = join(meta.dir, `${broker.session}.sock`);
   const file = join(meta.dir, `${broker.session}.json`);
@@ -131,6 +133,8 @@ function serve(sock: Socket, broker: ApprovalBroker, info: SessionInfo, clients:
 
 /** Read a session's file by id from the runtime folder. */
 export function readSession(dir: string, session: string): SessionInfo {
+  const untrusted = untrustedPath(dir, 'dir') ?? untrustedPath(join(dir, `${session}.json`), 'file');
+  if (untrusted !== undefined && existsSync(join(dir, `${session}.json`))) throw new Error(`not trusting the session file: ${untrusted}`);
   let v: unknown;
   try {
     v = JSON.parse(readFileSync(join(dir, `${session}.json`), 'utf8'));

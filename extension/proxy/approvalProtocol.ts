@@ -8,6 +8,8 @@
 // socket); the proxy answers `welcome` and then `pending` (everything waiting now), pushes `asked`
 // and `settled` as they happen, and answers each `answer` with `answered`.
 
+import { lstatSync, type Stats } from 'node:fs';
+
 /** Where a session's channel is, and its secret (never logged). */
 export interface SessionInfo {
   session: string;
@@ -98,4 +100,25 @@ export function isSessionInfo(v: unknown): v is SessionInfo {
 export function sessionOfApproval(id: string): string | undefined {
   const m = /^([a-f0-9]{8,32})-\d{1,9}$/.exec(id);
   return m ? m[1] : undefined;
+}
+
+/**
+ * Why a runtime folder (or a session file in it) cannot be trusted, or undefined when it can: it must be a
+ * real folder (file), not a symbolic link, owned by this user and, with `mode`, writable by no one else.
+ * INVARIANT: both sides check before trusting what is there — in a shared /tmp another user could have
+ * made `mandate-<uid>` first and planted a session file whose socket collects the secret and the answers.
+ */
+export function untrustedPath(path: string, kind: 'dir' | 'file', mode = true): string | undefined {
+  let st: Stats;
+  try {
+    st = lstatSync(path);
+  } catch (err) {
+    return `cannot read \`${path}\`: ${(err as Error).message}`;
+  }
+  if (st.isSymbolicLink()) return `\`${path}\` is a symbolic link`;
+  if (kind === 'dir' ? !st.isDirectory() : !st.isFile()) return `\`${path}\` is not a ${kind === 'dir' ? 'folder' : 'file'}`;
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid) return `\`${path}\` belongs to uid ${st.uid}, not to this user (uid ${uid})`;
+  if (mode && (st.mode & 0o022) !== 0) return `\`${path}\` can be written by other users`;
+  return undefined;
 }

@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict';
 import { createConnection } from 'node:net';
 import { ApprovalBroker } from '../../../extension/proxy/approvals';
-import { openApprovalChannel } from '../../../extension/proxy/approvalChannel';
+import { openApprovalChannel, readSession } from '../../../extension/proxy/approvalChannel';
+import { chmodSync, chownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tempDir } from '../../support/tmp';
 
 /** Send `text` on a fresh connection; resolves with everything the proxy wrote back once it closes the connection. */
@@ -54,5 +56,29 @@ describe('proxy/approval channel', () => {
     } finally {
       channel.close();
     }
+  });
+
+  it('does not trust a runtime folder or session file that is a link, another user\'s, or writable by others', async () => {
+    const base = tempDir('mandate-chan-');
+    const real = join(base, 'real');
+    mkdirSync(real, { mode: 0o700 });
+    const link = join(base, 'link');
+    symlinkSync(real, link);
+    const broker = new ApprovalBroker('abc124', 60_000, () => Date.now());
+    await assert.rejects(openApprovalChannel(broker, { server: 'srv', principal: 'p', dir: link }), /is a symbolic link/);
+    // a planted session file: its socket would collect the secret and the answer
+    const planted = { session: 'feed01', socket: join(base, 'evil.sock'), secret: 's', pid: process.pid, server: 'srv', principal: 'p', started: '' };
+    writeFileSync(join(real, 'feed01.json'), JSON.stringify(planted), { mode: 0o600 });
+    chmodSync(real, 0o777);
+    assert.throws(() => readSession(real, 'feed01'), /can be written by other users/);
+    chmodSync(real, 0o700);
+    assert.equal(readSession(real, 'feed01').socket, planted.socket, 'a private folder and file of our own are read');
+    symlinkSync(join(real, 'feed01.json'), join(real, 'feed02.json'));
+    assert.throws(() => readSession(real, 'feed02'), /is a symbolic link/);
+    if (process.getuid?.() === 0) { // only root can hand a folder to another user here
+      chownSync(real, 65534, 65534);
+      assert.throws(() => readSession(real, 'feed01'), /belongs to uid 65534/);
+      await assert.rejects(openApprovalChannel(broker, { server: 'srv', principal: 'p', dir: real }), /belongs to uid 65534/);
+    } else process.stderr.write('[approval channel] not root: the other-owner case is not exercised\n');
   });
 });
