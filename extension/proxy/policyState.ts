@@ -24,8 +24,19 @@ export function loadPolicyFile(file: string, display = file): { parsed: ParsedPo
   return { parsed: r.parsed, version: sha256(text).slice(0, 16) };
 }
 
+/** What a session decides with: the shared policy, compiled against the tool list its own server sent. */
+export interface SessionPolicy {
+  readonly version: string;
+  readonly file: string;
+  readonly policy: ParsedPolicy['policy'];
+  /** the policy compiled with this session's tool schemas */
+  readonly current: CompiledPolicy;
+  /** this session's server sent a (complete) tool list */
+  setTools(tools: readonly ToolInfo[]): void;
+}
+
 /** The current policy, compiled lazily per tool list. */
-export class PolicyState {
+export class PolicyState implements SessionPolicy {
   private compiled: CompiledPolicy | undefined;
   private tools: readonly ToolInfo[] | undefined;
 
@@ -60,6 +71,51 @@ export class PolicyState {
     this.parsed = parsed;
     this.ver = version;
     this.compiled = undefined;
+  }
+
+  /** The parsed policy in force (its identity changes with every reload). */
+  get parsedPolicy(): ParsedPolicy {
+    return this.parsed;
+  }
+
+  /**
+   * A view for one session of several (HTTP): it follows this state's reloads but compiles against its own
+   * server's tool list. INVARIANT: one session's tools/list never sets another's schemas.
+   */
+  view(): SessionPolicy {
+    return new PolicyView(this);
+  }
+}
+
+class PolicyView implements SessionPolicy {
+  private tools: readonly ToolInfo[] | undefined;
+  private compiled: { from: ParsedPolicy; tools: readonly ToolInfo[] | undefined; policy: CompiledPolicy } | undefined;
+
+  constructor(private readonly state: PolicyState) {}
+
+  get version(): string {
+    return this.state.version;
+  }
+
+  get file(): string {
+    return this.state.file;
+  }
+
+  get policy(): ParsedPolicy['policy'] {
+    return this.state.policy;
+  }
+
+  get current(): CompiledPolicy {
+    if (this.tools === undefined) return this.state.current; // no list of its own yet: the shared compile
+    const from = this.state.parsedPolicy;
+    if (this.compiled?.from !== from || this.compiled.tools !== this.tools) {
+      this.compiled = { from, tools: this.tools, policy: compile(from, this.tools ? { tools: { tools: [...this.tools] } } : {}) };
+    }
+    return this.compiled.policy;
+  }
+
+  setTools(tools: readonly ToolInfo[]): void {
+    this.tools = tools;
   }
 }
 

@@ -4,7 +4,7 @@ import type { ApprovalBroker } from './approvals';
 import type { AuditLog } from './auditLog';
 import type { JSONRPCMessage } from './framing';
 import type { PinStore } from './pins';
-import type { PolicyState } from './policyState';
+import type { SessionPolicy } from './policyState';
 
 /** The authenticated caller of a session (stdio: the local user's chosen agent; HTTP: the token subject). */
 export interface Identity {
@@ -21,7 +21,7 @@ export interface GuardOptions {
   identity: Identity;
   /** context values decisions see (environment, region, tenant…) */
   context: Readonly<Record<string, unknown>>;
-  policy: PolicyState;
+  policy: SessionPolicy;
   audit: AuditLog;
   pins?: PinStore;
   approvals: ApprovalBroker;

@@ -55,7 +55,7 @@ export class HttpSession {
     this.upstream = upstreamTransport(deps.upstream, deps.stderr, deps.maxBodyBytes);
     this.approvals = new ApprovalBroker(this.id, deps.approvalTimeoutMs, deps.now);
     this.guard = new Guard({
-      session: this.id, server: deps.upstream.server, identity, context: deps.context, policy: deps.policy, audit: deps.audit,
+      session: this.id, server: deps.upstream.server, identity, context: deps.context, policy: deps.policy.view(), audit: deps.audit,
       ...(deps.pins ? { pins: deps.pins } : {}), approvals: this.approvals, now: deps.now, callTimeoutMs: deps.callTimeoutMs, log: deps.log,
       toClient: (m) => this.toClient(m),
       toUpstream: (m) => this.toUpstream(m),

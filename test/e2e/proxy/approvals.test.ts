@@ -51,12 +51,20 @@ describe('e2e proxy: approvals', function () {
       const r = await call;
       assert.notEqual(r.isError, true, textOf(r));
       assert.match(textOf(r), /paid 250 EUR to acme-bv/);
-      const again = await cli(['approve', id, '--runtime-dir', join(g.dir, 'run')]);
+      const again = await cli(['approve', id, '--runtime-dir', join(g.dir, 'run'), '--by', 'bob']);
       assert.equal(again.code, 1);
-      assert.match(again.err, /no pending approval/);
-      const appr = records(g.audit).filter((x) => x.kind === 'approval');
-      assert.deepEqual(appr.map((x) => [x.approval!.state, x.approval!.by ?? null]), [['asked', null], ['granted', 'alice']]);
+      assert.match(again.err, /already settled \(granted\): your answer was recorded but not applied/);
+      // the late answer is evidence: recorded (after the grant's own record), and it changed nothing
+      const deadline = Date.now() + 10_000;
+      let appr = records(g.audit).filter((x) => x.kind === 'approval');
+      while (appr.length < 3 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        appr = records(g.audit).filter((x) => x.kind === 'approval');
+      }
+      assert.deepEqual(appr.map((x) => [x.approval!.state, x.approval!.by ?? null, x.error?.code ?? null]),
+        [['asked', null, null], ['granted', 'alice', null], ['error', 'bob', 'approval_late']]);
       assert.equal(appr[1]!.approval!.via, 'terminal');
+      assert.equal(records(g.audit).filter((x) => x.kind === 'outcome' && x.tool === 'issue_payment').length, 1, 'paid once');
     } finally {
       await g.close();
     }
