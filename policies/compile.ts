@@ -2,7 +2,7 @@
 // and exact tool name (globs kept per role), so decision cost does not grow with roles or tools.
 
 import Ajv, { type ValidateFunction } from 'ajv';
-import { ajvLinearRegExp } from './linearRegex';
+import { ajvLinearRegExp, withStateBudget } from './linearRegex';
 import { compileConstraint, compileContextConstraint, mayBeUndecidable, type Check } from './constraints';
 import { globMatch, isGlob } from './glob';
 import { parseDateTime } from './time';
@@ -235,22 +235,55 @@ export function lookup<T>(idx: ToolIndex<T> | undefined, tool: string): readonly
 
 const NONE: readonly never[] = Object.freeze([]);
 
+/** All the patterns of one tool list together may need at most this many matcher states (13 bytes each). */
+export const MAX_TOOL_LIST_STATES = 1_000_000;
+/** Longest array a schema's `uniqueItems` is checked on (Ajv compares every pair: quadratic). */
+export const MAX_UNIQUE_ITEMS = 2000;
+
 function compileToolSchemas(manifest: ToolManifest | undefined): Map<string, ValidateFunction | 'invalid'> {
   const out = new Map<string, ValidateFunction | 'invalid'>();
   if (!manifest) return out;
   // INVARIANT: servers' schemas are not trusted: their `pattern`s run on the linear-time matcher (a crafted
-  // pattern cannot hold the proxy), and one it refuses makes the schema uncompilable (calls denied)
+  // pattern cannot hold the proxy) and together within MAX_TOOL_LIST_STATES (nor exhaust its memory); one it
+  // refuses makes the schema uncompilable (calls denied)
   const ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false, code: { regExp: ajvLinearRegExp } });
-  for (const tool of manifest.tools) {
-    if (!tool.inputSchema) continue;
-    try {
-      out.set(tool.name, ajv.compile(tool.inputSchema));
-    } catch {
-      // INVARIANT: a schema we cannot compile cannot vouch for arguments: calls to it are denied.
-      out.set(tool.name, 'invalid');
+  withStateBudget(MAX_TOOL_LIST_STATES, () => {
+    for (const tool of manifest.tools) {
+      if (!tool.inputSchema) continue;
+      try {
+        const validate = ajv.compile(tool.inputSchema);
+        out.set(tool.name, JSON.stringify(tool.inputSchema).includes('"uniqueItems":true') ? boundedUniqueItems(validate) : validate);
+      } catch {
+        // INVARIANT: a schema we cannot compile cannot vouch for arguments: calls to it are denied.
+        out.set(tool.name, 'invalid');
+      }
     }
-  }
+  });
   return out;
+}
+
+/** A validator that refuses arrays longer than MAX_UNIQUE_ITEMS before Ajv compares their items pairwise. */
+function boundedUniqueItems(validate: ValidateFunction): ValidateFunction {
+  const bounded = ((data: unknown) => {
+    if (longestArray(data, 0) > MAX_UNIQUE_ITEMS) {
+      bounded.errors = [{ instancePath: '', schemaPath: '#', keyword: 'uniqueItems', params: {}, message: `hold an array of more than ${MAX_UNIQUE_ITEMS} items, more than its uniqueItems is checked on` }];
+      return false;
+    }
+    const ok = validate(data);
+    bounded.errors = validate.errors ?? null;
+    return ok;
+  }) as ValidateFunction;
+  return bounded;
+}
+
+function longestArray(v: unknown, depth: number): number {
+  if (v === null || typeof v !== 'object') return 0;
+  if (depth > 1000) return Infinity; // too deep to look through: refused like a long array
+  let most = Array.isArray(v) ? v.length : 0;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) {
+    if (x !== null && typeof x === 'object') most = Math.max(most, longestArray(x, depth + 1));
+  }
+  return most;
 }
 
 function withSource(ref: RuleRef, source: RuleRef['source']): RuleRef {

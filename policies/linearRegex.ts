@@ -26,10 +26,16 @@ export class RegexBudgetExceeded extends Error {
   readonly code = 'MANDATE_REGEX_BUDGET';
 }
 
-/** Largest automaton compiled (counted repetitions are expanded: `a{1000}` is 1,000 states). */
-export const MAX_STATES = 10_000;
-/** Most steps (state visits) one test may take: a bound on its cost whatever the pattern and input. */
-export const MATCH_STEP_LIMIT = 10_000_000;
+/** Largest automaton compiled (counted repetitions are expanded: `a{1000}` is about 1,000 states). */
+export const MAX_STATES = 50_000;
+/**
+ * Most steps one test may take — and, inside withMatchBudget, all the tests of one decision together: a
+ * bound on their cost whatever the patterns and values (a few hundred ms at worst here; `npm run bench --
+ * pattern` prints the worst case it knows). A step is a state visited or an atom tried; an atom V8 has to
+ * decide afresh (a code point not in its cache) costs ATOM_MISS_COST steps, as it costs about that much more.
+ */
+export const MATCH_STEP_LIMIT = 4_000_000;
+export const ATOM_MISS_COST = 25;
 
 export interface LinearRegex {
   /** Whether the pattern matches anywhere in `input` (RegExp.prototype.test without flags beyond `u`). */
@@ -51,6 +57,42 @@ export function compileLinear(source: string): LinearRegex {
   const parser = new Parser(source);
   const ast = parser.parse();
   return new Program(source, ast, parser.atoms);
+}
+
+/** A shared allowance (steps for tests, states for compiles) that the tests or compiles inside a scope draw on. */
+interface Allowance { remaining: number; what: string }
+let matchAllowance: Allowance | undefined;
+let stateAllowance: Allowance | undefined;
+
+/**
+ * Run `fn` with one step budget shared by every test inside it (a decision: its policy patterns and every
+ * schema pattern Ajv tests, however many values), so the cost of a call is bounded, not the cost of each test.
+ */
+export function withMatchBudget<T>(steps: number, fn: () => T): T {
+  const outer = matchAllowance;
+  const mine: Allowance = { remaining: Math.min(steps, outer?.remaining ?? Infinity), what: `${steps} steps for one decision` };
+  const initial = mine.remaining;
+  matchAllowance = mine;
+  try {
+    return fn();
+  } finally {
+    if (outer) outer.remaining -= initial - mine.remaining;
+    matchAllowance = outer;
+  }
+}
+
+/**
+ * Run `fn` with one state budget shared by every pattern compiled inside it (a server's tool list: a schema
+ * of thousands of large patterns would otherwise hold gigabytes), beyond which patterns are refused.
+ */
+export function withStateBudget<T>(states: number, fn: () => T): T {
+  const outer = stateAllowance;
+  stateAllowance = { remaining: states, what: `${states} states for all the patterns of one tool list` };
+  try {
+    return fn();
+  } finally {
+    stateAllowance = outer;
+  }
 }
 
 /** Ajv's `code.regExp` option: schemas' `pattern` and `patternProperties` run in linear time too. */
@@ -83,6 +125,9 @@ type Atom = (cp: number) => boolean;
 
 const DOT: Atom = (cp) => cp !== 0x0a && cp !== 0x0d && cp !== 0x2028 && cp !== 0x2029;
 
+/** Steps owed for atoms V8 decided afresh since the running test last collected them. */
+let atomCharges = 0;
+
 /** An atom V8 decides: `^(?:src)$` tried on one code point, remembered for ASCII and (boundedly) the rest. */
 function v8Atom(src: string): Atom {
   const re = new RegExp(`^(?:${src})$`, 'u');
@@ -93,12 +138,14 @@ function v8Atom(src: string): Atom {
       const known = ascii[cp]!;
       if (known !== 0) return known === 1;
       const yes = re.test(String.fromCharCode(cp));
+      atomCharges += ATOM_MISS_COST;
       ascii[cp] = yes ? 1 : 2;
       return yes;
     }
     const known = other.get(cp);
     if (known !== undefined) return known;
     const yes = re.test(String.fromCodePoint(cp));
+    atomCharges += ATOM_MISS_COST;
     if (other.size >= 4096) other.clear(); // INVARIANT: a cache only; bounded so input cannot grow it
     other.set(cp, yes);
     return yes;
@@ -315,6 +362,33 @@ function isWordUnit(u: number): boolean {
 
 const MATCHED = -1;
 
+/**
+ * Run-time buffers shared by every program, grown to the largest one tested: a program holds only its
+ * automaton (13 bytes a state), so compiling many large patterns costs no run-time memory. INVARIANT: tests
+ * never nest (an atom calls V8, never a program), so one set serves all; marks are told apart by a
+ * generation counter shared by all programs.
+ */
+const shared = { mark: new Uint32Array(0), a: new Int32Array(0), b: new Int32Array(0), scratch: new Int32Array(0), stack: new Int32Array(0), generation: 0, running: false };
+
+function buffersFor(size: number): void {
+  if (shared.mark.length >= size) return;
+  const n = Math.max(size, 2 * shared.mark.length, 64);
+  shared.mark = new Uint32Array(n);
+  shared.generation = 0;
+  shared.a = new Int32Array(n);
+  shared.b = new Int32Array(n);
+  shared.scratch = new Int32Array(n);
+  shared.stack = new Int32Array(2 * n + 1);
+}
+
+function nextGeneration(): number {
+  if (shared.generation === 0xffffffff) {
+    shared.mark.fill(0);
+    shared.generation = 0;
+  }
+  return ++shared.generation;
+}
+
 class Program implements LinearRegex {
   readonly size: number;
   private readonly op: Uint8Array;
@@ -324,11 +398,6 @@ class Program implements LinearRegex {
   private readonly start: number;
   /** Whether every match must begin at offset 0 (the pattern starts with `^` on every branch). */
   private readonly anchored: boolean;
-  private readonly mark: Uint32Array;
-  private generation = 0;
-  private lists: [Int32Array, Int32Array];
-  private readonly stack: Int32Array;
-  private readonly scratch: Int32Array;
   steps = 0;
 
   constructor(readonly source: string, ast: Ast, private readonly atoms: readonly Atom[]) {
@@ -336,22 +405,40 @@ class Program implements LinearRegex {
     const match = b.add(MATCH, -1);
     this.start = b.build(ast, match);
     this.size = b.op.length;
+    if (stateAllowance) {
+      if (this.size > stateAllowance.remaining) throw new RegexRefused(`needs ${this.size} matcher states, beyond the ${stateAllowance.what}`);
+      stateAllowance.remaining -= this.size;
+    }
     this.op = Uint8Array.from(b.op);
     this.out1 = Int32Array.from(b.out1);
     this.out2 = Int32Array.from(b.out2);
     this.arg = Int32Array.from(b.arg);
     this.anchored = startsAnchored(ast);
-    this.mark = new Uint32Array(this.size);
-    this.lists = [new Int32Array(this.size), new Int32Array(this.size)];
-    this.stack = new Int32Array(2 * this.size + 1);
-    this.scratch = new Int32Array(this.size);
   }
 
   test(input: string): boolean {
+    if (shared.running) throw new Error('linearRegex: a test ran inside another test');
+    shared.running = true;
     this.steps = 0;
+    atomCharges = 0;
+    const allowance = matchAllowance;
+    const limit = Math.min(MATCH_STEP_LIMIT, allowance?.remaining ?? Infinity);
+    try {
+      return this.run(input, limit, allowance);
+    } finally {
+      shared.running = false;
+      this.steps += atomCharges;
+      atomCharges = 0;
+      if (allowance) allowance.remaining -= this.steps;
+    }
+  }
+
+  private run(input: string, limit: number, allowance: Allowance | undefined): boolean {
+    buffersFor(this.size);
     const n = input.length;
-    let [cur, nxt] = this.lists;
-    let count = this.closure(this.start, input, 0, cur, 0, this.nextGeneration());
+    let cur = shared.a;
+    let nxt = shared.b;
+    let count = this.closure(this.start, input, 0, cur, 0, nextGeneration());
     if (count === MATCHED) return true;
     let pos = 0;
     while (pos < n) {
@@ -359,10 +446,9 @@ class Program implements LinearRegex {
       const np = pos + (cp > 0xffff ? 2 : 1);
       // V8 also tries a match starting between the halves of a surrogate pair, where nothing can be read:
       // only an empty match (`\B`) succeeds there. Mirrored so the answer stays V8's.
-      if (cp > 0xffff && !this.anchored && this.closure(this.start, input, pos + 1, this.scratch, 0, this.nextGeneration()) === MATCHED) return true;
-      const gen = this.nextGeneration();
+      if (cp > 0xffff && !this.anchored && this.closure(this.start, input, pos + 1, shared.scratch, 0, nextGeneration()) === MATCHED) return true;
+      const gen = nextGeneration();
       let ncount = 0;
-      this.steps += count;
       for (let k = 0; k < count; k++) {
         const st = cur[k]!;
         if (this.atoms[this.arg[st]!]!(cp)) {
@@ -370,12 +456,15 @@ class Program implements LinearRegex {
           if (ncount === MATCHED) return true;
         }
       }
+      this.steps += count + atomCharges;
+      atomCharges = 0;
       if (!this.anchored) {
         ncount = this.closure(this.start, input, np, nxt, ncount, gen);
         if (ncount === MATCHED) return true;
       } else if (ncount === 0) return false;
-      if (this.steps > MATCH_STEP_LIMIT) {
-        throw new RegexBudgetExceeded(`pattern ${JSON.stringify(this.source.slice(0, 40))} would take more than ${MATCH_STEP_LIMIT} steps on a ${n}-character value`);
+      if (this.steps > limit) {
+        const whose = allowance && allowance.remaining < MATCH_STEP_LIMIT ? allowance.what : `${MATCH_STEP_LIMIT} steps`;
+        throw new RegexBudgetExceeded(`pattern ${JSON.stringify(this.source.slice(0, 40))} would take more than the ${whose} on a ${n}-character value`);
       }
       [cur, nxt] = [nxt, cur];
       count = ncount;
@@ -386,7 +475,8 @@ class Program implements LinearRegex {
 
   /** Add the atom states reachable from `from` without reading (at offset `pos`) to `list`; MATCHED if Match is. */
   private closure(from: number, input: string, pos: number, list: Int32Array, count: number, gen: number): number {
-    const { op, out1, out2, arg, mark, stack } = this;
+    const { op, out1, out2, arg } = this;
+    const { mark, stack } = shared;
     let top = 0;
     stack[top++] = from;
     while (top > 0) {
@@ -408,14 +498,6 @@ class Program implements LinearRegex {
   /** INVARIANT: distinct per source — Ajv keys its cache of compiled patterns by `toString()`. */
   toString(): string {
     return `/${this.source}/u (linear)`;
-  }
-
-  private nextGeneration(): number {
-    if (this.generation === 0xffffffff) {
-      this.mark.fill(0);
-      this.generation = 0;
-    }
-    return ++this.generation;
   }
 }
 

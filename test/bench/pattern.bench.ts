@@ -3,7 +3,7 @@
 // pattern as the crafted value grows (what it buys: V8 doubles per character, the matcher grows linearly).
 // Prints figures; never asserts on time.
 
-import { compileLinear } from '../../policies/linearRegex';
+import { compileLinear, MATCH_STEP_LIMIT } from '../../policies/linearRegex';
 import { median } from './stats';
 
 /** Median nanoseconds per call of `fn` over `rounds` rounds of `n` calls. */
@@ -45,5 +45,29 @@ export async function run(log: (line: string) => void): Promise<void> {
     const b = n <= 24 ? nsPerCall(1, 3, () => v8.test(value)) / 1e6 : undefined;
     log(`  n=${String(n).padEnd(6)} linear ${a.toFixed(3).padStart(9)} ms   V8 ${b === undefined ? '(not run: ~2^n steps)'.padStart(9) : `${b.toFixed(3).padStart(9)} ms`}`);
   }
+  // the worst case known for MATCH_STEP_LIMIT: ~180 distinct classes under a star, on 16 KiB of distinct
+  // CJK code points (every atom a fresh V8 decision); the test stops at the budget (RegexBudgetExceeded)
+  const classes: string[] = [];
+  const chars = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+  for (const a of chars) classes.push(`[^${a}]`);
+  for (const a of chars) for (const b of chars) if (classes.length < 180) classes.push(`[^${a}${b}]`);
+  const worst = compileLinear(`(?:${classes.join('|')})*$x`);
+  let cjk = '';
+  for (let i = 0; i < 16384; i++) cjk += String.fromCodePoint(0x4e00 + (i % 8000));
+  const times: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t = process.hrtime.bigint();
+    try { worst.test(cjk); } catch { /* the budget: expected */ }
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  const heavy = compileLinear(`(?:${Array(300).fill('.').join('|')})*x`);
+  const heavyTimes: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const t = process.hrtime.bigint();
+    try { heavy.test('a'.repeat(16384)); } catch { /* the budget: expected */ }
+    heavyTimes.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  log(`300 alternatives under a star on 16 KiB, stopped at the budget: ${median(heavyTimes).toFixed(0)} ms (median of 3)`);
+  log(`worst known case, stopped at MATCH_STEP_LIMIT (${MATCH_STEP_LIMIT} steps): ${median(times).toFixed(0)} ms (median of 3; ${worst.size} states, ${worst.steps} steps)`);
   await Promise.resolve();
 }

@@ -150,6 +150,33 @@ describe('decide', () => {
     assert.equal(decide(closes, at(1)).effect, 'deny');
   });
 
+  it('bounds the cost of a call, not of each test: every pattern test of one decision shares one step budget', () => {
+    const c2 = compiled('version: 1\nroles: { r: {} }\ngrants:\n  - { agent_role: r, tool: t }\n');
+    const items = { type: 'object', properties: { xs: { type: 'array', items: { type: 'string', pattern: '^(a|b|c|d|e|f|g|h)*$' } } } };
+    const withSchema = compile({ ...c2.policy }, { tools: { tools: [{ name: 't', inputSchema: items }] } });
+    const value = 'a'.repeat(16 * 1024);
+    assert.equal(decide(withSchema, call('r', 't', { xs: [value, value] })).effect, 'allow', 'each test is well within the budget');
+    const many = decide(withSchema, call('r', 't', { xs: Array.from({ length: 40 }, () => value) }));
+    assert.equal(many.effect, 'deny', 'forty of them are not');
+    assert.match(many.reasons[0]!.message, /steps for one decision/);
+    assert.equal(decide(withSchema, call('r', 't', { xs: [value] })).effect, 'allow', 'the next decision has its own budget');
+  });
+
+  it('refuses arrays too long for a schema\'s uniqueItems (quadratic in Ajv) and caps the states of a tool list\'s patterns', () => {
+    const c2 = compiled('version: 1\nroles: { r: {} }\ngrants:\n  - { agent_role: r, tool: "*" }\n');
+    const unique = { type: 'object', properties: { xs: { type: 'array', uniqueItems: true } } };
+    const big = Array.from({ length: 40 }, (_, i) => ({ name: `big${i}`, inputSchema: { type: 'object', properties: { s: { type: 'string', pattern: `^.{${40_000 - i}}$` } } } }));
+    const withSchema = compile({ ...c2.policy }, { tools: { tools: [{ name: 'u', inputSchema: unique }, ...big] } });
+    const objects = (n: number): unknown[] => Array.from({ length: n }, (_, i) => ({ i }));
+    assert.equal(decide(withSchema, call('r', 'u', { xs: objects(10) })).effect, 'allow');
+    const long = decide(withSchema, call('r', 'u', { xs: objects(20_000) }));
+    assert.equal(long.effect, 'deny');
+    assert.match(long.reasons[0]!.message, /more than 2000 items/);
+    const invalid = big.filter((t) => withSchema.toolSchemas.get(t.name) === 'invalid').map((t) => t.name);
+    assert.ok(invalid.length > 0 && invalid.length < big.length, `some schemas fit in the tool list's states, the rest are refused (${invalid.length} refused)`);
+    assert.equal(decide(withSchema, call('r', invalid[0]!, { s: 'x' })).effect, 'deny');
+  });
+
   it('is deterministic: the same call gives the same decision', () => {
     const args = { vendor: 'acme-bv', amount: 5, currency: 'EUR' };
     assert.deepEqual(decide(c, call('payer', 'issue_payment', args)), decide(c, call('payer', 'issue_payment', { ...args })));

@@ -3,7 +3,7 @@
 // (test/property/linearRegex.test.ts compares it with V8 on generated patterns.)
 
 import assert from 'node:assert/strict';
-import { compileLinear, MATCH_STEP_LIMIT, MAX_STATES, RegexBudgetExceeded, RegexRefused } from '../../../policies/linearRegex';
+import { ATOM_MISS_COST, compileLinear, MATCH_STEP_LIMIT, MAX_STATES, RegexBudgetExceeded, RegexRefused } from '../../../policies/linearRegex';
 
 const agrees = (pattern: string, inputs: readonly string[]): void => {
   const re = compileLinear(pattern);
@@ -52,6 +52,16 @@ describe('linear-time patterns', () => {
     assert.ok(re.size * 3 * 20000 > MATCH_STEP_LIMIT);
     assert.throws(() => re.test('a'.repeat(20000)), RegexBudgetExceeded);
     assert.equal(re.test('abcz'), true, 'a budget exceeded once does not spoil the next test');
+  });
+
+  it('charges an atom V8 must decide afresh as ATOM_MISS_COST steps, so the budget bounds time and not just visits', () => {
+    const re = compileLinear('^\\p{L}*$');
+    let cjk = '';
+    for (let i = 0; i < 3000; i++) cjk += String.fromCodePoint(0x4e00 + i);
+    assert.equal(re.test(cjk), true);
+    assert.ok(re.steps >= 3000 * ATOM_MISS_COST, `${re.steps} steps`);
+    assert.equal(re.test(cjk), true);
+    assert.ok(re.steps < 3000 * ATOM_MISS_COST, `remembered code points cost one step (${re.steps})`);
   });
 
   it('keeps V8\'s meaning of escapes, classes, code points and assertions', () => {
