@@ -9,6 +9,7 @@
 // and `settled` as they happen, and answers each `answer` with `answered`.
 
 import { lstatSync, type Stats } from 'node:fs';
+import { resolve } from 'node:path';
 
 /** Where a session's channel is, and its secret (never logged). */
 export interface SessionInfo {
@@ -111,7 +112,7 @@ export function sessionOfApproval(id: string): string | undefined {
 export function untrustedPath(path: string, kind: 'dir' | 'file', mode = true): string | undefined {
   let st: Stats;
   try {
-    st = lstatSync(path);
+    st = lstatSync(resolve(path)); // `link/` would follow the link: resolve() drops the trailing separator
   } catch (err) {
     return `cannot read \`${path}\`: ${(err as Error).message}`;
   }

@@ -11,7 +11,7 @@ export { openApprovalChannel, answerApproval, runtimeDir, readSession } from './
 export type { ApprovalChannel } from './approvalChannel';
 export { FrameReader, frame, MAX_MESSAGE_BYTES } from './framing';
 export type { FrameError, JSONRPCMessage, RpcId } from './framing';
-export { CONFLICT, MIN_DIGEST_PREFIX, PinStore, acceptPins, describeChange, openPinsFile, pinsPath, readPins } from './pins';
+export { CONFLICT, MIN_DIGEST_PREFIX, SHORT_DIGEST, PinStore, acceptPins, describeChange, openPinsFile, pinsPath, readPins } from './pins';
 export type { Pin, PinFile, Drift } from './pins';
 export { PolicyState, loadPolicyFile, watchPolicy } from './policyState';
 export type { PolicyEvent } from './policyState';

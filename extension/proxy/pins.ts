@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import { dirname, join } from 'node:path';
 import { canonicalJson, type Json, type ToolInfo } from '../../policies';
 import { sha256 } from './hash';
+import { printable } from './printable';
 
 export interface Pin {
   name: string;
@@ -43,7 +44,10 @@ export function pinsPath(dir: string, server: string): string {
     const c = String.fromCharCode(b);
     return b < 0x80 && /[A-Za-z0-9_.-]/.test(c) ? c : `%${b.toString(16).toUpperCase().padStart(2, '0')}`;
   }).join('');
-  return join(dir, `${encoded}.json`);
+  // a file name is at most 255 bytes: a longer name keeps a prefix and the digest of the whole name (`~` is
+  // escaped everywhere else, so such a name cannot meet an escaped one)
+  const name = encoded.length <= 200 ? encoded : `${encoded.slice(0, 150)}~${sha256(server).slice(0, 32)}`;
+  return join(dir, `${name}.json`);
 }
 
 /** Where versions before 2026-11-26 kept a server's pins (`/` and the like became `_`, so names collided). */
@@ -61,7 +65,7 @@ export function openPinsFile(dir: string, server: string): string {
   if (legacy === file || existsSync(file) || !existsSync(legacy)) return file;
   let old: PinFile;
   try {
-    old = readPins(legacy, '');
+    old = readPins(legacy, server, true);
   } catch {
     return file; // not readable as pins: nothing to carry over
   }
@@ -85,8 +89,11 @@ export function pinOf(t: ToolInfo, at: string): Pin {
   return { ...body, digest: sha256(canonicalJson(body)), pinned_at: at, ...(typeof t.description === 'string' ? { description: t.description } : {}) };
 }
 
-/** Read a pins file; a missing file is an empty one. Throws on a file that is not a pins file. */
-export function readPins(file: string, server: string): PinFile {
+/**
+ * Read a pins file; a missing file is an empty one. Throws on a file that is not a pins file, or (unless
+ * `anyServer`) one that holds another server's pins — a file two names shared in older versions.
+ */
+export function readPins(file: string, server: string, anyServer = false): PinFile {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -96,6 +103,9 @@ export function readPins(file: string, server: string): PinFile {
   }
   const v = JSON.parse(text) as Partial<PinFile>;
   if (v.version !== 1 || typeof v.tools !== 'object' || v.tools === null) throw new Error(`\`${file}\` is not a mandate pins file`);
+  if (!anyServer && v.server !== undefined && v.server !== server) {
+    throw new Error(`\`${file}\` holds the pins of server \`${v.server}\`, not of \`${server}\` (older versions gave both names one file): move it aside to pin \`${server}\` afresh`);
+  }
   return { version: 1, server: v.server ?? server, tools: v.tools, pending: v.pending ?? {} };
 }
 
@@ -107,8 +117,13 @@ export function writePins(file: string, pins: PinFile): void {
   renameSync(tmp, file);
 }
 
-/** Digests shown to a reviewer (and accepted back by `--digest`) are at least this many hex digits. */
-export const MIN_DIGEST_PREFIX = 12;
+/** Digests are shown to a reviewer with this many hex digits. */
+export const SHORT_DIGEST = 12;
+/**
+ * `--digest` takes at least this many hex digits (128 bits). INVARIANT: a server cannot make two definitions
+ * share the prefix a reviewer approved — 12 digits (48 bits) fell to a birthday search in 90 s.
+ */
+export const MIN_DIGEST_PREFIX = 32;
 
 /**
  * Accept pending changes (all, or the named tools): they become the pinned definitions. With `digests`, only
@@ -143,13 +158,13 @@ export function describeChange(pinned: Pin, seen: Pin): string {
     const [a, b] = [props(pinned), props(seen)];
     const added = [...b].filter((k) => !a.has(k)).map((k) => `+${k}`);
     const removed = [...a].filter((k) => !b.has(k)).map((k) => `-${k}`);
-    parts.push(`input schema${added.length + removed.length > 0 ? ` (${[...added, ...removed].join(' ')})` : ''}`);
+    parts.push(`input schema${added.length + removed.length > 0 ? ` (${printable([...added, ...removed].join(' '))})` : ''}`);
   }
   if (canonicalJson(pinned.annotations) !== canonicalJson(seen.annotations)) {
     const ann = (p: Pin): Record<string, unknown> => (p.annotations && typeof p.annotations === 'object' && !Array.isArray(p.annotations) ? p.annotations : {});
     const [a, b] = [ann(pinned), ann(seen)];
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
-    parts.push(`annotations (${keys.map((k) => `${k}: ${JSON.stringify(a[k]) ?? 'unset'} → ${JSON.stringify(b[k]) ?? 'unset'}`).join(', ')})`);
+    parts.push(`annotations (${printable(keys.map((k) => `${k}: ${JSON.stringify(a[k]) ?? 'unset'} → ${JSON.stringify(b[k]) ?? 'unset'}`).join(', '))})`);
   }
   return parts.length > 0 ? parts.join(', ') : 'listed twice with different definitions';
 }
@@ -169,7 +184,13 @@ export class PinStore {
   private problem: string | undefined;
 
   constructor(readonly file: string, readonly server: string, private readonly now: () => number) {
-    this.pins = readPins(file, server);
+    try {
+      this.pins = readPins(file, server);
+    } catch (err) {
+      // INVARIANT: pins that cannot be read (or are another server's) deny calls, with the reason, until fixed
+      this.pins = { version: 1, server, tools: {}, pending: {} };
+      this.problem = `cannot read \`${file}\`: ${(err as Error).message.split('\n')[0]}`;
+    }
     this.mtime = mtimeOf(file);
   }
 
@@ -194,6 +215,9 @@ export class PinStore {
       }
     }
     const drifts: Drift[] = [];
+    // INVARIANT: pins that cannot be trusted now are neither extended nor written over (the file may be
+    // another server's); calls are denied meanwhile (trouble())
+    if (this.problem !== undefined) return { drifts, seen };
     let dirty = false;
     for (const [name, pin] of byName) {
       const pinned = Object.hasOwn(this.pins.tools, name) ? this.pins.tools[name] : undefined;

@@ -1,6 +1,7 @@
 // `mandate proxy` over stdio: the client speaks on our stdin/stdout, the server runs as our child.
 // Wires the framing, the guard, the audit log, pins, approvals and policy reload together.
 
+import { printable } from './printable';
 import type { Readable, Writable } from 'node:stream';
 import { alertHooks, type AlertHooks } from './alerts';
 import { ApprovalBroker } from './approvals';
@@ -37,7 +38,7 @@ export class ProxyStartError extends Error {}
 
 /** Run the proxy until the client closes stdin (or a signal); resolves to the exit code. */
 export async function runStdioProxy(opts: ProxyOptions, io: StdioIo): Promise<number> {
-  const log = (line: string): void => void io.stderr.write(`${line}\n`);
+  const log = (line: string): void => void io.stderr.write(`${printable(line, false)}\n`); // names a server sent may hold escapes
   const display = opts.policyFile.startsWith(`${opts.cwd}/`) ? opts.policyFile.slice(opts.cwd.length + 1) : opts.policyFile;
   const loaded = loadPolicyFile(opts.policyFile, display);
   if ('errors' in loaded) throw new ProxyStartError(`invalid policy:\n${loaded.errors.join('\n')}`);

@@ -55,9 +55,9 @@ export class ToolCalls {
       const a = e.approval;
       const requestId = this.askedBy.get(a.id);
       // after the settlement's own record, which is written when its promise resolves (microtasks run first)
-      setImmediate(() => this.g.record({ kind: 'approval', ...(requestId !== undefined ? { request_id: requestId } : {}), tool: a.tool, args_digest: a.args_digest,
-        approval: { id: a.id, state: 'error', via: e.via, at: e.at, ...(e.by !== undefined ? { by: e.by } : {}) },
-        error: { code: 'approval_late', message: `${e.verdict} arrived after the approval was settled (${e.settled}): not applied` } }, true));
+      // an error record, not an approval one: it is no outcome of the approval (reviews and alerts count those)
+      setImmediate(() => this.g.record({ kind: 'error', ...(requestId !== undefined ? { request_id: requestId } : {}), tool: a.tool, args_digest: a.args_digest,
+        error: { code: 'approval_late', message: `${e.verdict} of approval ${a.id} by ${e.by ?? 'someone'} (${e.via}) arrived after it was settled (${e.settled}): not applied` } }, true));
     });
   }
 

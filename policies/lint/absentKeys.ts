@@ -32,16 +32,42 @@ function constrainedKeys(policy: Policy, rule: Grant | DenyRule, base: string): 
   return out;
 }
 
-/** Whether the rule's roles include `role` (a deny rule without roles applies to every role). */
-function denyAppliesTo(d: DenyRule, role: string): boolean {
-  if (d.roles === undefined && d.agent_role === undefined) return true;
-  return (d.roles ?? []).includes(role) || d.agent_role === role;
+/**
+ * Whether a caller the deny rule applies to can hold `role`: a deny rule without roles applies to everyone; one
+ * with roles, to callers holding one of them — and a caller may hold several roles (an agent in `agents:` that
+ * binds a deny rule's role together with `role`), so another role's grant can let the call through.
+ */
+function denyReaches(policy: Policy, d: DenyRule, role: string): { via?: string } | undefined {
+  const roles = [...(d.roles ?? []), ...(d.agent_role !== undefined ? [d.agent_role] : [])];
+  if (roles.length === 0 || roles.includes(role)) return {};
+  for (const [agent, def] of Object.entries(policy.agents ?? {})) {
+    if (def.roles.includes(role) && def.roles.some((r) => roles.includes(r))) return { via: agent };
+  }
+  return undefined;
 }
 
-/** The tools both patterns can name (as far as `covers` can tell), as deny-side patterns. */
+/** Whether some tool name matches both `*` globs (a star matches any run of characters). */
+export function globsMeet(a: string, b: string): boolean {
+  const memo = new Map<number, boolean>();
+  const meet = (i: number, j: number): boolean => {
+    const key = i * (b.length + 1) + j;
+    const hit = memo.get(key);
+    if (hit !== undefined) return hit;
+    let r: boolean;
+    if (i === a.length && j === b.length) r = true;
+    else if (a[i] === '*') r = meet(i + 1, j) || (j < b.length && meet(i, j + 1));
+    else if (b[j] === '*') r = meet(i, j + 1) || (i < a.length && meet(i + 1, j));
+    else r = i < a.length && j < b.length && a[i] === b[j] && meet(i + 1, j + 1);
+    memo.set(key, r);
+    return r;
+  };
+  return meet(0, 0);
+}
+
+/** The tools both rules can name, as the narrower pattern where one covers the other (else the grant's). */
 function sharedTools(deny: readonly string[], grant: readonly string[]): string[] {
   const out: string[] = [];
-  for (const p of deny) for (const g of grant) if (covers(p, g) || covers(g, p)) out.push(covers(p, g) ? g : p);
+  for (const p of deny) for (const g of grant) if (globsMeet(p, g)) out.push(covers(p, g) ? g : covers(g, p) ? p : g);
   return out;
 }
 
@@ -75,7 +101,8 @@ export const absentKeyEscapesDeny: LintRule = {
         if (reported.has(k.pointer)) continue;
         for (let gi = 0; gi < grants.length; gi++) {
           const g = grants[gi]!;
-          if (!denyAppliesTo(d, g.agent_role)) continue;
+          const reach = denyReaches(ctx.policy, d, g.agent_role);
+          if (!reach) continue;
           const tools = sharedTools(denyTools, grantTools(g));
           if (tools.length === 0) continue;
           if (grantKeys[gi]!.has(`${k.kind}:${k.key}`)) continue;
@@ -85,8 +112,9 @@ export const absentKeyEscapesDeny: LintRule = {
           const remedy = k.kind === 'context'
             ? `require \`${k.key}\` in that grant (a context constraint on it), so a call without it matches no grant either`
             : `require \`${k.key}\` in that grant's scope, or deny the tool without the condition`;
+          const who = reach.via !== undefined ? ` (agent \`${reach.via}\` holds both roles)` : '';
           out.push({
-            message: `${label} fires only when the call carries ${k.kind} \`${k.key}\`, but ${grantLabel(g, gi)} (\`${g.agent_role}\` → \`${tools[0]}\`) allows the call without it: leaving \`${k.key}\` out escapes the deny; ${remedy}`,
+            message: `${label} fires only when the call carries ${k.kind} \`${k.key}\`, but ${grantLabel(g, gi)} (\`${g.agent_role}\` → \`${tools[0]}\`)${who} allows the call without it: leaving \`${k.key}\` out escapes the deny; ${remedy}`,
             pointer: k.pointer, range: ctx.source.keyRange(k.pointer),
           });
           break;

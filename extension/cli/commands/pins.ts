@@ -1,16 +1,20 @@
 // `mandate pins list|accept`: the tool definitions pinned per server, and accepting a changed
 // definition (tool drift) so calls to it are allowed to be decided again.
 
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { readdirSync } from 'node:fs';
-import { acceptPins, describeChange, MIN_DIGEST_PREFIX, openPinsFile, pinsPath, readPins } from '../../proxy';
+import { acceptPins, describeChange, MIN_DIGEST_PREFIX, openPinsFile, pinsPath, readPins, SHORT_DIGEST } from '../../proxy';
+import { printable } from '../../proxy/printable';
 import { format, parse, runSubcommand, type Subcommands } from '../args';
 import { CliError, println, type CommandSpec, type Io } from '../io';
 
 const usage = 'mandate pins list [--server NAME] [--dir DIR] [--format text|json] | mandate pins accept --server NAME [--tool T]… [--digest HEX]… [--dir DIR]';
 
-/** The servers with pins in `dir` (each file names its server), or just `only`; with the file to read. */
-function servers(dir: string, only: string | undefined): Array<{ server: string; file: string }> {
+/**
+ * The pins files to list: `only`'s, or every file in `dir` with the server it names. INVARIANT: every file
+ * is listed, so a change pending in any of them (a legacy file included) is shown and sets the exit code.
+ */
+function pinFiles(dir: string, only: string | undefined): Array<{ server: string; file: string }> {
   if (only !== undefined) return [{ server: only, file: openPinsFile(dir, only) }];
   let files: string[];
   try {
@@ -18,19 +22,14 @@ function servers(dir: string, only: string | undefined): Array<{ server: string;
   } catch {
     return [];
   }
-  const out = new Map<string, string>();
-  for (const f of files) {
+  return files.map((f) => {
     const file = join(dir, f);
-    let server: string;
     try {
-      server = readPins(file, f.slice(0, -5)).server;
+      return { server: readPins(file, '', true).server, file };
     } catch (err) {
       throw new CliError(`cannot read pins \`${file}\`: ${(err as Error).message}`);
     }
-    // a legacy file is shown only when its server has no file of its own yet
-    if (!out.has(server) || file === pinsPath(dir, server)) out.set(server, file);
-  }
-  return [...out].map(([server, file]) => ({ server, file }));
+  });
 }
 
 async function list(argv: string[], io: Io): Promise<number> {
@@ -38,25 +37,26 @@ async function list(argv: string[], io: Io): Promise<number> {
   const fmt = format(values.format, ['text', 'json'] as const, 'text');
   const dir = resolve(io.cwd, values.dir ?? join('.mandate', 'pins'));
   let pending = 0;
-  for (const { server: s, file } of servers(dir, values.server)) {
+  for (const { server: s, file } of pinFiles(dir, values.server)) {
     const pins = readPinsOrFail(file, s);
     pending += Object.keys(pins.pending).length;
     if (fmt === 'json') {
       println(io.stdout, JSON.stringify(pins));
       continue;
     }
-    println(io.stdout, `${s}: ${Object.keys(pins.tools).length} pinned, ${Object.keys(pins.pending).length} changed`);
+    const own = file === pinsPath(dir, s) ? '' : ` (in \`${printable(basename(file))}\`, not this server's own file: older versions gave two names one file)`;
+    println(io.stdout, `${printable(s)}: ${Object.keys(pins.tools).length} pinned, ${Object.keys(pins.pending).length} changed${own}`);
     for (const [name, p] of Object.entries(pins.tools)) {
       const changed = Object.hasOwn(pins.pending, name) ? pins.pending[name] : undefined;
-      const short = (d: string): string => d.slice(0, MIN_DIGEST_PREFIX);
-      println(io.stdout, `  ${changed ? 'CHANGED' : 'pinned '} ${name} ${short(p.digest)}${changed ? ` → ${short(changed.digest)} (seen ${changed.pinned_at})` : ''}`);
+      const short = (d: string): string => d.slice(0, SHORT_DIGEST);
+      println(io.stdout, `  ${changed ? 'CHANGED' : 'pinned '} ${printable(name)} ${short(p.digest)}${changed ? ` → ${short(changed.digest)} (seen ${printable(changed.pinned_at)})` : ''}`);
       if (!changed) continue;
       // what a reviewer needs before accepting: what changed, the new description itself, the exact command
       println(io.stdout, `          changed: ${describeChange(p, changed)}`);
       if (changed.description !== undefined && changed.description_digest !== p.description_digest) {
-        println(io.stdout, `          new description: ${JSON.stringify(changed.description)}`);
+        println(io.stdout, `          new description: ${printable(JSON.stringify(changed.description))}`);
       }
-      println(io.stdout, `          accept after review: mandate pins accept --server ${shellWord(s)} --tool ${shellWord(name)} --digest ${short(changed.digest)}`);
+      println(io.stdout, `          accept after review: mandate pins accept --server=${shellWord(s)} --tool=${shellWord(name)} --digest ${changed.digest}`);
     }
   }
   return pending > 0 ? 1 : 0;
@@ -85,9 +85,15 @@ async function accept(argv: string[], io: Io): Promise<number> {
   return 0;
 }
 
-/** A word a POSIX shell reads back as itself. */
+/**
+ * A word a shell reads back as itself: bare when safe, else single-quoted, else (control characters) in
+ * bash/zsh `$'…'` quoting with every such character escaped — never raw on the terminal.
+ */
 function shellWord(s: string): string {
-  return /^[A-Za-z0-9_.,:/@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+  if (/^[A-Za-z0-9_.,:/@%+=-]+$/.test(s)) return s;
+  if (printable(s) === s) return `'${s.replace(/'/g, `'\\''`)}'`;
+  const escape = (cp: number): string => (cp > 0xffff ? `\\U${cp.toString(16).padStart(8, '0')}` : `\\u${cp.toString(16).padStart(4, '0')}`);
+  return `$'${Array.from(s, (c) => (/^[A-Za-z0-9 _.,:/@%+=-]$/.test(c) ? c : escape(c.codePointAt(0)!))).join('')}'`;
 }
 
 function readPinsOrFail(file: string, server: string): ReturnType<typeof readPins> {

@@ -1,6 +1,7 @@
 // `mandate proxy --listen …`: the HTTP face of the proxy, called by the proxy command when
 // `--listen` is given. Loads the policy, opens the audit log, verifies tokens, runs until a signal.
 
+import { printable } from '../printable';
 import type { Writable } from 'node:stream';
 import type { ServerDef } from '../../../policies';
 import { fileKeySource, keySourceFor, readJwksFile, signingKey, TokenVerifier, UpstreamCredentials } from '../auth';
@@ -51,7 +52,7 @@ function upstreamAuth(cfg: HttpConfig, def: ServerDef | undefined, environment: 
 
 /** Run the HTTP proxy until SIGINT/SIGTERM/SIGHUP; resolves to the exit code. Prints its own errors. */
 export async function runHttpProxy(argv: readonly string[], io: HttpCliIo): Promise<number> {
-  const log = (line: string): void => void io.stderr.write(`${line}\n`);
+  const log = (line: string): void => void io.stderr.write(`${printable(line, false)}\n`); // names a server sent may hold escapes
   let started: { proxy: HttpProxy; audit: AuditLog; stopWatch: () => void };
   try {
     started = await start(argv, io, log);

@@ -33,11 +33,14 @@ describe('e2e proxy: pins and reload', function () {
     // what a reviewer sees: what changed, the new description itself, the command bound to this definition
     assert.match(list.stdout, /changed: description, input schema \(\+to\), annotations \(readOnlyHint: true → unset, destructiveHint: unset → true\)/);
     assert.match(list.stdout, /new description: "Move money/);
-    const command = /accept after review: mandate pins accept --server tool-definition-drift --tool transfer --digest ([0-9a-f]{12})/.exec(list.stdout);
+    const command = /accept after review: mandate pins accept --server=tool-definition-drift --tool=transfer --digest ([0-9a-f]{64})/.exec(list.stdout);
     assert.ok(command, list.stdout);
     const accept = (digest: string): ReturnType<typeof spawnSync> => spawnSync(process.execPath,
       [CLI, 'pins', 'accept', '--server', 'tool-definition-drift', '--tool', 'transfer', '--digest', digest, '--dir', join(dir, 'pins')], { encoding: 'utf8' });
-    const stale = accept('0'.repeat(12));
+    const short = accept(command[1]!.slice(0, 12));
+    assert.equal(short.status, 1, 'a 12-digit prefix is too short to bind a review (a server can collide it)');
+    assert.match(String(short.stderr), /at least 32 hex digits/);
+    const stale = accept('0'.repeat(64));
     assert.equal(stale.status, 1, 'a digest that is not the pending definition accepts nothing');
     assert.match(String(stale.stderr), /changed since it was reviewed/);
     p.send(call(21, 'transfer', { account: 'a' }));

@@ -66,6 +66,7 @@ describe('proxy/approval channel', () => {
     symlinkSync(real, link);
     const broker = new ApprovalBroker('abc124', 60_000, () => Date.now());
     await assert.rejects(openApprovalChannel(broker, { server: 'srv', principal: 'p', dir: link }), /is a symbolic link/);
+    await assert.rejects(openApprovalChannel(broker, { server: 'srv', principal: 'p', dir: `${link}/` }), /is a symbolic link/, 'a trailing / does not follow the link');
     // a planted session file: its socket would collect the secret and the answer
     const planted = { session: 'feed01', socket: join(base, 'evil.sock'), secret: 's', pid: process.pid, server: 'srv', principal: 'p', started: '' };
     writeFileSync(join(real, 'feed01.json'), JSON.stringify(planted), { mode: 0o600 });

@@ -92,8 +92,9 @@ describe('proxy/guard against hostile message sequences', () => {
     assert.equal(approvals.answer('s1-999', 'approve', 'terminal').message.includes('no pending approval'), true, 'an unknown id is not a late answer');
     await tick();
     assert.equal(calls(upstream).length, 1, 'the call went out once, on the first answer');
-    const rec = records(file).filter((r) => r.kind === 'approval').map((r) => [r.request_id, r.approval?.state, r.approval?.by, r.error?.code]);
-    assert.deepEqual(rec, [['7', 'asked', undefined, undefined], ['7', 'granted', 'alice', undefined], ['7', 'error', 'bob', 'approval_late']]);
+    const rec = records(file).filter((r) => r.kind === 'approval' || r.kind === 'error').map((r) => [r.kind, r.request_id, r.approval?.state, r.approval?.by, r.error?.code]);
+    assert.deepEqual(rec, [['approval', '7', 'asked', undefined, undefined], ['approval', '7', 'granted', 'alice', undefined], ['error', '7', undefined, undefined, 'approval_late']]);
+    assert.match(records(file).at(-1)!.error!.message, /refuse of approval s1-1 by bob \(editor\) arrived after it was settled \(granted\): not applied/);
   });
 
   it('gives its own requests ids a client cannot take: a client id like "mandate:1" cannot capture the tool list', async () => {
@@ -147,8 +148,8 @@ describe('proxy/guard against hostile message sequences', () => {
     await tick();
     assert.equal(calls(upstream).length, 0);
     assert.deepEqual(client, []);
-    assert.deepEqual(records(file).filter((r) => r.kind === 'approval').map((r) => [r.approval?.state, r.error?.message]),
-      [['asked', undefined], ['error', 'cancelled by the client'], ['error', 'approve arrived after the approval was settled (error): not applied']]);
+    assert.deepEqual(records(file).filter((r) => r.kind === 'approval').map((r) => [r.approval?.state, r.error?.message]), [['asked', undefined], ['error', 'cancelled by the client']]);
+    assert.deepEqual(records(file).filter((r) => r.kind === 'error').map((r) => r.error?.code), ['approval_late'], 'the answer after the cancel is recorded, as an error');
   });
 
   it('sends only the second of two calls with one id when the first was cancelled in between (one chunk)', async () => {

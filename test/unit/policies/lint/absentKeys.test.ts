@@ -25,6 +25,17 @@ describe('lint: keys that may be absent', () => {
     assert.equal(findings(policy('  - { agent_role: a, tool: "pa*", requires_approval: true }\n', deny), 'deny/absent-key').length, 1, 'a glob grant that covers the tool');
   });
 
+  it('sees globs that overlap without either covering the other, and callers holding two roles (an agent binding them)', () => {
+    const globDeny = '  - { id: frozen, tool: "deploy_*", args: { service: { prefix: billing- } }, reason: Frozen. }\n';
+    assert.equal(findings(policy('  - { agent_role: a, tool: "*_prod", requires_approval: true }\n', globDeny), 'deny/absent-key').length, 1, 'deploy_prod meets both');
+    assert.deepEqual(findings(policy('  - { agent_role: a, tool: "read_*" }\n', globDeny), 'deny/absent-key'), [], 'no tool meets both');
+    const roleDeny = '  - { id: prod, roles: [b], tool: deploy, context: { environment: [prod] }, reason: No prod. }\n';
+    const grant = '  - { agent_role: a, tool: deploy, requires_approval: true }\n';
+    assert.deepEqual(findings(policy(grant, roleDeny), 'deny/absent-key'), [], 'no caller holds both roles');
+    const bound = `${policy(grant, roleDeny)}agents:\n  bot: { roles: [a, b] }\n`;
+    assert.match(findings(bound, 'deny/absent-key')[0] ?? '', /agent `bot` holds both roles/);
+  });
+
   it('does not warn about an argument every known version of the tool requires', () => {
     const grant = '  - { agent_role: a, tool: pay, requires_approval: true }\n';
     const tools = (required: string[]): ToolManifest => ({ tools: [{ name: 'pay', inputSchema: { type: 'object', properties: { amount: { type: 'number' } }, required } }] });
