@@ -83,7 +83,7 @@ describe('proxy/pins seen by a reviewer and on odd names', () => {
     store.observe([evil('Hide\u001b[2K this.\u202e', 'to\u001b[2K\rX')]);
     const f = readPins(file, 'srv');
     const summary = describeChange(f.tools['helper\u001b[8m']!, f.pending['helper\u001b[8m']!);
-    assert.doesNotMatch(summary, /[\u0000-\u001f\u202e]/);
+    assert.equal([...summary].some((c) => c.charCodeAt(0) < 0x20 || c === '\u202e'), false, summary);
     assert.match(summary, /\+to\\u001b\[2K\\u000dX/);
   });
 
