@@ -31,11 +31,13 @@ export const MAX_STATES = 50_000;
 /**
  * Most steps one test may take — and, inside withMatchBudget, all the tests of one decision together: a
  * bound on their cost whatever the patterns and values (a few hundred ms at worst here; `npm run bench --
- * pattern` prints the worst case it knows). A step is a state visited or an atom tried; an atom V8 has to
- * decide afresh (a code point not in its cache) costs ATOM_MISS_COST steps, as it costs about that much more.
+ * pattern` prints the worst case it knows). A step is a state visited or an atom tried; an atom's first use
+ * in a test and each distinct non-ASCII code point it is asked about cost more (ATOM_FIRST_USE,
+ * ATOM_MISS_COST: V8 may have to decide them), charged the same whatever the caches hold (see v8Atom).
  */
 export const MATCH_STEP_LIMIT = 4_000_000;
 export const ATOM_MISS_COST = 25;
+export const ATOM_FIRST_USE = 1024;
 
 export interface LinearRegex {
   /** Whether the pattern matches anywhere in `input` (RegExp.prototype.test without flags beyond `u`). */
@@ -125,29 +127,50 @@ type Atom = (cp: number) => boolean;
 
 const DOT: Atom = (cp) => cp !== 0x0a && cp !== 0x0d && cp !== 0x2028 && cp !== 0x2029;
 
-/** Steps owed for atoms V8 decided afresh since the running test last collected them. */
+/** Steps owed for atoms V8 decided since the running test last collected them. */
 let atomCharges = 0;
+/** Which test is running (atoms charge per test, whatever their caches hold). */
+let testSerial = 0;
+/** (atom, code point) → answer, for the running test only: a pair is charged (and asked of V8) once per test. */
+const testAnswers = new Map<number, boolean>();
+let nextAtomId = 0;
 
-/** An atom V8 decides: `^(?:src)$` tried on one code point, remembered for ASCII and (boundedly) the rest. */
+/**
+ * An atom V8 decides: `^(?:src)$` tried on one code point, remembered for ASCII and (boundedly) the rest.
+ * INVARIANT: what a test is charged depends on the pattern and the input only, never on what earlier tests
+ * left in the caches — the same call gets the same decision, at the budget's edge too. An atom's first use
+ * in a test costs ATOM_FIRST_USE (covering the 128 V8 calls that may fill its ASCII table), each distinct
+ * non-ASCII code point ATOM_MISS_COST; the real cost is never more.
+ */
 function v8Atom(src: string): Atom {
   const re = new RegExp(`^(?:${src})$`, 'u');
+  const id = nextAtomId++;
   const ascii = new Int8Array(128); // 0 unknown, 1 yes, 2 no
   const other = new Map<number, boolean>();
+  let usedIn = -1;
   return (cp) => {
+    if (usedIn !== testSerial) {
+      usedIn = testSerial;
+      atomCharges += ATOM_FIRST_USE;
+    }
     if (cp < 128) {
       const known = ascii[cp]!;
       if (known !== 0) return known === 1;
       const yes = re.test(String.fromCharCode(cp));
-      atomCharges += ATOM_MISS_COST;
       ascii[cp] = yes ? 1 : 2;
       return yes;
     }
-    const known = other.get(cp);
-    if (known !== undefined) return known;
-    const yes = re.test(String.fromCodePoint(cp));
+    const key = id * 0x110000 + cp;
+    const answered = testAnswers.get(key);
+    if (answered !== undefined) return answered;
     atomCharges += ATOM_MISS_COST;
-    if (other.size >= 4096) other.clear(); // INVARIANT: a cache only; bounded so input cannot grow it
-    other.set(cp, yes);
+    let yes = other.get(cp);
+    if (yes === undefined) {
+      yes = re.test(String.fromCodePoint(cp));
+      if (other.size >= 4096) other.clear(); // INVARIANT: a cache only; bounded so input cannot grow it
+      other.set(cp, yes);
+    }
+    testAnswers.set(key, yes);
     return yes;
   };
 }
@@ -421,6 +444,8 @@ class Program implements LinearRegex {
     shared.running = true;
     this.steps = 0;
     atomCharges = 0;
+    testSerial++;
+    testAnswers.clear();
     const allowance = matchAllowance;
     const limit = Math.min(MATCH_STEP_LIMIT, allowance?.remaining ?? Infinity);
     try {
@@ -429,6 +454,7 @@ class Program implements LinearRegex {
       shared.running = false;
       this.steps += atomCharges;
       atomCharges = 0;
+      testAnswers.clear();
       if (allowance) allowance.remaining -= this.steps;
     }
   }
