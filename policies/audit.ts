@@ -74,7 +74,9 @@ export function redact(value: unknown, keys: ReadonlySet<string>): Json {
   if (value !== null && typeof value === 'object') {
     const out: Record<string, Json> = {};
     for (const k of Object.keys(value)) {
-      out[k] = keys.has(k) ? '[redacted]' : redact((value as Record<string, unknown>)[k], keys);
+      // INVARIANT: every key is recorded as data — `out[k] = …` with k `__proto__` set the prototype instead,
+      // so an argument the server received was missing from its record
+      Object.defineProperty(out, k, { value: keys.has(k) ? '[redacted]' : redact((value as Record<string, unknown>)[k], keys), enumerable: true, writable: true, configurable: true });
     }
     return out;
   }

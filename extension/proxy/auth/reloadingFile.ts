@@ -20,11 +20,21 @@ export class ReloadingFile<T> {
   /** times the file was (re)parsed: for tests and the audit trail */
   loads = 0;
 
-  constructor(readonly path: string, private readonly parse: (text: string, path: string) => T, private readonly maxBytes: number) {}
+  /**
+   * `untilSeen`: the value while the file has never existed (a default location not created yet). INVARIANT:
+   * once the file has been read, its disappearing is an error again (callers fail closed), never `untilSeen`.
+   */
+  constructor(readonly path: string, private readonly parse: (text: string, path: string) => T, private readonly maxBytes: number, private readonly untilSeen?: T) {}
 
   /** The parsed content of the file as it is now. */
   async current(): Promise<T> {
-    const s = await stat(this.path, { bigint: true });
+    let s: Awaited<ReturnType<typeof stat>>;
+    try {
+      s = await stat(this.path, { bigint: true });
+    } catch (err) {
+      if (this.untilSeen !== undefined && this.loads === 0 && (err as NodeJS.ErrnoException).code === 'ENOENT') return this.untilSeen;
+      throw err;
+    }
     const id = stamp(s);
     if (id === this.seen && this.value !== undefined) return this.value;
     if (s.size > BigInt(this.maxBytes)) {

@@ -33,6 +33,8 @@ export interface VerifierOptions {
   algorithms: readonly string[];
   /** revocation list file; when set and unreadable, every token is rejected */
   revocations?: string;
+  /** the list is a default location: until it first exists it counts as empty (once read, missing rejects all) */
+  revocationsOptional?: boolean;
   maxLifetimeSec?: number;
   clockSkewSec?: number;
   maxTokenBytes?: number;
@@ -97,7 +99,7 @@ export function classify(err: unknown): { code: AuthFailureCode; message: string
 /** A bearer token verifier bound to one resource. `verify` never throws. */
 export class TokenVerifier {
   private readonly revoked: ReloadingFile<ReadonlySet<string>> | undefined;
-  private readonly o: Required<Omit<VerifierOptions, 'revocations'>>;
+  private readonly o: Required<Omit<VerifierOptions, 'revocations' | 'revocationsOptional'>>;
 
   constructor(opts: VerifierOptions) {
     if (opts.algorithms.length === 0 || opts.algorithms.some((a) => a === 'none' || /^HS/i.test(a))) {
@@ -105,8 +107,10 @@ export class TokenVerifier {
     }
     const skew = opts.clockSkewSec ?? DEFAULTS.clockSkewSec;
     if (!(skew >= 0 && skew <= MAX_CLOCK_SKEW_SEC)) throw new TypeError(`clock skew must be 0..${MAX_CLOCK_SKEW_SEC} seconds`);
-    this.o = { ...DEFAULTS, now: () => Date.now(), ...stripUndefined(opts), clockSkewSec: skew } as Required<Omit<VerifierOptions, 'revocations'>>;
-    this.revoked = opts.revocations !== undefined ? new ReloadingFile(opts.revocations, parseRevocations, MAX_REVOCATION_BYTES) : undefined;
+    this.o = { ...DEFAULTS, now: () => Date.now(), ...stripUndefined(opts), clockSkewSec: skew } as Required<Omit<VerifierOptions, 'revocations' | 'revocationsOptional'>>;
+    this.revoked = opts.revocations !== undefined
+      ? new ReloadingFile(opts.revocations, parseRevocations, MAX_REVOCATION_BYTES, opts.revocationsOptional ? new Set<string>() : undefined)
+      : undefined;
   }
 
   get audience(): string { return this.o.audience; }
@@ -154,8 +158,10 @@ export class TokenVerifier {
     if (Array.isArray(p.aud) && p.aud.length !== 1) return fail('wrong_audience', 'token names more than one audience');
     const { exp, iat, sub, jti, iss } = p as Required<Pick<JWTPayload, 'exp' | 'iat' | 'sub' | 'jti' | 'iss'>>;
     if (exp - iat > this.o.maxLifetimeSec) return fail('lifetime_too_long', `token lifetime ${exp - iat}s exceeds the maximum ${this.o.maxLifetimeSec}s`);
-    if (sub === '' || sub.length > 256) return fail('invalid_claim', 'token subject is empty or too long');
-    if (jti === '' || jti.length > 256) return fail('invalid_claim', 'token id (jti) is empty or too long');
+    // INVARIANT: sub and jti are strings (jose does not check their types): a numeric jti never matched the
+    // revocation list's strings, so such a token could not be revoked
+    if (typeof sub !== 'string' || sub === '' || sub.length > 256) return fail('invalid_claim', 'token subject is not a string, empty or too long');
+    if (typeof jti !== 'string' || jti === '' || jti.length > 256) return fail('invalid_claim', 'token id (jti) is not a string, empty or too long');
     if (revoked?.has(jti)) return fail('revoked', `token \`${jti.slice(0, SHOW)}\` has been revoked`);
     const rolesValue = p[this.o.rolesClaim];
     let claimedRoles: string[] | undefined;

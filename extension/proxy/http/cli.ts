@@ -82,9 +82,14 @@ async function start(argv: readonly string[], io: HttpCliIo, log: (l: string) =>
   const p = loaded.parsed.policy;
   const { spec } = upstreamOf(cfg, p.servers, io.env, io.now);
   if (spec.kind === 'http' && spec.auth.kind === 'none') log(`mandate proxy: no credential for upstream \`${spec.server}\` (set the server's credential or --upstream-key)`);
+  // INVARIANT: the upstream credential never travels in cleartext beyond this machine
+  if (spec.kind === 'http' && spec.auth.kind !== 'none' && new URL(spec.url).protocol === 'http:' && !isLoopback(new URL(spec.url).hostname)) {
+    throw new HttpUsageError(`refusing to send the credential of \`${spec.server}\` over cleartext http to \`${new URL(spec.url).host}\`: use https (plain http is for loopback upstreams only)`);
+  }
   const keys = cfg.jwks.startsWith('http') ? keySourceFor(cfg.jwks) : fileKeySource(cfg.jwks);
   if (!cfg.jwks.startsWith('http')) readJwksFile(cfg.jwks); // refuse to start on a missing or broken key set
   if (cfg.revocations === undefined) log('mandate proxy: no revocation list (--revocations); tokens can only expire');
+  else if (cfg.revocationsOptional) log(`mandate proxy: no revocation list yet at \`${cfg.revocations}\`; one created there (mandate token revoke) applies from then on`);
   const alerts = alertHooks(p, { stderr: io.stderr, sha256 });
   const audit = AuditLog.open(cfg.auditFile ?? `${io.cwd}/${p.audit?.path ?? '.mandate/audit.jsonl'}`, alerts ? { onRecord: alerts.onRecord } : {});
   if (!isLoopback(cfg.host) && !cfg.tls?.clientCa) throw new HttpUsageError(`refusing to listen on non-loopback \`${cfg.host}\` without TLS client certificates (--tls-client-ca)`);
@@ -93,7 +98,7 @@ async function start(argv: readonly string[], io: HttpCliIo, log: (l: string) =>
     ...(cfg.tls ? { tls: cfg.tls } : {}),
     verifier: (resource) => new TokenVerifier({
       keys, issuer: cfg.issuer, audience: cfg.audience ?? resource.href, algorithms: cfg.algorithms, maxLifetimeSec: cfg.maxLifetimeSec,
-      clockSkewSec: cfg.clockSkewSec, rolesClaim: cfg.rolesClaim, now: io.now, ...(cfg.revocations !== undefined ? { revocations: cfg.revocations } : {}),
+      clockSkewSec: cfg.clockSkewSec, rolesClaim: cfg.rolesClaim, now: io.now, ...(cfg.revocations !== undefined ? { revocations: cfg.revocations } : {}), ...(cfg.revocationsOptional ? { revocationsOptional: true } : {}),
     }),
     deps: {
       policy, audit, pins: new PinStore(openPinsFile(cfg.pinsDir, spec.server), spec.server, io.now), upstream: spec, context: cfg.context, now: io.now,

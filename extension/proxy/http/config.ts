@@ -22,6 +22,8 @@ export interface HttpConfig {
   issuer: string;
   audience?: string;
   revocations?: string;
+  /** the default revocation list did not exist at start: empty until it appears (then required) */
+  revocationsOptional?: boolean;
   algorithms: string[];
   maxLifetimeSec: number;
   clockSkewSec: number;
@@ -115,11 +117,15 @@ function tlsOf(values: Values, cwd: string): HttpConfig['tls'] {
   return cert && key ? { cert, key, ...(clientCa ? { clientCa } : {}) } : undefined;
 }
 
-/** The revocation list: --revocations, else `revoked.json` next to a JWKS file when it exists. */
-function revocationsOf(values: Values, jwks: string, cwd: string): string | undefined {
-  if (values.revocations !== undefined) return resolve(cwd, values.revocations);
-  const sibling = jwks.startsWith('http') ? undefined : join(dirname(jwks), 'revoked.json');
-  return sibling !== undefined && existsSync(sibling) ? sibling : undefined;
+/**
+ * The revocation list: --revocations (must be readable), else `revoked.json` next to a JWKS file — used
+ * whether or not it exists yet: `mandate token revoke` creates it there, and a running proxy must see that.
+ */
+function revocationsOf(values: Values, jwks: string, cwd: string): { revocations?: string; revocationsOptional?: boolean } {
+  if (values.revocations !== undefined) return { revocations: resolve(cwd, values.revocations) };
+  if (jwks.startsWith('http')) return {};
+  const sibling = join(dirname(jwks), 'revoked.json');
+  return { revocations: sibling, ...(existsSync(sibling) ? {} : { revocationsOptional: true }) };
 }
 
 /** Parse and check the HTTP proxy's flags (everything after `--` is a stdio server command). */
@@ -138,12 +144,12 @@ export function parseHttpArgs(argv: readonly string[], cwd: string): HttpConfig 
   const jwks = /^https?:\/\//i.test(jwksArg) ? jwksArg : resolve(cwd, jwksArg);
   if ((values.upstream === undefined) === (command.length === 0)) fail(`give exactly one upstream: --upstream URL, or a server command after \`--\`\nusage: ${HTTP_USAGE}`);
   if (values.upstream !== undefined && !/^https?:\/\//.test(values.upstream)) fail(`--upstream expects an http(s) URL, got \`${values.upstream}\``);
-  const revocations = revocationsOf(values, jwks, cwd);
+  const revocation = revocationsOf(values, jwks, cwd);
   const tls = tlsOf(values, cwd);
   return {
     host, port, policyFile, jwks, issuer: values.issuer ?? DEFAULT_ISSUER, algorithms: algorithmsOf(values.algorithms), context: contextOf(values.context), command,
     ...(values.audience !== undefined ? { audience: values.audience } : {}),
-    ...(revocations !== undefined ? { revocations } : {}),
+    ...revocation,
     maxLifetimeSec: seconds(values['max-token-lifetime'], '--max-token-lifetime', DEFAULTS.maxLifetimeSec),
     clockSkewSec: seconds(values['clock-skew'], '--clock-skew', DEFAULTS.clockSkewSec),
     rolesClaim: values['roles-claim'] ?? DEFAULTS.rolesClaim,

@@ -36,6 +36,8 @@ export class HttpProxy {
   private hosts = new Set<string>();
   private readonly origins: ReadonlySet<string>;
   readonly sessions = new Map<string, HttpSession>();
+  /** rejections of requests without a valid token, recorded at most REJECTIONS_PER_SECOND a second */
+  private readonly rejections = new RejectionLimiter((e) => this.audit(e), () => this.o.deps.now());
 
   constructor(private readonly o: HttpProxyOptions) {
     if (!isLoopback(o.host) && !o.tls?.clientCa) throw new TypeError(`refusing to listen on non-loopback \`${o.host}\` without TLS client certificates`);
@@ -73,10 +75,14 @@ export class HttpProxy {
     return this.resourceUrl;
   }
 
+  /** sessions whose upstream is starting, by subject, and in all (they count against the limits) */
+  private starting = new Map<string, number>();
+  private startingTotal = 0;
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const problem = originProblem(req, this.hosts, this.origins);
     if (problem) {
-      this.audit({ kind: 'auth', time: new Date(this.o.deps.now()).toISOString(), caller: { principal: null, roles: [] }, error: { code: 'forbidden_origin', message: problem },
+      this.rejections.record({ kind: 'auth', time: new Date(this.o.deps.now()).toISOString(), caller: { principal: null, roles: [] }, error: { code: 'forbidden_origin', message: problem },
         detail: { outcome: 'rejected', remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`, http_method: req.method ?? '?' } });
       return sendJson(res, 403, rpcErrorBody(`forbidden: ${problem}`));
     }
@@ -107,7 +113,7 @@ export class HttpProxy {
       ? { ok: false, code: 'malformed', message: bearer.invalid, claimed: {} }
       : await this.verifier!.verify(bearer.token);
     if (!r.ok) {
-      this.audit(authEntry(r, { ...info, ...(sid ? { session: sid } : {}) }, this.o.deps.now()));
+      this.rejections.record(authEntry(r, { ...info, ...(sid ? { session: sid } : {}) }, this.o.deps.now()));
       const err = r.code === 'no_token' ? undefined : { code: 'invalid_token' as const, description: r.message };
       sendJson(res, 401, rpcErrorBody(`unauthorized: ${r.message}`), { 'www-authenticate': challenge(this.resource, err) });
       return undefined;
@@ -136,6 +142,14 @@ export class HttpProxy {
         this.audit({ ...entry, error: { code: 'session_hijack', message: `session belongs to another subject` }, detail: { ...(entry.detail as object), outcome: 'rejected' } });
         return sendJson(res, 403, rpcErrorBody('forbidden: this session belongs to another subject'));
       }
+      // INVARIANT: a session's roles never grow after it opened: a call is decided with the roles of the session,
+      // and a request with other roles could otherwise widen them for calls still pending (waiting for the tool
+      // list or a human). Fewer roles (a narrower token, a binding the policy dropped) narrow the session.
+      if (!who.roles.every((r) => s.identity.roles.includes(r))) {
+        const entry = authEntry(who.result, { session: sid, roles: who.roles }, now);
+        this.audit({ ...entry, error: { code: 'session_roles', message: `the token's roles (${who.roles.join(', ')}) are not among the session's (${s.identity.roles.join(', ')})` }, detail: { ...(entry.detail as object), outcome: 'rejected' } });
+        return sendJson(res, 403, rpcErrorBody('forbidden: this token carries roles the session was not opened with; open a new session'));
+      }
       s.identity.roles = who.roles;
       if (!s.jtis.has(id.jti)) {
         s.jtis.add(id.jti);
@@ -144,24 +158,46 @@ export class HttpProxy {
       return s.handle(req, res, body);
     }
     if (req.method !== 'POST' || !isInitialize(body)) return sendJson(res, 400, rpcErrorBody('bad request: no mcp-session-id, and not an initialize request'));
-    if (this.sessions.size >= (this.o.maxSessions ?? 64)) return sendJson(res, 503, rpcErrorBody('too many sessions'), { 'retry-after': '5' });
-    // INVARIANT: one subject holds at most maxSessionsPerSubject sessions: its least recently used one makes room
-    // (clients often drop sessions without DELETE; refusing would lock the agent out until the idle timeout)
-    const mine = [...this.sessions.values()].filter((x) => x.identity.principal === id.sub).sort((a, b) => a.lastSeen - b.lastSeen);
-    if (mine.length >= (this.o.maxSessionsPerSubject ?? 8)) await mine[0]!.close(`evicted: \`${id.sub}\` opened more than ${this.o.maxSessionsPerSubject ?? 8} sessions`);
-    const s = new HttpSession({ principal: id.sub, roles: who.roles }, this.o.deps, (x) => this.sessions.delete(x.id));
-    if (!this.audit(authEntry(who.result, { session: s.id, roles: who.roles }, now))) {
-      return sendJson(res, 503, rpcErrorBody('the audit log cannot be written; the session is refused', -32003));
-    }
-    s.jtis.add(id.jti);
+    const maxSessions = this.o.maxSessions ?? 64;
+    const perSubject = this.o.maxSessionsPerSubject ?? 8;
+    // INVARIANT: the limits count sessions still starting too — they were checked before the (awaited) start,
+    // so initializes sent together all passed them (100 at once opened 54 upstream processes)
+    const startingMine = this.starting.get(id.sub) ?? 0;
+    if (this.sessions.size + this.startingTotal >= maxSessions) return sendJson(res, 503, rpcErrorBody('too many sessions'), { 'retry-after': '5' });
+    if (startingMine >= perSubject) return sendJson(res, 503, rpcErrorBody(`too many sessions starting for \`${id.sub}\``), { 'retry-after': '5' });
+    // reserved before anything is awaited, so requests sent together see each other
+    this.starting.set(id.sub, startingMine + 1);
+    this.startingTotal++;
+    let s: HttpSession;
     try {
-      await s.start();
-    } catch (err) {
-      await s.close('upstream failed to start');
-      return sendJson(res, 502, rpcErrorBody(`the upstream server \`${this.o.deps.upstream.server}\` could not be started: ${(err as Error).message.split('\n')[0]}`, -32002));
+      // INVARIANT: one subject holds at most maxSessionsPerSubject sessions: its least recently used one makes room
+      // (clients often drop sessions without DELETE; refusing would lock the agent out until the idle timeout)
+      const mine = [...this.sessions.values()].filter((x) => x.identity.principal === id.sub).sort((a, b) => a.lastSeen - b.lastSeen);
+      for (let i = 0; mine.length - i + startingMine >= perSubject && i < mine.length; i++) {
+        await mine[i]!.close(`evicted: \`${id.sub}\` opened more than ${perSubject} sessions`);
+      }
+      s = new HttpSession({ principal: id.sub, roles: who.roles }, this.o.deps, (x) => this.sessions.delete(x.id));
+      if (!this.audit(authEntry(who.result, { session: s.id, roles: who.roles }, now))) {
+        return sendJson(res, 503, rpcErrorBody('the audit log cannot be written; the session is refused', -32003));
+      }
+      s.jtis.add(id.jti);
+      try {
+        await s.start();
+      } catch (err) {
+        await s.close('upstream failed to start');
+        return sendJson(res, 502, rpcErrorBody(`the upstream server \`${this.o.deps.upstream.server}\` could not be started: ${(err as Error).message.split('\n')[0]}`, -32002));
+      }
+    } finally {
+      this.startingTotal--;
+      const left = (this.starting.get(id.sub) ?? 1) - 1;
+      if (left === 0) this.starting.delete(id.sub);
+      else this.starting.set(id.sub, left);
     }
     this.sessions.set(s.id, s);
-    return s.handle(req, res, body);
+    await s.handle(req, res, body);
+    // INVARIANT: an initialize the SDK refused (406 without the right Accept, a batch) leaves no session and no
+    // upstream process behind until the idle timeout
+    if (!s.initialized) await s.close('initialize refused by the transport');
   }
 
   private audit(e: AuditEntry): boolean {
@@ -176,11 +212,65 @@ export class HttpProxy {
 
   /** Close every session (terminating stdio servers) and stop listening. */
   async close(): Promise<void> {
+    this.rejections.flush();
     await Promise.allSettled([...this.sessions.values()].map((s) => s.close('proxy shutting down')));
     const server = this.server;
     if (!server) return;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+/** Rejections of unauthenticated requests recorded one by one each second; the rest are counted. */
+export const REJECTIONS_PER_SECOND = 20;
+
+/**
+ * INVARIANT: anyone who can reach the port (a web page's simple POSTs included) could otherwise grow the audit
+ * log by megabytes a second. Each second the first REJECTIONS_PER_SECOND rejections are recorded whole; the
+ * rest are counted by code and recorded as one `rejections_suppressed` record when the second is over — every
+ * rejection is still accounted for, none is dropped silently.
+ */
+class RejectionLimiter {
+  private windowStart = -1;
+  private recorded = 0;
+  private suppressed = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly write: (e: AuditEntry) => boolean, private readonly now: () => number) {}
+
+  record(e: AuditEntry): void {
+    const t = this.now();
+    if (t - this.windowStart >= 1000) {
+      this.flush();
+      this.windowStart = t;
+      this.recorded = 0;
+    }
+    if (this.recorded < REJECTIONS_PER_SECOND) {
+      this.recorded++;
+      this.write(e);
+      return;
+    }
+    const code = e.error?.code ?? 'rejected';
+    this.suppressed.set(code, (this.suppressed.get(code) ?? 0) + 1);
+    if (!this.timer) {
+      this.timer = setTimeout(() => this.flush(), 1000);
+      this.timer.unref();
+    }
+  }
+
+  /** Write the count of the rejections not recorded whole, if any. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.suppressed.size === 0) return;
+    const byCode = Object.fromEntries(this.suppressed);
+    const count = [...this.suppressed.values()].reduce((a, b) => a + b, 0);
+    this.suppressed = new Map();
+    this.write({
+      kind: 'auth', time: new Date(this.now()).toISOString(), caller: { principal: null, roles: [] },
+      error: { code: 'rejections_suppressed', message: `${count} more rejected requests in the second from ${new Date(this.windowStart).toISOString()} (more than ${REJECTIONS_PER_SECOND} a second are counted, not recorded one by one)` },
+      detail: { outcome: 'rejected', count, by_code: byCode },
+    });
   }
 }
 

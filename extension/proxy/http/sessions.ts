@@ -90,6 +90,11 @@ export class HttpSession {
     this.touch();
   }
 
+  /** Whether the SDK accepted this session's initialize (it refuses some: a missing Accept header, a batch). */
+  get initialized(): boolean {
+    return this.transport.sessionId !== undefined;
+  }
+
   /** Hand one authenticated HTTP request to the SDK transport. */
   async handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     this.touch();

@@ -20,13 +20,17 @@ function policy(upstreamUrl: string): string {
   return `version: 1
 roles:
   reader: { description: Echoes and adds. }
+  viewer: { description: Sees the tiny image. }
 grants:
   - { agent_role: reader, tools: [echo, get-sum] }
+  - { agent_role: viewer, tool: get-tiny-image }
 deny:
   - { tools: [get-env], reason: The environment holds secrets. }
 agents:
   copilot-research: { roles: [reader] }
   other-agent: { roles: [reader] }
+  two-roles: { roles: [reader, viewer] }
+  burst-agent: { roles: [reader] }
 servers:
   everything: { url: "${upstreamUrl}", environment: dev }
 audit: { path: audit.jsonl }
@@ -63,7 +67,7 @@ describe('HTTP proxy e2e: server-everything (streamableHttp) upstream, SDK clien
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const token = async (o: { sub?: string; key?: JWK } = {}) => issueToken({ key: o.key ?? readJwksFile(keyPaths(join(dir, 'keys')).privateJwks)[0]!, sub: o.sub ?? 'copilot-research', aud: proxy.url, iss: 'urn:mandate:local', ttlSec: 600, now: Date.now() });
+  const token = async (o: { sub?: string; key?: JWK; roles?: string[] } = {}) => issueToken({ key: o.key ?? readJwksFile(keyPaths(join(dir, 'keys')).privateJwks)[0]!, sub: o.sub ?? 'copilot-research', aud: proxy.url, iss: 'urn:mandate:local', ttlSec: 600, now: Date.now(), ...(o.roles ? { roles: o.roles } : {}) });
   /** A client whose bearer token can be swapped mid-session. */
   async function connect(first: string): Promise<{ client: Client; transport: StreamableHTTPClientTransport; use: (t: string) => void }> {
     let current = first;
@@ -165,6 +169,51 @@ describe('HTTP proxy e2e: server-everything (streamableHttp) upstream, SDK clien
     for (const i of [0, 2, 8]) assert.ok((await open[i]!.client.listTools()).tools.length > 0, `session ${i} still open`);
     const closed = auditRecords().filter((r) => r.kind === 'session' && JSON.stringify(r.detail).includes('evicted'));
     assert.equal(closed.length, 1);
+  });
+
+  it('never lets a request widen a session\'s roles: a session opened with a narrowed token stays narrowed', async () => {
+    const narrow = (await token({ sub: 'two-roles', roles: ['reader'] })).token;
+    const full = (await token({ sub: 'two-roles' })).token;
+    const s = await connect(narrow);
+    assert.deepEqual((await s.client.listTools()).tools.map((t) => t.name).sort(), ['echo', 'get-sum']);
+    s.use(full);
+    await assert.rejects(s.client.listTools(), /403|roles the session was not opened with/i);
+    s.use(narrow);
+    assert.equal((await s.client.listTools()).tools.length, 2, 'the narrowed token still drives its session');
+    const wide = await connect(full);
+    assert.ok((await wide.client.listTools()).tools.some((t) => t.name === 'get-tiny-image'), 'a session opened with the full token has both roles');
+    assert.ok(auditRecords().some((r) => r.kind === 'auth' && r.error?.code === 'session_roles'));
+  });
+
+  it('counts sessions still starting against the limits: initializes sent together cannot exceed them', async () => {
+    const t = (await token({ sub: 'burst-agent' })).token;
+    const init = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'burst', version: '1' } } });
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${t}` };
+    const answers = await Promise.all(Array.from({ length: 24 }, () => rawRequest(proxy.url, { method: 'POST', headers, body: init })));
+    const ids = answers.map((a) => a.headers['mcp-session-id']).filter((x): x is string => typeof x === 'string');
+    assert.ok(ids.length >= 1, `statuses ${answers.map((a) => a.status).join(',')}`);
+    const ping = JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' });
+    const alive = (await Promise.all(ids.map((id) => rawRequest(proxy.url, { method: 'POST', headers: { ...headers, 'mcp-session-id': id, 'mcp-protocol-version': '2025-06-18' }, body: ping }))))
+      .filter((a) => a.status === 200).length;
+    assert.ok(alive >= 1 && alive <= 8, `${alive} of ${ids.length} sessions alive after the burst (limit 8 a subject)`);
+    // an initialize the transport refuses (no Accept for event streams) leaves no session behind
+    const refused = await rawRequest(proxy.url, { method: 'POST', headers: { ...headers, accept: 'application/json' }, body: init });
+    assert.equal(refused.status, 406);
+    const closedRefused = (): boolean => auditRecords().some((r) => r.kind === 'session' && JSON.stringify(r.detail).includes('initialize refused by the transport'));
+    for (let i = 0; i < 100 && !closedRefused(); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.ok(closedRefused(), 'the refused session was closed');
+  });
+
+  it('records a flood of unauthenticated requests by the second: the first 20 whole, the rest counted', async () => {
+    const before = auditRecords().length;
+    await Promise.all(Array.from({ length: 60 }, () => rawRequest(proxy.url, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{}' })));
+    await new Promise((r) => setTimeout(r, 1300)); // the count is written when its second is over
+    const added = auditRecords().slice(before).filter((r) => r.kind === 'auth');
+    const whole = added.filter((r) => r.error?.code === 'no_token').length;
+    const counted = added.filter((r) => r.error?.code === 'rejections_suppressed').reduce((n, r) => n + Number((r.detail as { count?: number }).count ?? 0), 0);
+    assert.equal(whole + counted, 60, `every rejection accounted for (${whole} recorded, ${counted} counted)`);
+    assert.ok(whole <= 40, `${whole} recorded one by one`);
+    assert.ok(verifyChain(readFileSync(join(dir, 'audit.jsonl'), 'utf8'), sha256).ok);
   });
 
   it('audits every rejection in a valid hash chain, never writing a token', async () => {

@@ -38,6 +38,13 @@ describe('mandate proxy --listen: refusals at start', function () {
     });
   }
 
+  it('refuses to send an upstream credential over cleartext http beyond this machine', async () => {
+    writeFileSync(join(dir, 'remote.mandate.yaml'), 'version: 1\nroles:\n  r: { description: x }\nservers:\n  pay: { url: "http://192.0.2.2:9/mcp", environment: prod, credential: env:PAY_TOKEN_PROD }\n');
+    const r = await runCli(['proxy', '--listen', '127.0.0.1:0', '--policy', 'remote.mandate.yaml', '--jwks', 'keys/jwks.json', '--upstream', 'http://192.0.2.2:9/mcp'], { cwd: dir, env: { PAY_TOKEN_PROD: 's3cret' } });
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /refusing to send the credential of `pay` over cleartext http to `192.0.2.2:9`: use https/);
+  });
+
   it('refuses a non-loopback address without client certificates', async () => {
     const r = await runCli(['proxy', '--listen', '0.0.0.0:0', '--policy', 'p.mandate.yaml', '--jwks', 'keys/jwks.json', '--', 'true'], { cwd: dir });
     assert.equal(r.code, 1);

@@ -93,6 +93,18 @@ audit: { path: audit.jsonl }
     assert.equal(anon.code, 3, anon.out); // the Inspector's "auth required"
   });
 
+  it('keeps a burst of simultaneous initializes within the per-subject limit: no more than 8 sessions or server processes', async () => {
+    const t = await token();
+    const init = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'burst', version: '1' } } });
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${t}` };
+    // they used to pass the limit checks together, before any of them had started (54 of 100 stayed open)
+    const statuses = await Promise.all(Array.from({ length: 30 }, () => fetch(proxy.url, { method: 'POST', headers, body: init }).then(async (r) => { await r.text(); return r.status; })));
+    assert.ok(statuses.includes(200), `statuses ${statuses.join(',')}`);
+    await new Promise((r) => setTimeout(r, 500)); // evicted sessions' servers take a moment to exit
+    const servers = processesWith(docs).filter((l) => l.includes('mcp-server-filesystem')).length;
+    assert.ok(servers <= 8, `${servers} server processes after the burst (limit 8 sessions a subject)`);
+  });
+
   it('takes an agent removed from the policy out on its next request (live reload)', async () => {
     const transport = new StreamableHTTPClientTransport(new URL(proxy.url), { requestInit: { headers: { authorization: `Bearer ${await token()}` } } });
     const client = new Client({ name: 'e2e-reload', version: '1' });

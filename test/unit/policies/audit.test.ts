@@ -79,6 +79,12 @@ describe('audit chain', () => {
     assert.match(r.bad!.why, /anchor says 4 records/);
   });
 
+  it('records a `__proto__` argument as data, as the server receives it (it used to vanish from the record)', () => {
+    const args = JSON.parse('{"__proto__":{"message":"inherited"},"a":1}') as unknown;
+    assert.equal(JSON.stringify(redact(args, new Set())), '{"__proto__":{"message":"inherited"},"a":1}');
+    assert.equal(JSON.stringify(redact(args, new Set(['__proto__']))), '{"__proto__":"[redacted]","a":1}');
+  });
+
   it('redacts listed keys at any depth and keeps the rest', () => {
     assert.deepEqual(redact({ password: 'x', nested: [{ password: 1, ok: 2 }] }, new Set(['password'])),
       { password: '[redacted]', nested: [{ password: '[redacted]', ok: 2 }] });

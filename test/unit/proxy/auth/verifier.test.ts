@@ -162,6 +162,14 @@ describe('token verifier: attack suite', () => {
     await rejects(t, 'missing_claim');
   });
 
+  it('rejects a numeric jti or sub (a numeric jti never matched the revocation list, so it could not be revoked)', async () => {
+    const k = await importJWK(key, 'ES256');
+    const sign = (claims: Record<string, unknown>): Promise<string> => new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: key.kid!, typ: 'at+jwt' })
+      .setAudience(AUD).setIssuer(ISS).setIssuedAt(NOW / 1000).setExpirationTime(NOW / 1000 + 600).sign(k);
+    await rejects(await sign({ sub: 'copilot-research', jti: 5 }), 'invalid_claim');
+    await rejects(await sign({ sub: 7, jti: 'j-7' }), 'invalid_claim');
+  });
+
   it('rejects a lifetime over the maximum', async () => {
     await rejects((await issue({ ttlSec: 7200 })).token, 'lifetime_too_long');
   });
@@ -237,6 +245,19 @@ describe('token verifier: reloads and failing closed', () => {
     await rotateKeys(paths, 'ES256', 1, NOW);
     const r = await verifier.verify(old.token);
     assert.equal(r.ok ? 'accepted' : r.code, 'unknown_kid', 'a retired kid no longer verifies');
+  });
+
+  it('applies a default revocation list created after start (it used to be ignored for the whole run), and fails closed once it vanishes', async () => {
+    rmSync(paths.revocations);
+    const v = new TokenVerifier({ keys: fileKeySource(paths.publicJwks), issuer: ISS, audience: AUD, algorithms: ['ES256'], revocations: paths.revocations, revocationsOptional: true, now: () => NOW });
+    const t = await signWithCurrent();
+    assert.ok((await v.verify(t.token)).ok, 'no list yet: nothing revoked');
+    revokeJti(paths.revocations, { jti: t.jti, at: new Date(NOW).toISOString(), exp: t.exp }, NOW / 1000);
+    const r = await v.verify(t.token);
+    assert.equal(r.ok ? 'accepted' : r.code, 'revoked');
+    rmSync(paths.revocations);
+    const r2 = await v.verify((await signWithCurrent()).token);
+    assert.equal(r2.ok ? 'accepted' : r2.code, 'revocations_unavailable', 'once seen, a missing list rejects every token');
   });
 
   it('rejects every token while the revocation list is unreadable or malformed', async () => {
