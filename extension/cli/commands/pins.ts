@@ -73,7 +73,7 @@ async function accept(argv: string[], io: Io): Promise<number> {
   readPinsOrFail(file, values.server);
   const { accepted, changedSinceReview } = acceptPins(file, values.server, values.tool, values.digest);
   if (changedSinceReview.length > 0) {
-    const which = changedSinceReview.map((c) => `\`${c.tool}\` is now ${c.digest.slice(0, MIN_DIGEST_PREFIX)}`).join(', ');
+    const which = changedSinceReview.map((c) => `\`${printable(c.tool)}\` is now ${c.digest.slice(0, MIN_DIGEST_PREFIX)}`).join(', ');
     println(io.stderr, `mandate pins: nothing accepted for \`${values.server}\`: ${which}, not a digest you gave (it changed since it was reviewed): review \`mandate pins list\` again`);
     return 1;
   }
@@ -81,7 +81,7 @@ async function accept(argv: string[], io: Io): Promise<number> {
     println(io.stderr, `mandate pins: nothing to accept for \`${values.server}\`${values.tool ? ` (${values.tool.map((t) => `\`${t}\``).join(', ')})` : ''}`);
     return 1;
   }
-  println(io.stdout, `accepted ${accepted.map((t) => `\`${t}\``).join(', ')} for \`${values.server}\``);
+  println(io.stdout, `accepted ${accepted.map((t) => `\`${printable(t)}\``).join(', ')} for \`${printable(values.server)}\``);
   return 0;
 }
 
