@@ -8,8 +8,8 @@
 // socket); the proxy answers `welcome` and then `pending` (everything waiting now), pushes `asked`
 // and `settled` as they happen, and answers each `answer` with `answered`.
 
-import { lstatSync, type Stats } from 'node:fs';
-import { resolve } from 'node:path';
+import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 /** Where a session's channel is, and its secret (never logged). */
 export interface SessionInfo {
@@ -121,5 +121,32 @@ export function untrustedPath(path: string, kind: 'dir' | 'file', mode = true): 
   const uid = process.getuid?.();
   if (uid !== undefined && st.uid !== uid) return `\`${path}\` belongs to uid ${st.uid}, not to this user (uid ${uid})`;
   if (mode && (st.mode & 0o022) !== 0) return `\`${path}\` can be written by other users`;
-  return undefined;
+  return kind === 'dir' ? untrustedAncestor(path, uid) : undefined;
+}
+
+/**
+ * Whether someone else could swap the folder out from above: every folder on its real path must belong to
+ * root or this user and be writable by no one else, unless sticky (as /tmp is: others cannot rename what is ours).
+ */
+function untrustedAncestor(path: string, uid: number | undefined): string | undefined {
+  if (uid === undefined) return undefined; // no owners to compare (Windows): nothing more to check
+  let dir: string;
+  try {
+    dir = dirname(realpathSync(resolve(path)));
+  } catch (err) {
+    return `cannot resolve \`${path}\`: ${(err as Error).message}`;
+  }
+  for (;;) {
+    let st: Stats;
+    try {
+      st = statSync(dir);
+    } catch (err) {
+      return `cannot read \`${dir}\`: ${(err as Error).message}`;
+    }
+    if (st.uid !== 0 && st.uid !== uid) return `\`${dir}\`, above \`${path}\`, belongs to uid ${st.uid}`;
+    if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) return `\`${dir}\`, above \`${path}\`, can be written by other users`;
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
 }

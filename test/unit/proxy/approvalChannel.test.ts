@@ -76,6 +76,15 @@ describe('proxy/approval channel', () => {
     assert.equal(readSession(real, 'feed01').socket, planted.socket, 'a private folder and file of our own are read');
     symlinkSync(join(real, 'feed01.json'), join(real, 'feed02.json'));
     assert.throws(() => readSession(real, 'feed02'), /is a symbolic link/);
+    // a folder of ours inside one anybody may write (and not sticky): someone else could swap it out from above
+    const open = join(base, 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    mkdirSync(join(open, 'run'), { mode: 0o700 });
+    await assert.rejects(openApprovalChannel(broker, { server: 'srv', principal: 'p', dir: join(open, 'run') }), /above .* can be written by other users/);
+    chmodSync(open, 0o1777); // sticky, as /tmp is: others cannot rename what is ours
+    const ok = await openApprovalChannel(broker, { server: 'srv', principal: 'p', dir: join(open, 'run') });
+    ok.close();
     if (process.getuid?.() === 0) { // only root can hand a folder to another user here
       chownSync(real, 65534, 65534);
       assert.throws(() => readSession(real, 'feed01'), /belongs to uid 65534/);
