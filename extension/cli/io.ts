@@ -1,5 +1,6 @@
 // What a CLI command may touch: its streams, working directory, environment and clock (injected for tests).
 
+import { printable } from '../proxy/printable';
 import type { Readable, Writable } from 'node:stream';
 
 export interface Io {
@@ -33,5 +34,7 @@ export interface CommandSpec {
 
 /** Write a line to a stream. */
 export function println(stream: Writable, line = ''): void {
-  stream.write(`${line}\n`);
+  // INVARIANT: what the CLI prints often holds text an agent or a server chose (tool names, arguments, reasons
+  // in audit records, pins): its control characters are escaped, so no line can rewrite the terminal
+  stream.write(`${printable(line, false)}\n`);
 }

@@ -1,6 +1,7 @@
 // `mandate report --policy P --audit LOG… [--out FILE] [--format html|md|json]`: the compliance report —
 // who may do what, what happened, audit chain integrity, lint and review findings, the policy version.
 
+import { printable } from '../../proxy/printable';
 import { writeFileSync } from 'node:fs';
 import { buildReport, renderHtml, renderMarkdown } from '../../../harness/report';
 import { sha256 } from '../../proxy/hash';
@@ -33,7 +34,7 @@ export const report: CommandSpec = {
       ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}),
     });
     const text = fmt === 'html' ? renderHtml(model) : fmt === 'md' ? renderMarkdown(model) : `${JSON.stringify(model, null, 2)}\n`;
-    if (values.out === undefined) io.stdout.write(text);
+    if (values.out === undefined) io.stdout.write(printable(text, false)); // record text may hold terminal escapes
     else {
       try {
         writeFileSync(values.out, text);
