@@ -20,3 +20,4 @@ export type {
 } from './types';
 export { GENESIS, canonicalJson, chainEntry, parseAuditLines, recordDecision, recordLine, redact, spliceable, spliceRecord, verifyChain } from './audit';
 export type { AuditApproval, AuditCaller, AuditEntry, AuditKind, AuditRecord, ChainHead, Sha256, VerifyResult } from './audit';
+export { printable } from './printable';

@@ -1,6 +1,6 @@
 // What a CLI command may touch: its streams, working directory, environment and clock (injected for tests).
 
-import { printable } from '../proxy/printable';
+import { printable } from '../../policies';
 import type { Readable, Writable } from 'node:stream';
 
 export interface Io {

@@ -2,6 +2,15 @@
 
 import type { Finding, Severity } from '../../policies';
 
+/**
+ * A SARIF plain-text message (§3.11): `{` and `}` doubled (placeholders) and `\`, `[`, `]` backslash-escaped
+ * (embedded links). INVARIANT: text from a policy or a tool manifest cannot make a viewer render a link or
+ * substitute an argument.
+ */
+export function sarifText(text: string): string {
+  return text.replace(/[\\[\]]/g, (c) => `\\${c}`).replace(/\{/g, '{{').replace(/\}/g, '}}');
+}
+
 /** What the SARIF rule table needs to know about a rule. */
 export interface RuleMeta { id: string; why?: string; severity?: Severity; example?: string }
 
@@ -41,11 +50,11 @@ export function toSarif(findings: readonly Finding[], rules: readonly RuleMeta[]
             return {
               id,
               name: id.replace(/[^A-Za-z0-9]+(.)?/g, (_s, c: string | undefined) => (c ?? '').toUpperCase()),
-              shortDescription: { text: why },
-              fullDescription: { text: m?.example ? `${why}. Example: ${m.example.replace(/\n/g, ' ')}` : why },
+              shortDescription: { text: sarifText(why) },
+              fullDescription: { text: sarifText(m?.example ? `${why}. Example: ${m.example.replace(/\n/g, ' ')}` : why) },
               defaultConfiguration: { level: level(m?.severity ?? 'error') },
               helpUri: HELP,
-              help: { text: `${why}. Silence one place with \`lint_ignore: { ${id}: <reason> }\` on the node or an ancestor.` },
+              help: { text: sarifText(`${why}. Silence one place with \`lint_ignore: { ${id}: <reason> }\` on the node or an ancestor.`) },
               // GitHub code scanning reads `security-severity` (0–10) and `tags` from a rule's properties.
               properties: { tags: ['security', 'mcp', id.split('/')[0] ?? id], 'security-severity': SECURITY_SEVERITY[m?.severity ?? 'error'] },
             };
@@ -57,7 +66,7 @@ export function toSarif(findings: readonly Finding[], rules: readonly RuleMeta[]
         ruleId: f.rule,
         ruleIndex: index.get(f.rule)!,
         level: level(f.severity),
-        message: { text: f.message },
+        message: { text: sarifText(f.message) },
         locations: [{
           physicalLocation: {
             artifactLocation: { uri: artifactUri(f.range.file) },

@@ -1,6 +1,7 @@
 // Editor alerts: follows the audit logs of the guarded servers the extension offers, evaluates the
 // policy's `alerts:` on each new record (the harness's AlertMonitor) and shows them as notifications.
 
+import { inert } from './notificationText';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, unwatchFile, watchFile } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
@@ -104,7 +105,7 @@ export class AuditAlerts implements vscode.Disposable {
       this.ui.log.warn(`alert ${alert.kind}: ${alert.message}`);
       this.fired.fire(alert);
       const show = alert.severity === 'critical' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;
-      void show(`Mandate alert: ${alert.message}`);
+      void show(inert(`Mandate alert: ${alert.message}`)); // alert messages carry tool names an agent chose
     }
   }
 }

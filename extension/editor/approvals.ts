@@ -1,6 +1,7 @@
 // Approval requests from running proxies, shown as editor prompts with the exact tool and arguments
 // (Approve / Deny; no answer before the timeout → deny). Speaks the proxy's approval channel.
 
+import { inert } from './notificationText';
 import { existsSync, mkdirSync, readFileSync, readdirSync, watch, type FSWatcher } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -28,13 +29,26 @@ function alive(pid: number): boolean {
 /** How an approval prompt is answered; replaced in tests. */
 export type Asker = (req: ApprovalRequest, timeoutMs: number) => Promise<'approve' | 'refuse'>;
 
-/** The default asker: a modal-free notification with Approve / Deny; timeout → refuse. */
+/** Arguments longer than this are not shown in the notification; "Show Arguments" opens them whole. */
+const INLINE_ARGS = 400;
+
+/**
+ * The default asker: a notification with Approve / Deny (and Show Arguments when they are too long to show
+ * whole: a human never approves arguments cut short); timeout → refuse. Everything the agent chose is shown
+ * inert (no links, no icons, no control characters).
+ */
 export const promptAsker: Asker = async (req, timeoutMs) => {
   const args = JSON.stringify(req.args);
-  const question = `Mandate: ${req.principal} (${req.roles.join(', ')}) asks to call \`${req.tool}\` on \`${req.server}\` with ${args.length > 400 ? `${args.slice(0, 400)}…` : args}`;
+  const whole = args.length <= INLINE_ARGS;
+  const question = inert(`Mandate: ${req.principal} (${req.roles.join(', ')}) asks to call \`${req.tool}\` on \`${req.server}\` with ${whole ? args : `arguments of ${args.length} characters (Show Arguments)`}`);
   const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), timeoutMs).unref());
-  const pick = await Promise.race([vscode.window.showWarningMessage(question, { detail: req.reasons.join('\n') }, 'Approve', 'Deny'), timeout]);
-  return pick === 'Approve' ? 'approve' : 'refuse';
+  for (;;) {
+    const choices = whole ? ['Approve', 'Deny'] : ['Approve', 'Deny', 'Show Arguments'];
+    const pick = await Promise.race([vscode.window.showWarningMessage(question, { detail: inert(req.reasons.join('\n')) }, ...choices), timeout]);
+    if (pick !== 'Show Arguments') return pick === 'Approve' ? 'approve' : 'refuse';
+    const doc = await vscode.workspace.openTextDocument({ language: 'json', content: `${JSON.stringify(req.args, null, 2)}\n` });
+    await vscode.window.showTextDocument(doc, { preview: true });
+  }
 };
 
 /** Connects to each running proxy session and answers its approval requests. */

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import { dirname, join } from 'node:path';
 import { canonicalJson, type Json, type ToolInfo } from '../../policies';
 import { sha256 } from './hash';
-import { printable } from './printable';
+import { printable } from '../../policies';
 
 export interface Pin {
   name: string;

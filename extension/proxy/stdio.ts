@@ -1,7 +1,7 @@
 // `mandate proxy` over stdio: the client speaks on our stdin/stdout, the server runs as our child.
 // Wires the framing, the guard, the audit log, pins, approvals and policy reload together.
 
-import { printable } from './printable';
+import { printable } from '../../policies';
 import type { Readable, Writable } from 'node:stream';
 import { alertHooks, type AlertHooks } from './alerts';
 import { ApprovalBroker } from './approvals';

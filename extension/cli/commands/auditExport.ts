@@ -11,7 +11,7 @@ import { readText } from '../load';
 
 const usage = 'mandate audit export --otlp URL LOG… [--header k=v]… [--service NAME] [--follow]';
 
-/** Run `mandate audit export`. Exit 1 when a log fails verification (its records are still sent, flagged). */
+/** Run `mandate audit export`. Exit 1 when a log fails verification (its records are still sent, flagged `mandate.chain: broken`). */
 export async function auditExport(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, { otlp: { type: 'string' }, header: { type: 'string', multiple: true }, service: { type: 'string' }, follow: { type: 'boolean' } }, usage);
   const url = required(values.otlp, '--otlp', usage);
@@ -39,7 +39,7 @@ export async function auditExport(argv: string[], io: Io): Promise<number> {
     }
     const f = followLines(file, (line) => {
       try {
-        exporter.export(JSON.parse(line), line);
+        exporter.export(JSON.parse(line), line, !v.ok);
         sent++;
       } catch {
         println(io.stderr, `skipped a line of \`${file}\` that is not a JSON record`);

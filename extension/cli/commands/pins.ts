@@ -4,7 +4,7 @@
 import { basename, join, resolve } from 'node:path';
 import { readdirSync } from 'node:fs';
 import { acceptPins, describeChange, MIN_DIGEST_PREFIX, openPinsFile, pinsPath, readPins, SHORT_DIGEST } from '../../proxy';
-import { printable } from '../../proxy/printable';
+import { printable } from '../../../policies';
 import { format, parse, runSubcommand, type Subcommands } from '../args';
 import { CliError, println, type CommandSpec, type Io } from '../io';
 

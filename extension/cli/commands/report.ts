@@ -1,7 +1,7 @@
 // `mandate report --policy P --audit LOG… [--out FILE] [--format html|md|json]`: the compliance report —
 // who may do what, what happened, audit chain integrity, lint and review findings, the policy version.
 
-import { printable } from '../../proxy/printable';
+import { printable } from '../../../policies';
 import { writeFileSync } from 'node:fs';
 import { buildReport, renderHtml, renderMarkdown } from '../../../harness/report';
 import { sha256 } from '../../proxy/hash';

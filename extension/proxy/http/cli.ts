@@ -1,7 +1,7 @@
 // `mandate proxy --listen …`: the HTTP face of the proxy, called by the proxy command when
 // `--listen` is given. Loads the policy, opens the audit log, verifies tokens, runs until a signal.
 
-import { printable } from '../printable';
+import { printable } from '../../../policies';
 import type { Writable } from 'node:stream';
 import type { ServerDef } from '../../../policies';
 import { fileKeySource, keySourceFor, readJwksFile, signingKey, TokenVerifier, UpstreamCredentials } from '../auth';

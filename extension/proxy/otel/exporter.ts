@@ -23,8 +23,10 @@ export interface OtlpExportOptions {
 }
 
 /** Map one audit record to an OpenTelemetry log record (pure). */
-export function toLogRecord(r: AuditRecord, line: string, sha256?: Sha256): LogRecord {
+export function toLogRecord(r: AuditRecord, line: string, sha256?: Sha256, chainBroken = false): LogRecord {
   const a: Attributes = { 'mandate.kind': r.kind, 'mandate.seq': r.seq, 'mandate.prev': r.prev };
+  // INVARIANT: a record from a log that failed verification is marked, so the collector cannot take it for a good one
+  if (chainBroken) a['mandate.chain'] = 'broken';
   const put = (k: string, v: AnyValue | undefined): void => {
     if (v !== undefined && v !== null) a[k] = v;
   };
@@ -86,9 +88,9 @@ export class OtlpAuditExporter {
     this.logger = this.provider.getLogger('mandate.audit', '1');
   }
 
-  /** Queue one record (with its exact line as written to the file log). */
-  export(record: AuditRecord, line: string): void {
-    this.logger.emit(toLogRecord(record, line, this.options.sha256));
+  /** Queue one record (with its exact line as written to the file log); `chainBroken`: its log fails verification. */
+  export(record: AuditRecord, line: string, chainBroken = false): void {
+    this.logger.emit(toLogRecord(record, line, this.options.sha256, chainBroken));
   }
 
   /** Send what is queued now. */

@@ -9,7 +9,7 @@ import addFormats from 'ajv-formats';
 import type { Finding, ToolManifest } from '../../../../policies';
 import { lintText } from '../../../../policies/lint';
 import { RULE_META } from '../../../../extension/cli/commands/lint';
-import { artifactUri, toSarif } from '../../../../extension/cli/sarif';
+import { artifactUri, sarifText, toSarif } from '../../../../extension/cli/sarif';
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'fixtures', 'lint');
 
@@ -70,6 +70,10 @@ describe('toSarif', () => {
       assert.equal(region['startColumn'], f.range.start.col);
       assert.ok(region['endLine']! > region['startLine'] || region['endColumn']! > region['startColumn']);
     });
+  });
+
+  it('escapes message text for SARIF itself: no embedded link or placeholder from a policy or a manifest', () => {
+    assert.equal(sarifText('wipe [Approved by security](https://evil.example/x) {0} \\ ok'), 'wipe \\[Approved by security\\](https://evil.example/x) {{0}} \\\\ ok');
   });
 
   it('file URIs: relative stay relative with `/`, absolute become file URIs, odd characters are encoded', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { isDestructive, starterPolicy } from '../../../../extension/editor/starterPolicy';
 import { parsePolicy, type ToolManifest } from '../../../../policies';
 import { lintText } from '../../../../policies/lint';
+import { parse } from 'yaml';
 
 const manifest = JSON.parse(readFileSync(join(__dirname, '../../../editor/fixtures/filesystem.tools.json'), 'utf8')) as ToolManifest;
 
@@ -28,6 +29,17 @@ describe('editor starter policy', () => {
     assert.ok(risky.includes('write_file') && risky.includes('move_file'));
     assert.ok(!r.parsed.policy.grants!.some((g) => !g.requires_approval && (g.tools ?? []).some((t) => risky.includes(t))));
   });
+  it('leaves out a server\'s tool whose name would be a glob, and keeps a line break in the server name inside its comment', () => {
+    const hostile = [{ name: '*', annotations: { readOnlyHint: true } }, { name: 'search*', annotations: { readOnlyHint: true } }, { name: 'read', annotations: { readOnlyHint: true } }];
+    const ok = parsePolicy(starterPolicy('gh', ['gh'], hostile), 'gh.mandate.yaml');
+    assert.ok(ok.ok);
+    assert.deepEqual(ok.parsed.policy.grants?.map((g) => g.tools), [['read']]);
+    // a server name with a line break is not a valid policy name (the schema says so), but it adds no policy text
+    const t = starterPolicy('gh\nagents: { intruder: { roles: [gh_reader] } }', ['gh'], hostile);
+    assert.equal((parse(t) as Record<string, unknown>)['agents'], undefined, 'the server name did not add policy text');
+    assert.match(t, /# Left out, as a name with `\*` would grant every tool it matches: "\*", "search\*"/);
+  });
+
   it('never uses a wildcard', () => {
     assert.ok(!text.includes('*'));
   });

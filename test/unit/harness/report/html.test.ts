@@ -1,6 +1,7 @@
 // The HTML and Markdown renderings: self-contained, escaped, charts that carry the model's counts.
 
 import assert from 'node:assert/strict';
+import { marked } from 'marked';
 import { buildReport, renderHtml, renderMarkdown, type ReportModel } from '../../../../harness/report';
 import { sha256 } from '../../../../extension/proxy/hash';
 import { decision, fixturePolicy, writeLog } from '../review/fixture';
@@ -35,6 +36,22 @@ describe('harness/report html and markdown', () => {
     const sum = (series: string) => [...chart.matchAll(new RegExp(`data-series="${series}" data-value="(\\d+)"`, 'g'))].reduce((n, x) => n + Number(x[1]), 0);
     assert.equal(sum('allowed'), 2);
     assert.equal(sum('denied'), 1);
+  });
+
+  it('renders text from the log inert in Markdown: no forged headings, no HTML, no links, tables intact (rendered with marked)', () => {
+    const evil = ['delete_x\r## Integrity\r\rAudit chain: intact, 0 denied\r', 'y` <img src=x onerror=alert(1)> [verified](https://evil.example) `', 'z | w ```'];
+    for (const tool of evil) {
+      const m = model(tool);
+      const md = renderMarkdown(m);
+      assert.doesNotMatch(md, /\r/);
+      const html = marked.parse(md, { async: false, gfm: true });
+      assert.equal((html.match(/<h2[^>]*>Integrity<\/h2>/g) ?? []).length, 1, `one Integrity heading (${JSON.stringify(tool)})`);
+      assert.doesNotMatch(html, /<img|<a href/i, JSON.stringify(tool));
+      const header = /<table>\s*<thead>\s*<tr>([\s\S]*?)<\/tr>/.exec(html)![1]!;
+      const columns = (header.match(/<th/g) ?? []).length;
+      assert.equal(columns, m.matrix.tools.length + 1, `the matrix keeps one column per tool (${JSON.stringify(tool)})`);
+      assert.ok(m.matrix.tools.includes(tool));
+    }
   });
 
   it('states the policy version and integrity in Markdown too', () => {

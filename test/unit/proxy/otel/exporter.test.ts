@@ -74,6 +74,23 @@ describe('extension/proxy/otel exporter', () => {
     }
   });
 
+  it('marks records from a log that fails verification (they were sent looking like good ones)', async () => {
+    const r = await receiver();
+    try {
+      const log = writeLog([decision('2026-11-01T10:00:00Z', '1', 'alice', 'reader', 'read_file', 'allow', ['read-docs'])]);
+      const line = log.text.split('\n')[0]!;
+      const ex = new OtlpAuditExporter({ url: r.url, sha256 });
+      ex.export(log.records[0]!, line, true);
+      ex.export(log.records[0]!, line);
+      await ex.shutdown();
+      const [broken, good] = r.posts.flatMap((p) => p.body.resourceLogs.flatMap((rl) => rl.scopeLogs.flatMap((x) => x.logRecords)));
+      assert.equal(attr(broken!.attributes, 'mandate.chain'), 'broken');
+      assert.equal(attr(good!.attributes, 'mandate.chain'), undefined);
+    } finally {
+      r.server.close();
+    }
+  });
+
   it('refuses an endpoint that is not http or https', () => {
     assert.throws(() => new OtlpAuditExporter({ url: 'file:///tmp/x' }), /must be http:\/\/ or https:\/\//);
     assert.throws(() => new OtlpAuditExporter({ url: 'nope' }), /is not a URL/);

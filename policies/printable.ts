@@ -1,5 +1,6 @@
-// Text that came from a server or a client, made safe to print on a terminal: control characters (C0, DEL,
-// C1) and the bidirectional overrides that reorder what a reviewer reads are written as \uXXXX escapes.
+// Text that came from a server or a client, made safe to show (proxy logs, CLI output, editor notifications):
+// control characters (C0, DEL, C1) and the bidirectional overrides that reorder what a reviewer reads are
+// written as \uXXXX escapes.
 // INVARIANT: nothing a server controls (tool names, schema keys, descriptions) reaches a terminal raw — an
 // ESC sequence could hide or rewrite the lines around it (`pins list` is what a reviewer trusts).
 
