@@ -19,6 +19,8 @@ export class ReloadingFile<T> {
   private loading: Promise<T> | undefined;
   /** times the file was (re)parsed: for tests and the audit trail */
   loads = 0;
+  /** whether the file has ever been there (even unreadable): from then on, missing is an error */
+  private existed = false;
 
   /**
    * `untilSeen`: the value while the file has never existed (a default location not created yet). INVARIANT:
@@ -32,9 +34,10 @@ export class ReloadingFile<T> {
     try {
       s = await stat(this.path, { bigint: true });
     } catch (err) {
-      if (this.untilSeen !== undefined && this.loads === 0 && (err as NodeJS.ErrnoException).code === 'ENOENT') return this.untilSeen;
+      if (this.untilSeen !== undefined && !this.existed && (err as NodeJS.ErrnoException).code === 'ENOENT') return this.untilSeen;
       throw err;
     }
+    this.existed = true;
     const id = stamp(s);
     if (id === this.seen && this.value !== undefined) return this.value;
     if (s.size > BigInt(this.maxBytes)) {
