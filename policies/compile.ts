@@ -237,8 +237,12 @@ const NONE: readonly never[] = Object.freeze([]);
 
 /** All the patterns of one tool list together may need at most this many matcher states (13 bytes each). */
 export const MAX_TOOL_LIST_STATES = 1_000_000;
-/** Longest array a schema's `uniqueItems` is checked on (Ajv compares every pair: quadratic). */
-export const MAX_UNIQUE_ITEMS = 2000;
+/**
+ * Most item pairs one call's arguments may hold (over all their arrays) when the tool list uses `uniqueItems`:
+ * Ajv compares every pair of an array's items, so the cost is the sum of n(n-1)/2. 2M pairs is one array of
+ * 2,000 items, about 70 ms here.
+ */
+export const MAX_UNIQUE_PAIRS = 2_000_000;
 
 function compileToolSchemas(manifest: ToolManifest | undefined): Map<string, ValidateFunction | 'invalid'> {
   const out = new Map<string, ValidateFunction | 'invalid'>();
@@ -247,12 +251,15 @@ function compileToolSchemas(manifest: ToolManifest | undefined): Map<string, Val
   // pattern cannot hold the proxy) and together within MAX_TOOL_LIST_STATES (nor exhaust its memory); one it
   // refuses makes the schema uncompilable (calls denied)
   const ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false, code: { regExp: ajvLinearRegExp } });
+  // INVARIANT: one Ajv instance serves the whole list, so a schema can `$ref` another's `uniqueItems`: when any
+  // schema of the list names it, every tool's arguments are bounded (MAX_UNIQUE_PAIRS over the whole call)
+  const unique = manifest.tools.some((t) => t.inputSchema !== undefined && JSON.stringify(t.inputSchema).includes('"uniqueItems"'));
   withStateBudget(MAX_TOOL_LIST_STATES, () => {
     for (const tool of manifest.tools) {
       if (!tool.inputSchema) continue;
       try {
         const validate = ajv.compile(tool.inputSchema);
-        out.set(tool.name, JSON.stringify(tool.inputSchema).includes('"uniqueItems":true') ? boundedUniqueItems(validate) : validate);
+        out.set(tool.name, unique ? boundedUniqueItems(validate) : validate);
       } catch {
         // INVARIANT: a schema we cannot compile cannot vouch for arguments: calls to it are denied.
         out.set(tool.name, 'invalid');
@@ -262,11 +269,11 @@ function compileToolSchemas(manifest: ToolManifest | undefined): Map<string, Val
   return out;
 }
 
-/** A validator that refuses arrays longer than MAX_UNIQUE_ITEMS before Ajv compares their items pairwise. */
+/** A validator that refuses arguments whose arrays hold more than MAX_UNIQUE_PAIRS item pairs before Ajv compares them. */
 function boundedUniqueItems(validate: ValidateFunction): ValidateFunction {
   const bounded = ((data: unknown) => {
-    if (longestArray(data, 0) > MAX_UNIQUE_ITEMS) {
-      bounded.errors = [{ instancePath: '', schemaPath: '#', keyword: 'uniqueItems', params: {}, message: `hold an array of more than ${MAX_UNIQUE_ITEMS} items, more than its uniqueItems is checked on` }];
+    if (itemPairs(data, 0) > MAX_UNIQUE_PAIRS) {
+      bounded.errors = [{ instancePath: '', schemaPath: '#', keyword: 'uniqueItems', params: {}, message: `hold arrays with more than ${MAX_UNIQUE_PAIRS} pairs of items in all, more than uniqueItems is checked on` }];
       return false;
     }
     const ok = validate(data);
@@ -276,14 +283,17 @@ function boundedUniqueItems(validate: ValidateFunction): ValidateFunction {
   return bounded;
 }
 
-function longestArray(v: unknown, depth: number): number {
+/** The sum of n(n-1)/2 over every array in `v` (Infinity when nested too deep to look through). */
+function itemPairs(v: unknown, depth: number): number {
   if (v === null || typeof v !== 'object') return 0;
-  if (depth > 1000) return Infinity; // too deep to look through: refused like a long array
-  let most = Array.isArray(v) ? v.length : 0;
-  for (const x of Array.isArray(v) ? v : Object.values(v)) {
-    if (x !== null && typeof x === 'object') most = Math.max(most, longestArray(x, depth + 1));
+  if (depth > 1000) return Infinity;
+  const items = Array.isArray(v) ? v : Object.values(v);
+  let pairs = Array.isArray(v) ? (v.length * (v.length - 1)) / 2 : 0;
+  for (const x of items) {
+    if (x !== null && typeof x === 'object') pairs += itemPairs(x, depth + 1);
+    if (pairs > MAX_UNIQUE_PAIRS) return pairs;
   }
-  return most;
+  return pairs;
 }
 
 function withSource(ref: RuleRef, source: RuleRef['source']): RuleRef {

@@ -67,15 +67,23 @@ export function openPinsFile(dir: string, server: string): string {
   try {
     old = readPins(legacy, server, true);
   } catch {
-    return file; // not readable as pins: nothing to carry over
+    // INVARIANT: a legacy file that cannot be read is not taken for "no pins" (everything would be pinned
+    // afresh): it stays in use, so the store reports it and denies calls until it is fixed or moved aside
+    return legacy;
   }
   if (old.server !== server) return file;
   try {
     writePins(file, old);
-    return file;
   } catch {
     return legacy; // INVARIANT: pins that cannot be carried over stay in force where they are, never dropped
   }
+  try {
+    // carried over: the legacy file is set aside, so it is neither listed nor read again
+    renameSync(legacy, `${legacy}.migrated`);
+  } catch {
+    // still listed by `pins list` (as another file), harmless: the server reads its own file from now on
+  }
+  return file;
 }
 
 /** The pin of a tool definition as `tools/list` returned it. */
@@ -131,19 +139,21 @@ export const MIN_DIGEST_PREFIX = 32;
  * nothing is accepted and the ones that differ are returned in `changedSinceReview` (the server changed the
  * tool again after the reviewer looked).
  */
-export function acceptPins(file: string, server: string, tools?: readonly string[], digests?: readonly string[]): { accepted: string[]; changedSinceReview: Array<{ tool: string; digest: string }> } {
+export function acceptPins(file: string, server: string, tools?: readonly string[], digests?: readonly string[]): { accepted: string[]; acceptedDigests: Record<string, string>; changedSinceReview: Array<{ tool: string; digest: string }> } {
   const pins = readPins(file, server);
   const names = Object.keys(pins.pending).filter((n) => !tools || tools.length === 0 || tools.includes(n));
   if (digests && digests.length > 0) {
     const stale = names.filter((n) => !digests.some((d) => pins.pending[n]!.digest.startsWith(d.toLowerCase())));
-    if (stale.length > 0) return { accepted: [], changedSinceReview: stale.map((n) => ({ tool: n, digest: pins.pending[n]!.digest })) };
+    if (stale.length > 0) return { accepted: [], acceptedDigests: {}, changedSinceReview: stale.map((n) => ({ tool: n, digest: pins.pending[n]!.digest })) };
   }
+  const acceptedDigests: Record<string, string> = {};
   for (const n of names) {
     pins.tools[n] = pins.pending[n]!;
+    Object.defineProperty(acceptedDigests, n, { value: pins.pending[n]!.digest, enumerable: true });
     delete pins.pending[n];
   }
   if (names.length > 0) writePins(file, pins);
-  return { accepted: names, changedSinceReview: [] };
+  return { accepted: names, acceptedDigests, changedSinceReview: [] };
 }
 
 /** What changed between a pinned definition and the one seen, in a reviewer's words (one line). */

@@ -123,7 +123,7 @@ export class ToolCalls {
     if (complete) this.seen = seen;
     else for (const [name, digest] of seen) this.seen.set(name, digest);
     for (const d of drifts) {
-      this.g.o.log(`mandate proxy: tool \`${d.tool}\` of \`${this.g.o.server}\` changed since it was pinned; calls to it are denied until \`mandate pins accept\``);
+      this.g.o.log(`mandate proxy: tool \`${d.tool}\` of \`${this.g.o.server}\` changed since it was pinned; calls to it are denied until it is reviewed (\`mandate pins list\`) and accepted`);
       this.g.record({ kind: 'drift', tool: d.tool, detail: { pinned: d.pinned.digest, seen: seen.get(d.tool) === CONFLICT ? CONFLICT : d.seen.digest, pins: pins.file } });
     }
   }
@@ -217,7 +217,7 @@ export class ToolCalls {
     if (drifted) {
       return builtinDeny('tool-pinning', this.seen.get(tool) === CONFLICT
         ? `denied: the server lists \`${tool}\` twice with different definitions`
-        : `denied: the definition of \`${tool}\` changed since it was pinned (accept it with \`mandate pins accept --server ${o.server} --tool ${tool}\`)`);
+        : `denied: the definition of \`${tool}\` changed since it was pinned (a person reviews it with \`mandate pins list\` and accepts it with the command printed there)`);
     }
     const { principal, roles } = o.identity;
     return decide(o.policy.current, { principal, roles, tool, args, context: o.context, now: o.now() });

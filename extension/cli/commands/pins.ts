@@ -70,8 +70,8 @@ async function accept(argv: string[], io: Io): Promise<number> {
   }
   const dir = resolve(io.cwd, values.dir ?? join('.mandate', 'pins'));
   const file = openPinsFile(dir, values.server);
-  const before = readPinsOrFail(file, values.server);
-  const { accepted, changedSinceReview } = acceptPins(file, values.server, values.tool, values.digest);
+  readPinsOrFail(file, values.server);
+  const { accepted, acceptedDigests, changedSinceReview } = acceptPins(file, values.server, values.tool, values.digest);
   if (changedSinceReview.length > 0) {
     const which = changedSinceReview.map((c) => `\`${printable(c.tool)}\` is now ${c.digest.slice(0, MIN_DIGEST_PREFIX)}`).join(', ');
     println(io.stderr, `mandate pins: nothing accepted for \`${values.server}\`: ${which}, not a digest you gave (it changed since it was reviewed): review \`mandate pins list\` again`);
@@ -82,7 +82,7 @@ async function accept(argv: string[], io: Io): Promise<number> {
     return 1;
   }
   // the digests accepted, so the terminal (and a CI log) shows what became pinned, --digest or not
-  const digestOf = (t: string): string => (Object.hasOwn(before.pending, t) ? ` (${before.pending[t]!.digest.slice(0, SHORT_DIGEST)})` : '');
+  const digestOf = (t: string): string => (Object.hasOwn(acceptedDigests, t) ? ` (${acceptedDigests[t]!.slice(0, SHORT_DIGEST)})` : '');
   println(io.stdout, `accepted ${accepted.map((t) => `\`${printable(t)}\`${digestOf(t)}`).join(', ')} for \`${printable(values.server)}\`${values.digest ? '' : ' (no --digest: whatever was pending now)'}`);
   return 0;
 }

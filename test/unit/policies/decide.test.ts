@@ -171,7 +171,15 @@ describe('decide', () => {
     assert.equal(decide(withSchema, call('r', 'u', { xs: objects(10) })).effect, 'allow');
     const long = decide(withSchema, call('r', 'u', { xs: objects(20_000) }));
     assert.equal(long.effect, 'deny');
-    assert.match(long.reasons[0]!.message, /more than 2000 items/);
+    assert.match(long.reasons[0]!.message, /more than 2000000 pairs of items/);
+    // many arrays under the limit each, and a tool whose schema only $refs another's uniqueItems, are bounded too
+    const many = decide(withSchema, call('r', 'u', { xs: [], ys: Array.from({ length: 40 }, () => objects(1500)) }));
+    assert.equal(many.effect, 'deny', 'the pairs of all arrays in a call add up');
+    const refs = compile({ ...c2.policy }, { tools: { tools: [
+      { name: 'a', inputSchema: { $id: 'https://evil.example/u', type: 'array', uniqueItems: true } },
+      { name: 'b', inputSchema: { type: 'object', properties: { xs: { $ref: 'https://evil.example/u' } } } },
+    ] } });
+    assert.equal(decide(refs, call('r', 'b', { xs: objects(8000) })).effect, 'deny', 'b borrows a\'s uniqueItems through $ref');
     const invalid = big.filter((t) => withSchema.toolSchemas.get(t.name) === 'invalid').map((t) => t.name);
     assert.ok(invalid.length > 0 && invalid.length < big.length, `some schemas fit in the tool list's states, the rest are refused (${invalid.length} refused)`);
     assert.equal(decide(withSchema, call('r', invalid[0]!, { s: 'x' })).effect, 'deny');

@@ -32,6 +32,18 @@ describe('proxy/pins on disk', () => {
     const mine = openPinsFile(dir, 'pay/prod');
     assert.equal(mine, pinsPath(dir, 'pay/prod'));
     assert.deepEqual(Object.keys(readPins(mine, 'pay/prod').tools), ['t']);
+    assert.equal(existsSync(legacy), false, 'the legacy file is set aside once carried over (pins list no longer shows it)');
+    assert.equal(existsSync(`${legacy}.migrated`), true);
+  });
+
+  it('keeps an unreadable legacy file in use, so calls are denied, instead of pinning everything afresh', () => {
+    const dir = tempDir('mandate-pins-');
+    writeFileSync(join(dir, 'pay_prod.json'), '{"version":1,"server":"pay/prod","tools":{"t":');
+    const file = openPinsFile(dir, 'pay/prod');
+    const store = new PinStore(file, 'pay/prod', now);
+    assert.match(store.trouble() ?? '', /cannot read/);
+    store.observe([tool('Evil.')]);
+    assert.equal(existsSync(pinsPath(dir, 'pay/prod')), false, 'nothing pinned afresh');
   });
 
   it('stores the description for review without changing the digest', () => {
