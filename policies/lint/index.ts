@@ -15,7 +15,7 @@ import { readOnlyWrites } from './leastPrivilege';
 import { genericRoleWrites, wildcardAll } from './overBroad';
 import { deniedGrant, duplicateGrant, subsumedGrant, unusedRole, unusedScope } from './redundancy';
 import { invalidPattern, minAboveMax, undeclaredRole, undefinedScope } from './references';
-import { emergencyWithoutExpiry, emptyWindow, expired, expiryBeyondHorizon } from './timeBounds';
+import { emergencyWithoutExpiry, emptyWindow, expired, expiryBeyondHorizon, unreadableTime } from './timeBounds';
 import { globMatchesNothing, unknownTool } from './toolNames';
 import type { LintContext, LintRule, RuleFinding } from './types';
 
@@ -57,7 +57,7 @@ const unknownIgnore: LintRule = {
 export const RULES: readonly LintRule[] = [
   undeclaredRole, undefinedScope, minAboveMax, invalidPattern,
   wildcardAll, genericRoleWrites, readOnlyWrites, financialApproval, destructiveApproval,
-  emergencyWithoutExpiry, expiryBeyondHorizon, expired, emptyWindow,
+  emergencyWithoutExpiry, expiryBeyondHorizon, unreadableTime, expired, emptyWindow,
   sharedCredential, inlineCredential, prodWithoutEnvironment,
   auditDisabled, auditMissing, auditIncomplete, failOpen,
   deniedGrant, duplicateGrant, subsumedGrant, unusedScope, unusedRole,

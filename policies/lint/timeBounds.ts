@@ -61,6 +61,25 @@ export const expiryBeyondHorizon: LintRule = {
   },
 };
 
+export const unreadableTime: LintRule = {
+  id: 'time/unreadable',
+  severity: 'error',
+  why: 'a `not_before` or `expires` that the schema admits but that names no instant (a minute 60 the leap-second rule lets through) makes the grant never match',
+  example: '- { agent_role: ops, tool: deploy, expires: "2026-01-01T13:60:00+14:01" }',
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    (ctx.policy.grants ?? []).forEach((g, i) => {
+      for (const key of ['not_before', 'expires'] as const) {
+        const v = g[key];
+        if (v === undefined || !Number.isNaN(parseDateTime(v))) continue;
+        const pointer = `/grants/${i}/${key}`;
+        out.push({ message: `${label(g, i)} \`${key}\` \`${v}\` names no instant: the grant never matches`, pointer, range: ctx.source.range(pointer) });
+      }
+    });
+    return out;
+  },
+};
+
 export const expired: LintRule = {
   id: 'time/expired',
   severity: 'warning',
@@ -69,7 +88,7 @@ export const expired: LintRule = {
   check(ctx) {
     const out: RuleFinding[] = [];
     (ctx.policy.grants ?? []).forEach((g, i) => {
-      if (g.expires === undefined || parseDateTime(g.expires, 'up') > ctx.now) return;
+      if (g.expires === undefined || Number.isNaN(parseDateTime(g.expires)) || parseDateTime(g.expires, 'up') > ctx.now) return; // unreadable: time/unreadable
       const pointer = `/grants/${i}/expires`;
       out.push({ message: `${label(g, i)} expired at \`${g.expires}\`: it allows nothing`, pointer, range: ctx.source.range(pointer),
         fix: [{ title: 'remove the expired grant', op: 'remove', pointer: `/grants/${i}` }] });
@@ -87,7 +106,8 @@ export const emptyWindow: LintRule = {
     const out: RuleFinding[] = [];
     (ctx.policy.grants ?? []).forEach((g, i) => {
       if (g.expires === undefined || g.not_before === undefined) return;
-      if (parseDateTime(g.not_before, 'up') < parseDateTime(g.expires, 'up')) return;
+      const [from, to] = [parseDateTime(g.not_before, 'up'), parseDateTime(g.expires, 'up')];
+      if (Number.isNaN(from) || Number.isNaN(to) || from < to) return; // unreadable: time/unreadable
       const pointer = `/grants/${i}/not_before`;
       out.push({ message: `${label(g, i)} starts at \`${g.not_before}\`, not before it expires at \`${g.expires}\`: it is never valid`, pointer, range: ctx.source.range(pointer) });
     });
