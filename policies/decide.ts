@@ -1,7 +1,7 @@
 // decide(): one call → allow | deny | approval_required, with the rules that decided and reasons
 // in policy words that point at the policy source.
 
-import { MATCH_STEP_LIMIT, withMatchBudget } from './linearRegex';
+import { enterMatchBudget, leaveMatchBudget, MATCH_STEP_LIMIT } from './linearRegex';
 import { type CompiledCheck, type CompiledGrant, type CompiledPolicy, lookup } from './compile';
 import { ABSENT, own } from './constraints';
 import type { Call, Decision, Reason, RuleRef } from './types';
@@ -21,12 +21,15 @@ const ENGINE: RuleRef = Object.freeze({ kind: 'builtin', id: 'engine', pointer: 
  * approval_required; nothing matches → deny.
  */
 export function decide(compiled: CompiledPolicy, call: Call): Decision {
+  // INVARIANT: every pattern test of one decision (the policy's and the tool schema's, however many values
+  // they run on) draws on one step budget, so no call costs more than MATCH_STEP_LIMIT steps of matching
+  const outer = enterMatchBudget(MATCH_STEP_LIMIT);
   try {
-    // INVARIANT: every pattern test of one decision (the policy's and the tool schema's, however many values
-    // they run on) draws on one step budget, so no call costs more than MATCH_STEP_LIMIT steps of matching
-    return withMatchBudget(MATCH_STEP_LIMIT, () => decideUnsafe(compiled, call));
+    return decideUnsafe(compiled, call);
   } catch (err) {
     return deny('engine_error', `denied: the call could not be decided (${errorMessage(err)})`);
+  } finally {
+    leaveMatchBudget(outer, MATCH_STEP_LIMIT);
   }
 }
 

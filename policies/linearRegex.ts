@@ -29,7 +29,7 @@ export class RegexBudgetExceeded extends Error {
 /** Largest automaton compiled (counted repetitions are expanded: `a{1000}` is about 1,000 states). */
 export const MAX_STATES = 50_000;
 /**
- * Most steps one test may take — and, inside withMatchBudget, all the tests of one decision together: a
+ * Most steps one test may take — and, inside a match budget (enterMatchBudget), all the tests of one decision together: a
  * bound on their cost whatever the patterns and values (a few hundred ms at worst here; `npm run bench --
  * pattern` prints the worst case it knows). A step is a state visited or an atom tried; an atom's first use
  * in a test and each distinct non-ASCII code point it is asked about cost more (ATOM_FIRST_USE,
@@ -61,26 +61,26 @@ export function compileLinear(source: string): LinearRegex {
   return new Program(source, ast, parser.atoms);
 }
 
-/** A shared allowance (steps for tests, states for compiles) that the tests or compiles inside a scope draw on. */
-interface Allowance { remaining: number; what: string }
-let matchAllowance: Allowance | undefined;
-let stateAllowance: Allowance | undefined;
+/** States left for the patterns compiled inside withStateBudget, and what that budget is (for messages). */
+let stateAllowance: { remaining: number; what: string } | undefined;
 
 /**
- * Run `fn` with one step budget shared by every test inside it (a decision: its policy patterns and every
- * schema pattern Ajv tests, however many values), so the cost of a call is bounded, not the cost of each test.
+ * Steps left for the tests of the current match budget (a decision: its policy patterns and every schema
+ * pattern Ajv tests, however many values), so the cost of a call is bounded, not the cost of each test.
+ * Infinity outside a budget. Plain numbers, not an object: decide() opens a budget on every call.
  */
-export function withMatchBudget<T>(steps: number, fn: () => T): T {
-  const outer = matchAllowance;
-  const mine: Allowance = { remaining: Math.min(steps, outer?.remaining ?? Infinity), what: `${steps} steps for one decision` };
-  const initial = mine.remaining;
-  matchAllowance = mine;
-  try {
-    return fn();
-  } finally {
-    if (outer) outer.remaining -= initial - mine.remaining;
-    matchAllowance = outer;
-  }
+let stepsLeft = Infinity;
+
+/** Open a match budget of `steps` (within any open one); returns what leaveMatchBudget needs. */
+export function enterMatchBudget(steps: number): number {
+  const outer = stepsLeft;
+  stepsLeft = Math.min(steps, outer);
+  return outer;
+}
+
+/** Close the budget enterMatchBudget(steps) opened, charging the steps used to the one around it. */
+export function leaveMatchBudget(outer: number, steps: number): void {
+  stepsLeft = outer - (Math.min(steps, outer) - stepsLeft);
 }
 
 /**
@@ -446,20 +446,19 @@ class Program implements LinearRegex {
     atomCharges = 0;
     testSerial++;
     testAnswers.clear();
-    const allowance = matchAllowance;
-    const limit = Math.min(MATCH_STEP_LIMIT, allowance?.remaining ?? Infinity);
+    const limit = Math.min(MATCH_STEP_LIMIT, stepsLeft);
     try {
-      return this.run(input, limit, allowance);
+      return this.run(input, limit);
     } finally {
       shared.running = false;
       this.steps += atomCharges;
       atomCharges = 0;
       testAnswers.clear();
-      if (allowance) allowance.remaining -= this.steps;
+      stepsLeft -= this.steps; // Infinity outside a budget stays Infinity
     }
   }
 
-  private run(input: string, limit: number, allowance: Allowance | undefined): boolean {
+  private run(input: string, limit: number): boolean {
     buffersFor(this.size);
     const n = input.length;
     let cur = shared.a;
@@ -489,7 +488,7 @@ class Program implements LinearRegex {
         if (ncount === MATCHED) return true;
       } else if (ncount === 0) return false;
       if (this.steps > limit) {
-        const whose = allowance && allowance.remaining < MATCH_STEP_LIMIT ? allowance.what : `${MATCH_STEP_LIMIT} steps`;
+        const whose = limit < MATCH_STEP_LIMIT ? `${MATCH_STEP_LIMIT} steps for one decision` : `${MATCH_STEP_LIMIT} steps`;
         throw new RegexBudgetExceeded(`pattern ${JSON.stringify(this.source.slice(0, 40))} would take more than the ${whose} on a ${n}-character value`);
       }
       [cur, nxt] = [nxt, cur];
