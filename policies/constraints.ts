@@ -235,14 +235,23 @@ export function mayBeUndecidable(c: Constraint): boolean {
  * syntax), or valid but refused by the linear-time matcher (lookaround, backreferences, too large).
  */
 export function patternProblem(pattern: string): string | undefined {
+  // asked several times per pattern (compile orders the checks by it; four lint rules ask, on every edit in
+  // the editor): building the automaton once is enough
+  const known = problems.get(pattern);
+  if (known !== undefined) return known === '' ? undefined : known;
+  let problem = '';
   try {
     compileLinear(pattern);
-    return undefined;
   } catch (err) {
-    if (err instanceof RegexRefused) return `it ${err.message}`;
-    return `it is not a valid regular expression (${(err as Error).message})`;
+    problem = err instanceof RegexRefused ? `it ${err.message}` : `it is not a valid regular expression (${(err as Error).message})`;
   }
+  if (problems.size >= 1024) problems.clear(); // INVARIANT: a cache only; bounded
+  problems.set(pattern, problem);
+  return problem === '' ? undefined : problem;
 }
+
+/** patternProblem's answers by pattern ('' for none). */
+const problems = new Map<string, string>();
 
 /** Whether the engine can run a policy pattern (see patternProblem). */
 export function validPattern(pattern: string): boolean {
