@@ -6,14 +6,10 @@
 import { childPointer } from '../source';
 import type { DenyRule, Grant, Policy, ToolInfo } from '../types';
 import { DOTTED } from './inputSchema';
-import { covers, expandIn, grantLabel, grantTools, hasManifest, toolEntries } from './tools';
+import { covers, expandIn, grantLabel, grantTools, hasManifest, scopeNames, toolEntries } from './tools';
 import type { LintContext, LintRule, RuleFinding } from './types';
 
 type Kind = 'argument' | 'context';
-
-function scopeNames(scope: string | string[] | undefined): string[] {
-  return scope === undefined ? [] : Array.isArray(scope) ? scope : [scope];
-}
 
 /** The keys a rule constrains, with where each constraint is written (the rule's own, then its scopes'). */
 function constrainedKeys(policy: Policy, rule: Grant | DenyRule, base: string): Array<{ kind: Kind; key: string; pointer: string }> {

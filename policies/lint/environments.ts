@@ -3,7 +3,7 @@
 
 import { childPointer } from '../source';
 import type { ContextConstraint, Grant, Policy } from '../types';
-import { expandIn, toolEntries } from './tools';
+import { expandIn, scopeNames, toolEntries } from './tools';
 import type { LintContext, LintRule, RuleFinding } from './types';
 
 const PROD = /^prod(uction)?([-_.].*)?$/i;
@@ -67,7 +67,7 @@ export const inlineCredential: LintRule = {
 function hasEnvironment(policy: Policy, g: Grant): boolean {
   const has = (c: Record<string, ContextConstraint> | undefined): boolean => c !== undefined && Object.prototype.hasOwnProperty.call(c, 'environment');
   if (has(g.context)) return true;
-  const names = g.scope === undefined ? [] : Array.isArray(g.scope) ? g.scope : [g.scope];
+  const names = scopeNames(g.scope);
   const scopes = policy.scopes ?? {};
   return names.some((n) => Object.prototype.hasOwnProperty.call(scopes, n) && has(scopes[n]!.context));
 }

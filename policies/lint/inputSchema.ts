@@ -3,7 +3,7 @@
 
 import { childPointer } from '../source';
 import type { Constraint, ToolInfo } from '../types';
-import { expandIn, knownTools, toolEntries } from './tools';
+import { expandIn, knownTools, scopeNames, toolEntries } from './tools';
 import type { LintContext, LintRule, RuleFinding } from './types';
 
 /** The argument names a tool's `inputSchema` declares, or undefined when it does not say. */
@@ -33,7 +33,7 @@ interface Use { args: Record<string, Constraint>; base: string; via: string }
 /** The argument constraints a grant or deny rule applies: its scopes' (one `Use` per scope, shared) and its own. */
 function uses(ctx: LintContext, rule: { scope?: string | string[]; args?: Record<string, Constraint> }, base: string, cache: Map<string, Use | undefined>): Use[] {
   const scopes = ctx.policy.scopes ?? {};
-  const names = rule.scope === undefined ? [] : Array.isArray(rule.scope) ? rule.scope : [rule.scope];
+  const names = scopeNames(rule.scope);
   const out: Use[] = [];
   for (const n of names) {
     if (!cache.has(n)) {

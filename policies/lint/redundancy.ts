@@ -5,14 +5,10 @@ import { canonicalJson } from '../audit';
 import { childPointer } from '../source';
 import { parseDateTime } from '../time';
 import type { DenyRule, Grant, Json } from '../types';
-import { covers, grantLabel as label, grantTools } from './tools';
+import { covers, grantLabel as label, grantTools, scopeNames } from './tools';
 import type { LintRule, RuleFinding } from './types';
 
 const NO_GRANTS: readonly Grant[] = [];
-
-function scopeList(scope: string | string[] | undefined): string[] {
-  return scope === undefined ? [] : Array.isArray(scope) ? scope : [scope];
-}
 
 /** A deny rule that applies whatever the arguments and context: it always wins for its roles and tools. */
 function unconditional(d: DenyRule): boolean {
@@ -50,7 +46,7 @@ interface Shape { i: number; g: Grant; tools: string[]; scopes: Set<string>; con
 
 function shape(g: Grant, i: number): Shape {
   return {
-    i, g, tools: [...new Set(grantTools(g))].sort(), scopes: new Set(scopeList(g.scope)),
+    i, g, tools: [...new Set(grantTools(g))].sort(), scopes: new Set(scopeNames(g.scope)),
     context: new Map(Object.entries(g.context ?? {}).map(([k, v]) => [k, canonicalJson(v as Json)])),
     from: g.not_before ? parseDateTime(g.not_before, 'up') : -Infinity, to: g.expires ? parseDateTime(g.expires, 'up') : Infinity,
   };
@@ -127,7 +123,7 @@ export const unusedScope: LintRule = {
   example: 'scopes: { docs_only: { args: { path: { within: [docs/] } } } }   # never named',
   check(ctx) {
     const used = new Set<string>();
-    for (const r of [...(ctx.policy.grants ?? []), ...(ctx.policy.deny ?? [])]) for (const s of scopeList(r.scope)) used.add(s);
+    for (const r of [...(ctx.policy.grants ?? []), ...(ctx.policy.deny ?? [])]) for (const s of scopeNames(r.scope)) used.add(s);
     return Object.keys(ctx.policy.scopes ?? {}).filter((s) => !used.has(s)).map((s) => {
       const pointer = childPointer('/scopes', s);
       return { message: `scope \`${s}\` is not used by any grant or deny rule`, pointer, range: ctx.source.keyRange(pointer), fix: [{ title: `remove scope \`${s}\``, op: 'remove', pointer }] };

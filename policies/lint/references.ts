@@ -3,6 +3,7 @@
 import { patternProblem } from '../constraints';
 import { childPointer } from '../source';
 import type { Constraint } from '../types';
+import { scopeNames } from './tools';
 import type { LintContext, LintRule } from './types';
 
 type Out = ReturnType<LintRule['check']>;
@@ -41,8 +42,7 @@ export const undefinedScope: LintRule = {
     const scopes = policy.scopes ?? {};
     const out: Out = [];
     const visit = (scope: string | string[] | undefined, base: string): void => {
-      const list = scope === undefined ? [] : Array.isArray(scope) ? scope : [scope];
-      list.forEach((name, i) => {
+      scopeNames(scope).forEach((name, i) => {
         if (Object.prototype.hasOwnProperty.call(scopes, name)) return;
         const pointer = Array.isArray(scope) ? `${base}/scope/${i}` : `${base}/scope`;
         out.push({ message: `scope \`${name}\` is not defined under \`scopes\``, pointer, range: source.range(pointer) });

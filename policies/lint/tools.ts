@@ -143,6 +143,11 @@ export function grantLabel(g: { id?: string }, i: number): string {
   return g.id !== undefined ? `grant \`${g.id}\`` : `grants[${i}]`;
 }
 
+/** The scopes a grant or deny rule names (its `scope`, one name or a list). */
+export function scopeNames(scope: string | string[] | undefined): string[] {
+  return scope === undefined ? [] : Array.isArray(scope) ? scope : [scope];
+}
+
 /** The tools a grant names (its `tool` or `tools`). */
 export function grantTools(g: { tool?: string; tools?: string[] }): string[] {
   return g.tools ?? (g.tool !== undefined ? [g.tool] : []);
