@@ -17,9 +17,13 @@ function cell(text: string): string {
 /** Untrusted text as a code span (HTML and links are literal inside; `|` is escaped for tables). */
 function code(text: string): string {
   const t = oneLine(text).replace(/\|/g, '\\|');
-  const fence = '`'.repeat(Math.max(0, ...Array.from(t.matchAll(/`+/g), (m) => m[0].length)) + 1);
+  const fence = '`'.repeat(longestBacktickRun(t) + 1);
   const pad = t.startsWith('`') || t.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${t}${pad}${fence}`;
+}
+
+function longestBacktickRun(text: string): number {
+  return Math.max(0, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length));
 }
 
 function oneLine(text: string): string {
@@ -28,7 +32,7 @@ function oneLine(text: string): string {
 
 /** A fenced block whose fence no line of `body` can close. */
 function fenced(lang: string, body: string): string[] {
-  const fence = '`'.repeat(Math.max(3, ...Array.from(body.matchAll(/`+/g), (m) => m[0].length + 1)));
+  const fence = '`'.repeat(Math.max(3, longestBacktickRun(body) + 1));
   return [`${fence}${lang}`, body, fence];
 }
 

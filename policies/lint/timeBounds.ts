@@ -88,7 +88,9 @@ export const expired: LintRule = {
   check(ctx) {
     const out: RuleFinding[] = [];
     (ctx.policy.grants ?? []).forEach((g, i) => {
-      if (g.expires === undefined || Number.isNaN(parseDateTime(g.expires)) || parseDateTime(g.expires, 'up') > ctx.now) return; // unreadable: time/unreadable
+      if (g.expires === undefined) return;
+      const t = parseDateTime(g.expires, 'up');
+      if (Number.isNaN(t) || t > ctx.now) return; // unreadable: time/unreadable
       const pointer = `/grants/${i}/expires`;
       out.push({ message: `${label(g, i)} expired at \`${g.expires}\`: it allows nothing`, pointer, range: ctx.source.range(pointer),
         fix: [{ title: 'remove the expired grant', op: 'remove', pointer: `/grants/${i}` }] });
