@@ -41,8 +41,12 @@ export interface AuditEntry {
   kind: AuditKind;
   /** ISO 8601 time of the event */
   time: string;
-  /** JSON-RPC request id (as a string) */
-  request_id?: string;
+  /**
+   * The JSON-RPC request id exactly as the client (or, for a server→client request, the server) sent it: a
+   * number stays a number, so requests `1` and `"1"` — distinct to JSON-RPC and to the proxy — stay distinct.
+   * Logs written before 2026-11-26 hold every id as a string.
+   */
+  request_id?: string | number;
   session?: string;
   caller?: AuditCaller;
   server?: string;

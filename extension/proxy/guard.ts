@@ -83,7 +83,7 @@ export class Guard {
   private clientRequest(msg: Msg & { id: RpcId; method: string }): void {
     // INVARIANT: one request per id in flight — a reused id could take another call's answer, or its place when held
     if (this.forwarded.has(key(msg.id)) || this.calls.isWaiting(msg.id)) {
-      this.record({ kind: 'error', method: msg.method, request_id: String(msg.id), error: { code: 'jsonrpc_id_in_use', message: 'a request with this id is still in flight; refused' } });
+      this.record({ kind: 'error', method: msg.method, request_id: msg.id, error: { code: 'jsonrpc_id_in_use', message: 'a request with this id is still in flight; refused' } });
       return this.replyError(msg.id, RPC.invalidRequest, `id ${JSON.stringify(msg.id).slice(0, 100)} is already in use by a request in flight`);
     }
     switch (msg.method) {
@@ -351,7 +351,7 @@ export class Guard {
     const c = this.o.policy.current;
     const d: Decision = kind === 'resource' ? decideResource(c, principal, roles, target) : decidePrompt(c, principal, roles, target);
     // INVARIANT: a denial is on disk before the client hears it
-    const ok = this.record({ kind: 'decision', method: msg.method, request_id: String(msg.id), detail: { [kind === 'resource' ? 'uri' : 'prompt']: target }, ...this.calls.decisionFields(d) }, d.effect !== 'allow');
+    const ok = this.record({ kind: 'decision', method: msg.method, request_id: msg.id, detail: { [kind === 'resource' ? 'uri' : 'prompt']: target }, ...this.calls.decisionFields(d) }, d.effect !== 'allow');
     if (!ok) return this.replyError(msg.id, RPC.audit, 'the audit log cannot be written; the request is denied');
     if (d.effect !== 'allow') return this.replyError(msg.id, RPC.denied, `mandate: ${d.reasons.map((r) => r.message).join('; ')}`);
     this.forward(msg, msg.method, undefined, true);
@@ -363,7 +363,7 @@ export class Guard {
       const effect = allowed ? 'allow' : 'deny';
       const reason = allowed ? `server request \`${msg.method}\` allowed` : `denied: the policy does not let the server send \`${msg.method}\` to the client`;
       // urgent either way: a denial goes back to the server, an allowed request on to the client, after its record
-      const ok = this.record({ kind: 'decision', method: msg.method, request_id: String(msg.id), detail: { direction: 'server_to_client' }, decision: { effect, rules: ['server_requests'], reasons: [reason] } }, true);
+      const ok = this.record({ kind: 'decision', method: msg.method, request_id: msg.id, detail: { direction: 'server_to_client' }, decision: { effect, rules: ['server_requests'], reasons: [reason] } }, true);
       if (!ok || !allowed) {
         this.o.toUpstream({ jsonrpc: '2.0', id: msg.id, error: { code: RPC.denied, message: `mandate: ${reason}` } });
         return;

@@ -47,7 +47,7 @@ export class ToolCalls {
   private policyJson: { file: string; version: string; json: string } | undefined;
 
   /** approval id → the request id of its call, for recording late answers (bounded like the broker's memory) */
-  private askedBy = new Map<string, string>();
+  private askedBy = new Map<string, RpcId>();
 
   constructor(private readonly g: Guard) {
     g.o.approvals.subscribe((e) => {
@@ -160,7 +160,7 @@ export class ToolCalls {
       clearTimeout(w.timer);
       this.listWaiters.delete(k);
       const tool = w.msg.params?.['name'];
-      this.g.record({ kind: 'error', method: 'tools/call', request_id: String(id), ...(typeof tool === 'string' ? { tool } : {}), error: { code: 'cancelled', message: 'cancelled by the client before it was decided' } });
+      this.g.record({ kind: 'error', method: 'tools/call', request_id: id, ...(typeof tool === 'string' ? { tool } : {}), error: { code: 'cancelled', message: 'cancelled by the client before it was decided' } });
       return true;
     }
     const approval = this.approving.get(k);
@@ -179,7 +179,7 @@ export class ToolCalls {
     const params = msg.params ?? {};
     const tool = params['name'];
     if (typeof tool !== 'string') {
-      this.g.record({ kind: 'error', method: 'tools/call', request_id: String(msg.id), error: { code: 'invalid_params', message: 'tools/call needs a string `name`' } });
+      this.g.record({ kind: 'error', method: 'tools/call', request_id: msg.id, error: { code: 'invalid_params', message: 'tools/call needs a string `name`' } });
       return this.g.replyError(msg.id, RPC.invalidParams, 'tools/call needs a string `name`');
     }
     const args = params['arguments'] === undefined ? {} : params['arguments'];
@@ -192,15 +192,14 @@ export class ToolCalls {
     const redactKeys = o.policy.current.redact;
     // the digest binds approvals and stands in for redacted values; plain calls carry their arguments
     const digest = d.effect === 'approval_required' || redactKeys.size > 0 ? sha256(canonicalJson(args)) : undefined;
-    const requestId = String(msg.id);
     const entry = (): RecordFields => ({
-      kind: 'decision', method: 'tools/call', request_id: requestId, tool, args: redactKeys.size > 0 ? redact(args, redactKeys) : args as Json,
+      kind: 'decision', method: 'tools/call', request_id: msg.id, tool, args: redactKeys.size > 0 ? redact(args, redactKeys) : args as Json,
       ...(digest ? { args_digest: digest } : {}), ...this.decisionFields(d),
     });
     // INVARIANT: the decision record is written before anything is forwarded; no record, no call.
     // INVARIANT: a denial is on disk before the client hears it (never only the successes).
     const recorded = redactKeys.size > 0 ? this.g.record(entry(), d.effect === 'deny')
-      : this.g.recordSerialised(entry, `"kind":"decision","method":"tools/call","request_id":${JSON.stringify(requestId)},"tool":${JSON.stringify(tool)},"args":${argsJson}${digest ? `,"args_digest":"${digest}"` : ''},${this.decisionFieldsJson(d)}`, d.effect === 'deny');
+      : this.g.recordSerialised(entry, `"kind":"decision","method":"tools/call","request_id":${JSON.stringify(msg.id)},"tool":${JSON.stringify(tool)},"args":${argsJson}${digest ? `,"args_digest":"${digest}"` : ''},${this.decisionFieldsJson(d)}`, d.effect === 'deny');
     if (!recorded) return this.denyResult(msg.id, tool, ['the audit log cannot be written, so the call is denied']);
     if (d.effect === 'deny' && asError) return this.g.replyError(msg.id, asError.code, asError.message);
     if (d.effect === 'deny') return this.denyResult(msg.id, tool, d.reasons.map((r) => r.message));
@@ -270,7 +269,7 @@ export class ToolCalls {
     // the digest is of the reply line as the server sent it (or of the result re-serialised)
     const digest = result !== undefined ? sha256(raw ?? JSON.stringify(result)) : undefined;
     this.g.record({
-      kind: 'outcome', method: f.method, request_id: String(id), ...(f.tool !== undefined ? { tool: f.tool } : {}),
+      kind: 'outcome', method: f.method, request_id: id, ...(f.tool !== undefined ? { tool: f.tool } : {}),
       result: { is_error: isError, latency_ms: at - f.start, ...(digest ? { digest } : {}) },
       ...(failure ? { error: failure } : {}),
     }, false, at, who);
@@ -290,11 +289,11 @@ export class ToolCalls {
     const elicit = this.g.clientElicitation && prompt.length <= ELICIT_MAX;
     if (this.g.clientElicitation && !elicit) o.log(`mandate proxy: approval ${req.id}: the call is too large to show in the client (${prompt.length} characters); answer it in the editor or a terminal`);
     const via = elicit ? 'elicitation' : 'editor';
-    this.g.record({ kind: 'approval', request_id: String(msg.id), tool, args_digest: digest, approval: { id: req.id, state: 'asked', via } });
+    this.g.record({ kind: 'approval', request_id: msg.id, tool, args_digest: digest, approval: { id: req.id, state: 'asked', via } });
     o.log(`mandate proxy: approval ${req.id} needed for \`${tool}\` — answer with \`mandate approve ${req.id}\` or \`mandate refuse ${req.id}\``);
     const outcome = o.approvals.ask(req);
     this.approving.set(idKey(msg.id), req.id);
-    this.askedBy.set(req.id, String(msg.id));
+    this.askedBy.set(req.id, msg.id);
     if (this.askedBy.size > 1000) this.askedBy.delete(this.askedBy.keys().next().value!);
     if (elicit) this.elicit(req, prompt);
     return { req, outcome };
@@ -329,7 +328,7 @@ export class ToolCalls {
         note = `the call is no longer allowed: ${again.reasons.map((r) => r.message).join('; ')}`;
       }
     }
-    const ok = this.g.record({ kind: 'approval', request_id: String(msg.id), tool, args_digest: digest,
+    const ok = this.g.record({ kind: 'approval', request_id: msg.id, tool, args_digest: digest,
       approval: { id: req.id, state, via: out.via, at: out.at, ...(out.by !== undefined ? { by: out.by } : {}) },
       ...(note ? { error: { code: `approval_${state}`, message: note } } : {}) }, state !== 'granted');
     if (cancelled) return; // the client withdrew the call: no answer is expected

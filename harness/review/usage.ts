@@ -25,9 +25,11 @@ export interface Attribution {
   byRequest: Map<string, { grants: string[]; tool: string; role?: string }>;
 }
 
-/** The key linking an approval record to its decision: session and request id. */
+/** The key linking an approval record to its decision: session and request id (`1` and `"1"` are different requests). */
 export function requestKey(r: AuditRecord): string | undefined {
-  return r.request_id === undefined ? undefined : `${r.session ?? ''}\u0000${r.request_id}`;
+  const id = r.request_id;
+  if (typeof id !== 'string' && typeof id !== 'number') return undefined;
+  return `${r.session ?? ''}\u0000${typeof id === 'number' ? 'n' : 's'}${id}`;
 }
 
 /** Count, per grant, the decisions it allowed or sent to approval. */

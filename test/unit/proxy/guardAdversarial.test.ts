@@ -93,7 +93,7 @@ describe('proxy/guard against hostile message sequences', () => {
     await tick();
     assert.equal(calls(upstream).length, 1, 'the call went out once, on the first answer');
     const rec = records(file).filter((r) => r.kind === 'approval' || r.kind === 'error').map((r) => [r.kind, r.request_id, r.approval?.state, r.approval?.by, r.error?.code]);
-    assert.deepEqual(rec, [['approval', '7', 'asked', undefined, undefined], ['approval', '7', 'granted', 'alice', undefined], ['error', '7', undefined, undefined, 'approval_late']]);
+    assert.deepEqual(rec, [['approval', 7, 'asked', undefined, undefined], ['approval', 7, 'granted', 'alice', undefined], ['error', 7, undefined, undefined, 'approval_late']]);
     assert.match(records(file).at(-1)!.error!.message, /refuse of approval s1-1 by bob \(editor\) arrived after it was settled \(granted\): not applied/);
   });
 
@@ -228,9 +228,23 @@ describe('proxy/guard against hostile message sequences', () => {
     guard.fromClient(call(1, 'echo', { message: 'x' }));
     await tick();
     guard.flush();
-    const mine = records(file).filter((r) => r.request_id === '1').map((r) => [r.kind, r.decision?.effect ?? r.result?.is_error]);
+    const mine = records(file).filter((r) => r.request_id === 1).map((r) => [r.kind, r.decision?.effect ?? r.result?.is_error]);
     assert.deepEqual(mine, [['decision', 'allow'], ['outcome', true]]);
     assert.match(JSON.stringify(client), /not running/);
+  });
+
+  it('records requests 1 and "1" (both in flight: different requests to JSON-RPC) under ids a reader can tell apart', async () => {
+    const { guard, file, approvals } = setup();
+    guard.fromClient(call(1, 'echo', { message: 'number' }));
+    guard.fromClient(call('1', 'pay', { amount: 5 }));
+    await tick();
+    guard.fromUpstream(msg({ jsonrpc: '2.0', id: 1, result: { content: [] } }));
+    approvals.answer(approvals.pending()[0]!.id, 'refuse', 'terminal', 'bob');
+    await tick();
+    guard.flush();
+    const line = (r: AuditRecord): string => `${r.kind}:${JSON.stringify(r.request_id)}:${r.decision?.effect ?? r.approval?.state ?? r.result?.is_error}`;
+    assert.deepEqual(records(file).filter((r) => r.kind !== 'session').map(line),
+      ['decision:1:allow', 'decision:"1":approval_required', 'approval:"1":asked', 'outcome:1:false', 'approval:"1":refused']);
   });
 });
 

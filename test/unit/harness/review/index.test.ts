@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { compile, decide, parsePolicy } from '../../../../policies';
 import { formatReview, reviewAudit } from '../../../../harness/review';
+import { requestKey } from '../../../../harness/review/usage';
 import { approval, decision, fixturePolicy, POLICY, writeLog } from './fixture';
 
 describe('harness/review', () => {
@@ -86,6 +87,14 @@ describe('harness/review', () => {
     assert.deepEqual(a.map((x) => [x.verdict, x.refused, x.timeout]), [['always_refused', 1, 1]]);
     const mixed = writeLog([...refused.records.slice(0, 2), decision('2026-11-05T10:00:00Z', '9', 'a', 'writer', 'write_file', 'approval_required', ['write-docs']), approval('2026-11-05T10:00:05Z', '9', 'writer', 'write_file', 'granted')]);
     assert.deepEqual(reviewAudit(compiled, mixed.records).approvals, []);
+  });
+
+  it('links an approval to its decision by session and request id, keeping ids 1 and "1" apart', () => {
+    const [n, s] = [{ ...decision('2026-11-04T10:00:00Z', 'x', 'a', 'writer', 'write_file', 'allow', []), request_id: 1 }, decision('2026-11-04T10:00:00Z', '1', 'a', 'writer', 'write_file', 'allow', [])];
+    assert.notEqual(requestKey({ ...n, v: 1, seq: 0, prev: '' }), requestKey({ ...s, v: 1, seq: 1, prev: '' }));
+    assert.equal(requestKey({ ...s, v: 1, seq: 1, prev: '' }), requestKey({ ...approval('2026-11-04T10:00:05Z', '1', 'writer', 'write_file', 'granted'), v: 1, seq: 2, prev: '' }));
+    const { request_id: _none, ...noId } = s;
+    assert.equal(requestKey({ ...noId, v: 1, seq: 1, prev: '' }), undefined);
   });
 
   it('attributes an allowed call whose rule id is unknown to the role\'s matching grants, and says so', () => {
