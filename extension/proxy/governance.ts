@@ -44,8 +44,33 @@ function deny(_kind: string, message: string): Decision {
   return { effect: 'deny', rules: [rule], reasons: [{ code: 'no_grant', message, rule }] };
 }
 
-/** Decide a `resources/read`: denied unless a `resources` grant of the caller's roles matches the URI. */
+/**
+ * Why a URI cannot be decided by its text, or undefined. A grant matches the URI as written, but a server
+ * resolves it: the SDK looks a resource up by `new URL(uri).href`, which removes `..` segments (encoded ones
+ * too), and a file server decodes `%2F` into a path separator. So `docs://a/*` would match
+ * `docs://a/../secret`. INVARIANT: a URI is decided only when it is already in the form a server resolves
+ * it to (the WHATWG URL serialisation) and holds no dot segment and no encoded dot, slash, backslash or NUL.
+ */
+export function uriProblem(uri: string): string | undefined {
+  let href: string;
+  try {
+    href = new URL(uri).href;
+  } catch {
+    return `\`${uri.slice(0, 200)}\` is not an absolute URI`;
+  }
+  if (href !== uri) return `the URI \`${uri.slice(0, 200)}\` is not in normal form (a server reads it as \`${href.slice(0, 200)}\`); ask for that form`;
+  if (/(^|[/:])\.{1,2}(?=[/?#]|$)/.test(uri)) return `the URI \`${uri.slice(0, 200)}\` holds a \`.\` or \`..\` segment`;
+  if (/%(2e|2f|5c|00)|\\/i.test(uri)) return `the URI \`${uri.slice(0, 200)}\` holds an encoded dot, slash, backslash or NUL, which a server may decode into another path`;
+  return undefined;
+}
+
+/**
+ * Decide a `resources/read`: denied unless a `resources` grant of the caller's roles matches the URI, and
+ * denied whatever the grants say when the URI is not in the form a server resolves it to (`uriProblem`).
+ */
 export function decideResource(c: CompiledPolicy, principal: string | null, roles: readonly string[], uri: string): Decision {
+  const problem = uriProblem(uri);
+  if (problem !== undefined) return deny('resource', `denied: ${problem}`);
   const list = c.policy.resources;
   return grantDecision('resource', list, (g: { uris: string[] }) => g.uris, roles, c.declaredRoles, principal, uri);
 }

@@ -52,10 +52,14 @@ export class Guard {
   private ownClient = new Map<string, (msg: Msg) => void>();
   private nextOwn = 1;
   /**
-   * The guard's own request ids (`mandate-<random>:<n>`): a client cannot guess them, so it can neither
-   * answer for them, cancel them, nor have its own requests taken for them.
+   * The guard's own request ids upstream (`mandate-<random>:<n>`). INVARIANT: the client never sees this
+   * prefix (requests to the client use `clientPrefix`), so it cannot send a request whose id the server's
+   * answer would share with one of the guard's own — that answer would be taken for the guard's (an empty
+   * "tool list" erasing pins and schemas). A client id with the prefix is refused all the same.
    */
   private readonly ownPrefix = `mandate-${randomHex(8)}:`;
+  /** the guard's own request ids towards the client (elicitation, server requests passed on): another secret */
+  private readonly clientPrefix = `mandate-${randomHex(8)}:`;
   private upstreamUp = true;
   private held: Held[] = [];
   private common: { principal: string; roles: string[]; count: number; client: Identity['client']; json: string } | undefined;
@@ -82,6 +86,10 @@ export class Guard {
 
   private clientRequest(msg: Msg & { id: RpcId; method: string }): void {
     // INVARIANT: one request per id in flight — a reused id could take another call's answer, or its place when held
+    if (typeof msg.id === 'string' && msg.id.startsWith('mandate-') && (msg.id.startsWith(this.ownPrefix) || msg.id.startsWith(this.clientPrefix))) {
+      this.record({ kind: 'error', method: msg.method, request_id: msg.id, error: { code: 'jsonrpc_id_reserved', message: 'the request id is one the proxy uses for its own requests; refused' } });
+      return this.replyError(msg.id, RPC.invalidRequest, 'this request id is reserved by mandate; use another');
+    }
     if (this.forwarded.has(key(msg.id)) || this.calls.isWaiting(msg.id)) {
       this.record({ kind: 'error', method: msg.method, request_id: msg.id, error: { code: 'jsonrpc_id_in_use', message: 'a request with this id is still in flight; refused' } });
       return this.replyError(msg.id, RPC.invalidRequest, `id ${JSON.stringify(msg.id).slice(0, 100)} is already in use by a request in flight`);
@@ -305,10 +313,13 @@ export class Guard {
     const page = (cursor?: string): void => {
       this.request('tools/list', cursor ? { cursor } : {}, (res) => {
         const r = res['result'] as { tools?: ToolInfo[]; nextCursor?: string } | undefined;
-        if (r && Array.isArray(r.tools)) all.push(...r.tools);
-        if (r?.nextCursor && all.length < 10000) return page(r.nextCursor);
+        // INVARIANT: an answer without a tools array is no tool list (never an empty one: that would drop every pin and schema)
+        const listed = r !== undefined && r !== null && Array.isArray(r.tools);
+        if (listed) all.push(...r.tools!);
+        if (listed && typeof r.nextCursor === 'string' && r.nextCursor !== '' && all.length < 10000) return page(r.nextCursor);
         const error = res['error'] as { message?: unknown } | undefined;
-        this.calls.learn(all, r === undefined, typeof error?.message === 'string' ? error.message : undefined, res[UPSTREAM_GONE] === true);
+        const why = typeof error?.message === 'string' ? error.message : r !== undefined ? 'the answer holds no tools array' : undefined;
+        this.calls.learn(all, !listed, why, res[UPSTREAM_GONE] === true);
       });
     };
     page();
@@ -322,8 +333,8 @@ export class Guard {
     this.o.toUpstream({ jsonrpc: '2.0', id, method, params });
   }
 
-  private ownId(): string {
-    return `${this.ownPrefix}${this.nextOwn++}`;
+  private ownId(prefix = this.ownPrefix): string {
+    return `${prefix}${this.nextOwn++}`;
   }
 
   /** A request that cannot be forwarded because the server is not running: its outcome is an error, and the client hears so. */
@@ -341,7 +352,7 @@ export class Guard {
 
   /** Send the guard's own request to the client (elicitation). */
   requestClient(method: string, params: Record<string, unknown>, onAnswer: (msg: Msg) => void): void {
-    const id = this.ownId();
+    const id = this.ownId(this.clientPrefix);
     this.ownClient.set(key(id), onAnswer);
     this.o.toClient({ jsonrpc: '2.0', id, method, params });
   }

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { compile, parsePolicy } from '../../../policies';
-import { decidePrompt, decideResource, filterListed, serverRequestAllowed, toolVisible } from '../../../extension/proxy/governance';
+import { decidePrompt, decideResource, filterListed, serverRequestAllowed, toolVisible, uriProblem } from '../../../extension/proxy/governance';
 
 const text = `version: 1
 roles: { reader: { description: r }, ops: { description: o } }
@@ -37,6 +37,20 @@ describe('proxy/governance', () => {
     assert.equal(decideResource(c, null, ['reader'], 'docs://readme').effect, 'deny');
     assert.equal(decidePrompt(c, 'p', ['reader'], 'summarise').effect, 'allow');
     assert.equal(decidePrompt(c, 'p', ['reader'], 'jailbreak').effect, 'deny');
+  });
+
+  it('denies a URI a glob matches as written but a server resolves elsewhere (dot segments, encodings, non-normal forms)', () => {
+    const escapes = ['docs://a/../../secret', 'docs://a/%2e%2e/secret', 'docs://a/%2E%2E/secret', 'docs://a/..%2Fsecret', 'docs://a/..%5csecret',
+      'docs://a/..\\secret', 'docs://a/./b', 'docs:a/../b', 'DOCS://a', 'docs://a b', 'docs://a/%00', 'not a uri', ''];
+    for (const uri of escapes) {
+      const d = decideResource(c, 'p', ['reader'], uri);
+      assert.equal(d.effect, 'deny', uri);
+      assert.match(d.reasons[0]!.message, /normal form|segment|encoded|not an absolute URI/, uri);
+    }
+    for (const uri of ['docs://readme', 'docs://a/b%20c.md', 'docs://a/b?x=1#f', 'docs://a/.hidden', 'docs://a/b..c']) {
+      assert.equal(uriProblem(uri), undefined, uri);
+      assert.equal(decideResource(c, 'p', ['reader'], uri).effect, 'allow', uri);
+    }
   });
 
   it('lists only the resources and prompts the caller could read or get', () => {

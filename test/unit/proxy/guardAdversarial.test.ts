@@ -113,6 +113,47 @@ describe('proxy/guard against hostile message sequences', () => {
     assert.ok(records(file).some((r) => r.kind === 'drift'));
   });
 
+  it('never shows the client the prefix of its upstream ids, and refuses client ids that carry it: a ping cannot answer the tool list', async () => {
+    const { guard, upstream, client, file } = setup({ pins: true, learn: false });
+    guard.fromClient(msg({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: { elicitation: {} }, clientInfo: { name: 'c', version: '1' } } }));
+    guard.fromUpstream(msg({ jsonrpc: '2.0', id: 0, result: {} }));
+    guard.fromClient(msg({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+    const first = upstream.find((m) => m.method === 'tools/list')!;
+    guard.fromUpstream(msg({ jsonrpc: '2.0', id: first.id, result: { tools: [PINNED, ECHO] } }));
+    guard.fromClient(call('p', 'pay', { amount: 5 })); // asks a human through the client
+    guard.fromUpstream(msg({ jsonrpc: '2.0', id: 'r1', method: 'roots/list', params: {} })); // a server request passed on
+    await tick();
+    const toClient = client.filter((m) => typeof m.method === 'string' && m.id !== undefined).map((m) => String(m.id));
+    assert.equal(toClient.length, 2, 'the elicitation and the roots/list passed on');
+    const upstreamPrefix = String(first.id).replace(/\d+$/, '');
+    for (const id of toClient) assert.equal(id.startsWith(upstreamPrefix), false, `${id} shows the upstream prefix ${upstreamPrefix}`);
+    // a client that learned the prefix anyway (say, from a log) still cannot take the next tool list's id
+    const guess = `${upstreamPrefix}${Number(/\d+$/.exec(String(first.id))![0]) + 2}`;
+    guard.fromClient(msg({ jsonrpc: '2.0', id: guess, method: 'ping' }));
+    assert.equal(upstream.some((m) => m.id === guess && m.method === 'ping'), false, 'refused, not forwarded');
+    assert.match(JSON.stringify(client.find((m) => m.id === guess)), /reserved by mandate/);
+    guard.flush();
+    assert.ok(records(file).some((r) => r.error?.code === 'jsonrpc_id_reserved'));
+  });
+
+  it('takes an answer to its tool-list request that holds no tools array as no list (pins and schemas stay), not as an empty one', async () => {
+    const { guard, upstream, client } = setup({ pins: true, learn: false });
+    guard.fromClient(msg({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+    const first = upstream.find((m) => m.method === 'tools/list')!;
+    guard.fromUpstream(msg({ jsonrpc: '2.0', id: first.id, result: { tools: [DRIFTED, ECHO] } }));
+    guard.fromUpstream(msg({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' }));
+    const second = upstream.filter((m) => m.method === 'tools/list').at(-1)!;
+    guard.fromUpstream(msg({ jsonrpc: '2.0', id: second.id, result: {} }));
+    guard.fromClient(call(1, 'transfer', { account: 'a', to: 'evil' }));
+    await tick();
+    const third = upstream.filter((m) => m.method === 'tools/list').at(-1)!;
+    assert.notEqual(third.id, second.id, 'the call asked for the list again');
+    guard.fromUpstream(msg({ jsonrpc: '2.0', id: third.id, result: {} }));
+    await tick();
+    assert.equal(calls(upstream).length, 0, 'the drifted tool never ran');
+    assert.match(JSON.stringify(client.find((m) => m.id === 1)), /tool list could not be read \(the answer holds no tools array\)/);
+  });
+
   it('does not pass on a client cancel for a request that is not the client\'s own in flight', () => {
     const { guard, upstream } = setup({ learn: false });
     guard.fromClient(msg({ jsonrpc: '2.0', method: 'notifications/initialized' }));
