@@ -26,6 +26,9 @@ const OWN_MEMBERS = ['time', 'session', 'server', 'caller', 'v', 'seq', 'prev'];
 const PASS = new Set(['ping', 'initialize', 'tools/list', 'resources/list', 'resources/templates/list', 'resources/subscribe',
   'resources/unsubscribe', 'prompts/list', 'completion/complete', 'logging/setLevel', 'tasks/get', 'tasks/result', 'tasks/list', 'tasks/cancel']);
 
+/** Requests from the server that may wait on the client at once; more are refused (and recorded). */
+const MAX_CLIENT_PENDING = 256;
+
 /** What a held call waits for: its decision record on disk. */
 interface Held {
   msg: Msg & { id: RpcId };
@@ -39,8 +42,10 @@ interface Forwarded {
   tool?: string;
   start: number;
   /** when the call fails closed for want of an answer (clock of `now()`) */
-  deadline?: number;
+  deadline: number;
   audited: boolean;
+  /** it has gone to the server (a held call has not, until its record is written) */
+  sent?: boolean;
 }
 
 /** One client session's guard. */
@@ -49,7 +54,13 @@ export class Guard {
   private forwarded = new Map<string, Forwarded>();
   /** the guard's own requests upstream, and to the client: separate, so neither side can answer for the other */
   private own = new Map<string, (msg: Msg) => void>();
-  private ownClient = new Map<string, (msg: Msg) => void>();
+  private ownClient = new Map<string, { answer: (msg: Msg) => void; deadline: number; expired: (() => void) | undefined }>();
+  /**
+   * Ids of requests settled without the server's answer (cancelled, timed out) that the server may still
+   * answer, until when. INVARIANT: such an id is not taken again meanwhile — the old call's late answer would
+   * be delivered, and recorded, as the new call's.
+   */
+  private late = new Map<string, number>();
   private nextOwn = 1;
   /**
    * The guard's own request ids upstream (`mandate-<random>:<n>`). INVARIANT: the client never sees this
@@ -94,13 +105,21 @@ export class Guard {
       this.record({ kind: 'error', method: msg.method, request_id: msg.id, error: { code: 'jsonrpc_id_in_use', message: 'a request with this id is still in flight; refused' } });
       return this.replyError(msg.id, RPC.invalidRequest, `id ${JSON.stringify(msg.id).slice(0, 100)} is already in use by a request in flight`);
     }
+    if (this.lateAnswerPossible(key(msg.id))) {
+      this.record({ kind: 'error', method: msg.method, request_id: msg.id, error: { code: 'jsonrpc_id_in_use', message: 'a request with this id was cancelled or timed out and the server may still answer it; refused' } });
+      return this.replyError(msg.id, RPC.invalidRequest, `id ${JSON.stringify(msg.id).slice(0, 100)} belonged to a request the server may still answer (cancelled or timed out); use another id`);
+    }
     switch (msg.method) {
       case 'tools/call': return this.calls.handle(msg);
       case 'resources/read': return this.governed(msg, 'resource', String(msg.params?.['uri'] ?? ''));
       case 'prompts/get': return this.governed(msg, 'prompt', String(msg.params?.['name'] ?? ''));
       case 'initialize': this.initialize(msg); break;
       default:
-        if (!PASS.has(msg.method)) return this.replyError(msg.id, RPC.methodNotFound, `method \`${msg.method.slice(0, 100)}\` is not supported through mandate`);
+        if (!PASS.has(msg.method)) {
+          // refused requests are recorded too (never only the successes)
+          this.record({ kind: 'error', method: msg.method.slice(0, 100), request_id: msg.id, error: { code: 'method_not_supported', message: `\`${msg.method.slice(0, 100)}\` is not supported through mandate; refused` } });
+          return this.replyError(msg.id, RPC.methodNotFound, `method \`${msg.method.slice(0, 100)}\` is not supported through mandate`);
+        }
     }
     this.forward(msg, msg.method);
   }
@@ -120,7 +139,7 @@ export class Guard {
       if (this.calls.cancelWaiting(id)) return;
       // only the client's own requests in flight can be cancelled upstream
       if (!this.forwarded.has(key(id))) return;
-      this.settle(id, 'cancelled by the client');
+      this.settle(id, 'cancelled by the client', true);
     }
     this.o.toUpstream(msg as JSONRPCMessage);
     if (msg.method === 'notifications/initialized') this.refreshTools();
@@ -128,10 +147,10 @@ export class Guard {
 
   private clientResponse(msg: Msg & { id: RpcId }): void {
     const k = key(msg.id);
-    const handler = this.ownClient.get(k);
-    if (handler) {
+    const pending = this.ownClient.get(k);
+    if (pending) {
       this.ownClient.delete(k);
-      handler(msg);
+      pending.answer(msg);
     }
     // INVARIANT: a response the guard did not ask for (or already timed out) goes nowhere.
   }
@@ -152,22 +171,24 @@ export class Guard {
    * `line`, when given, is exactly `JSON.stringify(msg)` (sent as is where the transport takes lines).
    */
   forward(msg: Msg & { id: RpcId }, method: string, tool?: string, audited = false, line?: string): void {
-    const f: Forwarded = { method, start: this.o.now(), audited, ...(tool !== undefined ? { tool } : {}) };
+    // INVARIANT: every forwarded request has a deadline: a server that never answers costs the client an error, not its memory
+    const f: Forwarded = { method, start: this.o.now(), audited, deadline: 0, ...(tool !== undefined ? { tool } : {}) };
     if (!this.upstreamUp) return this.notRunning(msg.id, f);
-    if (audited || method === 'tools/call') {
-      f.deadline = f.start + this.o.callTimeoutMs;
-      this.startSweep();
-    }
+    f.deadline = f.start + this.o.callTimeoutMs;
+    this.startSweep();
     this.forwarded.set(key(msg.id), f);
-    if (!audited) return this.o.toUpstream(msg as JSONRPCMessage);
+    if (!audited) {
+      f.sent = true;
+      return this.o.toUpstream(msg as JSONRPCMessage);
+    }
     const denied = method === 'tools/call' ? () => this.calls.auditDenied(msg.id, tool ?? '') : () => this.replyError(msg.id, RPC.audit, 'the audit log cannot be written; the request is denied');
     this.held.push({ msg, f, denied, line });
     this.scheduleFlush(true);
   }
 
   /**
-   * One coarse timer per guard instead of one per call: it runs only while calls are in flight and
-   * fails closed every call past its deadline (at most a quarter of the timeout late).
+   * One coarse timer per guard instead of one per call: it runs only while requests are in flight (either
+   * way) and fails closed every one past its deadline (at most a quarter of the timeout late).
    */
   private startSweep(): void {
     if (this.sweeper) return;
@@ -175,9 +196,15 @@ export class Guard {
     this.sweeper = setInterval(() => {
       const now = this.o.now();
       for (const [k, f] of this.forwarded) {
-        if (f.deadline !== undefined && f.deadline <= now) this.timeout(k[0] === 'n' ? Number(k.slice(1)) : k.slice(1));
+        if (f.deadline <= now) this.timeout(k[0] === 'n' ? Number(k.slice(1)) : k.slice(1));
       }
-      if (this.forwarded.size === 0) {
+      for (const [k, until] of this.late) if (until <= now) this.late.delete(k);
+      for (const [k, pending] of this.ownClient) {
+        if (pending.deadline > now) continue;
+        this.ownClient.delete(k);
+        pending.expired?.();
+      }
+      if (this.forwarded.size === 0 && this.late.size === 0 && this.ownClient.size === 0) {
         clearInterval(this.sweeper);
         this.sweeper = undefined;
       }
@@ -185,18 +212,33 @@ export class Guard {
     this.sweeper.unref();
   }
 
+  private lateAnswerPossible(k: string): boolean {
+    const until = this.late.get(k);
+    if (until === undefined) return false;
+    if (until > this.o.now()) return true;
+    this.late.delete(k);
+    return false;
+  }
+
   private timeout(id: RpcId): void {
-    const f = this.settle(id, `no answer from \`${this.o.server}\` within ${this.o.callTimeoutMs} ms`);
+    const f = this.settle(id, `no answer from \`${this.o.server}\` within ${this.o.callTimeoutMs} ms`, true);
     if (!f) return;
     this.o.toUpstream({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'mandate: timed out' } });
     this.replyError(id, RPC.upstream, `the upstream server \`${this.o.server}\` did not answer within ${this.o.callTimeoutMs} ms; the call failed closed`);
   }
 
-  /** Stop tracking a forwarded request that will get no answer; its outcome is recorded as an error. */
-  private settle(id: RpcId, why: string): Forwarded | undefined {
+  /**
+   * Stop tracking a forwarded request that will get no answer; its outcome is recorded as an error.
+   * `mayAnswer`: the server is still there and may answer it late (its id stays taken meanwhile).
+   */
+  private settle(id: RpcId, why: string, mayAnswer = false): Forwarded | undefined {
     const f = this.forwarded.get(key(id));
     if (!f) return undefined;
     this.forwarded.delete(key(id));
+    if (mayAnswer && f.sent === true && this.upstreamUp) {
+      this.late.set(key(id), this.o.now() + this.o.callTimeoutMs);
+      this.startSweep();
+    }
     if (f.audited) this.calls.outcome(id, f, undefined, { code: 'upstream', message: why });
     return f;
   }
@@ -225,7 +267,10 @@ export class Guard {
       return own(msg);
     }
     const f = this.forwarded.get(k);
-    if (!f) return; // late answer to a timed-out or cancelled call: dropped
+    if (!f) {
+      this.late.delete(k); // late answer to a timed-out or cancelled call: dropped, and its id free again
+      return;
+    }
     this.forwarded.delete(k);
     if (f.audited) {
       // the outcome answers nothing: its record is built after the answer has gone out, in its place (AuditLog.defer)
@@ -350,10 +395,14 @@ export class Guard {
     h?.({ error: { code: RPC.upstream, message: 'upstream not running' }, [UPSTREAM_GONE]: true });
   }
 
-  /** Send the guard's own request to the client (elicitation). */
-  requestClient(method: string, params: Record<string, unknown>, onAnswer: (msg: Msg) => void): void {
+  /**
+   * Send the guard's own request to the client (elicitation, a server request passed on); `expired` runs
+   * when the client has not answered within the call timeout (the request is then forgotten).
+   */
+  requestClient(method: string, params: Record<string, unknown>, onAnswer: (msg: Msg) => void, expired?: () => void): void {
     const id = this.ownId(this.clientPrefix);
-    this.ownClient.set(key(id), onAnswer);
+    this.ownClient.set(key(id), { answer: onAnswer, deadline: this.o.now() + this.o.callTimeoutMs, expired });
+    this.startSweep();
     this.o.toClient({ jsonrpc: '2.0', id, method, params });
   }
 
@@ -369,10 +418,15 @@ export class Guard {
   }
 
   private serverRequest(msg: Msg & { id: RpcId; method: string }): void {
-    const allowed = serverRequestAllowed(this.o.policy.policy, msg.method);
-    if (msg.method !== 'ping') {
+    const permitted = serverRequestAllowed(this.o.policy.policy, msg.method);
+    // INVARIANT: requests waiting on the client are bounded: a server cannot grow the proxy's memory by asking and asking
+    const crowded = this.ownClient.size >= MAX_CLIENT_PENDING;
+    const allowed = permitted && !crowded;
+    if (msg.method !== 'ping' || crowded) {
       const effect = allowed ? 'allow' : 'deny';
-      const reason = allowed ? `server request \`${msg.method}\` allowed` : `denied: the policy does not let the server send \`${msg.method}\` to the client`;
+      const reason = allowed ? `server request \`${msg.method}\` allowed`
+        : crowded ? `denied: ${MAX_CLIENT_PENDING} requests from the server are already waiting for the client`
+          : `denied: the policy does not let the server send \`${msg.method}\` to the client`;
       // urgent either way: a denial goes back to the server, an allowed request on to the client, after its record
       const ok = this.record({ kind: 'decision', method: msg.method, request_id: msg.id, detail: { direction: 'server_to_client' }, decision: { effect, rules: ['server_requests'], reasons: [reason] } }, true);
       if (!ok || !allowed) {
@@ -384,7 +438,7 @@ export class Guard {
     this.requestClient(msg.method, msg.params ?? {}, (answer) => {
       const { id: _drop, jsonrpc: _j, ...rest } = answer;
       this.o.toUpstream({ jsonrpc: '2.0', id: msg.id, ...rest } as JSONRPCMessage);
-    });
+    }, () => this.o.toUpstream({ jsonrpc: '2.0', id: msg.id, error: { code: RPC.upstream, message: `mandate: the client did not answer \`${msg.method.slice(0, 100)}\` within ${this.o.callTimeoutMs} ms` } }));
   }
 
   /**
@@ -481,6 +535,7 @@ export class Guard {
       // since belong to another request, so it is this call's own tracking entry that must still be there
       if (this.forwarded.get(key(h.msg.id)) !== h.f) continue;
       if (failure === undefined && this.upstreamUp) {
+        h.f.sent = true;
         if (h.line !== undefined && this.o.toUpstreamRaw) this.o.toUpstreamRaw(h.line);
         else this.o.toUpstream(h.msg as JSONRPCMessage);
         continue;

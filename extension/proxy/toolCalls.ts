@@ -246,7 +246,10 @@ export class ToolCalls {
    * serialisation when already made); the line is exactly `JSON.stringify` of the message.
    */
   private send(msg: CallMsg, tool: string, args: unknown, argsJson = JSON.stringify(args)): void {
-    const meta = msg.params?.['_meta'];
+    // INVARIANT: of `_meta` only a progress token goes on (protocol plumbing); anything else in it would reach
+    // the server unchecked and unrecorded
+    const token = (msg.params?.['_meta'] as { progressToken?: unknown } | undefined)?.progressToken;
+    const meta = typeof token === 'string' || typeof token === 'number' ? { progressToken: token } : undefined;
     const params = { name: tool, arguments: args, ...(meta !== undefined ? { _meta: meta } : {}) };
     const line = `{"jsonrpc":"2.0","id":${JSON.stringify(msg.id)},"method":"tools/call","params":{"name":${JSON.stringify(tool)},"arguments":${argsJson}${meta !== undefined ? `,"_meta":${JSON.stringify(meta)}` : ''}}}`;
     this.g.forward({ jsonrpc: '2.0', id: msg.id, method: 'tools/call', params }, 'tools/call', tool, true, line);
