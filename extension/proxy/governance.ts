@@ -75,6 +75,15 @@ export function decideResource(c: CompiledPolicy, principal: string | null, role
   return grantDecision('resource', list, (g: { uris: string[] }) => g.uris, roles, c.declaredRoles, principal, uri);
 }
 
+/**
+ * Decide a resource template (`resources/templates/list` entries, completions of a template's arguments):
+ * allowed only when a `resources` grant of the caller's roles matches the template as written — a grant
+ * `docs://*` covers `docs://{path}`; a template that could expand both inside and outside the grants is denied.
+ */
+export function decideResourceTemplate(c: CompiledPolicy, principal: string | null, roles: readonly string[], template: string): Decision {
+  return grantDecision('resource', c.policy.resources, (g: { uris: string[] }) => g.uris, roles, c.declaredRoles, principal, template);
+}
+
 /** Decide a `prompts/get`: denied unless a `prompts` grant of the caller's roles matches the name. */
 export function decidePrompt(c: CompiledPolicy, principal: string | null, roles: readonly string[], name: string): Decision {
   const list = c.policy.prompts;
@@ -89,13 +98,17 @@ export function serverRequestAllowed(policy: Policy, method: string): boolean {
 }
 
 /**
- * `resources/list` and `prompts/list` answers show only what the caller could read or get: an entry the
+ * `resources/list`, `resources/templates/list` and `prompts/list` answers show only what the caller could read or get: an entry the
  * policy would deny is left out, as `tools/list` leaves out ungranted tools. Other results pass unchanged.
  */
 export function filterListed(c: CompiledPolicy, principal: string | null, roles: readonly string[], method: string, result: Record<string, unknown>): Record<string, unknown> {
   if (method === 'resources/list' && Array.isArray(result['resources'])) {
     const shown = (result['resources'] as Array<{ uri?: unknown }>).filter((r) => decideResource(c, principal, roles, String(r.uri ?? '')).effect !== 'deny');
     return { ...result, resources: shown };
+  }
+  if (method === 'resources/templates/list' && Array.isArray(result['resourceTemplates'])) {
+    const shown = (result['resourceTemplates'] as Array<{ uriTemplate?: unknown }>).filter((t) => decideResourceTemplate(c, principal, roles, String(t.uriTemplate ?? '')).effect !== 'deny');
+    return { ...result, resourceTemplates: shown };
   }
   if (method === 'prompts/list' && Array.isArray(result['prompts'])) {
     const shown = (result['prompts'] as Array<{ name?: unknown }>).filter((p) => decidePrompt(c, principal, roles, String(p.name ?? '')).effect !== 'deny');

@@ -5,7 +5,7 @@
 import { spliceable, type AuditEntry, type Decision, type ToolInfo } from '../../policies';
 import { AuditWriteError } from './auditLog';
 import { randomHex } from './hash';
-import { decideResource, decidePrompt, filterListed, serverRequestAllowed, toolVisible } from './governance';
+import { decideResource, decideResourceTemplate, decidePrompt, filterListed, serverRequestAllowed, toolVisible } from './governance';
 import { idKey as key, type JSONRPCMessage, type RpcId } from './framing';
 import { isoTime } from './isoTime';
 import { ToolCalls } from './toolCalls';
@@ -23,8 +23,11 @@ type RecordFields = Omit<AuditEntry, 'time' | 'session' | 'server' | 'caller'> &
 const OWN_MEMBERS = ['time', 'session', 'server', 'caller', 'v', 'seq', 'prev'];
 
 /** Client requests forwarded without a decision (they expose nothing a tool call does not). */
-const PASS = new Set(['ping', 'initialize', 'tools/list', 'resources/list', 'resources/templates/list', 'resources/subscribe',
-  'resources/unsubscribe', 'prompts/list', 'completion/complete', 'logging/setLevel', 'tasks/get', 'tasks/result', 'tasks/list', 'tasks/cancel']);
+const PASS = new Set(['ping', 'initialize', 'tools/list', 'resources/list', 'resources/templates/list',
+  'resources/unsubscribe', 'prompts/list', 'logging/setLevel', 'tasks/get', 'tasks/result', 'tasks/list', 'tasks/cancel']);
+
+/** List answers the guard filters to what the caller could read or get. */
+const FILTERED = new Set(['resources/list', 'resources/templates/list', 'prompts/list']);
 
 /** Requests from the server that may wait on the client at once; more are refused (and recorded). */
 const MAX_CLIENT_PENDING = 256;
@@ -111,8 +114,15 @@ export class Guard {
     }
     switch (msg.method) {
       case 'tools/call': return this.calls.handle(msg);
-      case 'resources/read': return this.governed(msg, 'resource', String(msg.params?.['uri'] ?? ''));
+      case 'resources/read':
+      case 'resources/subscribe': return this.governed(msg, 'resource', String(msg.params?.['uri'] ?? ''));
       case 'prompts/get': return this.governed(msg, 'prompt', String(msg.params?.['name'] ?? ''));
+      case 'completion/complete': {
+        // completions reveal values of a prompt's or a resource template's arguments: only for what the caller could get
+        const ref = msg.params?.['ref'] as { type?: unknown; name?: unknown; uri?: unknown } | undefined;
+        if (ref?.type === 'ref/prompt') return this.governed(msg, 'prompt', String(ref.name ?? ''));
+        return this.governed(msg, 'template', ref?.type === 'ref/resource' ? String(ref.uri ?? '') : '');
+      }
       case 'initialize': this.initialize(msg); break;
       default:
         if (!PASS.has(msg.method)) {
@@ -253,6 +263,11 @@ export class Guard {
           this.record({ kind: 'error', method: msg.method.slice(0, 100), detail: { direction: 'server_to_client' }, error: { code: 'jsonrpc_request_without_id', message: `\`${msg.method.slice(0, 100)}\` without an id from the server was dropped` } });
           return;
         }
+        // an update about a resource the caller may not read would tell it the resource exists and changes
+        if (msg.method === 'notifications/resources/updated') {
+          const { principal, roles } = this.o.identity;
+          if (decideResource(this.o.policy.current, principal, roles, String(msg.params?.['uri'] ?? '')).effect === 'deny') return;
+        }
         this.o.toClient(m);
         if (msg.method === 'notifications/tools/list_changed') this.refreshTools();
         return;
@@ -282,7 +297,7 @@ export class Guard {
       this.scheduleFlush();
     }
     if (f.method === 'tools/list' && msg['result']) return this.o.toClient(this.filterTools(msg));
-    if ((f.method === 'resources/list' || f.method === 'prompts/list') && msg['result']) {
+    if (FILTERED.has(f.method) && msg['result']) {
       const { principal, roles } = this.o.identity;
       return this.o.toClient({ ...msg, result: filterListed(this.o.policy.current, principal, roles, f.method, msg['result'] as Record<string, unknown>) } as unknown as JSONRPCMessage);
     }
@@ -406,12 +421,13 @@ export class Guard {
     this.o.toClient({ jsonrpc: '2.0', id, method, params });
   }
 
-  private governed(msg: Msg & { id: RpcId; method: string }, kind: 'resource' | 'prompt', target: string): void {
+  private governed(msg: Msg & { id: RpcId; method: string }, kind: 'resource' | 'template' | 'prompt', target: string): void {
     const { principal, roles } = this.o.identity;
     const c = this.o.policy.current;
-    const d: Decision = kind === 'resource' ? decideResource(c, principal, roles, target) : decidePrompt(c, principal, roles, target);
+    const d: Decision = kind === 'resource' ? decideResource(c, principal, roles, target)
+      : kind === 'template' ? decideResourceTemplate(c, principal, roles, target) : decidePrompt(c, principal, roles, target);
     // INVARIANT: a denial is on disk before the client hears it
-    const ok = this.record({ kind: 'decision', method: msg.method, request_id: msg.id, detail: { [kind === 'resource' ? 'uri' : 'prompt']: target }, ...this.calls.decisionFields(d) }, d.effect !== 'allow');
+    const ok = this.record({ kind: 'decision', method: msg.method, request_id: msg.id, detail: { [kind === 'prompt' ? 'prompt' : 'uri']: target }, ...this.calls.decisionFields(d) }, d.effect !== 'allow');
     if (!ok) return this.replyError(msg.id, RPC.audit, 'the audit log cannot be written; the request is denied');
     if (d.effect !== 'allow') return this.replyError(msg.id, RPC.denied, `mandate: ${d.reasons.map((r) => r.message).join('; ')}`);
     this.forward(msg, msg.method, undefined, true);

@@ -338,6 +338,35 @@ describe('proxy/guard: what it forwards without a decision, and what it keeps', 
     assert.equal(upstream.filter((m) => m.id === 'srv-1').length, 1, 'a late answer from the client goes nowhere');
   });
 
+  it('governs completions, subscriptions and resource updates like the reads and prompts they reveal', async () => {
+    const { guard, upstream, client, file } = setup();
+    const ask = (id: number, method: string, params: object): void => guard.fromClient(msg({ jsonrpc: '2.0', id, method, params }));
+    ask(1, 'completion/complete', { ref: { type: 'ref/prompt', name: 'secret-prompt' }, argument: { name: 'department', value: '' } });
+    ask(2, 'completion/complete', { ref: { type: 'ref/resource', uri: 'file:///etc/{name}' }, argument: { name: 'name', value: 'pa' } });
+    ask(3, 'completion/complete', { ref: { type: 'ref/resource', uri: 'docs://{path}' }, argument: { name: 'path', value: 'a' } });
+    ask(4, 'completion/complete', { ref: { type: 'ref/other' }, argument: { name: 'x', value: '' } });
+    ask(5, 'resources/subscribe', { uri: 'file:///etc/passwd' });
+    ask(6, 'resources/subscribe', { uri: 'docs://readme' });
+    await tick();
+    assert.deepEqual(upstream.filter((m) => m.id !== undefined && m.method !== 'tools/list').map((m) => m.id), [3, 6]);
+    assert.deepEqual(client.filter((m) => m.error).map((m) => [m.id, m.error.code]), [[1, -32001], [2, -32001], [4, -32001], [5, -32001]]);
+    assert.deepEqual(records(file).filter((r) => r.kind === 'decision').map((r) => [r.request_id, r.method, r.decision?.effect]),
+      [[1, 'completion/complete', 'deny'], [2, 'completion/complete', 'deny'], [3, 'completion/complete', 'allow'], [4, 'completion/complete', 'deny'],
+        [5, 'resources/subscribe', 'deny'], [6, 'resources/subscribe', 'allow']]);
+    const before = client.length;
+    guard.fromUpstream(msg({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'file:///etc/passwd' } }));
+    guard.fromUpstream(msg({ jsonrpc: '2.0', method: 'notifications/resources/updated', params: { uri: 'docs://readme' } }));
+    assert.deepEqual(client.slice(before).map((m) => m.params.uri), ['docs://readme']);
+  });
+
+  it('shows in resources/templates/list only templates a grant covers', async () => {
+    const { guard, upstream, client } = setup();
+    guard.fromClient(msg({ jsonrpc: '2.0', id: 9, method: 'resources/templates/list', params: {} }));
+    const list = upstream.find((m) => m.id === 9)!;
+    guard.fromUpstream(msg({ jsonrpc: '2.0', id: list.id, result: { resourceTemplates: [{ uriTemplate: 'docs://{path}', name: 'd' }, { uriTemplate: 'file:///etc/{name}', name: 'e' }] } }));
+    assert.deepEqual(client.find((m) => m.id === 9).result.resourceTemplates.map((t: { name: string }) => t.name), ['d']);
+  });
+
   it('refuses, and records, server requests beyond what may wait on the client at once', () => {
     const { guard, upstream, file } = setup();
     for (let i = 0; i < 300; i++) guard.fromUpstream(msg({ jsonrpc: '2.0', id: `r${i}`, method: 'roots/list', params: {} }));
