@@ -7,6 +7,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { parse as parseYaml } from 'yaml';
 import type { ParsedPolicy, ServerDef } from '../../policies';
+import { splitAuditPath } from './auditFiles';
 import type { MandateUi } from './output';
 import { POLICY_GLOB, policyName, strictParse } from './policyDocs';
 
@@ -55,13 +56,22 @@ export function mcpJsonServers(folder: string): Record<string, ServerDef> {
   return out;
 }
 
-/** The proxy command line for one server of one policy (`override`: a server from `.vscode/mcp.json`). */
-export function guardedDefinition(extensionPath: string, policyPath: string, parsed: ParsedPolicy, server: string, role: string, override?: ServerDef): { def: vscode.McpStdioServerDefinition; info: GuardedServer } | undefined {
+/** The audit log a policy names (its `audit.path`, else `.mandate/audit.jsonl`), resolved against the policy's folder. */
+export function policyAuditPath(policyPath: string, parsed: ParsedPolicy): string {
+  const rel = parsed.policy.audit?.path ?? '.mandate/audit.jsonl';
+  return isAbsolute(rel) ? rel : resolve(dirname(policyPath), rel);
+}
+
+/**
+ * The proxy command line for one server of one policy (`override`: a server from `.vscode/mcp.json`);
+ * `split`: the policy's log would have other writers too, so this server writes its own (`splitAuditPath`).
+ */
+export function guardedDefinition(extensionPath: string, policyPath: string, parsed: ParsedPolicy, server: string, role: string, override?: ServerDef, split = false): { def: vscode.McpStdioServerDefinition; info: GuardedServer } | undefined {
   const s = override ?? parsed.policy.servers?.[server];
   if (!s?.command || s.command.length === 0) return undefined;
   const dir = dirname(policyPath);
-  const auditRel = parsed.policy.audit?.path ?? '.mandate/audit.jsonl';
-  const audit = isAbsolute(auditRel) ? auditRel : resolve(dir, auditRel);
+  // INVARIANT: one writer per log — proxies appending to one file would each chain from their own last record
+  const audit = split ? splitAuditPath(policyAuditPath(policyPath, parsed), server, role) : policyAuditPath(policyPath, parsed);
   const label = `${server} (guarded: ${role})`;
   const args = [join(extensionPath, 'dist', 'proxy.js'), '--policy', policyPath, '--role', role, '--server', server, '--audit', audit, '--', ...s.command];
   // Electron's binary runs as plain Node only with ELECTRON_RUN_AS_NODE; the server host's Node ignores it.
@@ -70,6 +80,15 @@ export function guardedDefinition(extensionPath: string, policyPath: string, par
   const def = new vscode.McpStdioServerDefinition(label, process.execPath, args, env, version);
   def.cwd = vscode.Uri.file(dir);
   return { def, info: { label, policy: policyPath, server, role, audit } };
+}
+
+/** A guarded server to offer: a server of a policy (or of `.vscode/mcp.json`, `override`) behind a role. */
+interface Wanted {
+  policy: string;
+  parsed: ParsedPolicy;
+  server: string;
+  role: string;
+  override?: ServerDef;
 }
 
 /** Offers guarded servers for every policy in the workspace; refreshes when a policy is saved. */
@@ -93,7 +112,7 @@ export class GuardedServers implements vscode.McpServerDefinitionProvider<vscode
   async provideMcpServerDefinitions(): Promise<vscode.McpStdioServerDefinition[]> {
     this.offered.clear();
     if (!vscode.workspace.getConfiguration('mandate').get<boolean>('guard.enabled', true)) return [];
-    const out: vscode.McpStdioServerDefinition[] = [];
+    const wanted: Wanted[] = [];
     for (const uri of await vscode.workspace.findFiles(POLICY_GLOB, '**/node_modules/**', 200)) {
       const doc = await vscode.workspace.openTextDocument(uri);
       const parsed = strictParse(doc);
@@ -102,15 +121,20 @@ export class GuardedServers implements vscode.McpServerDefinitionProvider<vscode
         continue;
       }
       for (const role of rolesFor(policyName(uri), parsed.parsed)) {
-        for (const server of Object.keys(parsed.parsed.policy.servers ?? {})) {
-          const g = guardedDefinition(this.extensionPath, uri.fsPath, parsed.parsed, server, role);
-          if (!g) continue;
-          out.push(g.def);
-          this.offered.set(g.info.label, g.info);
-        }
+        for (const server of Object.keys(parsed.parsed.policy.servers ?? {})) wanted.push({ policy: uri.fsPath, parsed: parsed.parsed, server, role });
       }
     }
-    out.push(...(await this.fromMcpJson()));
+    wanted.push(...(await this.fromMcpJson()));
+    // several guarded servers naming one log each get their own (one writer per log)
+    const writers = new Map<string, number>();
+    for (const w of wanted) writers.set(policyAuditPath(w.policy, w.parsed), (writers.get(policyAuditPath(w.policy, w.parsed)) ?? 0) + 1);
+    const out: vscode.McpStdioServerDefinition[] = [];
+    for (const w of wanted) {
+      const g = guardedDefinition(this.extensionPath, w.policy, w.parsed, w.server, w.role, w.override, writers.get(policyAuditPath(w.policy, w.parsed))! > 1);
+      if (!g) continue;
+      out.push(g.def);
+      this.offered.set(g.info.label, g.info);
+    }
     this.ui.setGuarded([...this.offered.keys()]);
     this.ui.log.info(`offering ${out.length} guarded MCP server(s)`);
     // the host forwards the result when this promise settles; listeners run after that
@@ -119,13 +143,13 @@ export class GuardedServers implements vscode.McpServerDefinitionProvider<vscode
     return out;
   }
 
-  /** Guarded versions of the `.vscode/mcp.json` servers the user chose (`mandate.guard.mcpJson`). */
-  private async fromMcpJson(): Promise<vscode.McpStdioServerDefinition[]> {
+  /** The `.vscode/mcp.json` servers the user chose to guard (`mandate.guard.mcpJson`). */
+  private async fromMcpJson(): Promise<Wanted[]> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const chosen = vscode.workspace.getConfiguration('mandate').get<Record<string, McpJsonChoice>>('guard.mcpJson', {});
     if (!folder || Object.keys(chosen).length === 0) return [];
     const servers = mcpJsonServers(folder.fsPath);
-    const out: vscode.McpStdioServerDefinition[] = [];
+    const out: Wanted[] = [];
     for (const [name, choice] of Object.entries(chosen)) {
       const def = servers[name];
       if (!def || typeof choice?.policy !== 'string' || typeof choice.role !== 'string') {
@@ -136,10 +160,7 @@ export class GuardedServers implements vscode.McpServerDefinitionProvider<vscode
       const parsed = strictParse(await vscode.workspace.openTextDocument(uri));
       // INVARIANT: an mcp.json server is offered only behind a policy that parses strictly
       if (!parsed.ok) { this.ui.log.warn(`not guarding \`${name}\`: \`${choice.policy}\` does not parse`); continue; }
-      const g = guardedDefinition(this.extensionPath, uri.fsPath, parsed.parsed, name, choice.role, def);
-      if (!g) continue;
-      out.push(g.def);
-      this.offered.set(g.info.label, g.info);
+      out.push({ policy: uri.fsPath, parsed: parsed.parsed, server: name, role: choice.role, override: def });
     }
     return out;
   }

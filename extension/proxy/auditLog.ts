@@ -1,7 +1,8 @@
 // The audit log writer: appends hash-chained JSON Lines synchronously, so a decision record is on
 // disk (written, optionally fsync'ed) before the call it records is forwarded.
 
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { GENESIS, recordLine, type AuditEntry, type AuditRecord, type ChainHead, type Sha256 } from '../../policies';
 import { sha256 as nodeSha256 } from './hash';
@@ -19,6 +20,12 @@ export interface AuditLogOptions {
   write?: (fd: number, text: string) => void;
   /** told of each record once it is on disk (alerting); it can neither delay nor fail the write */
   onRecord?: (record: AuditRecord) => void;
+  /**
+   * Take the log for this process alone (`FILE.lock`, holding pid and host, removed at close and at exit).
+   * Two processes appending to one log each chain from their own last record, which breaks the chain;
+   * a log another live process holds is refused with an AuditWriteError that says what to do.
+   */
+  exclusive?: boolean;
 }
 
 const TAIL = 1 << 20;
@@ -34,6 +41,8 @@ export class AuditLog {
   private written: AuditRecord[] = [];
   private deferred: Array<() => void> = [];
 
+  private lock: WriterLock | undefined;
+
   private constructor(readonly path: string, private fd: number, head: ChainHead, private readonly opts: Required<Pick<AuditLogOptions, 'sha256' | 'write'>> & { fsync: boolean; onRecord?: (record: AuditRecord) => void }) {
     this.seq = head.seq;
     this.lastHash = head.hash;
@@ -45,15 +54,25 @@ export class AuditLog {
     let fd: number;
     try {
       mkdirSync(dirname(path), { recursive: true });
+    } catch (err) {
+      throw new AuditWriteError(`cannot open audit log \`${path}\`: ${(err as Error).message}`);
+    }
+    // the lock first: the head is read only once no other writer can move it (a device or pipe has no chain to keep)
+    const lock = options.exclusive && isFileOrAbsent(path) ? WriterLock.take(path) : undefined;
+    try {
       fd = openSync(path, 'a+', 0o600);
     } catch (err) {
+      lock?.release();
       throw new AuditWriteError(`cannot open audit log \`${path}\`: ${(err as Error).message}`);
     }
     try {
       const head = readHead(fd, path, sha);
-      return new AuditLog(path, fd, head, { sha256: sha, write: options.write ?? writeAll, fsync: options.fsync === true, ...(options.onRecord ? { onRecord: options.onRecord } : {}) });
+      const log = new AuditLog(path, fd, head, { sha256: sha, write: options.write ?? writeAll, fsync: options.fsync === true, ...(options.onRecord ? { onRecord: options.onRecord } : {}) });
+      log.lock = lock;
+      return log;
     } catch (err) {
       closeSync(fd);
+      lock?.release();
       throw err;
     }
   }
@@ -195,6 +214,121 @@ export class AuditLog {
     }
     closeSync(this.fd);
     this.fd = -1;
+    this.lock?.release();
+    this.lock = undefined;
+  }
+}
+
+/** What a lock file holds. */
+interface LockInfo {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+/**
+ * One writer per log, across processes: `FILE.lock`, created exclusively, naming its holder. A lock whose
+ * holder is gone (same host, no such process) is stale and taken over; one held elsewhere, or by a live
+ * process, is refused. Node has no flock(2); a lock per write would cost ~25 µs a call here, so the lock is
+ * held for the process's life instead.
+ */
+class WriterLock {
+  private released = false;
+  private readonly onExit = (): void => this.release();
+
+  private constructor(private readonly file: string) {
+    process.once('exit', this.onExit);
+  }
+
+  static take(log: string): WriterLock {
+    const file = `${log}.lock`;
+    const mine: LockInfo = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        const fd = openSync(file, 'wx', 0o600);
+        try {
+          writeSync(fd, `${JSON.stringify(mine)}\n`);
+        } finally {
+          closeSync(fd);
+        }
+        return new WriterLock(file);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new AuditWriteError(`cannot lock audit log \`${log}\` (\`${file}\`): ${(err as Error).message}`);
+      }
+      const holder = readLock(file);
+      if (holder === 'gone') continue; // released meanwhile: try again
+      if (holder === undefined && youngerThan(file, 2000)) {
+        sleep(20); // its holder may be writing it right now
+        continue;
+      }
+      if (holder !== undefined && (holder.host !== mine.host || alive(holder.pid))) {
+        throw new AuditWriteError(`audit log \`${log}\` is being written by another process (pid ${holder.pid} on ${holder.host}, since ${holder.since}): two writers would break its hash chain. Give this one its own log (--audit FILE, or another audit.path); if that process is gone, delete \`${file}\``);
+      }
+      // stale (its holder is gone) or unreadable for a while (a holder cut off while writing it): set it aside, then try again
+      try {
+        renameSync(file, `${file}.stale-${process.pid}`);
+        unlinkSync(`${file}.stale-${process.pid}`);
+      } catch {
+        // another process took it over first: the next attempt sees its lock
+      }
+    }
+    throw new AuditWriteError(`cannot lock audit log \`${log}\`: \`${file}\` keeps changing hands`);
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    process.removeListener('exit', this.onExit);
+    try {
+      unlinkSync(this.file);
+    } catch {
+      // already gone: nothing holds the log
+    }
+  }
+}
+
+/** The holder a lock file names; undefined when unreadable, 'gone' when the file no longer exists. */
+function readLock(file: string): LockInfo | undefined | 'gone' {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'gone' : undefined;
+  }
+  try {
+    const v = JSON.parse(text) as Partial<LockInfo>;
+    return typeof v.pid === 'number' && typeof v.host === 'string' ? { pid: v.pid, host: v.host, since: String(v.since ?? '?') } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isFileOrAbsent(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return true;
+  }
+}
+
+function youngerThan(file: string, ms: number): boolean {
+  try {
+    return Date.now() - statSync(file).mtimeMs < ms;
+  } catch {
+    return false;
+  }
+}
+
+function sleep(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, another user's
   }
 }
 

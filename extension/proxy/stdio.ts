@@ -51,7 +51,7 @@ export async function runStdioProxy(opts: ProxyOptions, io: StdioIo): Promise<nu
   let alerts: AlertHooks | undefined;
   try {
     alerts = alertHooks(p, { stderr: io.stderr, sha256 });
-    audit = AuditLog.open(auditFile, { fsync: opts.auditFsync, ...(alerts ? { onRecord: alerts.onRecord } : {}) });
+    audit = AuditLog.open(auditFile, { exclusive: true, fsync: opts.auditFsync, ...(alerts ? { onRecord: alerts.onRecord } : {}) });
   } catch (err) {
     throw new ProxyStartError((err as Error).message);
   }

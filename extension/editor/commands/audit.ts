@@ -2,10 +2,11 @@
 // "Mandate: Verify Audit Log" (the hash chain), over the audit log a policy names.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, watchFile, unwatchFile } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync, watchFile, unwatchFile } from 'node:fs';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { parseAuditLines, verifyChain, type AuditRecord, type VerifyResult } from '../../../policies';
+import { auditLogsBeside } from '../auditFiles';
 import type { MandateUi } from '../output';
 import { choosePolicy, strictParse } from '../policyDocs';
 import { isTimelineReady, isTimelineRendered, type TimelineMessage, type TimelineRow } from '../webview/messages';
@@ -14,7 +15,11 @@ import { timelineHtml } from '../webview/timelineHtml';
 const sha256 = (t: string): string => createHash('sha256').update(t, 'utf8').digest('hex');
 const MAX_ROWS = 2000;
 
-/** The audit log to show: `mandate.audit.path`, else the chosen policy's `audit.path` (relative to it). */
+/**
+ * The audit log to show: `mandate.audit.path`, else the chosen policy's `audit.path` (relative to it) — or,
+ * when guarded servers of that policy each wrote their own log beside it (`audit.<server>.<role>.jsonl`), the
+ * one the user picks, newest first.
+ */
 export async function auditPath(uri?: string): Promise<string | undefined> {
   const setting = vscode.workspace.getConfiguration('mandate').get<string>('audit.path', '');
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
@@ -23,7 +28,11 @@ export async function auditPath(uri?: string): Promise<string | undefined> {
   if (!doc) return undefined;
   const parsed = strictParse(doc);
   const rel = (parsed.ok ? parsed.parsed.policy.audit?.path : undefined) ?? '.mandate/audit.jsonl';
-  return isAbsolute(rel) ? rel : resolve(dirname(doc.uri.fsPath), rel);
+  const base = isAbsolute(rel) ? rel : resolve(dirname(doc.uri.fsPath), rel);
+  const logs = auditLogsBeside(base);
+  if (logs.length <= 1) return logs[0] ?? base;
+  const pick = await vscode.window.showQuickPick(logs.map((l) => ({ label: basename(l), description: new Date(statSync(l).mtimeMs).toLocaleString(), path: l })), { title: 'Which audit log?' });
+  return pick?.path;
 }
 
 /** Verify a log's hash chain; shows the result and returns it. */

@@ -4,6 +4,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { verifyChain } from '../../../policies';
+import { sha256 } from '../../../extension/proxy/hash';
 import { call, killAll, rawProxy } from './raw';
 import { FIXTURES, records, tempDir } from './support';
 
@@ -176,6 +178,29 @@ describe('e2e proxy: faults and exact forwarding', function () {
     assert.equal(existsSync(log), false);
     p.proc.stdin!.end();
     await p.exited;
+  });
+
+  it('refuses to start a second proxy on a log another one is writing (two writers would break the chain), and the first keeps its chain', async () => {
+    const dir = tempDir();
+    const a = rawProxy(POLICY, ['--role', 'tester'], server('echo-exact-args.mjs'), { dir });
+    await a.handshake();
+    a.send(call(1, 'echo', { message: 'a' }));
+    await a.reply(1);
+    const b = rawProxy(POLICY, ['--role', 'tester'], server('echo-exact-args.mjs'), { dir: tempDir(), audit: a.audit });
+    assert.equal(await b.exited, 1);
+    assert.match(await b.stderrMatch(/is being written by another process \(pid \d+[^)]*\)[^\n]*/), new RegExp(`pid ${a.proc.pid}`));
+    a.send(call(2, 'echo', { message: 'still' }));
+    assert.equal(resultText(await a.reply(2)).includes('still'), true);
+    a.proc.stdin!.end();
+    await a.exited;
+    assert.equal(existsSync(`${a.audit}.lock`), false, 'released when the proxy stops');
+    const c = rawProxy(POLICY, ['--role', 'tester'], server('echo-exact-args.mjs'), { dir: tempDir(), audit: a.audit });
+    await c.handshake();
+    c.send(call(3, 'echo', { message: 'after' }));
+    await c.reply(3);
+    c.proc.stdin!.end();
+    await c.exited;
+    assert.equal(verifyChain(readFileSync(a.audit, 'utf8'), sha256).ok, true);
   });
 
   it('terminates the server when the proxy is signalled (no orphans)', async () => {

@@ -15,7 +15,8 @@ const LABEL = 'memory (guarded: searcher)';
 
 describe('guarded MCP servers', () => {
   const ws = (): string => workspaceDir();
-  const audit = (): string => join(ws(), '.mandate', 'guarded-audit.jsonl');
+  // the policy's log would have two writers (its `memory` server and the .vscode/mcp.json one): each has its own
+  const audit = (): string => join(ws(), '.mandate', 'guarded-audit.memory.searcher.jsonl');
 
   before(async () => {
     const a = await api();
@@ -42,6 +43,8 @@ describe('guarded MCP servers', () => {
     assert.ok(info, JSON.stringify([...a.guarded.offered.keys()]));
     assert.equal(info.policy, join(ws(), 'guarded.mandate.yaml'));
     assert.equal(info.role, 'searcher');
+    assert.equal(info.audit, join(ws(), '.mandate', 'guarded-audit.notes-memory.searcher.jsonl'));
+    assert.equal(a.guarded.offered.get(LABEL)!.audit, audit(), 'one writer per log: the two guarded servers write apart');
   });
 
   it('allows a short search and refuses a long one, with audit records to match', async () => {

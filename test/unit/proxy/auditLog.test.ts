@@ -1,7 +1,9 @@
 // The audit writer: chained appends, resuming a log, poisoning after a failed write.
 
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync, appendFileSync, utimesSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { verifyChain } from '../../../policies';
 import { AuditLog, AuditWriteError } from '../../../extension/proxy/auditLog';
@@ -121,6 +123,37 @@ describe('proxy/auditLog', () => {
     const text = readFileSync(file, 'utf8');
     assert.deepEqual(text.trimEnd().split('\n').map((l) => (JSON.parse(l) as { tool: string }).tool), ['first', 'second', 'third', 'at flush', 'at close']);
     assert.equal(verifyChain(text, sha256).ok, true);
+  });
+
+  it('takes a log for one writer at a time (exclusive): a second writer is refused, saying who holds it and what to do', () => {
+    const file = join(dir, 'locked', 'log.jsonl');
+    const a = AuditLog.open(file, { exclusive: true });
+    a.append(entry('x'));
+    assert.throws(() => AuditLog.open(file, { exclusive: true }), (e: Error) => e instanceof AuditWriteError
+      && e.message.includes(`pid ${process.pid} on ${hostname()}`) && /two writers would break its hash chain/.test(e.message) && e.message.includes(`${file}.lock`));
+    a.append(entry('y'));
+    a.close();
+    assert.equal(existsSync(`${file}.lock`), false, 'released at close');
+    const b = AuditLog.open(file, { exclusive: true });
+    b.append(entry('z'));
+    b.close();
+    assert.equal(verifyChain(readFileSync(file, 'utf8'), sha256).records, 3);
+  });
+
+  it('takes over a lock whose holder is gone, and refuses one held on another host', () => {
+    const file = join(dir, 'stale', 'log.jsonl');
+    AuditLog.open(file).close(); // the folder and file
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(`${file}.lock`, JSON.stringify({ pid: Number(dead.stdout), host: hostname(), since: '2026-11-25T00:00:00Z' }));
+    const a = AuditLog.open(file, { exclusive: true });
+    assert.equal(JSON.parse(readFileSync(`${file}.lock`, 'utf8')).pid, process.pid);
+    a.close();
+    writeFileSync(`${file}.lock`, JSON.stringify({ pid: 1, host: 'elsewhere.example', since: '2026-11-25T00:00:00Z' }));
+    assert.throws(() => AuditLog.open(file, { exclusive: true }), /pid 1 on elsewhere\.example/);
+    // a lock file its holder never finished writing: waited on while fresh, taken over once old
+    writeFileSync(`${file}.lock`, '');
+    utimesSync(`${file}.lock`, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+    AuditLog.open(file, { exclusive: true }).close();
   });
 
   it('reports /dev/full as a write failure', () => {

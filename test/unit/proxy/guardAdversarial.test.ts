@@ -364,7 +364,7 @@ describe('proxy/guard: what it forwards without a decision, and what it keeps', 
     guard.fromClient(msg({ jsonrpc: '2.0', id: 9, method: 'resources/templates/list', params: {} }));
     const list = upstream.find((m) => m.id === 9)!;
     guard.fromUpstream(msg({ jsonrpc: '2.0', id: list.id, result: { resourceTemplates: [{ uriTemplate: 'docs://{path}', name: 'd' }, { uriTemplate: 'file:///etc/{name}', name: 'e' }] } }));
-    assert.deepEqual(client.find((m) => m.id === 9).result.resourceTemplates.map((t: { name: string }) => t.name), ['d']);
+    assert.deepEqual(client.find((m) => m.id === 9)!.result.resourceTemplates.map((t: { name: string }) => t.name), ['d']);
   });
 
   it('refuses, and records, server requests beyond what may wait on the client at once', () => {
