@@ -18,6 +18,7 @@ export type {
   Invariant, InvariantMatch, Json, JsonType, Policy, PolicyTest, PromptGrant, Reason, ReasonCode, ResourceGrant, RoleDef, RuleRef,
   ScopeDef, ServerDef, SourcePos, SourceRange, ToolAnnotations, ToolInfo, ToolManifest,
 } from './types';
+export { DEFAULT_SERVER_REQUESTS } from './types';
 export { GENESIS, canonicalJson, chainEntry, parseAuditLines, recordDecision, recordLine, redact, spliceable, spliceRecord, verifyChain } from './audit';
 export type { AuditApproval, AuditCaller, AuditEntry, AuditKind, AuditRecord, ChainHead, Sha256, VerifyResult } from './audit';
 export { printable } from './printable';

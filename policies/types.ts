@@ -212,6 +212,9 @@ export interface Policy {
   [extension: string]: unknown;
 }
 
+/** Requests a server may send to the client when the policy's `server_requests.allow` is absent. */
+export const DEFAULT_SERVER_REQUESTS: readonly string[] = ['ping', 'roots/list', 'elicitation/create'];
+
 /** A tool as `tools/list` describes it; a manifest is `{ tools: ToolInfo[] }`. */
 export interface ToolInfo {
   name: string;

@@ -1,10 +1,9 @@
 // What the role may see and do beyond tools/call: which tools tools/list shows, resource reads,
 // prompt gets and the requests a server sends to the client. Deny unless granted.
 
-import { globMatch, lookup, type CompiledPolicy, type Decision, type Policy, type RuleRef } from '../../policies';
+import { DEFAULT_SERVER_REQUESTS, globMatch, lookup, type CompiledPolicy, type Decision, type Policy, type RuleRef } from '../../policies';
 
-/** Requests a server may send to the client when the policy names none. */
-export const DEFAULT_SERVER_REQUESTS: readonly string[] = ['ping', 'roots/list', 'elicitation/create'];
+export { DEFAULT_SERVER_REQUESTS };
 
 /**
  * Could the role ever be allowed this tool? True when a grant of one of its roles names the tool
