@@ -7,7 +7,7 @@ import { CallSpace, type Genome, type SimCall } from '../simulate/generate';
 import { checkCommand, reportedCall } from '../simulate/commands';
 import type { ReportedCall } from '../simulate/report';
 import { poolsOf, preferred, type Target } from '../simulate/targets';
-import { buildUniverse, mergeUniverses, type ToolPlan, type Universe } from '../simulate/universe';
+import { buildUniverse, type ToolPlan, type Universe } from '../simulate/universe';
 import { pairState, type Access } from './pairs';
 
 export interface DiffOptions {
@@ -100,7 +100,8 @@ export function diffPolicies(oldP: ParsedPolicy, newP: ParsedPolicy, opts: DiffO
   const until = opts.until ?? Infinity;
   const toolOpt = opts.tools ? { tools: opts.tools } : {};
   const [oc, nc] = [compile(oldP, toolOpt), compile(newP, toolOpt)];
-  const u = mergeUniverses(buildUniverse(oldP.policy, opts.tools, at, seed, until), buildUniverse(newP.policy, opts.tools, at, seed, until));
+  // INVARIANT: one universe for both policies, with a tool neither names (a glob grant's reach).
+  const u = buildUniverse([oldP.policy, newP.policy], opts.tools, at, seed, until, { unlistedTool: true });
   const changedPairs: PairChange[] = [];
   const focus: Array<{ roles: string[]; plan: ToolPlan }> = [];
   for (const roles of u.roleSets) {

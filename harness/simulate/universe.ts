@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import {
   globMatch, isGlob, parseDateTime, type Constraint, type ContextConstraint, type Json, type Policy, type ToolInfo, type ToolManifest,
 } from '../../policies';
-import { constraintValues, GENERIC_VALUES, stringVariants, UNKNOWN_CONTEXT } from './variants';
+import { constraintValues, GENERIC_VALUES, interleave, stringVariants, UNKNOWN_CONTEXT } from './variants';
 
 /** The name given to a role no policy declares, so "unknown roles have nothing" is always tried. */
 export const UNDECLARED_ROLE = 'undeclared_role';
@@ -33,9 +33,12 @@ export interface Universe {
 const MAX_POOL = 400;
 const EXTRA_KEY = 'unexpected_field';
 
+/** One constraint's (or test's) values for a key: one list per constant, the constant first, then its near-misses. */
+type Group = Json[][];
+
 interface Mined {
-  args: Map<string, Json[]>;
-  context: Map<string, Json[]>;
+  args: Map<string, Group[]>;
+  context: Map<string, Group[]>;
   /** arg keys constrained by rules naming each tool pattern */
   keysByPattern: Array<{ patterns: string[]; keys: string[] }>;
   tools: Set<string>;
@@ -43,57 +46,85 @@ interface Mined {
   roles: Set<string>;
 }
 
-/** Build the universe for a policy, its tools (if known) and the simulation instant. */
-export function buildUniverse(policy: Policy, manifest: ToolManifest | undefined, at: number, seed: number, until = Infinity): Universe {
-  const m = mine(policy, seed);
-  const infos = new Map<string, ToolInfo>((manifest?.tools ?? []).map((t) => [t.name, t]));
-  const names = new Set<string>([...m.tools, ...infos.keys()]);
-  for (const g of m.globs) {
-    const hits = [...names].filter((n) => globMatch(g, n));
-    if (hits.length === 0) names.add(g.replace(/\*/g, 'x'));
-    names.add(g.replace(/\*/g, ''));
-  }
-  names.delete('');
-  // A policy that names no tool still gets calls: an unlisted tool, which must be denied.
-  if (names.size === 0) names.add(UNLISTED_TOOL);
-  const tools = [...names].sort().map((name) => toolPlan(name, infos.get(name), m));
-  const roleSets = roleSetsOf(policy, m.roles);
-  const context = [...m.context.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, vals]) => ({ key, values: contextPool(vals) }));
-  return { roleSets, tools, context, times: timesOf(policy, at, until) };
+export interface UniverseOptions {
+  /** also try a tool no policy names and no glob was instantiated for (`diff`: a glob grant must reach it) */
+  unlistedTool?: boolean;
 }
 
-/** The union of two universes (for `diff`): every role set, tool, key, value and time of either. */
-export function mergeUniverses(a: Universe, b: Universe): Universe {
-  const roleSets = new Map([...a.roleSets, ...b.roleSets].map((r) => [JSON.stringify([...r].sort()), r]));
-  const tools = new Map<string, ToolPlan>(a.tools.map((t) => [t.name, t]));
-  for (const t of b.tools) {
-    const prev = tools.get(t.name);
-    if (!prev) {
-      tools.set(t.name, t);
-      continue;
-    }
-    const keys = new Map(prev.keys.map((k) => [k.key, k.values]));
-    for (const k of t.keys) keys.set(k.key, dedupe([...(keys.get(k.key) ?? []), ...k.values]).slice(0, MAX_POOL));
-    tools.set(t.name, { ...prev, keys: [...keys].sort(([x], [y]) => x.localeCompare(y)).map(([key, values]) => ({ key, values })) });
+/**
+ * Build the universe for one policy (simulate) or several (`diff`: every role set, tool, key, value
+ * and time of any of them), its tools (if known) and the simulation instant.
+ */
+export function buildUniverse(policies: Policy | readonly Policy[], manifest: ToolManifest | undefined, at: number, seed: number,
+  until = Infinity, opts: UniverseOptions = {}): Universe {
+  const list: readonly Policy[] = Array.isArray(policies) ? policies : [policies as Policy];
+  const each = list.map((p) => mine(p, seed));
+  const m = combine(each);
+  // INVARIANT: a value some of the policies mention and another does not is never cut from a pool: it
+  // is where their decisions can part (a vendor added to a long allow-list).
+  const keep = { args: distinguishing(each.map((x) => x.args)), context: distinguishing(each.map((x) => x.context), String) };
+  const infos = new Map<string, ToolInfo>((manifest?.tools ?? []).map((t) => [t.name, t]));
+  const names = new Set<string>([...m.tools, ...infos.keys()]);
+  for (const g of m.globs) names.add(g.replace(/\*/g, ''));
+  names.delete('');
+  // INVARIANT: every glob gets a witness no policy names exactly, so a catch-all (`*`, `read_file*`) is
+  // tried on a tool beyond the ones the policies list, even when its plain instance is one of them.
+  for (const g of m.globs) names.add(fresh(names, (token) => g.replace(/\*/g, token)));
+  // A policy that names no tool still gets calls: an unlisted tool, which must be denied.
+  if (names.size === 0) names.add(UNLISTED_TOOL);
+  else if (opts.unlistedTool) names.add(fresh(names, (token) => (token === 'x' ? UNLISTED_TOOL : `${UNLISTED_TOOL}_${token}`)));
+  const tools = [...names].sort().map((name) => toolPlan(name, infos.get(name), m, keep.args));
+  const roleSets = roleSetsOf(list, m.roles);
+  const context = [...m.context.entries()].sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, groups]) => ({ key, values: contextPool(groups, keep.context.get(key)) }));
+  return { roleSets, tools, context, times: [...new Set(list.flatMap((p) => timesOf(p, at, until)))] };
+}
+
+/** The first of `make('x')`, `make('x1')`, `make('x2')`, … that is not in `names`. */
+function fresh(names: ReadonlySet<string>, make: (token: string) => string): string {
+  for (let i = 0; ; i++) {
+    const name = make(i === 0 ? 'x' : `x${i}`);
+    if (!names.has(name)) return name;
   }
-  const context = new Map(a.context.map((c) => [c.key, c.values]));
-  for (const c of b.context) context.set(c.key, dedupe([...(context.get(c.key) ?? []), ...c.values]).slice(0, MAX_POOL) as string[]);
-  return {
-    roleSets: [...roleSets.values()], tools: [...tools.values()].sort((x, y) => x.name.localeCompare(y.name)),
-    context: [...context].sort(([x], [y]) => x.localeCompare(y)).map(([key, values]) => ({ key, values })),
-    times: [...new Set([...a.times, ...b.times])],
-  };
+}
+
+/** Several policies' mined constants as one: groups, patterns, tools and roles of each, in order. */
+function combine(each: readonly Mined[]): Mined {
+  if (each.length === 1) return each[0]!;
+  const out: Mined = { args: new Map(), context: new Map(), keysByPattern: [], tools: new Set(), globs: new Set(), roles: new Set() };
+  for (const m of each) {
+    for (const [k, groups] of m.args) push(out.args, k, groups);
+    for (const [k, groups] of m.context) push(out.context, k, groups);
+    out.keysByPattern.push(...m.keysByPattern);
+    for (const t of m.tools) out.tools.add(t);
+    for (const g of m.globs) out.globs.add(g);
+    for (const r of m.roles) out.roles.add(r);
+  }
+  return out;
+}
+
+/** Per key, the values (as JSON) some of the policies mention and another does not; none for one policy. */
+function distinguishing(maps: ReadonlyArray<ReadonlyMap<string, Group[]>>, asValue: (v: Json) => Json = (v) => v): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  if (maps.length < 2) return out;
+  const sets = maps.map((m) => new Map([...m].map(([k, groups]) => [k, new Set(groups.flat(2).map((v) => JSON.stringify(asValue(v))))])));
+  for (const key of new Set(sets.flatMap((s) => [...s.keys()]))) {
+    const all = new Set(sets.flatMap((s) => [...(s.get(key) ?? [])]));
+    const differ = [...all].filter((v) => sets.some((s) => !s.get(key)?.has(v)));
+    if (differ.length > 0) out.set(key, new Set(differ));
+  }
+  return out;
 }
 
 function mine(policy: Policy, seed: number): Mined {
   const m: Mined = { args: new Map(), context: new Map(), keysByPattern: [], tools: new Set(), globs: new Set(), roles: new Set() };
   const samples = patternSampler(seed);
   const addArgs = (args: Record<string, Constraint> | undefined): string[] => {
-    for (const [k, c] of Object.entries(args ?? {})) push(m.args, k, constraintValues(c, samples));
+    for (const [k, c] of Object.entries(args ?? {})) push(m.args, k, [constraintValues(c, samples)]);
     return Object.keys(args ?? {});
   };
   const addContext = (ctx: Record<string, ContextConstraint> | undefined): void => {
-    for (const [k, c] of Object.entries(ctx ?? {})) push(m.context, k, constraintValues(Array.isArray(c) ? { in: c } : c, samples));
+    for (const [k, c] of Object.entries(ctx ?? {})) push(m.context, k, [constraintValues(Array.isArray(c) ? { in: c } : c, samples)]);
   };
   const addTools = (list: readonly string[]): void => {
     for (const t of list) (isGlob(t) ? m.globs : m.tools).add(t);
@@ -132,14 +163,14 @@ function mine(policy: Policy, seed: number): Mined {
     m.tools.add(t.call.tool);
     for (const r of [...(t.call.roles ?? []), ...(t.call.role ? [t.call.role] : [])]) m.roles.add(r);
     if (t.call.args && typeof t.call.args === 'object' && !Array.isArray(t.call.args)) {
-      for (const [k, v] of Object.entries(t.call.args)) push(m.args, k, [v]);
+      for (const [k, v] of Object.entries(t.call.args)) push(m.args, k, [[[v]]]);
     }
-    for (const [k, v] of Object.entries(t.call.context ?? {})) push(m.context, k, [v]);
+    for (const [k, v] of Object.entries(t.call.context ?? {})) push(m.context, k, [[[v]]]);
   }
   return m;
 }
 
-function toolPlan(name: string, info: ToolInfo | undefined, m: Mined): ToolPlan {
+function toolPlan(name: string, info: ToolInfo | undefined, m: Mined, keep: ReadonlyMap<string, ReadonlySet<string>>): ToolPlan {
   const keys = new Set<string>();
   for (const { patterns, keys: ks } of m.keysByPattern) {
     if (patterns.some((p) => globMatch(p, name))) for (const k of ks) keys.add(k);
@@ -149,9 +180,9 @@ function toolPlan(name: string, info: ToolInfo | undefined, m: Mined): ToolPlan 
   keys.add(EXTRA_KEY);
   const types = schemaTypes(info);
   const plan = [...keys].sort().map((key) => {
-    const mined = m.args.get(key) ?? [];
+    const groups = m.args.get(key) ?? [];
     const fromSchema = props.get(key) ?? [];
-    const values = bySize(dedupe([...fromSchema, ...mined, ...GENERIC_VALUES]).slice(0, MAX_POOL));
+    const values = bySize(fairCut([...fromSchema, ...groups.flat(2), ...GENERIC_VALUES], [fromSchema, ...groups.map(interleave), GENERIC_VALUES], keep.get(key)));
     const type = types.get(key);
     if (type === undefined) return { key, values };
     // Where the schema types a key, mostly draw values of that type, so calls get past the schema.
@@ -206,15 +237,23 @@ function jsonType(v: Json, type: string): boolean {
   }
 }
 
-function roleSetsOf(policy: Policy, mentioned: ReadonlySet<string>): string[][] {
+function roleSetsOf(policies: readonly Policy[], mentioned: ReadonlySet<string>): string[][] {
   const sets = new Map<string, string[]>();
   const add = (roles: string[]): void => {
     if (roles.length > 0) sets.set(JSON.stringify([...roles].sort()), roles);
   };
-  for (const r of Object.keys(policy.roles ?? {})) add([r]);
-  for (const g of policy.grants ?? []) add([g.agent_role]);
+  for (const policy of policies) for (const r of Object.keys(policy.roles ?? {})) add([r]);
+  for (const policy of policies) for (const g of policy.grants ?? []) add([g.agent_role]);
   for (const r of mentioned) add([r]);
-  for (const a of Object.values(policy.agents ?? {})) add(a.roles);
+  for (const policy of policies) for (const a of Object.values(policy.agents ?? {})) add(a.roles);
+  // A deny scoped to some roles still binds a caller who holds one of them besides a granted role:
+  // each such role with each granted role, so removing the deny shows on the caller holding both.
+  const granted = [...new Set(policies.flatMap((p) => (p.grants ?? []).map((g) => g.agent_role)))];
+  for (const policy of policies) {
+    for (const d of policy.deny ?? []) {
+      for (const r of [...(d.roles ?? []), ...(d.agent_role ? [d.agent_role] : [])]) for (const g of granted) if (g !== r) add([g, r]);
+    }
+  }
   add([UNDECLARED_ROLE]);
   return [...sets.values()];
 }
@@ -233,9 +272,37 @@ function timesOf(policy: Policy, at: number, until: number): number[] {
   return [...out];
 }
 
-function contextPool(values: readonly Json[]): string[] {
-  const strings = values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
-  return bySize(dedupe([...strings, ...strings.flatMap((s) => stringVariants(s).slice(0, 6)), ...UNKNOWN_CONTEXT]).slice(0, MAX_POOL)) as string[];
+function contextPool(groups: readonly Group[], keep: ReadonlySet<string> | undefined): string[] {
+  const str = (v: Json): string => (typeof v === 'string' ? v : JSON.stringify(v));
+  const near = (s: string): string[] => stringVariants(s).slice(0, 6);
+  const strings = groups.flat(2).map(str);
+  const ranked = groups.map((g) => { const own = interleave(g).map(str); return [...own, ...interleave(own.map(near))]; });
+  return bySize(fairCut([...strings, ...strings.flatMap(near), ...UNKNOWN_CONTEXT], [...ranked, UNKNOWN_CONTEXT], keep)) as string[];
+}
+
+/**
+ * `order` deduplicated, cut to MAX_POOL values when longer. The cut gives each group its share (the
+ * groups are taken in turn, one value each, so a long allow-list cannot crowd out an invariant's or
+ * another rule's constants) and never drops a value in `keep` (JSON texts). Survivors keep their
+ * place in `order`, so a pool that needs no cut is exactly what it was before groups existed.
+ */
+function fairCut(order: readonly Json[], groups: ReadonlyArray<readonly Json[]>, keep: ReadonlySet<string> | undefined): Json[] {
+  const all = dedupe(order);
+  if (all.length <= MAX_POOL) return all;
+  const chosen = new Set<string>(keep);
+  let room = MAX_POOL;
+  const longest = Math.max(0, ...groups.map((g) => g.length));
+  for (let i = 0; i < longest && room > 0; i++) {
+    for (const g of groups) {
+      if (i >= g.length || room === 0) continue;
+      const k = JSON.stringify(g[i]);
+      if (!chosen.has(k)) {
+        chosen.add(k);
+        room--;
+      }
+    }
+  }
+  return all.filter((v) => chosen.has(JSON.stringify(v)));
 }
 
 /** Strings matching a `pattern`, drawn from fast-check with the run's seed (so runs are reproducible). */
@@ -250,7 +317,7 @@ function patternSampler(seed: number): (pattern: string) => string[] {
   };
 }
 
-function push(map: Map<string, Json[]>, key: string, values: readonly Json[]): void {
+function push<T>(map: Map<string, T[]>, key: string, values: readonly T[]): void {
   const list = map.get(key);
   if (list) list.push(...values);
   else map.set(key, [...values]);

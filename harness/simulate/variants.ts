@@ -36,29 +36,41 @@ export function prefixVariants(p: string): string[] {
   return [`${p}x`, `${p}../secret.txt`, `${p}/../../etc/passwd`, p, p.slice(0, -1), `${p.toUpperCase()}x`, `x${p}`];
 }
 
-/** Every constant a constraint mentions, with its neighbours; `samples` supplies strings matching a pattern. */
-export function constraintValues(c: Constraint, samples: (pattern: string) => string[]): Json[] {
-  const out: Json[] = [];
+/**
+ * Every constant a constraint mentions, with its neighbours: one list per constant (the constant or
+ * its nearest value first), so a pool that must be cut can keep every constant before any near-miss.
+ * `samples` supplies strings matching a pattern.
+ */
+export function constraintValues(c: Constraint, samples: (pattern: string) => string[]): Json[][] {
+  const out: Json[][] = [];
   const addAny = (v: Json): void => {
-    if (typeof v === 'string') out.push(...stringVariants(v));
-    else if (typeof v === 'number') out.push(...numberVariants(v));
-    else out.push(v);
+    if (typeof v === 'string') out.push(stringVariants(v));
+    else if (typeof v === 'number') out.push(numberVariants(v));
+    else out.push([v]);
   };
   if ('equals' in c && c.equals !== undefined) addAny(c.equals);
   for (const v of c.in ?? []) addAny(v);
   for (const v of c.not_in ?? []) addAny(v);
-  if (c.min !== undefined) out.push(...numberVariants(c.min));
-  if (c.max !== undefined) out.push(...numberVariants(c.max));
+  if (c.min !== undefined) out.push(numberVariants(c.min));
+  if (c.max !== undefined) out.push(numberVariants(c.max));
   if (c.pattern !== undefined) {
-    for (const s of samples(c.pattern)) out.push(s, `x${s}`, `${s}x`, `${s}\n`, `../${s}`);
+    for (const s of samples(c.pattern)) out.push([s, `x${s}`, `${s}x`, `${s}\n`, `../${s}`]);
   }
-  if (c.prefix !== undefined) out.push(...prefixVariants(c.prefix));
-  for (const base of c.within ?? []) out.push(...pathVariants(base));
+  if (c.prefix !== undefined) out.push(prefixVariants(c.prefix));
+  for (const base of c.within ?? []) out.push(pathVariants(base));
   if (c.max_length !== undefined) {
     const n = Math.min(c.max_length, 4096);
-    out.push('a'.repeat(n), 'a'.repeat(n + 1), Array.from({ length: Math.min(n + 1, 64) }, () => 'a'));
+    out.push(['a'.repeat(n), 'a'.repeat(n + 1), Array.from({ length: Math.min(n + 1, 64) }, () => 'a')]);
   }
   if (c.not) out.push(...constraintValues(c.not, samples));
+  return out;
+}
+
+/** Round-robin merge: the first of every list, then the second of every list, and so on. */
+export function interleave<T>(lists: ReadonlyArray<readonly T[]>): T[] {
+  const out: T[] = [];
+  const longest = Math.max(0, ...lists.map((l) => l.length));
+  for (let i = 0; i < longest; i++) for (const l of lists) if (i < l.length) out.push(l[i]!);
   return out;
 }
 

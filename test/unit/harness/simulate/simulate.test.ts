@@ -81,4 +81,20 @@ describe('harness/simulate/simulate', () => {
     assert.equal(cx?.why, 'expected allow, got deny');
     assert.match(cx.command, /--role reader --tool pay --args '\{"amount":5\}'/);
   });
+  it('breaks an invariant whose constant sits behind a long allow-list (the pool keeps every constraint\'s constants)', async () => {
+    const vendors = [...Array.from({ length: 30 }, (_, i) => `vendor-${String(i).padStart(2, '0')}`), 'mallory-offshore'];
+    const report = await simulate(parse(`
+version: 1
+roles: { payer: {} }
+scopes: { known: { args: { vendor: { in: [${vendors.join(', ')}] } } } }
+grants:
+  - { agent_role: payer, tool: pay, scope: [known] }
+invariants:
+  - name: nothing is paid offshore
+    never: { tool: pay, effect: allow, args: { vendor: { in: [mallory-offshore] } } }
+`), { runs: 2000, seed: 20261125, at: AT });
+    const cx = report.counterexamples.find((c) => c.name === 'nothing is paid offshore');
+    assert.ok(cx, 'the invariant is reported broken');
+    assert.equal((cx.call.args as { vendor: string }).vendor, 'mallory-offshore');
+  });
 });

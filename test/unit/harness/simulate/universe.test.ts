@@ -24,8 +24,45 @@ describe('harness/simulate/universe', () => {
 
   it('names every tool the policy mentions and instantiates globs', () => {
     const u = buildUniverse(policy, { tools: [{ name: 'get_balance' }] }, AT, 1);
-    assert.deepEqual(u.tools.map((t) => t.name), ['get_', 'get_balance', 'pay', 'wipe']);
+    assert.deepEqual(u.tools.map((t) => t.name), ['get_', 'get_balance', 'get_x', 'pay', 'wipe']);
     assert.ok(u.tools.find((t) => t.name === 'get_balance')!.info);
+  });
+
+  it('gives every glob a witness no policy names, even when its plain instance is a named tool', () => {
+    const p: Policy = { version: 1, roles: { r: {} }, grants: [{ agent_role: 'r', tools: ['read_file', 'x', '*', 'read_file*'] }] };
+    const names = buildUniverse(p, undefined, AT, 1).tools.map((t) => t.name);
+    const named = new Set(['read_file', 'x']);
+    assert.ok(names.some((n) => !named.has(n) && !n.startsWith('read_file')), `a tool only \`*\` reaches: ${names.join(', ')}`);
+    assert.ok(names.some((n) => !named.has(n) && n.startsWith('read_file')), `a tool only \`read_file*\` and \`*\` reach: ${names.join(', ')}`);
+    const both = buildUniverse([p, { ...p, grants: [{ agent_role: 'r', tools: ['read_file', 'x1'] }] }], undefined, AT, 1, Infinity, { unlistedTool: true });
+    assert.ok(both.tools.some((t) => t.name === 'unlisted_tool'), 'diff: a tool neither policy names');
+  });
+
+  it('gives each constraint its share of an overflowing pool: a long allow-list crowds out no other constant', () => {
+    const vendors = Array.from({ length: 30 }, (_, i) => `vendor-${String(i).padStart(2, '0')}`);
+    const p: Policy = {
+      version: 1, roles: { r: {} }, scopes: { v: { args: { vendor: { in: vendors } } } }, grants: [{ agent_role: 'r', tool: 'pay', scope: 'v' }],
+      invariants: [{ name: 'no offshore', never: { tool: 'pay', effect: 'allow', args: { vendor: { in: ['mallory-offshore'] } } } }],
+    };
+    const pool = buildUniverse(p, undefined, AT, 1).tools.find((t) => t.name === 'pay')!.keys.find((k) => k.key === 'vendor')!.values;
+    assert.ok(pool.length <= 400 + 1, String(pool.length));
+    for (const v of [...vendors, 'mallory-offshore', 'MALLORY-OFFSHORE']) assert.ok(pool.includes(v), v);
+  });
+
+  it('never cuts a value one policy mentions and the other does not (diff)', () => {
+    const vendors = (extra: string[]): Policy => ({
+      version: 1, roles: { r: {} }, grants: [{ agent_role: 'r', tool: 'pay', scope: 'v' }],
+      scopes: { v: { args: { vendor: { in: [...Array.from({ length: 60 }, (_, i) => `vendor-${i}`), ...extra] } } } },
+    });
+    const u = buildUniverse([vendors([]), vendors(['mallory-offshore'])], undefined, AT, 1);
+    const pool = u.tools.find((t) => t.name === 'pay')!.keys.find((k) => k.key === 'vendor')!.values;
+    for (const v of ['mallory-offshore', 'mallory-offshore ', 'Mallory-offshore', 'evil-mallory-offshore']) assert.ok(pool.includes(v), v);
+  });
+
+  it('pairs the roles of a role-scoped deny with each granted role', () => {
+    const p: Policy = { version: 1, roles: { fin: {}, contractor: {} }, grants: [{ agent_role: 'fin', tool: 'pay' }],
+      deny: [{ tool: 'pay', roles: ['contractor'], reason: 'no' }] };
+    assert.ok(buildUniverse(p, undefined, AT, 1).roleSets.some((rs) => [...rs].sort().join('+') === 'contractor+fin'));
   });
 
   it('mines argument constants with their neighbours, from grants and invariants', () => {
