@@ -10,6 +10,6 @@ export type {
   SimulationReport,
 } from './simulate';
 export { diffPolicies, formatDiffText } from './diff';
-export type { DecisionChange, DiffOptions, DiffReport, PairChange } from './diff';
+export type { DecisionChange, DiffOptions, DiffReport, PairChange, SettingChange } from './diff';
 export { AlertMonitor, DEFAULT_RULES } from './alerts/rules';
 export type { Alert, AlertKind } from './alerts/rules';

@@ -1,5 +1,7 @@
 // diff(): which calls a policy change decides differently. Exact per (roles, tool) pair first, then
-// generated calls aimed at the rules of the pairs that differ; widened access is listed first.
+// generated calls aimed at the rules of the pairs that differ; widened access is listed first. An agent
+// whose bound roles changed is a pair of its own (old roles under the old policy, new under the new),
+// and what is not decided per tool call (resources, prompts, server requests, audit) is compared too.
 
 import fc from 'fast-check';
 import { compile, decide, globMatch, type CompiledPolicy, type Decision, type Effect, type ParsedPolicy, type ToolManifest } from '../../policies';
@@ -9,6 +11,7 @@ import type { ReportedCall } from '../simulate/report';
 import { poolsOf, preferred, type Target } from '../simulate/targets';
 import { buildUniverse, type ToolPlan, type Universe } from '../simulate/universe';
 import { pairState, type Access } from './pairs';
+import { settingChanges, type SettingChange } from './sections';
 
 export interface DiffOptions {
   tools?: ToolManifest;
@@ -25,6 +28,9 @@ export interface DiffOptions {
 /** A (roles, tool) pair whose rules differ between the two policies. */
 export interface PairChange {
   roles: string[];
+  /** an agent whose bound roles changed: it called with `oldRoles` under the old policy, `roles` under the new */
+  agent?: string;
+  oldRoles?: string[];
   tool: string;
   old: Access;
   new: Access;
@@ -32,7 +38,11 @@ export interface PairChange {
 
 /** Calls of one pair whose decision moved from one effect to another. */
 export interface DecisionChange {
+  /** the caller's roles under the new policy, joined by `+` */
   roles: string;
+  /** an agent whose bound roles changed, and its roles under the old policy */
+  agent?: string;
+  oldRoles?: string;
   tool: string;
   from: Effect;
   to: Effect;
@@ -60,6 +70,8 @@ export interface DiffReport {
   calls: number;
   /** widened first, then narrowed; each sorted by roles and tool */
   changes: DecisionChange[];
+  /** changes outside tool calls (agents, resources, prompts, server requests, audit), widened first */
+  settings: SettingChange[];
   /** true when no access widened */
   ok: boolean;
 }
@@ -75,14 +87,21 @@ function decideOn(c: CompiledPolicy, call: SimCall): Decision {
   return decide(c, { principal: 'diff', roles: call.roles, tool: call.tool, args: call.args, context: call.context, now: call.now });
 }
 
+/** Who calls in a pair: the same role set under both policies, or an agent whose bound roles changed. */
+interface Caller {
+  oldRoles: string[];
+  newRoles: string[];
+  agent?: string;
+}
+
 /** Targets aimed at one changed pair: every rule of either policy that can decide it, plus random calls. */
-function pairTargets(u: Universe, pair: { roles: string[]; plan: ToolPlan }, compiled: readonly CompiledPolicy[]): Target[] {
+function pairTargets(u: Universe, pair: Caller & { plan: ToolPlan }, compiled: ReadonlyArray<[CompiledPolicy, string[]]>): Target[] {
   const pools = poolsOf(u);
-  const base = { roleSets: [pair.roles], tools: [pair.plan] };
+  const base = { roleSets: [pair.newRoles], tools: [pair.plan] };
   const out: Target[] = [{ label: 'random', weight: 2, ...base, args: new Map(), context: new Map() }];
-  for (const c of compiled) {
+  for (const [c, roles] of compiled) {
     for (const g of c.grants) {
-      if (!pair.roles.includes(g.role) || !g.tools.some((t) => globMatch(t, pair.plan.name))) continue;
+      if (!roles.includes(g.role) || !g.tools.some((t) => globMatch(t, pair.plan.name))) continue;
       out.push({ label: g.ref.id, weight: 3, ...base, args: preferred(g.args, pools.args), context: preferred(g.context, pools.context) });
     }
     for (const d of c.denies) {
@@ -102,61 +121,84 @@ export function diffPolicies(oldP: ParsedPolicy, newP: ParsedPolicy, opts: DiffO
   const [oc, nc] = [compile(oldP, toolOpt), compile(newP, toolOpt)];
   // INVARIANT: one universe for both policies, with a tool neither names (a glob grant's reach).
   const u = buildUniverse([oldP.policy, newP.policy], opts.tools, at, seed, until, { unlistedTool: true });
+  const settings = settingChanges(oldP.policy, newP.policy).sort((a, b) => Number(b.widened) - Number(a.widened));
+  const callers: Caller[] = [...u.roleSets.map((roles) => ({ oldRoles: roles, newRoles: roles })), ...movedAgents(oldP, newP)];
   const changedPairs: PairChange[] = [];
-  const focus: Array<{ roles: string[]; plan: ToolPlan }> = [];
-  for (const roles of u.roleSets) {
+  const focus: Array<Caller & { plan: ToolPlan }> = [];
+  for (const caller of callers) {
     for (const plan of u.tools) {
-      const a = pairState(oc, roles, plan.name);
-      const b = pairState(nc, roles, plan.name);
+      const a = pairState(oc, caller.oldRoles, plan.name);
+      const b = pairState(nc, caller.newRoles, plan.name);
       if (a.fingerprint === b.fingerprint) continue;
-      changedPairs.push({ roles, tool: plan.name, old: a.access, new: b.access });
-      focus.push({ roles, plan });
+      changedPairs.push({ roles: caller.newRoles, ...(caller.agent !== undefined ? { agent: caller.agent, oldRoles: caller.oldRoles } : {}), tool: plan.name, old: a.access, new: b.access });
+      focus.push({ ...caller, plan });
     }
   }
   const runs = Math.max(0, Math.floor(opts.runs ?? 10_000));
-  const groups = new Map<string, { change: Omit<DecisionChange, 'count'>; count: number; space: CallSpace; genome: Genome }>();
+  const groups = new Map<string, Group>();
   const perPair = focus.length === 0 ? 0 : Math.max(50, Math.ceil(runs / focus.length));
   let calls = 0;
   const cmd = { policy: opts.command?.new ?? newP.file, ...(opts.command?.tools !== undefined ? { tools: opts.command.tools } : {}) };
   focus.forEach((pair, p) => {
-    const space = new CallSpace({ ...u, roleSets: [pair.roles], tools: [pair.plan] }, pairTargets(u, pair, [oc, nc]));
+    // calls are generated with the new roles; the old policy decides them with the caller's old roles
+    const space = new CallSpace({ ...u, roleSets: [pair.newRoles], tools: [pair.plan] }, pairTargets(u, pair, [[oc, pair.oldRoles], [nc, pair.newRoles]]));
     for (let i = 0; i < perPair; i++) {
       const genome = space.genome(seed + p, i);
       const call = space.decode(genome);
       calls++;
-      const [d1, d2] = [decideOn(oc, call), decideOn(nc, call)];
+      const [d1, d2] = [decideOn(oc, { ...call, roles: pair.oldRoles }), decideOn(nc, call)];
       if (d1.effect === d2.effect) continue;
-      const key = `${call.roles.join('+')}\u0000${call.tool}\u0000${d1.effect}\u0000${d2.effect}`;
+      const key = `${pair.agent ?? ''}\u0000${call.roles.join('+')}\u0000${call.tool}\u0000${d1.effect}\u0000${d2.effect}`;
       const g = groups.get(key);
       if (g) g.count++;
       else {
-        groups.set(key, { count: 1, space, genome, change: {
-          roles: call.roles.join('+'), tool: call.tool, from: d1.effect, to: d2.effect, widened: widens(d1.effect, d2.effect),
+        groups.set(key, { count: 1, space, genome, oldRoles: pair.oldRoles, change: {
+          roles: call.roles.join('+'), ...(pair.agent !== undefined ? { agent: pair.agent, oldRoles: pair.oldRoles.join('+') } : {}),
+          tool: call.tool, from: d1.effect, to: d2.effect, widened: widens(d1.effect, d2.effect),
           example: reportedCall(call), oldReasons: [], newReasons: [], command: '' } });
       }
     }
   });
   const changes = [...groups.values()].map((g) => finishChange(g, oc, nc, cmd)).sort(order);
   return {
-    old: oldP.file, new: newP.file, seed, at: new Date(at).toISOString(), pairs: u.roleSets.length * u.tools.length,
-    changedPairs, calls, changes, ok: !changes.some((c) => c.widened),
+    old: oldP.file, new: newP.file, seed, at: new Date(at).toISOString(), pairs: callers.length * u.tools.length,
+    changedPairs, calls, changes, settings, ok: !changes.some((c) => c.widened) && !settings.some((c) => c.widened),
   };
 }
 
+/** Agents whose bound roles differ between the two policies (an agent a policy does not bind has none). */
+function movedAgents(oldP: ParsedPolicy, newP: ParsedPolicy): Caller[] {
+  const rolesOf = (p: ParsedPolicy, name: string): string[] =>
+    (Object.prototype.hasOwnProperty.call(p.policy.agents ?? {}, name) ? [...new Set(p.policy.agents![name]!.roles)] : []);
+  const names = [...new Set([...Object.keys(oldP.policy.agents ?? {}), ...Object.keys(newP.policy.agents ?? {})])].sort();
+  return names.map((agent) => ({ agent, oldRoles: rolesOf(oldP, agent), newRoles: rolesOf(newP, agent) }))
+    .filter((a) => JSON.stringify([...a.oldRoles].sort()) !== JSON.stringify([...a.newRoles].sort()));
+}
+
+interface Group {
+  change: Omit<DecisionChange, 'count'>;
+  count: number;
+  space: CallSpace;
+  genome: Genome;
+  /** the roles the old policy decides the calls with */
+  oldRoles: string[];
+}
+
 /** Shrink the group's first example (keeping the same change) and fill in reasons and the command. */
-function finishChange(g: { change: Omit<DecisionChange, 'count'>; count: number; space: CallSpace; genome: Genome },
-  oc: CompiledPolicy, nc: CompiledPolicy, cmd: { policy: string; tools?: string }): DecisionChange {
+function finishChange(g: Group, oc: CompiledPolicy, nc: CompiledPolicy, cmd: { policy: string; tools?: string }): DecisionChange {
   const { from, to } = g.change;
-  const same = (call: SimCall): boolean => decideOn(oc, call).effect === from && decideOn(nc, call).effect === to;
+  const before = (call: SimCall): Decision => decideOn(oc, { ...call, roles: g.oldRoles });
+  const same = (call: SimCall): boolean => before(call).effect === from && decideOn(nc, call).effect === to;
   const out = fc.check(fc.property(g.space.arbitrary(), (x) => !same(g.space.decode(x))), { examples: [[g.genome]], numRuns: 1 });
   const call = g.space.decode(out.counterexample?.[0] ?? g.genome);
   return {
     ...g.change, count: g.count, example: reportedCall(call),
-    oldReasons: decideOn(oc, call).reasons.map((r) => r.message), newReasons: decideOn(nc, call).reasons.map((r) => r.message),
+    oldReasons: before(call).reasons.map((r) => r.message), newReasons: decideOn(nc, call).reasons.map((r) => r.message),
     command: checkCommand(cmd, call),
   };
 }
 
 function order(a: DecisionChange, b: DecisionChange): number {
-  return Number(b.widened) - Number(a.widened) || a.roles.localeCompare(b.roles) || a.tool.localeCompare(b.tool) || a.from.localeCompare(b.from);
+  return Number(b.widened) - Number(a.widened) || (a.agent ?? '').localeCompare(b.agent ?? '') || a.roles.localeCompare(b.roles)
+    || a.tool.localeCompare(b.tool) || a.from.localeCompare(b.from);
 }

@@ -4,4 +4,6 @@ export { diffPolicies, widens } from './diff';
 export type { DecisionChange, DiffOptions, DiffReport, PairChange } from './diff';
 export { formatDiffText } from './format';
 export { pairState } from './pairs';
+export { settingChanges } from './sections';
+export type { SettingChange } from './sections';
 export type { Access, PairState } from './pairs';

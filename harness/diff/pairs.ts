@@ -34,9 +34,11 @@ function checks(policy: unknown, list: readonly CompiledCheck[], context: boolea
 
 /** The state of one (roles, tool) pair in a compiled policy. */
 export function pairState(c: CompiledPolicy, roles: readonly string[], tool: string): PairState {
+  // INVARIANT: a deny naming an undefined scope denies every call it applies to (the engine fails closed), so
+  // it counts as unconditional here; dropping it would hide its removal.
   const denies = lookup(c.denyIndex, tool)
-    .filter((d) => d.missingScopes.length === 0 && (!d.roles || roles.some((r) => d.roles!.has(r))))
-    .map((d) => ({ args: checks(c.policy, d.args, false), context: checks(c.policy, d.context, true) }));
+    .filter((d) => !d.roles || roles.some((r) => d.roles!.has(r)))
+    .map((d) => (d.missingScopes.length > 0 ? { args: [], context: [] } : { args: checks(c.policy, d.args, false), context: checks(c.policy, d.context, true) }));
   const grants = roles.filter((r) => c.declaredRoles.has(r))
     .flatMap((r) => lookup(c.grantIndex.get(r), tool))
     .filter((g, i, all) => all.indexOf(g) === i && g.missingScopes.length === 0 && g.notBefore < g.expires)

@@ -77,4 +77,84 @@ describe('harness/diff/diff', () => {
     assert.equal(`${c.from}→${c.to}`, 'deny→allow');
     assert.ok(Date.parse(c.example.at) >= Date.parse('2026-07-01T00:00:00Z'));
   });
+  describe('finds widenings outside the pairs both policies name', () => {
+    const HEAD = 'version: 1\nroles: { reader: {}, admin: {} }\n';
+    const widened = (a: string, b: string) => diffPolicies(parse(HEAD + a), parse(HEAD + b), { seed: 1, at: AT });
+
+    for (const [name, grants] of [
+      ['a catch-all grant beside an exact one', '  - { agent_role: reader, tool: read_file }\n  - { agent_role: reader, tool: "*", requires_approval: true }\n'],
+      ['`*` in the same tool list', '  - { agent_role: reader, tools: [read_file, "*"], requires_approval: true }\n'],
+      ['a glob whose plain instance is the named tool', '  - { agent_role: reader, tools: [read_file, "read_file*"] }\n'],
+    ] as const) {
+      it(`${name}: a tool no policy names is reached`, () => {
+        const r = widened('grants:\n  - { agent_role: reader, tool: read_file }\n', `grants:\n${grants}`);
+        assert.equal(r.ok, false);
+        assert.ok(r.changes.some((c) => c.widened && c.roles === 'reader' && c.tool !== 'read_file' && c.from === 'deny'), JSON.stringify(r.changes.map((c) => c.tool)));
+      });
+    }
+
+    it('a value added to a long allow-list (the pool never cuts what differs)', () => {
+      const vendors = Array.from({ length: 30 }, (_, i) => `vendor-${String(i).padStart(2, '0')}`);
+      const policy = (list: string[]) => `scopes: { known: { args: { vendor: { in: [${list.join(', ')}] } } } }\ngrants:\n  - { agent_role: reader, tool: pay, scope: [known] }\n`;
+      const r = widened(policy(vendors), policy([...vendors, 'mallory-offshore']));
+      assert.equal(r.ok, false);
+      const c = r.changes.find((x) => x.widened)!;
+      assert.equal(`${c.from}→${c.to}`, 'deny→allow');
+      assert.equal((c.example.args as { vendor: string }).vendor, 'mallory-offshore');
+    });
+
+    it('an agent bound to other roles: decided with its old roles before and its new roles after', () => {
+      const grants = 'grants:\n  - { agent_role: reader, tool: read_file }\n  - { agent_role: admin, tool: drop_database }\n';
+      const r = widened(`${grants}agents: { bot: { roles: [reader] } }\n`, `${grants}agents: { bot: { roles: [admin] } }\n`);
+      assert.equal(r.ok, false);
+      assert.ok(r.settings.some((s) => s.section === 'agents' && s.subject === 'agent bot' && s.widened && s.added.includes('admin')));
+      const c = r.changes.find((x) => x.agent === 'bot' && x.widened)!;
+      assert.deepEqual([c.oldRoles, c.roles, c.tool, c.from, c.to], ['reader', 'admin', 'drop_database', 'deny', 'allow']);
+      assert.ok(r.changes.some((x) => x.agent === 'bot' && !x.widened && x.tool === 'read_file'), 'and it loses read_file');
+      assert.ok(formatDiffText(r).some((l) => l.startsWith('WIDENED  agent bot (reader → admin) → drop_database: deny → allow')));
+      assert.equal(widened(`${grants}agents: { bot: { roles: [reader, admin] } }\n`, `${grants}agents: { bot: { roles: [admin, reader] } }\n`).ok, true);
+    });
+
+    it('resources, prompts, server requests and audit settings', () => {
+      const base = 'grants:\n  - { agent_role: reader, tool: read_file }\nresources: [{ agent_role: reader, uris: ["docs://*"] }]\n'
+        + 'prompts: [{ agent_role: reader, prompts: [summarise] }]\naudit: { redact: [password, card_number] }\n';
+      const wider = 'grants:\n  - { agent_role: reader, tool: read_file }\nresources: [{ agent_role: reader, uris: ["docs://*", "*"] }]\n'
+        + 'prompts: [{ agent_role: reader, prompts: ["*"] }]\nserver_requests: { allow: [ping, sampling/createMessage] }\n'
+        + 'audit: { redact: [card_number], on_write_error: allow }\nfailure_mode: open\n';
+      const r = widened(base, wider);
+      assert.equal(r.ok, false);
+      assert.deepEqual(r.changes, []);
+      const w = r.settings.filter((s) => s.widened).map((s) => `${s.section} ${s.subject} +${s.added.join(',')} -${s.removed.join(',')}`);
+      assert.deepEqual(w.sort(), ['audit on_write_error +allow -deny', 'audit redact + -password', 'failure_mode  +open -closed',
+        'prompts reader +* -', 'resources reader +* -', 'server_requests  +sampling/createMessage -roots/list,elicitation/create']);
+      assert.ok(r.settings.some((s) => s.section === 'server_requests' && s.removed.includes('roots/list') && s.widened), 'one line per section');
+      const text = formatDiffText(r);
+      assert.ok(text.includes('WIDENED  resources for reader: now allows "*"'), text.join('\n'));
+      assert.ok(text.includes('WIDENED  audit.redact: "password" now written to the log in clear'), text.join('\n'));
+      assert.match(text.at(-1)!, /: 6 widened, 0 narrowed/);
+      // back again everything narrows, except the requests the default list allows and `wider` did not
+      const back = widened(wider, base);
+      assert.deepEqual(back.settings.filter((s) => s.widened).map((s) => `${s.section} +${s.added.join(',')}`), ['server_requests +roots/list,elicitation/create']);
+      assert.equal(back.settings.filter((s) => !s.widened).length, 5);
+      const covered = widened(base, base.replace('["docs://*"]', '["docs://*", "docs://api/*"]'));
+      assert.deepEqual([covered.ok, covered.settings], [true, []], 'a glob the old list already covers is no change');
+    });
+
+    it('a role-scoped deny removed, for a caller holding that role and a granted one', () => {
+      const grants = 'roles: { fin: {}, contractor: {} }\ngrants:\n  - { agent_role: fin, tool: pay }\n  - { agent_role: contractor, tool: timesheet }\n';
+      const r = diffPolicies(parse(`version: 1\n${grants}deny:\n  - { tool: pay, roles: [contractor], reason: contractors do not pay }\n`), parse(`version: 1\n${grants}`), { seed: 1, at: AT });
+      assert.equal(r.ok, false);
+      const c = r.changes.find((x) => x.widened)!;
+      assert.deepEqual([c.roles.split('+').sort().join('+'), c.tool, c.from, c.to], ['contractor+fin', 'pay', 'deny', 'allow']);
+    });
+
+    it('a deny naming an undefined scope removed (it denied every call it applies to)', () => {
+      const grants = 'grants:\n  - { agent_role: reader, tool: pay }\n';
+      const before = parse(`${HEAD}${grants}deny:\n  - { tool: pay, scope: [no_such_scope], reason: frozen }\n`);
+      assert.equal(pairState(compile(before), ['reader'], 'pay').access, 'none');
+      const r = diffPolicies(before, parse(HEAD + grants), { seed: 1, at: AT });
+      assert.equal(r.ok, false);
+      assert.ok(r.changes.some((c) => c.widened && c.tool === 'pay' && c.from === 'deny' && c.to === 'allow'));
+    });
+  });
 });
