@@ -412,13 +412,14 @@ export class Guard {
 
   /**
    * Send the guard's own request to the client (elicitation, a server request passed on); `expired` runs
-   * when the client has not answered within the call timeout (the request is then forgotten).
+   * when the client has not answered within the call timeout (the request is then forgotten); `related`:
+   * the client request it is about (the call an approval is asked for).
    */
-  requestClient(method: string, params: Record<string, unknown>, onAnswer: (msg: Msg) => void, expired?: () => void): void {
+  requestClient(method: string, params: Record<string, unknown>, onAnswer: (msg: Msg) => void, expired?: () => void, related?: RpcId): void {
     const id = this.ownId(this.clientPrefix);
     this.ownClient.set(key(id), { answer: onAnswer, deadline: this.o.now() + this.o.callTimeoutMs, expired });
     this.startSweep();
-    this.o.toClient({ jsonrpc: '2.0', id, method, params });
+    this.o.toClient({ jsonrpc: '2.0', id, method, params }, related);
   }
 
   private governed(msg: Msg & { id: RpcId; method: string }, kind: 'resource' | 'template' | 'prompt', target: string): void {

@@ -298,17 +298,17 @@ export class ToolCalls {
     this.approving.set(idKey(msg.id), req.id);
     this.askedBy.set(req.id, msg.id);
     if (this.askedBy.size > 1000) this.askedBy.delete(this.askedBy.keys().next().value!);
-    if (elicit) this.elicit(req, prompt);
+    if (elicit) this.elicit(req, prompt, msg.id);
     return { req, outcome };
   }
 
-  private elicit(req: ApprovalRequest, message: string): void {
+  private elicit(req: ApprovalRequest, message: string, related: RpcId): void {
     const requestedSchema = { type: 'object', properties: { approve: { type: 'boolean', title: 'Approve this call', default: false } }, required: ['approve'] };
     this.g.requestClient('elicitation/create', { message, requestedSchema }, (answer) => {
       const r = answer['result'] as { action?: unknown; content?: { approve?: unknown } } | undefined;
       const yes = r?.action === 'accept' && r.content?.approve === true;
       if (r !== undefined) this.g.o.approvals.answer(req.id, yes ? 'approve' : 'refuse', 'elicitation', this.g.o.identity.client?.name ?? 'client');
-    });
+    }, undefined, related);
   }
 
   private approved(msg: CallMsg, tool: string, args: unknown, digest: string, req: ApprovalRequest, out: ApprovalOutcome): void {

@@ -28,7 +28,11 @@ export interface GuardOptions {
   now: () => number;
   /** a forwarded request with no answer after this long fails closed (upstream hang) */
   callTimeoutMs: number;
-  toClient: (msg: JSONRPCMessage) => void;
+  /**
+   * Send to the client; `related`: the client request this message belongs to (a transport with a stream per
+   * request, Streamable HTTP, sends it there: the client may have no other stream open)
+   */
+  toClient: (msg: JSONRPCMessage, related?: string | number) => void;
   /** optional: pass an upstream line through unchanged (saves re-serialising results) */
   toClientRaw?: (line: string) => void;
   toUpstream: (msg: JSONRPCMessage) => void;

@@ -57,7 +57,7 @@ export class HttpSession {
     this.guard = new Guard({
       session: this.id, server: deps.upstream.server, identity, context: deps.context, policy: deps.policy.view(), audit: deps.audit,
       ...(deps.pins ? { pins: deps.pins } : {}), approvals: this.approvals, now: deps.now, callTimeoutMs: deps.callTimeoutMs, log: deps.log,
-      toClient: (m) => this.toClient(m),
+      toClient: (m, related) => this.toClient(m, related),
       toUpstream: (m) => this.toUpstream(m),
     });
     this.transport.onmessage = (m) => {
@@ -101,8 +101,10 @@ export class HttpSession {
     await this.transport.handleRequest(req, res, body);
   }
 
-  private toClient(m: JSONRPCMessage): void {
-    this.transport.send(m).catch((err: unknown) => this.deps.log(`mandate proxy: cannot answer the client: ${(err as Error).message.split('\n')[0]}`));
+  private toClient(m: JSONRPCMessage, related?: string | number): void {
+    // a request about a call (an approval asked by elicitation) goes on that call's stream: the client may have
+    // no standalone stream open, and the SDK drops a request it has no stream for
+    this.transport.send(m, related !== undefined ? { relatedRequestId: related } : undefined).catch((err: unknown) => this.deps.log(`mandate proxy: cannot answer the client: ${(err as Error).message.split('\n')[0]}`));
   }
 
   private toUpstream(m: JSONRPCMessage): void {

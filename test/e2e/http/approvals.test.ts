@@ -66,6 +66,39 @@ describe('HTTP proxy e2e: finance policy, roles from tokens, approvals', functio
     assert.deepEqual(states, ['asked:elicitation', 'granted:elicitation', 'asked:elicitation', 'refused:elicitation']);
   });
 
+  it('asks by elicitation on the call\'s own stream: a client with no standalone stream open still gets the question', async () => {
+    const t = await issueToken({ key, sub: 'payments-agent', aud: proxy.url, iss: 'urn:mandate:local', ttlSec: 600, now: Date.now() });
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${t.token}` };
+    const post = (body: unknown): Promise<Response> => fetch(proxy.url, { method: 'POST', headers, body: JSON.stringify(body) });
+    const init = await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: { elicitation: {} }, clientInfo: { name: 'raw-sse', version: '1' } } });
+    headers['mcp-session-id'] = init.headers.get('mcp-session-id')!;
+    await init.text();
+    await (await post({ jsonrpc: '2.0', method: 'notifications/initialized' })).text();
+    // no GET stream: the only stream the proxy can use is this call's own response
+    const call = await post({ jsonrpc: '2.0', id: 2, method: 'tools/call', params: PAY });
+    const reader = call.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = '';
+    const next = async (): Promise<Record<string, any>> => { // eslint-disable-line @typescript-eslint/no-explicit-any
+      for (;;) {
+        const m = /^data: (.*)$/m.exec(buf);
+        if (m) {
+          buf = buf.slice(m.index + m[0].length);
+          return JSON.parse(m[1]!) as Record<string, unknown>;
+        }
+        const { value, done } = await reader.read();
+        if (done) throw new Error('the call\'s stream ended without the message');
+        buf += value;
+      }
+    };
+    const asked = await next();
+    assert.equal(asked['method'], 'elicitation/create', JSON.stringify(asked));
+    await (await post({ jsonrpc: '2.0', id: asked['id'], result: { action: 'accept', content: { approve: true } } })).text();
+    const answer = await next();
+    assert.equal(answer['id'], 2);
+    assert.match(JSON.stringify(answer['result']), /paid 250/);
+    await reader.cancel();
+  });
+
   it('takes an approval from `mandate approve` when the client cannot elicit', async () => {
     const c = await connect('payments-agent');
     const announced = (): string[] => [...proxy.output().matchAll(/approval (\S+) needed/g)].map((m) => m[1]!);
