@@ -141,43 +141,148 @@ export interface VerifyResult {
   bad?: { line: number; seq?: number; why: string };
 }
 
+/** Whether a parsed JSON value has a chained record's shape: an object with `v: 1`, a numeric `seq` and a string `prev`. */
+export function isChainedRecord(value: unknown): value is AuditRecord {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const r = value as Partial<AuditRecord>;
+  return r.v === 1 && typeof r.seq === 'number' && typeof r.prev === 'string';
+}
+
+/** What is wrong with a line of the chain (`why` is worded for `audit verify`). */
+export interface ChainFault {
+  code: 'utf8' | 'json' | 'record' | 'seq' | 'prev' | 'genesis';
+  /** the line's sequence number, when it has one */
+  seq?: number;
+  why: string;
+}
+
+export type LineCheck = { ok: true; record: AuditRecord } | { ok: false; fault: ChainFault; record?: AuditRecord };
+
+/**
+ * The chain rule, one line at a time: a line continues the chain when it is valid UTF-8, parses as an audit
+ * record, has the next sequence number and holds the SHA-256 of the line before it. `verifyChain` runs it
+ * over a whole log; followers (alerts, `audit export --follow`) run it on each line as it is appended.
+ */
+export class ChainChecker {
+  /** where the chain stands: the next sequence number and the last good line's hash; undefined until anchored */
+  head: ChainHead | undefined;
+
+  /**
+   * @param start where the chain stands (default: an empty log). `null`: not anchored — the first record
+   * checked is taken as is (a follower starting mid-log), but one with seq 0 must start from the genesis hash.
+   */
+  constructor(private readonly sha256: Sha256, start: ChainHead | null = { seq: 0, hash: GENESIS }) {
+    this.head = start ?? undefined;
+  }
+
+  /** Check one complete line (without its newline). The head advances past it only when it continues the chain. */
+  check(line: string, validUtf8 = true): LineCheck {
+    if (!validUtf8) return { ok: false, fault: { code: 'utf8', why: 'not valid UTF-8 (bytes edited or corrupted)' } };
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      return { ok: false, fault: { code: 'json', why: 'not a JSON record (edited or corrupted)' } };
+    }
+    if (!isChainedRecord(value)) {
+      const seq = value !== null && typeof value === 'object' && typeof (value as { seq?: unknown }).seq === 'number' ? { seq: (value as { seq: number }).seq } : {};
+      const what = value === null || typeof value !== 'object' || Array.isArray(value) ? 'not a JSON object' : 'missing v, seq or prev';
+      return { ok: false, fault: { code: 'record', ...seq, why: `not an audit record (${what})` } };
+    }
+    const rec = value;
+    const head = this.head;
+    const genesis: LineCheck = { ok: false, record: rec, fault: { code: 'genesis', seq: 0, why: 'hash chain broken: the first record does not start from the genesis hash' } };
+    if (head === undefined) {
+      if (rec.seq === 0 && rec.prev !== GENESIS) return genesis;
+    } else if (rec.seq !== head.seq) {
+      const why = rec.seq > head.seq ? `sequence jumps from ${head.seq - 1} to ${rec.seq}: ${rec.seq - head.seq} record(s) deleted`
+        : `sequence goes back to ${rec.seq} after ${head.seq - 1}: records reordered or inserted`;
+      return { ok: false, record: rec, fault: { code: 'seq', seq: rec.seq, why } };
+    } else if (rec.prev !== head.hash) {
+      if (rec.seq === 0) return genesis;
+      return { ok: false, record: rec, fault: { code: 'prev', seq: rec.seq, why: `hash chain broken: record ${rec.seq - 1} was edited, or this record was inserted or moved` } };
+    }
+    this.head = { seq: rec.seq + 1, hash: this.sha256(line) };
+    return { ok: true, record: rec };
+  }
+
+  /** Continue the chain from this record, whatever it broke (a follower re-anchors after reporting a break). */
+  anchorAt(record: AuditRecord, line: string): void {
+    this.head = { seq: record.seq + 1, hash: this.sha256(line) };
+  }
+}
+
 /**
  * Verify a log's lines: each parses, has the next sequence number, and holds the SHA-256 of the
- * line before it. Finds edited, deleted, reordered, inserted and truncated records.
+ * line before it. Finds edited, deleted, reordered, inserted and truncated records. Give the log as read
+ * from disk through `decodeAuditLog`: a hash is of decoded text, so without the decoder's `invalidUtf8Line`
+ * bytes that decode to the same replacement character would verify.
  */
-export function verifyChain(text: string, sha256: Sha256, anchor?: ChainHead): VerifyResult {
-  let head: ChainHead = { seq: 0, hash: GENESIS };
+export function verifyChain(log: string | DecodedLog, sha256: Sha256, anchor?: ChainHead): VerifyResult {
+  const { text, invalidUtf8Line } = typeof log === 'string' ? { text: log, invalidUtf8Line: undefined } : log;
+  const checker = new ChainChecker(sha256);
   const lines = text.split('\n');
   const endsWithNewline = text.length === 0 || text.endsWith('\n');
   if (endsWithNewline) lines.pop();
   let n = 0;
+  const head = (): ChainHead => checker.head!;
   for (const [i, line] of lines.entries()) {
     const lineNo = i + 1;
-    let rec: Partial<AuditRecord>;
-    try {
-      rec = JSON.parse(line) as Partial<AuditRecord>;
-    } catch {
-      const why = i === lines.length - 1 && !endsWithNewline ? 'truncated: the last record is incomplete' : 'not a JSON record (edited or corrupted)';
-      return { ok: false, records: n, head, bad: { line: lineNo, why } };
+    const c = checker.check(line, lineNo !== invalidUtf8Line);
+    if (!c.ok) {
+      const why = c.fault.code === 'json' && i === lines.length - 1 && !endsWithNewline ? 'truncated: the last record is incomplete' : c.fault.why;
+      return { ok: false, records: n, head: head(), bad: { line: lineNo, ...(c.fault.seq !== undefined ? { seq: c.fault.seq } : {}), why } };
     }
-    const fail = (why: string): VerifyResult => ({ ok: false, records: n, head, bad: { line: lineNo, ...(typeof rec.seq === 'number' ? { seq: rec.seq } : {}), why } });
-    if (rec.v !== 1 || typeof rec.seq !== 'number' || typeof rec.prev !== 'string') return fail('not an audit record (missing v, seq or prev)');
-    if (rec.seq !== head.seq) {
-      return fail(rec.seq > head.seq ? `sequence jumps from ${head.seq - 1} to ${rec.seq}: ${rec.seq - head.seq} record(s) deleted`
-        : `sequence goes back to ${rec.seq} after ${head.seq - 1}: records reordered or inserted`);
-    }
-    if (rec.prev !== head.hash) return fail(`hash chain broken: record ${rec.seq - 1} was edited, or this record was inserted or moved`);
-    head = { seq: head.seq + 1, hash: sha256(line) };
     n++;
   }
   if (!endsWithNewline && lines.length > 0) {
     // a complete JSON line without its newline: the writer was cut off mid-write
-    return { ok: false, records: n, head, bad: { line: lines.length, why: 'truncated: the last record has no line ending' } };
+    return { ok: false, records: n, head: head(), bad: { line: lines.length, why: 'truncated: the last record has no line ending' } };
   }
-  if (anchor && (anchor.seq > head.seq || (anchor.seq === head.seq && anchor.hash !== head.hash))) {
-    return { ok: false, records: n, head, bad: { line: lines.length + 1, why: `truncated: the anchor says ${anchor.seq} records were written, the log has ${head.seq}` } };
+  const h = head();
+  if (anchor && (anchor.seq > h.seq || (anchor.seq === h.seq && anchor.hash !== h.hash))) {
+    return { ok: false, records: n, head: h, bad: { line: lines.length + 1, why: `truncated: the anchor says ${anchor.seq} records were written, the log has ${h.seq}` } };
   }
-  return { ok: true, records: n, head };
+  return { ok: true, records: n, head: h };
+}
+
+/** A log's bytes as text; `invalidUtf8Line`: the first line that is not valid UTF-8 (decoded with U+FFFD for readers). */
+export interface DecodedLog {
+  text: string;
+  invalidUtf8Line?: number;
+}
+
+/**
+ * Decode a log's bytes as UTF-8, finding the first line that is not valid UTF-8. A byte-order mark is kept
+ * as text (it is not part of any record). Line numbers agree with the bytes': a newline byte is never part
+ * of a multi-byte sequence, and a replacement character is never a newline.
+ */
+export function decodeAuditLog(bytes: Uint8Array): DecodedLog {
+  const fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  try {
+    return { text: fatal.decode(bytes) };
+  } catch {
+    // find the line below
+  }
+  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes);
+  let start = 0;
+  for (let line = 1; ; line++) {
+    const nl = bytes.indexOf(0x0a, start);
+    const end = nl < 0 ? bytes.length : nl;
+    if (!validUtf8(bytes.subarray(start, end), fatal)) return { text, invalidUtf8Line: line };
+    if (nl < 0) return { text };
+    start = nl + 1;
+  }
+}
+
+/** Whether these bytes are valid UTF-8 (with a fatal decoder to reuse). */
+export function validUtf8(bytes: Uint8Array, fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })): boolean {
+  try {
+    fatal.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Parse a log's complete lines into records, skipping lines that are not records (verify reports those). */
@@ -186,13 +291,24 @@ export function parseAuditLines(text: string): AuditRecord[] {
   for (const line of text.split('\n')) {
     if (line.length === 0) continue;
     try {
-      const rec = JSON.parse(line) as Partial<AuditRecord>;
-      if (rec && rec.v === 1 && typeof rec.seq === 'number' && typeof rec.kind === 'string') out.push(rec as AuditRecord);
+      const rec: unknown = JSON.parse(line);
+      // INVARIANT: only objects are records — `null`, arrays, numbers and strings are skipped, never dereferenced
+      if (isChainedRecord(rec) && typeof rec.kind === 'string') out.push(rec);
     } catch {
       // not a record: `verifyChain` names it; readers skip it
     }
   }
   return out;
+}
+
+/**
+ * Whether a record's time falls in [since, until). A time that does not parse is in no bounded period, but
+ * with no bound given every record is kept (a record is never hidden for its time alone).
+ */
+export function inPeriod(time: string, since = -Infinity, until = Infinity): boolean {
+  if (since === -Infinity && until === Infinity) return true;
+  const t = Date.parse(time);
+  return t >= since && t < until;
 }
 
 /** The effect a record speaks of: a decision's effect, or the approval state for approval records. */

@@ -19,6 +19,6 @@ export type {
   ScopeDef, ServerDef, SourcePos, SourceRange, ToolAnnotations, ToolInfo, ToolManifest,
 } from './types';
 export { DEFAULT_SERVER_REQUESTS } from './types';
-export { GENESIS, canonicalJson, chainEntry, parseAuditLines, recordDecision, recordLine, redact, spliceable, spliceRecord, verifyChain } from './audit';
-export type { AuditApproval, AuditCaller, AuditEntry, AuditKind, AuditRecord, ChainHead, Sha256, VerifyResult } from './audit';
+export { ChainChecker, GENESIS, canonicalJson, chainEntry, decodeAuditLog, inPeriod, isChainedRecord, parseAuditLines, recordDecision, recordLine, redact, spliceable, spliceRecord, validUtf8, verifyChain } from './audit';
+export type { AuditApproval, AuditCaller, AuditEntry, AuditKind, AuditRecord, ChainFault, ChainHead, DecodedLog, LineCheck, Sha256, VerifyResult } from './audit';
 export { printable } from './printable';

@@ -1,7 +1,7 @@
 // Alert rules evaluated on the audit record stream: denial bursts, approval refusals, tool drift, audit
 // failures (a write error, or a chain that stops verifying) and any use of a break-glass role.
 
-import { GENESIS, type AlertRuleDef, type AlertsDef, type AuditRecord, type ChainHead, type Policy, type Sha256 } from '../../policies';
+import { ChainChecker, type AlertRuleDef, type AlertsDef, type AuditRecord, type Policy, type Sha256 } from '../../policies';
 
 export type AlertKind = AlertRuleDef['on'];
 
@@ -32,10 +32,12 @@ export class AlertMonitor {
   private readonly rules: readonly AlertRuleDef[];
   private readonly emergency: ReadonlySet<string>;
   private readonly denials = new Map<AlertRuleDef, AuditRecord[]>();
-  private head: ChainHead | undefined;
+  /** not anchored until the first record: a follower may start mid-log */
+  private readonly chain: ChainChecker;
   private chainBroken = false;
 
-  constructor(policy: Policy, config: AlertsDef | undefined, private readonly sha256: Sha256) {
+  constructor(policy: Policy, config: AlertsDef | undefined, sha256: Sha256) {
+    this.chain = new ChainChecker(sha256, null);
     this.rules = config === undefined ? [] : config.rules ?? DEFAULT_RULES;
     this.emergency = new Set(Object.entries(policy.roles ?? {}).filter(([, r]) => r.emergency === true).map(([n]) => n));
   }
@@ -44,23 +46,20 @@ export class AlertMonitor {
    * Observe one raw log line: check it continues the chain, then evaluate the rules on it.
    * The first line seen anchors the chain (a follower may start mid-log).
    */
-  observeLine(line: string): Alert[] {
-    let rec: AuditRecord;
-    try {
-      rec = JSON.parse(line) as AuditRecord;
-    } catch {
-      return this.chainAlert(`audit log line is not a JSON record (edited or corrupted)`, new Date().toISOString(), []);
+  observeLine(line: string, validUtf8 = true): Alert[] {
+    const expected = this.chain.head;
+    const c = this.chain.check(line, validUtf8);
+    if (c.ok) return this.observe(c.record);
+    const { fault, record } = c;
+    if (!record) {
+      const what = fault.code === 'utf8' ? 'not valid UTF-8 (edited or corrupted)' : fault.code === 'json' ? 'not a JSON record (edited or corrupted)' : 'not an audit record';
+      return this.chainAlert(`audit log line is ${what}`, new Date().toISOString(), []);
     }
-    if (rec?.v !== 1 || typeof rec.seq !== 'number') return this.chainAlert('audit log line is not an audit record', new Date().toISOString(), []);
-    const out: Alert[] = [];
-    if (this.head && (rec.seq !== this.head.seq || rec.prev !== this.head.hash)) {
-      const why = rec.seq !== this.head.seq ? `expected seq ${this.head.seq} (records deleted, reordered or inserted)` : 'it does not hold the hash of the record before it (that record was edited, or this one inserted or moved)';
-      out.push(...this.chainAlert(`audit chain broken at seq ${rec.seq}: ${why}`, rec.time, [rec.seq]));
-    } else if (!this.head && rec.seq === 0 && rec.prev !== GENESIS) {
-      out.push(...this.chainAlert('audit chain broken: the first record does not start from the genesis hash', rec.time, [rec.seq]));
-    }
-    this.head = { seq: rec.seq + 1, hash: this.sha256(line) };
-    return [...out, ...this.observe(rec)];
+    const why = fault.code === 'genesis' ? 'audit chain broken: the first record does not start from the genesis hash'
+      : `audit chain broken at seq ${record.seq}: ${fault.code === 'seq' ? `expected seq ${expected!.seq} (records deleted, reordered or inserted)` : 'it does not hold the hash of the record before it (that record was edited, or this one inserted or moved)'}`;
+    // later lines are checked against this one (the break is reported once)
+    this.chain.anchorAt(record, line);
+    return [...this.chainAlert(why, record.time, [record.seq]), ...this.observe(record)];
   }
 
   /** Evaluate the rules on one parsed record. */

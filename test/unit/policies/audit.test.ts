@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { chainEntry, GENESIS, recordLine, redact, canonicalJson, verifyChain, type AuditEntry, type ChainHead } from '../../../policies';
+import { ChainChecker, chainEntry, decodeAuditLog, GENESIS, parseAuditLines, recordLine, redact, canonicalJson, verifyChain, type AuditEntry, type ChainHead } from '../../../policies';
 import { fcParams } from '../../support/seed';
 
 const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
@@ -77,6 +77,74 @@ describe('audit chain', () => {
     const r = verifyChain(text(lines.slice(0, 3)), sha256, full.head);
     assert.equal(r.ok, false);
     assert.match(r.bad!.why, /anchor says 4 records/);
+  });
+
+  for (const junk of ['null', '[]', '5', '"x"', 'true']) {
+    it(`names a line of JSON that is not an object (\`${junk}\`) as not an audit record, at its line (it used to throw)`, () => {
+      const lines = log(3);
+      const r = verifyChain(text([lines[0]!, junk, ...lines.slice(1)]), sha256);
+      assert.equal(r.ok, false);
+      assert.equal(r.bad!.line, 2);
+      assert.match(r.bad!.why, /^not an audit record/);
+      assert.equal(r.records, 1);
+      assert.deepEqual(parseAuditLines(text([lines[0]!, junk, lines[1]!])).map((x) => x.seq), [0, 1]);
+    });
+  }
+
+  it('finds bytes that are not UTF-8 where the record held U+FFFD (both decode to the same text)', () => {
+    // a genuine record holding U+FFFD: the record after it holds its hash
+    let head: ChainHead = { seq: 0, hash: GENESIS };
+    const genuine: string[] = [];
+    for (const tool of ['t0', 't1\uFFFD', 't2']) {
+      const r = chainEntry({ kind: 'decision', time: '2026-01-01T00:00:00Z', tool }, head, sha256);
+      genuine.push(r.line);
+      head = r.head;
+    }
+    const bytes = Buffer.from(text(genuine), 'utf8');
+    assert.equal(verifyChain(decodeAuditLog(bytes), sha256).ok, true);
+    const at = bytes.indexOf(Buffer.from([0xef, 0xbf, 0xbd]));
+    const forged = Buffer.concat([bytes.subarray(0, at), Buffer.from([0xff]), bytes.subarray(at + 3)]);
+    // decoded with replacement, the forged bytes give the genuine text: only the decoder can tell
+    assert.equal(forged.toString('utf8'), bytes.toString('utf8'));
+    const r = verifyChain(decodeAuditLog(forged), sha256);
+    assert.equal(r.ok, false);
+    assert.equal(r.bad!.line, 2);
+    assert.match(r.bad!.why, /not valid UTF-8/);
+    assert.equal(r.records, 1);
+  });
+
+  it('keeps a byte-order mark as text: a log starting with one does not verify', () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text(log(2)), 'utf8')]);
+    const r = verifyChain(decodeAuditLog(bytes), sha256);
+    assert.equal(r.ok, false);
+    assert.equal(r.bad!.line, 1);
+  });
+
+  it('ChainChecker continues from a head and refuses a forged record after it (seq, prev, not a record)', () => {
+    const lines = log(4);
+    const at = verifyChain(text(lines.slice(0, 2)), sha256).head;
+    const c = new ChainChecker(sha256, at);
+    assert.equal(c.check(lines[2]!).ok, true);
+    const forged = JSON.stringify({ v: 1, seq: 99, prev: 'deadbeef', kind: 'decision', time: '2026-01-01T00:00:09Z', decision: { effect: 'allow', rules: [], reasons: [] } });
+    const bad = c.check(forged);
+    assert.equal(bad.ok, false);
+    assert.equal(!bad.ok && bad.fault.code, 'seq');
+    const samePlace = JSON.stringify({ ...(JSON.parse(lines[3]!) as object), prev: 'deadbeef' });
+    const moved = c.check(samePlace);
+    assert.equal(!moved.ok && moved.fault.code, 'prev');
+    assert.equal(c.check('null').ok, false);
+    assert.equal(c.check(lines[3]!).ok, true, 'a refused line does not move the head');
+    assert.equal(c.head!.seq, 4);
+  });
+
+  it('ChainChecker without a head takes the first record as is, but seq 0 must start from the genesis hash', () => {
+    const lines = log(3);
+    const mid = new ChainChecker(sha256, null);
+    assert.equal(mid.check(lines[1]!).ok, true);
+    assert.equal(mid.check(lines[2]!).ok, true);
+    const first = new ChainChecker(sha256, null);
+    const r = first.check(JSON.stringify({ ...(JSON.parse(lines[0]!) as object), prev: 'f'.repeat(64) }));
+    assert.equal(!r.ok && r.fault.code, 'genesis');
   });
 
   it('records a `__proto__` argument as data, as the server receives it (it used to vanish from the record)', () => {

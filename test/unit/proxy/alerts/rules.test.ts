@@ -60,6 +60,18 @@ describe('extension/proxy/alerts rules', () => {
     assert.match(a[0]!.message, /audit chain broken at seq 1/);
   });
 
+  it('follows from mid-log without an alert, and alerts on a line that is not an object or not valid UTF-8 (it used to pass `null` on)', () => {
+    const entries = [0, 1, 2, 3].map((i) => decision(`2026-11-01T10:00:0${i}Z`, String(i), 'a', 'reader', 'read_file', 'allow', []));
+    const lines = writeLog(entries).text.split('\n').filter(Boolean);
+    const mid = new AlertMonitor(parsed.policy, { rules: [{ on: 'audit_failure' }] }, sha256);
+    assert.deepEqual(lines.slice(2).flatMap((l) => mid.observeLine(l)), []);
+    const nulls = new AlertMonitor(parsed.policy, { rules: [{ on: 'audit_failure' }] }, sha256);
+    assert.match(nulls.observeLine('null')[0]!.message, /not an audit record/);
+    const bytes = new AlertMonitor(parsed.policy, { rules: [{ on: 'audit_failure' }] }, sha256);
+    assert.deepEqual(bytes.observeLine(lines[0]!), []);
+    assert.match(bytes.observeLine(lines[1]!, false)[0]!.message, /not valid UTF-8/);
+  });
+
   it('raises nothing without an alerts section', () => {
     assert.deepEqual(run([deny(1, 0), deny(2, 1), deny(3, 2), deny(4, 3), deny(5, 4), deny(6, 5)], undefined), []);
   });
