@@ -4,7 +4,7 @@
 import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { GENESIS, recordLine, type AuditEntry, type AuditRecord, type ChainHead, type Sha256 } from '../../policies';
+import { GENESIS, isChainedRecord, recordLine, validUtf8, type AuditEntry, type AuditRecord, type ChainHead, type Sha256 } from '../../policies';
 import { sha256 as nodeSha256 } from './hash';
 
 /** The log could not be written: the call it was meant to record must be denied. */
@@ -28,7 +28,8 @@ export interface AuditLogOptions {
   exclusive?: boolean;
 }
 
-const TAIL = 1 << 20;
+/** readHead reads the last line backwards in chunks of this size */
+const TAIL_CHUNK = 1 << 16;
 
 /** An open, append-only audit log. */
 export class AuditLog {
@@ -338,24 +339,50 @@ function writeAll(fd: number, text: string): void {
   while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
 }
 
-/** Read the last complete line of the file to continue its chain. */
+/**
+ * Read the last complete line of the file to continue its chain. Runs once, at open: it reads backwards in
+ * chunks until the newline before that line, however long the line is (a record holds a message's arguments,
+ * and a message may be megabytes).
+ */
 function readHead(fd: number, path: string, sha: Sha256): ChainHead {
   const size = fstatSync(fd).size;
   if (size === 0) return { seq: 0, hash: GENESIS };
-  const len = Math.min(size, TAIL);
-  const buf = Buffer.alloc(len);
-  readSync(fd, buf, 0, len, size - len);
-  const text = buf.toString('utf8');
-  if (!text.endsWith('\n')) throw new AuditWriteError(`audit log \`${path}\` ends with an incomplete record (run \`mandate audit verify ${path}\`)`);
-  const start = text.lastIndexOf('\n', text.length - 2) + 1;
-  if (start === 0 && len < size) throw new AuditWriteError(`audit log \`${path}\` has a last record over ${TAIL} bytes`);
-  const line = text.slice(start, -1);
-  let rec: Partial<AuditRecord>;
-  try {
-    rec = JSON.parse(line) as Partial<AuditRecord>;
-  } catch {
-    throw new AuditWriteError(`audit log \`${path}\` ends with a line that is not a record (run \`mandate audit verify ${path}\`)`);
+  const verify = `(run \`mandate audit verify ${path}\`)`;
+  if (readAt(fd, size - 1, 1)[0] !== 0x0a) throw new AuditWriteError(`audit log \`${path}\` ends with an incomplete record ${verify}`);
+  const chunks: Buffer[] = [];
+  // the line is [start, end): end is the offset of its newline
+  const end = size - 1;
+  let start = end;
+  while (start > 0) {
+    const len = Math.min(TAIL_CHUNK, start);
+    const buf = readAt(fd, start - len, len);
+    const nl = buf.lastIndexOf(0x0a);
+    chunks.push(nl < 0 ? buf : buf.subarray(nl + 1));
+    start = nl < 0 ? start - len : start - len + nl + 1;
+    if (nl >= 0) break;
   }
-  if (typeof rec.seq !== 'number' || rec.v !== 1) throw new AuditWriteError(`audit log \`${path}\` ends with a line that is not a record`);
+  const bytes = Buffer.concat(chunks.reverse());
+  if (!validUtf8(bytes)) throw new AuditWriteError(`audit log \`${path}\` ends with a line that is not valid UTF-8 ${verify}`);
+  const line = bytes.toString('utf8');
+  let rec: unknown;
+  try {
+    rec = JSON.parse(line);
+  } catch {
+    throw new AuditWriteError(`audit log \`${path}\` ends with a line that is not a record ${verify}`);
+  }
+  // INVARIANT: a last line of `null`, `[]` or `5` is refused like any other non-record, never dereferenced
+  if (!isChainedRecord(rec)) throw new AuditWriteError(`audit log \`${path}\` ends with a line that is not an audit record ${verify}`);
   return { seq: rec.seq + 1, hash: sha(line) };
+}
+
+/** `len` bytes of the file from `pos` (fewer only at its end). */
+function readAt(fd: number, pos: number, len: number): Buffer {
+  const buf = Buffer.alloc(len);
+  let got = 0;
+  while (got < len) {
+    const n = readSync(fd, buf, got, len - got, pos + got);
+    if (n <= 0) break;
+    got += n;
+  }
+  return got < len ? buf.subarray(0, got) : buf;
 }

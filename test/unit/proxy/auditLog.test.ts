@@ -80,6 +80,52 @@ describe('proxy/auditLog', () => {
     assert.throws(() => AuditLog.open(file), (e: unknown) => e instanceof AuditWriteError && /incomplete record/.test(e.message));
   });
 
+  for (const junk of ['null', '[]', '5', '"x"']) {
+    it(`refuses to continue a log whose last line is \`${junk}\` as not an audit record (it used to die with a TypeError)`, () => {
+      const file = join(dir, `junk-${junk.length}-${junk.charCodeAt(0)}.jsonl`);
+      const a = AuditLog.open(file);
+      a.append(entry('x'));
+      a.close();
+      appendFileSync(file, `${junk}\n`);
+      assert.throws(() => AuditLog.open(file), (e: unknown) => e instanceof AuditWriteError && /not an audit record/.test(e.message));
+    });
+  }
+
+  it('continues a log whose last record is larger than any fixed tail (a 1.5 MB denial record)', () => {
+    const file = join(dir, 'big.jsonl');
+    const a = AuditLog.open(file);
+    a.append(entry('x'));
+    a.append({ ...entry('big'), args: { blob: 'é'.repeat(800_000) } });
+    a.close();
+    const b = AuditLog.open(file);
+    assert.equal(b.chainHead.seq, 2);
+    b.append(entry('after'));
+    b.close();
+    const r = verifyChain(readFileSync(file, 'utf8'), sha256);
+    assert.equal(r.ok, true, r.bad?.why);
+    assert.equal(r.records, 3);
+  });
+
+  it('continues a log of one large record (no newline before it)', () => {
+    const file = join(dir, 'one-big.jsonl');
+    const a = AuditLog.open(file);
+    a.append({ ...entry('big'), args: { blob: 'x'.repeat(200_000) } });
+    a.close();
+    const b = AuditLog.open(file);
+    b.append(entry('after'));
+    b.close();
+    assert.equal(verifyChain(readFileSync(file, 'utf8'), sha256).ok, true);
+  });
+
+  it('refuses to continue a log whose last line is not valid UTF-8', () => {
+    const file = join(dir, 'bad-utf8.jsonl');
+    const a = AuditLog.open(file);
+    a.append(entry('x'));
+    a.close();
+    appendFileSync(file, Buffer.concat([Buffer.from('{"v":1,"seq":1,"prev":"00","kind":"session","time":"'), Buffer.from([0xff]), Buffer.from('"}\n')]));
+    assert.throws(() => AuditLog.open(file), (e: unknown) => e instanceof AuditWriteError && /not valid UTF-8/.test(e.message));
+  });
+
   it('throws on a failed write and stays failed (fail closed); what was written still verifies', () => {
     const file = join(dir, 'fail.jsonl');
     writeFileSync(file, '');
