@@ -2,8 +2,9 @@
 
 import { readFileSync } from 'node:fs';
 import { relative, isAbsolute } from 'node:path';
-import { formatFinding, parsePolicy, type Finding, type ParsedPolicy, type ToolManifest } from '../../policies';
-import { CliError } from './io';
+import { decodeAuditLog, formatFinding, parsePolicy, verifyChain, type DecodedLog, type Finding, type ParsedPolicy, type ToolManifest, type VerifyResult } from '../../policies';
+import { sha256 } from '../proxy/hash';
+import { CliError, println, type Io } from './io';
 
 /** Show paths relative to cwd when they are inside it (as users typed them). */
 export function displayPath(path: string, cwd: string): string {
@@ -14,13 +15,47 @@ export function displayPath(path: string, cwd: string): string {
 
 /** Read a file as UTF-8 or throw a CliError that says why. */
 export function readText(path: string, what: string): string {
+  return readBytes(path, what).toString('utf8');
+}
+
+/** Read a file's bytes or throw a CliError that says why. */
+export function readBytes(path: string, what: string): Buffer {
   try {
-    return readFileSync(path, 'utf8');
+    return readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
     throw new CliError(`cannot read ${what} \`${path}\`: ${why}`);
   }
+}
+
+/** An audit log as read once: its text (lines that are not valid UTF-8 hold U+FFFD) and which line first is not. */
+export interface AuditLogFile extends DecodedLog {
+  file: string;
+}
+
+/**
+ * Read an audit log once. Verify and read records from this one read (`verifyAuditLog`), so nothing
+ * appended in between is read unverified.
+ */
+export function readAuditLog(file: string, bytes = readBytes(file, 'audit log')): AuditLogFile {
+  return { file, ...decodeAuditLog(bytes) };
+}
+
+/** Verify a log as read (its chain, and that every byte is UTF-8). */
+export function verifyAuditLog(log: DecodedLog): VerifyResult {
+  return verifyChain(log, sha256);
+}
+
+/** The one line that says where a log fails verification. */
+export function brokenLog(file: string, bad: VerifyResult['bad']): string {
+  return `audit log \`${file}\` fails verification at line ${bad?.line}: ${bad?.why}`;
+}
+
+/** Verify a log a command reads and, when it fails, say so on stderr (naming the first bad line); the command goes on. */
+export function warnIfBroken(log: AuditLogFile, io: Io): void {
+  const v = verifyAuditLog(log);
+  if (!v.ok) println(io.stderr, `warning: ${brokenLog(log.file, v.bad)} (its records may have been changed; see \`mandate audit verify\`)`);
 }
 
 /** Parse a policy file for decisions: syntax and schema errors are fatal, printed with positions. */

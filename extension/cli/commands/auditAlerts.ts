@@ -37,7 +37,7 @@ export async function auditAlerts(argv: string[], io: Io): Promise<number> {
   };
   let follower;
   try {
-    follower = followLines(file, (line) => monitor.observeLine(line).forEach(onAlert), values.follow === true);
+    follower = followLines(file, (line, { validUtf8 }) => { if (line.length > 0) monitor.observeLine(line, validUtf8).forEach(onAlert); }, values.follow === true);
   } catch (err) {
     throw new CliError(`cannot read audit log \`${file}\`: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }

@@ -1,22 +1,27 @@
 // `mandate audit export --otlp URL LOG… [--follow]`: sends audit records to an OpenTelemetry collector
 // over OTLP/HTTP logs. The file log stays the source of truth; verification runs on the file first.
 
-import { verifyChain } from '../../../policies';
+import { ChainChecker, isChainedRecord } from '../../../policies';
 import { followLines } from '../../proxy/alerts/follow';
 import { sha256 } from '../../proxy/hash';
 import { OtlpAuditExporter } from '../../proxy/otel';
 import { parse, required } from '../args';
 import { CliError, println, type Io } from '../io';
-import { readText } from '../load';
+import { brokenLog, readAuditLog, readBytes, verifyAuditLog } from '../load';
 
 const usage = 'mandate audit export --otlp URL LOG… [--header k=v]… [--service NAME] [--follow]';
 
-/** Run `mandate audit export`. Exit 1 when a log fails verification (its records are still sent, flagged `mandate.chain: broken`). */
+/**
+ * Run `mandate audit export`. Exit 1 when a log fails verification (its records are still sent, flagged
+ * `mandate.chain: broken`) — with `--follow`, also when an appended line does not continue the chain: that
+ * record and every later one are flagged.
+ */
 export async function auditExport(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, { otlp: { type: 'string' }, header: { type: 'string', multiple: true }, service: { type: 'string' }, follow: { type: 'boolean' } }, usage);
   const url = required(values.otlp, '--otlp', usage);
   if (positionals.length === 0) throw new CliError(`expected at least one audit log\nusage: ${usage}`);
-  if (values.follow && positionals.length !== 1) throw new CliError('--follow takes one audit log');
+  const follow = values.follow === true;
+  if (follow && positionals.length !== 1) throw new CliError('--follow takes one audit log');
   const headers: Record<string, string> = {};
   for (const h of values.header ?? []) {
     const eq = h.indexOf('=');
@@ -31,26 +36,56 @@ export async function auditExport(argv: string[], io: Io): Promise<number> {
   }
   let ok = true;
   let sent = 0;
+  const send = (file: string, line: string, broken: boolean): void => {
+    let rec: unknown;
+    try {
+      rec = JSON.parse(line);
+    } catch {
+      rec = undefined;
+    }
+    // INVARIANT: only objects shaped as records are exported (`null`, `[]`, `5` are skipped, never dereferenced)
+    if (!isChainedRecord(rec)) {
+      println(io.stderr, `skipped a line of \`${file}\` that is not an audit record`);
+      return;
+    }
+    exporter.export(rec, line, broken);
+    sent++;
+  };
   for (const file of positionals) {
-    const v = verifyChain(readText(file, 'audit log'), sha256);
-    if (!v.ok) {
+    // INVARIANT: what is exported is exactly what was verified — one read. Following, only up to the last
+    // newline (a record mid-write is not "truncated"); the rest is followed from that byte on.
+    const bytes = readBytes(file, 'audit log');
+    const end = follow ? bytes.lastIndexOf(0x0a) + 1 : bytes.length;
+    const log = readAuditLog(file, bytes.subarray(0, end));
+    const v = verifyAuditLog(log);
+    let broken = !v.ok;
+    if (broken) {
       ok = false;
-      println(io.stderr, `audit log \`${file}\` fails verification at line ${v.bad?.line}: ${v.bad?.why}`);
+      println(io.stderr, brokenLog(file, v.bad));
     }
-    const f = followLines(file, (line) => {
-      try {
-        exporter.export(JSON.parse(line), line, !v.ok);
-        sent++;
-      } catch {
-        println(io.stderr, `skipped a line of \`${file}\` that is not a JSON record`);
+    const lines = log.text.split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    for (const line of lines) if (line.length > 0) send(file, line, broken);
+    if (!follow) continue;
+    // each appended line is checked against the running head; after a break, it and every later record are flagged
+    const chain = new ChainChecker(sha256, v.head);
+    let lineNo = lines.length;
+    const f = followLines(file, (line, { validUtf8 }) => {
+      lineNo++;
+      if (!broken) {
+        const c = chain.check(line, validUtf8);
+        if (!c.ok) {
+          broken = true;
+          ok = false;
+          println(io.stderr, `${brokenLog(file, { line: lineNo, why: c.fault.why })}; this and every later record are sent marked \`mandate.chain: broken\``);
+        }
       }
-    }, values.follow === true);
-    if (values.follow) {
-      await new Promise<void>((resolve) => {
-        for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
-      });
-      f.stop();
-    }
+      if (line.length > 0) send(file, line, broken);
+    }, true, { start: end });
+    await new Promise<void>((resolve) => {
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
+    });
+    f.stop();
   }
   await exporter.shutdown();
   println(io.stderr, `exported ${sent} record${sent === 1 ? '' : 's'} to ${url}`);

@@ -2,11 +2,8 @@
 // each line as it is appended. Event-driven (fs.watch), with a partial last line held back until complete.
 
 import { closeSync, openSync, readSync, watch, type FSWatcher } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 
 const CHUNK = 1 << 16;
-/** a line longer than this is delivered as is (the chain check then names it) rather than buffered forever */
-const MAX_LINE = 8 << 20;
 
 /** Follows one file; `stop()` ends it. */
 export interface Follower {
@@ -15,32 +12,67 @@ export interface Follower {
   stop(): void;
 }
 
-/** Deliver the file's complete lines to `onLine`; with `follow`, keep delivering appended lines until stopped. */
-export function followLines(path: string, onLine: (line: string) => void, follow: boolean): Follower {
+/** What `onLine` is told besides the line's text. */
+export interface LineInfo {
+  /**
+   * false when the line's bytes are not valid UTF-8: its text then holds U+FFFD for them, which would hash
+   * like a line that held U+FFFD itself (the chain check must refuse it, not hash it)
+   */
+  validUtf8: boolean;
+  /** the byte offset just past the line's newline */
+  end: number;
+}
+
+export interface FollowOptions {
+  /** the byte offset to start at (default 0): the start of a line, e.g. just past what was already read */
+  start?: number;
+}
+
+/**
+ * Deliver the file's complete lines (without their newline; empty lines too) to `onLine`; with `follow`,
+ * keep delivering appended lines until stopped. Lines are split on the newline byte and each is decoded
+ * whole, so a character whose bytes straddle two reads is never changed. A line is delivered whole however
+ * long it is: a record holds a message's arguments, and no fixed cap is above every message size the proxy
+ * can be given (its memory is that line's, which the writer held too).
+ */
+export function followLines(path: string, onLine: (line: string, info: LineInfo) => void, follow: boolean, options: FollowOptions = {}): Follower {
   const fd = openSync(path, 'r');
-  let offset = 0;
-  let partial = '';
-  // INVARIANT: a character whose UTF-8 bytes straddle two reads is decoded whole (a changed character breaks the chain)
-  const utf8 = new StringDecoder('utf8');
+  let offset = options.start ?? 0;
+  // the bytes of the incomplete line so far
+  let partial: Buffer[] = [];
+  const fatal = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let watcher: FSWatcher | undefined;
   let stopped = false;
+  const deliver = (bytes: Buffer, end: number): void => {
+    let line: string;
+    let validUtf8 = true;
+    try {
+      line = fatal.decode(bytes);
+    } catch {
+      line = bytes.toString('utf8');
+      validUtf8 = false;
+    }
+    onLine(line, { validUtf8, end });
+  };
   const drain = (): void => {
-    const buf = Buffer.alloc(CHUNK);
     for (;;) {
+      const buf = Buffer.allocUnsafe(CHUNK);
       const n = readSync(fd, buf, 0, CHUNK, offset);
       if (n <= 0) break;
+      const read = buf.subarray(0, n);
+      const base = offset;
       offset += n;
-      partial += utf8.write(buf.subarray(0, n));
+      let from = 0;
       let nl: number;
-      while ((nl = partial.indexOf('\n')) >= 0) {
-        const line = partial.slice(0, nl);
-        partial = partial.slice(nl + 1);
-        if (line.length > 0) onLine(line);
+      while (!stopped && (nl = read.indexOf(0x0a, from)) >= 0) {
+        const piece = read.subarray(from, nl);
+        const bytes = partial.length === 0 ? piece : Buffer.concat([...partial, piece]);
+        partial = [];
+        from = nl + 1;
+        deliver(bytes, base + from);
       }
-      if (partial.length > MAX_LINE) {
-        onLine(partial);
-        partial = '';
-      }
+      if (stopped) return;
+      if (from < n) partial.push(read.subarray(from));
     }
   };
   const stop = (): void => {
@@ -50,7 +82,9 @@ export function followLines(path: string, onLine: (line: string) => void, follow
     closeSync(fd);
   };
   drain();
-  if (follow) watcher = watch(path, () => { if (!stopped) drain(); });
-  else stop();
+  if (follow && !stopped) {
+    watcher = watch(path, () => { if (!stopped) drain(); });
+    drain(); // what was appended before the watch began
+  } else stop();
   return { ready: Promise.resolve(), stop };
 }

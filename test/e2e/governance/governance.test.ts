@@ -3,14 +3,15 @@
 // and the OTLP export to a local receiver.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { AuditLog } from '../../../extension/proxy/auditLog';
 import { sha256 } from '../../../extension/proxy/hash';
 import { CLI } from '../proxy/support';
 import { recordSessions } from './sessions';
@@ -31,6 +32,42 @@ async function receiver(): Promise<{ server: Server; url: string; bodies: unknow
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return { server, bodies, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/logs` };
+}
+
+type OtlpBody = { resourceLogs: Array<{ scopeLogs: Array<{ logRecords: Array<{ body: { stringValue: string }; attributes: Array<{ key: string; value: { stringValue?: string } }> }> }> }> };
+
+/** The log records a receiver got: each one's body (the line) and whether it is marked `mandate.chain: broken`. */
+function exported(bodies: unknown[]): Array<{ line: string; broken: boolean }> {
+  return (bodies as OtlpBody[]).flatMap((b) => b.resourceLogs.flatMap((x) => x.scopeLogs.flatMap((y) => y.logRecords.map((z) => ({
+    line: z.body.stringValue,
+    broken: z.attributes.some((a) => a.key === 'mandate.chain' && a.value.stringValue === 'broken'),
+  })))));
+}
+
+async function until(what: string, cond: () => boolean, ms = 30_000): Promise<void> {
+  for (const t0 = Date.now(); !cond(); await new Promise((r) => setTimeout(r, 50))) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+  }
+}
+
+/** `mandate audit export --follow` on `log`: run `append` once the log's records have arrived, then stop it with SIGTERM. */
+async function followExport(log: string, append: () => void): Promise<{ code: number | null; err: string; records: Array<{ line: string; broken: boolean }>; lines: string[] }> {
+  const otlp = await receiver();
+  try {
+    const before = readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
+    const child = spawn(process.execPath, [CLI, 'audit', 'export', '--otlp', otlp.url, log, '--follow'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await until('the records present at start', () => exported(otlp.bodies).length >= before);
+    append();
+    const lines = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    await until('the appended records', () => exported(otlp.bodies).length >= lines.length);
+    child.kill('SIGTERM');
+    return { code: await exited, err, records: exported(otlp.bodies), lines };
+  } finally {
+    otlp.server.close();
+  }
 }
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -135,6 +172,52 @@ describe('e2e governance: review, report, alerts and export on real proxied sess
       type Body = { resourceLogs: Array<{ scopeLogs: Array<{ logRecords: Array<{ body: { stringValue: string } }> }> }> };
       const bodies = (otlp.bodies as Body[]).flatMap((b) => b.resourceLogs.flatMap((x) => x.scopeLogs.flatMap((y) => y.logRecords.map((z) => z.body.stringValue))));
       assert.deepEqual(bodies, lines);
+    } finally {
+      otlp.server.close();
+    }
+  });
+
+  it('export --follow: a record the proxy appends is checked against the chain and sent unmarked (exit 0)', async () => {
+    const log = join(s.dir, 'follow-good.jsonl');
+    copyFileSync(s.log, log);
+    const r = await followExport(log, () => {
+      const a = AuditLog.open(log);
+      a.append({ kind: 'session', time: new Date().toISOString(), detail: 'appended while following' });
+      a.close();
+    });
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(r.records.map((x) => x.line), r.lines);
+    assert.ok(r.records.every((x) => !x.broken));
+    assert.doesNotMatch(r.err, /fails verification/);
+  });
+
+  it('export --follow: a forged appended record, and every record after it, is marked broken, said once on stderr, exit 1', async () => {
+    const log = join(s.dir, 'follow-forged.jsonl');
+    copyFileSync(s.log, log);
+    const forged = JSON.stringify({ v: 1, seq: 99, prev: 'deadbeef', kind: 'decision', time: new Date().toISOString(), tool: 'issue_payment', decision: { effect: 'allow', rules: [], reasons: [] } });
+    const n = readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
+    const r = await followExport(log, () => {
+      appendFileSync(log, `${forged}\n`);
+      appendFileSync(log, `${JSON.stringify({ v: 1, seq: 100, prev: sha256(forged), kind: 'session', time: new Date().toISOString() })}\n`);
+    });
+    assert.equal(r.code, 1, r.err);
+    assert.deepEqual(r.records.map((x) => x.line), r.lines);
+    assert.deepEqual(r.records.map((x) => x.broken), r.lines.map((_, i) => i >= n));
+    assert.equal(r.err.match(/fails verification/g)?.length, 1, r.err);
+    assert.match(r.err, new RegExp(`follow-forged\\.jsonl\` fails verification at line ${n + 1}: sequence jumps`));
+  });
+
+  it('export: a `null` line is named and skipped, not a crash; the log fails verification (exit 1)', async () => {
+    const log = join(s.dir, 'null-line.jsonl');
+    writeFileSync(log, `${readFileSync(s.log, 'utf8')}null\n`);
+    const otlp = await receiver();
+    try {
+      const r = await cli(['audit', 'export', '--otlp', otlp.url, log]);
+      assert.equal(r.code, 1, r.err);
+      assert.doesNotMatch(r.err, /internal error/);
+      assert.match(r.err, /fails verification at line \d+: not an audit record/);
+      assert.match(r.err, /skipped a line of `.*null-line\.jsonl` that is not an audit record/);
+      assert.equal(exported(otlp.bodies).length, readFileSync(s.log, 'utf8').split('\n').filter(Boolean).length);
     } finally {
       otlp.server.close();
     }

@@ -30,4 +30,24 @@ describe('followLines', () => {
     f.stop();
     assert.deepEqual(seen, ['one', 'two']);
   });
+
+  it('delivers a line longer than 8 MB whole (it used to be split into pieces)', () => {
+    const file = join(tempDir('mandate-follow-'), 'audit.jsonl');
+    const long = `{"v":1,"blob":"${'y'.repeat(9 << 20)}"}`;
+    writeFileSync(file, `first\n${long}\nlast\n`);
+    const seen: string[] = [];
+    followLines(file, (l) => seen.push(l), false);
+    assert.equal(seen.length, 3);
+    assert.equal(seen[1]!.length, long.length);
+    assert.equal(seen[1], long);
+  });
+
+  it('starts at a byte offset, tells each line its end offset, and flags a line that is not valid UTF-8', () => {
+    const file = join(tempDir('mandate-follow-'), 'audit.jsonl');
+    const bytes = Buffer.concat([Buffer.from('skipped é\nkept\n'), Buffer.from([0x62, 0xff, 0x0a]), Buffer.from('\nend\n')]);
+    writeFileSync(file, bytes);
+    const seen: Array<[string, boolean, number]> = [];
+    followLines(file, (l, info) => seen.push([l, info.validUtf8, info.end]), false, { start: Buffer.byteLength('skipped é\n') });
+    assert.deepEqual(seen, [['kept', true, 16], ['b\uFFFD', false, 19], ['', true, 20], ['end', true, 24]]);
+  });
 });
