@@ -43,24 +43,27 @@ function kindOf(r: AuditRecord): keyof Counted | undefined {
   return undefined;
 }
 
-/** Count records over time (at most MAX_BUCKETS buckets) and per tool. */
+/**
+ * Count records over time (at most MAX_BUCKETS buckets) and per tool. A record whose time does not parse is
+ * counted in the totals and per tool, but in no time bucket.
+ */
 export function buildActivity(records: readonly AuditRecord[]): Activity {
-  const timed = records.map((r) => ({ r, t: Date.parse(r.time) })).filter((x) => Number.isFinite(x.t));
+  const all = records.map((r) => ({ r, t: Date.parse(r.time) }));
   const totals: Activity['totals'] = { decisions: 0, allowed: 0, approval: 0, denied: 0, errors: 0, approvalsGranted: 0, approvalsRefused: 0, drift: 0, sessions: 0 };
-  if (timed.length === 0) return { bucketMs: WIDTHS[0]!, buckets: [], tools: [], totals };
   // a loop, not Math.min(...spread): a large log would overflow the call stack
   let t0 = Infinity;
   let t1 = -Infinity;
-  for (const x of timed) {
+  for (const x of all) {
     if (x.t < t0) t0 = x.t;
     if (x.t > t1) t1 = x.t;
   }
-  const bucketMs = WIDTHS.find((w) => Math.floor(t1 / w) - Math.floor(t0 / w) < MAX_BUCKETS) ?? Math.ceil((t1 - t0 + 1) / MAX_BUCKETS);
+  const timed = t0 <= t1;
+  const bucketMs = !timed ? WIDTHS[0]! : WIDTHS.find((w) => Math.floor(t1 / w) - Math.floor(t0 / w) < MAX_BUCKETS) ?? Math.ceil((t1 - t0 + 1) / MAX_BUCKETS);
   const base = Math.floor(t0 / bucketMs) * bucketMs;
-  const n = Math.floor((t1 - base) / bucketMs) + 1;
+  const n = timed ? Math.floor((t1 - base) / bucketMs) + 1 : 0;
   const buckets: Bucket[] = Array.from({ length: n }, (_, i) => ({ start: new Date(base + i * bucketMs).toISOString(), allowed: 0, approval: 0, denied: 0, errors: 0 }));
   const tools = new Map<string, ToolActivity>();
-  for (const { r, t } of timed) {
+  for (const { r, t } of all) {
     if (r.kind === 'approval' && r.approval?.state === 'granted') totals.approvalsGranted++;
     else if (r.kind === 'approval' && r.approval && r.approval.state !== 'asked') totals.approvalsRefused++;
     if (r.kind === 'drift') totals.drift++;
@@ -69,7 +72,7 @@ export function buildActivity(records: readonly AuditRecord[]): Activity {
     if (!k) continue;
     if (r.kind === 'decision') totals.decisions++;
     totals[k]++;
-    buckets[Math.floor((t - base) / bucketMs)]![k]++;
+    if (Number.isFinite(t)) buckets[Math.floor((t - base) / bucketMs)]![k]++;
     if (r.tool !== undefined) {
       let ta = tools.get(r.tool);
       if (!ta) tools.set(r.tool, (ta = { tool: r.tool, allowed: 0, approval: 0, denied: 0, errors: 0 }));
@@ -79,7 +82,7 @@ export function buildActivity(records: readonly AuditRecord[]): Activity {
   return {
     bucketMs, buckets, totals,
     tools: [...tools.values()].sort((a, b) => total(b) - total(a) || a.tool.localeCompare(b.tool)),
-    first: new Date(t0).toISOString(), last: new Date(t1).toISOString(),
+    ...(timed ? { first: new Date(t0).toISOString(), last: new Date(t1).toISOString() } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 // The compliance report's model: policy version, who may do what, what happened, integrity, findings.
 // Pure: the SHA-256 function is injected; html/md/json renderers read only this model.
 
-import { compile, parseAuditLines, verifyChain, type AuditRecord, type ParsedPolicy, type Sha256 } from '../../policies';
+import { compile, inPeriod, parseAuditLines, verifyChain, type AuditRecord, type ParsedPolicy, type Sha256 } from '../../policies';
 import { lintText } from '../../policies/lint';
 import { reviewAudit, type ReviewResult } from '../review';
 import { buildActivity, type Activity } from './activity';
@@ -10,7 +10,10 @@ import { buildMatrix, type Matrix } from './matrix';
 export interface ReportLog {
   /** the log's name as the user gave it */
   file: string;
+  /** its text, decoded once by `decodeAuditLog` (and `invalidUtf8Line` with it) */
   text: string;
+  /** the first line whose bytes are not valid UTF-8: verification fails there */
+  invalidUtf8Line?: number;
 }
 
 export interface ReportInput {
@@ -61,10 +64,8 @@ export function buildReport(input: ReportInput): ReportModel {
   const integrity = input.logs.map((l) => integrityOf(l, sha256));
   const since = input.since ?? -Infinity;
   const until = input.until ?? Infinity;
-  const records: AuditRecord[] = input.logs.flatMap((l) => parseAuditLines(l.text)).filter((r) => {
-    const t = Date.parse(r.time);
-    return t >= since && t < until;
-  });
+  // a record whose time does not parse is kept unless a period is asked for
+  const records: AuditRecord[] = input.logs.flatMap((l) => parseAuditLines(l.text)).filter((r) => inPeriod(r.time, since, until));
   const review = reviewAudit(compiled, records, { ...(input.since !== undefined ? { since } : {}), ...(input.until !== undefined ? { until } : {}) });
   const seenTools = [...new Set(records.flatMap((r) => (r.tool !== undefined && r.kind === 'decision' ? [r.tool] : [])))];
   const findings: ReportFinding[] = [
@@ -91,6 +92,6 @@ export function buildReport(input: ReportInput): ReportModel {
 }
 
 function integrityOf(log: ReportLog, sha256: Sha256): IntegrityEntry {
-  const v = verifyChain(log.text, sha256);
+  const v = verifyChain(log, sha256);
   return { file: log.file, ok: v.ok, records: v.records, head: v.head.hash, ...(v.bad ? { bad: v.bad } : {}) };
 }

@@ -1,7 +1,7 @@
 // Access review: audit records + a compiled policy → which grants were used, by whom, how often;
 // unused grants, roles to narrow (with a proposed edit) and one-sided approvals. Pure: data in, data out.
 
-import type { AuditRecord, CompiledPolicy } from '../../policies';
+import { inPeriod as recordInPeriod, type AuditRecord, type CompiledPolicy } from '../../policies';
 import { approvalPatterns } from './approvals';
 import { narrowRoles } from './narrow';
 import type { ApprovalPattern, GrantUsage, ReviewFinding, ReviewResult, RoleNarrowing } from './types';
@@ -22,10 +22,7 @@ export interface ReviewOptions {
 export function reviewAudit(compiled: CompiledPolicy, records: readonly AuditRecord[], options: ReviewOptions = {}): ReviewResult {
   const since = options.since ?? -Infinity;
   const until = options.until ?? Infinity;
-  const inPeriod = records.filter((r) => {
-    const t = Date.parse(r.time);
-    return t >= since && t < until;
-  });
+  const inPeriod = records.filter((r) => recordInPeriod(r.time, since, until));
   const attribution = attribute(compiled, inPeriod);
   const unused = attribution.usage.filter((u) => u.calls === 0);
   const narrowing = narrowRoles(compiled, attribution.usage);

@@ -1,22 +1,21 @@
 // `mandate audit verify FILE` (hash chain; exit 1 naming the first bad record) and
 // `mandate audit show FILE` (records, filtered, as text or JSON).
 
-import { parseAuditLines, recordDecision, verifyChain, type AuditRecord } from '../../../policies';
-import { sha256 } from '../../proxy/hash';
-import { format, isoTime, parse, runSubcommand, type Subcommands } from '../args';
+import { inPeriod, parseAuditLines, recordDecision, type AuditRecord } from '../../../policies';
+import { format, parse, runSubcommand, type Subcommands } from '../args';
 import { CliError, println, type CommandSpec, type Io } from '../io';
-import { readText } from '../load';
+import { readAuditLog, verifyAuditLog, warnIfBroken } from '../load';
 import { auditAlerts } from './auditAlerts';
 import { auditExport } from './auditExport';
-import { auditReview } from './auditReview';
+import { auditReview, parsePeriod } from './auditReview';
 
-const usage = 'mandate audit verify FILE [--format json] | mandate audit show FILE [--decision D] [--tool T] [--kind K] [--since ISO] [--until ISO] [--limit N] [--format text|json]';
+const usage = 'mandate audit verify FILE [--format json] | mandate audit show FILE [--decision D] [--tool T] [--kind K] [--since 30d|ISO] [--until ISO] [--limit N] [--format text|json]';
 
 async function verify(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, { format: { type: 'string' } }, usage);
   const fmt = format(values.format, ['text', 'json'] as const, 'text');
   const file = onlyFile(positionals);
-  const r = verifyChain(readText(file, 'audit log'), sha256);
+  const r = verifyAuditLog(readAuditLog(file));
   if (fmt === 'json') {
     println(io.stdout, JSON.stringify({ file, ok: r.ok, records: r.records, head: r.head, ...(r.bad ? { bad: r.bad } : {}) }));
   } else if (r.ok) {
@@ -35,13 +34,14 @@ async function show(argv: string[], io: Io): Promise<number> {
   }, usage);
   const fmt = format(values.format, ['text', 'json'] as const, 'text');
   const file = onlyFile(positionals);
-  const since = isoTime(values.since, '--since', -Infinity);
-  const until = isoTime(values.until, '--until', Infinity);
+  // as `audit review` and `report` read them: a duration before now, a date (its start in UTC) or a date-time with its zone
+  const since = parsePeriod(values.since, '--since', io.now());
+  const until = parsePeriod(values.until, '--until', io.now());
   const limit = values.limit === undefined ? Infinity : Number(values.limit);
   if (!(limit >= 0)) throw new CliError(`--limit expects a number, got \`${values.limit}\``);
   const keep = (r: AuditRecord): boolean => {
-    const t = Date.parse(r.time);
-    if (!(t >= since && t < until)) return false;
+    // a record whose time does not parse is shown (in log order) unless a period is asked for
+    if (!inPeriod(r.time, since, until)) return false;
     if (values.kind && !values.kind.includes(r.kind)) return false;
     if (values.tool && (r.tool === undefined || !values.tool.includes(r.tool))) return false;
     if (values.decision) {
@@ -50,7 +50,9 @@ async function show(argv: string[], io: Io): Promise<number> {
     }
     return true;
   };
-  const records = parseAuditLines(readText(file, 'audit log')).filter(keep);
+  const log = readAuditLog(file);
+  warnIfBroken(log, io);
+  const records = parseAuditLines(log.text).filter(keep);
   const shown = Number.isFinite(limit) ? records.slice(-limit) : records;
   for (const r of shown) println(io.stdout, fmt === 'json' ? JSON.stringify(r) : describeRecord(r));
   return 0;

@@ -5,7 +5,7 @@ import { compile, parseAuditLines, parseDateTime } from '../../../policies';
 import { formatReview, reviewAudit } from '../../../harness/review';
 import { format, parse, required } from '../args';
 import { CliError, println, type Io } from '../io';
-import { loadPolicy, readText } from '../load';
+import { loadPolicy, readAuditLog, warnIfBroken } from '../load';
 
 const usage = 'mandate audit review --policy P LOG… [--since 30d|ISO] [--until ISO] [--min-approvals N] [--format text|json]';
 
@@ -29,7 +29,7 @@ export function parsePeriod(value: string | undefined, flag: string, now: number
   return t;
 }
 
-/** Run `mandate audit review`. Exit 0; the review is information, not a gate. */
+/** Run `mandate audit review`. Exit 0; the review is information, not a gate (a log failing verification is warned of on stderr). */
 export async function auditReview(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, {
     policy: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, 'min-approvals': { type: 'string' }, format: { type: 'string' },
@@ -41,7 +41,11 @@ export async function auditReview(argv: string[], io: Io): Promise<number> {
   if (!Number.isInteger(min) || min < 1) throw new CliError(`--min-approvals expects a whole number ≥ 1, got \`${values['min-approvals']}\``);
   const since = parsePeriod(values.since, '--since', io.now());
   const until = parsePeriod(values.until, '--until', io.now());
-  const records = positionals.flatMap((f) => parseAuditLines(readText(f, 'audit log')));
+  const records = positionals.flatMap((f) => {
+    const log = readAuditLog(f);
+    warnIfBroken(log, io);
+    return parseAuditLines(log.text);
+  });
   const result = reviewAudit(compile(policy), records, { minApprovals: min, ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}) });
   println(io.stdout, fmt === 'json' ? JSON.stringify(result, null, 2) : formatReview(result));
   return 0;

@@ -7,7 +7,7 @@ import { buildReport, renderHtml, renderMarkdown } from '../../../harness/report
 import { sha256 } from '../../proxy/hash';
 import { format, parse, required } from '../args';
 import { CliError, println, type CommandSpec } from '../io';
-import { loadPolicy, readText } from '../load';
+import { brokenLog, loadPolicy, readAuditLog } from '../load';
 import { parsePeriod } from './auditReview';
 
 const usage = 'mandate report --policy P --audit LOG… [--out FILE] [--format html|md|json] [--since 30d|ISO] [--until ISO]';
@@ -30,7 +30,8 @@ export const report: CommandSpec = {
     const until = parsePeriod(values.until, '--until', io.now());
     const model = buildReport({
       policy, sha256, now: io.now(),
-      logs: audits.map((file) => ({ file, text: readText(file, 'audit log') })),
+      // each log read once: what is verified is what is reported
+      logs: audits.map((file) => readAuditLog(file)),
       ...(since !== undefined ? { since } : {}), ...(until !== undefined ? { until } : {}),
     });
     const text = fmt === 'html' ? renderHtml(model) : fmt === 'md' ? renderMarkdown(model) : `${JSON.stringify(model, null, 2)}\n`;
@@ -44,7 +45,7 @@ export const report: CommandSpec = {
       println(io.stderr, `wrote ${values.out} (${fmt}, policy version ${model.policy.version.slice(0, 12)}, ${model.activity.totals.decisions} decisions, ${model.findings.length} findings)`);
     }
     // INVARIANT: a report over a broken audit chain is still written (it says so) but never exits 0.
-    for (const l of model.integrity.logs.filter((x) => !x.ok)) println(io.stderr, `audit log \`${l.file}\` fails verification at line ${l.bad?.line}: ${l.bad?.why}`);
+    for (const l of model.integrity.logs.filter((x) => !x.ok)) println(io.stderr, brokenLog(l.file, l.bad));
     return model.integrity.ok ? 0 : 1;
   },
 };

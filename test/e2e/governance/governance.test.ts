@@ -222,4 +222,25 @@ describe('e2e governance: review, report, alerts and export on real proxied sess
       otlp.server.close();
     }
   });
+
+  it('report and review on a log with a `null` line and a record whose time does not parse: no crash, the record counted, the line named', async () => {
+    const log = join(s.dir, 'odd.jsonl');
+    copyFileSync(s.log, log);
+    const a = AuditLog.open(log);
+    a.append({ kind: 'decision', time: 'yesterday', tool: 'get_balance', caller: { principal: 'ledger-bot', roles: ['finance_reader'] }, decision: { effect: 'deny', rules: [], reasons: ['no'] } });
+    a.close();
+    const good = await cli(['report', '--policy', s.policy, '--audit', log, '--format', 'json']);
+    assert.equal(good.code, 0, good.err);
+    const model = JSON.parse(good.out) as { activity: { totals: { decisions: number; denied: number } } };
+    assert.equal(model.activity.totals.decisions, 8, 'the record with an unreadable time is counted');
+    appendFileSync(log, 'null\n');
+    const lineNo = readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
+    const r = await cli(['report', '--policy', s.policy, '--audit', log, '--format', 'json']);
+    assert.equal(r.code, 1, r.err);
+    assert.doesNotMatch(r.err, /internal error/);
+    assert.match(r.err, new RegExp(`fails verification at line ${lineNo}: not an audit record`));
+    const review = await cli(['audit', 'review', '--policy', s.policy, log]);
+    assert.equal(review.code, 0, review.err);
+    assert.match(review.err, new RegExp(`^warning: audit log \`.*odd\\.jsonl\` fails verification at line ${lineNo}: not an audit record`));
+  });
 });

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditLog } from '../../../extension/proxy/auditLog';
 import { CLI, tempDir } from './support';
@@ -58,6 +58,75 @@ describe('e2e: mandate audit verify and show', function () {
     const json = mandate('audit', 'show', file, '--tool', 'read', '--since', '2026-11-25T11:30:00Z', '--format', 'json');
     const recs = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { seq: number });
     assert.deepEqual(recs.map((r) => r.seq), [3]);
+  });
+
+  for (const junk of ['null', '[]', '5', '"x"']) {
+    it(`names a \`${junk}\` line as not an audit record, file:line (it used to be an internal error)`, () => {
+      const file = writeLog();
+      appendFileSync(file, `${junk}\n`);
+      const r = mandate('audit', 'verify', file);
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stderr, '');
+      assert.match(r.stdout, /^BROKEN: .*audit\.jsonl:5: not an audit record \(not a JSON object\); 4 records before it verify\n$/);
+      const shown = mandate('audit', 'show', file);
+      assert.equal(shown.status, 0, shown.stderr);
+      assert.equal(shown.stdout.trim().split('\n').length, 4);
+    });
+  }
+
+  it('finds a U+FFFD whose bytes were replaced by one invalid byte (the decoded text, and so the hash, is the same)', () => {
+    const file = join(tempDir(), 'audit.jsonl');
+    const log = AuditLog.open(file);
+    log.append({ kind: 'decision', time: '2026-11-25T10:00:00.000Z', tool: 'read', decision: { effect: 'allow', rules: ['g'], reasons: ['allowed by g'] } });
+    log.append({ kind: 'decision', time: '2026-11-25T10:00:01.000Z', tool: 'pay', args: { memo: 'caf\uFFFD' }, decision: { effect: 'deny', rules: ['d'], reasons: ['no'] } });
+    log.append({ kind: 'decision', time: '2026-11-25T10:00:02.000Z', tool: 'read', decision: { effect: 'allow', rules: ['g'], reasons: ['allowed by g'] } });
+    log.close();
+    assert.equal(mandate('audit', 'verify', file).status, 0);
+    const bytes = readFileSync(file);
+    const at = bytes.indexOf(Buffer.from([0xef, 0xbf, 0xbd]));
+    writeFileSync(file, Buffer.concat([bytes.subarray(0, at), Buffer.from([0xff]), bytes.subarray(at + 3)]));
+    const r = mandate('audit', 'verify', file);
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /^BROKEN: .*audit\.jsonl:2: not valid UTF-8/);
+    const json = JSON.parse(mandate('audit', 'verify', file, '--format', 'json').stdout) as { ok: boolean; bad: { line: number } };
+    assert.deepEqual([json.ok, json.bad.line], [false, 2]);
+  });
+
+  it('show warns on stderr, naming the first bad line, when the log fails verification (exit 0: show is not a gate)', () => {
+    const file = writeLog();
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    writeFileSync(file, `${lines.map((x, i) => (i === 1 ? x.replace('amount too high', 'fine') : x)).join('\n')}\n`);
+    const r = mandate('audit', 'show', file);
+    assert.equal(r.status, 0);
+    assert.match(r.stderr, /^warning: audit log `.*audit\.jsonl` fails verification at line 3: hash chain broken/);
+    assert.equal(r.stdout.trim().split('\n').length, 4);
+    const intact = mandate('audit', 'show', writeLog());
+    assert.equal(intact.stderr, '');
+  });
+
+  it('show keeps a record whose time does not parse (it used to vanish without any --since)', () => {
+    const file = join(tempDir(), 'audit.jsonl');
+    const log = AuditLog.open(file);
+    log.append({ kind: 'decision', time: '2026-11-25T10:00:00.000Z', tool: 'read', decision: { effect: 'allow', rules: ['g'], reasons: ['ok'] } });
+    log.append({ kind: 'decision', time: 'not a time', tool: 'pay', decision: { effect: 'deny', rules: ['d'], reasons: ['no'] } });
+    log.close();
+    const all = mandate('audit', 'show', file, '--format', 'json');
+    assert.deepEqual(all.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq), [0, 1]);
+    const since = mandate('audit', 'show', file, '--since', '2026-11-01T00:00:00Z', '--format', 'json');
+    assert.deepEqual(since.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { seq: number }).seq), [0]);
+  });
+
+  it('show reads --since and --until as review and report do: a plain date is its start in UTC', () => {
+    const file = writeLog();
+    const r = mandate('audit', 'show', file, '--since', '2026-11-25', '--until', '2026-11-26', '--format', 'json');
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim().split('\n').length, 4);
+    const none = mandate('audit', 'show', file, '--since', '2026-11-26');
+    assert.equal(none.status, 0, none.stderr);
+    assert.equal(none.stdout, '');
+    const zoneless = mandate('audit', 'show', file, '--since', '2026-11-25T11:30:00');
+    assert.equal(zoneless.status, 1);
+    assert.match(zoneless.stderr, /add `Z` or an offset/);
   });
 
   it('refuses a missing file with one clear line', () => {
