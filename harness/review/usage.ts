@@ -77,6 +77,8 @@ function count(t: Tally, r: AuditRecord, tool: string): void {
   const client = r.caller?.client ? `${r.caller.client.name}${r.caller.client.version ? `/${r.caller.client.version}` : ''}` : undefined;
   if (client !== undefined) t.clients.set(client, (t.clients.get(client) ?? 0) + 1);
   t.perTool.set(tool, (t.perTool.get(tool) ?? 0) + 1);
+  // a time that does not parse counts the call but is no first or last use
+  if (typeof r.time !== 'string' || Number.isNaN(Date.parse(r.time))) return;
   if (t.first === undefined || r.time < t.first) t.first = r.time;
   if (t.last === undefined || r.time > t.last) t.last = r.time;
 }

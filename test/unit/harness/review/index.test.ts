@@ -104,6 +104,15 @@ describe('harness/review', () => {
     assert.ok(r.findings.some((f) => f.rule === 'review/unknown-rule' && f.message.includes('`grants[9]`')));
   });
 
+  it('counts a call whose time does not parse unless a period is asked for, and takes no first or last use from it', () => {
+    const odd = writeLog([decision('2026-11-01T10:00:00Z', '1', 'alice', 'reader', 'read_file', 'allow', ['read-docs']), decision('garbled', '2', 'alice', 'reader', 'read_file', 'allow', ['read-docs'])]);
+    const g = reviewAudit(compiled, odd.records).grants.find((x) => x.grant === 'read-docs')!;
+    assert.equal(g.calls, 2);
+    assert.deepEqual([g.firstUsed, g.lastUsed], ['2026-11-01T10:00:00Z', '2026-11-01T10:00:00Z']);
+    const since = reviewAudit(compiled, odd.records, { since: Date.parse('2026-10-01T00:00:00Z') }).grants.find((x) => x.grant === 'read-docs')!;
+    assert.equal(since.calls, 1);
+  });
+
   it('formats as text naming unused grants and the proposal', () => {
     const text = formatReview(reviewAudit(compiled, log.records));
     assert.match(text, /UNUSED\s+writer-reads/);
