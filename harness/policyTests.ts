@@ -1,6 +1,11 @@
 // Policy unit tests: each `tests` entry is one call with one expected effect (and optional reason text).
+// A test is decided as `mandate check` would decide the same call: context values are strings, and a
+// test that no policy text could make fail (an undeclared role, no role, a tool no rule names) fails.
 
-import { compile, decide, parseDateTime, type CompiledPolicy, type Decision, type ParsedPolicy, type PolicyTest } from '../policies';
+import {
+  compile, decide, globMatch, globsOverlap, parseDateTime, type CallSpec, type CompiledPolicy, type Decision, type ParsedPolicy, type PolicyTest,
+} from '../policies';
+import { closest } from '../policies/lint/toolNames';
 
 export interface TestOutcome {
   test: PolicyTest;
@@ -10,32 +15,116 @@ export interface TestOutcome {
   decision: Decision;
   /** why it failed, in words */
   failure?: string;
+  /** the instant the call was decided at, ms since epoch */
+  at: number;
+  /** true when the test names no `at`, so it was decided at the fixed DEFAULT_TEST_TIME */
+  defaultTime: boolean;
+  /** things that do not fail the test but make its verdict weaker than it reads (e.g. a date-dependent outcome) */
+  warnings: string[];
 }
 
 /** The instant a test call is decided at when it names none: fixed, so results never drift. */
 export const DEFAULT_TEST_TIME = Date.parse('2026-01-01T00:00:00Z');
 
-/** Decide one test's call. */
+/** The roles a test call acts as: `roles`, else `role`, else none. */
+export function testRoles(call: CallSpec): string[] {
+  return call.roles ?? (call.role !== undefined ? [call.role] : []);
+}
+
+/**
+ * A test's context as the engine sees it at run time. `--context k=v` and the proxy pass every context value
+ * as a string, so a test's YAML `mfa: false` or `risk: 3` is decided as the strings `"false"` and `"3"`
+ * (other non-strings as their JSON text) — never as a boolean or number no real call can carry.
+ */
+export function testContext(call: CallSpec): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(call.context ?? {})) {
+    Object.defineProperty(out, k, { value: typeof v === 'string' ? v : JSON.stringify(v), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/** Decide one test's call, as `mandate check` would decide the same call. */
 export function decideTest(compiled: CompiledPolicy, test: PolicyTest, now = DEFAULT_TEST_TIME): Decision {
   const { call } = test;
-  const roles = call.roles ?? (call.role !== undefined ? [call.role] : []);
   return decide(compiled, {
-    principal: call.agent ?? 'policy-test', roles, tool: call.tool, args: call.args ?? {},
-    context: call.context ?? {}, now: call.at !== undefined ? parseDateTime(call.at) : now,
+    principal: call.agent ?? 'policy-test', roles: testRoles(call), tool: call.tool, args: call.args ?? {},
+    context: testContext(call), now: call.at !== undefined ? parseDateTime(call.at) : now,
   });
+}
+
+const didYouMean = (name: string, known: Iterable<string>): string => {
+  const near = closest(name, known);
+  return near.length > 0 ? ` (did you mean ${near.map((n) => `\`${n}\``).join(' or ')}?)` : '';
+};
+
+/**
+ * Why a test cannot fail whatever the policy says, or undefined. The engine denies a call with no role, by an
+ * undeclared role, or to a tool no grant or deny rule names — before any rule is read — so such a test checks
+ * nothing the policy wrote (usually it is a typo).
+ */
+export function vacuousTest(compiled: CompiledPolicy, test: PolicyTest): string | undefined {
+  const { call } = test;
+  const roles = testRoles(call);
+  if (roles.length === 0) {
+    return `the call names no role${call.agent !== undefined ? ' (`agent` names the caller, not its roles)' : ''}: a call without a role is always denied, so this test checks nothing the policy says — give it \`role:\``;
+  }
+  const undeclared = roles.filter((r) => !compiled.declaredRoles.has(r));
+  if (undeclared.length > 0) {
+    const r = undeclared[0]!;
+    return `role \`${r}\` is not declared in \`roles:\`${didYouMean(r, compiled.declaredRoles)}: the engine denies an undeclared role everything, so this test checks nothing the policy says`;
+  }
+  const patterns = [...compiled.grants.flatMap((g) => g.tools), ...compiled.denies.flatMap((d) => d.tools)];
+  if (!patterns.some((p) => globMatch(p, call.tool))) {
+    const names = patterns.filter((p) => !p.includes('*'));
+    return `no grant or deny rule names tool \`${call.tool}\`${didYouMean(call.tool, names)}: every call to it is denied, so this test checks nothing the policy says`;
+  }
+  return undefined;
+}
+
+/** Warnings for a test without `at` whose call a time-bounded grant can decide: its outcome depends on the date. */
+export function timeWarnings(parsed: ParsedPolicy, test: PolicyTest, at: number): string[] {
+  if (test.call.at !== undefined) return [];
+  const roles = testRoles(test.call);
+  const out: string[] = [];
+  (parsed.policy.grants ?? []).forEach((g, i) => {
+    if (g.not_before === undefined && g.expires === undefined) return;
+    const tools = g.tools ?? (g.tool !== undefined ? [g.tool] : []);
+    if (!roles.includes(g.agent_role) || !tools.some((p) => globsOverlap(p, test.call.tool))) return;
+    const label = g.id !== undefined ? `grant \`${g.id}\`` : `grants[${i}]`;
+    const window = [g.not_before !== undefined ? `from ${g.not_before}` : '', g.expires !== undefined ? `until ${g.expires}` : ''].filter(Boolean).join(' ');
+    out.push(`the test names no \`at\`, so it is decided at ${new Date(at).toISOString()}, but ${label} (${parsed.source.where(`/grants/${i}`)}) holds only ${window}: `
+      + 'its outcome depends on the date — give the test `at:`');
+  });
+  return out;
+}
+
+/** Run one test of a compiled policy. */
+export function runPolicyTest(parsed: ParsedPolicy, compiled: CompiledPolicy, test: PolicyTest, index: number, now = DEFAULT_TEST_TIME): TestOutcome {
+  const decision = decideTest(compiled, test, now);
+  const pointer = `/tests/${index}`;
+  const at = test.call.at !== undefined ? parseDateTime(test.call.at) : now;
+  const reasons = decision.reasons.map((r) => r.message).join('; ');
+  let failure = vacuousTest(compiled, test);
+  if (failure !== undefined) failure = `cannot fail: ${failure}`;
+  else if (decision.effect !== test.expect) failure = `expected ${test.expect}, got ${decision.effect}: ${reasons}${contextNote(test)}`;
+  else if (test.reason !== undefined && !decision.reasons.some((r) => r.message.includes(test.reason!))) {
+    failure = `${decision.effect} as expected, but no reason mentions \`${test.reason}\` (reasons: ${reasons})`;
+  }
+  return {
+    test, index, pointer, passed: failure === undefined, decision, ...(failure ? { failure } : {}),
+    at, defaultTime: test.call.at === undefined, warnings: timeWarnings(parsed, test, at),
+  };
+}
+
+/** When a test's context holds non-strings, say how they were read: a failure may come from just that. */
+function contextNote(test: PolicyTest): string {
+  const read = Object.entries(test.call.context ?? {}).filter(([, v]) => typeof v !== 'string').map(([k, v]) => `\`${k}\` as "${JSON.stringify(v)}"`);
+  return read.length > 0 ? ` (context values are strings at run time, as \`--context k=v\` passes them: read ${read.join(', ')})` : '';
 }
 
 /** Run every test of a parsed policy. */
 export function runPolicyTests(parsed: ParsedPolicy, now = DEFAULT_TEST_TIME): TestOutcome[] {
   const compiled = compile(parsed);
-  return (parsed.policy.tests ?? []).map((test, index) => {
-    const decision = decideTest(compiled, test, now);
-    const pointer = `/tests/${index}`;
-    let failure: string | undefined;
-    if (decision.effect !== test.expect) failure = `expected ${test.expect}, got ${decision.effect}: ${decision.reasons.map((r) => r.message).join('; ')}`;
-    else if (test.reason !== undefined && !decision.reasons.some((r) => r.message.includes(test.reason!))) {
-      failure = `${decision.effect} as expected, but no reason mentions \`${test.reason}\` (reasons: ${decision.reasons.map((r) => r.message).join('; ')})`;
-    }
-    return { test, index, pointer, passed: failure === undefined, decision, ...(failure ? { failure } : {}) };
-  });
+  return (parsed.policy.tests ?? []).map((test, index) => runPolicyTest(parsed, compiled, test, index, now));
 }

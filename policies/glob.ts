@@ -31,3 +31,28 @@ export function globMatch(pattern: string, name: string): boolean {
   while (p < pattern.length && pattern[p] === '*') p++;
   return p === pattern.length;
 }
+
+/**
+ * True when some tool name matches both `*` globs (either may be a plain name). A walk over the pairs of
+ * positions, O(a × b): a star consumes a character the other side's literal (or star) consumes.
+ */
+export function globsOverlap(a: string, b: string): boolean {
+  const seen = new Set<number>();
+  const stack: Array<[number, number]> = [[0, 0]];
+  const width = b.length + 1;
+  while (stack.length > 0) {
+    const [i, j] = stack.pop()!;
+    const key = i * width + j;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (i === a.length && j === b.length) return true;
+    const sa = a[i] === '*';
+    const sb = b[j] === '*';
+    if (sa) stack.push([i + 1, j]); // the star matches nothing more
+    if (sb) stack.push([i, j + 1]);
+    if (sa && j < b.length && !sb) stack.push([i, j + 1]); // a's star takes b's literal
+    if (sb && i < a.length && !sa) stack.push([i + 1, j]); // b's star takes a's literal
+    if (!sa && !sb && i < a.length && j < b.length && a[i] === b[j]) stack.push([i + 1, j + 1]);
+  }
+  return false;
+}

@@ -8,7 +8,7 @@ export { decide, MAX_TOOL_NAME } from './decide';
 export { ABSENT, EngineError, compileConstraint, compileContextConstraint, jsonEqual, own, selecting, show, MAX_PATTERN_INPUT } from './constraints';
 export type { Check } from './constraints';
 export { normalizePath, compileBase, isWithin } from './paths';
-export { globMatch, isGlob } from './glob';
+export { globMatch, globsOverlap, isGlob } from './glob';
 export { parseDateTime } from './time';
 export { SourceMap, buildSourceMap, childPointer, pointerSegment, pointerSegments } from './source';
 export { formatFinding, sortFindings } from './findings';

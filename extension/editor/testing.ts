@@ -99,13 +99,25 @@ export class PolicyTests implements vscode.Disposable {
       s.failed++;
       return;
     }
+    const { tests, invariants: invs } = parsed.parsed.policy;
+    if (!only && (tests ?? []).length === 0 && (invs ?? []).length === 0) {
+      // as `mandate test` without --allow-empty: nothing checked is not a pass
+      const why = 'the policy has no `tests:` or `invariants:`: nothing was checked';
+      run.errored(file, new vscode.TestMessage(why));
+      s.failed++;
+      s.failures.push(`${file.label}: ${why}`);
+      return;
+    }
     const wanted = (id: string): vscode.TestItem | undefined => (!only || only.has(id) ? file.children.get(id) : undefined);
     for (const o of runPolicyTests(parsed.parsed)) {
       const item = wanted(`${file.id}#${o.pointer}`);
       if (!item) continue;
+      const location = toLocation(doc.uri, parsed.parsed.source.range(o.pointer));
+      run.appendOutput(`${o.test.name}: decided at ${new Date(o.at).toISOString()}${o.defaultTime ? ' (no `at`: the fixed default)' : ''}\r\n`, location, item);
+      for (const w of o.warnings) run.appendOutput(`warning: ${w}\r\n`, location, item);
       if (o.passed) { run.passed(item); s.passed++; continue; }
       const msg = new vscode.TestMessage(o.failure ?? 'failed');
-      msg.location = toLocation(doc.uri, parsed.parsed.source.range(o.pointer));
+      msg.location = location;
       run.failed(item, msg);
       s.failed++;
       s.failures.push(`${o.test.name}: ${o.failure ?? ''}`);

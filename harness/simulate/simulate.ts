@@ -2,8 +2,8 @@
 // Runs in chunks of fast-check runs so a caller can watch progress and abort between them.
 
 import fc from 'fast-check';
-import { compile, decide, parseDateTime, type CompiledPolicy, type Decision, type ParsedPolicy, type ToolInfo, type ToolManifest } from '../../policies';
-import { DEFAULT_TEST_TIME, decideTest } from '../policyTests';
+import { compile, decide, type CompiledPolicy, type Decision, type ParsedPolicy, type ToolInfo, type ToolManifest } from '../../policies';
+import { runPolicyTest, testContext, testRoles, vacuousTest } from '../policyTests';
 import { Tally } from './tally';
 import { CallSpace, type Genome, type SimCall } from './generate';
 import { buildTargets } from './targets';
@@ -174,20 +174,16 @@ function finish(parsed: ParsedPolicy, s: Setup, tally: Tally, info: RunInfo,
 
 function testOutcomes(parsed: ParsedPolicy, s: Setup): Array<{ result: PropertyResult; counterexample?: Counterexample }> {
   return (parsed.policy.tests ?? []).map((test, i) => {
-    const pointer = `/tests/${i}`;
-    const where = parsed.source.where(pointer);
-    const d = decideTest(s.compiled, test);
-    const failed = d.effect !== test.expect || (test.reason !== undefined && !d.reasons.some((r) => r.message.includes(test.reason!)));
-    const result: PropertyResult = { kind: 'test', name: test.name, pointer, where, status: failed ? 'broken' : 'passed', checked: 1, violations: failed ? 1 : 0 };
-    if (!failed) return { result };
-    const call: SimCall = {
-      roles: test.call.roles ?? (test.call.role !== undefined ? [test.call.role] : []), tool: test.call.tool, args: test.call.args ?? {},
-      context: Object.fromEntries(Object.entries(test.call.context ?? {}).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])),
-      now: test.call.at !== undefined ? parseDateTime(test.call.at) : DEFAULT_TEST_TIME,
-    };
-    const why = d.effect !== test.expect ? `expected ${test.expect}, got ${d.effect}` : `no reason mentions \`${test.reason ?? ''}\``;
+    const o = runPolicyTest(parsed, s.compiled, test, i);
+    const where = parsed.source.where(o.pointer);
+    const result: PropertyResult = { kind: 'test', name: test.name, pointer: o.pointer, where, status: o.passed ? 'passed' : 'broken', checked: 1, violations: o.passed ? 0 : 1 };
+    if (o.passed) return { result };
+    const d = o.decision;
+    const call: SimCall = { roles: testRoles(test.call), tool: test.call.tool, args: test.call.args ?? {}, context: testContext(test.call), now: o.at };
+    const vacuous = vacuousTest(s.compiled, test);
+    const why = vacuous !== undefined ? `cannot fail: ${vacuous}` : (d.effect !== test.expect ? `expected ${test.expect}, got ${d.effect}` : `no reason mentions \`${test.reason ?? ''}\``);
     return { result, counterexample: {
-      kind: 'test', name: test.name, pointer, where, call: reportedCall(call), effect: d.effect, reasons: d.reasons.map((r) => r.message),
+      kind: 'test', name: test.name, pointer: o.pointer, where, call: reportedCall(call), effect: d.effect, reasons: d.reasons.map((r) => r.message),
       why, replay: undefined, command: checkCommand(s.cmd, call),
     } };
   });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compile, decide, parsePolicy, schemaValidator, type Call, type Decision, type Effect, type Policy } from '../../policies';
-import { decideTest, DEFAULT_TEST_TIME, referenceDecide, type ReferenceDecision } from '../../harness';
+import { decideTest, DEFAULT_TEST_TIME, referenceDecide, testContext, testRoles, type ReferenceDecision } from '../../harness';
 
 const CASES_DIR = join(__dirname, '..', 'conformance', 'cases');
 const EXAMPLES_DIR = join(__dirname, '..', '..', 'policies', 'examples');
@@ -111,8 +111,8 @@ describe('conformance: the example policies\' tests', () => {
           const engine = decideTest(compiled, test);
           const { call } = test;
           const reference = referenceDecide(r.parsed.policy, {
-            principal: call.agent ?? 'policy-test', roles: call.roles ?? (call.role !== undefined ? [call.role] : []),
-            tool: call.tool, args: call.args ?? {}, context: call.context ?? {},
+            principal: call.agent ?? 'policy-test', roles: testRoles(call),
+            tool: call.tool, args: call.args ?? {}, context: testContext(call),
             now: call.at !== undefined ? Date.parse(call.at) : DEFAULT_TEST_TIME,
           });
           assert.equal(engine.effect, test.expect, `engine: ${engine.reasons.map((x) => x.message).join('; ')}`);

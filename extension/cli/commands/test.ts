@@ -1,35 +1,57 @@
-// `mandate test FILE…`: runs each policy's `tests`; exit 1 on any failure.
+// `mandate test FILE…`: runs each policy's `tests`; exit 1 on any failure, and when a file has no tests
+// (nothing checked is not a pass) unless --allow-empty. Each test line names the instant it was decided at.
 
-import { runPolicyTests } from '../../../harness';
+import { DEFAULT_TEST_TIME, runPolicyTests } from '../../../harness';
 import { format, parse } from '../args';
 import { CliError, println, type CommandSpec } from '../io';
 import { loadPolicy } from '../load';
 
-const usage = 'mandate test FILE… [--format text|json]';
+const usage = 'mandate test FILE… [--allow-empty] [--format text|json]';
 
 export const test: CommandSpec = {
-  summary: "run the policies' `tests` (exit 1 on a failure)",
+  summary: "run the policies' `tests` (exit 1 on a failure or when a file has none)",
   usage,
   async run(argv, io) {
-    const { values, positionals } = parse(argv, { format: { type: 'string' } }, usage);
+    const { values, positionals } = parse(argv, { format: { type: 'string' }, 'allow-empty': { type: 'boolean' } }, usage);
     const fmt = format(values.format, ['text', 'json'] as const, 'text');
+    const allowEmpty = values['allow-empty'] === true;
     if (positionals.length === 0) throw new CliError(`no policy files given\nusage: ${usage}`);
     let failed = 0;
     let total = 0;
+    let warnings = 0;
+    const empty: string[] = [];
     const report: object[] = [];
     for (const file of positionals) {
       const parsed = loadPolicy(file, io.cwd);
       const outcomes = runPolicyTests(parsed);
       total += outcomes.length;
+      if (outcomes.length === 0) {
+        empty.push(parsed.file);
+        if (fmt === 'text') println(io.stdout, `${allowEmpty ? 'note' : 'FAIL'} ${parsed.file} has no \`tests:\`: nothing was checked${allowEmpty ? '' : ' (--allow-empty accepts this)'}`);
+      }
       for (const o of outcomes) {
         if (!o.passed) failed++;
+        warnings += o.warnings.length;
         const where = parsed.source.where(o.pointer);
-        if (fmt === 'text') println(io.stdout, `${o.passed ? 'ok  ' : 'FAIL'} ${o.test.name}${o.passed ? '' : `\n     ${where}: ${o.failure ?? ''}`}`);
-        report.push({ file: parsed.file, name: o.test.name, where, passed: o.passed, expected: o.test.expect, effect: o.decision.effect, ...(o.failure ? { failure: o.failure } : {}) });
+        const at = new Date(o.at).toISOString();
+        if (fmt === 'text') {
+          println(io.stdout, `${o.passed ? 'ok  ' : 'FAIL'} ${o.test.name} (at ${at}${o.defaultTime ? ', the default' : ''})${o.passed ? '' : `\n     ${where}: ${o.failure ?? ''}`}`);
+          for (const w of o.warnings) println(io.stdout, `     warning ${where}: ${w}`);
+        }
+        report.push({
+          file: parsed.file, name: o.test.name, where, passed: o.passed, expected: o.test.expect, effect: o.decision.effect, at, at_default: o.defaultTime,
+          ...(o.failure ? { failure: o.failure } : {}), ...(o.warnings.length > 0 ? { warnings: o.warnings } : {}),
+        });
       }
     }
-    if (fmt === 'json') println(io.stdout, JSON.stringify({ total, failed, tests: report }, null, 2));
-    else println(io.stdout, `${total - failed} passed, ${failed} failed`);
-    return failed > 0 ? 1 : 0;
+    const emptyFails = empty.length > 0 && !allowEmpty;
+    if (fmt === 'json') {
+      println(io.stdout, JSON.stringify({ total, failed, warnings, empty, default_at: new Date(DEFAULT_TEST_TIME).toISOString(), tests: report }, null, 2));
+    } else {
+      const tail = [warnings > 0 ? `${warnings} warning${warnings === 1 ? '' : 's'}` : '', empty.length > 0 ? `${empty.length} file${empty.length === 1 ? '' : 's'} without tests` : '']
+        .filter(Boolean).map((s) => `, ${s}`).join('');
+      println(io.stdout, `${total - failed} passed, ${failed} failed${tail}${total === 0 ? ': no test ran' : ''}`);
+    }
+    return failed > 0 || emptyFails ? 1 : 0;
   },
 };

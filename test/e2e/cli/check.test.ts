@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from '../../support/cli';
+import { ROOT, runCli } from '../../support/cli';
 import { tempDir } from '../../support/tmp';
 
 const FINANCE = 'policies/examples/finance.mandate.yaml';
@@ -87,7 +87,66 @@ describe('mandate test', () => {
     writeFileSync(file, 'version: 1\nroles: { a: {} }\ngrants:\n  - { agent_role: a, tool: t }\ntests:\n  - { name: wrong on purpose, call: { role: a, tool: t }, expect: deny }\n');
     const r = await runCli(['test', file], { cwd: dir });
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /FAIL wrong on purpose\n\s+t\.mandate\.yaml:6:5: expected deny, got allow/);
+    assert.match(r.stdout, /FAIL wrong on purpose \(at 2026-01-01T00:00:00\.000Z, the default\)\n\s+t\.mandate\.yaml:6:5: expected deny, got allow/);
+  });
+
+  it('decides test context as the strings `--context` passes, so it agrees with `mandate check`', async () => {
+    const dir = tempDir('mandate-cli-');
+    const file = join(dir, 'mfa.mandate.yaml');
+    writeFileSync(file, ['version: 1', 'roles: { ops: { description: Deploys. } }', 'grants:',
+      '  - { agent_role: ops, tool: deploy, context: { environment: [prod], mfa: { type: string } } }',
+      'deny: [{ id: no-mfa, tool: deploy, context: { mfa: [false] }, reason: MFA required }]', 'tests:',
+      '  - { name: no mfa is denied, call: { role: ops, tool: deploy, context: { environment: prod, mfa: false } }, expect: deny, reason: no-mfa }', ''].join('\n'));
+    const check = await runCli(['check', '--policy', file, '--role', 'ops', '--tool', 'deploy', '--context', 'environment=prod', '--context', 'mfa=false']);
+    assert.equal(check.code, 0, 'run time allows the call: the deny compares with a boolean');
+    const r = await runCli(['test', file], { cwd: dir });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, /FAIL no mfa is denied .*\n\s+mfa\.mandate\.yaml:7:5: expected deny, got allow: .*read `mfa` as "false"/);
+  });
+
+  it('fails tests that cannot fail: an undeclared role, a tool no rule names, no role', async () => {
+    const dir = tempDir('mandate-cli-');
+    const file = join(dir, 'v.mandate.yaml');
+    writeFileSync(file, ['version: 1', 'roles: { finance: { description: Pays. } }', 'grants: [{ agent_role: finance, tool: pay }]', 'tests:',
+      '  - { name: typo role, call: { role: fni, tool: pay }, expect: deny }',
+      '  - { name: typo tool, call: { role: finance, tool: pya }, expect: deny }',
+      '  - { name: no role, call: { tool: pay }, expect: deny }', ''].join('\n'));
+    const r = await runCli(['test', file, '--format', 'json'], { cwd: dir });
+    assert.equal(r.code, 1, r.stdout);
+    const out = JSON.parse(r.stdout) as { failed: number; tests: Array<{ name: string; passed: boolean; failure?: string }> };
+    assert.equal(out.failed, 3);
+    assert.deepEqual(out.tests.map((t) => [t.name, t.passed, /^cannot fail: /.test(t.failure ?? '')]), [['typo role', false, true], ['typo tool', false, true], ['no role', false, true]]);
+  });
+
+  it('exits 1 when a file has no tests, unless --allow-empty', async () => {
+    const dir = tempDir('mandate-cli-');
+    const file = join(dir, 'none.mandate.yaml');
+    writeFileSync(file, 'version: 1\nroles: { a: {} }\ngrants:\n  - { agent_role: a, tool: t }\n');
+    const r = await runCli(['test', file], { cwd: dir });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, /^FAIL none\.mandate\.yaml has no `tests:`: nothing was checked \(--allow-empty accepts this\)$/m);
+    assert.match(r.stdout, /^0 passed, 0 failed, 1 file without tests: no test ran$/m);
+    const allowed = await runCli(['test', '--allow-empty', file], { cwd: dir });
+    assert.equal(allowed.code, 0, allowed.stdout);
+    const mixed = await runCli(['test', file, join(ROOT, 'policies/examples/finance.mandate.yaml')], { cwd: dir });
+    assert.equal(mixed.code, 1, 'one empty file among others still fails');
+  });
+
+  it('prints the instant each test is decided at, and warns when an undated test meets a time-bounded grant', async () => {
+    const dir = tempDir('mandate-cli-');
+    const file = join(dir, 'bg.mandate.yaml');
+    writeFileSync(file, ['version: 1', 'roles: { ops_breakglass: { description: Incidents only., emergency: true } }', 'grants:',
+      '  - { id: incident, agent_role: ops_breakglass, tool: restart_service, not_before: 2026-11-20T00:00:00Z, expires: 2026-12-20T00:00:00Z }', 'tests:',
+      '  - { name: closed outside an incident, call: { role: ops_breakglass, tool: restart_service }, expect: deny }', ''].join('\n'));
+    const r = await runCli(['test', file], { cwd: dir });
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /^ok {3}closed outside an incident \(at 2026-01-01T00:00:00\.000Z, the default\)\n {5}warning bg\.mandate\.yaml:6:5: the test names no `at`, .*grant `incident` \(bg\.mandate\.yaml:4:5\) holds only from 2026-11-20T00:00:00Z until 2026-12-20T00:00:00Z: its outcome depends on the date/m);
+    assert.match(r.stdout, /^1 passed, 0 failed, 1 warning$/m);
+    const json = JSON.parse((await runCli(['test', file, '--format', 'json'], { cwd: dir })).stdout) as { default_at: string; tests: Array<{ at: string; at_default: boolean; warnings?: string[] }> };
+    assert.equal(json.default_at, '2026-01-01T00:00:00.000Z');
+    assert.equal(json.tests[0]!.at, '2026-01-01T00:00:00.000Z');
+    assert.equal(json.tests[0]!.at_default, true);
+    assert.equal(json.tests[0]!.warnings?.length, 1);
   });
 });
 
