@@ -165,3 +165,58 @@ export const slowPattern: LintRule = {
     return out;
   },
 };
+
+/** Every context constraint (bare lists too) in scopes, grants, deny rules and invariant selectors, with its pointer. */
+function contextConstraints(ctx: LintContext): Array<{ c: ContextConstraint; pointer: string; key: string }> {
+  const out: Array<{ c: ContextConstraint; pointer: string; key: string }> = [];
+  const group = (c: Record<string, ContextConstraint> | undefined, base: string): void => {
+    for (const [key, v] of Object.entries(c ?? {})) out.push({ c: v, pointer: childPointer(base, key), key });
+  };
+  for (const [name, s] of Object.entries(ctx.policy.scopes ?? {})) group(s.context, `${childPointer('/scopes', name)}/context`);
+  (ctx.policy.grants ?? []).forEach((g, i) => group(g.context, `/grants/${i}/context`));
+  (ctx.policy.deny ?? []).forEach((d, i) => group(d.context, `/deny/${i}/context`));
+  (ctx.policy.invariants ?? []).forEach((inv, i) => {
+    if (inv.never) group(inv.never.context, `/invariants/${i}/never/context`);
+    if (inv.always) group(inv.always.context, `/invariants/${i}/always/context`);
+  });
+  return out;
+}
+
+const kindOf = (v: Json): string => (Array.isArray(v) ? 'array' : v !== null && typeof v === 'object' ? 'object' : typeof v);
+
+export const nonStringContext: LintRule = {
+  id: 'constraint/non-string-context',
+  severity: 'error',
+  why: 'context values are always strings at run time (`--context k=v`, the proxy), so a constant that is not a string — an unquoted `false` or `3` — or a `min`/`max`/non-string `type` on context never matches: the grant never applies, the deny never fires, the invariant selects nothing (fix: quote it)',
+  example: 'deny: [{ tool: deploy, context: { mfa: [false] }, reason: MFA required }]',
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    const constant = (v: Json, pointer: string, key: string): void => {
+      if (typeof v === 'string') return;
+      const quoted = JSON.stringify(v);
+      out.push({
+        message: `context \`${key}\` is compared with ${v === null ? 'null' : `the ${kindOf(v)} ${quoted}`}, but context values are always strings at run time: no call ever carries it — quote it (${JSON.stringify(quoted)})`,
+        pointer, range: ctx.source.range(pointer), fix: [{ title: `quote it: ${JSON.stringify(quoted)}`, op: 'replace', pointer, value: quoted }],
+      });
+    };
+    const walk = (c: Constraint, pointer: string, key: string): void => {
+      if ('equals' in c && c.equals !== undefined) constant(c.equals, `${pointer}/equals`, key);
+      for (const op of ['in', 'not_in'] as const) (c[op] ?? []).forEach((v, i) => constant(v, `${pointer}/${op}/${i}`, key));
+      for (const op of ['min', 'max'] as const) {
+        if (c[op] === undefined) continue;
+        const at = `${pointer}/${op}`;
+        out.push({ message: `context \`${key}\` has \`${op}\`, which holds for numbers only, but context values are always strings at run time: it never holds`, pointer: at, range: ctx.source.keyRange(at) });
+      }
+      if (c.type !== undefined && c.type !== 'string') {
+        const at = `${pointer}/type`;
+        out.push({ message: `context \`${key}\` must be of type \`${c.type}\`, but context values are always strings at run time: it never holds`, pointer: at, range: ctx.source.range(at) });
+      }
+      if (c.not) walk(c.not, `${pointer}/not`, key);
+    };
+    for (const { c, pointer, key } of contextConstraints(ctx)) {
+      if (Array.isArray(c)) c.forEach((v, i) => constant(v, `${pointer}/${i}`, key));
+      else walk(c, pointer, key);
+    }
+    return out;
+  },
+};

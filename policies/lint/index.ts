@@ -7,7 +7,7 @@ import { childPointer } from '../source';
 import type { ToolManifest } from '../types';
 import { destructiveApproval, financialApproval } from './approvals';
 import { auditDisabled, auditIncomplete, auditMissing, failOpen } from './audit';
-import { catastrophicPattern, contradictory, emptyIn, prefixOnPath, slowPattern, unanchoredPattern } from './constraints';
+import { catastrophicPattern, contradictory, emptyIn, nonStringContext, prefixOnPath, slowPattern, unanchoredPattern } from './constraints';
 import { inlineCredential, prodWithoutEnvironment, sharedCredential } from './environments';
 import { unknownArgument } from './inputSchema';
 import { absentKeyEscapesDeny, dottedArgumentKey } from './absentKeys';
@@ -61,7 +61,7 @@ export const RULES: readonly LintRule[] = [
   sharedCredential, inlineCredential, prodWithoutEnvironment,
   auditDisabled, auditMissing, auditIncomplete, failOpen,
   deniedGrant, duplicateGrant, subsumedGrant, unusedScope, unusedRole,
-  emptyIn, contradictory, prefixOnPath, unanchoredPattern, catastrophicPattern, slowPattern, unknownArgument,
+  emptyIn, contradictory, nonStringContext, prefixOnPath, unanchoredPattern, catastrophicPattern, slowPattern, unknownArgument,
   dottedArgumentKey, absentKeyEscapesDeny,
   unknownTool, globMatchesNothing, unknownIgnore,
 ];
