@@ -2,7 +2,7 @@
 // Test Explorer and the Simulate Agent report, cancellable, from the strict parse only.
 
 import type * as vscode from 'vscode';
-import { simulate } from '../../harness';
+import { failing, simulate } from '../../harness';
 import type { SimulationReport, SimulateOptions } from '../../harness';
 import type { ParsedPolicy, ToolManifest } from '../../policies';
 import { manifestTools } from './policyDocs';
@@ -52,6 +52,12 @@ export async function runInvariants(doc: vscode.TextDocument, parsed: ParsedPoli
         run.failed(item, { message: `${cx.why}: ${cx.call.roles.join(',')} → ${cx.call.tool} ${JSON.stringify(cx.call.args)} (seed ${report.seed})` });
         s.failed++;
         s.failures.push(`${cx.name}: ${cx.why}`);
+      } else if (result && (result.status === 'invalid' || failing(result, report))) {
+        // as `mandate simulate`: an invariant naming what the policy lacks, or one no call fell within, proved nothing
+        const why = `${result.status}: ${result.note ?? 'no generated call fell within it'}`;
+        run.failed(item, { message: why });
+        s.failed++;
+        s.failures.push(`${result.name}: ${why}`);
       } else if (result?.status === 'passed') {
         run.passed(item);
         s.passed++;

@@ -37,8 +37,9 @@ export function starterPolicy(server: string, command: string[], allTools: reado
     ],
     servers: { [server]: { command, ...(manifestFile ? { tools_manifest: manifestFile } : {}) } },
     audit: { path: '.mandate/audit.jsonl' },
+    // an invariant about tools the server does not have would be vacuous, and `mandate simulate` fails vacuous invariants
     invariants: [
-      { name: 'readers never change anything', never: { role: reader, effect: ['allow', 'approval_required'], tool_annotations: { readOnlyHint: false } } },
+      ...(writes.length + destroys.length > 0 ? [{ name: 'readers never change anything', never: { role: reader, effect: ['allow' as const, 'approval_required' as const], tool_annotations: { readOnlyHint: false } } }] : []),
       ...(destroys.length ? [{ name: 'nothing destructive without a human', never: { tool_annotations: { destructiveHint: true }, effect: 'allow' as const } }] : []),
     ],
   };

@@ -1,6 +1,6 @@
 // Rendering a SimulationReport: text for people, JUnit XML for CI (JSON is the report itself).
 
-import type { Counterexample, PropertyResult, SimulationReport } from './report';
+import { failing, type Counterexample, type PropertyResult, type SimulationReport } from './report';
 
 function callLine(cx: Counterexample): string {
   const c = cx.call;
@@ -30,7 +30,8 @@ export function formatText(r: SimulationReport): string[] {
   for (const p of r.properties) {
     if (p.status === 'broken' && r.counterexamples.some((c) => c.kind === p.kind && c.name === p.name)) continue;
     if (p.status === 'broken') out.push(`BROKEN  ${label(p)}: ${p.violations} calls broke it`);
-    else if (p.status === 'vacuous') out.push(`vacuous ${label(p)}: no generated call fell within it`);
+    else if (p.status === 'invalid') out.push(`INVALID ${label(p)}: ${p.note ?? 'it names what the policy does not have'}`);
+    else if (p.status === 'vacuous') out.push(`${failing(p, r) ? 'VACUOUS' : 'vacuous'} ${label(p)}: ${p.note ?? 'no generated call fell within it'}`);
     else out.push(`ok      ${label(p)}${p.kind === 'test' ? '' : ` (${p.checked} calls)`}`);
   }
   const exercised = r.coverage.length - r.unexercised.length;
@@ -41,9 +42,23 @@ export function formatText(r: SimulationReport): string[] {
   const w2 = Math.max(4, ...r.matrix.map((m) => m.tool.length));
   for (const m of r.matrix) out.push(`  ${m.roles.padEnd(w1)}  ${m.tool.padEnd(w2)}  ${m.allow} / ${m.approval_required} / ${m.deny}`);
   for (const n of r.notes) out.push(`note: ${n}`);
-  const broken = r.properties.filter((p) => p.status === 'broken').length;
-  out.push(broken === 0 ? `result: all ${r.properties.length} properties hold` : `result: ${broken} of ${r.properties.length} properties broken`);
+  out.push(resultLine(r));
   return out;
+}
+
+/**
+ * The last line: `result: all N properties hold` only when every property was checked and held; otherwise the
+ * count of each outcome, vacuous ones always named (a property no call fell within proved nothing).
+ */
+export function resultLine(r: SimulationReport): string {
+  const n = r.properties.length;
+  const count = (status: PropertyResult['status']): number => r.properties.filter((p) => p.status === status).length;
+  const [held, broken, invalid, vacuous] = [count('passed'), count('broken'), count('invalid'), count('vacuous')];
+  if (broken + invalid + vacuous === 0) return `result: all ${n} properties hold`;
+  const failingVacuous = r.properties.filter((p) => p.status === 'vacuous' && failing(p, r)).length;
+  const parts = [broken > 0 ? `${broken} broken` : '', invalid > 0 ? `${invalid} invalid` : '', vacuous > 0 ? `${vacuous} vacuous` : ''].filter(Boolean);
+  const tail = failingVacuous > 0 ? ` — ${failingVacuous} vacuous invariant${failingVacuous === 1 ? '' : 's'} proved nothing and fail${failingVacuous === 1 ? 's' : ''} the run (--allow-vacuous accepts ${failingVacuous === 1 ? 'it' : 'them'})` : '';
+  return `result: ${held} of ${n} properties hold, ${parts.join(', ')}${tail}`;
 }
 
 /** Escape text for XML 1.0, dropping characters XML cannot carry at all. */
@@ -54,15 +69,26 @@ export function xmlEscape(s: string): string {
     .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
-/** JUnit XML: one test suite per policy, one test case per property, a failure per broken one. */
+/** JUnit outcome of one property: `failure` (broken, or a vacuous invariant the run does not accept), `error` (invalid), `skipped` (other vacuous). */
+function junitOutcome(p: PropertyResult, r: SimulationReport): 'passed' | 'failure' | 'error' | 'skipped' {
+  if (p.status === 'passed') return 'passed';
+  if (p.status === 'invalid') return 'error';
+  if (p.status === 'broken') return 'failure';
+  return failing(p, r) ? 'failure' : 'skipped';
+}
+
+/**
+ * JUnit XML: one test suite per policy, one test case per property; a failure per broken property and per
+ * vacuous invariant the run does not accept (CI reads `skipped` as passing), an error per invalid invariant.
+ */
 export function formatJunit(reports: readonly SimulationReport[]): string {
+  const tally = (r: SimulationReport, o: ReturnType<typeof junitOutcome>): number => r.properties.filter((p) => junitOutcome(p, r) === o).length;
   const total = reports.reduce((n, r) => n + r.properties.length, 0);
-  const failures = reports.reduce((n, r) => n + r.properties.filter((p) => p.status === 'broken').length, 0);
-  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="mandate simulate" tests="${total}" failures="${failures}" errors="0">`];
+  const failures = reports.reduce((n, r) => n + tally(r, 'failure'), 0);
+  const errors = reports.reduce((n, r) => n + tally(r, 'error'), 0);
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>', `<testsuites name="mandate simulate" tests="${total}" failures="${failures}" errors="${errors}">`];
   for (const r of reports) {
-    const f = r.properties.filter((p) => p.status === 'broken').length;
-    const skipped = r.properties.filter((p) => p.status === 'vacuous').length;
-    out.push(`  <testsuite name="${xmlEscape(r.file)}" tests="${r.properties.length}" failures="${f}" errors="0" skipped="${skipped}">`);
+    out.push(`  <testsuite name="${xmlEscape(r.file)}" tests="${r.properties.length}" failures="${tally(r, 'failure')}" errors="${tally(r, 'error')}" skipped="${tally(r, 'skipped')}">`);
     out.push('    <properties>', ...[['seed', String(r.seed)], ['calls', String(r.calls)], ['at', r.at]].map(([k, v]) => `      <property name="${k!}" value="${xmlEscape(v!)}"/>`), '    </properties>');
     for (const p of r.properties) {
       const head = `    <testcase classname="mandate.simulate.${p.kind}" name="${xmlEscape(p.name)}"`;
@@ -71,8 +97,13 @@ export function formatJunit(reports: readonly SimulationReport[]): string {
         continue;
       }
       out.push(`${head}>`);
-      if (p.status === 'vacuous') out.push('      <skipped message="no generated call fell within this property"/>');
-      else {
+      const outcome = junitOutcome(p, r);
+      const note = p.note ?? 'no generated call fell within this property';
+      if (outcome === 'skipped') out.push(`      <skipped message="${xmlEscape(`vacuous: ${note}`)}"/>`);
+      else if (outcome === 'error') out.push(`      <error message="${xmlEscape(note)}" type="invalid">${xmlEscape(`${label(p)}: ${note}`)}</error>`);
+      else if (p.status === 'vacuous') {
+        out.push(`      <failure message="${xmlEscape(`vacuous: ${note}`)}" type="vacuous">${xmlEscape(`${label(p)}: vacuous — ${note} (--allow-vacuous accepts it)`)}</failure>`);
+      } else {
         const cx = r.counterexamples.find((c) => c.kind === p.kind && c.name === p.name && c.pointer === p.pointer);
         const body = cx ? counterexampleLines(cx, p, r.calls).join('\n') : `${p.violations} calls broke it`;
         out.push(`      <failure message="${xmlEscape(cx?.why ?? 'broken')}" type="${p.kind}">${xmlEscape(body)}</failure>`);

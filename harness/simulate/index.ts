@@ -3,13 +3,14 @@
 export { simulate, DEFAULT_RUNS, CHUNK } from './simulate';
 export type { SimulateOptions, SimulateProgress } from './simulate';
 export type { Counterexample, CoverageEntry, MatrixRow, PropertyKind, PropertyResult, ReportedCall, SimulationReport } from './report';
+export { failing } from './report';
 export { buildUniverse, UNDECLARED_ROLE } from './universe';
 export type { Universe, ToolPlan } from './universe';
 export { CallSpace } from './generate';
 export type { Genome, SimCall } from './generate';
 export { buildTargets } from './targets';
 export type { Target } from './targets';
-export { annotation, builtinProperties, invariantProperties, malformedArgs, selector } from './properties';
-export type { Property, Verdict } from './properties';
+export { annotation, builtinProperties, invariantProblems, invariantProperties, malformedArgs, selector } from './properties';
+export type { InvariantProblem, Property, Verdict } from './properties';
 export { checkCommand, shellQuote } from './commands';
-export { formatJunit, formatText, xmlEscape } from './format';
+export { formatJunit, formatText, resultLine, xmlEscape } from './format';

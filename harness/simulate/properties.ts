@@ -2,9 +2,10 @@
 // (`never` / `always` matches) and the built-in ones every policy must satisfy.
 
 import {
-  ABSENT, compileConstraint, compileContextConstraint, decide, selecting, globMatch, own, type Check, type CompiledGrant, type CompiledPolicy, type Decision,
+  ABSENT, compileConstraint, compileContextConstraint, decide, selecting, globMatch, globsOverlap, own, type Check, type CompiledGrant, type CompiledPolicy, type Decision,
   type Effect, type InvariantMatch, type ToolAnnotations, type ToolInfo,
 } from '../../policies';
+import { closest } from '../../policies/lint/toolNames';
 import type { SimCall } from './generate';
 
 /** `undefined`: the call is outside the property; `true`: it holds; a string: why it broke. */
@@ -121,6 +122,51 @@ export function invariantProperties(compiled: CompiledPolicy, tools: ReadonlyMap
   });
 }
 
+/** A selector of an invariant that can select no call the policy decides on its merits. */
+export interface InvariantProblem {
+  /** JSON pointer of the offending value */
+  pointer: string;
+  message: string;
+}
+
+const didYouMean = (name: string, known: Iterable<string>): string => {
+  const near = closest(name, known);
+  return near.length > 0 ? ` (did you mean ${near.map((n) => `\`${n}\``).join(' or ')}?)` : '';
+};
+
+/**
+ * What makes invariant `index` speak of calls the engine denies before reading any rule: a role the policy does
+ * not declare, a tool no grant, deny rule or manifest tool matches. Such an invariant is usually a typo, and it
+ * cannot break (or breaks for no policy reason), so it must not count as holding.
+ */
+export function invariantProblems(compiled: CompiledPolicy, tools: ReadonlyMap<string, ToolInfo>, index: number,
+  where: (pointer: string) => string = (p) => p): InvariantProblem[] {
+  const inv = compiled.policy.invariants?.[index];
+  if (!inv) return [];
+  const base = `/invariants/${index}/${inv.never !== undefined ? 'never' : 'always'}`;
+  const m = inv.never ?? inv.always ?? {};
+  const out: InvariantProblem[] = [];
+  const each = (v: string | string[] | undefined, key: string, visit: (name: string, pointer: string) => void): void => {
+    if (Array.isArray(v)) v.forEach((x, k) => visit(x, `${base}/${key}/${k}`));
+    else if (v !== undefined) visit(v, `${base}/${key}`);
+  };
+  each(m.role, 'role', (role, pointer) => {
+    if (compiled.declaredRoles.has(role)) return;
+    out.push({ pointer, message: `role \`${role}\` (${where(pointer)}) is not declared in \`roles:\`${didYouMean(role, compiled.declaredRoles)}: the engine denies an undeclared role every call, so this invariant checks nothing the policy says` });
+  });
+  const patterns = [...compiled.grants.flatMap((g) => g.tools), ...compiled.denies.flatMap((d) => d.tools)];
+  each(m.tool, 'tool', (tool, pointer) => {
+    if (patterns.some((p) => globsOverlap(p, tool)) || [...tools.keys()].some((n) => globMatch(tool, n))) return;
+    const names = [...new Set([...patterns.filter((p) => !p.includes('*')), ...tools.keys()])];
+    const hint = tools.size > 0 ? '' : ' (a tool the server has but no rule names yet is known from its manifest: give --tools, or a server\'s `tools_manifest`)';
+    out.push({ pointer, message: `tool \`${tool}\` (${where(pointer)}) matches no tool a grant or deny rule names${tools.size > 0 ? ' and no manifest tool' : ''}${didYouMean(tool, names)}: every call to it is denied, so this invariant checks nothing the policy says${hint}` });
+  });
+  return out;
+}
+
+/** The name of the built-in that needs tool annotations (so a manifest) to apply. */
+export const DESTRUCTIVE_BUILTIN = 'read_only roles are never allowed destructive tools';
+
 /** The built-in properties every policy must satisfy, whatever its invariants say. */
 export function builtinProperties(compiled: CompiledPolicy, tools: ReadonlyMap<string, ToolInfo>): Property[] {
   const grantByPointer = new Map(compiled.grants.map((g) => [g.ref.pointer, g]));
@@ -147,7 +193,7 @@ export function builtinProperties(compiled: CompiledPolicy, tools: ReadonlyMap<s
       }
       return granted ? true : `\`${call.tool}\` was ${d.effect} though no grant gives it to ${call.roles.join(', ')}`;
     }),
-    builtin('read_only roles are never allowed destructive tools', (call, d) => {
+    builtin(DESTRUCTIVE_BUILTIN, (call, d) => {
       if (annotation(tools.get(call.tool), 'destructiveHint') !== true) return undefined;
       if (d.effect === 'deny') return true;
       const g = deciding(d).find((x) => readOnly.has(x.role));

@@ -22,8 +22,13 @@ export interface PropertyResult {
   where?: string;
   /** JSON pointer in the policy ('' for built-ins) */
   pointer: string;
-  /** `vacuous`: no generated call fell within the property (so it proved nothing) */
-  status: 'passed' | 'broken' | 'vacuous';
+  /**
+   * `vacuous`: no generated call fell within the property (so it proved nothing); `invalid`: an invariant naming a
+   * role the policy does not declare or a tool nothing matches (a typo: it could only hold)
+   */
+  status: 'passed' | 'broken' | 'vacuous' | 'invalid';
+  /** for `invalid` and `vacuous`: why, in words */
+  note?: string;
   /** calls within the property (for tests: 1) */
   checked: number;
   /** calls that broke it */
@@ -78,8 +83,10 @@ export interface SimulationReport {
   /** ISO time the simulation starts at; later instants come from grants' `not_before` / `expires` */
   at: string;
   aborted: boolean;
-  /** true when no property broke */
+  /** true when no property broke, none is invalid, and no invariant is vacuous (unless `allowVacuous`) */
   ok: boolean;
+  /** whether vacuous invariants were accepted (`--allow-vacuous`, or a replay of one call) */
+  allowVacuous: boolean;
   properties: PropertyResult[];
   counterexamples: Counterexample[];
   coverage: CoverageEntry[];
@@ -89,4 +96,12 @@ export interface SimulationReport {
   /** tools, roles and times the universe held */
   universe: { roles: string[][]; tools: string[]; times: string[] };
   notes: string[];
+}
+
+/**
+ * Whether a property fails the run: broken, invalid, or a vacuous invariant the run does not accept. Built-in
+ * properties are never failed for being vacuous: they hold for every policy, and some need a manifest to apply.
+ */
+export function failing(p: PropertyResult, r: Pick<SimulationReport, 'allowVacuous'>): boolean {
+  return p.status === 'broken' || p.status === 'invalid' || (p.status === 'vacuous' && p.kind === 'invariant' && !r.allowVacuous);
 }

@@ -7,9 +7,9 @@ import { runPolicyTest, testContext, testRoles, vacuousTest } from '../policyTes
 import { Tally } from './tally';
 import { CallSpace, type Genome, type SimCall } from './generate';
 import { buildTargets } from './targets';
-import { builtinProperties, invariantProperties, type Property } from './properties';
+import { builtinProperties, DESTRUCTIVE_BUILTIN, invariantProblems, invariantProperties, type Property } from './properties';
 import { checkCommand, replayCommand, reportedCall, type CommandContext } from './commands';
-import type { Counterexample, PropertyResult, SimulationReport } from './report';
+import { failing, type Counterexample, type PropertyResult, type SimulationReport } from './report';
 import { buildUniverse, type Universe } from './universe';
 
 /** Calls generated when the caller names no count. */
@@ -41,10 +41,13 @@ export interface SimulateOptions {
   replay?: { path: string };
   /** how the reproducing commands name the policy and the manifest (default: the parsed file) */
   command?: Partial<CommandContext>;
+  /** accept invariants no generated call fell within (default: they fail the run, as they proved nothing) */
+  allowVacuous?: boolean;
 }
 
 interface Setup {
   compiled: CompiledPolicy;
+  tools: ReadonlyMap<string, ToolInfo>;
   universe: Universe;
   space: CallSpace;
   arb: fc.Arbitrary<Genome>;
@@ -61,7 +64,7 @@ function setup(parsed: ParsedPolicy, opts: SimulateOptions, seed: number, at: nu
   const properties = [...invariantProperties(compiled, tools), ...builtinProperties(compiled, tools)];
   const cmd: CommandContext = { policy: opts.command?.policy ?? parsed.file, ...(opts.command?.tools !== undefined ? { tools: opts.command.tools } : {}) };
   const space = new CallSpace(universe, buildTargets(universe, compiled));
-  return { compiled, universe, space, arb: space.arbitrary(), properties, cmd, at, until: opts.until };
+  return { compiled, tools, universe, space, arb: space.arbitrary(), properties, cmd, at, until: opts.until };
 }
 
 function decideSim(compiled: CompiledPolicy, c: SimCall): Decision {
@@ -78,10 +81,11 @@ export async function simulate(parsed: ParsedPolicy, opts: SimulateOptions = {})
   if (opts.replay) {
     const call = replayCall(s, seed, opts.replay.path);
     tally.visit(call, decideSim(s.compiled, call), 0);
-    return finish(parsed, s, tally, { seed, runs: 1, at, aborted: false }, (p) => single(s, p, call, seed, opts.replay!.path));
+    // one call falls within few properties: vacuity says nothing about a replay
+    return finish(parsed, s, tally, { seed, runs: 1, at, aborted: false, allowVacuous: true }, (p) => single(s, p, call, seed, opts.replay!.path));
   }
   const aborted = await run(s, tally, seed, runs, opts);
-  return finish(parsed, s, tally, { seed, runs, at, aborted }, (p, index) => shrink(s, p, seed, index));
+  return finish(parsed, s, tally, { seed, runs, at, aborted, allowVacuous: opts.allowVacuous === true }, (p, index) => shrink(s, p, seed, index));
 }
 
 /** The bulk pass: decode and decide call after call; yields between chunks. Resolves to `aborted`. */
@@ -141,7 +145,7 @@ function single(s: Setup, p: Property, call: SimCall, seed: number, path: string
   };
 }
 
-interface RunInfo { seed: number; runs: number; at: number; aborted: boolean }
+interface RunInfo { seed: number; runs: number; at: number; aborted: boolean; allowVacuous: boolean }
 
 function finish(parsed: ParsedPolicy, s: Setup, tally: Tally, info: RunInfo,
   counterexample: (p: Property, index: number) => Counterexample | undefined): SimulationReport {
@@ -150,9 +154,15 @@ function finish(parsed: ParsedPolicy, s: Setup, tally: Tally, info: RunInfo,
   const counterexamples: Counterexample[] = [];
   s.properties.forEach((p, i) => {
     const t = tally.props[i]!;
-    const status = t.violations > 0 ? 'broken' : t.checked === 0 ? 'vacuous' : 'passed';
-    properties.push({ kind: p.kind, name: p.name, pointer: p.pointer, ...(p.pointer ? { where: where(p.pointer) } : {}), status, checked: t.checked, violations: t.violations });
-    if (t.first !== undefined) {
+    const problems = p.kind === 'invariant' ? invariantProblems(s.compiled, s.tools, Number(p.pointer.split('/')[2]), where) : [];
+    const status = problems.length > 0 ? 'invalid' : t.violations > 0 ? 'broken' : t.checked === 0 ? 'vacuous' : 'passed';
+    const note = status === 'invalid' ? problems.map((x) => x.message).join('; ') : status === 'vacuous' ? vacuousNote(p, s) : undefined;
+    properties.push({
+      kind: p.kind, name: p.name, pointer: p.pointer, ...(p.pointer ? { where: where(p.pointer) } : {}), status, ...(note !== undefined ? { note } : {}),
+      checked: t.checked, violations: t.violations,
+    });
+    // an invalid invariant's counterexample would only show a typo at work
+    if (t.first !== undefined && status !== 'invalid') {
       const cx = counterexample(p, t.first);
       if (cx) counterexamples.push(p.pointer ? { ...cx, where: where(p.pointer) } : cx);
     }
@@ -163,9 +173,10 @@ function finish(parsed: ParsedPolicy, s: Setup, tally: Tally, info: RunInfo,
   }
   const { coverage, unexercised } = tally.coverage();
   const notes = universeNotes(s.universe, s.properties);
+  const flags = { allowVacuous: info.allowVacuous };
   return {
     file: parsed.file, seed: info.seed, runs: info.runs, calls: tally.calls, at: new Date(info.at).toISOString(), aborted: info.aborted,
-    ok: counterexamples.length === 0 && properties.every((p) => p.status !== 'broken'),
+    ok: counterexamples.length === 0 && !properties.some((p) => failing(p, flags)), allowVacuous: info.allowVacuous,
     properties, counterexamples, coverage, unexercised, matrix: tally.matrix(),
     universe: { roles: s.universe.roleSets, tools: s.universe.tools.map((t) => t.name), times: s.universe.times.map((t) => new Date(t).toISOString()) },
     notes,
@@ -187,6 +198,18 @@ function testOutcomes(parsed: ParsedPolicy, s: Setup): Array<{ result: PropertyR
       why, replay: undefined, command: checkCommand(s.cmd, call),
     } };
   });
+}
+
+/** Why a property no generated call fell within proved nothing, in words a user can act on. */
+function vacuousNote(p: Property, s: Setup): string {
+  const m = p.kind === 'invariant' ? s.compiled.policy.invariants?.[Number(p.pointer.split('/')[2])] : undefined;
+  const sel = m?.never ?? m?.always;
+  const annotations = sel?.tool_annotations !== undefined || p.name === DESTRUCTIVE_BUILTIN;
+  if (annotations && s.tools.size === 0) {
+    return 'no manifest was given, so no tool\'s annotations are known and no call can fall within it (give --tools, or a server\'s `tools_manifest`)';
+  }
+  if (p.name === DESTRUCTIVE_BUILTIN) return 'no tool of the manifest is destructive';
+  return 'no generated call fell within it, so it proved nothing';
 }
 
 function universeNotes(u: Universe, props: readonly Property[]): string[] {

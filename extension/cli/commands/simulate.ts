@@ -1,5 +1,6 @@
 // `mandate simulate`: fuzz a policy against its invariants, tests and built-in properties.
-// Exit 1 when a property breaks. Tools come from --tools manifests, the policy's `tools_manifest`s, or --live.
+// Exit 1 when a property breaks, an invariant names a role or tool the policy does not have, or an invariant is
+// vacuous (no generated call fell within it) without --allow-vacuous. Tools come from --tools manifests, the policy's `tools_manifest`s, or --live.
 
 import { dirname, resolve } from 'node:path';
 import { formatJunit, formatText, simulate as runSimulation, type SimulationReport } from '../../../harness';
@@ -9,7 +10,7 @@ import { format, isoTime, parse, required } from '../args';
 import { CliError, println, type CommandSpec, type Io } from '../io';
 import { displayPath, loadManifest, loadPolicy } from '../load';
 
-const usage = 'mandate simulate --policy P [--tools MANIFEST.json]… [--live] [--runs N] [--seed S] [--at ISO-TIME] [--until ISO-TIME] [--replay PATH] [--format text|json|junit]';
+const usage = 'mandate simulate --policy P [--tools MANIFEST.json]… [--live] [--runs N] [--seed S] [--at ISO-TIME] [--until ISO-TIME] [--replay PATH] [--allow-vacuous] [--format text|json|junit]';
 
 /** Largest run count accepted; beyond it a CI job would simply hang. */
 const MAX_RUNS = 10_000_000;
@@ -62,12 +63,13 @@ function render(report: SimulationReport, fmt: 'text' | 'json' | 'junit', io: Io
 }
 
 export const simulate: CommandSpec = {
-  summary: 'fuzz a policy against its invariants (exit 1 when one breaks)',
+  summary: 'fuzz a policy against its invariants (exit 1 when one breaks, is invalid or is vacuous)',
   usage,
   async run(argv, io) {
     const { values } = parse(argv, {
       policy: { type: 'string' }, tools: { type: 'string', multiple: true }, live: { type: 'boolean' }, runs: { type: 'string' },
       seed: { type: 'string' }, at: { type: 'string' }, until: { type: 'string' }, replay: { type: 'string' }, format: { type: 'string' },
+      'allow-vacuous': { type: 'boolean' },
     }, usage, false);
     const fmt = format(values.format, ['text', 'json', 'junit'] as const, 'text');
     const policyPath = required(values.policy, '--policy', usage);
@@ -85,6 +87,7 @@ export const simulate: CommandSpec = {
       runs, seed, at, ...(until !== undefined ? { until } : {}), ...(tools ? { tools } : {}), ...(onProgress ? { onProgress } : {}),
       ...(values.replay !== undefined ? { replay: { path: values.replay } } : {}),
       command: { policy: policyPath, ...(manifestArg !== undefined ? { tools: manifestArg } : {}) },
+      allowVacuous: values['allow-vacuous'] === true,
     });
     render(report, fmt, io);
     return report.ok ? 0 : 1;

@@ -63,15 +63,30 @@ window.addEventListener('message', (e) => { const m = e.data;
 vscode.postMessage({ type: 'ready' });`;
 
 /** The whole report page. `roles` narrows the heat map to the picked roles. */
+function summary(r: SimulationReport): string {
+  const count = (status: string): number => r.properties.filter((p) => p.status === status).length;
+  const [broken, invalid, vacuous] = [count('broken'), count('invalid'), count('vacuous')];
+  const parts = [broken > 0 ? `${broken} broken` : '', invalid > 0 ? `${invalid} invalid` : '', vacuous > 0 ? `${vacuous} vacuous` : ''].filter(Boolean);
+  const head = r.ok ? 'no property broke' : `${parts.join(', ')} of ${r.properties.length} properties`;
+  return r.ok && vacuous > 0 ? `${head} · ${vacuous} vacuous` : head;
+}
+
+/** Invalid and vacuous properties: they proved nothing, and say why. */
+function provedNothing(r: SimulationReport): string {
+  const rows = r.properties.filter((p) => p.status === 'invalid' || p.status === 'vacuous');
+  if (rows.length === 0) return '';
+  return `<h2>Proved nothing</h2><ul id="proved-nothing">${rows.map((p) => `<li class="${p.status === 'invalid' || (p.kind === 'invariant' && !r.allowVacuous) ? 'broken' : ''}"><b>${esc(p.status)}</b> ${esc(p.kind)} ${esc(p.name)} <small>${esc(p.where ?? '')}</small>: ${esc(p.note ?? 'no generated call fell within it')}</li>`).join('')}</ul>`;
+}
+
 export function reportHtml(r: SimulationReport, nonce: string, roles?: readonly string[]): string {
-  const broken = r.properties.filter((p) => p.status === 'broken').length;
   return `<!DOCTYPE html><html><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${reportCsp(nonce)}">
 <style nonce="${nonce}">${STYLE}</style><title>Mandate simulation</title></head><body>
 <h1>Simulate Agent — ${esc(r.file)}</h1>
-<p class="${r.ok ? 'ok' : 'broken'}" id="summary">${r.ok ? 'no property broke' : `${broken} propert${broken === 1 ? 'y' : 'ies'} broken`} · ${r.calls} calls · seed ${r.seed}${r.aborted ? ' · cancelled' : ''}</p>
+<p class="${r.ok ? 'ok' : 'broken'}" id="summary">${esc(summary(r))} · ${r.calls} calls · seed ${r.seed}${r.aborted ? ' · cancelled' : ''}</p>
 <h2>Decisions: role × tool</h2>${heatMap(r, roles)}
 <h2>Counterexamples</h2>${counterexamples(r)}
+${provedNothing(r)}
 <h2>Rule coverage</h2>${coverage(r)}
 ${r.notes.length ? `<h2>Notes</h2><ul>${r.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
 <script nonce="${nonce}">${SCRIPT}</script></body></html>`;

@@ -37,10 +37,56 @@ describe('mandate simulate', () => {
     assert.match(r.stdout, /^coverage: 2 of 2 rules decided a call$/m);
   });
 
-  it('exits 0 on the repaired twin', async () => {
+  it('exits 0 on the repaired twin, naming the built-in check no manifest let it run', async () => {
     const r = await runCli(['simulate', '--policy', `${CORPUS}/deny-typo.fixed.mandate.yaml`, ...WHEN]);
     assert.equal(r.code, 0, r.stdout);
-    assert.match(r.stdout, /^result: all \d+ properties hold$/m);
+    assert.match(r.stdout, /^vacuous builtin `read_only roles are never allowed destructive tools`: no manifest was given/m);
+    assert.match(r.stdout, /^result: 6 of 7 properties hold, 1 vacuous$/m);
+    const withTools = await runCli(['simulate', '--policy', `${CORPUS}/destructive-by-annotation.fixed.mandate.yaml`, ...WHEN]);
+    assert.equal(withTools.code, 0, withTools.stdout);
+    assert.match(withTools.stdout, /^result: all \d+ properties hold$/m);
+  });
+
+  it('fails invariants naming a role or tool the policy does not have, in text and JUnit', async () => {
+    const dir = tempDir('mandate-sim-');
+    const file = join(dir, 'typo.mandate.yaml');
+    writeFileSync(file, ['version: 1', 'roles:', '  reader: { description: Reads., read_only: true }', '  payer: { description: Pays. }', 'grants:',
+      '  - { agent_role: reader, tools: [read_invoice, issue_payment] }', '  - { agent_role: payer, tool: issue_payment, requires_approval: true }', 'invariants:',
+      '  - name: readers never pay', '    never: { role: raeder, tool: issue_payment, effect: [allow, approval_required] }',
+      '  - name: payments always need a human', '    never: { tool: issue_paymnet, effect: allow }', ''].join('\n'));
+    const r = await runCli(['simulate', '--policy', file, '--seed', '1', '--runs', '240'], { cwd: dir });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, /^INVALID invariant `readers never pay` \(typo\.mandate\.yaml:9:5\): role `raeder` \(typo\.mandate\.yaml:10:20\) is not declared in `roles:` \(did you mean `reader`\?\)/m);
+    assert.match(r.stdout, /^INVALID invariant `payments always need a human` \(typo\.mandate\.yaml:11:5\): tool `issue_paymnet` \(typo\.mandate\.yaml:12:20\) matches no tool/m);
+    assert.match(r.stdout, /^result: \d+ of 8 properties hold, 2 invalid, 1 vacuous$/m);
+    assert.doesNotMatch(r.stdout, /all \d+ properties hold/);
+    const junit = await runCli(['simulate', '--policy', file, '--seed', '1', '--runs', '240', '--format', 'junit'], { cwd: dir });
+    assert.equal(junit.code, 1);
+    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@' }).parse(junit.stdout) as { testsuites: { testsuite: { '@errors': string; testcase: Array<{ '@name': string; error?: unknown }> } } };
+    assert.equal(doc.testsuites.testsuite['@errors'], '2');
+    assert.deepEqual(doc.testsuites.testsuite.testcase.filter((t) => t.error !== undefined).map((t) => t['@name']), ['readers never pay', 'payments always need a human']);
+  });
+
+  it('fails a vacuous invariant unless --allow-vacuous, and says so', async () => {
+    const dir = tempDir('mandate-sim-');
+    const file = join(dir, 'vac.mandate.yaml');
+    writeFileSync(file, ['version: 1', 'roles: { reader: { description: Reads., read_only: true } }', 'grants: [{ agent_role: reader, tool: read_invoice }]', 'invariants:',
+      '  - name: readers never change anything', '    never: { role: reader, effect: allow, tool_annotations: { destructiveHint: true } }', ''].join('\n'));
+    const r = await runCli(['simulate', '--policy', file, '--seed', '1', '--runs', '500'], { cwd: dir });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, /^VACUOUS invariant `readers never change anything` \(vac\.mandate\.yaml:5:5\): no manifest was given/m);
+    assert.match(r.stdout, /^result: 5 of 7 properties hold, 2 vacuous — 1 vacuous invariant proved nothing and fails the run \(--allow-vacuous accepts it\)$/m);
+    const allowed = await runCli(['simulate', '--policy', file, '--seed', '1', '--runs', '500', '--allow-vacuous', '--format', 'junit'], { cwd: dir });
+    assert.equal(allowed.code, 0, allowed.stdout);
+    assert.match(allowed.stdout, /skipped="2"/);
+  });
+
+  it('runs the shipped examples green, naming what stayed vacuous', async () => {
+    for (const name of ['finance', 'research', 'ops']) {
+      const r = await runCli(['simulate', '--policy', `policies/examples/${name}.mandate.yaml`, '--seed', '20261125']);
+      assert.equal(r.code, 0, `${name}: ${r.stdout}`);
+      assert.match(r.stdout, name === 'finance' ? /^result: all \d+ properties hold$/m : /^result: (\d+) of \d+ properties hold, 1 vacuous$/m, name);
+    }
   });
 
   it('prints a `mandate check` command that reproduces the counterexample decision', async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { isDestructive, starterPolicy } from '../../../../extension/editor/starterPolicy';
 import { parsePolicy, type ToolManifest } from '../../../../policies';
 import { lintText } from '../../../../policies/lint';
+import { simulate } from '../../../../harness';
 import { parse } from 'yaml';
 
 const manifest = JSON.parse(readFileSync(join(__dirname, '../../../editor/fixtures/filesystem.tools.json'), 'utf8')) as ToolManifest;
@@ -40,6 +41,16 @@ describe('editor starter policy', () => {
     assert.match(t, /# Left out, as a name with `\*` would grant every tool it matches: "\*", "search\*"/);
   });
 
+  it('simulates green with its manifest: no invariant is invalid or vacuous, even for a read-only server', async () => {
+    const readOnly = manifest.tools.filter((t) => t.annotations?.readOnlyHint === true);
+    for (const tools of [manifest.tools, readOnly]) {
+      const p = parsePolicy(starterPolicy('fs', ['mcp-server-filesystem', '.'], tools, 'fs.tools.json'), 'fs.mandate.yaml');
+      assert.ok(p.ok);
+      const report = await simulate(p.parsed, { runs: 2000, seed: 20261125, at: Date.parse('2026-06-01T00:00:00Z'), tools: { tools } });
+      assert.deepEqual(report.properties.filter((x) => x.kind === 'invariant' && x.status !== 'passed').map((x) => `${x.name}: ${x.status} ${x.note ?? ''}`), []);
+      assert.equal(report.ok, true);
+    }
+  });
   it('never uses a wildcard', () => {
     assert.ok(!text.includes('*'));
   });

@@ -26,7 +26,7 @@ describe('editor webview contract', () => {
 
 describe('editor report page', () => {
   const report: SimulationReport = {
-    file: 'x<script>.mandate.yaml', seed: 1, runs: 10, calls: 10, at: '2026-01-01T00:00:00Z', aborted: false, ok: false,
+    file: 'x<script>.mandate.yaml', seed: 1, runs: 10, calls: 10, at: '2026-01-01T00:00:00Z', aborted: false, ok: false, allowVacuous: false,
     properties: [{ kind: 'invariant', name: 'n', pointer: '/invariants/0', status: 'broken', checked: 10, violations: 1 }],
     counterexamples: [{ kind: 'invariant', name: '<img src=x onerror=alert(1)>', pointer: '/invariants/0', effect: 'allow', reasons: ['r'], why: 'w',
       call: { roles: ['editor'], tool: 'delete_x', args: { a: '</pre><script>' }, context: {}, at: '2026-01-01T00:00:00Z' }, replay: { seed: 1, path: '0', command: 'mandate simulate' }, command: 'mandate check' }],
@@ -44,5 +44,16 @@ describe('editor report page', () => {
   });
   it('draws the heat map cell with its counts', () => {
     assert.match(reportHtml(report, 'N'), /<td class="allow a3"[^>]*>3\/0\/1<\/td>/);
+  });
+  it('never reads as a pass when invariants are invalid or vacuous, and lists them with why', () => {
+    const r: SimulationReport = { ...report, ok: false, counterexamples: [], properties: [
+      { kind: 'invariant', name: 'typo', pointer: '/invariants/0', status: 'invalid', note: 'role `raeder` is not declared', checked: 1, violations: 0 },
+      { kind: 'invariant', name: 'empty', pointer: '/invariants/1', status: 'vacuous', note: 'no call fell within it', checked: 0, violations: 0 },
+      { kind: 'builtin', name: 'b', pointer: '', status: 'passed', checked: 10, violations: 0 },
+    ] };
+    const html = reportHtml(r, 'N');
+    assert.match(html, /<p class="broken" id="summary">1 invalid, 1 vacuous of 3 properties · /);
+    assert.match(html, /<ul id="proved-nothing"><li class="broken"><b>invalid<\/b> invariant typo <small><\/small>: role `raeder` is not declared<\/li>/);
+    assert.match(html, /<b>vacuous<\/b> invariant empty/);
   });
 });

@@ -2,10 +2,10 @@
 
 import assert from 'node:assert/strict';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { formatJunit, shellQuote, xmlEscape, type SimulationReport } from '../../../../harness/simulate';
+import { formatJunit, formatText, resultLine, shellQuote, xmlEscape, type PropertyResult, type SimulationReport } from '../../../../harness/simulate';
 
 const report = (name: string): SimulationReport => ({
-  file: 'p<&>.yaml', seed: 1, runs: 1, calls: 1, at: '2026-06-01T00:00:00.000Z', aborted: false, ok: false,
+  file: 'p<&>.yaml', seed: 1, runs: 1, calls: 1, at: '2026-06-01T00:00:00.000Z', aborted: false, ok: false, allowVacuous: false,
   properties: [
     { kind: 'invariant', name, pointer: '/invariants/0', where: 'p.yaml:1:1', status: 'broken', checked: 1, violations: 1 },
     { kind: 'builtin', name: 'fine', pointer: '', status: 'passed', checked: 1, violations: 0 },
@@ -42,5 +42,49 @@ describe('harness/simulate/format', () => {
     assert.equal(shellQuote('--role'), '--role');
     assert.equal(shellQuote('{"a":1}'), `'{"a":1}'`);
     assert.equal(shellQuote("it's"), `'it'\\''s'`);
+  });
+
+  describe('vacuous and invalid properties', () => {
+    const props: PropertyResult[] = [
+      { kind: 'invariant', name: 'typo role', pointer: '/invariants/0', where: 'p.yaml:9:5', status: 'invalid', note: 'role `raeder` (p.yaml:10:20) is not declared', checked: 3, violations: 0 },
+      { kind: 'invariant', name: 'selects nothing', pointer: '/invariants/1', where: 'p.yaml:11:5', status: 'vacuous', note: 'no generated call fell within it, so it proved nothing', checked: 0, violations: 0 },
+      { kind: 'builtin', name: 'read_only roles are never allowed destructive tools', pointer: '', status: 'vacuous', note: 'no manifest was given', checked: 0, violations: 0 },
+      { kind: 'builtin', name: 'fine', pointer: '', status: 'passed', checked: 9, violations: 0 },
+    ];
+    const base = report('x');
+    const r = (allowVacuous: boolean): SimulationReport => ({ ...base, ok: false, allowVacuous, properties: props, counterexamples: [] });
+    type Suite = { '@failures': string; '@errors': string; '@skipped': string; testcase: Array<{ '@name': string; failure?: { '@type': string }; error?: unknown; skipped?: unknown }> };
+    const parse = (xml: string): Suite => (new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@' }).parse(xml) as { testsuites: { testsuite: Suite } }).testsuites.testsuite;
+
+    it('JUnit: an invalid invariant is an error, a vacuous invariant a failure, a vacuous built-in skipped', () => {
+      const xml = formatJunit([r(false)]);
+      assert.equal(XMLValidator.validate(xml), true);
+      const suite = parse(xml);
+      assert.equal(suite['@errors'], '1');
+      assert.equal(suite['@failures'], '1');
+      assert.equal(suite['@skipped'], '1');
+      assert.ok(suite.testcase[0]!.error !== undefined);
+      assert.equal(suite.testcase[1]!.failure?.['@type'], 'vacuous');
+      assert.ok(suite.testcase[2]!.skipped !== undefined);
+      assert.match(xml, /<testsuites name="mandate simulate" tests="4" failures="1" errors="1">/);
+    });
+
+    it('JUnit: with --allow-vacuous a vacuous invariant is skipped, never passed silently', () => {
+      const suite = parse(formatJunit([r(true)]));
+      assert.equal(suite['@failures'], '0');
+      assert.equal(suite['@skipped'], '2');
+    });
+
+    it('the text names each outcome and the result line counts the vacuous ones', () => {
+      const text = formatText(r(false)).join('\n');
+      assert.match(text, /^INVALID invariant `typo role` \(p\.yaml:9:5\): role `raeder` \(p\.yaml:10:20\) is not declared$/m);
+      assert.match(text, /^VACUOUS invariant `selects nothing` \(p\.yaml:11:5\): no generated call fell within it, so it proved nothing$/m);
+      assert.match(text, /^vacuous builtin `read_only roles are never allowed destructive tools`: no manifest was given$/m);
+      assert.equal(resultLine(r(false)), 'result: 1 of 4 properties hold, 1 invalid, 2 vacuous — 1 vacuous invariant proved nothing and fails the run (--allow-vacuous accepts it)');
+      assert.equal(resultLine(r(true)), 'result: 1 of 4 properties hold, 1 invalid, 2 vacuous');
+      const onlyBuiltin = { ...r(false), properties: [props[2]!, props[3]!] };
+      assert.equal(resultLine(onlyBuiltin), 'result: 1 of 2 properties hold, 1 vacuous');
+      assert.equal(resultLine({ ...r(false), properties: [props[3]!] }), 'result: all 1 properties hold');
+    });
   });
 });

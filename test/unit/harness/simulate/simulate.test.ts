@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { parsePolicy, type ParsedPolicy } from '../../../../policies';
-import { simulate } from '../../../../harness';
+import { failing, simulate } from '../../../../harness';
 
 const AT = Date.parse('2026-06-01T00:00:00Z');
 
@@ -96,5 +96,84 @@ invariants:
     const cx = report.counterexamples.find((c) => c.name === 'nothing is paid offshore');
     assert.ok(cx, 'the invariant is reported broken');
     assert.equal((cx.call.args as { vendor: string }).vendor, 'mallory-offshore');
+  });
+
+  describe('invariants that cannot speak of the policy', () => {
+    const TYPOS = `version: 1
+roles:
+  reader: { description: Reads., read_only: true }
+  payer: { description: Pays. }
+grants:
+  - { agent_role: reader, tools: [read_invoice, issue_payment] }
+  - { agent_role: payer, tool: issue_payment, requires_approval: true }
+invariants:
+  - name: readers never pay
+    never: { role: raeder, tool: issue_payment, effect: [allow, approval_required] }
+  - name: payments always need a human
+    never: { tool: issue_paymnet, effect: allow }
+  - name: payers pay with approval
+    always: { role: payer, tool: issue_payment, effect: approval_required }
+`;
+    it('reports an invariant naming an undeclared role or a tool nothing matches as invalid, failing the run', async () => {
+      const report = await simulate(parse(TYPOS), { runs: 500, seed: 1, at: AT });
+      assert.equal(report.ok, false);
+      const by = new Map(report.properties.map((p) => [p.name, p]));
+      assert.equal(by.get('readers never pay')?.status, 'invalid');
+      assert.match(by.get('readers never pay')!.note!, /^role `raeder` \(p\.mandate\.yaml:10:20\) is not declared in `roles:` \(did you mean `reader`\?\)/);
+      assert.equal(by.get('payments always need a human')?.status, 'invalid');
+      assert.match(by.get('payments always need a human')!.note!, /^tool `issue_paymnet` \(p\.mandate\.yaml:12:20\) matches no tool a grant or deny rule names \(did you mean `issue_payment`\?\)/);
+      assert.equal(by.get('payers pay with approval')?.status, 'passed');
+      // with the typos fixed, the policy's real hole shows
+      const fixed = await simulate(parse(TYPOS.replace('raeder', 'reader').replace('issue_paymnet', 'issue_payment')), { runs: 500, seed: 1, at: AT });
+      assert.deepEqual(fixed.properties.filter((p) => p.status === 'broken').map((p) => p.name).sort(), ['payments always need a human', 'readers never pay']);
+    });
+
+    it('accepts a tool only a glob rule or a manifest names', async () => {
+      const text = `version: 1
+roles: { ops: { description: Operates. } }
+grants: [{ agent_role: ops, tools: ["get_*"] }]
+deny: [{ tools: ["drop_*"], reason: Never. }]
+invariants:
+  - { name: status stays readable, always: { role: ops, tool: get_status, effect: allow } }
+  - { name: drops never pass, never: { tool: ["drop_*", "*_table"], effect: allow } }
+  - { name: the server's purge is never allowed, never: { tool: purge_all, effect: allow } }
+`;
+      const report = await simulate(parse(text), { runs: 500, seed: 1, at: AT, tools: { tools: [{ name: 'purge_all' }, { name: 'get_status' }] } });
+      assert.deepEqual(report.properties.filter((p) => p.kind === 'invariant').map((p) => [p.name, p.status]),
+        [['status stays readable', 'passed'], ['drops never pass', 'passed'], ["the server's purge is never allowed", 'passed']]);
+      const without = await simulate(parse(text), { runs: 500, seed: 1, at: AT });
+      assert.equal(without.properties.find((p) => p.name === "the server's purge is never allowed")?.status, 'invalid');
+      assert.match(without.properties.find((p) => p.name === "the server's purge is never allowed")!.note!, /give --tools/);
+    });
+
+    it('fails a vacuous invariant unless vacuity is allowed; a built-in vacuous for want of a manifest only says so', async () => {
+      const text = `version: 1
+roles: { reader: { description: Reads., read_only: true } }
+grants: [{ agent_role: reader, tool: read_invoice }]
+invariants:
+  - name: readers never change anything
+    never: { role: reader, effect: allow, tool_annotations: { destructiveHint: true } }
+`;
+      const report = await simulate(parse(text), { runs: 500, seed: 1, at: AT });
+      const inv = report.properties.find((p) => p.kind === 'invariant')!;
+      const builtin = report.properties.find((p) => p.name === 'read_only roles are never allowed destructive tools')!;
+      assert.equal(inv.status, 'vacuous');
+      assert.match(inv.note!, /no manifest was given/);
+      assert.equal(builtin.status, 'vacuous');
+      assert.equal(report.ok, false, 'a vacuous invariant proved nothing');
+      assert.equal(failing(inv, report), true);
+      assert.equal(failing(builtin, report), false);
+      const allowed = await simulate(parse(text), { runs: 500, seed: 1, at: AT, allowVacuous: true });
+      assert.equal(allowed.ok, true);
+      assert.equal(allowed.allowVacuous, true);
+    });
+
+    it('never fails a replay of one call for vacuity', async () => {
+      const parsed = parse(policy(100));
+      const again = await simulate(parsed, { seed: 7, replay: { path: '0' }, at: AT });
+      assert.equal(again.calls, 1);
+      assert.ok(again.properties.some((p) => p.kind === 'invariant' && p.status === 'vacuous'));
+      assert.equal(again.ok, true);
+    });
   });
 });
