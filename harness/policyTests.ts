@@ -1,6 +1,6 @@
 // Policy unit tests: each `tests` entry is one call with one expected effect (and optional reason text).
 // A test is decided as `mandate check` would decide the same call: context values are strings, and a
-// test that no policy text could make fail (an undeclared role, no role, a tool no rule names) fails.
+// test that no policy text could make fail (no role, or a misspelt role or tool) fails.
 
 import {
   compile, decide, globMatch, globsOverlap, parseDateTime, type CallSpec, type CompiledPolicy, type Decision, type ParsedPolicy, type PolicyTest,
@@ -59,27 +59,44 @@ const didYouMean = (name: string, known: Iterable<string>): string => {
 };
 
 /**
- * Why a test cannot fail whatever the policy says, or undefined. The engine denies a call with no role, by an
- * undeclared role, or to a tool no grant or deny rule names — before any rule is read — so such a test checks
- * nothing the policy wrote (usually it is a typo).
+ * Why a test names a caller or tool the policy does not know, or undefined. The engine denies a call with no
+ * role, by an undeclared role, or to a tool no grant or deny rule names before any rule is read. `typo`: the
+ * name is one edit or so from a known one (or there is no role at all) — the test checks nothing the policy
+ * says, and fails. Otherwise the test may be meant as a guard ("unknown tools stay denied": a later `*` grant
+ * would make it fail), so it passes with a warning.
  */
-export function vacuousTest(compiled: CompiledPolicy, test: PolicyTest): string | undefined {
+function unknownName(compiled: CompiledPolicy, test: PolicyTest): { why: string; typo: boolean } | undefined {
   const { call } = test;
   const roles = testRoles(call);
   if (roles.length === 0) {
-    return `the call names no role${call.agent !== undefined ? ' (`agent` names the caller, not its roles)' : ''}: a call without a role is always denied, so this test checks nothing the policy says — give it \`role:\``;
+    return { typo: true, why: `the call names no role${call.agent !== undefined ? ' (`agent` names the caller, not its roles)' : ''}: a call without a role is always denied, whatever the policy says — give it \`role:\`` };
   }
   const undeclared = roles.filter((r) => !compiled.declaredRoles.has(r));
-  if (undeclared.length > 0) {
-    const r = undeclared[0]!;
-    return `role \`${r}\` is not declared in \`roles:\`${didYouMean(r, compiled.declaredRoles)}: the engine denies an undeclared role everything, so this test checks nothing the policy says`;
+  for (const r of undeclared) {
+    const near = didYouMean(r, compiled.declaredRoles);
+    // beside a declared role an undeclared one only adds nothing: worth failing for a typo, not a warning otherwise
+    if (near === '' && undeclared.length < roles.length) continue;
+    return { typo: near !== '', why: `role \`${r}\` is not declared in \`roles:\`${near}: the engine gives an undeclared role nothing${undeclared.length === roles.length ? ', so every call is denied before any rule is read' : ''}` };
   }
   const patterns = [...compiled.grants.flatMap((g) => g.tools), ...compiled.denies.flatMap((d) => d.tools)];
   if (!patterns.some((p) => globMatch(p, call.tool))) {
-    const names = patterns.filter((p) => !p.includes('*'));
-    return `no grant or deny rule names tool \`${call.tool}\`${didYouMean(call.tool, names)}: every call to it is denied, so this test checks nothing the policy says`;
+    const near = didYouMean(call.tool, patterns.filter((p) => !p.includes('*')));
+    return { typo: near !== '', why: `no grant or deny rule names tool \`${call.tool}\`${near}: every call to it is denied, before any rule is read` };
   }
   return undefined;
+}
+
+/** Why a test cannot fail whatever the policy says (no role, or a misspelt role or tool), or undefined. */
+export function vacuousTest(compiled: CompiledPolicy, test: PolicyTest): string | undefined {
+  const u = unknownName(compiled, test);
+  return u?.typo === true ? `${u.why}, so this test checks nothing the policy says` : undefined;
+}
+
+/** A warning for a test of an unknown role or tool that is no typo: it holds only until a rule names it. */
+function guardWarning(compiled: CompiledPolicy, test: PolicyTest): string[] {
+  const u = unknownName(compiled, test);
+  if (u === undefined || u.typo) return [];
+  return [`${u.why}: this test passes whatever the rules say today, and fails only once a rule reaches it — keep it if it guards against that`];
 }
 
 /** Warnings for a test without `at` whose call a time-bounded grant can decide: its outcome depends on the date. */
@@ -113,7 +130,7 @@ export function runPolicyTest(parsed: ParsedPolicy, compiled: CompiledPolicy, te
   }
   return {
     test, index, pointer, passed: failure === undefined, decision, ...(failure ? { failure } : {}),
-    at, defaultTime: test.call.at === undefined, warnings: timeWarnings(parsed, test, at),
+    at, defaultTime: test.call.at === undefined, warnings: [...guardWarning(compiled, test), ...timeWarnings(parsed, test, at)],
   };
 }
 

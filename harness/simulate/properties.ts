@@ -135,9 +135,11 @@ const didYouMean = (name: string, known: Iterable<string>): string => {
 };
 
 /**
- * What makes invariant `index` speak of calls the engine denies before reading any rule: a role the policy does
- * not declare, a tool no grant, deny rule or manifest tool matches. Such an invariant is usually a typo, and it
- * cannot break (or breaks for no policy reason), so it must not count as holding.
+ * What makes invariant `index` a misspelling: a role the policy does not declare, or a tool no grant, deny rule
+ * or manifest tool matches, that is an edit or so from one it does have (`raeder`, `issue_paymnet`). Such an
+ * invariant speaks of calls the engine denies before reading any rule, so it must not count as holding. An
+ * unknown name that is no near-miss is taken as meant: "`drop_database` is never allowed" guards against a later
+ * grant reaching a tool no rule names yet, and is checked like any invariant.
  */
 export function invariantProblems(compiled: CompiledPolicy, tools: ReadonlyMap<string, ToolInfo>, index: number,
   where: (pointer: string) => string = (p) => p): InvariantProblem[] {
@@ -152,14 +154,18 @@ export function invariantProblems(compiled: CompiledPolicy, tools: ReadonlyMap<s
   };
   each(m.role, 'role', (role, pointer) => {
     if (compiled.declaredRoles.has(role)) return;
-    out.push({ pointer, message: `role \`${role}\` (${where(pointer)}) is not declared in \`roles:\`${didYouMean(role, compiled.declaredRoles)}: the engine denies an undeclared role every call, so this invariant checks nothing the policy says` });
+    const near = didYouMean(role, compiled.declaredRoles);
+    if (near === '') return;
+    out.push({ pointer, message: `role \`${role}\` (${where(pointer)}) is not declared in \`roles:\`${near}: the engine denies an undeclared role every call, so this invariant checks nothing the policy says` });
   });
   const patterns = [...compiled.grants.flatMap((g) => g.tools), ...compiled.denies.flatMap((d) => d.tools)];
   each(m.tool, 'tool', (tool, pointer) => {
     if (patterns.some((p) => globsOverlap(p, tool)) || [...tools.keys()].some((n) => globMatch(tool, n))) return;
     const names = [...new Set([...patterns.filter((p) => !p.includes('*')), ...tools.keys()])];
+    const near = didYouMean(tool, names);
+    if (near === '') return;
     const hint = tools.size > 0 ? '' : ' (a tool the server has but no rule names yet is known from its manifest: give --tools, or a server\'s `tools_manifest`)';
-    out.push({ pointer, message: `tool \`${tool}\` (${where(pointer)}) matches no tool a grant or deny rule names${tools.size > 0 ? ' and no manifest tool' : ''}${didYouMean(tool, names)}: every call to it is denied, so this invariant checks nothing the policy says${hint}` });
+    out.push({ pointer, message: `tool \`${tool}\` (${where(pointer)}) matches no tool a grant or deny rule names${tools.size > 0 ? ' and no manifest tool' : ''}${near}: every call to it is denied, so this invariant checks nothing the policy says${hint}` });
   });
   return out;
 }

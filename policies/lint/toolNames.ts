@@ -5,19 +5,25 @@ import { isGlob } from '../glob';
 import { expandIn, hasManifest, isMatchAll, knownTools, toolEntries } from './tools';
 import type { LintContext, LintRule, RuleFinding } from './types';
 
-/** Levenshtein distance, bounded: returns `limit + 1` as soon as it is exceeded. */
+/**
+ * Edit distance with adjacent transpositions (`pya` is one edit from `pay`), bounded: returns `limit + 1` as
+ * soon as it is exceeded (a row's minimum never falls again, transpositions included).
+ */
 export function editDistance(a: string, b: string, limit: number): number {
   if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     let best = i;
     for (let j = 1; j <= b.length; j++) {
-      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, before[j - 2]! + 1);
       cur.push(v);
       best = Math.min(best, v);
     }
     if (best > limit) return limit + 1;
+    before = prev;
     prev = cur;
   }
   return prev[b.length]!;

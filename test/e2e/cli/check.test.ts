@@ -104,12 +104,12 @@ describe('mandate test', () => {
     assert.match(r.stdout, /FAIL no mfa is denied .*\n\s+mfa\.mandate\.yaml:7:5: expected deny, got allow: .*read `mfa` as "false"/);
   });
 
-  it('fails tests that cannot fail: an undeclared role, a tool no rule names, no role', async () => {
+  it('fails tests that cannot fail: a misspelt role or tool, no role', async () => {
     const dir = tempDir('mandate-cli-');
     const file = join(dir, 'v.mandate.yaml');
-    writeFileSync(file, ['version: 1', 'roles: { finance: { description: Pays. } }', 'grants: [{ agent_role: finance, tool: pay }]', 'tests:',
+    writeFileSync(file, ['version: 1', 'roles: { fin: { description: Pays. } }', 'grants: [{ agent_role: fin, tool: pay }]', 'tests:',
       '  - { name: typo role, call: { role: fni, tool: pay }, expect: deny }',
-      '  - { name: typo tool, call: { role: finance, tool: pya }, expect: deny }',
+      '  - { name: typo tool, call: { role: fin, tool: pya }, expect: deny }',
       '  - { name: no role, call: { tool: pay }, expect: deny }', ''].join('\n'));
     const r = await runCli(['test', file, '--format', 'json'], { cwd: dir });
     assert.equal(r.code, 1, r.stdout);

@@ -51,28 +51,46 @@ describe('harness/policyTests', () => {
 
   describe('tests that cannot fail', () => {
     const POLICY = `version: 1
-roles: { finance: { description: Pays. } }
-grants: [{ agent_role: finance, tool: pay }]
+roles: { fin: { description: Pays. } }
+grants: [{ agent_role: fin, tool: pay }]
 deny: [{ id: no-refunds, tools: ["refund_*"], reason: People refund. }]
 tests:
   - { name: typo role, call: { role: fni, tool: pay }, expect: deny }
-  - { name: typo tool, call: { role: finance, tool: pya }, expect: deny }
+  - { name: typo tool, call: { role: fin, tool: pya }, expect: deny }
   - { name: no role, call: { tool: pay }, expect: deny }
   - { name: agent only, call: { agent: bot, tool: pay }, expect: deny }
-  - { name: one undeclared role among several, call: { roles: [finance, fni], tool: pay }, expect: allow }
-  - { name: a tool a deny glob names, call: { role: finance, tool: refund_payment }, expect: deny, reason: no-refunds }
-  - { name: a real deny, call: { role: finance, tool: pay, args: 1 }, expect: deny }
+  - { name: a typo beside a declared role, call: { roles: [fin, fni], tool: pay }, expect: allow }
+  - { name: an unknown role beside a declared one, call: { roles: [fin, auditor], tool: pay }, expect: allow }
+  - { name: unknown tools stay denied, call: { role: fin, tool: drop_database }, expect: deny }
+  - { name: unknown roles get nothing, call: { role: intern, tool: pay }, expect: deny }
+  - { name: a tool a deny glob names, call: { role: fin, tool: refund_payment }, expect: deny, reason: no-refunds }
+  - { name: a real deny, call: { role: fin, tool: pay, args: 1 }, expect: deny }
 `;
-    it('fails a test naming an undeclared role, a tool no rule names, or no role, saying why', () => {
+    it('fails a test naming a misspelt role or tool, or no role, saying why', () => {
       const o = runPolicyTests(parse(POLICY));
       const by = new Map(o.map((x) => [x.test.name, x]));
-      assert.match(by.get('typo role')!.failure!, /^cannot fail: role `fni` is not declared in `roles:`: the engine denies an undeclared role everything/);
-      assert.match(by.get('typo tool')!.failure!, /^cannot fail: no grant or deny rule names tool `pya`: every call to it is denied/);
+      assert.match(by.get('typo role')!.failure!, /^cannot fail: role `fni` is not declared in `roles:` \(did you mean `fin`\?\): the engine gives an undeclared role nothing, so every call is denied/);
+      assert.match(by.get('typo tool')!.failure!, /^cannot fail: no grant or deny rule names tool `pya` \(did you mean `pay`\?\): every call to it is denied/);
       assert.match(by.get('no role')!.failure!, /^cannot fail: the call names no role: /);
       assert.match(by.get('agent only')!.failure!, /`agent` names the caller, not its roles/);
-      assert.match(by.get('one undeclared role among several')!.failure!, /role `fni` is not declared/);
-      assert.equal(by.get('a tool a deny glob names')!.passed, true, by.get('a tool a deny glob names')!.failure);
-      assert.equal(by.get('a real deny')!.passed, true, by.get('a real deny')!.failure);
+      assert.match(by.get('a typo beside a declared role')!.failure!, /role `fni` is not declared in `roles:` \(did you mean `fin`\?\)/);
+      for (const name of ['an unknown role beside a declared one', 'a tool a deny glob names', 'a real deny']) {
+        assert.equal(by.get(name)!.passed, true, by.get(name)!.failure);
+        assert.deepEqual(by.get(name)!.warnings, [], name);
+      }
+    });
+
+    it('passes a deliberate guard on an unknown tool or role (a later rule reaching it makes it fail), with a warning', () => {
+      const by = new Map(runPolicyTests(parse(POLICY)).map((x) => [x.test.name, x]));
+      for (const [name, what] of [['unknown tools stay denied', /no grant or deny rule names tool `drop_database`/], ['unknown roles get nothing', /role `intern` is not declared/]] as const) {
+        const o = by.get(name)!;
+        assert.equal(o.passed, true, o.failure);
+        assert.equal(o.warnings.length, 1);
+        assert.match(o.warnings[0]!, what);
+        assert.match(o.warnings[0]!, /fails only once a rule reaches it/);
+      }
+      const widened = POLICY.replace('grants: [{ agent_role: fin, tool: pay }]', 'grants: [{ agent_role: fin, tools: ["*"] }]');
+      assert.match(runPolicyTests(parse(widened)).find((x) => x.test.name === 'unknown tools stay denied')!.failure!, /expected deny, got allow/);
     });
   });
 

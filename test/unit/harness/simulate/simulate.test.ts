@@ -142,8 +142,12 @@ invariants:
       assert.deepEqual(report.properties.filter((p) => p.kind === 'invariant').map((p) => [p.name, p.status]),
         [['status stays readable', 'passed'], ['drops never pass', 'passed'], ["the server's purge is never allowed", 'passed']]);
       const without = await simulate(parse(text), { runs: 500, seed: 1, at: AT });
-      assert.equal(without.properties.find((p) => p.name === "the server's purge is never allowed")?.status, 'invalid');
-      assert.match(without.properties.find((p) => p.name === "the server's purge is never allowed")!.note!, /give --tools/);
+      // without the manifest it is a guard on a tool no rule names yet: checked (and holding), not a typo
+      assert.equal(without.properties.find((p) => p.name === "the server's purge is never allowed")?.status, 'passed');
+      // a near-miss of a tool only the manifest has is a typo, with the hint to give the manifest
+      const typo = await simulate(parse(text.replace('tool: purge_all', 'tool: purg_all').replace('tools: ["get_*"]', 'tools: ["get_*", purge_all]')), { runs: 500, seed: 1, at: AT });
+      assert.equal(typo.properties.find((p) => p.name === "the server's purge is never allowed")?.status, 'invalid');
+      assert.match(typo.properties.find((p) => p.name === "the server's purge is never allowed")!.note!, /did you mean/);
     });
 
     it('fails a vacuous invariant unless vacuity is allowed; a built-in vacuous for want of a manifest only says so', async () => {
