@@ -218,7 +218,7 @@ export class ChainChecker {
  * from disk through `decodeAuditLog`: a hash is of decoded text, so without the decoder's `invalidUtf8Line`
  * bytes that decode to the same replacement character would verify.
  */
-export function verifyChain(log: string | DecodedLog, sha256: Sha256, anchor?: ChainHead): VerifyResult {
+export function verifyChain(log: string | DecodedLog, sha256: Sha256, anchors: readonly RecordAnchor[] = []): VerifyResult {
   const { text, invalidUtf8Line } = typeof log === 'string' ? { text: log, invalidUtf8Line: undefined } : log;
   const checker = new ChainChecker(sha256);
   const lines = text.split('\n');
@@ -226,12 +226,17 @@ export function verifyChain(log: string | DecodedLog, sha256: Sha256, anchor?: C
   if (endsWithNewline) lines.pop();
   let n = 0;
   const head = (): ChainHead => checker.head!;
+  const anchored = new Map(anchors.map((a) => [a.seq, a.hash.toLowerCase()]));
   for (const [i, line] of lines.entries()) {
     const lineNo = i + 1;
     const c = checker.check(line, lineNo !== invalidUtf8Line);
     if (!c.ok) {
       const why = c.fault.code === 'json' && i === lines.length - 1 && !endsWithNewline ? 'truncated: the last record is incomplete' : c.fault.why;
       return { ok: false, records: n, head: head(), bad: { line: lineNo, ...(c.fault.seq !== undefined ? { seq: c.fault.seq } : {}), why } };
+    }
+    const want = anchored.get(c.record.seq);
+    if (want !== undefined && !head().hash.startsWith(want)) {
+      return { ok: false, records: n, head: head(), bad: { line: lineNo, seq: c.record.seq, why: `record ${c.record.seq} is not the one the anchor names (its hash is ${head().hash.slice(0, 16)}…, the anchor's ${want.slice(0, 16)}…): the log was edited and its chain rebuilt, or replaced` } };
     }
     n++;
   }
@@ -240,10 +245,22 @@ export function verifyChain(log: string | DecodedLog, sha256: Sha256, anchor?: C
     return { ok: false, records: n, head: head(), bad: { line: lines.length, why: 'truncated: the last record has no line ending' } };
   }
   const h = head();
-  if (anchor && (anchor.seq > h.seq || (anchor.seq === h.seq && anchor.hash !== h.hash))) {
-    return { ok: false, records: n, head: h, bad: { line: lines.length + 1, why: `truncated: the anchor says ${anchor.seq} records were written, the log has ${h.seq}` } };
+  const beyond = Math.max(-1, ...anchors.map((a) => a.seq));
+  if (beyond >= h.seq) {
+    return { ok: false, records: n, head: h, bad: { line: lines.length + 1, seq: beyond, why: `truncated: an anchor names record ${beyond}, the log ends at ${h.seq - 1} (${beyond - h.seq + 1} record(s) at the end deleted)` } };
   }
   return { ok: true, records: n, head: h };
+}
+
+/**
+ * What a copy kept elsewhere says of one record: record `seq` hashed to `hash` (its full SHA-256, or at least
+ * 16 hex digits of it) — `audit export` sends both with every record (`mandate.seq`, `mandate.record_hash`).
+ * The chain alone cannot show that records were cut off the end, or that the whole log was rewritten with a
+ * fresh chain; a record known from outside can.
+ */
+export interface RecordAnchor {
+  seq: number;
+  hash: string;
 }
 
 /** A log's bytes as text; `invalidUtf8Line`: the first line that is not valid UTF-8 (decoded with U+FFFD for readers). */

@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import { relative, isAbsolute } from 'node:path';
-import { decodeAuditLog, formatFinding, parsePolicy, verifyChain, type DecodedLog, type Finding, type ParsedPolicy, type ToolManifest, type VerifyResult } from '../../policies';
+import { decodeAuditLog, formatFinding, parsePolicy, verifyChain, type DecodedLog, type Finding, type ParsedPolicy, type RecordAnchor, type ToolManifest, type VerifyResult } from '../../policies';
 import { sha256 } from '../proxy/hash';
 import { CliError, println, type Io } from './io';
 
@@ -43,8 +43,8 @@ export function readAuditLog(file: string, bytes = readBytes(file, 'audit log'))
 }
 
 /** Verify a log as read (its chain, and that every byte is UTF-8). */
-export function verifyAuditLog(log: DecodedLog): VerifyResult {
-  return verifyChain(log, sha256);
+export function verifyAuditLog(log: DecodedLog, anchors: readonly RecordAnchor[] = []): VerifyResult {
+  return verifyChain(log, sha256, anchors);
 }
 
 /** The one line that says where a log fails verification. */

@@ -9,13 +9,18 @@ import { auditAlerts } from './auditAlerts';
 import { auditExport } from './auditExport';
 import { auditReview, parsePeriod } from './auditReview';
 
-const usage = 'mandate audit verify FILE [--format json] | mandate audit show FILE [--decision D] [--tool T] [--kind K] [--since 30d|ISO] [--until ISO] [--limit N] [--format text|json]';
+const usage = 'mandate audit verify FILE [--anchor SEQ:HASH]… [--format json] | mandate audit show FILE [--decision D] [--tool T] [--kind K] [--since 30d|ISO] [--until ISO] [--limit N] [--format text|json]';
 
 async function verify(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { format: { type: 'string' } }, usage);
+  const { values, positionals } = parse(argv, { format: { type: 'string' }, anchor: { type: 'string', multiple: true } }, usage);
   const fmt = format(values.format, ['text', 'json'] as const, 'text');
   const file = onlyFile(positionals);
-  const r = verifyAuditLog(readAuditLog(file));
+  const anchors = (values.anchor ?? []).map((a) => {
+    const m = /^(\d+):([0-9a-fA-F]{16,64})$/.exec(a);
+    if (!m || !Number.isSafeInteger(Number(m[1]))) throw new CliError(`--anchor expects SEQ:HASH — a record's sequence number and its SHA-256 (16 to 64 hex digits), as \`audit export\` sends them (mandate.seq, mandate.record_hash) — got \`${a}\``);
+    return { seq: Number(m[1]), hash: m[2]! };
+  });
+  const r = verifyAuditLog(readAuditLog(file), anchors);
   if (fmt === 'json') {
     println(io.stdout, JSON.stringify({ file, ok: r.ok, records: r.records, head: r.head, ...(r.bad ? { bad: r.bad } : {}) }));
   } else if (r.ok) {

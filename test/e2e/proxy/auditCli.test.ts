@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditLog } from '../../../extension/proxy/auditLog';
@@ -48,6 +49,21 @@ describe('e2e: mandate audit verify and show', function () {
       assert.match(r.stdout, expected);
     });
   }
+
+  it('finds records cut off the end with --anchor SEQ:HASH (a record known from elsewhere, as audit export sends it)', () => {
+    const file = writeLog();
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    const anchor = `3:${createHash('sha256').update(lines[3]!, 'utf8').digest('hex')}`;
+    assert.equal(mandate('audit', 'verify', file, '--anchor', anchor).status, 0);
+    writeFileSync(file, `${lines.slice(0, 3).join('\n')}\n`);
+    assert.equal(mandate('audit', 'verify', file).status, 0, 'the chain alone cannot see the cut');
+    const r = mandate('audit', 'verify', file, '--anchor', anchor);
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /BROKEN: .*:4 \(seq 3\): truncated: an anchor names record 3, the log ends at 2/);
+    const bad = mandate('audit', 'verify', file, '--anchor', '3:xyz');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /--anchor expects SEQ:HASH/);
+  });
 
   it('shows records filtered by decision, tool and time, as text and JSON', () => {
     const file = writeLog();

@@ -71,12 +71,30 @@ describe('audit chain', () => {
     assert.equal(r.bad!.line, 3);
   });
 
-  it('finds whole records cut from the end against an anchor', () => {
+  it('finds whole records cut from the end, and a log rewritten with a fresh chain, against a record known from elsewhere', () => {
     const lines = log(4);
-    const full = verifyChain(text(lines), sha256);
-    const r = verifyChain(text(lines.slice(0, 3)), sha256, full.head);
+    const last = { seq: 3, hash: sha256(lines[3]!) };
+    assert.equal(verifyChain(text(lines), sha256, [last]).ok, true);
+    assert.equal(verifyChain(text(lines), sha256, [{ seq: 1, hash: sha256(lines[1]!).slice(0, 16).toUpperCase() }]).ok, true, 'a prefix of 16 digits, any case');
+    const cut = verifyChain(text(lines.slice(0, 3)), sha256, [last]);
+    assert.equal(cut.ok, false);
+    assert.match(cut.bad!.why, /truncated: an anchor names record 3, the log ends at 2 \(1 record\(s\) at the end deleted\)/);
+    // the chain alone cannot tell a log edited and re-chained from the one written; the anchor can
+    const forged = JSON.parse(lines[1]!) as Record<string, unknown>;
+    forged['tool'] = 'something else';
+    const rechained: string[] = [];
+    let prev = GENESIS;
+    for (const [i, l] of [lines[0]!, JSON.stringify(forged), lines[2]!, lines[3]!].entries()) {
+      const rec = { ...(JSON.parse(l) as Record<string, unknown>), seq: i, prev };
+      const line = JSON.stringify(rec);
+      rechained.push(line);
+      prev = sha256(line);
+    }
+    assert.equal(verifyChain(text(rechained), sha256).ok, true, 'the chain alone is fooled');
+    const r = verifyChain(text(rechained), sha256, [last]);
     assert.equal(r.ok, false);
-    assert.match(r.bad!.why, /anchor says 4 records/);
+    assert.equal(r.bad!.seq, 3);
+    assert.match(r.bad!.why, /not the one the anchor names .*edited and its chain rebuilt, or replaced/);
   });
 
   for (const junk of ['null', '[]', '5', '"x"', 'true']) {
