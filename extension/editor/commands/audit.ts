@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync, watchFile, unwatchFile } from 'node:fs';
 import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { parseAuditLines, verifyChain, type AuditRecord, type VerifyResult } from '../../../policies';
+import { decodeAuditLog, parseAuditLines, verifyChain, type AuditRecord, type VerifyResult } from '../../../policies';
 import { auditLogsBeside } from '../auditFiles';
 import type { MandateUi } from '../output';
 import { choosePolicy, strictParse } from '../policyDocs';
@@ -43,7 +43,8 @@ export async function verifyAuditLog(ui: MandateUi, a: { uri?: string; path?: st
     void vscode.window.showErrorMessage(`no audit log at \`${path}\``);
     return undefined;
   }
-  const result = verifyChain(readFileSync(path, 'utf8'), sha256);
+  // the file's bytes, UTF-8 checked: a hash is of decoded text, so an invalid byte where U+FFFD was would verify
+  const result = verifyChain(decodeAuditLog(readFileSync(path)), sha256);
   const text = result.ok ? `audit log \`${path}\` verified: ${result.records} record(s), chain intact` : `audit log \`${path}\` is broken: ${result.bad ? `line ${result.bad.line}: ${result.bad.why}` : 'chain mismatch'}`;
   ui.log.info(text);
   if (!a.quiet) void (result.ok ? vscode.window.showInformationMessage(text) : vscode.window.showErrorMessage(text));
@@ -77,8 +78,9 @@ export async function showAuditTimeline(ui: MandateUi, a: { uri?: string; path?:
   panel.webview.html = timelineHtml(nonce);
   const push = (): void => {
     // one read serves both the rows and the chain check
-    const text = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
-    const verified = text === undefined ? undefined : verifyChain(text, sha256);
+    const log = existsSync(path) ? decodeAuditLog(readFileSync(path)) : undefined;
+    const text = log?.text;
+    const verified = log === undefined ? undefined : verifyChain(log, sha256);
     const msg: TimelineMessage = { type: 'records', file: path, rows: text === undefined ? [] : rowsOf(text), verified: verified ? (verified.ok ? `chain intact (${verified.records} records)` : `chain BROKEN: ${verified.bad ? `line ${verified.bad.line}: ${verified.bad.why}` : ''}`) : 'no log yet' };
     void panel.webview.postMessage(msg);
   };
