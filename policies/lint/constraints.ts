@@ -152,7 +152,7 @@ export const slowPattern: LintRule = {
   id: 'constraint/slow-pattern',
   severity: 'warning',
   why: 'two repetitions in a row over the same characters take quadratic time or worse on a long crafted value in a backtracking engine (Mandate\'s own matcher is linear)',
-  example: 'args: { id: { pattern: "^\\d+\\d*$" } }',
+  example: 'args: { id: { pattern: "^\\\\d+\\\\d*$" } }',
   check(ctx) {
     const out: RuleFinding[] = [];
     for (const { c, pointer, key } of constraints(ctx)) {
