@@ -68,6 +68,8 @@ const didYouMean = (name: string, known: Iterable<string>): string => {
 function unknownName(compiled: CompiledPolicy, test: PolicyTest): { why: string; typo: boolean } | undefined {
   const { call } = test;
   const roles = testRoles(call);
+  // deny rules are read before roles: one that applies to this caller and tool decides the call on its merits
+  if (compiled.denies.some((d) => (d.roles === undefined || roles.some((r) => d.roles!.has(r))) && d.tools.some((p) => globMatch(p, call.tool)))) return undefined;
   if (roles.length === 0) {
     return { typo: true, why: `the call names no role${call.agent !== undefined ? ' (`agent` names the caller, not its roles)' : ''}: a call without a role is always denied, whatever the policy says — give it \`role:\`` };
   }

@@ -4,10 +4,9 @@
 import { inert } from './notificationText';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, unwatchFile, watchFile } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
 import * as vscode from 'vscode';
 import { AlertMonitor, type Alert } from '../../harness';
-import { parsePolicy } from '../../policies';
+import { parsePolicy, validUtf8 } from '../../policies';
 import type { GuardedServer } from './mcpProvider';
 import type { MandateUi } from './output';
 
@@ -18,9 +17,8 @@ const MAX_READ = 4 * 1024 * 1024;
 
 interface Follower {
   offset: number;
-  rest: string;
-  /** keeps a character whose UTF-8 bytes straddle two reads whole */
-  utf8: StringDecoder;
+  /** the bytes of the incomplete last line (lines are split on bytes: a character never straddles two) */
+  rest: Buffer;
   monitor: AlertMonitor | undefined;
   stop(): void;
 }
@@ -39,7 +37,7 @@ export class AuditAlerts implements vscode.Disposable {
       if (this.followers.has(s.audit)) continue;
       const monitor = this.monitorFor(s.policy);
       const start = existsSync(s.audit) ? statSync(s.audit).size : 0;
-      const f: Follower = { offset: start, rest: '', utf8: new StringDecoder('utf8'), monitor, stop: () => unwatchFile(s.audit, onChange) };
+      const f: Follower = { offset: start, rest: Buffer.alloc(0), monitor, stop: () => unwatchFile(s.audit, onChange) };
       const onChange = (): void => this.read(s.audit, f);
       watchFile(s.audit, { interval: 300 }, onChange);
       this.followers.set(s.audit, f);
@@ -66,13 +64,12 @@ export class AuditAlerts implements vscode.Disposable {
   }
 
   private read(path: string, f: Follower): void {
-    let text: string;
+    let chunk: Buffer;
     try {
       const size = statSync(path).size;
       if (size < f.offset) { // the log was replaced: start over
         f.offset = 0;
-        f.rest = '';
-        f.utf8 = new StringDecoder('utf8');
+        f.rest = Buffer.alloc(0);
       }
       const len = Math.min(size - f.offset, MAX_READ);
       if (len <= 0) return;
@@ -84,16 +81,21 @@ export class AuditAlerts implements vscode.Disposable {
         closeSync(fd);
       }
       f.offset += len;
-      text = f.rest + f.utf8.write(buf);
+      chunk = Buffer.concat([f.rest, buf]);
     } catch {
       return; // not there yet, or mid-rotation: the next change reads it
     }
-    const lines = text.split('\n');
-    f.rest = lines.pop() ?? '';
-    for (const line of lines) this.observe(line, f);
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+      const bytes = chunk.subarray(start, nl);
+      start = nl + 1;
+      // as the CLI checks it: a hash is of decoded text, so an invalid byte where U+FFFD was must be caught on the bytes
+      this.observe(bytes.toString('utf8'), f, validUtf8(bytes));
+    }
+    f.rest = Buffer.from(chunk.subarray(start));
   }
 
-  private observe(line: string, f: Follower): void {
+  private observe(line: string, f: Follower, valid: boolean): void {
     if (line.length === 0) return;
     try {
       const rec = JSON.parse(line) as { kind?: string; tool?: string; decision?: { effect?: string } };
@@ -101,7 +103,7 @@ export class AuditAlerts implements vscode.Disposable {
     } catch {
       // a corrupt line is the monitor's business (it raises an audit_failure alert)
     }
-    for (const alert of f.monitor?.observeLine(line) ?? []) {
+    for (const alert of f.monitor?.observeLine(line, valid) ?? []) {
       this.ui.log.warn(`alert ${alert.kind}: ${alert.message}`);
       this.fired.fire(alert);
       const show = alert.severity === 'critical' ? vscode.window.showErrorMessage : vscode.window.showWarningMessage;

@@ -1,7 +1,7 @@
 // The audit log writer: appends hash-chained JSON Lines synchronously, so a decision record is on
 // disk (written, optionally fsync'ed) before the call it records is forwarded.
 
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { GENESIS, isChainedRecord, recordLine, validUtf8, type AuditEntry, type AuditRecord, type ChainHead, type Sha256 } from '../../policies';
@@ -26,6 +26,8 @@ export interface AuditLogOptions {
    * a log another live process holds is refused with an AuditWriteError that says what to do.
    */
   exclusive?: boolean;
+  /** with `exclusive`: how long to wait for a live holder to let go (default 5 s) */
+  lockWaitMs?: number;
 }
 
 /** readHead reads the last line backwards in chunks of this size */
@@ -59,7 +61,7 @@ export class AuditLog {
       throw new AuditWriteError(`cannot open audit log \`${path}\`: ${(err as Error).message}`);
     }
     // the lock first: the head is read only once no other writer can move it (a device or pipe has no chain to keep)
-    const lock = options.exclusive && isFileOrAbsent(path) ? WriterLock.take(path) : undefined;
+    const lock = options.exclusive && isFileOrAbsent(path) ? WriterLock.take(path, options.lockWaitMs !== undefined ? { waitMs: options.lockWaitMs } : {}) : undefined;
     try {
       fd = openSync(path, 'a+', 0o600);
     } catch (err) {
@@ -227,24 +229,38 @@ interface LockInfo {
   since: string;
 }
 
+/** How long a log whose holder is alive is waited for: a proxy shutting down keeps it through its server's grace period. */
+const HOLDER_WAIT_MS = 5000;
+/** A takeover guard (`FILE.lock.break`) older than this was left by a process that died breaking a lock. */
+const BREAK_STALE_MS = 10_000;
+
+export interface WriterLockOptions {
+  /** wait this long for a live holder to let go before refusing (default 5 s) */
+  waitMs?: number;
+  /** test hook: runs after a lock was judged stale, before it is broken */
+  beforeBreak?: () => void;
+}
+
 /**
  * One writer per log, across processes: `FILE.lock`, created exclusively, naming its holder. A lock whose
  * holder is gone (same host, no such process) is stale and taken over; one held elsewhere, or by a live
- * process, is refused. Node has no flock(2); a lock per write would cost ~25 µs a call here, so the lock is
- * held for the process's life instead.
+ * process that does not let go within `waitMs`, is refused. Node has no flock(2); a lock per write would cost
+ * ~25 µs a call here, so the lock is held for the process's life instead.
  */
-class WriterLock {
+export class WriterLock {
   private released = false;
   private readonly onExit = (): void => this.release();
 
-  private constructor(private readonly file: string) {
+  private constructor(readonly file: string) {
     process.once('exit', this.onExit);
   }
 
-  static take(log: string): WriterLock {
+  static take(log: string, opts: WriterLockOptions = {}): WriterLock {
     const file = `${log}.lock`;
     const mine: LockInfo = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-    for (let attempt = 0; attempt < 50; attempt++) {
+    const waitUntil = Date.now() + (opts.waitMs ?? HOLDER_WAIT_MS);
+    const giveUp = waitUntil + 10_000;
+    while (Date.now() < giveUp) {
       try {
         const fd = openSync(file, 'wx', 0o600);
         try {
@@ -263,15 +279,14 @@ class WriterLock {
         continue;
       }
       if (holder !== undefined && (holder.host !== mine.host || alive(holder.pid))) {
+        if (Date.now() < waitUntil) {
+          sleep(100);
+          continue;
+        }
         throw new AuditWriteError(`audit log \`${log}\` is being written by another process (pid ${holder.pid} on ${holder.host}, since ${holder.since}): two writers would break its hash chain. Give this one its own log (--audit FILE, or another audit.path); if that process is gone, delete \`${file}\``);
       }
-      // stale (its holder is gone) or unreadable for a while (a holder cut off while writing it): set it aside, then try again
-      try {
-        renameSync(file, `${file}.stale-${process.pid}`);
-        unlinkSync(`${file}.stale-${process.pid}`);
-      } catch {
-        // another process took it over first: the next attempt sees its lock
-      }
+      opts.beforeBreak?.();
+      breakStale(file, holder);
     }
     throw new AuditWriteError(`cannot lock audit log \`${log}\`: \`${file}\` keeps changing hands`);
   }
@@ -285,6 +300,40 @@ class WriterLock {
     } catch {
       // already gone: nothing holds the log
     }
+  }
+}
+
+/**
+ * Remove the lock judged stale — only if it is still that one. INVARIANT: the lock is read again, and removed,
+ * under `FILE.lock.break` (created exclusively): without it, a process that judged the old lock stale could
+ * remove a fresh lock another process had taken meanwhile, and both would write the log. (A guard left by a
+ * process that died breaking a lock is removed once old; that leaves a window only a second such death opens.)
+ */
+function breakStale(file: string, judged: LockInfo | undefined): void {
+  const guard = `${file}.break`;
+  try {
+    closeSync(openSync(guard, 'wx', 0o600));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new AuditWriteError(`cannot lock audit log (\`${guard}\`): ${(err as Error).message}`);
+    if (!youngerThan(guard, BREAK_STALE_MS)) unlinkQuietly(guard);
+    sleep(20); // another process is breaking it: look again
+    return;
+  }
+  try {
+    const now = readLock(file);
+    const same = now === undefined ? judged === undefined && !youngerThan(file, 2000)
+      : now !== 'gone' && judged !== undefined && now.pid === judged.pid && now.host === judged.host && now.since === judged.since;
+    if (same) unlinkQuietly(file);
+  } finally {
+    unlinkQuietly(guard);
+  }
+}
+
+function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // gone already
   }
 }
 

@@ -32,6 +32,9 @@ const FILTERED = new Set(['resources/list', 'resources/templates/list', 'prompts
 /** Requests from the server that may wait on the client at once; more are refused (and recorded). */
 const MAX_CLIENT_PENDING = 256;
 
+/** Ids of cancelled or timed-out requests kept taken until the server answers them (see `Guard.late`). */
+const MAX_LATE = 10_000;
+
 /** What a held call waits for: its decision record on disk. */
 interface Held {
   msg: Msg & { id: RpcId };
@@ -60,10 +63,11 @@ export class Guard {
   private ownClient = new Map<string, { answer: (msg: Msg) => void; deadline: number; expired: (() => void) | undefined }>();
   /**
    * Ids of requests settled without the server's answer (cancelled, timed out) that the server may still
-   * answer, until when. INVARIANT: such an id is not taken again meanwhile — the old call's late answer would
-   * be delivered, and recorded, as the new call's.
+   * answer. INVARIANT: such an id is not taken again until the server has answered it (or is gone) — the old
+   * call's late answer would be delivered, and recorded, as the new call's. At most MAX_LATE are kept (the
+   * oldest goes first), so a server that never answers cannot grow this without bound.
    */
-  private late = new Map<string, number>();
+  private late = new Set<string>();
   private nextOwn = 1;
   /**
    * The guard's own request ids upstream (`mandate-<random>:<n>`). INVARIANT: the client never sees this
@@ -208,13 +212,12 @@ export class Guard {
       for (const [k, f] of this.forwarded) {
         if (f.deadline <= now) this.timeout(k[0] === 'n' ? Number(k.slice(1)) : k.slice(1));
       }
-      for (const [k, until] of this.late) if (until <= now) this.late.delete(k);
       for (const [k, pending] of this.ownClient) {
         if (pending.deadline > now) continue;
         this.ownClient.delete(k);
         pending.expired?.();
       }
-      if (this.forwarded.size === 0 && this.late.size === 0 && this.ownClient.size === 0) {
+      if (this.forwarded.size === 0 && this.ownClient.size === 0) {
         clearInterval(this.sweeper);
         this.sweeper = undefined;
       }
@@ -223,11 +226,7 @@ export class Guard {
   }
 
   private lateAnswerPossible(k: string): boolean {
-    const until = this.late.get(k);
-    if (until === undefined) return false;
-    if (until > this.o.now()) return true;
-    this.late.delete(k);
-    return false;
+    return this.late.has(k);
   }
 
   private timeout(id: RpcId): void {
@@ -246,8 +245,8 @@ export class Guard {
     if (!f) return undefined;
     this.forwarded.delete(key(id));
     if (mayAnswer && f.sent === true && this.upstreamUp) {
-      this.late.set(key(id), this.o.now() + this.o.callTimeoutMs);
-      this.startSweep();
+      this.late.add(key(id));
+      if (this.late.size > MAX_LATE) this.late.delete(this.late.values().next().value!);
     }
     if (f.audited) this.calls.outcome(id, f, undefined, { code: 'upstream', message: why });
     return f;
@@ -308,6 +307,9 @@ export class Guard {
   /** The upstream is gone: every forwarded request fails closed, now and until it is back. */
   upstreamClosed(why: string, expected = false): void {
     this.upstreamUp = false;
+    // no late answers from a server that is gone; requests it sent the client are moot (a restarted server has its own ids)
+    this.late.clear();
+    this.ownClient.clear();
     // a server the proxy itself stopped, with nothing in flight, is the end of a session, not an error
     if (expected && this.forwarded.size === 0) this.record({ kind: 'session', detail: { event: 'upstream_stopped', why } });
     else this.record({ kind: 'error', error: { code: 'upstream_exit', message: why } });
@@ -412,14 +414,15 @@ export class Guard {
 
   /**
    * Send the guard's own request to the client (elicitation, a server request passed on); `expired` runs
-   * when the client has not answered within the call timeout (the request is then forgotten); `related`:
-   * the client request it is about (the call an approval is asked for).
+   * when the client has not answered within `timeoutMs` (default: the call timeout; the request is then
+   * forgotten); `related`: the client request it is about (the call an approval is asked for).
    */
-  requestClient(method: string, params: Record<string, unknown>, onAnswer: (msg: Msg) => void, expired?: () => void, related?: RpcId): void {
+  requestClient(method: string, params: Record<string, unknown>, onAnswer: (msg: Msg) => void,
+    o: { expired?: () => void; related?: RpcId; timeoutMs?: number } = {}): void {
     const id = this.ownId(this.clientPrefix);
-    this.ownClient.set(key(id), { answer: onAnswer, deadline: this.o.now() + this.o.callTimeoutMs, expired });
+    this.ownClient.set(key(id), { answer: onAnswer, deadline: this.o.now() + (o.timeoutMs ?? this.o.callTimeoutMs), expired: o.expired });
     this.startSweep();
-    this.o.toClient({ jsonrpc: '2.0', id, method, params }, related);
+    this.o.toClient({ jsonrpc: '2.0', id, method, params }, o.related);
   }
 
   private governed(msg: Msg & { id: RpcId; method: string }, kind: 'resource' | 'template' | 'prompt', target: string): void {
@@ -455,7 +458,7 @@ export class Guard {
     this.requestClient(msg.method, msg.params ?? {}, (answer) => {
       const { id: _drop, jsonrpc: _j, ...rest } = answer;
       this.o.toUpstream({ jsonrpc: '2.0', id: msg.id, ...rest } as JSONRPCMessage);
-    }, () => this.o.toUpstream({ jsonrpc: '2.0', id: msg.id, error: { code: RPC.upstream, message: `mandate: the client did not answer \`${msg.method.slice(0, 100)}\` within ${this.o.callTimeoutMs} ms` } }));
+    }, { expired: () => this.o.toUpstream({ jsonrpc: '2.0', id: msg.id, error: { code: RPC.upstream, message: `mandate: the client did not answer \`${msg.method.slice(0, 100)}\` within ${this.o.callTimeoutMs} ms` } }) });
   }
 
   /**

@@ -308,7 +308,7 @@ export class ToolCalls {
       const r = answer['result'] as { action?: unknown; content?: { approve?: unknown } } | undefined;
       const yes = r?.action === 'accept' && r.content?.approve === true;
       if (r !== undefined) this.g.o.approvals.answer(req.id, yes ? 'approve' : 'refuse', 'elicitation', this.g.o.identity.client?.name ?? 'client');
-    }, undefined, related);
+    }, { related, timeoutMs: this.g.o.approvals.timeoutMs }); // the question stands as long as the approval does
   }
 
   private approved(msg: CallMsg, tool: string, args: unknown, digest: string, req: ApprovalRequest, out: ApprovalOutcome): void {

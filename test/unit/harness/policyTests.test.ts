@@ -89,6 +89,19 @@ tests:
         assert.match(o.warnings[0]!, what);
         assert.match(o.warnings[0]!, /fails only once a rule reaches it/);
       }
+      // a deny rule is read before roles: a test it decides checks the policy, role or no role
+      const withDeny = parse(`version: 1
+roles: { fin: { description: Pays. } }
+grants: [{ agent_role: fin, tool: pay }]
+deny: [{ id: no-rm, tool: rm, reason: rm is destructive. }]
+tests:
+  - { name: no role, call: { agent: bot, tool: rm }, expect: deny, reason: destructive }
+  - { name: unknown role, call: { role: contractr, tool: rm }, expect: deny, reason: destructive }
+`);
+      for (const o of runPolicyTests(withDeny)) {
+        assert.equal(o.passed, true, `${o.test.name}: ${o.failure}`);
+        assert.deepEqual(o.warnings, [], o.test.name);
+      }
       const widened = POLICY.replace('grants: [{ agent_role: fin, tool: pay }]', 'grants: [{ agent_role: fin, tools: ["*"] }]');
       assert.match(runPolicyTests(parse(widened)).find((x) => x.test.name === 'unknown tools stay denied')!.failure!, /expected deny, got allow/);
     });

@@ -1,12 +1,12 @@
 // The audit writer: chained appends, resuming a log, poisoning after a failed write.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, appendFileSync, utimesSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { verifyChain } from '../../../policies';
-import { AuditLog, AuditWriteError } from '../../../extension/proxy/auditLog';
+import { AuditLog, AuditWriteError, WriterLock } from '../../../extension/proxy/auditLog';
 import { sha256 } from '../../../extension/proxy/hash';
 import { tempDir } from '../../support/tmp';
 
@@ -175,7 +175,7 @@ describe('proxy/auditLog', () => {
     const file = join(dir, 'locked', 'log.jsonl');
     const a = AuditLog.open(file, { exclusive: true });
     a.append(entry('x'));
-    assert.throws(() => AuditLog.open(file, { exclusive: true }), (e: Error) => e instanceof AuditWriteError
+    assert.throws(() => AuditLog.open(file, { exclusive: true, lockWaitMs: 0 }), (e: Error) => e instanceof AuditWriteError
       && e.message.includes(`pid ${process.pid} on ${hostname()}`) && /two writers would break its hash chain/.test(e.message) && e.message.includes(`${file}.lock`));
     a.append(entry('y'));
     a.close();
@@ -195,11 +195,37 @@ describe('proxy/auditLog', () => {
     assert.equal(JSON.parse(readFileSync(`${file}.lock`, 'utf8')).pid, process.pid);
     a.close();
     writeFileSync(`${file}.lock`, JSON.stringify({ pid: 1, host: 'elsewhere.example', since: '2026-11-25T00:00:00Z' }));
-    assert.throws(() => AuditLog.open(file, { exclusive: true }), /pid 1 on elsewhere\.example/);
+    assert.throws(() => AuditLog.open(file, { exclusive: true, lockWaitMs: 0 }), /pid 1 on elsewhere\.example/);
     // a lock file its holder never finished writing: waited on while fresh, taken over once old
     writeFileSync(`${file}.lock`, '');
     utimesSync(`${file}.lock`, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
     AuditLog.open(file, { exclusive: true }).close();
+  });
+
+  it('waits a bounded time for a live holder to let go (a proxy shutting down), then takes the log', () => {
+    const file = join(dir, 'handover', 'log.jsonl');
+    AuditLog.open(file).close();
+    // another process holds the lock for 400 ms, as a proxy does through its server's shutdown grace
+    const holder = spawn(process.execPath, ['-e', `const fs = require('fs'); fs.writeFileSync(${JSON.stringify(`${file}.lock`)}, JSON.stringify({ pid: process.pid, host: require('os').hostname(), since: 'now' }));
+      setTimeout(() => fs.unlinkSync(${JSON.stringify(`${file}.lock`)}), 400);`], { stdio: 'ignore' });
+    while (!existsSync(`${file}.lock`)) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+    const t = Date.now();
+    const a = AuditLog.open(file, { exclusive: true, lockWaitMs: 5000 });
+    assert.ok(Date.now() - t >= 200, 'it waited for the holder');
+    a.close();
+    holder.kill();
+  });
+
+  it('breaks a stale lock only if it is still the one judged stale: a fresh lock taken meanwhile stays (no two writers)', () => {
+    const file = join(dir, 'race', 'log.jsonl');
+    AuditLog.open(file).close();
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    writeFileSync(`${file}.lock`, JSON.stringify({ pid: Number(dead.stdout), host: hostname(), since: '2026-11-25T00:00:00Z' }));
+    const fresh = JSON.stringify({ pid: process.pid, host: hostname(), since: 'fresh' });
+    // between judging the dead holder's lock stale and breaking it, another process takes a fresh lock
+    assert.throws(() => WriterLock.take(file, { waitMs: 0, beforeBreak: () => writeFileSync(`${file}.lock`, fresh) }), /being written by another process/);
+    assert.equal(readFileSync(`${file}.lock`, 'utf8'), fresh, 'the fresh lock was not broken');
+    assert.equal(existsSync(`${file}.lock.break`), false, 'the takeover guard is released');
   });
 
   it('reports /dev/full as a write failure', () => {

@@ -324,6 +324,40 @@ describe('proxy/guard: what it forwards without a decision, and what it keeps', 
     assert.equal(calls(upstream).length, 2, 'once the server has answered, the id is free again');
   });
 
+  it('keeps a timed-out call\'s id taken past the timeout, until the server answers it (not only for a while)', async () => {
+    const { guard, upstream, client, clock } = setup({ callTimeoutMs: 80 });
+    guard.fromClient(call(1, 'echo', { message: 'old' }));
+    await tick();
+    clock.t += 100;
+    await sleep(60); // the sweeper fails it closed
+    assert.match(JSON.stringify(client.find((m) => m.id === 1)), /did not answer within 80 ms/);
+    clock.t += 1000;
+    await sleep(60); // long past another timeout
+    guard.fromClient(call(1, 'echo', { message: 'new' }));
+    await tick();
+    assert.equal(calls(upstream).length, 1, 'still refused');
+    guard.fromUpstream(msg({ jsonrpc: '2.0', id: 1, result: { content: [{ type: 'text', text: 'OLD RESULT' }] } }));
+    guard.fromClient(call(1, 'echo', { message: 'new' }));
+    await tick();
+    assert.equal(calls(upstream).length, 2);
+    assert.equal(client.some((m) => JSON.stringify(m).includes('OLD RESULT')), false);
+  });
+
+  it('keeps an approval asked by elicitation open as long as the approval, not the call timeout', async () => {
+    const { guard, upstream, client, clock } = setup({ callTimeoutMs: 80 });
+    guard.fromClient(msg({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: { elicitation: {} }, clientInfo: { name: 'c', version: '1' } } }));
+    guard.fromUpstream(msg({ jsonrpc: '2.0', id: 0, result: {} }));
+    guard.fromClient(call('p', 'pay', { amount: 5 }));
+    await tick();
+    const asked = client.find((m) => m.method === 'elicitation/create')!;
+    clock.t += 100;
+    await sleep(60); // past the call timeout, well inside the approval's 60 s
+    guard.fromClient(msg({ jsonrpc: '2.0', id: asked.id, result: { action: 'accept', content: { approve: true } } }));
+    await tick();
+    await tick();
+    assert.deepEqual(calls(upstream).map((m) => m.params.name), ['pay']);
+  });
+
   it('fails closed a forwarded request of any method the server never answers, and forgets a client that never answers the server', async () => {
     const { guard, upstream, client, clock } = setup({ callTimeoutMs: 80 });
     guard.fromClient(msg({ jsonrpc: '2.0', id: 'p', method: 'ping' }));
