@@ -22,9 +22,14 @@ type RecordFields = Omit<AuditEntry, 'time' | 'session' | 'server' | 'caller'> &
 /** Members the guard puts in every record (and the chain's own): an entry naming one takes the general path. */
 const OWN_MEMBERS = ['time', 'session', 'server', 'caller', 'v', 'seq', 'prev'];
 
-/** Client requests forwarded without a decision (they expose nothing a tool call does not). */
+/**
+ * Client requests forwarded without a decision (they expose nothing a tool call does not). Not `tasks/*`: a
+ * task's result is a tool's result fetched later, with no decision of its own, so tasks are not offered through
+ * mandate (the server's `tasks` capability is taken out of its `initialize` answer, and a call's `task` is not
+ * passed on: the call runs as a plain one, as the protocol has a receiver without tasks do).
+ */
 const PASS = new Set(['ping', 'initialize', 'tools/list', 'resources/list', 'resources/templates/list',
-  'resources/unsubscribe', 'prompts/list', 'logging/setLevel', 'tasks/get', 'tasks/result', 'tasks/list', 'tasks/cancel']);
+  'resources/unsubscribe', 'prompts/list', 'logging/setLevel']);
 
 /** List answers the guard filters to what the caller could read or get. */
 const FILTERED = new Set(['resources/list', 'resources/templates/list', 'prompts/list']);
@@ -296,6 +301,13 @@ export class Guard {
       this.scheduleFlush();
     }
     if (f.method === 'tools/list' && msg['result']) return this.o.toClient(this.filterTools(msg));
+    if (f.method === 'initialize') {
+      const result = msg['result'] as { capabilities?: Record<string, unknown> } | undefined;
+      if (result?.capabilities && typeof result.capabilities === 'object' && 'tasks' in result.capabilities) {
+        const { tasks: _none, ...capabilities } = result.capabilities;
+        return this.o.toClient({ ...msg, result: { ...result, capabilities } } as unknown as JSONRPCMessage);
+      }
+    }
     if (FILTERED.has(f.method) && msg['result']) {
       const { principal, roles } = this.o.identity;
       return this.o.toClient({ ...msg, result: filterListed(this.o.policy.current, principal, roles, f.method, msg['result'] as Record<string, unknown>) } as unknown as JSONRPCMessage);

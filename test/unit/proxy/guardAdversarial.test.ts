@@ -401,6 +401,20 @@ describe('proxy/guard: what it forwards without a decision, and what it keeps', 
     assert.deepEqual(client.find((m) => m.id === 9)!.result.resourceTemplates.map((t: { name: string }) => t.name), ['d']);
   });
 
+  it('offers no tasks: the server\'s tasks capability is taken out, and tasks/* requests are refused and recorded', () => {
+    const { guard, upstream, client, file } = setup();
+    guard.fromClient(msg({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'c', version: '1' } } }));
+    guard.fromUpstream(msg({ jsonrpc: '2.0', id: 0, result: { protocolVersion: '2025-11-25', capabilities: { tools: {}, tasks: { list: {}, requests: { tools: { call: {} } } } }, serverInfo: { name: 's', version: '1' } } }));
+    assert.deepEqual(client.find((m) => m.id === 0)!.result.capabilities, { tools: {} });
+    for (const [id, method] of [[1, 'tasks/result'], [2, 'tasks/get'], [3, 'tasks/list'], [4, 'tasks/cancel']] as const) {
+      guard.fromClient(msg({ jsonrpc: '2.0', id, method, params: { taskId: 'someone-elses' } }));
+      assert.equal(client.find((m) => m.id === id)!.error.code, -32601, method);
+    }
+    assert.equal(upstream.some((m) => typeof m.method === 'string' && m.method.startsWith('tasks/')), false);
+    guard.flush();
+    assert.equal(records(file).filter((r) => r.error?.code === 'method_not_supported').length, 4);
+  });
+
   it('refuses, and records, server requests beyond what may wait on the client at once', () => {
     const { guard, upstream, file } = setup();
     for (let i = 0; i < 300; i++) guard.fromUpstream(msg({ jsonrpc: '2.0', id: `r${i}`, method: 'roots/list', params: {} }));
