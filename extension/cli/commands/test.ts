@@ -19,6 +19,7 @@ export const test: CommandSpec = {
     let failed = 0;
     let total = 0;
     let warnings = 0;
+    let atDefault = 0;
     const empty: string[] = [];
     const report: object[] = [];
     for (const file of positionals) {
@@ -32,10 +33,12 @@ export const test: CommandSpec = {
       for (const o of outcomes) {
         if (!o.passed) failed++;
         warnings += o.warnings.length;
+        if (o.defaultTime) atDefault++;
         const where = parsed.source.where(o.pointer);
         const at = new Date(o.at).toISOString();
         if (fmt === 'text') {
-          println(io.stdout, `${o.passed ? 'ok  ' : 'FAIL'} ${o.test.name} (at ${at}${o.defaultTime ? ', the default' : ''})${o.passed ? '' : `\n     ${where}: ${o.failure ?? ''}`}`);
+          // a test's own `at` is named on its line; the fixed default, once at the end
+          println(io.stdout, `${o.passed ? 'ok  ' : 'FAIL'} ${o.test.name}${o.defaultTime ? '' : ` (at ${at})`}${o.passed ? '' : `\n     ${where}: ${o.failure ?? ''}`}`);
           for (const w of o.warnings) println(io.stdout, `     warning ${where}: ${w}`);
         }
         report.push({
@@ -50,6 +53,7 @@ export const test: CommandSpec = {
     } else {
       const tail = [warnings > 0 ? `${warnings} warning${warnings === 1 ? '' : 's'}` : '', empty.length > 0 ? `${empty.length} file${empty.length === 1 ? '' : 's'} without tests` : '']
         .filter(Boolean).map((s) => `, ${s}`).join('');
+      if (atDefault > 0) println(io.stdout, `${atDefault === total ? 'every test' : `${atDefault} test${atDefault === 1 ? '' : 's'}`} without \`at\` decided at ${new Date(DEFAULT_TEST_TIME).toISOString()} (fixed, so results never drift)`);
       println(io.stdout, `${total - failed} passed, ${failed} failed${tail}${total === 0 ? ': no test ran' : ''}`);
     }
     return failed > 0 || emptyFails ? 1 : 0;
