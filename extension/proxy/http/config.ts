@@ -9,7 +9,7 @@ export const HTTP_USAGE = 'mandate proxy --listen HOST:PORT --policy P --jwks FI
   + '[--server NAME] [--issuer ISS] [--audience URI] [--revocations FILE] [--algorithms ES256,…] [--max-token-lifetime 1h] '
   + '[--clock-skew 30s] [--roles-claim roles] [--context k=v]… [--audit FILE] [--pins-dir DIR] [--allow-origin O]… [--allow-host H]… '
   + '[--max-body BYTES] [--max-sessions N] [--max-sessions-per-subject N] [--tls-cert F --tls-key F [--tls-client-ca F]] [--upstream-key JWKS] [--upstream-ttl 5m] '
-  + '[--environment ENV] [--call-timeout MS] [--approval-timeout MS]';
+  + '[--environment ENV] [--call-timeout MS] [--approval-timeout MS] [--max-restarts N]';
 
 /** A bad invocation of the HTTP proxy. */
 export class HttpUsageError extends Error {}
@@ -45,6 +45,8 @@ export interface HttpConfig {
   environment?: string;
   callTimeoutMs: number;
   approvalTimeoutMs: number;
+  /** a session's crashed stdio server is restarted at most this many times in any minute */
+  maxRestarts: number;
 }
 
 const fail = (m: string): never => { throw new HttpUsageError(m); };
@@ -88,6 +90,7 @@ const OPTIONS = {
   audit: { type: 'string' }, 'pins-dir': { type: 'string' }, 'allow-origin': { type: 'string', multiple: true }, 'allow-host': { type: 'string', multiple: true },
   'max-body': { type: 'string' }, 'max-sessions': { type: 'string' }, 'max-sessions-per-subject': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-client-ca': { type: 'string' },
   'upstream-key': { type: 'string' }, 'upstream-ttl': { type: 'string' }, environment: { type: 'string' }, 'call-timeout': { type: 'string' }, 'approval-timeout': { type: 'string' },
+  'max-restarts': { type: 'string' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false }>>['values'];
@@ -167,5 +170,6 @@ export function parseHttpArgs(argv: readonly string[], cwd: string): HttpConfig 
     ...(values.environment !== undefined ? { environment: values.environment } : {}),
     callTimeoutMs: positive(values['call-timeout'], '--call-timeout', 120_000),
     approvalTimeoutMs: positive(values['approval-timeout'], '--approval-timeout', 120_000),
+    maxRestarts: values['max-restarts'] === '0' ? 0 : positive(values['max-restarts'], '--max-restarts', 3),
   };
 }

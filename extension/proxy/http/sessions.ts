@@ -34,6 +34,8 @@ export interface SessionDeps {
   stderr: Writable;
   /** folder of the approval channels (`mandate approve`); none when undefined */
   runtimeDir?: string;
+  /** a crashed stdio server is restarted at most this many times in any minute (default 3; 0: never) */
+  maxRestarts?: number;
 }
 
 /** A live session. INVARIANT: `principal` never changes; requests from another subject are refused. */
@@ -43,7 +45,10 @@ export class HttpSession {
   readonly transport: StreamableHTTPServerTransport;
   readonly guard: Guard;
   readonly approvals: ApprovalBroker;
-  private readonly upstream: Transport;
+  private upstream: Transport;
+  /** when the session's stdio server was restarted, within the last minute */
+  private readonly restarts: number[] = [];
+  private restartTimer: NodeJS.Timeout | undefined;
   private idle: NodeJS.Timeout | undefined;
   private channel: ApprovalChannel | undefined;
   private closed = false;
@@ -68,13 +73,69 @@ export class HttpSession {
       if (typeof id === 'string' || typeof id === 'number') this.toClient({ jsonrpc: '2.0', id, error: { code: RPC.invalidRequest, message: `nested deeper than ${MAX_DEPTH} levels` } });
     };
     this.transport.onclose = () => { void this.close('client closed the session'); };
-    this.upstream.onmessage = (m) => {
-      noteProtocolVersion(this.upstream, m);
+    this.wire(this.upstream);
+  }
+
+  private wire(upstream: Transport): void {
+    const { deps } = this;
+    upstream.onmessage = (m) => {
+      if (upstream !== this.upstream) return; // a replaced server's last words
+      noteProtocolVersion(upstream, m);
       if (!valueDeeperThan(m, MAX_DEPTH)) return this.guard.fromUpstream(m);
       deps.log(`mandate proxy: upstream \`${deps.upstream.server}\` sent a message nested deeper than ${MAX_DEPTH} levels; dropped`);
     };
-    this.upstream.onclose = () => { if (!this.closed) this.guard.upstreamClosed('the upstream connection closed'); };
-    this.upstream.onerror = (e) => deps.log(`mandate proxy: upstream \`${deps.upstream.server}\`: ${e.message.split('\n')[0]}`);
+    upstream.onclose = () => {
+      if (this.closed || upstream !== this.upstream) return;
+      this.guard.upstreamClosed('the upstream connection closed');
+      if (deps.upstream.kind === 'stdio') this.restartLater();
+    };
+    upstream.onerror = (e) => deps.log(`mandate proxy: upstream \`${deps.upstream.server}\`: ${e.message.split('\n')[0]}`);
+  }
+
+  /**
+   * A crashed stdio server is started again (at most `maxRestarts` times in any minute, with back-off) and
+   * given the client's `initialize` again; until then, and for good once the restarts are used up, every call
+   * fails closed — as the stdio proxy does. The session itself stays up.
+   */
+  private restartLater(): void {
+    const max = this.deps.maxRestarts ?? 3;
+    const now = Date.now();
+    while (this.restarts.length > 0 && now - this.restarts[0]! >= 60_000) this.restarts.shift();
+    if (this.restarts.length >= max) {
+      const why = max === 0 ? 'restarts are off (--max-restarts 0)' : `${this.restarts.length} restarts within a minute`;
+      this.guard.record({ kind: 'session', detail: { event: 'upstream_not_restarted', why } });
+      this.deps.log(`mandate proxy: session ${this.id}: upstream \`${this.deps.upstream.server}\` is not restarted (${why}); its calls fail closed`);
+      return;
+    }
+    this.restarts.push(now);
+    const delay = Math.min(5000, 100 * 2 ** (this.restarts.length - 1));
+    this.restartTimer = setTimeout(() => { void this.restart(); }, delay);
+    this.restartTimer.unref();
+  }
+
+  private async restart(): Promise<void> {
+    this.restartTimer = undefined;
+    if (this.closed) return;
+    const next = upstreamTransport(this.deps.upstream, this.deps.stderr, this.deps.maxBodyBytes);
+    this.upstream = next;
+    this.wire(next);
+    try {
+      await next.start();
+    } catch (err) {
+      this.deps.log(`mandate proxy: session ${this.id}: upstream \`${this.deps.upstream.server}\` could not be restarted: ${(err as Error).message.split('\n')[0]}`);
+      this.restartLater();
+      return;
+    }
+    this.deps.log(`mandate proxy: session ${this.id}: upstream \`${this.deps.upstream.server}\` restarted (restart ${this.restarts.length} of ${this.deps.maxRestarts ?? 3} a minute)`);
+    // a new server that does not finish initializing in time is stopped, which counts as another crash
+    const hung = setTimeout(() => { void next.close(); }, Math.min(this.deps.callTimeoutMs, 30_000));
+    hung.unref();
+    this.guard.resumeUpstream((error) => {
+      clearTimeout(hung);
+      if (error === undefined) return;
+      this.deps.log(`mandate proxy: session ${this.id}: restarted upstream \`${this.deps.upstream.server}\` ${error}`);
+      void next.close();
+    });
   }
 
   /** Start the upstream (spawns the stdio server) before the first message goes to it. */
@@ -129,6 +190,7 @@ export class HttpSession {
     if (this.closed) return;
     this.closed = true;
     if (this.idle) clearTimeout(this.idle);
+    if (this.restartTimer) clearTimeout(this.restartTimer);
     this.approvals.failAll(`session closed: ${why}`);
     this.guard.record({ kind: 'session', detail: { event: 'close', reason: why } });
     this.onClosed(this);
