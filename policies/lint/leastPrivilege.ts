@@ -2,7 +2,7 @@
 
 import type { FixData } from '../findings';
 import { isGlob } from '../glob';
-import { expandIn, grantTools, toolEntries, toolNature } from './tools';
+import { expandIn, globMayChange, grantTools, hasManifest, isMatchAll, toolEntries, toolNature } from './tools';
 import type { LintRule, RuleFinding } from './types';
 
 export const readOnlyWrites: LintRule = {
@@ -19,10 +19,19 @@ export const readOnlyWrites: LintRule = {
       const entries = toolEntries(g, `/grants/${i}`);
       for (const { pattern, pointer } of entries) {
         const writes = expandIn(ctx, pattern).map((t) => ({ t, n: toolNature(t.name, t.info) })).filter((x) => x.n.changes);
-        if (writes.length === 0) continue;
-        const first = writes[0]!;
-        const how = first.n.basis === 'annotations' ? 'its MCP annotations say it' : 'its name says it';
-        const what = isGlob(pattern) ? `\`${pattern}\` matches ${writes.map((x) => `\`${x.t.name}\``).slice(0, 5).join(', ')}, which can change things` : `\`${pattern}\` can change things (${how})`;
+        let what: string;
+        if (writes.length > 0) {
+          const first = writes[0]!;
+          const how = first.n.basis === 'annotations' ? 'its MCP annotations say it' : 'its name says it';
+          what = isGlob(pattern) && hasManifest(ctx) ? `\`${pattern}\` matches ${writes.map((x) => `\`${x.t.name}\``).slice(0, 5).join(', ')}, which can change things` : `\`${pattern}\` can change things (${how})`;
+        } else {
+          // Without a manifest a glob is read by its words: `*_file` has none that change things, yet it matches
+          // `delete_file`. Unless its fixed start is a reading verb (`read_*`), it may grant a write tool.
+          // (`*` alone is over-broad/all-tools.)
+          const could = isGlob(pattern) && !hasManifest(ctx) && !isMatchAll(pattern) ? globMayChange(pattern) : undefined;
+          if (could === undefined) continue;
+          what = `\`${pattern}\` can match \`${could}\` (without a manifest, only a glob that starts with a reading verb such as \`read_*\` reads as read-only): list the tools, or lint with \`--tools\``;
+        }
         const fix: FixData = grantTools(g).length > 1
           ? { title: `remove \`${pattern}\` from this grant`, op: 'remove', pointer }
           : { title: 'remove this grant', op: 'remove', pointer: `/grants/${i}` };

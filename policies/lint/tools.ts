@@ -65,6 +65,24 @@ function classify(name: string, info?: ToolInfo): ToolNature {
   return { changes: nameChanges, destructive: w.some((x) => DESTRUCTIVE.has(x)), financial: nameChanges && money, basis: 'name' };
 }
 
+/**
+ * For a glob read without a manifest: a tool name it could match that can change things (`*_file` → `delete_file`),
+ * or undefined when it cannot say so — the glob's fixed start is a reading verb (`read_*`, `list*`) or the glob
+ * itself names a changing verb (then `toolNature` of the pattern already says so).
+ */
+export function globMayChange(pattern: string): string | undefined {
+  const star = pattern.indexOf('*');
+  if (star < 0) return undefined;
+  const head = words(pattern.slice(0, star));
+  if (head.length > 0 && READ.has(head[0]!)) return undefined;
+  // put a destroying verb where the first star is, as its own word
+  const before = pattern.slice(0, star);
+  const after = pattern.slice(star + 1).replace(/\*/g, '');
+  const sep = (s: string): string => (s !== '' && /[A-Za-z0-9]$/.test(s) ? '_' : '');
+  const name = `${before}${sep(before)}delete${after !== '' && /^[A-Za-z0-9]/.test(after) ? '_' : ''}${after}`;
+  return classify(name).changes ? name : undefined;
+}
+
 interface Memo { known: Map<string, ToolInfo>; expansions: Map<string, Array<{ name: string; info?: ToolInfo }>> }
 // INVARIANT: a LintContext is never mutated while rules run, so what is derived from it can be kept per context.
 const memos = new WeakMap<LintContext, Memo>();

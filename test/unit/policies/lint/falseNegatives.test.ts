@@ -1,0 +1,47 @@
+// Lint false negatives found by reading policies as an attacker would: each case is a policy that does not mean
+// what it says (or has a mistake the seed article names) and the finding lint now gives it, with near misses that
+// must stay quiet.
+
+import assert from 'node:assert/strict';
+import type { ToolManifest } from '../../../../policies';
+import { lintText } from '../../../../policies/lint';
+
+const NOW = Date.parse('2026-11-25T12:00:00Z');
+
+const findings = (text: string, rule: string, tools?: ToolManifest): string[] =>
+  lintText(text, 'p.mandate.yaml', { now: NOW, ...(tools ? { tools } : {}) }).filter((f) => f.rule === rule).map((f) => `${f.range.start.line}:${f.range.start.col} ${f.message}`);
+
+describe('lint false negatives', () => {
+  describe('least-privilege/read-only-writes: globs read without a manifest', () => {
+    const reader = (tools: string): string => `version: 1
+roles: { reader: { description: reads, read_only: true } }
+grants:
+  - { agent_role: reader, tools: ${tools} }
+audit: { path: a.jsonl }
+`;
+    it('a glob whose words change nothing still matches write tools (`*_file` grants delete_file)', () => {
+      const found = findings(reader('["*_file", "docs_*"]'), 'least-privilege/read-only-writes');
+      assert.equal(found.length, 2, found.join('\n'));
+      assert.match(found[0]!, /^4:35 .*`\*_file` can match `delete_file`/);
+      assert.match(found[1]!, /^4:45 .*`docs_\*` can match `docs_delete`/);
+    });
+
+    it('a glob that starts with a reading verb reads as read-only; `*` alone is over-broad/all-tools', () => {
+      assert.deepEqual(findings(reader('["read_*", "get*", "list_*_entries", "searchDocs*", "*"]'), 'least-privilege/read-only-writes'), []);
+    });
+
+    it('with a manifest, the glob is expanded instead: only the tools it matches count', () => {
+      const tools: ToolManifest = { tools: [
+        { name: 'read_file', annotations: { readOnlyHint: true } },
+        { name: 'stat_file', annotations: { readOnlyHint: true } },
+      ] };
+      assert.deepEqual(findings(reader('["*_file"]'), 'least-privilege/read-only-writes', tools), []);
+      const more: ToolManifest = { tools: [...tools.tools, { name: 'shred_file', annotations: { destructiveHint: true } }] };
+      assert.match(findings(reader('["*_file"]'), 'least-privilege/read-only-writes', more)[0] ?? '', /`\*_file` matches `shred_file`/);
+    });
+
+    it('a role that is not read-only may hold any glob (over-broad and approval rules judge it)', () => {
+      assert.deepEqual(findings(reader('["*_file"]').replace(', read_only: true', ''), 'least-privilege/read-only-writes'), []);
+    });
+  });
+});
