@@ -2,19 +2,26 @@
 
 import type { Grant } from '../types';
 import { parseDateTime } from '../time';
-import { DAY_MS, grantLabel as label, horizonDays, isoAfter } from './tools';
+import { DAY_MS, grantLabel as label, horizonDays, isoAfter, words } from './tools';
 import type { LintContext, LintRule, RuleFinding } from './types';
 
 /** Words that mark emergency, debug or temporary access. */
 const EMERGENCY = /(^|[^a-z])(emergency|break[-_ ]?glass|debug|temp|temporary|hotfix|incident|sudo|override)([^a-z]|$)/i;
 
+/** True when a name is one of EMERGENCY's words, in any case style: `debug_admin`, `breakGlassOps`, `DebugAccess`. */
+function named(name: string): boolean {
+  return EMERGENCY.test(name) || EMERGENCY.test(words(name).join('_'));
+}
+
 /** Why a grant counts as emergency access, or undefined. */
 export function emergencyReason(ctx: LintContext, g: Grant): string | undefined {
   const role = ctx.policy.roles && Object.prototype.hasOwnProperty.call(ctx.policy.roles, g.agent_role) ? ctx.policy.roles[g.agent_role] : undefined;
   if (role?.emergency === true) return `role \`${g.agent_role}\` is marked \`emergency\``;
-  if (EMERGENCY.test(g.agent_role)) return `role \`${g.agent_role}\` is named for emergency or debug access`;
-  if (g.id !== undefined && EMERGENCY.test(g.id)) return `grant \`${g.id}\` is named for emergency or debug access`;
+  if (named(g.agent_role)) return `role \`${g.agent_role}\` is named for emergency or debug access`;
+  if (g.id !== undefined && named(g.id)) return `grant \`${g.id}\` is named for emergency or debug access`;
   if (g.description !== undefined && EMERGENCY.test(g.description)) return 'its description says it is emergency or debug access';
+  // the role's own description is where a break-glass role is usually explained (`oncall_elevated: { description: Break-glass … }`)
+  if (role?.description !== undefined && EMERGENCY.test(role.description)) return `role \`${g.agent_role}\`'s description says it is emergency or debug access`;
   return undefined;
 }
 

@@ -44,4 +44,31 @@ audit: { path: a.jsonl }
       assert.deepEqual(findings(reader('["*_file"]').replace(', read_only: true', ''), 'least-privilege/read-only-writes'), []);
     });
   });
+
+  describe('time/emergency-without-expiry: emergency roles named in camelCase or described as such', () => {
+    const policy = (role: string, description: string, grantExtra = ''): string => `version: 1
+roles: { ${role}: { description: "${description}" } }
+grants:
+  - { agent_role: ${role}, tool: restart_service${grantExtra} }
+audit: { path: a.jsonl }
+`;
+    it('a break-glass role named in camelCase or PascalCase must expire', () => {
+      for (const role of ['breakGlassOps', 'DebugAdmin', 'emergencyAccess', 'BREAKGLASS']) {
+        assert.match(findings(policy(role, 'ops'), 'time/emergency-without-expiry')[0] ?? '', new RegExp(`^4:19 .*role \`${role}\` is named for emergency`), role);
+      }
+    });
+
+    it('a role whose description says break-glass must expire, and expire within the horizon', () => {
+      assert.match(findings(policy('oncall_elevated', 'Break-glass access for incidents only.'), 'time/emergency-without-expiry')[0] ?? '',
+        /^4:19 .*role `oncall_elevated`'s description says it is emergency or debug access/);
+      assert.equal(findings(policy('oncall_elevated', 'Break-glass access for incidents only.', ', expires: 2027-06-01T00:00:00Z'), 'time/expiry-beyond-horizon').length, 1);
+      assert.deepEqual(findings(policy('oncall_elevated', 'Break-glass access for incidents only.', ', expires: 2026-12-01T00:00:00Z'), 'time/expiry-beyond-horizon'), []);
+    });
+
+    it('near misses: words that merely contain an emergency word, descriptions that do not say it', () => {
+      for (const [role, description] of [['templateWriter', 'Writes templates.'], ['ops_operator', 'Restarts services in its tenant.'], ['attemptRunner', 'Retries jobs.']] as const) {
+        assert.deepEqual(findings(policy(role, description), 'time/emergency-without-expiry'), [], role);
+      }
+    });
+  });
 });
