@@ -9,7 +9,7 @@ import { destructiveApproval, financialApproval } from './approvals';
 import { auditDisabled, auditIncomplete, auditMissing, failOpen } from './audit';
 import { catastrophicPattern, contradictory, emptyIn, nonStringContext, prefixOnPath, slowPattern, unanchoredPattern } from './constraints';
 import { inlineCredential, prodWithoutEnvironment, sharedCredential } from './environments';
-import { unknownArgument } from './inputSchema';
+import { typeMismatch, unknownArgument } from './inputSchema';
 import { absentKeyEscapesDeny, dottedArgumentKey } from './absentKeys';
 import { readOnlyWrites } from './leastPrivilege';
 import { genericRoleWrites, wildcardAll } from './overBroad';
@@ -61,7 +61,7 @@ export const RULES: readonly LintRule[] = [
   sharedCredential, inlineCredential, prodWithoutEnvironment,
   auditDisabled, auditMissing, auditIncomplete, failOpen,
   deniedGrant, duplicateGrant, subsumedGrant, unusedScope, unusedRole,
-  emptyIn, contradictory, nonStringContext, prefixOnPath, unanchoredPattern, catastrophicPattern, slowPattern, unknownArgument,
+  emptyIn, contradictory, nonStringContext, prefixOnPath, unanchoredPattern, catastrophicPattern, slowPattern, unknownArgument, typeMismatch,
   dottedArgumentKey, absentKeyEscapesDeny,
   unknownTool, globMatchesNothing, unknownIgnore,
 ];

@@ -2,7 +2,7 @@
 // argument satisfies no constraint, so the grant silently denies every call (or the deny never fires).
 
 import { childPointer } from '../source';
-import type { Constraint, ToolInfo } from '../types';
+import type { Constraint, Json, ToolInfo } from '../types';
 import { expandIn, knownTools, scopeNames, toolEntries } from './tools';
 import type { LintContext, LintRule, RuleFinding } from './types';
 
@@ -80,6 +80,80 @@ export const unknownArgument: LintRule = {
     };
     (ctx.policy.grants ?? []).forEach((g, i) => visit(g, `/grants/${i}`, `the grant for \`${g.agent_role}\` denies every call`));
     (ctx.policy.deny ?? []).forEach((d, i) => visit(d, `/deny/${i}`, `deny rule \`${d.id ?? `deny[${i}]`}\` never applies`));
+    return out;
+  },
+};
+
+/** The JSON types a tool's `inputSchema` gives argument `key` (`integer` also admits as `number`), or undefined when it does not say. */
+function argTypes(info: ToolInfo | undefined, key: string): ReadonlySet<string> | undefined {
+  const props = info?.inputSchema?.['properties'];
+  if (!props || typeof props !== 'object' || Array.isArray(props) || !Object.prototype.hasOwnProperty.call(props, key)) return undefined;
+  const schema: unknown = (props as Record<string, unknown>)[key];
+  const t = schema && typeof schema === 'object' ? (schema as Record<string, unknown>)['type'] : undefined;
+  const list = typeof t === 'string' ? [t] : Array.isArray(t) && t.length > 0 && t.every((x) => typeof x === 'string') ? t : undefined;
+  return list ? new Set(list) : undefined;
+}
+
+const admits = (types: ReadonlySet<string>, t: string): boolean =>
+  types.has(t) || (t === 'integer' && types.has('number')) || (t === 'number' && types.has('integer'));
+
+/** The JSON type of a constant, as a schema names it (`integer` for whole numbers). */
+const constantType = (v: Json): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v === 'number' ? (Number.isInteger(v) ? 'integer' : 'number') : typeof v);
+
+/** Operators of `c` (not its `not`) that no value of the declared types can satisfy, with why. */
+function mismatches(c: Constraint, types: ReadonlySet<string>): Array<{ op: string; why: string }> {
+  const out: Array<{ op: string; why: string }> = [];
+  const need = (op: string, wanted: string[], what: string): void => {
+    if (!wanted.some((w) => admits(types, w))) out.push({ op, why: `\`${op}\` holds for ${what} only` });
+  };
+  if (c.min !== undefined) need('min', ['number'], 'numbers');
+  if (c.max !== undefined) need('max', ['number'], 'numbers');
+  for (const op of ['pattern', 'prefix', 'within'] as const) if (c[op] !== undefined) need(op, ['string'], 'strings');
+  if (c.max_length !== undefined) need('max_length', ['string', 'array'], 'strings and lists');
+  if (c.type !== undefined && !admits(types, c.type)) out.push({ op: 'type', why: `\`type: ${c.type}\` never holds` });
+  if ('equals' in c && c.equals !== undefined && !admits(types, constantType(c.equals))) out.push({ op: 'equals', why: `\`equals\` ${JSON.stringify(c.equals)} is not of that type` });
+  if (c.in && c.in.length > 0 && c.in.every((v) => !admits(types, constantType(v)))) out.push({ op: 'in', why: 'no value of its `in` list is of that type' });
+  if (c.not_in && c.not_in.length > 0 && c.not_in.every((v) => !admits(types, constantType(v)))) out.push({ op: 'not_in', why: 'no value of its `not_in` list is of that type' });
+  return out;
+}
+
+export const typeMismatch: LintRule = {
+  id: 'constraint/type-mismatch',
+  severity: 'error',
+  why: 'an operator the argument\'s declared type can never satisfy — `max` on an amount the tool takes as a string, `not_in: [100]` on a string — decides nothing about the value: a deny rule holding it never fires, a grant holding it never matches, a `not` around it always holds',
+  example: 'scopes: { cap: { args: { amount: { max: 1000 } } } }   # issue_payment takes amount as a string',
+  check(ctx) {
+    const known = knownTools(ctx);
+    if (known.size === 0) return [];
+    const out: RuleFinding[] = [];
+    const reported = new Set<string>();
+    const scopeUses = new Map<string, Use | undefined>();
+    const visit = (rule: Parameters<typeof uses>[1] & { tool?: string; tools?: string[] }, base: string, deny: string | undefined, role: string): void => {
+      const tools = toolEntries(rule, base).flatMap((e) => expandIn(ctx, e.pattern));
+      for (const u of uses(ctx, rule, base, scopeUses)) {
+        for (const [key, top] of Object.entries(u.args)) {
+          for (const t of tools) {
+            const types = argTypes(t.info, key);
+            if (!types) continue;
+            const declared = [...types].map((x) => `\`${x}\``).join(' or ');
+            for (let c: Constraint | undefined = top, at = childPointer(u.base, key), depth = 0; c; at = `${at}/not`, c = c.not, depth++) {
+              for (const m of mismatches(c, types)) {
+                const pointer = `${at}/${m.op}`;
+                if (reported.has(pointer)) continue;
+                reported.add(pointer);
+                // the operator never holds (`not_in`: always holds); each `not` around it turns that over
+                const never = (m.op !== 'not_in') !== (depth % 2 === 1);
+                const effect = !never ? `it constrains nothing${depth > 0 ? ' (under `not`)' : ''}`
+                  : deny !== undefined ? `deny rule \`${deny}\` never fires` : `the grant for \`${role}\` denies every call`;
+                out.push({ message: `argument \`${key}\` (${u.via}) is ${declared} in the input schema of \`${t.name}\`, and ${m.why}: ${effect}`, pointer, range: ctx.source.keyRange(pointer) });
+              }
+            }
+          }
+        }
+      }
+    };
+    (ctx.policy.grants ?? []).forEach((g, i) => visit(g, `/grants/${i}`, undefined, g.agent_role));
+    (ctx.policy.deny ?? []).forEach((d, i) => visit(d, `/deny/${i}`, d.id ?? `deny[${i}]`, ''));
     return out;
   },
 };

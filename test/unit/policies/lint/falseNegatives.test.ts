@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import type { ToolManifest } from '../../../../policies';
-import { lintText } from '../../../../policies/lint';
+import { RULES, lintText } from '../../../../policies/lint';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 
@@ -69,6 +69,33 @@ audit: { path: a.jsonl }
       for (const [role, description] of [['templateWriter', 'Writes templates.'], ['ops_operator', 'Restarts services in its tenant.'], ['attemptRunner', 'Retries jobs.']] as const) {
         assert.deepEqual(findings(policy(role, description), 'time/emergency-without-expiry'), [], role);
       }
+    });
+  });
+
+  describe('constraint/type-mismatch: operators the declared argument type never satisfies', () => {
+    const stringAmount: ToolManifest = { tools: [{ name: 'issue_payment', inputSchema: { type: 'object', properties: { amount: { type: 'string' }, vendor: { type: 'string' } } } }] };
+    const numberAmount: ToolManifest = { tools: [{ name: 'issue_payment', inputSchema: { type: 'object', properties: { amount: { type: 'number' }, vendor: { type: 'string' } } } }] };
+    const policy = `version: 1
+roles: { payer: { description: pays } }
+grants: [{ agent_role: payer, tool: issue_payment, requires_approval: true, scope: [vendors] }]
+scopes: { vendors: { args: { vendor: { in: [acme] } } } }
+deny:
+  - { id: cap, tool: issue_payment, args: { amount: { min: 1000.01 } }, reason: no payment above 1000 }
+audit: { path: a.jsonl }
+`;
+    it('a deny rule capping an amount the tool takes as a string never fires (the engine lets "50000" through)', () => {
+      assert.match(findings(policy, 'constraint/type-mismatch', stringAmount)[0] ?? '', /^6:55 .*`amount` .* is `string` .*`min` holds for numbers only: deny rule `cap` never fires/);
+    });
+
+    it('near misses: a numeric amount, and no manifest (nothing is known about the type)', () => {
+      assert.deepEqual(findings(policy, 'constraint/type-mismatch', numberAmount), []);
+      assert.deepEqual(findings(policy, 'constraint/type-mismatch'), []);
+    });
+
+    it('the rule\'s own example fires', () => {
+      const example = RULES.find((r) => r.id === 'constraint/type-mismatch')!.example!;
+      const text = `version: 1\nroles: { payer: { description: pays } }\n${example}\ngrants: [{ agent_role: payer, tool: issue_payment, scope: cap, requires_approval: true }]\naudit: { path: a.jsonl }\n`;
+      assert.equal(findings(text, 'constraint/type-mismatch', stringAmount).length, 1);
     });
   });
 });
