@@ -19,28 +19,43 @@ export function isProd(env: string | undefined): boolean {
 export const sharedCredential: LintRule = {
   id: 'env/shared-credential',
   severity: 'error',
-  why: 'a credential reused across environments lets a test agent act in production (a mistake the seed article names)',
+  why: 'a credential reused across environments — as `credential` or as a secret passed in a server `env` (`GITHUB_TOKEN: ${GITHUB_TOKEN}`) — lets a test agent act in production (a mistake the seed article names)',
   example: 'servers: { a: { environment: dev, credential: "env:TOKEN" }, b: { environment: prod, credential: "env:TOKEN" } }',
   check(ctx) {
     const out: RuleFinding[] = [];
-    const byCred = new Map<string, Array<{ server: string; env: string }>>();
+    const byCred = new Map<string, Array<{ server: string; env: string; pointer: string }>>();
+    const add = (cred: string, server: string, env: string, pointer: string): void => {
+      const list = byCred.get(cred) ?? [];
+      list.push({ server, env, pointer });
+      byCred.set(cred, list);
+    };
     for (const [server, s] of Object.entries(ctx.policy.servers ?? {})) {
-      if (s.credential === undefined || s.credential === 'none') continue;
-      const list = byCred.get(s.credential) ?? [];
-      list.push({ server, env: s.environment ?? '(none)' });
-      byCred.set(s.credential, list);
+      const env = s.environment ?? '(none)';
+      const base = childPointer('/servers', server);
+      if (s.credential !== undefined && s.credential !== 'none') add(s.credential, server, env, `${base}/credential`);
+      // a secret handed to the server through its environment (`GITHUB_TOKEN: ${GITHUB_TOKEN}`) is a credential too
+      for (const [key, value] of Object.entries(s.env ?? {})) {
+        const ref = envReference(value);
+        if (ref !== undefined && (SECRET_KEY.test(key) || SECRET_KEY.test(ref.slice(ref.indexOf(':') + 1)))) add(ref, server, env, childPointer(`${base}/env`, key));
+      }
     }
     for (const [cred, users] of byCred) {
       if (new Set(users.map((u) => u.env)).size < 2) continue;
       for (const u of users) {
-        const others = users.filter((o) => o.env !== u.env).map((o) => `\`${o.server}\` (${o.env})`).join(', ');
-        const pointer = `${childPointer('/servers', u.server)}/credential`;
-        out.push({ message: `credential \`${cred}\` of server \`${u.server}\` (${u.env}) is also used by ${others}: give each environment its own`, pointer, range: ctx.source.range(pointer) });
+        const others = [...new Set(users.filter((o) => o.env !== u.env).map((o) => `\`${o.server}\` (${o.env})`))].join(', ');
+        out.push({ message: `credential \`${cred}\` of server \`${u.server}\` (${u.env}) is also used by ${others}: give each environment its own`, pointer: u.pointer, range: ctx.source.range(u.pointer) });
       }
     }
     return out;
   },
 };
+
+/** What a server `env` value refers to, as a credential reference: `${NAME}` and `$NAME` are `env:NAME`; `vault:…` stays. */
+function envReference(value: string): string | undefined {
+  const v = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$|^\$([A-Za-z_][A-Za-z0-9_]*)$/.exec(value);
+  if (v) return `env:${v[1] ?? v[2]!}`;
+  return REFERENCE.test(value) && !/^[a-z]+:\/\//i.test(value) ? value : undefined;
+}
 
 export const inlineCredential: LintRule = {
   id: 'env/inline-credential',

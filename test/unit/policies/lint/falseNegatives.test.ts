@@ -98,4 +98,27 @@ audit: { path: a.jsonl }
       assert.equal(findings(text, 'constraint/type-mismatch', stringAmount).length, 1);
     });
   });
+
+  describe('env/shared-credential: a secret passed through the server\'s env', () => {
+    const servers = (dev: string, prod: string): string => `version: 1
+servers:
+  gh-dev: { command: [node, gh.js], environment: dev, env: { ${dev} } }
+  gh-prod: { command: [node, gh.js], environment: prod, env: { ${prod} } }
+audit: { path: a.jsonl }
+`;
+    it('one token variable handed to a dev and a prod server is one credential in two environments', () => {
+      const found = findings(servers('GITHUB_PERSONAL_ACCESS_TOKEN: "${GITHUB_TOKEN}"', 'GITHUB_PERSONAL_ACCESS_TOKEN: $GITHUB_TOKEN'), 'env/shared-credential');
+      assert.equal(found.length, 2, found.join('\n'));
+      assert.match(found[0]!, /^3:\d+ credential `env:GITHUB_TOKEN` of server `gh-dev` \(dev\) is also used by `gh-prod` \(prod\)/);
+    });
+
+    it('the same variable through `credential` on one server and `env` on another', () => {
+      const text = servers('API_KEY: "${PAY_KEY}"', 'LOG_LEVEL: info').replace('gh-prod: { command', 'gh-prod: { credential: "env:PAY_KEY", command');
+      assert.equal(findings(text, 'env/shared-credential').length, 2);
+    });
+
+    it('near misses: a variable per environment, and shared settings that are no secret', () => {
+      assert.deepEqual(findings(servers('GITHUB_TOKEN: "${GITHUB_TOKEN_DEV}", LOG_LEVEL: "${LOG_LEVEL}"', 'GITHUB_TOKEN: "${GITHUB_TOKEN_PROD}", LOG_LEVEL: "${LOG_LEVEL}"'), 'env/shared-credential'), []);
+    });
+  });
 });
