@@ -10,6 +10,12 @@ export const auditDisabled: LintRule = {
   why: 'without an audit log nobody can prove afterwards who called what, or what was refused',
   example: 'audit: { enabled: false }',
   check(ctx) {
+    const path = ctx.policy.audit?.path;
+    // a device that swallows what is written is a disabled log that looks enabled
+    if (typeof path === 'string' && /^(\/dev\/(null|zero|full)|nul)$/i.test(path.trim())) {
+      return [{ message: `the audit log \`${path}\` discards every record: decisions would leave no record`, pointer: '/audit/path', range: ctx.source.range('/audit/path'),
+        fix: [{ title: 'write the log to a file', op: 'replace', pointer: '/audit/path', value: '.mandate/audit.jsonl' }] }];
+    }
     if (ctx.policy.audit?.enabled !== false) return [];
     return [{ message: 'audit is disabled: decisions would leave no record', pointer: '/audit/enabled', range: ctx.source.range('/audit/enabled'),
       fix: [{ title: 'enable the audit log', op: 'replace', pointer: '/audit/enabled', value: true }] }];

@@ -121,4 +121,15 @@ audit: { path: a.jsonl }
       assert.deepEqual(findings(servers('GITHUB_TOKEN: "${GITHUB_TOKEN_DEV}", LOG_LEVEL: "${LOG_LEVEL}"', 'GITHUB_TOKEN: "${GITHUB_TOKEN_PROD}", LOG_LEVEL: "${LOG_LEVEL}"'), 'env/shared-credential'), []);
     });
   });
+
+  describe('audit/disabled: a log that discards what is written', () => {
+    it('reports an audit path that is a device swallowing every record; a file stays quiet', () => {
+      for (const path of ['/dev/null', '/dev/zero', 'NUL']) {
+        const found = findings(`version: 1\naudit: { path: ${path} }\n`, 'audit/disabled');
+        assert.equal(found.length, 1, path);
+        assert.match(found[0]!, /^2:16 the audit log `.*` discards every record/);
+      }
+      assert.deepEqual(findings('version: 1\naudit: { path: logs/null.jsonl }\n', 'audit/disabled'), []);
+    });
+  });
 });
