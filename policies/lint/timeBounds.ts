@@ -8,6 +8,9 @@ import type { LintContext, LintRule, RuleFinding } from './types';
 /** Words that mark emergency, debug or temporary access. */
 const EMERGENCY = /(^|[^a-z])(emergency|break[-_ ]?glass|debug|temp|temporary|hotfix|incident|sudo|override)([^a-z]|$)/i;
 
+/** The words that mark emergency access even in prose. */
+const STRONG = /(^|[^a-z])(emergency|break[-_ ]?glass)([^a-z]|$)/i;
+
 /** True when a name is one of EMERGENCY's words, in any case style: `debug_admin`, `breakGlassOps`, `DebugAccess`. */
 function named(name: string): boolean {
   return EMERGENCY.test(name) || EMERGENCY.test(words(name).join('_'));
@@ -20,8 +23,9 @@ export function emergencyReason(ctx: LintContext, g: Grant): string | undefined 
   if (named(g.agent_role)) return `role \`${g.agent_role}\` is named for emergency or debug access`;
   if (g.id !== undefined && named(g.id)) return `grant \`${g.id}\` is named for emergency or debug access`;
   if (g.description !== undefined && EMERGENCY.test(g.description)) return 'its description says it is emergency or debug access';
-  // the role's own description is where a break-glass role is usually explained (`oncall_elevated: { description: Break-glass … }`)
-  if (role?.description !== undefined && EMERGENCY.test(role.description)) return `role \`${g.agent_role}\`'s description says it is emergency or debug access`;
+  // the role's own description is where a break-glass role is usually explained (`oncall_elevated: { description: Break-glass … }`);
+  // only the unambiguous words there: a role that "reads temp files" or "triages incident tickets" is no emergency access
+  if (role?.description !== undefined && STRONG.test(role.description)) return `role \`${g.agent_role}\`'s description says it is emergency access`;
   return undefined;
 }
 
