@@ -1,8 +1,8 @@
 // Approvals: tools that move money or destroy things run only after a human says yes.
 
-import { isGlob } from '../glob';
+import { globsOverlap, isGlob } from '../glob';
 import type { Grant } from '../types';
-import { expandIn, toolEntries, toolNature, type ToolNature } from './tools';
+import { expandIn, grantLabel, toolEntries, toolNature, type ToolNature } from './tools';
 import type { LintContext, LintRule, RuleFinding } from './types';
 
 function missingApproval(ctx: LintContext, pick: (n: ToolNature) => boolean, what: string): RuleFinding[] {
@@ -37,4 +37,35 @@ export const destructiveApproval: LintRule = {
   why: 'a tool that deletes data or runs code cannot be undone; a human should approve each call',
   example: '- { agent_role: cleaner, tool: delete_entities }',
   check: (ctx) => missingApproval(ctx, (n) => n.destructive && !n.financial, 'destroys data or runs code'),
+};
+
+/** A grant that allows every call to its tools (no scope, no context): nothing can tier it against another. */
+const unconditional = (g: Grant): boolean => (g.scope === undefined || (Array.isArray(g.scope) && g.scope.length === 0)) && g.context === undefined;
+
+export const bypassedApproval: LintRule = {
+  id: 'approval/bypassed',
+  severity: 'warning',
+  why: 'an agent bound to two roles gets the more permissive grant: an approval one role requires is void when its other role may call the same tool without one',
+  example: 'agents: { release-bot: { roles: [deployer, helper] } }   # deployer: deploy_service with approval; helper: "deploy_*" without',
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    const grants = (ctx.policy.grants ?? []).map((g, i) => ({ g, i }));
+    for (const [agent, binding] of Object.entries(ctx.policy.agents ?? {})) {
+      const roles = new Set(binding?.roles ?? []);
+      if (roles.size < 2) continue;
+      for (const asked of grants.filter(({ g }) => g.requires_approval === true && roles.has(g.agent_role))) {
+        for (const free of grants.filter(({ g }) => g.requires_approval !== true && g.agent_role !== asked.g.agent_role && roles.has(g.agent_role) && unconditional(g))) {
+          const meet = toolEntries(asked.g, `/grants/${asked.i}`).flatMap((a) => toolEntries(free.g, `/grants/${free.i}`).filter((f) => globsOverlap(a.pattern, f.pattern)).map((f) => [a.pattern, f.pattern] as const));
+          if (meet.length === 0) continue;
+          const [tool, by] = meet[0]!;
+          const pointer = `/agents/${agent.replace(/~/g, '~0').replace(/\//g, '~1')}/roles`;
+          out.push({
+            message: `agent \`${agent}\` holds roles \`${asked.g.agent_role}\` and \`${free.g.agent_role}\`: ${grantLabel(free.g, free.i)} lets \`${free.g.agent_role}\` call \`${by}\` without approval, so the approval ${grantLabel(asked.g, asked.i)} requires for \`${tool}\` never applies to this agent (a call is decided by its most permissive grant)`,
+            pointer, range: ctx.source.range(pointer),
+          });
+        }
+      }
+    }
+    return out;
+  },
 };

@@ -5,7 +5,7 @@ import { sortFindings } from '../findings';
 import { parsePolicy, type ParseResult } from '../parse';
 import { childPointer } from '../source';
 import type { ToolManifest } from '../types';
-import { destructiveApproval, financialApproval } from './approvals';
+import { bypassedApproval, destructiveApproval, financialApproval } from './approvals';
 import { auditDisabled, auditIncomplete, auditMissing, failOpen } from './audit';
 import { catastrophicPattern, contradictory, emptyIn, nonStringContext, prefixOnPath, slowPattern, unanchoredPattern } from './constraints';
 import { inlineCredential, prodWithoutEnvironment, sharedCredential } from './environments';
@@ -56,7 +56,7 @@ const unknownIgnore: LintRule = {
 /** Every lint rule, in the order they run. Add a rule here (see ARCHITECTURE.md). */
 export const RULES: readonly LintRule[] = [
   undeclaredRole, undefinedScope, minAboveMax, invalidPattern,
-  wildcardAll, genericRoleWrites, readOnlyWrites, financialApproval, destructiveApproval,
+  wildcardAll, genericRoleWrites, readOnlyWrites, financialApproval, destructiveApproval, bypassedApproval,
   emergencyWithoutExpiry, expiryBeyondHorizon, unreadableTime, expired, emptyWindow,
   sharedCredential, inlineCredential, prodWithoutEnvironment,
   auditDisabled, auditMissing, auditIncomplete, failOpen,
