@@ -1,5 +1,6 @@
 // Audit and failure: every decision is recorded (denials and approvals too) and nothing fails open.
 
+import { knownTools, words } from './tools';
 import type { LintRule, RuleFinding } from './types';
 
 const ALL = ['allow', 'deny', 'approval', 'error'] as const;
@@ -65,5 +66,40 @@ export const failOpen: LintRule = {
         fix: [{ title: 'deny when the audit cannot be written', op: 'replace', pointer: '/audit/on_write_error', value: 'deny' }] });
     }
     return out;
+  },
+};
+
+/** Argument names that hold a secret: a password, a token, an API or private key, a credential. */
+function secretLike(name: string): boolean {
+  // the last word names what the value is: `api_token` is a token, `token_count` a count
+  const w = words(name);
+  const last = w.at(-1) ?? '';
+  if (['password', 'passwd', 'passphrase', 'secret', 'token', 'credential', 'credentials', 'apikey', 'cookie'].includes(last)) return true;
+  return last === 'key' && ['api', 'private', 'secret', 'access', 'signing'].includes(w.at(-2) ?? '');
+}
+
+export const unredactedSecret: LintRule = {
+  id: 'audit/unredacted-secret',
+  severity: 'warning',
+  why: 'the audit log keeps every call\'s arguments: a password or API key a tool takes is written there in clear unless `audit.redact` names it',
+  example: 'audit: { path: audit.jsonl }   # a tool takes `api_key`, and `redact` does not list it',
+  check(ctx) {
+    const audit = ctx.policy.audit;
+    if (audit === undefined || audit.enabled === false) return [];
+    const redacted = new Set(audit.redact ?? []);
+    const found = new Map<string, string[]>();
+    for (const [tool, info] of knownTools(ctx)) {
+      const props = (info.inputSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
+      for (const key of Object.keys(props ?? {})) {
+        if (!secretLike(key) || redacted.has(key)) continue;
+        found.set(key, [...(found.get(key) ?? []), tool]);
+      }
+    }
+    const pointer = audit.redact !== undefined ? '/audit/redact' : '/audit';
+    return [...found].map(([key, tools]) => ({
+      message: `\`${tools.slice(0, 3).join('`, `')}\`${tools.length > 3 ? ` and ${tools.length - 3} more` : ''} take${tools.length === 1 ? 's' : ''} \`${key}\`: its value is written to the audit log in clear — add it to \`audit.redact\``,
+      pointer, range: ctx.source.range(pointer),
+      fix: [{ title: `redact \`${key}\``, op: audit.redact !== undefined ? 'replace' as const : 'add' as const, pointer: '/audit/redact', value: [...(audit.redact ?? []), key] }],
+    }));
   },
 };

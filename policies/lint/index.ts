@@ -6,7 +6,7 @@ import { parsePolicy, type ParseResult } from '../parse';
 import { childPointer } from '../source';
 import type { ToolManifest } from '../types';
 import { bypassedApproval, destructiveApproval, financialApproval } from './approvals';
-import { auditDisabled, auditIncomplete, auditMissing, failOpen } from './audit';
+import { auditDisabled, auditIncomplete, auditMissing, unredactedSecret, failOpen } from './audit';
 import { catastrophicPattern, contradictory, emptyIn, nonStringContext, prefixOnPath, slowPattern, unanchoredPattern } from './constraints';
 import { inlineCredential, prodWithoutEnvironment, sharedCredential } from './environments';
 import { typeMismatch, unknownArgument } from './inputSchema';
@@ -59,7 +59,7 @@ export const RULES: readonly LintRule[] = [
   wildcardAll, genericRoleWrites, readOnlyWrites, financialApproval, destructiveApproval, bypassedApproval,
   emergencyWithoutExpiry, expiryBeyondHorizon, unreadableTime, expired, emptyWindow,
   sharedCredential, inlineCredential, prodWithoutEnvironment,
-  auditDisabled, auditMissing, auditIncomplete, failOpen,
+  auditDisabled, auditMissing, auditIncomplete, unredactedSecret, failOpen,
   deniedGrant, duplicateGrant, subsumedGrant, unusedScope, unusedRole,
   emptyIn, contradictory, nonStringContext, prefixOnPath, unanchoredPattern, catastrophicPattern, slowPattern, unknownArgument, typeMismatch,
   dottedArgumentKey, absentKeyEscapesDeny,
