@@ -60,12 +60,16 @@ export const expiryBeyondHorizon: LintRule = {
     (ctx.policy.grants ?? []).forEach((g, i) => {
       if (g.expires === undefined) return;
       const t = parseDateTime(g.expires, 'up');
-      if (!(t > ctx.now + days * DAY_MS)) return;
+      // the window is measured from when it opens: a two-week break-glass window scheduled next year is still two weeks
+      const opens = g.not_before !== undefined ? parseDateTime(g.not_before, 'up') : NaN;
+      const from = Number.isFinite(opens) && opens > ctx.now ? opens : ctx.now;
+      if (!(t > from + days * DAY_MS)) return;
       const why = emergencyReason(ctx, g);
       if (!why) return;
       const pointer = `/grants/${i}/expires`;
-      const at = isoAfter(ctx.now, days);
-      out.push({ message: `${label(g, i)} expires \`${g.expires}\`, more than ${days} days ahead, but ${why} (set \`lint.expiry_horizon_days\` to change the horizon)`,
+      const at = isoAfter(from, days);
+      const ahead = from === ctx.now ? `more than ${days} days ahead` : `more than ${days} days after it opens (\`${g.not_before}\`)`;
+      out.push({ message: `${label(g, i)} expires \`${g.expires}\`, ${ahead}, but ${why} (set \`lint.expiry_horizon_days\` to change the horizon)`,
         pointer, range: ctx.source.range(pointer), fix: [{ title: `expire at \`${at}\``, op: 'replace', pointer, value: at }] });
     });
     return out;

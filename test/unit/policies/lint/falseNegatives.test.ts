@@ -133,4 +133,20 @@ audit: { path: a.jsonl }
       assert.deepEqual(findings('version: 1\naudit: { path: logs/null.jsonl }\n', 'audit/disabled'), []);
     });
   });
+
+  describe('time/expiry-beyond-horizon: measured from when the window opens', () => {
+    const policy = (window: string): string => `version: 1
+roles: { oncall: { description: On call., emergency: true } }
+grants:
+  - { agent_role: oncall, tool: restart_service, ${window} }
+audit: { path: a.jsonl }
+`;
+    it('a two-week window scheduled next year is two weeks; one opening then and lasting 60 days is not', () => {
+      assert.deepEqual(findings(policy('not_before: 2027-06-01T00:00:00Z, expires: 2027-06-15T00:00:00Z'), 'time/expiry-beyond-horizon'), []);
+      const long = findings(policy('not_before: 2027-06-01T00:00:00Z, expires: 2027-07-31T00:00:00Z'), 'time/expiry-beyond-horizon');
+      assert.equal(long.length, 1);
+      assert.match(long[0]!, /more than 30 days after it opens \(`2027-06-01T00:00:00Z`\)/);
+      assert.equal(findings(policy('expires: 2027-06-15T00:00:00Z'), 'time/expiry-beyond-horizon').length, 1, 'no not_before: from now');
+    });
+  });
 });
