@@ -2,7 +2,8 @@
 
 import { globsOverlap, isGlob } from '../glob';
 import type { Grant } from '../types';
-import { expandIn, grantLabel, toolEntries, toolNature, type ToolNature } from './tools';
+import { parseDateTime } from '../time';
+import { expandIn, grantLabel, scopeNames, toolEntries, toolNature, type ToolNature } from './tools';
 import type { LintContext, LintRule, RuleFinding } from './types';
 
 function missingApproval(ctx: LintContext, pick: (n: ToolNature) => boolean, what: string): RuleFinding[] {
@@ -39,8 +40,21 @@ export const destructiveApproval: LintRule = {
   check: (ctx) => missingApproval(ctx, (n) => n.destructive && !n.financial, 'destroys data or runs code'),
 };
 
-/** A grant that allows every call to its tools (no scope, no context): nothing can tier it against another. */
-const unconditional = (g: Grant): boolean => (g.scope === undefined || (Array.isArray(g.scope) && g.scope.length === 0)) && g.context === undefined;
+/**
+ * A grant that allows every call to its tools now: no context, no scope that constrains anything (an empty
+ * `context: {}` or scope is none), not expired. Nothing can tier it against another grant.
+ */
+function unconditional(ctx: LintContext, g: Grant): boolean {
+  if (g.context !== undefined && Object.keys(g.context).length > 0) return false;
+  const scopes = ctx.policy.scopes ?? {};
+  for (const name of scopeNames(g.scope)) {
+    const s = Object.prototype.hasOwnProperty.call(scopes, name) ? scopes[name] : undefined;
+    if (s === undefined) return false; // an undefined scope denies: the engine fails closed
+    if (Object.keys(s.args ?? {}).length > 0 || Object.keys(s.context ?? {}).length > 0) return false;
+  }
+  if (g.expires !== undefined && !(parseDateTime(g.expires, 'up') > ctx.now)) return false;
+  return true;
+}
 
 export const bypassedApproval: LintRule = {
   id: 'approval/bypassed',
@@ -54,7 +68,7 @@ export const bypassedApproval: LintRule = {
       const roles = new Set(binding?.roles ?? []);
       if (roles.size < 2) continue;
       for (const asked of grants.filter(({ g }) => g.requires_approval === true && roles.has(g.agent_role))) {
-        for (const free of grants.filter(({ g }) => g.requires_approval !== true && g.agent_role !== asked.g.agent_role && roles.has(g.agent_role) && unconditional(g))) {
+        for (const free of grants.filter(({ g }) => g.requires_approval !== true && g.agent_role !== asked.g.agent_role && roles.has(g.agent_role) && unconditional(ctx, g))) {
           const meet = toolEntries(asked.g, `/grants/${asked.i}`).flatMap((a) => toolEntries(free.g, `/grants/${free.i}`).filter((f) => globsOverlap(a.pattern, f.pattern)).map((f) => [a.pattern, f.pattern] as const));
           if (meet.length === 0) continue;
           const [tool, by] = meet[0]!;

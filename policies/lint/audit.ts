@@ -1,6 +1,6 @@
 // Audit and failure: every decision is recorded (denials and approvals too) and nothing fails open.
 
-import { knownTools, words } from './tools';
+import { knownTools, secretName } from './tools';
 import type { LintRule, RuleFinding } from './types';
 
 const ALL = ['allow', 'deny', 'approval', 'error'] as const;
@@ -69,15 +69,6 @@ export const failOpen: LintRule = {
   },
 };
 
-/** Argument names that hold a secret: a password, a token, an API or private key, a credential. */
-function secretLike(name: string): boolean {
-  // the last word names what the value is: `api_token` is a token, `token_count` a count
-  const w = words(name);
-  const last = w.at(-1) ?? '';
-  if (['password', 'passwd', 'passphrase', 'secret', 'token', 'credential', 'credentials', 'apikey', 'cookie'].includes(last)) return true;
-  return last === 'key' && ['api', 'private', 'secret', 'access', 'signing'].includes(w.at(-2) ?? '');
-}
-
 export const unredactedSecret: LintRule = {
   id: 'audit/unredacted-secret',
   severity: 'warning',
@@ -88,13 +79,17 @@ export const unredactedSecret: LintRule = {
     if (audit === undefined || audit.enabled === false) return [];
     const redacted = new Set(audit.redact ?? []);
     const found = new Map<string, string[]>();
-    for (const [tool, info] of knownTools(ctx)) {
-      const props = (info.inputSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
-      for (const key of Object.keys(props ?? {})) {
-        if (!secretLike(key) || redacted.has(key)) continue;
-        found.set(key, [...(found.get(key) ?? []), tool]);
+    // redaction works by key at any depth: so are arguments read, through nested objects and arrays
+    const walk = (schema: unknown, tool: string, depth: number): void => {
+      if (schema === null || typeof schema !== 'object' || depth > 8) return;
+      const s = schema as { properties?: Record<string, unknown>; items?: unknown };
+      for (const [key, sub] of Object.entries(s.properties ?? {})) {
+        if (secretName(key) && !redacted.has(key) && !(found.get(key) ?? []).includes(tool)) found.set(key, [...(found.get(key) ?? []), tool]);
+        walk(sub, tool, depth + 1);
       }
-    }
+      walk(s.items, tool, depth + 1);
+    };
+    for (const [tool, info] of knownTools(ctx)) walk(info.inputSchema, tool, 0);
     const pointer = audit.redact !== undefined ? '/audit/redact' : '/audit';
     return [...found].map(([key, tools]) => ({
       message: `\`${tools.slice(0, 3).join('`, `')}\`${tools.length > 3 ? ` and ${tools.length - 3} more` : ''} take${tools.length === 1 ? 's' : ''} \`${key}\`: its value is written to the audit log in clear — add it to \`audit.redact\``,

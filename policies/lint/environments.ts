@@ -3,13 +3,12 @@
 
 import { childPointer } from '../source';
 import type { ContextConstraint, Grant, Policy } from '../types';
-import { expandIn, scopeNames, toolEntries } from './tools';
+import { expandIn, scopeNames, secretName, toolEntries } from './tools';
 import type { LintContext, LintRule, RuleFinding } from './types';
 
 const PROD = /^prod(uction)?([-_.].*)?$/i;
 /** A credential reference: `scheme:rest` such as `env:NAME`, `file:/run/secrets/x`, `vault:kv/x`. */
 const REFERENCE = /^[a-z][a-z0-9+.-]*:\S+$/i;
-const SECRET_KEY = /(token|secret|password|passwd|api[-_]?key|private[-_]?key|credential)/i;
 
 /** True when the server is a production server. */
 export function isProd(env: string | undefined): boolean {
@@ -36,7 +35,7 @@ export const sharedCredential: LintRule = {
       // a secret handed to the server through its environment (`GITHUB_TOKEN: ${GITHUB_TOKEN}`) is a credential too
       for (const [key, value] of Object.entries(s.env ?? {})) {
         const ref = envReference(value);
-        if (ref !== undefined && (SECRET_KEY.test(key) || SECRET_KEY.test(ref.slice(ref.indexOf(':') + 1)))) add(ref, server, env, childPointer(`${base}/env`, key));
+        if (ref !== undefined && (secretName(key) || secretName(ref.slice(ref.indexOf(':') + 1)))) add(ref, server, env, childPointer(`${base}/env`, key));
       }
     }
     for (const [cred, users] of byCred) {
@@ -70,7 +69,7 @@ export const inlineCredential: LintRule = {
         out.push({ message: `server \`${server}\` has a credential that is not a reference such as \`env:NAME\`: never write the secret itself`, pointer: `${base}/credential`, range: ctx.source.range(`${base}/credential`) });
       }
       for (const [key, value] of Object.entries(s.env ?? {})) {
-        if (!SECRET_KEY.test(key) || value === '' || /^\$\{?[A-Za-z_]/.test(value) || REFERENCE.test(value)) continue;
+        if (!secretName(key) || value === '' || /^\$\{?[A-Za-z_]/.test(value) || REFERENCE.test(value)) continue;
         const pointer = childPointer(`${base}/env`, key);
         out.push({ message: `server \`${server}\` sets \`${key}\` to a literal value: pass secrets by reference (\`env:NAME\` or \`\${NAME}\`)`, pointer, range: ctx.source.range(pointer) });
       }

@@ -22,7 +22,8 @@ export function emergencyReason(ctx: LintContext, g: Grant): string | undefined 
   if (role?.emergency === true) return `role \`${g.agent_role}\` is marked \`emergency\``;
   if (named(g.agent_role)) return `role \`${g.agent_role}\` is named for emergency or debug access`;
   if (g.id !== undefined && named(g.id)) return `grant \`${g.id}\` is named for emergency or debug access`;
-  if (g.description !== undefined && EMERGENCY.test(g.description)) return 'its description says it is emergency or debug access';
+  // prose only by its unambiguous words: "reads incident tickets" is no emergency access
+  if (g.description !== undefined && STRONG.test(g.description)) return 'its description says it is emergency access';
   // the role's own description is where a break-glass role is usually explained (`oncall_elevated: { description: Break-glass … }`);
   // only the unambiguous words there: a role that "reads temp files" or "triages incident tickets" is no emergency access
   if (role?.description !== undefined && STRONG.test(role.description)) return `role \`${g.agent_role}\`'s description says it is emergency access`;

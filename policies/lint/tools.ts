@@ -37,6 +37,19 @@ export function words(name: string): string[] {
   return name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase().split(/[^a-z0-9]+/).filter((w) => w !== '');
 }
 
+/**
+ * Whether a name (an argument, an environment variable) holds a secret. The last word says what the value is:
+ * `api_token` and `GITHUB_TOKEN` are tokens, `token_count` and `MAX_TOKENS` are not; a key is secret after
+ * api, private, secret, access, signing or ssh.
+ */
+export function secretName(name: string): boolean {
+  const w = words(name);
+  const last = w.at(-1) ?? '';
+  if (['password', 'passwd', 'passphrase', 'secret', 'token', 'credential', 'credentials', 'apikey', 'cookie', 'authorization', 'bearer', 'pat'].includes(last)) return true;
+  if (last === 'pem') return true;
+  return last === 'key' && ['api', 'private', 'secret', 'access', 'signing', 'ssh'].includes(w.at(-2) ?? '');
+}
+
 const natures = new Map<string, ToolNature>();
 const infoNatures = new WeakMap<ToolInfo, ToolNature>();
 
@@ -67,14 +80,15 @@ function classify(name: string, info?: ToolInfo): ToolNature {
 
 /**
  * For a glob read without a manifest: a tool name it could match that can change things (`*_file` → `delete_file`),
- * or undefined when it cannot say so — the glob's fixed start is a reading verb (`read_*`, `list*`) or the glob
+ * or undefined when it cannot say so — the glob's fixed start holds a reading verb (`read_*`, `github_list_*`) or the glob
  * itself names a changing verb (then `toolNature` of the pattern already says so).
  */
 export function globMayChange(pattern: string): string | undefined {
   const star = pattern.indexOf('*');
   if (star < 0) return undefined;
   const head = words(pattern.slice(0, star));
-  if (head.length > 0 && READ.has(head[0]!)) return undefined;
+  // a reading verb anywhere in the fixed start reads as read-only: `read_*`, and server-prefixed `github_get_*`
+  if (head.some((w) => READ.has(w))) return undefined;
   // put a destroying verb where the first star is, as its own word
   const before = pattern.slice(0, star);
   const after = pattern.slice(star + 1).replace(/\*/g, '');

@@ -149,4 +149,55 @@ audit: { path: a.jsonl }
       assert.equal(findings(policy('expires: 2027-06-15T00:00:00Z'), 'time/expiry-beyond-horizon').length, 1, 'no not_before: from now');
     });
   });
+
+  describe('false positives found by review', () => {
+    it('env: MAX_TOKENS, TOKENIZER, TOKEN_LIMIT, API_KEY_HEADER are settings, not secrets; GITHUB_PAT and SSH_PRIVATE_KEY are', () => {
+      const two = (env: string): string => `version: 1
+servers:
+  gh-dev: { command: [gh-mcp], environment: dev, env: { ${env} } }
+  gh-prod: { command: [gh-mcp], environment: prod, env: { ${env} } }
+audit: { path: a.jsonl }
+`;
+      assert.deepEqual(findings(two('MAX_TOKENS: "${MAX_TOKENS}", TOKENIZER: "${TOKENIZER}", TOKEN_LIMIT: "${TOKEN_LIMIT}", API_KEY_HEADER: "${API_KEY_HEADER}"'), 'env/shared-credential'), []);
+      assert.equal(findings(two('GITHUB_PAT: "${GITHUB_PAT}", SSH_PRIVATE_KEY: "${SSH_PRIVATE_KEY}"'), 'env/shared-credential').length, 4);
+      assert.deepEqual(findings('version: 1\nservers: { a: { command: [x], env: { OPENAI_MAX_TOKENS: "4096" } } }\naudit: { path: a.jsonl }\n', 'env/inline-credential'), []);
+    });
+
+    it('read-only: server-prefixed reading globs (github_get_*, mcp__fs__read_*) read as read-only', () => {
+      const text = `version: 1
+roles: { reader: { description: reads, read_only: true } }
+grants:
+  - { agent_role: reader, tools: ["github_get_*", "github_list_*", "github_search_*", "mcp__filesystem__read_*"] }
+audit: { path: a.jsonl }
+`;
+      assert.deepEqual(findings(text, 'least-privilege/read-only-writes'), []);
+    });
+
+    it('approval/bypassed: an empty context or scope is no condition; an expired free grant bypasses nothing', () => {
+      const policy = (free: string): string => `version: 1
+roles: { deployer: { description: d }, helper: { description: h } }
+scopes: { nothing: {} }
+grants:
+  - { agent_role: deployer, tool: deploy_service, requires_approval: true }
+  - { agent_role: helper, tools: ["deploy_*"], ${free} }
+agents: { bot: { roles: [deployer, helper] } }
+audit: { path: a.jsonl }
+`;
+      assert.equal(findings(policy('context: {}'), 'approval/bypassed').length, 1);
+      assert.equal(findings(policy('scope: [nothing]'), 'approval/bypassed').length, 1);
+      assert.deepEqual(findings(policy('expires: 2020-01-01T00:00:00Z'), 'approval/bypassed'), []);
+    });
+
+    it('audit/unredacted-secret reads nested arguments; a grant described as "reads incident tickets" is no emergency access', () => {
+      const tools: ToolManifest = { tools: [{ name: 'call', inputSchema: { type: 'object', properties: { auth: { type: 'object', properties: { password: { type: 'string' } } }, headers: { type: 'array', items: { type: 'object', properties: { authorization: { type: 'string' } } } } } } }] };
+      const found = findings('version: 1\nroles: { r: { description: r } }\ngrants: [{ agent_role: r, tool: call }]\naudit: { path: a.jsonl }\n', 'audit/unredacted-secret', tools);
+      assert.equal(found.length, 2, found.join('\n'));
+      const described = `version: 1
+roles: { triage: { description: t } }
+grants: [{ agent_role: triage, tool: read_ticket, description: Reads incident tickets. }]
+audit: { path: a.jsonl }
+`;
+      assert.deepEqual(findings(described, 'time/emergency-without-expiry'), []);
+    });
+  });
 });
