@@ -22,3 +22,4 @@ export { DEFAULT_SERVER_REQUESTS } from './types';
 export { ChainChecker, GENESIS, canonicalJson, chainEntry, decodeAuditLog, inPeriod, isChainedRecord, parseAuditLines, recordDecision, recordLine, redact, spliceable, spliceRecord, validUtf8, verifyChain } from './audit';
 export type { AuditApproval, AuditCaller, AuditEntry, AuditKind, AuditRecord, ChainFault, ChainHead, DecodedLog, LineCheck, RecordAnchor, Sha256, VerifyResult } from './audit';
 export { printable } from './printable';
+export { resolveEnvRefs } from './envRefs';

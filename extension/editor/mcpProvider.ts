@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { parse as parseYaml } from 'yaml';
-import type { ParsedPolicy, ServerDef } from '../../policies';
+import { resolveEnvRefs, type ParsedPolicy, type ServerDef } from '../../policies';
 import { splitAuditPath } from './auditFiles';
 import type { MandateUi } from './output';
 import { POLICY_GLOB, policyName, strictParse } from './policyDocs';
@@ -75,7 +75,8 @@ export function guardedDefinition(extensionPath: string, policyPath: string, par
   const label = `${server} (guarded: ${role})`;
   const args = [join(extensionPath, 'dist', 'proxy.js'), '--policy', policyPath, '--role', role, '--server', server, '--audit', audit, '--', ...s.command];
   // Electron's binary runs as plain Node only with ELECTRON_RUN_AS_NODE; the server host's Node ignores it.
-  const env: Record<string, string> = { ...(s.env ?? {}), ELECTRON_RUN_AS_NODE: '1' };
+  // secrets by reference (`${NAME}`, `${env:NAME}`) are read from the editor's environment; an unset one is left out
+  const env: Record<string, string> = { ...resolveEnvRefs(s.env ?? {}, process.env).env, ELECTRON_RUN_AS_NODE: '1' };
   const version = createHash('sha256').update(parsed.text).update(role).digest('hex').slice(0, 16);
   const def = new vscode.McpStdioServerDefinition(label, process.execPath, args, env, version);
   def.cwd = vscode.Uri.file(dir);

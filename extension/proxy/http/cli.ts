@@ -1,7 +1,7 @@
 // `mandate proxy --listen …`: the HTTP face of the proxy, called by the proxy command when
 // `--listen` is given. Loads the policy, opens the audit log, verifies tokens, runs until a signal.
 
-import { printable } from '../../../policies';
+import { printable, resolveEnvRefs } from '../../../policies';
 import type { Writable } from 'node:stream';
 import type { ServerDef } from '../../../policies';
 import { fileKeySource, keySourceFor, readJwksFile, signingKey, TokenVerifier, UpstreamCredentials } from '../auth';
@@ -25,12 +25,17 @@ export interface HttpCliIo {
 }
 
 /** Which policy `servers` entry the upstream is, and the spec to reach it. */
-function upstreamOf(cfg: HttpConfig, servers: Record<string, ServerDef> | undefined, env: NodeJS.ProcessEnv, now: () => number): { spec: UpstreamSpec; environment: string } {
+function upstreamOf(cfg: HttpConfig, servers: Record<string, ServerDef> | undefined, env: NodeJS.ProcessEnv, now: () => number, log: (line: string) => void): { spec: UpstreamSpec; environment: string } {
   const byUrl = cfg.upstreamUrl !== undefined ? Object.entries(servers ?? {}).find(([, d]) => d.url === cfg.upstreamUrl)?.[0] : undefined;
   const name = cfg.server ?? byUrl ?? (cfg.upstreamUrl !== undefined ? new URL(cfg.upstreamUrl).hostname.replace(/[^A-Za-z0-9_.-]/g, '_') : defaultServerName(cfg.command));
   const def = servers && Object.prototype.hasOwnProperty.call(servers, name) ? servers[name] : undefined;
   const environment = cfg.environment ?? def?.environment ?? 'default';
-  if (cfg.upstreamUrl === undefined) return { spec: { kind: 'stdio', command: cfg.command, server: name, ...(def?.env ? { env: def.env } : {}) }, environment };
+  if (cfg.upstreamUrl === undefined) {
+    // the policy names the server's secrets by reference (`${NAME}`); their values come from the proxy's environment
+    const resolved = def?.env ? resolveEnvRefs(def.env, env) : undefined;
+    if (resolved && resolved.missing.length > 0) log(`mandate proxy: server \`${name}\` env refers to variables that are not set, left out: ${resolved.missing.join(', ')}`);
+    return { spec: { kind: 'stdio', command: cfg.command, server: name, ...(resolved ? { env: resolved.env } : {}) }, environment };
+  }
   return { spec: { kind: 'http', url: cfg.upstreamUrl, server: name, auth: upstreamAuth(cfg, def, environment, env, now) }, environment };
 }
 
@@ -80,7 +85,7 @@ async function start(argv: readonly string[], io: HttpCliIo, log: (l: string) =>
   if ('errors' in loaded) throw new HttpUsageError(`invalid policy:\n${loaded.errors.join('\n')}`);
   const policy = new PolicyState(loaded.parsed, loaded.version);
   const p = loaded.parsed.policy;
-  const { spec } = upstreamOf(cfg, p.servers, io.env, io.now);
+  const { spec } = upstreamOf(cfg, p.servers, io.env, io.now, log);
   if (spec.kind === 'http' && spec.auth.kind === 'none') log(`mandate proxy: no credential for upstream \`${spec.server}\` (set the server's credential or --upstream-key)`);
   // INVARIANT: the upstream credential never travels in cleartext beyond this machine
   if (spec.kind === 'http' && spec.auth.kind !== 'none' && new URL(spec.url).protocol === 'http:' && !isLoopback(new URL(spec.url).hostname)) {
