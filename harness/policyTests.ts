@@ -5,7 +5,7 @@
 import {
   compile, decide, globMatch, globsOverlap, parseDateTime, type CallSpec, type CompiledPolicy, type Decision, type ParsedPolicy, type PolicyTest,
 } from '../policies';
-import { closest } from '../policies/lint/toolNames';
+import { didYouMean } from '../policies/lint/toolNames';
 
 export interface TestOutcome {
   test: PolicyTest;
@@ -52,11 +52,6 @@ export function decideTest(compiled: CompiledPolicy, test: PolicyTest, now = DEF
     context: testContext(call), now: call.at !== undefined ? parseDateTime(call.at) : now,
   });
 }
-
-const didYouMean = (name: string, known: Iterable<string>): string => {
-  const near = closest(name, known);
-  return near.length > 0 ? ` (did you mean ${near.map((n) => `\`${n}\``).join(' or ')}?)` : '';
-};
 
 /**
  * Why a test names a caller or tool the policy does not know, or undefined. The engine denies a call with no

@@ -295,11 +295,7 @@ export class WriterLock {
     if (this.released) return;
     this.released = true;
     process.removeListener('exit', this.onExit);
-    try {
-      unlinkSync(this.file);
-    } catch {
-      // already gone: nothing holds the log
-    }
+    unlinkQuietly(this.file); // already gone: nothing holds the log
   }
 }
 

@@ -117,7 +117,7 @@ export class Guard {
       this.record({ kind: 'error', method: msg.method, request_id: msg.id, error: { code: 'jsonrpc_id_in_use', message: 'a request with this id is still in flight; refused' } });
       return this.replyError(msg.id, RPC.invalidRequest, `id ${JSON.stringify(msg.id).slice(0, 100)} is already in use by a request in flight`);
     }
-    if (this.lateAnswerPossible(key(msg.id))) {
+    if (this.late.has(key(msg.id))) {
       this.record({ kind: 'error', method: msg.method, request_id: msg.id, error: { code: 'jsonrpc_id_in_use', message: 'a request with this id was cancelled or timed out and the server may still answer it; refused' } });
       return this.replyError(msg.id, RPC.invalidRequest, `id ${JSON.stringify(msg.id).slice(0, 100)} belonged to a request the server may still answer (cancelled or timed out); use another id`);
     }
@@ -228,10 +228,6 @@ export class Guard {
       }
     }, every);
     this.sweeper.unref();
-  }
-
-  private lateAnswerPossible(k: string): boolean {
-    return this.late.has(k);
   }
 
   private timeout(id: RpcId): void {

@@ -5,7 +5,7 @@ import {
   ABSENT, compileConstraint, compileContextConstraint, decide, selecting, globMatch, globsOverlap, own, type Check, type CompiledGrant, type CompiledPolicy, type Decision,
   type Effect, type InvariantMatch, type ToolAnnotations, type ToolInfo,
 } from '../../policies';
-import { closest } from '../../policies/lint/toolNames';
+import { didYouMean } from '../../policies/lint/toolNames';
 import type { SimCall } from './generate';
 
 /** `undefined`: the call is outside the property; `true`: it holds; a string: why it broke. */
@@ -128,11 +128,6 @@ export interface InvariantProblem {
   pointer: string;
   message: string;
 }
-
-const didYouMean = (name: string, known: Iterable<string>): string => {
-  const near = closest(name, known);
-  return near.length > 0 ? ` (did you mean ${near.map((n) => `\`${n}\``).join(' or ')}?)` : '';
-};
 
 /**
  * What makes invariant `index` a misspelling: a role the policy does not declare, or a tool no grant, deny rule

@@ -29,6 +29,15 @@ export function editDistance(a: string, b: string, limit: number): number {
   return prev[b.length]!;
 }
 
+/** ` (did you mean `a` or `b`?)` for the names closest to `name`, or '' when none is close. */
+export function didYouMean(name: string, known: Iterable<string>): string {
+  return suggestion(closest(name, known));
+}
+
+function suggestion(near: readonly string[]): string {
+  return near.length > 0 ? ` (did you mean ${near.map((n) => `\`${n}\``).join(' or ')}?)` : '';
+}
+
 /** The known tool names closest to `name` (within a third of its length, at most 3 edits). */
 export function closest(name: string, known: Iterable<string>): string[] {
   const limit = Math.min(3, Math.max(1, Math.floor(name.length / 3)));
@@ -70,7 +79,7 @@ export const unknownTool: LintRule = {
       if (isGlob(pattern) || known.has(pattern)) continue;
       const near = closest(pattern, known.keys());
       out.push({
-        message: `${kind} names tool \`${pattern}\`, which no governed server has${near.length > 0 ? ` (did you mean ${near.map((n) => `\`${n}\``).join(' or ')}?)` : ''}`,
+        message: `${kind} names tool \`${pattern}\`, which no governed server has${suggestion(near)}`,
         pointer, range: ctx.source.range(pointer),
         ...(near.length > 0 ? { fix: near.map((n) => ({ title: `replace with \`${n}\``, op: 'replace' as const, pointer, value: n })) } : {}),
       });
