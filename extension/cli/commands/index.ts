@@ -7,6 +7,7 @@ import type { CommandSpec } from '../io';
 export type LoadCommand = () => Promise<CommandSpec>;
 
 export const commands: Record<string, LoadCommand> = {
+  init: async () => (await import('./init')).init,
   lint: async () => (await import('./lint')).lint,
   test: async () => (await import('./test')).test,
   check: async () => (await import('./check')).check,

@@ -2,10 +2,10 @@
 // list its tools, save their manifest and write a least-privilege starter policy beside it.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { MandateUi } from '../output';
-import { starterPolicy } from '../starterPolicy';
+import { starterPolicy } from '../../../harness';
 import { listTools } from '../toolsList';
 
 export interface NewPolicyArgs {
@@ -49,6 +49,12 @@ export async function newPolicyFromServer(ui: MandateUi, a: NewPolicyArgs = {}):
   if (!folder) { void vscode.window.showErrorMessage('open a folder first: the policy is written into it'); return undefined; }
   const server = a.name && a.command ? { name: a.name, command: a.command, ...(a.env ? { env: a.env } : {}) } : await pickServer(folder);
   if (!server) return undefined;
+  const safe = server.name.replace(/[^A-Za-z0-9_.-]/g, '_');
+  const manifest = `${safe}.tools.json`;
+  const file = join(folder, `${safe}.mandate.yaml`);
+  // INVARIANT: nothing is written unless both files are new (an existing policy's manifest is what it was linted against)
+  const taken = [file, join(folder, manifest)].filter((f) => existsSync(f));
+  if (taken.length > 0) { void vscode.window.showErrorMessage(`${taken.map((f) => `\`${basename(f)}\``).join(' and ')} exist already; not overwriting`); return undefined; }
   let tools;
   try {
     tools = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Mandate: listing the tools of \`${server.name}\`` },
@@ -57,12 +63,8 @@ export async function newPolicyFromServer(ui: MandateUi, a: NewPolicyArgs = {}):
     void vscode.window.showErrorMessage(`cannot list the tools of \`${server.name}\`: ${(err as Error).message}`);
     return undefined;
   }
-  const safe = server.name.replace(/[^A-Za-z0-9_.-]/g, '_');
-  const manifest = `${safe}.tools.json`;
   writeFileSync(join(folder, manifest), `${JSON.stringify({ tools }, null, 1)}\n`);
-  const file = join(folder, `${safe}.mandate.yaml`);
-  if (existsSync(file)) { void vscode.window.showErrorMessage(`\`${safe}.mandate.yaml\` exists already; not overwriting it`); return undefined; }
-  writeFileSync(file, starterPolicy(server.name, server.command, tools, manifest));
+  writeFileSync(file, starterPolicy(server.name, server.command, tools, { manifest, by: '"Mandate: New Policy from MCP Server"' }));
   ui.log.info(`wrote ${file} from ${tools.length} tools`);
   const uri = vscode.Uri.file(file);
   if (!a.quiet) await vscode.window.showTextDocument(uri);

@@ -1,5 +1,6 @@
 // "Mandate: New Policy from MCP Server" lists a real server's tools and writes a least-privilege policy.
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { parsePolicy } from '../../../policies';
@@ -11,15 +12,29 @@ describe('new policy from an MCP server', () => {
     const root = vscode.extensions.getExtension('mandate-dev.mandate')!.extensionPath;
     const server = join(root, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js');
     const uri = await vscode.commands.executeCommand<vscode.Uri>('mandate.newPolicyFromServer', {
-      name: 'memory', command: [process.execPath, server], env: { MEMORY_FILE_PATH: join(workspaceDir(), 'starter-memory.jsonl') }, quiet: true,
+      name: 'mem', command: [process.execPath, server], env: { MEMORY_FILE_PATH: join(workspaceDir(), 'starter-memory.jsonl') }, quiet: true,
     });
     const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-    const r = parsePolicy(text, 'memory.mandate.yaml');
+    const r = parsePolicy(text, 'mem.mandate.yaml');
     assert.ok(r.ok, JSON.stringify(!r.ok && r.findings));
     const grants = r.parsed.policy.grants!;
-    assert.deepEqual(grants.find((g) => g.agent_role === 'memory_reader')!.tools, ['open_nodes', 'read_graph', 'search_nodes']);
+    assert.deepEqual(grants.find((g) => g.agent_role === 'mem_reader')!.tools, ['open_nodes', 'read_graph', 'search_nodes']);
     const risky = grants.find((g) => g.requires_approval)!;
     assert.deepEqual(risky.tools, ['delete_entities', 'delete_observations', 'delete_relations']);
     assert.ok(!text.includes('*'), 'no wildcards');
+    assert.ok(r.parsed.policy.tests!.length >= 3, 'with tests that pass on it');
+  });
+
+  it('overwrites nothing: the workspace\'s memory.tools.json (which notes.mandate.yaml uses) stays as it was', async () => {
+    const manifest = join(workspaceDir(), 'memory.tools.json');
+    const before = readFileSync(manifest, 'utf8');
+    const root = vscode.extensions.getExtension('mandate-dev.mandate')!.extensionPath;
+    const server = join(root, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js');
+    const uri = await vscode.commands.executeCommand<vscode.Uri | undefined>('mandate.newPolicyFromServer', {
+      name: 'memory', command: [process.execPath, server], env: { MEMORY_FILE_PATH: join(workspaceDir(), 'starter-memory.jsonl') }, quiet: true,
+    });
+    assert.equal(uri, undefined);
+    assert.equal(readFileSync(manifest, 'utf8'), before);
+    assert.equal(existsSync(join(workspaceDir(), 'memory.mandate.yaml')), false);
   });
 });

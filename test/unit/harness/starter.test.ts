@@ -2,16 +2,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isDestructive, starterPolicy } from '../../../../extension/editor/starterPolicy';
-import { parsePolicy, type ToolManifest } from '../../../../policies';
-import { lintText } from '../../../../policies/lint';
-import { simulate } from '../../../../harness';
+import { isDestructive, runPolicyTests, simulate, starterPolicy } from '../../../harness';
+import { parsePolicy, type ToolManifest } from '../../../policies';
+import { lintText } from '../../../policies/lint';
 import { parse } from 'yaml';
 
-const manifest = JSON.parse(readFileSync(join(__dirname, '../../../editor/fixtures/filesystem.tools.json'), 'utf8')) as ToolManifest;
+const manifest = JSON.parse(readFileSync(join(__dirname, '../../editor/fixtures/filesystem.tools.json'), 'utf8')) as ToolManifest;
 
-describe('editor starter policy', () => {
-  const text = starterPolicy('fs', ['mcp-server-filesystem', '.'], manifest.tools, 'fs.tools.json');
+describe('starter policy (mandate init, New Policy from MCP Server)', () => {
+  const text = starterPolicy('fs', ['mcp-server-filesystem', '.'], manifest.tools, { manifest: 'fs.tools.json' });
   const r = parsePolicy(text, 'fs.mandate.yaml');
 
   it('is a schema-valid policy with no lint errors', () => {
@@ -44,12 +43,31 @@ describe('editor starter policy', () => {
   it('simulates green with its manifest: no invariant is invalid or vacuous, even for a read-only server', async () => {
     const readOnly = manifest.tools.filter((t) => t.annotations?.readOnlyHint === true);
     for (const tools of [manifest.tools, readOnly]) {
-      const p = parsePolicy(starterPolicy('fs', ['mcp-server-filesystem', '.'], tools, 'fs.tools.json'), 'fs.mandate.yaml');
+      const p = parsePolicy(starterPolicy('fs', ['mcp-server-filesystem', '.'], tools, { manifest: 'fs.tools.json' }), 'fs.mandate.yaml');
       assert.ok(p.ok);
       const report = await simulate(p.parsed, { runs: 2000, seed: 20261125, at: Date.parse('2026-06-01T00:00:00Z'), tools: { tools } });
       assert.deepEqual(report.properties.filter((x) => x.kind === 'invariant' && x.status !== 'passed').map((x) => `${x.name}: ${x.status} ${x.note ?? ''}`), []);
       assert.equal(report.ok, true);
     }
+  });
+  it('ships tests that pass on it, one per kind of grant and the reader\'s refusal', () => {
+    assert.ok(r.ok);
+    const outcomes = runPolicyTests(r.parsed);
+    assert.deepEqual(outcomes.filter((o) => !o.passed).map((o) => `${o.test.name}: ${o.failure}`), []);
+    assert.deepEqual([...new Set(outcomes.map((o) => o.test.expect))].sort(), ['allow', 'approval_required', 'deny']);
+  });
+  it('for a server without annotations (every tool destructive by MCP default): one writer role, everything behind approval, tests and simulation green', async () => {
+    const bare = [{ name: 'send_mail' }, { name: 'list_mail' }];
+    const t = starterPolicy('mail', ['mail-server'], bare, { env: { MAIL_TOKEN: '${MAIL_TOKEN}' } });
+    const p = parsePolicy(t, 'mail.mandate.yaml');
+    assert.ok(p.ok, JSON.stringify(!p.ok && p.findings));
+    assert.deepEqual(Object.keys(p.parsed.policy.roles ?? {}), ['mail_writer']);
+    assert.deepEqual(p.parsed.policy.grants, [{ agent_role: 'mail_writer', tools: ['list_mail', 'send_mail'], requires_approval: true }]);
+    assert.deepEqual(p.parsed.policy.servers!['mail']!.env, { MAIL_TOKEN: '${MAIL_TOKEN}' });
+    assert.deepEqual(lintText(t, 'mail.mandate.yaml', { tools: { tools: bare } }).filter((f) => f.severity === 'error'), []);
+    assert.deepEqual(runPolicyTests(p.parsed).filter((o) => !o.passed).map((o) => o.failure), []);
+    const report = await simulate(p.parsed, { runs: 1000, seed: 20261125, at: Date.parse('2026-06-01T00:00:00Z'), tools: { tools: bare } });
+    assert.equal(report.ok, true, JSON.stringify(report.properties.filter((x) => x.status !== 'passed')));
   });
   it('never uses a wildcard', () => {
     assert.ok(!text.includes('*'));

@@ -1,0 +1,100 @@
+// `mandate init NAME -- <server command…>`: list a stdio MCP server's tools and write a least-privilege
+// starter policy for it (NAME.mandate.yaml) beside the saved tool manifest (NAME.tools.json) — the
+// pilot stage's "minimal scopes + full logging", before any agent is wired to the server. Never calls a tool.
+
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { formatFinding } from '../../../policies';
+import { lintText } from '../../../policies/lint';
+import { secretName } from '../../../policies/lint/tools';
+import { starterPlan, starterPolicy } from '../../../harness';
+import { shellQuote } from '../../../harness/simulate';
+import { listTools } from '../../proxy/listTools';
+import { parse } from '../args';
+import { CliError, println, type CommandSpec } from '../io';
+
+const usage = 'mandate init NAME [--dir DIR] [--env NAME[=VALUE]]… [--timeout SECONDS] -- <server command…>';
+
+/** A server name the policy schema accepts, and a safe file name. */
+const NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+/**
+ * `--env` flags → the environment the listing runs with, and the `env` the policy keeps. `NAME=VALUE` is kept
+ * as written; `NAME` alone takes the value from this environment and is kept as a `${NAME}` reference (what the
+ * proxy resolves at start) — the way to pass a secret, which is refused as a value (it would sit in the policy).
+ */
+function envFlags(flags: readonly string[], from: NodeJS.ProcessEnv): { run: Record<string, string>; policy: Record<string, string> } {
+  const run: Record<string, string> = {};
+  const policy: Record<string, string> = {};
+  for (const flag of flags) {
+    const eq = flag.indexOf('=');
+    const name = eq < 0 ? flag : flag.slice(0, eq);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new CliError(`--env expects NAME or NAME=VALUE with NAME a variable name, got \`${flag}\``);
+    if (eq < 0) {
+      const value = from[name];
+      if (value === undefined) throw new CliError(`--env ${name}: \`${name}\` is not set in this environment`);
+      run[name] = value;
+      policy[name] = `\${${name}}`;
+    } else {
+      if (secretName(name)) throw new CliError(`--env ${name}=…: a secret's value would be written into the policy; export it and pass \`--env ${name}\` (kept as \`\${${name}}\`, read from the environment when the proxy starts)`);
+      run[name] = flag.slice(eq + 1);
+      policy[name] = flag.slice(eq + 1);
+    }
+  }
+  return { run, policy };
+}
+
+export const init: CommandSpec = {
+  summary: 'list an MCP server\'s tools and write a least-privilege starter policy for it (never calls a tool)',
+  usage,
+  async run(argv, io) {
+    const sep = argv.indexOf('--');
+    if (sep < 0 || sep === argv.length - 1) throw new CliError(`missing the server command after \`--\`\nusage: ${usage}`);
+    const command = argv.slice(sep + 1);
+    const { values, positionals } = parse(argv.slice(0, sep), { dir: { type: 'string' }, env: { type: 'string', multiple: true }, timeout: { type: 'string' } }, usage);
+    if (positionals.length !== 1) throw new CliError(`expected one server NAME, got ${positionals.length}\nusage: ${usage}`);
+    const name = positionals[0]!;
+    if (!NAME.test(name)) throw new CliError(`server name \`${name}\` must be 1–100 letters, digits, \`_\`, \`.\`, \`:\` or \`-\``);
+    const timeoutS = values.timeout === undefined ? 15 : Number(values.timeout);
+    if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new CliError(`--timeout expects a number of seconds, got \`${values.timeout}\``);
+    const env = envFlags(values.env ?? [], io.env);
+    const dir = resolve(io.cwd, values.dir ?? '.');
+    const file = name.replace(/:/g, '_');
+    const policyPath = join(dir, `${file}.mandate.yaml`);
+    const manifestPath = join(dir, `${file}.tools.json`);
+    const shown = (p: string): string => relative(io.cwd, p) || p;
+    // INVARIANT: nothing is written unless both files are new — an existing manifest is what a policy was linted against
+    const taken = [policyPath, manifestPath].filter((p) => existsSync(p));
+    if (taken.length > 0) throw new CliError(`${taken.map((p) => `\`${shown(p)}\``).join(' and ')} already exist${taken.length === 1 ? 's' : ''}; not overwriting (choose another NAME or --dir)`);
+
+    let tools;
+    try {
+      tools = (await listTools(command, { env: env.run, cwd: dir, timeoutMs: timeoutS * 1000 })).tools;
+    } catch (err) {
+      throw new CliError(`cannot list the tools of \`${command.join(' ')}\`: ${(err as Error).message}`);
+    }
+    const text = starterPolicy(name, command, tools, { manifest: `${file}.tools.json`, env: env.policy });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(manifestPath, `${JSON.stringify({ tools }, null, 1)}\n`, { flag: 'wx' });
+    writeFileSync(policyPath, text, { flag: 'wx' });
+
+    const plan = starterPlan(name, tools);
+    println(io.stdout, `wrote ${shown(manifestPath)} (${tools.length} tools) and ${shown(policyPath)}:`);
+    if (plan.reads.length) println(io.stdout, `  ${plan.reader}: ${plan.reads.join(', ')}`);
+    if (plan.writes.length) println(io.stdout, `  ${plan.writer}: ${plan.writes.join(', ')}`);
+    if (plan.destroys.length) println(io.stdout, `  ${plan.writer}, each call approved by a human: ${plan.destroys.join(', ')}`);
+    if (plan.skipped.length) println(io.stdout, `  left out (a name with \`*\` would be a glob): ${plan.skipped.join(', ')}`);
+    if (tools.length === 0) println(io.stdout, '  the server listed no tools: nothing is granted');
+    if (tools.some((t) => t.annotations?.readOnlyHint === undefined)) {
+      println(io.stdout, '  tools without MCP annotations are taken as destructive (the MCP default): review them');
+    }
+    const findings = lintText(text, shown(policyPath), { now: io.now(), tools: { tools } });
+    for (const f of findings) println(io.stdout, formatFinding(f));
+    const role = plan.reads.length ? plan.reader : plan.writer;
+    const p = shellQuote(shown(policyPath));
+    println(io.stdout, 'next:');
+    println(io.stdout, `  mandate lint ${p} && mandate test ${p} && mandate simulate --policy ${p}`);
+    println(io.stdout, `  mandate proxy --policy ${p} --role ${shellQuote(role)} -- ${command.map(shellQuote).join(' ')}`);
+    return findings.some((f) => f.severity === 'error') ? 1 : 0;
+  },
+};

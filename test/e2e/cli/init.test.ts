@@ -1,0 +1,102 @@
+// `mandate init`: a real published MCP server's tools → a starter policy that lints, tests and simulates
+// clean, and that the proxy then enforces (the reader sees only read-only tools and cannot delete).
+
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parsePolicy } from '../../../policies';
+import { runCli } from '../../support/cli';
+import { SEED } from '../../support/seed';
+import { bin, connectProxy, records, tempDir, textOf } from '../proxy/support';
+
+const MEMORY = bin('mcp-server-memory');
+
+describe('e2e cli: mandate init', function () {
+  this.timeout(120_000);
+
+  it('writes a starter policy for server-memory that lints, tests and simulates clean, and the proxy enforces', async () => {
+    const dir = tempDir();
+    const memoryFile = join(dir, 'memory.jsonl');
+    const r = await runCli(['init', 'memory', '--env', `MEMORY_FILE_PATH=${memoryFile}`, '--', MEMORY], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /wrote memory\.tools\.json \(9 tools\) and memory\.mandate\.yaml/);
+    assert.match(r.stdout, /memory_reader: open_nodes, read_graph, search_nodes/);
+    assert.match(r.stdout, /each call approved by a human: delete_entities, delete_observations, delete_relations/);
+    assert.match(r.stdout, /mandate proxy --policy memory\.mandate\.yaml --role memory_reader -- /);
+
+    const text = readFileSync(join(dir, 'memory.mandate.yaml'), 'utf8');
+    const p = parsePolicy(text, 'memory.mandate.yaml');
+    assert.ok(p.ok);
+    assert.deepEqual(p.parsed.policy.servers!['memory'], { command: [MEMORY], env: { MEMORY_FILE_PATH: memoryFile }, tools_manifest: 'memory.tools.json' });
+    assert.equal((JSON.parse(readFileSync(join(dir, 'memory.tools.json'), 'utf8')) as { tools: unknown[] }).tools.length, 9);
+
+    for (const args of [['lint', 'memory.mandate.yaml'], ['test', 'memory.mandate.yaml'], ['simulate', '--policy', 'memory.mandate.yaml', '--runs', '1000', '--seed', String(SEED)]]) {
+      const x = await runCli(args, { cwd: dir });
+      assert.equal(x.code, 0, `${args.join(' ')}:\n${x.stdout}${x.stderr}`);
+    }
+    const tests = await runCli(['test', 'memory.mandate.yaml'], { cwd: dir });
+    assert.match(tests.stdout, /4 passed|passed: 4|4 of 4/, tests.stdout);
+
+    // what it wrote is what the proxy enforces, on the same server
+    const g = await connectProxy({ dir, policy: join(dir, 'memory.mandate.yaml'), proxyArgs: ['--role', 'memory_reader'], server: [MEMORY], env: { MEMORY_FILE_PATH: memoryFile } });
+    try {
+      assert.deepEqual((await g.client.listTools()).tools.map((t) => t.name).sort(), ['open_nodes', 'read_graph', 'search_nodes']);
+      const denied = await g.client.callTool({ name: 'delete_entities', arguments: { entityNames: ['x'] } });
+      assert.equal(denied.isError, true);
+      assert.match(textOf(denied), /denied/i);
+      assert.equal((await g.client.callTool({ name: 'read_graph', arguments: {} })).isError ?? false, false);
+    } finally {
+      await g.close();
+    }
+    const decisions = records(g.audit).filter((x) => x['kind'] === 'decision').map((x) => [x['tool'], (x['decision'] as { effect: string }).effect]);
+    assert.deepEqual(decisions, [['delete_entities', 'deny'], ['read_graph', 'allow']]);
+  });
+
+  it('overwrites nothing, and writes nothing when the server cannot be listed', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'memory.tools.json'), '{"tools": []}\n');
+    const again = await runCli(['init', 'memory', '--', MEMORY], { cwd: dir, env: { MEMORY_FILE_PATH: join(dir, 'm.jsonl') } });
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /`memory\.tools\.json` already exists; not overwriting/);
+    assert.equal(readFileSync(join(dir, 'memory.tools.json'), 'utf8'), '{"tools": []}\n');
+    assert.equal(existsSync(join(dir, 'memory.mandate.yaml')), false);
+
+    const broken = await runCli(['init', 'nothing', '--timeout', '5', '--', process.execPath, '-e', 'process.exit(3)'], { cwd: dir });
+    assert.equal(broken.code, 1);
+    assert.match(broken.stderr, /cannot list the tools of `.*process\.exit\(3\)`/);
+    assert.equal(existsSync(join(dir, 'nothing.mandate.yaml')) || existsSync(join(dir, 'nothing.tools.json')), false);
+  });
+
+  it('keeps a secret out of the policy: a value is refused, a name becomes a ${NAME} reference', async () => {
+    const dir = tempDir();
+    const refused = await runCli(['init', 'memory', '--env', 'API_TOKEN=s3cr3t-value', '--', MEMORY], { cwd: dir });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /a secret's value would be written into the policy; export it and pass `--env API_TOKEN`/);
+    assert.equal(existsSync(join(dir, 'memory.mandate.yaml')), false);
+
+    const ok = await runCli(['init', 'memory', '--env', 'API_TOKEN', '--env', 'MEMORY_FILE_PATH', '--', MEMORY], { cwd: dir, env: { API_TOKEN: 's3cr3t-value', MEMORY_FILE_PATH: join(dir, 'm.jsonl') } });
+    assert.equal(ok.code, 0, ok.stderr);
+    const text = readFileSync(join(dir, 'memory.mandate.yaml'), 'utf8');
+    assert.ok(!text.includes('s3cr3t-value'));
+    const p = parsePolicy(text, 'memory.mandate.yaml');
+    assert.ok(p.ok);
+    assert.deepEqual(p.parsed.policy.servers!['memory']!.env, { API_TOKEN: '${API_TOKEN}', MEMORY_FILE_PATH: '${MEMORY_FILE_PATH}' });
+
+    const unset = await runCli(['init', 'other', '--env', 'NOT_SET_ANYWHERE_42', '--', MEMORY], { cwd: dir });
+    assert.equal(unset.code, 1);
+    assert.match(unset.stderr, /`NOT_SET_ANYWHERE_42` is not set in this environment/);
+  });
+
+  it('refuses bad invocations with the usage', async () => {
+    for (const [args, message] of [
+      [['init', 'memory'], /missing the server command after `--`/],
+      [['init', '--', MEMORY], /expected one server NAME, got 0/],
+      [['init', 'bad name', '--', MEMORY], /server name `bad name` must be/],
+      [['init', 'm', '--timeout', 'soon', '--', MEMORY], /--timeout expects a number of seconds/],
+    ] as const) {
+      const x = await runCli([...args], { cwd: tempDir() });
+      assert.equal(x.code, 1, args.join(' '));
+      assert.match(x.stderr, message);
+    }
+  });
+});
