@@ -1,6 +1,9 @@
 // npm run demo: the product's main job on the shipped example policies, after `npm run build`:
-// lint, policy tests, explained decisions, simulate, a guarded MCP session, and audit verify.
+// lint, policy tests, explained decisions, simulate, a guarded MCP session, audit verify, and a starter
+// policy for a server (mandate init).
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,10 +15,10 @@ const bold = (s) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 let failures = 0;
 
 /** Run `mandate …args`, print it like a terminal session; `expect` is the exit code that means success. */
-function mandate(args, expect = 0, note = '') {
+function mandate(args, expect = 0, note = '', cwd = root) {
   const shown = args.map((a) => (/[\s{}"']/.test(a) ? `'${a}'` : a)).join(' ');
   process.stdout.write(`\n$ mandate ${shown}${note ? `   # ${note}` : ''}\n`);
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd, encoding: 'utf8' });
   process.stdout.write(r.stdout);
   if (r.stderr) process.stdout.write(r.stderr);
   if (r.status !== expect) {
@@ -51,6 +54,15 @@ mandate(['simulate', '--policy', ex('finance'), '--seed', '42'], 0);
 step('5. a guarded MCP session (proxy in front of an example server), then audit verify');
 const session = spawnSync(process.execPath, [join(root, 'scripts', 'demo-session.mjs')], { cwd: root, stdio: 'inherit' });
 if (session.status !== 0) failures++;
+
+step('6. a starter policy for a server of your own (in a temporary folder)');
+const scratch = mkdtempSync(join(tmpdir(), 'mandate-demo-'));
+try {
+  mandate(['init', 'finance-server', '--', process.execPath, join(root, 'test/fixtures/servers/finance-server.mjs')], 0, 'lists its tools, never calls one', scratch);
+  mandate(['test', 'finance-server.mandate.yaml'], 0, 'the tests it wrote pass', scratch);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
 
 process.stdout.write(`\n${failures === 0 ? 'demo complete' : `demo finished with ${failures} unexpected result(s)`}\n`);
 process.exit(failures === 0 ? 0 : 1);

@@ -85,9 +85,8 @@ export const init: CommandSpec = {
     if (plan.destroys.length) println(io.stdout, `  ${plan.writer}, each call approved by a human: ${plan.destroys.join(', ')}`);
     if (plan.skipped.length) println(io.stdout, `  left out (a name with \`*\` would be a glob): ${plan.skipped.join(', ')}`);
     if (tools.length === 0) println(io.stdout, '  the server listed no tools: nothing is granted');
-    if (tools.some((t) => t.annotations?.readOnlyHint === undefined)) {
-      println(io.stdout, '  tools without MCP annotations are taken as destructive (the MCP default): review them');
-    }
+    const unsaid = tools.filter((t) => t.annotations?.readOnlyHint !== true && t.annotations?.destructiveHint === undefined).map((t) => t.name);
+    if (unsaid.length > 0) println(io.stdout, `  taken as destructive because the server does not say otherwise (the MCP default): ${unsaid.join(', ')}`);
     const findings = lintText(text, shown(policyPath), { now: io.now(), tools: { tools } });
     for (const f of findings) println(io.stdout, formatFinding(f));
     const role = plan.reads.length ? plan.reader : plan.writer;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { parsePolicy } from '../../../policies';
 import { runCli } from '../../support/cli';
 import { SEED } from '../../support/seed';
-import { bin, connectProxy, records, tempDir, textOf } from '../proxy/support';
+import { bin, connectProxy, FIXTURES, records, tempDir, textOf } from '../proxy/support';
 
 const MEMORY = bin('mcp-server-memory');
 
@@ -23,6 +23,7 @@ describe('e2e cli: mandate init', function () {
     assert.match(r.stdout, /memory_reader: open_nodes, read_graph, search_nodes/);
     assert.match(r.stdout, /each call approved by a human: delete_entities, delete_observations, delete_relations/);
     assert.match(r.stdout, /mandate proxy --policy memory\.mandate\.yaml --role memory_reader -- /);
+    assert.doesNotMatch(r.stdout, /taken as destructive because/, 'every memory tool says what it is');
 
     const text = readFileSync(join(dir, 'memory.mandate.yaml'), 'utf8');
     const p = parsePolicy(text, 'memory.mandate.yaml');
@@ -85,6 +86,15 @@ describe('e2e cli: mandate init', function () {
     const unset = await runCli(['init', 'other', '--env', 'NOT_SET_ANYWHERE_42', '--', MEMORY], { cwd: dir });
     assert.equal(unset.code, 1);
     assert.match(unset.stderr, /`NOT_SET_ANYWHERE_42` is not set in this environment/);
+  });
+
+  it('says which tools it took as destructive only because the server does not annotate them', async () => {
+    const dir = tempDir();
+    const r = await runCli(['init', 'hang', '--', process.execPath, join(FIXTURES, 'hang.mjs')], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /hang_writer, each call approved by a human: hang, ok/);
+    assert.match(r.stdout, /taken as destructive because the server does not say otherwise \(the MCP default\): hang, ok/);
+    assert.match(r.stdout, /--role hang_writer --/);
   });
 
   it('refuses bad invocations with the usage', async () => {
