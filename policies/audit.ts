@@ -54,7 +54,11 @@ export interface AuditEntry {
   tool?: string;
   /** arguments as checked, redacted per policy */
   args?: Json;
-  /** SHA-256 of the canonical arguments (before redaction) — what approvals bind to */
+  /**
+   * Digest of the canonical arguments (before redaction) — what approvals bind to: SHA-256, or, when the policy
+   * redacts, HMAC-SHA256 under a key of the session that is never written (a plain hash would let a log reader
+   * guess redacted values)
+   */
   args_digest?: string;
   decision?: { effect: Effect; rules: string[]; reasons: string[] };
   approval?: AuditApproval;

@@ -1,6 +1,7 @@
 // tools/call under the guard: decide before forwarding, write the decision record first, route
 // approvals, forward the re-serialised checked arguments, record the outcome.
 
+import { createHmac, randomBytes } from 'node:crypto';
 import { canonicalJson, decide, redact, type Decision, type Json, type ToolInfo } from '../../policies';
 import type { ApprovalRequest } from './approvalProtocol';
 import type { ApprovalOutcome } from './approvals';
@@ -48,6 +49,14 @@ export class ToolCalls {
 
   /** approval id → the request id of its call, for recording late answers (bounded like the broker's memory) */
   private askedBy = new Map<string, RpcId>();
+
+  /**
+   * The key of this session's argument digests when the policy redacts arguments: never written anywhere.
+   * INVARIANT: a record never holds a plain hash of arguments it redacts — with every other argument in clear
+   * beside it, anyone holding the log (or its OpenTelemetry copy) could try card numbers, PINs or passwords
+   * until one hashed the same; keyed, the digest still ties a decision to its approval records, and nothing more.
+   */
+  private readonly digestKey = randomBytes(32);
 
   constructor(private readonly g: Guard) {
     g.o.approvals.subscribe((e) => {
@@ -190,8 +199,9 @@ export class ToolCalls {
       ? builtinDeny('malformed-arguments', 'denied: the arguments hold a number too large for JSON (it would reach the server as null)')
       : this.decideCall(tool, args));
     const redactKeys = o.policy.current.redact;
-    // the digest binds approvals and stands in for redacted values; plain calls carry their arguments
-    const digest = d.effect === 'approval_required' || redactKeys.size > 0 ? sha256(canonicalJson(args)) : undefined;
+    // the digest binds approvals and stands in for redacted values (keyed then: see digestKey); plain calls carry their arguments
+    const digest = redactKeys.size > 0 ? createHmac('sha256', this.digestKey).update(canonicalJson(args), 'utf8').digest('hex')
+      : d.effect === 'approval_required' ? sha256(canonicalJson(args)) : undefined;
     const entry = (): RecordFields => ({
       kind: 'decision', method: 'tools/call', request_id: msg.id, tool, args: redactKeys.size > 0 ? redact(args, redactKeys) : args as Json,
       ...(digest ? { args_digest: digest } : {}), ...this.decisionFields(d),
