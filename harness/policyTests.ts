@@ -4,6 +4,7 @@
 
 import {
   compile, decide, globMatch, globsOverlap, parseDateTime, type CallSpec, type CompiledPolicy, type Decision, type ParsedPolicy, type PolicyTest,
+  type ToolManifest,
 } from '../policies';
 import { didYouMean } from '../policies/lint/toolNames';
 
@@ -137,8 +138,11 @@ function contextNote(test: PolicyTest): string {
   return read.length > 0 ? ` (context values are strings at run time, as \`--context k=v\` passes them: read ${read.join(', ')})` : '';
 }
 
-/** Run every test of a parsed policy. */
-export function runPolicyTests(parsed: ParsedPolicy, now = DEFAULT_TEST_TIME): TestOutcome[] {
-  const compiled = compile(parsed);
+/**
+ * Run every test of a parsed policy. `tools`: the governed servers' tools (their saved manifests), whose input
+ * schemas the proxy and the simulator decide with — a call its server's schema refuses is denied there, so here too.
+ */
+export function runPolicyTests(parsed: ParsedPolicy, now = DEFAULT_TEST_TIME, tools?: ToolManifest): TestOutcome[] {
+  const compiled = compile(parsed, tools ? { tools } : {});
   return (parsed.policy.tests ?? []).map((test, index) => runPolicyTest(parsed, compiled, test, index, now));
 }

@@ -2,8 +2,8 @@
 // the simulator) as TestItems under their file, with source ranges.
 
 import * as vscode from 'vscode';
-import { runPolicyTests } from '../../harness';
-import { POLICY_GLOB, isPolicy, openPolicy, policyName, strictParse, toLocation, toRange } from './policyDocs';
+import { DEFAULT_TEST_TIME, runPolicyTests } from '../../harness';
+import { POLICY_GLOB, isPolicy, manifestTools, openPolicy, policyName, strictParse, toLocation, toRange } from './policyDocs';
 import { runInvariants } from './simulation';
 
 /** Summary of one run, returned by `mandate.runPolicyTests` (tests and scripts read it). */
@@ -109,7 +109,7 @@ export class PolicyTests implements vscode.Disposable {
       return;
     }
     const wanted = (id: string): vscode.TestItem | undefined => (!only || only.has(id) ? file.children.get(id) : undefined);
-    for (const o of runPolicyTests(parsed.parsed)) {
+    for (const o of runPolicyTests(parsed.parsed, DEFAULT_TEST_TIME, manifestTools(doc.uri, parsed.parsed.policy.servers))) {
       const item = wanted(`${file.id}#${o.pointer}`);
       if (!item) continue;
       const location = toLocation(doc.uri, parsed.parsed.source.range(o.pointer));

@@ -3,7 +3,7 @@
 import { compile, decide, type Decision, type Effect } from '../../../policies';
 import { contextPairs, format, isoTime, parse, required } from '../args';
 import { CliError, println, type CommandSpec } from '../io';
-import { loadManifest, loadPolicy } from '../load';
+import { loadPolicy, policyTools } from '../load';
 
 const usage = 'mandate check --policy P --role R --tool T [--args JSON] [--context k=v]… [--agent ID] [--at ISO-TIME] [--tools MANIFEST] [--format text|json]';
 
@@ -36,14 +36,17 @@ export const check: CommandSpec = {
       at: { type: 'string' }, tools: { type: 'string' }, format: { type: 'string' },
     }, usage, false);
     const fmt = format(values.format, ['text', 'json'] as const, 'text');
-    const parsed = loadPolicy(required(values.policy, '--policy', usage), io.cwd);
+    const policyPath = required(values.policy, '--policy', usage);
+    const parsed = loadPolicy(policyPath, io.cwd);
     const roles = values.role ?? [];
     if (roles.length === 0) throw new CliError(`missing --role\nusage: ${usage}`);
     const tool = required(values.tool, '--tool', usage);
     const args = parseArgsJson(values.args);
     const context = contextPairs(values.context);
     const now = isoTime(values.at, '--at', io.now());
-    const compiled = compile(parsed, values.tools ? { tools: loadManifest(values.tools) } : {});
+    // as the proxy decides with its server's schema: --tools, then the governed servers' saved manifests
+    const tools = policyTools(parsed, policyPath, io.cwd, values.tools !== undefined ? [values.tools] : []);
+    const compiled = compile(parsed, tools ? { tools } : {});
     const d = decide(compiled, { principal: values.agent ?? 'cli', roles, tool, args, context, now });
     if (fmt === 'json') {
       println(io.stdout, JSON.stringify({ effect: d.effect, rules: d.rules, reasons: d.reasons, call: { roles, tool, args, context, at: new Date(now).toISOString() } }, null, 2));

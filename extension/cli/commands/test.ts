@@ -1,18 +1,19 @@
 // `mandate test FILE…`: runs each policy's `tests`; exit 1 on any failure, and when a file has no tests
 // (nothing checked is not a pass) unless --allow-empty. Each test line names the instant it was decided at.
+// Calls are decided with the governed servers' saved tool manifests (and --tools), as the proxy decides with their schemas.
 
 import { DEFAULT_TEST_TIME, runPolicyTests } from '../../../harness';
 import { format, parse } from '../args';
 import { CliError, println, type CommandSpec } from '../io';
-import { loadPolicy } from '../load';
+import { loadPolicy, policyTools } from '../load';
 
-const usage = 'mandate test FILE… [--allow-empty] [--format text|json]';
+const usage = 'mandate test FILE… [--tools MANIFEST.json]… [--allow-empty] [--format text|json]';
 
 export const test: CommandSpec = {
   summary: "run the policies' `tests` (exit 1 on a failure or when a file has none)",
   usage,
   async run(argv, io) {
-    const { values, positionals } = parse(argv, { format: { type: 'string' }, 'allow-empty': { type: 'boolean' } }, usage);
+    const { values, positionals } = parse(argv, { format: { type: 'string' }, 'allow-empty': { type: 'boolean' }, tools: { type: 'string', multiple: true } }, usage);
     const fmt = format(values.format, ['text', 'json'] as const, 'text');
     const allowEmpty = values['allow-empty'] === true;
     if (positionals.length === 0) throw new CliError(`no policy files given\nusage: ${usage}`);
@@ -24,7 +25,8 @@ export const test: CommandSpec = {
     const report: object[] = [];
     for (const file of positionals) {
       const parsed = loadPolicy(file, io.cwd);
-      const outcomes = runPolicyTests(parsed);
+      // decided with the tools' input schemas, as `check`, `simulate` and the proxy decide: --tools, then the policy's own manifests
+      const outcomes = runPolicyTests(parsed, DEFAULT_TEST_TIME, policyTools(parsed, file, io.cwd, values.tools ?? []));
       total += outcomes.length;
       if (outcomes.length === 0) {
         empty.push(parsed.file);

@@ -1,7 +1,7 @@
 // `mandate check` and `mandate test` end to end: the built CLI as a process, real files.
 
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, runCli } from '../../support/cli';
 import { tempDir } from '../../support/tmp';
@@ -148,6 +148,33 @@ describe('mandate test', () => {
     assert.equal(json.tests[0]!.at, '2026-01-01T00:00:00.000Z');
     assert.equal(json.tests[0]!.at_default, true);
     assert.equal(json.tests[0]!.warnings?.length, 1);
+  });
+});
+
+describe('mandate check, test and simulate agree with the proxy on a policy with a `tools_manifest`', () => {
+  // The proxy decides with the schema its server lists; lint, simulate and the editor's Explain read the saved
+  // manifest (`servers.*.tools_manifest`) for it. `check` and `test` used to ignore it: a call the proxy denies as
+  // malformed was APPROVAL REQUIRED in `check`, and a test `mandate test` passed was BROKEN in `mandate simulate`.
+  const MEMO = '{"vendor":"acme-bv","amount":250,"currency":"EUR","memo":"x"}';
+
+  it('check denies arguments the server\'s saved schema refuses, without --tools', async () => {
+    const r = await runCli(['check', '--policy', FINANCE, '--role', 'finance_executor', '--tool', 'issue_payment', '--args', MEMO, ...CTX]);
+    assert.equal(r.code, 2, r.stdout);
+    assert.match(r.stdout, /do not match its input schema .*additional properties/);
+  });
+
+  it('test fails a test the schema makes wrong, as simulate does', async () => {
+    const dir = tempDir('mandate-cli-');
+    const text = readFileSync(join(ROOT, FINANCE), 'utf8').replace(/^tests:\n/m, ['tests:',
+      '  - { name: memo payment needs approval, call: { role: finance_executor, tool: issue_payment, args: ' + MEMO + ', context: { environment: prod, region: eu-west-1, tenant: acme } }, expect: approval_required }', ''].join('\n'));
+    writeFileSync(join(dir, 'finance.mandate.yaml'), text);
+    copyFileSync(join(ROOT, 'policies/examples/finance.tools.json'), join(dir, 'finance.tools.json'));
+    const t = await runCli(['test', 'finance.mandate.yaml'], { cwd: dir });
+    assert.equal(t.code, 1, t.stdout);
+    assert.match(t.stdout, /FAIL memo payment needs approval\n\s+finance\.mandate\.yaml:\d+:\d+: expected approval_required, got deny: .*input schema/);
+    const s = await runCli(['simulate', '--policy', 'finance.mandate.yaml', '--runs', '200', '--seed', '1'], { cwd: dir });
+    assert.equal(s.code, 1, s.stdout);
+    assert.match(s.stdout, /BROKEN\s+test `memo payment needs approval`/);
   });
 });
 
