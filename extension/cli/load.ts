@@ -23,10 +23,14 @@ export function readBytes(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
-    throw new CliError(`cannot read ${what} \`${path}\`: ${why}`);
+    throw new CliError(`cannot read ${what} \`${path}\`: ${fileProblem(err)}`);
   }
+}
+
+/** Why a file could not be read, in words (the common errno codes; else the system's message). */
+export function fileProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
 }
 
 /** An audit log as read once: its text (lines that are not valid UTF-8 hold U+FFFD) and which line first is not. */

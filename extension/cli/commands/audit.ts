@@ -82,7 +82,7 @@ function onlyFile(positionals: string[]): string {
 const subcommands: Subcommands = { verify, show, review: auditReview, alerts: auditAlerts, export: auditExport };
 
 export const audit: CommandSpec = {
-  summary: 'verify an audit log\'s hash chain, or show its records',
+  summary: 'verify an audit log\'s hash chain, show or review its records, raise its alerts, export it (OTLP)',
   usage,
   async run(argv, io) {
     return runSubcommand('audit', subcommands, argv, io, usage);

@@ -1,7 +1,7 @@
 // `mandate audit alerts --policy P LOG [--follow] [--webhook URL]`: evaluates the policy's `alerts:` rules
 // on an audit log (and, following, on each record as the proxy appends it) and delivers the alerts.
 
-import { loadPolicy } from '../load';
+import { fileProblem, loadPolicy } from '../load';
 import { AlertConfigError, AlertMonitor, deliver, sinksFor, type Alert } from '../../proxy/alerts';
 import { followLines } from '../../proxy/alerts/follow';
 import { sha256 } from '../../proxy/hash';
@@ -39,7 +39,7 @@ export async function auditAlerts(argv: string[], io: Io): Promise<number> {
   try {
     follower = followLines(file, (line, { validUtf8 }) => { if (line.length > 0) monitor.observeLine(line, validUtf8).forEach(onAlert); }, values.follow === true);
   } catch (err) {
-    throw new CliError(`cannot read audit log \`${file}\`: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new CliError(`cannot read audit log \`${file}\`: ${fileProblem(err)}`);
   }
   if (values.follow) {
     println(io.stderr, `following ${file} (stop with Ctrl-C)`);

@@ -3,7 +3,7 @@
 
 import { resolve } from 'node:path';
 import { decodeJwt } from 'jose';
-import { DEFAULT_ISSUER, issueToken, KeyFileError, keyPaths, MAX_ISSUE_TTL_SEC, parseDuration, readJwksFile, revokeJti, signingKey } from '../../proxy/auth';
+import { DEFAULT_ISSUER, DEFAULTS, issueToken, KeyFileError, keyPaths, MAX_ISSUE_TTL_SEC, parseDuration, readJwksFile, revokeJti, signingKey } from '../../proxy/auth';
 import { format, isoTime, parse, required } from '../args';
 import { CliError, println, type CommandSpec, type Io } from '../io';
 import { DEFAULT_KEY_DIR } from './keys';
@@ -46,6 +46,11 @@ async function issue(argv: string[], io: Io): Promise<number> {
     key, sub, aud, iss: values.iss ?? DEFAULT_ISSUER, ttlSec: duration(values.ttl), now: io.now(),
     ...(roles !== undefined ? { roles } : {}), ...(nbf !== undefined ? { nbfSec: nbf } : {}),
   });
+  // the proxy judges a token's lifetime from its iat, not its nbf: a token issued for later lives from now
+  const { iat } = decodeJwt(t.token);
+  if (typeof iat === 'number' && t.exp - iat > DEFAULTS.maxLifetimeSec) {
+    println(io.stderr, `warning: this token's lifetime (${t.exp - iat}s from iat to exp) exceeds ${DEFAULTS.maxLifetimeSec}s, which \`mandate proxy --listen\` refuses unless started with --max-token-lifetime ${t.exp - iat}s or more`);
+  }
   if (fmt === 'json') println(io.stdout, JSON.stringify({ token: t.token, jti: t.jti, kid: t.kid, exp: t.exp, expires: new Date(t.exp * 1000).toISOString() }, null, 2));
   else println(io.stdout, t.token);
   return 0;

@@ -158,6 +158,9 @@ describe('e2e governance: review, report, alerts and export on real proxied sess
       const bad = await cli(['audit', 'alerts', '--policy', s.policy, s.log, '--webhook', 'http://example.com/hook']);
       assert.equal(bad.code, 1);
       assert.match(bad.err, /must be http:\/\/ on loopback/);
+      const missing = await cli(['audit', 'alerts', '--policy', s.policy, `${s.log}.nowhere`]);
+      assert.equal(missing.code, 1);
+      assert.match(missing.err, /cannot read audit log `.*\.nowhere`: no such file$/m);
     } finally {
       hook.server.close();
     }

@@ -42,6 +42,17 @@ describe('mandate keys / mandate token (built CLI)', () => {
     assert.equal(no.ok ? 'accepted' : no.code, 'revoked');
   });
 
+  it('warns when it issues a token the HTTP proxy would refuse as too long-lived (lifetime from iat, as the proxy reads it)', async () => {
+    const long = await runCli(['token', 'issue', '--sub', 's', '--aud', AUD, '--ttl', '2h'], { cwd: dir });
+    assert.equal(long.code, 0, long.stderr);
+    assert.match(long.stderr, /warning: this token's lifetime \(7200s from iat to exp\) exceeds 3600s.*--max-token-lifetime 7200s/);
+    const r = await verifier().verify(long.stdout.trim());
+    assert.equal(r.ok ? 'accepted' : r.code, 'lifetime_too_long', 'the warning says what the proxy does');
+    const short = await runCli(['token', 'issue', '--sub', 's', '--aud', AUD, '--ttl', '1h'], { cwd: dir });
+    assert.equal(short.code, 0, short.stderr);
+    assert.equal(short.stderr, '');
+  });
+
   it('rotates: new tokens carry the new kid and the old kid is retired with --keep 1', async () => {
     const old = (await runCli(['token', 'issue', '--sub', 's', '--aud', AUD], { cwd: dir })).stdout.trim();
     const rot = await runCli(['keys', 'rotate', '--keep', '1', '--format', 'json'], { cwd: dir });
