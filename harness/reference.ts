@@ -296,14 +296,12 @@ function jsonEquals(a: unknown, b: unknown): boolean {
  */
 function isWithinAny(value: unknown, bases: string[]): boolean {
   const parsed = bases.map(splitPath);
-  if (parsed.some((b) => b === null || b.segments.includes('..'))) throw new InterpretError('a within base cannot be read as a path');
+  if (parsed.some((b) => b === null)) throw new InterpretError('a within base cannot be read as a path');
   if (typeof value !== 'string') throw new InterpretError('within: not a path');
   const p = splitPath(value);
   if (p === null) throw new InterpretError('within: refused path');
   for (const b of parsed as Array<{ absolute: boolean; segments: string[] }>) {
     if (b.absolute !== p.absolute || b.segments.length > p.segments.length) continue;
-    // INVARIANT: a path that climbs out of its start (`../x`) is inside nothing.
-    if (p.segments.includes('..')) continue;
     let prefix = true;
     for (let i = 0; i < b.segments.length; i++) if (b.segments[i] !== p.segments[i]) prefix = false;
     if (prefix) return true;
@@ -311,7 +309,7 @@ function isWithinAny(value: unknown, bases: string[]): boolean {
   return false;
 }
 
-/** Normalise `.`, `..` and duplicate separators; refuse backslashes, NUL and encoded dots/separators/NUL. */
+/** Normalise `.`, `..` and duplicate separators; refuse backslashes, NUL, encoded dots/separators/NUL and climbing above the start. */
 function splitPath(path: string): { absolute: boolean; segments: string[] } | null {
   // an empty path names nothing; a NUL byte (raw or `%00`) ends the path early for some servers
   if (path === '' || path.includes('\\') || path.includes('\u0000')) return null;
@@ -322,8 +320,9 @@ function splitPath(path: string): { absolute: boolean; segments: string[] } | nu
   for (const part of path.split('/')) {
     if (part === '' || part === '.') continue;
     if (part !== '..') segments.push(part);
-    else if (segments.length > 0 && segments[segments.length - 1] !== '..') segments.pop();
-    else if (!absolute) segments.push('..'); // `/..` is `/`; a relative path may climb above its start
+    else if (segments.length > 0) segments.pop();
+    // `/..` is `/`; a relative path that climbs above its start lands where the server's working folder puts it
+    else if (!absolute) return null;
   }
   return { absolute, segments };
 }

@@ -1,5 +1,6 @@
 // Path containment for the `within` operator: normalise `.`, `..` and duplicate separators;
-// refuse what a server might read differently (backslashes, percent-encoded dots or separators, NUL).
+// refuse what a server might read differently (backslashes, percent-encoded dots or separators, NUL, a
+// relative path that climbs above its start).
 
 export type NormalizedPath =
   | { ok: true; absolute: boolean; segments: string[] }
@@ -18,10 +19,11 @@ export function normalizePath(path: string): NormalizedPath {
   for (const seg of path.split('/')) {
     if (seg === '' || seg === '.') continue;
     if (seg === '..') {
-      if (segments.length > 0 && segments[segments.length - 1] !== '..') segments.pop();
-      // INVARIANT: `/..` is `/` (POSIX); a relative path that climbs out keeps its `..` and so
-      // can never be inside a relative base.
-      else if (!absolute) segments.push('..');
+      if (segments.length > 0) segments.pop();
+      // INVARIANT: `/..` is `/` (POSIX); a relative path that climbs above its start lands wherever the
+      // server's working folder puts it (`../app/secrets/key` from /srv/app is /srv/app/secrets/key): refused,
+      // so a deny rule or a `not` on `within` cannot be escaped by climbing out and back in.
+      else if (!absolute) return { ok: false, why: 'climbs above the folder it starts from' };
       continue;
     }
     segments.push(seg);
@@ -39,14 +41,13 @@ export interface PathBase {
 /** Normalise a base folder of a `within` constraint; undefined when the base itself is refused. */
 export function compileBase(raw: string): PathBase | undefined {
   const n = normalizePath(raw);
-  if (!n.ok || n.segments.includes('..')) return undefined;
+  if (!n.ok) return undefined;
   return { raw, absolute: n.absolute, segments: n.segments };
 }
 
 /** True when the normalised path is the base or inside it. */
 export function isWithin(path: NormalizedPath & { ok: true }, base: PathBase): boolean {
   if (path.absolute !== base.absolute) return false;
-  if (path.segments[0] === '..') return false;
   if (path.segments.length < base.segments.length) return false;
   for (let i = 0; i < base.segments.length; i++) {
     if (path.segments[i] !== base.segments[i]) return false;

@@ -49,4 +49,22 @@ describe('within: refused paths cannot slip through `not` or a deny rule', () =>
       assert.equal(decideWith(policy, 'read_file', { path: '/home/x' }), 'deny', base);
     }
   });
+
+  it('a relative path that climbs above its start is undecidable: where it lands depends on the server\'s working folder', () => {
+    // `../app/secrets/key`, sent to a server working in /srv/app, is /srv/app/secrets/key: the deny rule on
+    // `secrets/` let it through, and so did a grant's `not: { within: [secrets] }`
+    const deny = 'grants: [{ agent_role: r, tool: read_file }]\ndeny: [{ tool: read_file, args: { path: { within: [secrets/] } }, reason: no secrets }]\n';
+    assert.equal(decideWith(deny, 'read_file', { path: 'docs/a.md' }), 'allow');
+    assert.equal(decideWith(deny, 'read_file', { path: 'secrets/key' }), 'deny');
+    for (const path of ['../app/secrets/key', '..', 'docs/../../app/secrets/key', './../x']) {
+      assert.equal(decideWith(deny, 'read_file', { path }), 'deny', path);
+    }
+    const notWithin = 'scopes: { s: { args: { path: { not: { within: [secrets] } } } } }\ngrants: [{ agent_role: r, tool: read_file, scope: s }]\n';
+    assert.equal(decideWith(notWithin, 'read_file', { path: 'docs/a.md' }), 'allow');
+    assert.equal(decideWith(notWithin, 'read_file', { path: '../app/secrets/key' }), 'deny');
+    // an absolute path cannot climb above the root (`/..` is `/`), and a `..` that stays inside is decided
+    const abs = 'grants: [{ agent_role: r, tool: read_file }]\ndeny: [{ tool: read_file, args: { path: { within: [/etc] } }, reason: no etc }]\n';
+    assert.equal(decideWith(abs, 'read_file', { path: '/../srv/x' }), 'allow');
+    assert.equal(decideWith(deny, 'read_file', { path: 'docs/sub/../a.md' }), 'allow');
+  });
 });
