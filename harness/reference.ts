@@ -292,12 +292,21 @@ function jsonEquals(a: unknown, b: unknown): boolean {
 /**
  * Path containment: the normalised value lies at or under one of the normalised bases. A value that is
  * not a string or that splitPath refuses, and a base that is refused or climbs out, cannot be decided:
- * InterpretError (a grant holding it does not match; a deny rule holding it denies).
+ * InterpretError (a grant holding it does not match; a deny rule holding it denies). Neither can a value
+ * whose answer changes when names are folded as macOS, Windows and normalising servers fold them (case,
+ * Unicode compatibility forms, invisible characters, trailing dots and spaces): the server may read either.
  */
 function isWithinAny(value: unknown, bases: string[]): boolean {
+  if (typeof value !== 'string') throw new InterpretError('within: not a path');
+  const asWritten = insideAny(value, bases);
+  const folded = insideAny(foldName(value), bases.map(foldName));
+  if (asWritten !== folded) throw new InterpretError('within: the answer depends on how the file system folds names');
+  return asWritten;
+}
+
+function insideAny(value: string, bases: string[]): boolean {
   const parsed = bases.map(splitPath);
   if (parsed.some((b) => b === null)) throw new InterpretError('a within base cannot be read as a path');
-  if (typeof value !== 'string') throw new InterpretError('within: not a path');
   const p = splitPath(value);
   if (p === null) throw new InterpretError('within: refused path');
   for (const b of parsed as Array<{ absolute: boolean; segments: string[] }>) {
@@ -307,6 +316,16 @@ function isWithinAny(value: unknown, bases: string[]): boolean {
     if (prefix) return true;
   }
   return false;
+}
+
+/** A path as a folding file system reads it: no invisible characters, NFKC, lower case, names without trailing dots or spaces. */
+function foldName(path: string): string {
+  const text = path.replace(/\p{Default_Ignorable_Code_Point}/gu, '').normalize('NFKC').toLowerCase();
+  return text.split('/').map((name) => {
+    let end = name.length;
+    while (end > 0 && (name[end - 1] === '.' || name[end - 1] === ' ')) end--;
+    return end === 0 ? name : name.slice(0, end); // a name of dots only (`..`, `...`) is kept
+  }).join('/');
 }
 
 /** Normalise `.`, `..` and duplicate separators; refuse backslashes, NUL, encoded dots/separators/NUL and climbing above the start. */

@@ -2,7 +2,7 @@
 // when the value satisfies the constraint, or a one-line failure in policy words.
 
 import { compileLinear, RegexBudgetExceeded, RegexRefused, type LinearRegex } from './linearRegex';
-import { compileBase, isWithin, normalizePath, type PathBase } from './paths';
+import { compileBase, containment, type PathBase } from './paths';
 import type { Constraint, ContextConstraint, Json } from './types';
 
 /** The value of an argument or context key that is not there. */
@@ -188,7 +188,8 @@ function patternCheck(pattern: string, sv: (v: unknown) => string): Check {
 }
 
 /**
- * `within`. INVARIANT: a value it refuses (not a string, an encoded separator, a backslash, NUL) and a base
+ * `within`. INVARIANT: a value it refuses (not a string, an encoded separator, a backslash, NUL, a climb above its
+ * start, a spelling that folding file systems place on the other side of a base — see containment) and a base
  * it cannot read make the check undecidable (EngineError), not merely failed: under `not`, or in a deny
  * rule, a mere failure would let exactly the refused paths through. decide() turns the error into a
  * failed grant or a matching deny rule.
@@ -201,9 +202,9 @@ function withinCheck(raw: readonly string[], sv: (v: unknown) => string): Check 
   const bases = compiled as PathBase[];
   return (v) => {
     if (typeof v !== 'string') throw new EngineError(`${sv(v)} is not a path (within ${list})`);
-    const n = normalizePath(v);
+    const n = containment(v, bases);
     if (!n.ok) throw new EngineError(`${sv(v)} ${n.why} (within ${list})`);
-    return bases.some((b) => isWithin(n, b)) ? undefined : `${sv(v)} is not within ${list}`;
+    return n.inside ? undefined : `${sv(v)} is not within ${list}`;
   };
 }
 

@@ -7,7 +7,7 @@ export type { CompiledPolicy, CompiledGrant, CompiledDeny, CompiledCheck, Compil
 export { decide, MAX_TOOL_NAME } from './decide';
 export { ABSENT, EngineError, compileConstraint, compileContextConstraint, jsonEqual, own, selecting, show, MAX_PATTERN_INPUT } from './constraints';
 export type { Check } from './constraints';
-export { normalizePath, compileBase, isWithin } from './paths';
+export { normalizePath, compileBase, isWithin, containment, foldPath } from './paths';
 export { globMatch, globsOverlap, isGlob } from './glob';
 export { parseDateTime } from './time';
 export { SourceMap, buildSourceMap, childPointer, pointerSegment, pointerSegments } from './source';

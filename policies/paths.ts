@@ -31,26 +31,64 @@ export function normalizePath(path: string): NormalizedPath {
   return { ok: true, absolute, segments };
 }
 
-/** A base folder, normalised once at compile time. */
+/** A base folder, normalised once at compile time, as written and as a folding file system reads it. */
 export interface PathBase {
   raw: string;
   absolute: boolean;
   segments: string[];
+  folded: { absolute: boolean; segments: string[] };
 }
 
-/** Normalise a base folder of a `within` constraint; undefined when the base itself is refused. */
+/** Normalise a base folder of a `within` constraint; undefined when the base itself is refused (either reading). */
 export function compileBase(raw: string): PathBase | undefined {
   const n = normalizePath(raw);
-  if (!n.ok) return undefined;
-  return { raw, absolute: n.absolute, segments: n.segments };
+  const f = normalizePath(foldPath(raw));
+  if (!n.ok || !f.ok) return undefined;
+  return { raw, absolute: n.absolute, segments: n.segments, folded: { absolute: f.absolute, segments: f.segments } };
 }
 
 /** True when the normalised path is the base or inside it. */
-export function isWithin(path: NormalizedPath & { ok: true }, base: PathBase): boolean {
+export function isWithin(path: NormalizedPath & { ok: true }, base: { absolute: boolean; segments: readonly string[] }): boolean {
   if (path.absolute !== base.absolute) return false;
   if (path.segments.length < base.segments.length) return false;
   for (let i = 0; i < base.segments.length; i++) {
     if (path.segments[i] !== base.segments[i]) return false;
   }
   return true;
+}
+
+// eslint-disable-next-line no-control-regex -- ASCII is the fast path
+const NON_ASCII = /[^\x00-\x7f]/;
+const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
+
+/**
+ * The path as file systems and servers that fold names read it: without default-ignorable characters (zero
+ * widths, soft hyphens), in Unicode compatibility form (NFKC: NFD is NFC, `／` is `/`, `‥` is `..`, `％` is `%`),
+ * in lower case (macOS and Windows ignore case), and each name without trailing dots and spaces (Windows
+ * drops them; a name of only dots stays as it is).
+ */
+export function foldPath(path: string): string {
+  const s = NON_ASCII.test(path) ? path.replace(IGNORABLE, '').normalize('NFKC').toLowerCase() : path.toLowerCase();
+  if (!s.includes('.') && !s.includes(' ')) return s;
+  return s.split('/').map((seg) => seg.replace(/[. ]+$/, '') || seg).join('/');
+}
+
+/**
+ * Whether `path` is within any of `bases`, or why that cannot be decided. INVARIANT: the path is decided only
+ * when its reading as written and its folded reading (foldPath) agree: a path one file system places inside a
+ * base and another outside it (`Secrets/key` against `secrets`) is undecidable, as a refused path is — so
+ * neither a deny rule nor a `not` can be escaped by a spelling the server's file system reads as the base.
+ */
+export function containment(path: string, bases: readonly PathBase[]): { ok: true; inside: boolean } | { ok: false; why: string } {
+  const n = normalizePath(path);
+  if (!n.ok) return n;
+  const inside = bases.some((b) => isWithin(n, b));
+  const folded = foldPath(path);
+  const f = folded === path ? n : normalizePath(folded);
+  if (!f.ok) return { ok: false, why: `is read as \`${folded}\` where names are folded, which ${f.why}` };
+  const foldedInside = bases.some((b) => isWithin(f, b.folded));
+  if (foldedInside !== inside) {
+    return { ok: false, why: `is ${inside ? '' : 'not '}within as written but ${inside ? 'not ' : ''}where case, Unicode forms or trailing dots are folded` };
+  }
+  return { ok: true, inside };
 }

@@ -18,7 +18,9 @@ const SCOPE_NAMES = ['s_amount', 's_vendor', 's_docs', 'constructor', '__proto__
 
 const PATHS = ['docs\u0000/a', 'docs/%00', 'docs/a.md', 'docs/../secret', './docs/x', 'docs//a', '/docs/a', 'docs', 'docs/', 'docsx/a', '../docs/a',
   'docs/%2e%2e/x', 'docs/%2E%2E/x', 'docs\\..\\x', 'docs/%2Fetc', 'docs/%5c', 'docs/./a/../b', 'docs/a/..', 'docs/..',
-  '/../docs/a', '', '.', 'docs/%41', 'docs/sub/../../etc', 'docs/sub/a', '/', '//docs//a', 'docs/...', 'docs/..a', 'tmp/x'];
+  '/../docs/a', '', '.', 'docs/%41', 'docs/sub/../../etc', 'docs/sub/a', '/', '//docs//a', 'docs/...', 'docs/..a', 'tmp/x',
+  // spellings a folding file system reads differently (case, NFKC, invisible characters, trailing dots)
+  'Docs/a', 'DOCS', 'docs./a', '\uFF44ocs/a', 'do\u200Bcs/a', 'docs/\u2025/x', 'docs/sub/\u2025', '/Docs/a'];
 const STRINGS = ['acme-bv', 'globex-gmbh', 'evil-acme', 'EUR', 'eur', '999', '1000', '', 'a', 'ab', 'prod', 'staging',
   'eu-west-1', 'acme', 'abc123', 'b', 'x'.repeat(9), ...PATHS];
 const NUMBERS = [0, -0, 0.01, 0.005, 1, 2.5, 999, 999.99, 1000, 1000.01, 1001, -1, 1e21, Number.MAX_SAFE_INTEGER];
@@ -52,7 +54,7 @@ const patternArb = fc.oneof(
   { arbitrary: fc.constantFrom('(', '^(?=a)', '(.)\\1', '^(?<!x)b'), weight: 1 },
 );
 const prefixArb = fc.constantFrom('docs/', 'acme', '', 'a', '/', 'docs');
-const withinArb = fc.uniqueArray(fc.constantFrom('docs/', 'docs', '/docs', '.', '/', 'docs/sub/', 'tmp/../docs', './docs', 'docs//sub'), { minLength: 1, maxLength: 2 });
+const withinArb = fc.uniqueArray(fc.constantFrom('docs/', 'docs', '/docs', '.', '/', 'docs/sub/', 'tmp/../docs', './docs', 'docs//sub', 'Docs'), { minLength: 1, maxLength: 2 });
 const numArb = fc.constantFrom(0, 0.01, 1, 2.5, 999, 1000, 1000.01, -1);
 
 type OpArbs = { [K in keyof Constraint]-?: fc.Arbitrary<Exclude<Constraint[K], undefined>> };

@@ -67,4 +67,26 @@ describe('within: refused paths cannot slip through `not` or a deny rule', () =>
     assert.equal(decideWith(abs, 'read_file', { path: '/../srv/x' }), 'allow');
     assert.equal(decideWith(deny, 'read_file', { path: 'docs/sub/../a.md' }), 'allow');
   });
+
+  it('a path that a case-insensitive or Unicode-folding file system reads on the other side of a base is undecidable', () => {
+    // macOS and Windows file systems ignore case (`Secrets/key` is `secrets/key`), macOS reads NFD as NFC, Windows
+    // drops trailing dots and spaces from names, and servers that normalise text (NFKC) read `／` as `/` and `‥` as
+    // `..`: each of these let a call past a deny rule on `secrets/` and through a grant's `not: { within: … }`
+    const deny = 'grants: [{ agent_role: r, tool: read_file }]\ndeny: [{ tool: read_file, args: { path: { within: [secrets/, /srv/Café] } }, reason: no secrets }]\n';
+    const variants = ['Secrets/key', 'SECRETS/key', 'secrets./key', 'secrets /key', '\uFF53ecrets/key', 'sec\u200Brets/key',
+      'docs/\u2025/secrets/key', 'docs\uFF0F..\uFF0Fsecrets/key', '/srv/cafe\u0301/menu', '/SRV/café/menu', '\uFF052e\uFF052e/x'];
+    for (const path of variants) assert.equal(decideWith(deny, 'read_file', { path }), 'deny', JSON.stringify(path));
+    // names that are merely different stay decided: ordinary calls are not swept up
+    for (const path of ['docs/a.md', 'docs/Secrets/key', 'Docs/README.md', 'secretsx/key', 'docs/.../a', '/srv/Cafeteria/x', 'docs/é.md']) {
+      assert.equal(decideWith(deny, 'read_file', { path }), 'allow', JSON.stringify(path));
+    }
+    const notWithin = 'scopes: { s: { args: { path: { not: { within: [secrets] } } } } }\ngrants: [{ agent_role: r, tool: read_file, scope: s }]\n';
+    for (const path of ['Secrets/key', 'secrets./key']) assert.equal(decideWith(notWithin, 'read_file', { path }), 'deny', path);
+    assert.equal(decideWith(notWithin, 'read_file', { path: 'docs/a.md' }), 'allow');
+    // a grant's own folder in the base's exact spelling is still allowed; a variant spelling is not
+    const grant = 'scopes: { s: { args: { path: { within: [Docs] } } } }\ngrants: [{ agent_role: r, tool: read_file, scope: s }]\n';
+    assert.equal(decideWith(grant, 'read_file', { path: 'Docs/A.md' }), 'allow');
+    assert.equal(decideWith(grant, 'read_file', { path: 'docs/a.md' }), 'deny');
+    assert.equal(decideWith(grant, 'read_file', { path: 'Docs/\u2025/x' }), 'deny', 'in the base as written, outside it once `‥` is `..`');
+  });
 });
