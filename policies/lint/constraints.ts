@@ -220,3 +220,89 @@ export const nonStringContext: LintRule = {
     return out;
   },
 };
+
+/** Who applies a group of argument constraints: a grant (its allow lists admit) or a deny rule (its lists forbid). */
+interface ArgUser { deny: boolean; what: string }
+
+/** Every group of argument constraints (a scope's, a deny rule's own) with the rules that apply it; an unused scope reads as a grant's. */
+function argGroups(ctx: LintContext): Array<{ args: Record<string, Constraint>; base: string; users: ArgUser[] }> {
+  const scopes = ctx.policy.scopes ?? {};
+  const users = new Map<string, ArgUser[]>();
+  const use = (scope: string | string[] | undefined, user: ArgUser): void => {
+    for (const n of scope === undefined ? [] : Array.isArray(scope) ? scope : [scope]) {
+      if (!Object.prototype.hasOwnProperty.call(scopes, n)) continue;
+      const list = users.get(n);
+      if (list) list.push(user);
+      else users.set(n, [user]);
+    }
+  };
+  (ctx.policy.grants ?? []).forEach((g) => use(g.scope, { deny: false, what: `the grant for \`${g.agent_role}\`` }));
+  const out: Array<{ args: Record<string, Constraint>; base: string; users: ArgUser[] }> = [];
+  (ctx.policy.deny ?? []).forEach((d, i) => {
+    const user = { deny: true, what: `deny rule \`${d.id ?? `deny[${i}]`}\`` };
+    use(d.scope, user);
+    if (d.args) out.push({ args: d.args, base: `/deny/${i}/args`, users: [user] });
+  });
+  for (const [name, s] of Object.entries(scopes)) {
+    if (s.args) out.push({ args: s.args, base: `${childPointer('/scopes', name)}/args`, users: users.get(name) ?? [{ deny: false, what: `scope \`${name}\`` }] });
+  }
+  return out;
+}
+
+/** A string with letters that have another case (`evil-corp`, not `1001`). */
+const hasCase = (v: Json): v is string => typeof v === 'string' && v.toLowerCase() !== v.toUpperCase();
+
+/** An anchored `u` pattern matching exactly `values` in any case: `^(?:[eE][vV]…)$`. */
+function anyCasePattern(values: readonly string[]): string {
+  const one = (s: string): string => [...s].map((ch) => {
+    const lo = ch.toLowerCase();
+    const up = ch.toUpperCase();
+    if (lo !== up && [...lo].length === 1 && [...up].length === 1) return `[${lo}${up}]`;
+    return /[\^$\\.*+?()[\]{}|/]/.test(ch) ? `\\${ch}` : ch;
+  }).join('');
+  return `^(?:${values.map(one).join('|')})$`;
+}
+
+export const caseSensitiveBlock: LintRule = {
+  id: 'constraint/case-sensitive-block',
+  severity: 'warning',
+  why: '`in`, `equals` and `not_in` compare exactly, so a list that forbids a name (a deny rule\'s `in`, a grant\'s `not_in`, either under `not`) forbids only that spelling: `Evil-Corp` passes `not_in: [evil-corp]` wherever the server reads names without case — match every spelling with a pattern',
+  example: 'deny: [{ tool: pay_vendor, args: { vendor: { in: [evil-corp] } }, reason: Sanctioned. }]',
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    for (const { args, base, users } of argGroups(ctx)) {
+      for (const [key, top] of Object.entries(args)) {
+        let odd = false;
+        for (let c: Constraint | undefined = top, at = childPointer(base, key); c; c = c.not, at = `${at}/not`, odd = !odd) {
+          for (const op of ['in', 'equals', 'not_in'] as const) {
+            const values: Json[] = op === 'equals' ? ('equals' in c && c.equals !== undefined ? [c.equals] : []) : c[op] ?? [];
+            const named = values.find(hasCase);
+            if (named === undefined) continue;
+            // `not_in` forbids in a grant; `in` and `equals` forbid in a deny rule; each `not` turns that around
+            const forbidding = users.filter((u) => (op === 'not_in') !== (u.deny !== odd));
+            if (forbidding.length === 0) continue;
+            const variant = named === named.toUpperCase() ? named.toLowerCase() : named.toUpperCase();
+            const pointer = `${at}/${op}`;
+            const finding: RuleFinding = {
+              message: `\`${key}\` \`${op}\` compares exactly: \`${variant}\` is not \`${named}\`, so another spelling passes this block list (${forbidding[0]!.what}) — match every spelling with a pattern`,
+              pointer, range: ctx.source.keyRange(pointer),
+            };
+            // a fix only where every rule applying it forbids (a grant's allow list must not widen) and every value is a string
+            const strings = values.filter((v): v is string => typeof v === 'string');
+            const free = op === 'not_in' ? c.not === undefined : c.pattern === undefined;
+            if (forbidding.length === users.length && strings.length === values.length && free) {
+              const pattern = anyCasePattern(strings);
+              const next: Record<string, Json> = {};
+              for (const [k, v] of Object.entries(c)) if (k !== op) next[k] = v as Json;
+              if (op === 'not_in') next['not'] = { pattern };
+              else next['pattern'] = pattern;
+              if (validPattern(pattern)) finding.fix = [{ title: `match every spelling: ${op === 'not_in' ? 'not: { pattern: … }' : 'pattern'} \`${pattern}\``, op: 'replace', pointer: at, value: next }];
+            }
+            out.push(finding);
+          }
+        }
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,71 @@
+// constraint/case-sensitive-block: the engine compares `in` / `equals` / `not_in` exactly (DESIGN: nothing is
+// coerced), so a block list forbids one spelling only; lint says so, and its fix makes the engine deny every spelling.
+
+import assert from 'node:assert/strict';
+import { compile, decide, parsePolicy } from '../../../../policies';
+import { lintText } from '../../../../policies/lint';
+import { fixEdit } from '../../../../extension/editor/fixEdit';
+
+const NOW = Date.parse('2026-06-01T00:00:00Z');
+const RULE = 'constraint/case-sensitive-block';
+
+function effect(text: string, vendor: string): string {
+  const p = parsePolicy(text, 'p.mandate.yaml');
+  assert.ok(p.ok, JSON.stringify(!p.ok && p.findings));
+  return decide(compile(p.parsed), { principal: 'a', roles: ['payer'], tool: 'pay_vendor', args: { vendor, amount: 5 }, context: {}, now: NOW }).effect;
+}
+
+describe('constraint/case-sensitive-block', () => {
+  const policy = `version: 1
+roles: { payer: { description: Pays vendors. } }
+scopes:
+  not-sanctioned: { args: { vendor: { not_in: [evil-corp] } } }
+grants:
+  - { agent_role: payer, tool: pay_vendor, scope: not-sanctioned, requires_approval: true }
+`;
+
+  it('reports a grant\'s `not_in` of names, which the engine lets other spellings through, and its fix closes that', () => {
+    assert.equal(effect(policy, 'evil-corp'), 'deny');
+    assert.equal(effect(policy, 'Evil-Corp'), 'approval_required', 'the engine compares exactly, as DESIGN says');
+    const found = lintText(policy, 'p.mandate.yaml', { now: NOW }).filter((f) => f.rule === RULE);
+    assert.equal(found.length, 1);
+    const fix = found[0]!.fix?.[0];
+    assert.ok(fix, 'a fix is offered');
+    const edit = fixEdit(policy, fix, false);
+    assert.ok(edit);
+    const fixed = policy.slice(0, edit.start) + edit.text + policy.slice(edit.end);
+    for (const v of ['evil-corp', 'Evil-Corp', 'EVIL-CORP', 'eViL-cOrP']) assert.equal(effect(fixed, v), 'deny', v);
+    assert.equal(effect(fixed, 'acme-bv'), 'approval_required');
+    assert.deepEqual(lintText(fixed, 'p.mandate.yaml', { now: NOW }).filter((f) => f.rule === RULE), []);
+  });
+
+  it('offers no fix when a grant also uses the list as an allow list (a case-blind pattern would widen the grant)', () => {
+    const shared = `version: 1
+roles: { payer: { description: Pays vendors. } }
+scopes:
+  sanctioned: { args: { vendor: { in: [evil-corp] } } }
+grants:
+  - { agent_role: payer, tool: pay_sanctioned_review, scope: sanctioned, requires_approval: true }
+deny:
+  - { id: sanctioned, tool: pay_vendor, scope: sanctioned, reason: Sanctioned. }
+`;
+    const found = lintText(shared, 'p.mandate.yaml', { now: NOW }).filter((f) => f.rule === RULE);
+    assert.equal(found.length, 1);
+    assert.match(found[0]!.message, /deny rule `sanctioned`/);
+    assert.equal(found[0]!.fix, undefined);
+  });
+
+  it('leaves allow lists alone: a grant\'s `in` and a deny rule\'s `not_in` already refuse other spellings', () => {
+    const allow = `version: 1
+roles: { payer: { description: Pays vendors. } }
+scopes:
+  vendors: { args: { vendor: { in: [acme-bv] } } }
+grants:
+  - { agent_role: payer, tool: pay_vendor, scope: vendors, requires_approval: true }
+deny:
+  - { id: only-acme, tool: pay_vendor, args: { vendor: { not_in: [acme-bv] } }, reason: Only acme. }
+`;
+    assert.deepEqual(lintText(allow, 'p.mandate.yaml', { now: NOW }).filter((f) => f.rule === RULE), []);
+    assert.equal(effect(allow, 'ACME-BV'), 'deny');
+  });
+});
