@@ -306,3 +306,29 @@ export const caseSensitiveBlock: LintRule = {
     return out;
   },
 };
+
+export const relativeBlockPath: LintRule = {
+  id: 'constraint/relative-block-path',
+  severity: 'warning',
+  why: 'a `within` that forbids (in a deny rule, or under a grant\'s `not`) and names only relative folders is escaped by the same files spelt from the root: `/srv/app/secrets/key` is not within `secrets/` as written, and the engine cannot know the server\'s working folder — list the absolute folders too',
+  example: 'deny: [{ tool: read_file, args: { path: { within: [secrets/] } }, reason: No secrets. }]',
+  check(ctx) {
+    const out: RuleFinding[] = [];
+    for (const { args, base, users } of argGroups(ctx)) {
+      for (const [key, top] of Object.entries(args)) {
+        let odd = false;
+        for (let c: Constraint | undefined = top, at = childPointer(base, key); c; c = c.not, at = `${at}/not`, odd = !odd) {
+          if (!c.within || c.within.some((b) => b.startsWith('/'))) continue;
+          const forbidding = users.filter((u) => u.deny !== odd);
+          if (forbidding.length === 0) continue;
+          const pointer = `${at}/within`;
+          out.push({
+            message: `\`${key}\` \`within\` names only relative folders (\`${c.within[0]!}\`), so the same files spelt from the root pass this block list (${forbidding[0]!.what}) — list the folders' absolute paths too`,
+            pointer, range: ctx.source.keyRange(pointer),
+          });
+        }
+      }
+    }
+    return out;
+  },
+};

@@ -7,7 +7,7 @@ import { childPointer } from '../source';
 import type { ToolManifest } from '../types';
 import { bypassedApproval, destructiveApproval, financialApproval } from './approvals';
 import { auditDisabled, auditIncomplete, auditMissing, unredactedSecret, failOpen } from './audit';
-import { caseSensitiveBlock, catastrophicPattern, contradictory, emptyIn, nonStringContext, prefixOnPath, slowPattern, unanchoredPattern } from './constraints';
+import { caseSensitiveBlock, catastrophicPattern, contradictory, emptyIn, nonStringContext, prefixOnPath, relativeBlockPath, slowPattern, unanchoredPattern } from './constraints';
 import { inlineCredential, prodWithoutEnvironment, sharedCredential } from './environments';
 import { typeMismatch, unknownArgument } from './inputSchema';
 import { absentKeyEscapesDeny, dottedArgumentKey } from './absentKeys';
@@ -61,7 +61,7 @@ export const RULES: readonly LintRule[] = [
   sharedCredential, inlineCredential, prodWithoutEnvironment,
   auditDisabled, auditMissing, auditIncomplete, unredactedSecret, failOpen,
   deniedGrant, duplicateGrant, subsumedGrant, unusedScope, unusedRole,
-  emptyIn, contradictory, nonStringContext, caseSensitiveBlock, prefixOnPath, unanchoredPattern, catastrophicPattern, slowPattern, unknownArgument, typeMismatch,
+  emptyIn, contradictory, nonStringContext, caseSensitiveBlock, relativeBlockPath, prefixOnPath, unanchoredPattern, catastrophicPattern, slowPattern, unknownArgument, typeMismatch,
   dottedArgumentKey, absentKeyEscapesDeny,
   unknownTool, globMatchesNothing, unknownIgnore,
 ];
