@@ -353,13 +353,20 @@ export function parseDateTime(text: string): number {
   const m = DATE_TIME.exec(text);
   if (m === null) return NaN; // compares false both ways: the grant cannot match
   const n = (i: number): number => Number(m[i] ?? '0');
+  // a field out of its range names no instant (never rolled over): a grant bounded by it cannot match
+  if (n(2) < 1 || n(2) > 12 || n(4) > 23 || n(5) > 59 || n(6) > 60 || n(10) > 23 || n(11) > 59) return NaN;
   const ms = Number(`${(m[7] ?? '.').slice(1)}000`.slice(0, 3)); // sub-millisecond digits are dropped
   const d = new Date(0);
   d.setUTCFullYear(n(1), n(2) - 1, n(3));
-  d.setUTCHours(n(4), n(5), n(6), ms);
-  const utc = d.getTime();
+  if (n(3) < 1 || d.getUTCMonth() !== n(2) - 1) return NaN; // 2026-02-30
+  d.setUTCHours(n(4), n(5), Math.min(n(6), 59), ms);
   const offset = m[8] !== undefined ? 0 : (m[9] === '-' ? -1 : 1) * (n(10) * 60 + n(11)) * 60_000;
-  return utc - offset;
+  const utc = d.getTime() - offset;
+  if (n(6) < 60) return utc;
+  // a leap second exists only in the last minute of a UTC day, and is the instant after its :59.999
+  const at = new Date(utc);
+  if (at.getUTCHours() !== 23 || at.getUTCMinutes() !== 59) return NaN;
+  return utc + 1000;
 }
 
 /**

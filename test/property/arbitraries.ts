@@ -127,6 +127,9 @@ const DELTAS = [-86_400_000, -1000, -1, 0, 1, 999, 1000, 86_400_000];
 const timeBound = fc.oneof(
   { arbitrary: fc.tuple(fc.constantFrom(...DELTAS), fc.nat(TIME_STYLES - 1)).map(([d, s]) => formatTime(T0 + d, s)), weight: 4 },
   { arbitrary: fc.tuple(fc.constantFrom(...DELTAS), fc.constantFrom('0', '0001', '9999', '5')).map(([d, sub]) => new Date(T0 + d).toISOString().replace('Z', `${sub}Z`)), weight: 1 },
+  // the schema admits these (ajv-formats' leap-second rule) but they name no instant: the grant never matches;
+  // the last is a real leap second (23:59:60 UTC), written at an offset
+  { arbitrary: fc.constantFrom('2026-06-01T13:60:00+14:01', '2026-06-01T24:00:60+00:01', '2026-06-01T12:59:60+13:00', '2016-12-31T22:59:60-01:00'), weight: 1 },
 );
 
 /** A scope name: nearly always one the policy defines, sometimes one it does not (lint's error, the engine's edge). */
