@@ -41,7 +41,9 @@ function decideOrThrow(policy: Policy, call: Call): ReferenceDecision {
   const args = call.args === undefined ? {} : call.args;
   // MCP `arguments` is an object; anything else is malformed, whatever the grants say (fail closed)
   if (args === null || typeof args !== 'object' || Array.isArray(args)) return DENY;
-  const context: unknown = call.context === undefined ? {} : call.context;
+  const context: unknown = call.context === undefined || call.context === null ? {} : call.context;
+  // the context is a map of names to values; anything else is malformed (fail closed)
+  if (typeof context !== 'object' || Array.isArray(context)) return DENY;
 
   // 2. any matching deny rule → deny, naming it
   const denies: string[] = [];
