@@ -330,12 +330,16 @@ function foldName(path: string): string {
   }).join('/');
 }
 
-/** Normalise `.`, `..` and duplicate separators; refuse backslashes, NUL, encoded dots/separators/NUL and climbing above the start. */
+/** Normalise `.`, `..` and duplicate separators; refuse backslashes, NUL, encoded dots/separators/NUL, climbing above the start and a scheme or drive. */
 function splitPath(path: string): { absolute: boolean; segments: string[] } | null {
   // an empty path names nothing; a NUL byte (raw or `%00`) ends the path early for some servers
   if (path === '' || path.includes('\\') || path.includes('\u0000')) return null;
   const lower = path.toLowerCase();
   for (const enc of ['%2e', '%2f', '%5c', '%00']) if (lower.includes(enc)) return null;
+  // `file:///etc`, `C:/etc`: a first name ending in a colon after letters (a URI scheme, a drive) names its own root
+  const first = path.split('/')[0]!;
+  const colon = first.indexOf(':');
+  if (colon > 0 && /^[a-z][a-z0-9+.-]*$/.test(lower.slice(0, colon))) return null;
   const absolute = path.startsWith('/');
   const segments: string[] = [];
   for (const part of path.split('/')) {

@@ -1,12 +1,14 @@
 // Path containment for the `within` operator: normalise `.`, `..` and duplicate separators;
 // refuse what a server might read differently (backslashes, percent-encoded dots or separators, NUL, a
-// relative path that climbs above its start).
+// relative path that climbs above its start, a URI scheme or drive letter in front).
 
 export type NormalizedPath =
   | { ok: true; absolute: boolean; segments: string[] }
   | { ok: false; why: string };
 
 const ENCODED = /%(2e|2f|5c|00)/i;
+/** `file:`, `https:`, `C:`: a path that names its own root (a URI scheme, a Windows drive) is not relative to the server's folder. */
+const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 
 /** Normalise a POSIX-style path, or say why it is refused. Pure string work, no file system. */
 export function normalizePath(path: string): NormalizedPath {
@@ -14,6 +16,7 @@ export function normalizePath(path: string): NormalizedPath {
   if (path.includes('\\')) return { ok: false, why: 'contains a backslash' };
   if (path.includes('\u0000')) return { ok: false, why: 'contains a NUL byte' };
   if (ENCODED.test(path)) return { ok: false, why: 'contains a percent-encoded dot or separator' };
+  if (SCHEME.test(path)) return { ok: false, why: 'starts with a URI scheme or a drive letter' };
   const absolute = path.startsWith('/');
   const segments: string[] = [];
   for (const seg of path.split('/')) {

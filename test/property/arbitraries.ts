@@ -20,7 +20,9 @@ const PATHS = ['docs\u0000/a', 'docs/%00', 'docs/a.md', 'docs/../secret', './doc
   'docs/%2e%2e/x', 'docs/%2E%2E/x', 'docs\\..\\x', 'docs/%2Fetc', 'docs/%5c', 'docs/./a/../b', 'docs/a/..', 'docs/..',
   '/../docs/a', '', '.', 'docs/%41', 'docs/sub/../../etc', 'docs/sub/a', '/', '//docs//a', 'docs/...', 'docs/..a', 'tmp/x',
   // spellings a folding file system reads differently (case, NFKC, invisible characters, trailing dots)
-  'Docs/a', 'DOCS', 'docs./a', '\uFF44ocs/a', 'do\u200Bcs/a', 'docs/\u2025/x', 'docs/sub/\u2025', '/Docs/a'];
+  'Docs/a', 'DOCS', 'docs./a', '\uFF44ocs/a', 'do\u200Bcs/a', 'docs/\u2025/x', 'docs/sub/\u2025', '/Docs/a',
+  // a URI scheme or drive letter in front; a colon later is a character
+  'file:///docs/a', 'C:/docs', 'docs/a:b'];
 const STRINGS = ['acme-bv', 'globex-gmbh', 'evil-acme', 'EUR', 'eur', '999', '1000', '', 'a', 'ab', 'prod', 'staging',
   'eu-west-1', 'acme', 'abc123', 'b', 'x'.repeat(9), ...PATHS];
 const NUMBERS = [0, -0, 0.01, 0.005, 1, 2.5, 999, 999.99, 1000, 1000.01, 1001, -1, 1e21, Number.MAX_SAFE_INTEGER];

@@ -89,4 +89,14 @@ describe('within: refused paths cannot slip through `not` or a deny rule', () =>
     assert.equal(decideWith(grant, 'read_file', { path: 'docs/a.md' }), 'deny');
     assert.equal(decideWith(grant, 'read_file', { path: 'Docs/\u2025/x' }), 'deny', 'in the base as written, outside it once `‥` is `..`');
   });
+
+  it('a path that starts with a URI scheme or a drive letter is undecidable: `file:///etc/passwd` is not a relative path', () => {
+    const deny = 'grants: [{ agent_role: r, tool: read_file }]\ndeny: [{ tool: read_file, args: { path: { within: [/etc] } }, reason: no etc }]\n';
+    for (const path of ['file:///etc/passwd', 'FILE:/etc/shadow', 'C:/etc/passwd', 'c:etc/passwd']) {
+      assert.equal(decideWith(deny, 'read_file', { path }), 'deny', path);
+    }
+    // a colon later in a name is only a character
+    assert.equal(decideWith(deny, 'read_file', { path: 'notes/12:30.md' }), 'allow');
+    assert.equal(decideWith(deny, 'read_file', { path: '/tmp/a:b' }), 'allow');
+  });
 });
