@@ -63,6 +63,8 @@ export function isWithin(path: NormalizedPath & { ok: true }, base: { absolute: 
 // eslint-disable-next-line no-control-regex -- ASCII is the fast path
 const NON_ASCII = /[^\x00-\x7f]/;
 const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
+/** A name that ends in a dot or a space (before a separator or the end). */
+const TRAILING = /[. ](?:\/|$)/;
 
 /**
  * The path as file systems and servers that fold names read it: without default-ignorable characters (zero
@@ -72,7 +74,7 @@ const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
  */
 export function foldPath(path: string): string {
   const s = NON_ASCII.test(path) ? path.replace(IGNORABLE, '').normalize('NFKC').toLowerCase() : path.toLowerCase();
-  if (!s.includes('.') && !s.includes(' ')) return s;
+  if (!TRAILING.test(s)) return s;
   return s.split('/').map((seg) => seg.replace(/[. ]+$/, '') || seg).join('/');
 }
 
