@@ -2,12 +2,12 @@
 // Only a policy that passes here may ever reach decide(); the editor's tolerant parse is separate.
 
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { parseDocument } from 'yaml';
+import { isMap, isPair, isSeq, parseDocument, type Node as YamlNode } from 'yaml';
 import schema from './schema/mandate.schema.json';
 import validatePolicy from './schema/validate.generated.cjs';
 import type { Finding } from './findings';
 import { fastParseYaml } from './fastYaml';
-import { buildSourceMap, childPointer, SourceMap } from './source';
+import { buildSourceMap, childPointer, keyName, SourceMap } from './source';
 import type { Policy } from './types';
 
 /** A policy that parsed and passed the schema. */
@@ -40,7 +40,9 @@ function definitionOf(parentSchema: unknown): string | undefined {
 }
 
 /** Parse YAML or JSON policy text. `file` names it in every finding. */
-export function parsePolicy(text: string, file: string): ParseResult {
+export function parsePolicy(input: string, file: string): ParseResult {
+  // a byte order mark is no part of the text: editors do not show it, so columns on line 1 start after it
+  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   if (text.length > MAX_POLICY_BYTES) {
     const range = { file, start: { line: 1, col: 1 }, end: { line: 1, col: 1 } };
     return { ok: false, findings: [{ rule: 'syntax', severity: 'error', message: `policy file is larger than ${MAX_POLICY_BYTES} bytes`, pointer: '', range }] };
@@ -64,16 +66,31 @@ function readYaml(text: string, file: string): Read {
   const fastSource = new SourceMap(file, text);
   const fast = fastParseYaml(text, (pointer, start, end, keyStart, keyEnd) => fastSource.setOffsets(pointer, start, end, keyStart, keyEnd));
   if (fast) return { ok: true, value: fast.value, source: fastSource };
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  // `uniqueKeys: false`: the package's own check compares every key with every other (a 30,000-key file took
+  // seconds); duplicates are found below with a set, by the names the keys have once read
+  // `resolveKnownTags: false`: !!omap, !!set, !!binary, !!timestamp would make Maps, Sets, Buffers and Dates, which
+  // the schema sees as objects without members (a scope's `args: !!omap [...]` checked nothing); refused below
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: false, resolveKnownTags: false });
   const source = buildSourceMap(file, text, doc.contents);
-  if (doc.errors.length > 0) {
-    const findings: Finding[] = doc.errors.map((e) => ({
-      rule: e.code === 'DUPLICATE_KEY' ? 'syntax/duplicate-key' : 'syntax',
-      severity: 'error',
-      message: firstLine(e.message),
-      pointer: '',
-      range: source.offsetRange(e.pos[0], e.pos[1]),
-    }));
+  // running out of stack is reported once per level the package unwinds through: the first says it
+  const errors = doc.errors.filter((e, i) => e.code !== 'RESOURCE_EXHAUSTION' || doc.errors.findIndex((f) => f.code === e.code) === i);
+  const problems: Array<{ rule: string; message: string; start: number; end: number }> = errors.map((e) => ({
+    rule: e.code === 'DUPLICATE_KEY' ? 'syntax/duplicate-key' : 'syntax', message: yamlMessage(e.code, e.message), start: e.pos[0], end: e.pos[1],
+  }));
+  for (const w of doc.warnings) {
+    if (w.code === 'TAG_RESOLVE_FAILED' || w.code === 'BAD_COLLECTION_TYPE') {
+      const tag = text.slice(w.pos[0], w.pos[1]).trim();
+      problems.push({ rule: 'syntax', message: `YAML tag \`${tag}\` is not allowed: a policy holds plain values (mappings, lists, strings, numbers, booleans, null)`, start: w.pos[0], end: w.pos[1] });
+    }
+  }
+  if (doc.directives.yaml.explicit && doc.directives.yaml.version !== '1.2') {
+    const at = Math.max(0, text.search(/^%YAML/m));
+    problems.push({ rule: 'syntax', message: `\`%YAML ${doc.directives.yaml.version}\` is not supported: policies are YAML 1.2 (remove the directive)`, start: at, end: text.indexOf('\n', at) < 0 ? text.length : text.indexOf('\n', at) });
+  }
+  problems.push(...keyProblems(doc.contents, source));
+  if (problems.length > 0) {
+    problems.sort((a, b) => a.start - b.start);
+    const findings: Finding[] = problems.map((p) => ({ rule: p.rule, severity: 'error', message: p.message, pointer: '', range: source.offsetRange(p.start, p.end) }));
     return { ok: false, findings, source };
   }
   try {
@@ -82,6 +99,47 @@ function readYaml(text: string, file: string): Read {
     const range = source.range('');
     return { ok: false, findings: [{ rule: 'syntax', severity: 'error', message: firstLine(String((err as Error).message)), pointer: '', range }], source };
   }
+}
+
+/** The `yaml` package's message in policy words where its own names its API or the engine's internals. */
+function yamlMessage(code: string, message: string): string {
+  if (code === 'MULTIPLE_DOCS') return 'a policy file holds one YAML document; a second one starts here (remove the `---` line and what follows, or move it to its own file)';
+  if (code === 'RESOURCE_EXHAUSTION' && /call stack/i.test(message)) return 'nested too deeply to read: a policy needs a handful of levels, this one goes deeper than the parser follows';
+  return firstLine(message);
+}
+
+/**
+ * Keys a plain object cannot hold as written: one name twice (also `true` and `"true"`, `1` and `"1"`, which
+ * read as the same name, the later silently replacing the earlier), and keys that are collections or aliases.
+ */
+function keyProblems(root: unknown, source: SourceMap): Array<{ rule: string; message: string; start: number; end: number }> {
+  const out: Array<{ rule: string; message: string; start: number; end: number }> = [];
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+    } else if (isMap(node)) {
+      const seen = new Map<string, number>();
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const k = pair.key;
+        const range = (k as YamlNode | null)?.range;
+        const [start, end] = range ? [range[0], range[1]] : [node.range?.[0] ?? 0, node.range?.[0] ?? 0];
+        const name = keyName(k);
+        if (name === undefined) {
+          out.push({ rule: 'syntax', message: 'a key must be a name (a string), not a collection or an alias', start, end });
+        } else if (seen.has(name)) {
+          const first = source.offsetRange(seen.get(name)!, seen.get(name)!).start;
+          out.push({ rule: 'syntax/duplicate-key', message: `duplicate key \`${name}\` (first at ${first.line}:${first.col}): a key may appear once in a mapping`, start, end });
+        } else {
+          seen.set(name, start);
+        }
+        stack.push(pair.value);
+      }
+    }
+  }
+  return out;
 }
 
 /** Validate an already-parsed value against the schema, as findings with source ranges. */

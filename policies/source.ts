@@ -120,6 +120,16 @@ export class SourceMap {
 }
 
 /**
+ * The name a mapping key has once read, as the `yaml` package's toJS names it on a plain object: a scalar's
+ * value as a string (`true` and `"true"` are one name; `~` is the empty name). Undefined for a key that is
+ * not a scalar (a collection or an alias), which a policy does not use.
+ */
+export function keyName(key: unknown): string | undefined {
+  if (!isScalar(key)) return undefined;
+  return key.value === null || key.value === undefined ? '' : String(key.value);
+}
+
+/**
  * Walk a yaml document's contents and record the offsets of every node under its JSON pointer.
  * A block mapping or sequence ends where the line of its last value ends: yaml's own ranges also take
  * in some comment and blank lines after it, depending on their indentation, which a diagnostic should
@@ -143,7 +153,7 @@ export function buildSourceMap(file: string, text: string, root: unknown): Sourc
       for (const pair of yn.items) {
         if (!isPair(pair)) continue;
         const k = pair.key;
-        const name = isScalar(k) ? String(k.value) : String(k);
+        const name = keyName(k) ?? String(k);
         const kr = k && typeof k === 'object' && 'range' in k ? (k as YamlNode).range : undefined;
         const keyRange = kr ? [kr[0], kr[1]] as const : [start, valueEnd] as const;
         const child = childPointer(pointer, name);

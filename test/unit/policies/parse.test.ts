@@ -112,6 +112,72 @@ describe('parsePolicy: error positions', () => {
     assert.equal(line, 'finance.mandate.yaml:1:10: error schema/value: `version` must be `1`');
   });
 
+  it('reports keys that are the same once read as names (`true` and "true", `1` and "1") as duplicates', () => {
+    at(only('version: 1\nroles:\n  true: {}\n  "true": {}\n'), 'syntax/duplicate-key', 4, 3);
+    at(only('version: 1\nroles: { 1: {}, "1": {} }\n'), 'syntax/duplicate-key', 2, 17);
+  });
+
+  it('parses a large file the fast path declines in linear time (duplicate keys found with a set)', function () {
+    // a tab in a comment sends the file to the `yaml` package, whose own duplicate check is quadratic
+    const roles = Array.from({ length: 30_000 }, (_, i) => `  r${i}: {}`).join('\n');
+    const start = Date.now();
+    const fs = failures(`version: 1\t# tab\nroles:\n${roles}\n  r7: {}\n`);
+    const ms = Date.now() - start;
+    assert.ok(fs.some((f) => f.rule === 'syntax/duplicate-key' && f.range.start.line === 30_003), fs.map(formatFinding).join(' | '));
+    assert.ok(ms < 6000, `took ${ms} ms`);
+  });
+
+  it('refuses a collection used as a key, at the key', () => {
+    const f = only('version: 1\nroles:\n  [a, b]: {}\n');
+    at(f, 'syntax', 3, 3);
+    assert.match(f.message, /key/);
+  });
+
+  it('points a key that reads as empty (`~`) at the key', () => {
+    at(only('version: 1\nroles:\n  ~: {}\n'), 'schema/name', 3, 3);
+  });
+
+  it('refuses YAML tags that would make a value other than JSON (!!omap, !!set, !!binary, !!timestamp, local tags)', () => {
+    // `!!omap` read as a Map left `args` with no own properties: a scope that said `max: 10` allowed any amount
+    const cases: Array<[string, number, number]> = [
+      ['version: 1\nscopes:\n  s: { args: !!omap [ amount: { max: 10 } ] }\n', 3, 14],
+      ['version: 1\nroles: !!set { r }\n', 2, 8],
+      ['version: 1\nroles:\n  r: { description: !!binary aGVsbG8= }\n', 3, 21],
+      ['version: 1\ngrants:\n  - { agent_role: a, tool: t, expires: !!timestamp 2030-01-01 }\n', 3, 40],
+      ['version: 1\nroles: !mine { r: {} }\n', 2, 8],
+    ];
+    for (const [text, line, col] of cases) {
+      const f = only(text);
+      at(f, 'syntax', line, col);
+      assert.match(f.message, /tag/, text);
+    }
+  });
+
+  it('refuses a %YAML 1.1 directive, which changes what values mean (merge keys, yes/no, 1_000)', () => {
+    const f = only('%YAML 1.1\n---\nversion: 1\nroles: { r: {} }\n');
+    at(f, 'syntax', 1, 1);
+    assert.match(f.message, /YAML 1\.2/);
+  });
+
+  it('counts columns on the first line after a byte order mark as editors do', () => {
+    at(only('\ufeffversion: 2\n'), 'schema/value', 1, 10);
+    at(only('\ufeffversion: 1\nroles: { a: {} }\ngrants:\n  - { agent_role: a, tool: t, bogus: 1 }\n'), 'schema/unknown-field', 4, 31);
+  });
+
+  it('says a document nested too deeply is nested too deeply, at the place', () => {
+    const f = only(`version: 1\nroles: ${'['.repeat(5000)}${']'.repeat(5000)}\n`);
+    at(f, 'syntax', 2, f.range.start.col);
+    assert.doesNotMatch(f.message, /call stack/);
+    assert.match(f.message, /nested too deeply/);
+  });
+
+  it('says a file holds more than one document without naming library functions', () => {
+    const f = only('version: 1\n---\nversion: 1\n');
+    at(f, 'syntax', 2, 1);
+    assert.doesNotMatch(f.message, /parseAllDocuments/);
+    assert.match(f.message, /one YAML document/);
+  });
+
   it('names the offending key, once, when a role name has forbidden characters', function () {
     const fs = failures('version: 1\nroles:\n  "bad role": {}\n');
     assert.ok(fs.length >= 1);
