@@ -1,8 +1,8 @@
 // Reading policy and manifest files for commands: precise errors (file:line:col), never a stack trace.
 
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { decodeAuditLog, formatFinding, parsePolicy, verifyChain, type DecodedLog, type Finding, type ParsedPolicy, type RecordAnchor, type ToolManifest, type VerifyResult } from '../../policies';
+import { decodeAuditLog, formatFinding, MAX_POLICY_BYTES, parsePolicy, verifyChain, type DecodedLog, type Finding, type ParsedPolicy, type RecordAnchor, type ToolManifest, type VerifyResult } from '../../policies';
 import { sha256 } from '../proxy/hash';
 import { CliError, println, type Io } from './io';
 
@@ -13,18 +13,53 @@ export function displayPath(path: string, cwd: string): string {
   return rel.startsWith('..') ? path : rel;
 }
 
-/** Read a file as UTF-8 or throw a CliError that says why. */
-export function readText(path: string, what: string): string {
-  return readBytes(path, what).toString('utf8');
+/** The most a policy file may hold: parsePolicy refuses more than MAX_POLICY_BYTES characters, at most 3 bytes each. */
+export const POLICY_READ_LIMIT = 3 * MAX_POLICY_BYTES;
+/** The most a saved tools/list result may hold (the proxy refuses any message over 4 MiB). */
+export const MANIFEST_READ_LIMIT = 64 * 1024 * 1024;
+/** The most any file is read to: Node's own limit for a file read at once. */
+export const READ_LIMIT = 2 ** 31 - 1;
+
+/** Read a file as UTF-8 (without a leading byte order mark) or throw a CliError that says why. */
+export function readText(path: string, what: string, limit = READ_LIMIT): string {
+  const text = readBytes(path, what, limit).toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
-/** Read a file's bytes or throw a CliError that says why. */
-export function readBytes(path: string, what: string): Buffer {
+/**
+ * Read a file's bytes or throw a CliError that says why. Devices (/dev/zero, a terminal) are refused: they never
+ * end; a pipe (`<(…)`, /dev/stdin) is read, but never past `limit` bytes.
+ */
+export function readBytes(path: string, what: string, limit = READ_LIMIT): Buffer {
+  let fd: number | undefined;
   try {
-    return readFileSync(path);
+    fd = openSync(path, 'r');
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
+    if (st.isCharacterDevice() || st.isBlockDevice() || st.isSocket()) throw new CliError(`cannot read ${what} \`${path}\`: it is a device, not a file`);
+    if (st.isFile() && st.size > limit) throw new CliError(tooLarge(path, what, limit));
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(1 << 20, limit - total + 1));
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      total += n;
+      if (total > limit) throw new CliError(tooLarge(path, what, limit));
+      chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
+    }
+    return Buffer.concat(chunks, total);
   } catch (err) {
+    if (err instanceof CliError) throw err;
     throw new CliError(`cannot read ${what} \`${path}\`: ${fileProblem(err)}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
+}
+
+function tooLarge(path: string, what: string, limit: number): string {
+  const size = limit >= 1024 * 1024 ? `${Math.floor(limit / (1024 * 1024))} MiB` : `${limit} bytes`;
+  return `cannot read ${what} \`${path}\`: larger than ${size}`;
 }
 
 /** Why a file could not be read, in words (the common errno codes; else the system's message). */
@@ -64,7 +99,7 @@ export function warnIfBroken(log: AuditLogFile, io: Io): void {
 
 /** Parse a policy file for decisions: syntax and schema errors are fatal, printed with positions. */
 export function loadPolicy(path: string, cwd: string): ParsedPolicy {
-  const r = parsePolicy(readText(path, 'policy'), displayPath(path, cwd));
+  const r = parsePolicy(readText(path, 'policy', POLICY_READ_LIMIT), displayPath(path, cwd));
   if (!r.ok) throw new CliError(policyErrors(r.findings));
   return r.parsed;
 }
@@ -76,7 +111,7 @@ export function policyErrors(findings: readonly Finding[]): string {
 
 /** Read a saved `tools/list` result: `{"tools": [{"name", "inputSchema", "annotations"}]}`. */
 export function loadManifest(path: string): ToolManifest {
-  const text = readText(path, 'tool manifest');
+  const text = readText(path, 'tool manifest', MANIFEST_READ_LIMIT);
   let value: unknown;
   try {
     value = JSON.parse(text);

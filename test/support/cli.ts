@@ -8,10 +8,13 @@ export const ROOT = join(__dirname, '..', '..');
 
 export interface CliResult { code: number | null; stdout: string; stderr: string }
 
-/** Spawn `node dist/cli.js …args` in `cwd` (default: the repo root). */
-export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+/** Spawn `node dist/cli.js …args` in `cwd` (default: the repo root); `timeout` ms kills it (SIGKILL; code null). */
+export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeout?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'],
+      ...(options.timeout ? { timeout: options.timeout, killSignal: 'SIGKILL' as const } : {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });

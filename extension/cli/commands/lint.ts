@@ -5,7 +5,7 @@ import { formatFinding, type Finding, type ToolManifest } from '../../../policie
 import { MANIFEST_RULE, RULES, lintText } from '../../../policies/lint';
 import { format, parse } from '../args';
 import { CliError, println, type CommandSpec } from '../io';
-import { displayPath, loadManifest, readText } from '../load';
+import { displayPath, loadManifest, POLICY_READ_LIMIT, readText } from '../load';
 import { toSarif, type RuleMeta } from '../sarif';
 
 const usage = 'mandate lint FILE… [--tools MANIFEST.json] [--format text|json|sarif]';
@@ -18,7 +18,7 @@ export const RULE_META: readonly RuleMeta[] = [
 
 /** Lint one policy file; servers' `tools_manifest` paths resolve against the policy's folder. */
 export function lintFile(path: string, cwd: string, now: number, tools?: ToolManifest): Finding[] {
-  const text = readText(resolve(cwd, path), 'policy');
+  const text = readText(resolve(cwd, path), 'policy', POLICY_READ_LIMIT);
   const base = dirname(resolve(cwd, path));
   const readManifest = (p: string) => {
     try {

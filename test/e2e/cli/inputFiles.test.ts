@@ -1,0 +1,74 @@
+// What the CLI reads — policies, manifests, audit logs — from paths that are not ordinary files: devices that
+// never end, pipes, files with a byte order mark. A clear one-line error, bounded time and memory, or the content.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, ROOT, runCli, type CliResult } from '../../support/cli';
+import { tempDir } from '../../support/tmp';
+
+const FINANCE = join(ROOT, 'policies', 'examples', 'finance.mandate.yaml');
+
+function refusedQuickly(r: CliResult, started: number, what: RegExp): void {
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, what);
+  assert.doesNotMatch(r.stderr, /\n\s+at .+:\d+:\d+/);
+  assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
+}
+
+describe('mandate: input paths that are not ordinary files', function () {
+  this.timeout(60_000);
+
+  // /dev/zero never ends: each of these read it into memory until the machine ran out (3 GB in 15 s)
+  const devices: Array<[string, string[], RegExp]> = [
+    ['lint, as the policy', ['lint', '/dev/zero'], /cannot read policy `\/dev\/zero`: it is a device, not a file/],
+    ['check, as the policy', ['check', '--policy', '/dev/zero', '--role', 'r', '--tool', 't'], /cannot read policy `\/dev\/zero`: it is a device/],
+    ['check, as the manifest', ['check', '--policy', FINANCE, '--role', 'r', '--tool', 't', '--tools', '/dev/zero'], /cannot read tool manifest `\/dev\/zero`: it is a device/],
+    ['audit verify, as the log', ['audit', 'verify', '/dev/zero'], /cannot read audit log `\/dev\/zero`: it is a device/],
+    ['report, as the log', ['report', '--policy', FINANCE, '--audit', '/dev/zero'], /cannot read audit log `\/dev\/zero`: it is a device/],
+  ];
+  for (const [what, args, message] of devices) {
+    it(`refuses a device at once: ${what}`, async () => {
+      const started = Date.now();
+      refusedQuickly(await runCli(args, { timeout: 10_000 }), started, message);
+    });
+  }
+
+  /** `mandate ARGS` run by bash, where `<(…)` in ARGS is a real pipe (as users write it); killed after 10 s. */
+  function viaBash(args: string): Promise<CliResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('bash', ['-c', `exec "$0" "$1" ${args}`, process.execPath, CLI], { cwd: ROOT, timeout: 10_000, killSignal: 'SIGKILL' });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+      child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it('reads a policy from a pipe (process substitution)', async function () {
+    if (process.platform === 'win32') this.skip();
+    const policy = join(tempDir(), 'p.mandate.yaml');
+    writeFileSync(policy, 'version: 1\nroles: { finance_reader: {} }\ngrants:\n  - { agent_role: finance_reader, tool: list_invoices }\n');
+    const r = await viaBash(`check --policy <(cat '${policy}') --role finance_reader --tool list_invoices`);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^ALLOW/);
+  });
+
+  it('stops reading a pipe that never ends', async function () {
+    if (process.platform === 'win32') this.skip();
+    const started = Date.now();
+    refusedQuickly(await viaBash(`lint <(echo 'version: 1'; yes '# comment')`), started, /cannot read policy `\/dev\/fd\/\d+`: larger than 24 MiB/);
+  });
+
+  it('reads a tool manifest that starts with a byte order mark (as Windows tools write them)', async () => {
+    const dir = tempDir();
+    const manifest = join(dir, 'bom.tools.json');
+    writeFileSync(manifest, `\ufeff${readFileSync(join(ROOT, 'policies', 'examples', 'finance.tools.json'), 'utf8')}`);
+    const r = await runCli(['check', '--policy', FINANCE, '--role', 'finance_reader', '--tool', 'list_invoices', '--context', 'environment=prod', '--tools', manifest]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^ALLOW/);
+  });
+});
