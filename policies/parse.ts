@@ -24,6 +24,8 @@ export type ParseResult =
 
 /** Upper bound on a policy file's size; larger input is refused, not parsed. */
 export const MAX_POLICY_BYTES = 8 * 1024 * 1024;
+/** The most a reader need take from a policy file: MAX_POLICY_BYTES characters of at most 3 UTF-8 bytes each. */
+export const POLICY_READ_LIMIT = 3 * MAX_POLICY_BYTES;
 
 /**
  * The schema's validator (ajv, strict mode, all errors, verbose), compiled ahead of time by

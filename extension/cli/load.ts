@@ -1,9 +1,9 @@
 // Reading policy and manifest files for commands: precise errors (file:line:col), never a stack trace.
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { decodeAuditLog, formatFinding, MAX_POLICY_BYTES, parsePolicy, verifyChain, type DecodedLog, type Finding, type ParsedPolicy, type RecordAnchor, type ToolManifest, type VerifyResult } from '../../policies';
+import { decodeAuditLog, formatFinding, parsePolicy, POLICY_READ_LIMIT, verifyChain, type DecodedLog, type Finding, type ParsedPolicy, type RecordAnchor, type ToolManifest, type VerifyResult } from '../../policies';
 import { sha256 } from '../proxy/hash';
+import { READ_LIMIT, readFailure, readFileBounded } from '../proxy/readBounded';
 import { CliError, println, type Io } from './io';
 
 /** Show paths relative to cwd when they are inside it (as users typed them). */
@@ -13,12 +13,8 @@ export function displayPath(path: string, cwd: string): string {
   return rel.startsWith('..') ? path : rel;
 }
 
-/** The most a policy file may hold: parsePolicy refuses more than MAX_POLICY_BYTES characters, at most 3 bytes each. */
-export const POLICY_READ_LIMIT = 3 * MAX_POLICY_BYTES;
 /** The most a saved tools/list result may hold (the proxy refuses any message over 4 MiB). */
 export const MANIFEST_READ_LIMIT = 64 * 1024 * 1024;
-/** The most any file is read to: Node's own limit for a file read at once. */
-export const READ_LIMIT = 2 ** 31 - 1;
 
 /** Read a file as UTF-8 (without a leading byte order mark) or throw a CliError that says why. */
 export function readText(path: string, what: string, limit = READ_LIMIT): string {
@@ -31,41 +27,16 @@ export function readText(path: string, what: string, limit = READ_LIMIT): string
  * end; a pipe (`<(…)`, /dev/stdin) is read, but never past `limit` bytes.
  */
 export function readBytes(path: string, what: string, limit = READ_LIMIT): Buffer {
-  let fd: number | undefined;
   try {
-    fd = openSync(path, 'r');
-    const st = fstatSync(fd);
-    if (st.isDirectory()) throw Object.assign(new Error('is a folder'), { code: 'EISDIR' });
-    if (st.isCharacterDevice() || st.isBlockDevice() || st.isSocket()) throw new CliError(`cannot read ${what} \`${path}\`: it is a device, not a file`);
-    if (st.isFile() && st.size > limit) throw new CliError(tooLarge(path, what, limit));
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(1 << 20, limit - total + 1));
-      const n = readSync(fd, chunk, 0, chunk.length, null);
-      if (n === 0) break;
-      total += n;
-      if (total > limit) throw new CliError(tooLarge(path, what, limit));
-      chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
-    }
-    return Buffer.concat(chunks, total);
+    return readFileBounded(path, limit);
   } catch (err) {
-    if (err instanceof CliError) throw err;
     throw new CliError(`cannot read ${what} \`${path}\`: ${fileProblem(err)}`);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
 }
 
-function tooLarge(path: string, what: string, limit: number): string {
-  const size = limit >= 1024 * 1024 ? `${Math.floor(limit / (1024 * 1024))} MiB` : `${limit} bytes`;
-  return `cannot read ${what} \`${path}\`: larger than ${size}`;
-}
-
-/** Why a file could not be read, in words (the common errno codes; else the system's message). */
+/** Why a file could not be read, in words (a device or an over-long pipe; the common errno codes; else the system's message). */
 export function fileProblem(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+  return readFailure(err);
 }
 
 /** An audit log as read once: its text (lines that are not valid UTF-8 hold U+FFFD) and which line first is not. */

@@ -1,10 +1,11 @@
 // The policy a session decides with: parsed from a file, compiled against the server's tool list,
 // reloaded when the file changes (an invalid edit keeps the last good policy and is reported).
 
-import { readFileSync, unwatchFile, watch, watchFile, type FSWatcher, type Stats } from 'node:fs';
+import { unwatchFile, watch, watchFile, type FSWatcher, type Stats } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { compile, formatFinding, parsePolicy, type CompiledPolicy, type ParsedPolicy, type ToolInfo } from '../../policies';
+import { compile, formatFinding, parsePolicy, POLICY_READ_LIMIT, type CompiledPolicy, type ParsedPolicy, type ToolInfo } from '../../policies';
 import { sha256 } from './hash';
+import { readFailure, readFileBounded } from './readBounded';
 
 /** A policy load or reload: what happened, for the audit log and stderr. */
 export type PolicyEvent =
@@ -15,9 +16,9 @@ export type PolicyEvent =
 export function loadPolicyFile(file: string, display = file): { parsed: ParsedPolicy; version: string } | { errors: string[] } {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readFileBounded(file, POLICY_READ_LIMIT).toString('utf8');
   } catch (err) {
-    return { errors: [`cannot read policy \`${display}\`: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`] };
+    return { errors: [`cannot read policy \`${display}\`: ${readFailure(err)}`] };
   }
   const r = parsePolicy(text, display);
   if (!r.ok) return { errors: r.findings.map(formatFinding) };

@@ -1,11 +1,11 @@
 // `mandate lint FILE…`: syntax, schema, reference and lint findings with file:line:col; exit 1 on errors.
 
 import { dirname, resolve } from 'node:path';
-import { formatFinding, type Finding, type ToolManifest } from '../../../policies';
+import { POLICY_READ_LIMIT, formatFinding, type Finding, type ToolManifest } from '../../../policies';
 import { MANIFEST_RULE, RULES, lintText } from '../../../policies/lint';
 import { format, parse } from '../args';
 import { CliError, println, type CommandSpec } from '../io';
-import { displayPath, loadManifest, POLICY_READ_LIMIT, readText } from '../load';
+import { displayPath, loadManifest, readText } from '../load';
 import { toSarif, type RuleMeta } from '../sarif';
 
 const usage = 'mandate lint FILE… [--tools MANIFEST.json] [--format text|json|sarif]';

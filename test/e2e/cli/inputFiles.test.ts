@@ -26,6 +26,7 @@ describe('mandate: input paths that are not ordinary files', function () {
     ['check, as the policy', ['check', '--policy', '/dev/zero', '--role', 'r', '--tool', 't'], /cannot read policy `\/dev\/zero`: it is a device/],
     ['check, as the manifest', ['check', '--policy', FINANCE, '--role', 'r', '--tool', 't', '--tools', '/dev/zero'], /cannot read tool manifest `\/dev\/zero`: it is a device/],
     ['audit verify, as the log', ['audit', 'verify', '/dev/zero'], /cannot read audit log `\/dev\/zero`: it is a device/],
+    ['proxy, as the policy', ['proxy', '--policy', '/dev/zero', '--role', 'r', '--', process.execPath, '-e', ''], /cannot read policy `\/dev\/zero`: it is a device/],
     ['report, as the log', ['report', '--policy', FINANCE, '--audit', '/dev/zero'], /cannot read audit log `\/dev\/zero`: it is a device/],
   ];
   for (const [what, args, message] of devices) {
