@@ -11,7 +11,14 @@ export function parse<O extends Options>(argv: string[], options: O, usage: stri
   try {
     return parseArgs({ args: argv, options, allowPositionals, strict: true });
   } catch (err) {
-    throw new CliError(`${(err as Error).message.split('\n')[0] ?? 'bad arguments'}\nusage: ${usage}`);
+    const message = (err as Error).message;
+    // `--seed -5`: parseArgs will not take a value that starts with a dash, and its first line only says "ambiguous"
+    const flag = /^Option '(--[^']+)' argument is ambiguous/.exec(message)?.[1];
+    const next = flag === undefined ? undefined : argv[argv.indexOf(flag) + 1];
+    if (flag !== undefined && next !== undefined) {
+      throw new CliError(`${flag} is followed by \`${next}\`, which starts with a dash: write \`${flag}=${next}\` for a value that starts with one\nusage: ${usage}`);
+    }
+    throw new CliError(`${message.split('\n')[0] ?? 'bad arguments'}\nusage: ${usage}`);
   }
 }
 
@@ -28,7 +35,10 @@ export function contextPairs(pairs: readonly string[] | undefined): Record<strin
   for (const pair of pairs ?? []) {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new CliError(`--context expects key=value, got \`${pair}\``);
-    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+    const key = pair.slice(0, eq);
+    // one key, one value: a second one silently replaced the first
+    if (Object.prototype.hasOwnProperty.call(out, key)) throw new CliError(`--context \`${key}\` given twice (\`${key}=${out[key]}\` and \`${pair}\`): a context key has one value`);
+    out[key] = pair.slice(eq + 1);
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // `mandate audit verify FILE` (hash chain; exit 1 naming the first bad record) and
 // `mandate audit show FILE` (records, filtered, as text or JSON).
 
-import { inPeriod, parseAuditLines, recordDecision, type AuditRecord } from '../../../policies';
+import { inPeriod, parseAuditLines, recordDecision, type AuditApproval, type AuditKind, type AuditRecord } from '../../../policies';
 import { format, parse, runSubcommand, type Subcommands } from '../args';
 import { CliError, println, type CommandSpec, type Io } from '../io';
 import { readAuditLog, verifyAuditLog, warnIfBroken } from '../load';
@@ -42,8 +42,15 @@ async function show(argv: string[], io: Io): Promise<number> {
   // as `audit review` and `report` read them: a duration before now, a date (its start in UTC) or a date-time with its zone
   const since = parsePeriod(values.since, '--since', io.now());
   const until = parsePeriod(values.until, '--until', io.now());
+  if (values.limit !== undefined && !/^\d{1,15}$/.test(values.limit)) throw new CliError(`--limit expects a whole number of records, got \`${values.limit}\``);
   const limit = values.limit === undefined ? Infinity : Number(values.limit);
-  if (!(limit >= 0)) throw new CliError(`--limit expects a number, got \`${values.limit}\``);
+  // a value no record can have would filter every record out: a typo must not read as "nothing happened"
+  for (const d of values.decision ?? []) {
+    if (!DECISIONS.includes(d)) throw new CliError(`--decision expects one of ${DECISIONS.join(', ')}, got \`${d}\``);
+  }
+  for (const k of values.kind ?? []) {
+    if (!KINDS.includes(k)) throw new CliError(`--kind expects one of ${KINDS.join(', ')}, got \`${k}\``);
+  }
   const keep = (r: AuditRecord): boolean => {
     // a record whose time does not parse is shown (in log order) unless a period is asked for
     if (!inPeriod(r.time, since, until)) return false;
@@ -58,10 +65,16 @@ async function show(argv: string[], io: Io): Promise<number> {
   const log = readAuditLog(file);
   warnIfBroken(log, io);
   const records = parseAuditLines(log.text).filter(keep);
-  const shown = Number.isFinite(limit) ? records.slice(-limit) : records;
+  const shown = Number.isFinite(limit) ? records.slice(records.length - Math.min(limit, records.length)) : records;
   for (const r of shown) println(io.stdout, fmt === 'json' ? JSON.stringify(r) : describeRecord(r));
   return 0;
 }
+
+/** `--decision` values: an effect, or an approval's state (with or without `approval_`). */
+const APPROVAL_STATES = ['asked', 'granted', 'refused', 'timeout', 'error'] as const satisfies readonly AuditApproval['state'][];
+const DECISIONS: readonly string[] = ['allow', 'deny', 'approval_required', ...APPROVAL_STATES, ...APPROVAL_STATES.map((s) => `approval_${s}`)];
+/** `--kind` values: every record kind. */
+const KINDS: readonly string[] = ['session', 'decision', 'outcome', 'approval', 'auth', 'drift', 'policy', 'error'] satisfies readonly AuditKind[];
 
 /** One readable line for a record. */
 export function describeRecord(r: AuditRecord): string {

@@ -1,0 +1,62 @@
+// Flags with bad values, as a user types them: a clear one-line error (exit 1), never silently an empty answer.
+
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { AuditLog } from '../../../extension/proxy/auditLog';
+import { ROOT, runCli } from '../../support/cli';
+import { tempDir } from '../../support/tmp';
+
+const FINANCE = join(ROOT, 'policies', 'examples', 'finance.mandate.yaml');
+
+function writeLog(): string {
+  const file = join(tempDir(), 'audit.jsonl');
+  const log = AuditLog.open(file);
+  const caller = { principal: 'agent', roles: ['r'] };
+  log.append({ kind: 'decision', time: '2026-11-25T10:00:00.000Z', tool: 'read', caller, decision: { effect: 'allow', rules: ['g'], reasons: ['allowed by g'] } });
+  log.append({ kind: 'decision', time: '2026-11-25T11:00:00.000Z', tool: 'pay', caller, decision: { effect: 'deny', rules: ['d'], reasons: ['amount too high'] } });
+  log.close();
+  return file;
+}
+
+describe('mandate: flags with bad values', function () {
+  this.timeout(60_000);
+
+  it('audit show refuses a --decision or --kind no record can have (a typo printed nothing, exit 0)', async () => {
+    const log = writeLog();
+    const decision = await runCli(['audit', 'show', log, '--decision', 'denied']);
+    assert.equal(decision.code, 1, decision.stdout);
+    assert.match(decision.stderr, /--decision expects one of allow, deny, approval_required, .*got `denied`/);
+    const kind = await runCli(['audit', 'show', log, '--kind', 'decisions']);
+    assert.equal(kind.code, 1, kind.stdout);
+    assert.match(kind.stderr, /--kind expects one of session, decision, .*got `decisions`/);
+    const ok = await runCli(['audit', 'show', log, '--decision', 'deny', '--kind', 'decision']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /DENY pay/);
+  });
+
+  it('audit show --limit takes a whole number (1.5 showed one record)', async () => {
+    const r = await runCli(['audit', 'show', writeLog(), '--limit', '1.5']);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /--limit expects a whole number/);
+  });
+
+  it('audit show --limit 0 shows no record (it showed them all)', async () => {
+    const r = await runCli(['audit', 'show', writeLog(), '--limit', '0']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '');
+    const one = await runCli(['audit', 'show', writeLog(), '--limit', '1']);
+    assert.match(one.stdout, /^#1 .*DENY pay/);
+  });
+
+  it('a negative value given as `--seed -5` is explained, not only called "ambiguous"', async () => {
+    const r = await runCli(['simulate', '--policy', FINANCE, '--seed', '-5', '--runs', '5']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /--seed=-5/);
+  });
+
+  it('check refuses the same --context key twice (the last one silently won)', async () => {
+    const r = await runCli(['check', '--policy', FINANCE, '--role', 'finance_reader', '--tool', 'list_invoices', '--context', 'environment=dev', '--context', 'environment=prod']);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /--context `environment` given twice/);
+  });
+});
