@@ -30,13 +30,8 @@ export function readBytes(path: string, what: string, limit = READ_LIMIT): Buffe
   try {
     return readFileBounded(path, limit);
   } catch (err) {
-    throw new CliError(`cannot read ${what} \`${path}\`: ${fileProblem(err)}`);
+    throw new CliError(`cannot read ${what} \`${path}\`: ${readFailure(err)}`);
   }
-}
-
-/** Why a file could not be read, in words (a device or an over-long pipe; the common errno codes; else the system's message). */
-export function fileProblem(err: unknown): string {
-  return readFailure(err);
 }
 
 /** An audit log as read once: its text (lines that are not valid UTF-8 hold U+FFFD) and which line first is not. */

@@ -1,7 +1,8 @@
 // `mandate audit alerts --policy P LOG [--follow] [--webhook URL]`: evaluates the policy's `alerts:` rules
 // on an audit log (and, following, on each record as the proxy appends it) and delivers the alerts.
 
-import { fileProblem, loadPolicy } from '../load';
+import { loadPolicy } from '../load';
+import { readFailure } from '../../proxy/readBounded';
 import { AlertConfigError, AlertMonitor, deliver, sinksFor, type Alert } from '../../proxy/alerts';
 import { followLines } from '../../proxy/alerts/follow';
 import { sha256 } from '../../proxy/hash';
@@ -39,7 +40,7 @@ export async function auditAlerts(argv: string[], io: Io): Promise<number> {
   try {
     follower = followLines(file, (line, { validUtf8 }) => { if (line.length > 0) monitor.observeLine(line, validUtf8).forEach(onAlert); }, values.follow === true);
   } catch (err) {
-    throw new CliError(`cannot read audit log \`${file}\`: ${fileProblem(err)}`);
+    throw new CliError(`cannot read audit log \`${file}\`: ${readFailure(err)}`);
   }
   if (values.follow) {
     println(io.stderr, `following ${file} (stop with Ctrl-C)`);

@@ -1,7 +1,8 @@
 // Reads an append-only audit log as a stream of complete lines: what is there now, then (when following)
 // each line as it is appended. Event-driven (fs.watch), with a partial last line held back until complete.
 
-import { closeSync, openSync, readSync, watch, type FSWatcher } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, watch, type FSWatcher } from 'node:fs';
+import { ReadRefused } from '../readBounded';
 
 const CHUNK = 1 << 16;
 
@@ -37,6 +38,14 @@ export interface FollowOptions {
  */
 export function followLines(path: string, onLine: (line: string, info: LineInfo) => void, follow: boolean, options: FollowOptions = {}): Follower {
   const fd = openSync(path, 'r');
+  // INVARIANT: only a regular file is followed — /dev/zero never ends (it grew this reader to gigabytes), and a
+  // pipe or socket cannot be read at an offset
+  const st = fstatSync(fd);
+  if (!st.isFile()) {
+    closeSync(fd);
+    if (st.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${path}'`), { code: 'EISDIR' });
+    throw new ReadRefused(st.isFIFO() ? 'it is a pipe: an audit log is followed as a file' : 'it is a device, not a file');
+  }
   let offset = options.start ?? 0;
   // the bytes of the incomplete line so far
   let partial: Buffer[] = [];

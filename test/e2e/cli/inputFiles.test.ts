@@ -10,11 +10,11 @@ import { tempDir } from '../../support/tmp';
 
 const FINANCE = join(ROOT, 'policies', 'examples', 'finance.mandate.yaml');
 
-function refusedQuickly(r: CliResult, started: number, what: RegExp): void {
+/** Refused with `what` and exit 1 (a read that never ends is killed by the caller's timeout: exit code null). */
+function refused(r: CliResult, what: RegExp): void {
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stderr, what);
   assert.doesNotMatch(r.stderr, /\n\s+at .+:\d+:\d+/);
-  assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
 }
 
 describe('mandate: input paths that are not ordinary files', function () {
@@ -28,11 +28,11 @@ describe('mandate: input paths that are not ordinary files', function () {
     ['audit verify, as the log', ['audit', 'verify', '/dev/zero'], /cannot read audit log `\/dev\/zero`: it is a device/],
     ['proxy, as the policy', ['proxy', '--policy', '/dev/zero', '--role', 'r', '--', process.execPath, '-e', ''], /cannot read policy `\/dev\/zero`: it is a device/],
     ['report, as the log', ['report', '--policy', FINANCE, '--audit', '/dev/zero'], /cannot read audit log `\/dev\/zero`: it is a device/],
+    ['audit alerts, as the log it follows', ['audit', 'alerts', '--policy', FINANCE, '/dev/zero'], /cannot read audit log `\/dev\/zero`: it is a device/],
   ];
   for (const [what, args, message] of devices) {
     it(`refuses a device at once: ${what}`, async () => {
-      const started = Date.now();
-      refusedQuickly(await runCli(args, { timeout: 10_000 }), started, message);
+      refused(await runCli(args, { timeout: 10_000 }), message);
     });
   }
 
@@ -60,8 +60,7 @@ describe('mandate: input paths that are not ordinary files', function () {
 
   it('stops reading a pipe that never ends', async function () {
     if (process.platform === 'win32') this.skip();
-    const started = Date.now();
-    refusedQuickly(await viaBash(`lint <(echo 'version: 1'; yes '# comment')`), started, /cannot read policy `\/dev\/fd\/\d+`: larger than 24 MiB/);
+    refused(await viaBash(`lint <(echo 'version: 1'; yes '# comment')`), /cannot read policy `\/dev\/fd\/\d+`: larger than 24 MiB/);
   });
 
   it('reads a tool manifest that starts with a byte order mark (as Windows tools write them)', async () => {
