@@ -335,7 +335,14 @@ function splitPath(path: string): { absolute: boolean; segments: string[] } | nu
   // an empty path names nothing; a NUL byte (raw or `%00`) ends the path early for some servers
   if (path === '' || path.includes('\\') || path.includes('\u0000')) return null;
   const lower = path.toLowerCase();
-  for (const enc of ['%2e', '%2f', '%5c', '%00']) if (lower.includes(enc)) return null;
+  // encoded once or more (`%252e` is `%2e` to a server that decodes once, `.` to one that decodes twice)
+  let decoded = lower;
+  for (let again = true; again;) {
+    for (const enc of ['%2e', '%2f', '%5c', '%00']) if (decoded.includes(enc)) return null;
+    const next = decoded.replaceAll('%25', '%');
+    again = next !== decoded;
+    decoded = next;
+  }
   // `file:///etc`, `C:/etc`: a first name ending in a colon after letters (a URI scheme, a drive) names its own root
   const first = path.split('/')[0]!;
   const colon = first.indexOf(':');

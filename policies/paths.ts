@@ -6,7 +6,8 @@ export type NormalizedPath =
   | { ok: true; absolute: boolean; segments: string[] }
   | { ok: false; why: string };
 
-const ENCODED = /%(2e|2f|5c|00)/i;
+/** An encoded dot, slash, backslash or NUL — also encoded again (`%252e`: a server that decodes twice reads `.`). */
+const ENCODED = /%(?:25)*(?:2e|2f|5c|00)/i;
 /** `file:`, `https:`, `C:`: a path that names its own root (a URI scheme, a Windows drive) is not relative to the server's folder. */
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 
