@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { emptyRevocations, KEY_ALGORITHMS, KeyFileError, keyPaths, newSigningKey, rotateKeys, writeKeySets, type KeyAlgorithm } from '../../proxy/auth';
 import { format, parse } from '../args';
+import { readFailure } from '../../proxy/readBounded';
 import { CliError, println, type CommandSpec } from '../io';
 
 const usage = 'mandate keys generate|rotate [--dir DIR] [--alg ES256|ES384|RS256|PS256|EdDSA] [--keep N] [--force] [--format text|json]';
@@ -44,7 +45,9 @@ export const keys: CommandSpec = {
         out = { action, kid: r.added.kid!, alg, retired: r.retired, jwks: paths.publicJwks, signing: paths.privateJwks, revocations: paths.revocations };
       }
     } catch (err) {
-      if (err instanceof KeyFileError) throw new CliError(err.message);
+      if (err instanceof KeyFileError || err instanceof CliError) throw err instanceof CliError ? err : new CliError(err.message);
+      // the folder cannot hold the keys (a file or device in the way, no permission): say where and why
+      if (typeof (err as NodeJS.ErrnoException).code === 'string') throw new CliError(`cannot write the keys into \`${dir}\`: ${readFailure(err)}`);
       throw err;
     }
     if (fmt === 'json') println(io.stdout, JSON.stringify(out, null, 2));

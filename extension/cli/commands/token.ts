@@ -33,6 +33,8 @@ async function issue(argv: string[], io: Io): Promise<number> {
   const aud = required(values.aud, '--aud', usage);
   if (!URL.canParse(aud)) throw new CliError(`--aud must be the proxy's resource URI (e.g. http://127.0.0.1:8080/mcp), got \`${aud}\``);
   const roles = values.roles === undefined ? undefined : values.roles.split(',').map((r) => r.trim()).filter(Boolean);
+  if (roles !== undefined && roles.length === 0) throw new CliError(`--roles names no role (leave it out for a token whose roles come from the policy's \`agents\`)`);
+  if (values.iss === '') throw new CliError('--iss is empty (leave it out for the default issuer)');
   const paths = keyPaths(resolve(io.cwd, values.keys ?? DEFAULT_KEY_DIR));
   let key;
   try {
@@ -42,10 +44,17 @@ async function issue(argv: string[], io: Io): Promise<number> {
     throw err;
   }
   const nbf = values['not-before'] === undefined ? undefined : Math.floor(isoTime(values['not-before'], '--not-before', 0) / 1000);
-  const t = await issueToken({
-    key, sub, aud, iss: values.iss ?? DEFAULT_ISSUER, ttlSec: duration(values.ttl), now: io.now(),
-    ...(roles !== undefined ? { roles } : {}), ...(nbf !== undefined ? { nbfSec: nbf } : {}),
-  });
+  const ttlSec = duration(values.ttl);
+  let t;
+  try {
+    t = await issueToken({
+      key, sub, aud, iss: values.iss ?? DEFAULT_ISSUER, ttlSec, now: io.now(),
+      ...(roles !== undefined ? { roles } : {}), ...(nbf !== undefined ? { nbfSec: nbf } : {}),
+    });
+  } catch (err) {
+    // jose refuses key material it cannot import ("Invalid keyData"): the file is damaged, not the command
+    throw new CliError(`key \`${String(key.kid ?? '?')}\` of \`${paths.privateJwks}\` cannot sign: ${(err as Error).message} (replace it with \`mandate keys rotate\`, or \`mandate keys generate --force\`)`);
+  }
   // the proxy judges a token's lifetime from its iat, not its nbf: a token issued for later lives from now
   const { iat } = decodeJwt(t.token);
   if (typeof iat === 'number' && t.exp - iat > DEFAULTS.maxLifetimeSec) {

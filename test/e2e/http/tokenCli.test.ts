@@ -2,7 +2,7 @@
 // checked by the proxy's verifier.
 
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileKeySource, TokenVerifier } from '../../../extension/proxy/auth';
 import { runCli } from './cliProcess';
@@ -53,6 +53,17 @@ describe('mandate keys / mandate token (built CLI)', () => {
     assert.equal(short.stderr, '');
   });
 
+  it('says which key file is damaged when its key material cannot sign', async () => {
+    const broken = tempDir();
+    const keys = join(broken, 'keys');
+    mkdirSync(keys);
+    writeFileSync(join(keys, 'signing.jwks.json'), JSON.stringify({ keys: [{ kty: 'EC', crv: 'P-256', x: 'abc', y: 'def', d: 'xx', kid: 'k1', alg: 'ES256' }] }));
+    const r = await runCli(['token', 'issue', '--sub', 's', '--aud', AUD, '--keys', keys], { cwd: broken });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /key `k1` of `.*signing\.jwks\.json` cannot sign: .*\(replace it with `mandate keys rotate`/);
+    assert.doesNotMatch(r.stderr, /internal error/);
+  });
+
   it('rotates: new tokens carry the new kid and the old kid is retired with --keep 1', async () => {
     const old = (await runCli(['token', 'issue', '--sub', 's', '--aud', AUD], { cwd: dir })).stdout.trim();
     const rot = await runCli(['keys', 'rotate', '--keep', '1', '--format', 'json'], { cwd: dir });
@@ -72,6 +83,9 @@ describe('mandate keys / mandate token (built CLI)', () => {
       [['token', 'issue', '--sub', 's', '--aud', AUD, '--keys', 'nowhere'], /cannot read key set .*no such file \(run `mandate keys generate` first\)/],
       [['token', 'frobnicate'], /expected `issue` or `revoke`/],
       [['keys', 'generate', '--alg', 'HS256'], /unknown algorithm `HS256`/],
+      [['keys', 'generate', '--dir', '/dev/null'], /cannot write the keys into `\/dev\/null`: EEXIST/],
+      [['token', 'issue', '--sub', 's', '--aud', AUD, '--roles', ' , '], /--roles names no role/],
+      [['token', 'issue', '--sub', 's', '--aud', AUD, '--iss', ''], /--iss is empty/],
     ];
     for (const [args, re] of cases) {
       const r = await runCli(args, { cwd: dir });
