@@ -235,7 +235,11 @@ export function verifyChain(log: string | DecodedLog, sha256: Sha256, anchors: r
     const lineNo = i + 1;
     const c = checker.check(line, lineNo !== invalidUtf8Line);
     if (!c.ok) {
-      const why = c.fault.code === 'json' && i === lines.length - 1 && !endsWithNewline ? 'truncated: the last record is incomplete' : c.fault.why;
+      const cut = c.fault.code === 'json' && i === lines.length - 1 && !endsWithNewline ? 'truncated: the last record is incomplete' : c.fault.why;
+      // a writer never ends a line with a carriage return: a log converted to CRLF line endings (a Windows copy,
+      // an editor) fails at its second record, which reads as an edit — say what most likely happened
+      const crlf = line.endsWith('\r') || (i > 0 && lines[i - 1]!.endsWith('\r'));
+      const why = crlf ? `${cut} — the lines end with a carriage return, as after a conversion to CRLF line endings (which changes every hash); convert the file back (e.g. dos2unix) and verify again` : cut;
       return { ok: false, records: n, head: head(), bad: { line: lineNo, ...(c.fault.seq !== undefined ? { seq: c.fault.seq } : {}), why } };
     }
     const want = anchored.get(c.record.seq);

@@ -30,6 +30,16 @@ describe('audit chain', () => {
 
   it('verifies an empty log', () => assert.equal(verifyChain('', sha256).ok, true));
 
+  it('says a log converted to CRLF line endings fails for that reason, and an untouched one never gets the hint', () => {
+    const r = verifyChain(log(3).map((l) => `${l}\r\n`).join(''), sha256);
+    assert.equal(r.ok, false);
+    assert.equal(r.bad!.line, 2);
+    assert.match(r.bad!.why, /record 0 was edited.*carriage return, as after a conversion to CRLF line endings.*dos2unix/);
+    const edited = log(3);
+    edited[1] = edited[1]!.replace('"t1"', '"t8"');
+    assert.doesNotMatch(verifyChain(text(edited), sha256).bad!.why, /carriage return/);
+  });
+
   it('finds an edited record at the record after it', () => {
     const lines = log(5);
     lines[2] = lines[2]!.replace('"t2"', '"t9"');
