@@ -17,7 +17,9 @@ interface Known {
 function known(doc: vscode.TextDocument): Known {
   let value: Record<string, unknown> = {};
   try {
-    const v = parseDocument(doc.getText()).toJS({ maxAliasCount: 100 }) as unknown;
+    // uniqueKeys off: the package's own check compares every key with every other (seconds on a large file), and
+    // completion only needs the names declared so far
+    const v = parseDocument(doc.getText(), { uniqueKeys: false }).toJS({ maxAliasCount: 100 }) as unknown;
     if (v && typeof v === 'object') value = v as Record<string, unknown>;
   } catch {
     // half-typed text: complete from the schema alone
