@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { compile, decide, globMatch, type CompiledPolicy, type Decision, type Effect, type ParsedPolicy, type ToolManifest } from '../../policies';
 import { CallSpace, type Genome, type SimCall } from '../simulate/generate';
-import { checkCommand, reportedCall } from '../simulate/commands';
+import { checkCommand, reportedCall, type CommandContext } from '../simulate/commands';
 import type { ReportedCall } from '../simulate/report';
 import { poolsOf, preferred, type Target } from '../simulate/targets';
 import { buildUniverse, type ToolPlan, type Universe } from '../simulate/universe';
@@ -138,7 +138,7 @@ export function diffPolicies(oldP: ParsedPolicy, newP: ParsedPolicy, opts: DiffO
   const groups = new Map<string, Group>();
   const perPair = focus.length === 0 ? 0 : Math.max(50, Math.ceil(runs / focus.length));
   let calls = 0;
-  const cmd = { policy: opts.command?.new ?? newP.file, ...(opts.command?.tools !== undefined ? { tools: opts.command.tools } : {}) };
+  const cmd: CommandContext = { policy: opts.command?.new ?? newP.file, ...(opts.command?.tools !== undefined ? { tools: [opts.command.tools] } : {}) };
   focus.forEach((pair, p) => {
     // calls are generated with the new roles; the old policy decides them with the caller's old roles
     const space = new CallSpace({ ...u, roleSets: [pair.newRoles], tools: [pair.plan] }, pairTargets(u, pair, [[oc, pair.oldRoles], [nc, pair.newRoles]]));
@@ -185,7 +185,7 @@ interface Group {
 }
 
 /** Shrink the group's first example (keeping the same change) and fill in reasons and the command. */
-function finishChange(g: Group, oc: CompiledPolicy, nc: CompiledPolicy, cmd: { policy: string; tools?: string }): DecisionChange {
+function finishChange(g: Group, oc: CompiledPolicy, nc: CompiledPolicy, cmd: CommandContext): DecisionChange {
   const { from, to } = g.change;
   const before = (call: SimCall): Decision => decideOn(oc, { ...call, roles: g.oldRoles });
   const same = (call: SimCall): boolean => before(call).effect === from && decideOn(nc, call).effect === to;

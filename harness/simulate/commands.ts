@@ -4,10 +4,13 @@ import type { Json } from '../../policies';
 import type { SimCall } from './generate';
 import type { ReportedCall } from './report';
 
-/** How commands name the policy file and, when there is one, the tool manifest. */
+/** How commands name the policy file, the tool manifests given beside it, and whether tools were listed live. */
 export interface CommandContext {
   policy: string;
-  tools?: string;
+  /** manifests given with --tools (a policy's own `tools_manifest`s are read by check and simulate themselves) */
+  tools?: readonly string[];
+  /** tools came from the servers themselves (`simulate --live`): a replay must list them again */
+  live?: boolean;
 }
 
 /** Quote one word for a POSIX shell, only when it needs it. */
@@ -28,14 +31,15 @@ export function checkCommand(ctx: CommandContext, c: SimCall): string {
   words.push('--tool', c.tool, '--args', JSON.stringify(c.args === undefined ? {} : c.args));
   for (const [k, v] of Object.entries(c.context)) words.push('--context', `${k}=${v}`);
   words.push('--at', new Date(c.now).toISOString());
-  if (ctx.tools !== undefined) words.push('--tools', ctx.tools);
+  for (const m of ctx.tools ?? []) words.push('--tools', m);
   return words.map(shellQuote).join(' ');
 }
 
 /** The `mandate simulate` command that regenerates one call from its seed and replay path. */
 export function replayCommand(ctx: CommandContext, at: number, until: number | undefined, seed: number, path: string): string {
   const words = ['mandate', 'simulate', '--policy', ctx.policy];
-  if (ctx.tools !== undefined) words.push('--tools', ctx.tools);
+  for (const m of ctx.tools ?? []) words.push('--tools', m);
+  if (ctx.live === true) words.push('--live');
   words.push('--at', new Date(at).toISOString());
   if (until !== undefined) words.push('--until', new Date(until).toISOString());
   words.push('--seed', String(seed), '--replay', path);

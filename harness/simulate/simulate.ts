@@ -62,7 +62,7 @@ function setup(parsed: ParsedPolicy, opts: SimulateOptions, seed: number, at: nu
   const compiled = compile(parsed, opts.tools ? { tools: opts.tools } : {});
   const universe = buildUniverse(parsed.policy, opts.tools, at, seed, opts.until);
   const properties = [...invariantProperties(compiled, tools), ...builtinProperties(compiled, tools)];
-  const cmd: CommandContext = { policy: opts.command?.policy ?? parsed.file, ...(opts.command?.tools !== undefined ? { tools: opts.command.tools } : {}) };
+  const cmd: CommandContext = { policy: opts.command?.policy ?? parsed.file, ...(opts.command?.tools !== undefined ? { tools: opts.command.tools } : {}), ...(opts.command?.live === true ? { live: true } : {}) };
   const space = new CallSpace(universe, buildTargets(universe, compiled));
   return { compiled, tools, universe, space, arb: space.arbitrary(), properties, cmd, at, until: opts.until };
 }

@@ -5,7 +5,7 @@ import { contextPairs, format, isoTime, parse, required } from '../args';
 import { CliError, println, type CommandSpec } from '../io';
 import { loadPolicy, policyTools } from '../load';
 
-const usage = 'mandate check --policy P --role R --tool T [--args JSON] [--context k=v]… [--agent ID] [--at ISO-TIME] [--tools MANIFEST] [--format text|json]';
+const usage = 'mandate check --policy P --role R --tool T [--args JSON] [--context k=v]… [--agent ID] [--at ISO-TIME] [--tools MANIFEST]… [--format text|json]';
 
 /** Exit codes by effect. */
 export const EXIT: Record<Effect, number> = { allow: 0, deny: 2, approval_required: 3 };
@@ -33,7 +33,7 @@ export const check: CommandSpec = {
     const { values } = parse(argv, {
       policy: { type: 'string' }, role: { type: 'string', multiple: true }, tool: { type: 'string' },
       args: { type: 'string' }, context: { type: 'string', multiple: true }, agent: { type: 'string' },
-      at: { type: 'string' }, tools: { type: 'string' }, format: { type: 'string' },
+      at: { type: 'string' }, tools: { type: 'string', multiple: true }, format: { type: 'string' },
     }, usage, false);
     const fmt = format(values.format, ['text', 'json'] as const, 'text');
     const policyPath = required(values.policy, '--policy', usage);
@@ -45,7 +45,7 @@ export const check: CommandSpec = {
     const context = contextPairs(values.context);
     const now = isoTime(values.at, '--at', io.now());
     // as the proxy decides with its server's schema: --tools, then the governed servers' saved manifests
-    const tools = policyTools(parsed, policyPath, io.cwd, values.tools !== undefined ? [values.tools] : []);
+    const tools = policyTools(parsed, policyPath, io.cwd, values.tools ?? []);
     const compiled = compile(parsed, tools ? { tools } : {});
     const d = decide(compiled, { principal: values.agent ?? 'cli', roles, tool, args, context, now });
     if (fmt === 'json') {

@@ -8,7 +8,7 @@ import type { ParsedPolicy, ToolInfo, ToolManifest } from '../../../policies';
 import { listTools } from '../../proxy/listTools';
 import { format, isoTime, parse, required } from '../args';
 import { CliError, println, type CommandSpec, type Io } from '../io';
-import { displayPath, loadManifest, loadPolicy } from '../load';
+import { loadManifest, loadPolicy } from '../load';
 
 const usage = 'mandate simulate --policy P [--tools MANIFEST.json]… [--live] [--runs N] [--seed S] [--at ISO-TIME] [--until ISO-TIME] [--replay PATH] [--allow-vacuous] [--format text|json|junit]';
 
@@ -19,15 +19,6 @@ function integer(value: string | undefined, flag: string, fallback: number, min:
   if (value === undefined) return fallback;
   if (!/^-?\d+$/.test(value) || Number(value) < min || Number(value) > max) throw new CliError(`${flag} expects an integer from ${min} to ${max}, got \`${value}\``);
   return Number(value);
-}
-
-/** The one manifest file a reproducing `mandate check --tools` can name, when the tools came from exactly one. */
-function singleManifest(parsed: ParsedPolicy, manifests: readonly string[], live: boolean, io: Io, policyPath: string): string | undefined {
-  const own = Object.values(parsed.policy.servers ?? {}).flatMap((s) => (s.tools_manifest !== undefined ? [s.tools_manifest] : []));
-  const liveServers = live && Object.values(parsed.policy.servers ?? {}).some((s) => s.command);
-  if (liveServers || manifests.length + own.length !== 1) return undefined;
-  if (manifests.length === 1) return manifests[0];
-  return displayPath(resolve(dirname(resolve(io.cwd, policyPath)), own[0]!), io.cwd);
 }
 
 /** Gather tools: explicit manifests, then the policy's own `tools_manifest`s, then (with --live) each server's tools/list. */
@@ -82,11 +73,10 @@ export const simulate: CommandSpec = {
     if (values.replay !== undefined && !/^\d+(:\d+)*$/.test(values.replay)) throw new CliError(`--replay expects a path such as \`17:3:0\`, got \`${values.replay}\``);
     const tools = await gatherTools(parsed, values.tools ?? [], values.live === true, io, policyPath);
     const onProgress = progress(io);
-    const manifestArg = singleManifest(parsed, values.tools ?? [], values.live === true, io, policyPath);
     const report = await runSimulation(parsed, {
       runs, seed, at, ...(until !== undefined ? { until } : {}), ...(tools ? { tools } : {}), ...(onProgress ? { onProgress } : {}),
       ...(values.replay !== undefined ? { replay: { path: values.replay } } : {}),
-      command: { policy: policyPath, ...(manifestArg !== undefined ? { tools: manifestArg } : {}) },
+      command: { policy: policyPath, tools: values.tools ?? [], live: values.live === true },
       allowVacuous: values['allow-vacuous'] === true,
     });
     render(report, fmt, io);

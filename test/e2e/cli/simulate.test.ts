@@ -145,6 +145,11 @@ describe('mandate simulate', () => {
     assert.ok(report.universe.tools.includes('write_file') && report.universe.tools.includes('read_text_file'));
     const cx = report.counterexamples.find((c) => c.name === 'read_only roles are never allowed destructive tools');
     assert.ok(cx, 'a read-only role granted `*` reaches a destructive tool');
+    // the replay lists the tools live again: without --live it would regenerate against another universe
+    const replay = (cx as { replay?: { command: string } }).replay?.command;
+    assert.match(replay ?? '', / --live /);
+    const again = await runCli([...shellWords(replay!).slice(1), '--format', 'json']);
+    assert.deepEqual((JSON.parse(again.stdout) as JsonReport).counterexamples.find((c) => c.name === cx.name)?.call, cx.call);
     const left = execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' }).split('\n').filter((l) => l.includes(server) && l.includes(dir));
     assert.deepEqual(left, [], 'the listed server is stopped when the CLI exits');
   });
