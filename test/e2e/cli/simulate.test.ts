@@ -25,7 +25,7 @@ function shellWords(line: string): string[] {
 
 interface JsonReport {
   ok: boolean; calls: number; seed: number;
-  counterexamples: Array<{ kind: string; name: string; effect: string; command: string; call: unknown; replay?: { seed: number; path: string } }>;
+  counterexamples: Array<{ kind: string; name: string; effect: string; command: string; call: unknown; replay?: { seed: number; path: string; command: string } }>;
 }
 
 describe('mandate simulate', () => {
@@ -146,7 +146,7 @@ describe('mandate simulate', () => {
     const cx = report.counterexamples.find((c) => c.name === 'read_only roles are never allowed destructive tools');
     assert.ok(cx, 'a read-only role granted `*` reaches a destructive tool');
     // the replay lists the tools live again: without --live it would regenerate against another universe
-    const replay = (cx as { replay?: { command: string } }).replay?.command;
+    const replay = cx.replay?.command;
     assert.match(replay ?? '', / --live /);
     const again = await runCli([...shellWords(replay!).slice(1), '--format', 'json']);
     assert.deepEqual((JSON.parse(again.stdout) as JsonReport).counterexamples.find((c) => c.name === cx.name)?.call, cx.call);
