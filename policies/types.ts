@@ -111,7 +111,7 @@ export interface LintSettings {
 /** One alert rule (`alerts.rules`): what raises an alert on the audit record stream. */
 export interface AlertRuleDef {
   id?: string;
-  on: 'denial_burst' | 'approval_refused' | 'tool_drift' | 'audit_failure' | 'break_glass';
+  on: 'denial_burst' | 'approval_refused' | 'tool_drift' | 'audit_failure' | 'break_glass' | 'policy_refused';
   /** denial_burst: this many denials (default 5) … */
   count?: number;
   /** … within this many seconds (default 60) */

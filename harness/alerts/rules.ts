@@ -1,5 +1,6 @@
 // Alert rules evaluated on the audit record stream: denial bursts, approval refusals, tool drift, audit
-// failures (a write error, or a chain that stops verifying) and any use of a break-glass role.
+// failures (a write error, or a chain that stops verifying), any use of a break-glass role, and a policy edit
+// the running proxy refused (it goes on enforcing the last good version).
 
 import { ChainChecker, type AlertRuleDef, type AlertsDef, type AuditRecord, type Policy, type Sha256 } from '../../policies';
 
@@ -24,7 +25,7 @@ export interface Alert {
 /** The rules used when `alerts:` names none: every kind, denial bursts at 5 within 60 s. */
 export const DEFAULT_RULES: readonly AlertRuleDef[] = [
   { on: 'denial_burst', count: 5, within_seconds: 60 },
-  { on: 'approval_refused' }, { on: 'tool_drift' }, { on: 'audit_failure' }, { on: 'break_glass' },
+  { on: 'approval_refused' }, { on: 'tool_drift' }, { on: 'audit_failure' }, { on: 'break_glass' }, { on: 'policy_refused' },
 ];
 
 /** Evaluates alert rules over records in log order. Holds only a bounded window of recent denials. */
@@ -90,6 +91,13 @@ export class AlertMonitor {
         const role = r.caller?.roles.find((x) => this.emergency.has(x));
         if (r.kind !== 'decision' || !role || !r.decision || r.decision.effect === 'deny') return undefined;
         return { ...base, role, severity: 'critical', message: `break-glass role \`${role}\` used: \`${r.tool ?? '?'}\` ${r.decision.effect} for \`${who.principal ?? 'anonymous'}\`` };
+      }
+      case 'policy_refused': {
+        // the proxy keeps the last good policy: an edit meant to revoke a grant has not taken effect
+        const detail = r.detail as { event?: unknown; errors?: unknown } | undefined;
+        if (r.kind !== 'policy' || detail?.event !== 'reload_refused') return undefined;
+        const first = Array.isArray(detail.errors) && typeof detail.errors[0] === 'string' ? `: ${detail.errors[0]}` : '';
+        return { ...base, severity: 'critical', message: `policy edit refused: \`${r.policy?.file ?? '?'}\` is still enforced as version ${r.policy?.version ?? '?'}; the edit has not taken effect${first}` };
       }
       default: return undefined;
     }

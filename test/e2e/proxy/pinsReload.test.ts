@@ -59,7 +59,8 @@ describe('e2e proxy: pins and reload', function () {
   it('reloads an edited policy, and keeps the last good one when an edit is invalid', async () => {
     const dir = tempDir();
     const policy = join(dir, 'live.mandate.yaml');
-    const original = readFileSync(POLICY, 'utf8');
+    // `alerts: {}`: every alert kind, on the proxy's stderr
+    const original = `${readFileSync(POLICY, 'utf8')}alerts: {}\n`;
     writeFileSync(policy, original);
     const p = rawProxy(policy, ['--role', 'tester'], ['node', join(FIXTURES, 'echo-exact-args.mjs')], { dir });
     await p.handshake();
@@ -71,6 +72,8 @@ describe('e2e proxy: pins and reload', function () {
     assert.equal(resultOf(await p.reply(2)).isError, true);
     writeFileSync(policy, `${original}\n  - this is: [not valid\n`);
     await p.stderrMatch(/policy edit refused/);
+    // the operator is told, as an alert, that the edit did not take effect
+    await p.stderrMatch(/mandate alert critical policy_refused: policy edit refused: `.*live\.mandate\.yaml` is still enforced as version [0-9a-f]{16}; the edit has not taken effect: /);
     p.send(call(3, 'echo', { message: 'c' }));
     assert.equal(resultOf(await p.reply(3)).isError, true, 'the last good policy (no echo) still decides');
     p.proc.stdin!.end();

@@ -1,4 +1,4 @@
-// Alert rules over records written by the real audit writer: bursts, refusals, drift, audit failure, break-glass.
+// Alert rules over records written by the real audit writer: bursts, refusals, drift, audit failure, break-glass, refused policy edits.
 
 import assert from 'node:assert/strict';
 import { AlertMonitor, type Alert } from '../../../../extension/proxy/alerts';
@@ -35,6 +35,14 @@ describe('extension/proxy/alerts rules', () => {
     const a = run([approval('2026-11-01T10:00:00Z', '1', 'writer', 'write_file', 'granted'), approval('2026-11-01T10:01:00Z', '2', 'writer', 'write_file', 'refused'),
       approval('2026-11-01T10:02:00Z', '3', 'writer', 'write_file', 'timeout')], { rules: [{ on: 'approval_refused' }] });
     assert.deepEqual(a.map((x) => x.message), ['approval refused for `write_file` by `bob` (caller `alice`)', 'approval timeout for `write_file` by `bob` (caller `alice`)']);
+  });
+
+  it('alerts on a policy edit the proxy refused (the old policy stays in force), not on a reload that took', () => {
+    const policy = (event: string, errors?: string[]): AuditEntry => ({ kind: 'policy', time: '2026-11-01T10:00:00Z', policy: { file: 'p.mandate.yaml', version: 'abc123' },
+      detail: { event, ...(errors ? { errors } : {}) } });
+    const a = run([policy('reloaded'), policy('reload_refused', ['p.mandate.yaml:4:7: error: unknown key `grnats`'])], {}); // `alerts: {}`: every kind, this one included
+    assert.deepEqual(a.map((x) => [x.kind, x.severity, x.message]), [['policy_refused', 'critical',
+      'policy edit refused: `p.mandate.yaml` is still enforced as version abc123; the edit has not taken effect: p.mandate.yaml:4:7: error: unknown key `grnats`']]);
   });
 
   it('alerts on tool drift and on audit write errors', () => {
