@@ -52,7 +52,9 @@ export interface StarterOptions {
 }
 
 /** The starter policy, as YAML text with a header comment. */
-export function starterPolicy(server: string, command: string[], allTools: readonly ToolInfo[], opts: StarterOptions = {}): string {
+export function starterPolicy(server: string, target: string[] | URL, allTools: readonly ToolInfo[], opts: StarterOptions = {}): string {
+  // how the proxy reaches the server: a command it runs (stdio), or a Streamable HTTP endpoint
+  const reach = Array.isArray(target) ? { command: target } : { url: target.href };
   const { reader, writer, reads, writes, destroys, skipped } = starterPlan(server, allTools);
   const policy: Policy = {
     version: 1,
@@ -67,7 +69,7 @@ export function starterPolicy(server: string, command: string[], allTools: reado
       ...(writes.length ? [{ agent_role: writer, tools: writes }] : []),
       ...(destroys.length ? [{ agent_role: writer, tools: destroys, requires_approval: true }] : []),
     ],
-    servers: { [server]: { command, ...(opts.env && Object.keys(opts.env).length ? { env: opts.env } : {}), ...(opts.manifest ? { tools_manifest: opts.manifest } : {}) } },
+    servers: { [server]: { ...reach, ...(opts.env && Object.keys(opts.env).length ? { env: opts.env } : {}), ...(opts.manifest ? { tools_manifest: opts.manifest } : {}) } },
     audit: { path: '.mandate/audit.jsonl' },
     // an invariant about tools the server does not have would be vacuous, and `mandate simulate` fails vacuous invariants
     invariants: [

@@ -1,8 +1,11 @@
-// listTools(): start a governed MCP server over stdio, ask `tools/list`, stop it. Never calls a tool.
-// Used by `mandate simulate --live`; kept here because only extension/proxy/ may import the MCP SDK.
+// listTools(): start a governed MCP server over stdio (or reach one over Streamable HTTP), ask `tools/list`,
+// stop. Never calls a tool. Used by `mandate simulate --live` and `mandate init`; kept here because only
+// extension/proxy/ may import the MCP SDK.
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ToolAnnotations, ToolInfo, ToolManifest } from '../../policies';
 
 export interface ListToolsOptions {
@@ -24,8 +27,16 @@ export async function listTools(command: readonly string[], options: ListToolsOp
     command: cmd, args, env: { ...getDefaultEnvironment(), ...(options.env ?? {}) }, stderr: 'ignore',
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
   });
+  return listOver(transport, options.timeoutMs ?? 15_000);
+}
+
+/** `listTools` of a server reached over Streamable HTTP at `url`, with `headers` on every request (credentials). */
+export async function listToolsHttp(url: URL, headers: Record<string, string> = {}, timeoutMs = 15_000): Promise<ToolManifest> {
+  return listOver(new StreamableHTTPClientTransport(url, { requestInit: { headers } }), timeoutMs);
+}
+
+async function listOver(transport: Transport, timeoutMs: number): Promise<ToolManifest> {
   const client = new Client({ name: 'mandate-simulate', version: '0.1.0' }, { capabilities: {} });
-  const timeoutMs = options.timeoutMs ?? 15_000;
   try {
     await client.connect(transport, { timeout: timeoutMs });
     const tools: ToolInfo[] = [];
@@ -42,6 +53,8 @@ export async function listTools(command: readonly string[], options: ListToolsOp
     } while (cursor !== undefined && tools.length < MAX_TOOLS);
     return { tools };
   } finally {
+    // an HTTP server is told the session is over (DELETE), as a polite client does
+    if (transport instanceof StreamableHTTPClientTransport && transport.sessionId !== undefined) await transport.terminateSession().catch(() => undefined);
     // INVARIANT: the server process never outlives the listing, whatever happened.
     await client.close().catch(() => undefined);
   }

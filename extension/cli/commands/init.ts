@@ -1,6 +1,7 @@
-// `mandate init NAME -- <server command…>`: list a stdio MCP server's tools and write a least-privilege
-// starter policy for it (NAME.mandate.yaml) beside the saved tool manifest (NAME.tools.json) — the
-// pilot stage's "minimal scopes + full logging", before any agent is wired to the server. Never calls a tool.
+// `mandate init NAME -- <server command…>` (stdio) or `mandate init NAME --url URL` (Streamable HTTP): list an
+// MCP server's tools and write a least-privilege starter policy for it (NAME.mandate.yaml) beside the saved
+// tool manifest (NAME.tools.json) — the pilot stage's "minimal scopes + full logging", before any agent is
+// wired to the server. Never calls a tool.
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -9,11 +10,12 @@ import { lintText } from '../../../policies/lint';
 import { secretName } from '../../../policies/lint/tools';
 import { starterPlan, starterPolicy } from '../../../harness';
 import { shellQuote } from '../../../harness/simulate';
-import { listTools } from '../../proxy/listTools';
+import { listTools, listToolsHttp } from '../../proxy/listTools';
 import { parse } from '../args';
 import { CliError, println, type CommandSpec } from '../io';
 
-const usage = 'mandate init NAME [--dir DIR] [--env NAME[=VALUE]]… [--timeout SECONDS] -- <server command…>';
+const usage = 'mandate init NAME [--dir DIR] [--env NAME[=VALUE]]… [--timeout SECONDS] -- <server command…>\n'
+  + '       mandate init NAME --url URL [--header "NAME: VALUE"]… [--dir DIR] [--timeout SECONDS]';
 
 /** A server name the policy schema accepts, and a safe file name. */
 const NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
@@ -44,14 +46,46 @@ function envFlags(flags: readonly string[], from: NodeJS.ProcessEnv): { run: Rec
   return { run, policy };
 }
 
+/** An http(s) URL, or a CliError. */
+function httpUrl(text: string): URL {
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    throw new CliError(`--url expects an http:// or https:// URL, got \`${text}\``);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new CliError(`--url expects an http:// or https:// URL, got \`${text}\``);
+  if (u.username !== '' || u.password !== '') throw new CliError('--url must not hold credentials (they would be written into the policy): pass them with --header');
+  return u;
+}
+
+/** `--header "Name: value"` flags → headers for the listing (never written anywhere). */
+function headerFlags(flags: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const flag of flags) {
+    const colon = flag.indexOf(':');
+    const name = colon < 0 ? '' : flag.slice(0, colon).trim();
+    // the value is not echoed: it is usually a credential
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new CliError('--header expects "Name: value" (a header name, a colon, the value)');
+    out[name] = flag.slice(colon + 1).trim();
+  }
+  return out;
+}
+
 export const init: CommandSpec = {
   summary: 'list an MCP server\'s tools and write a least-privilege starter policy for it (never calls a tool)',
   usage,
   async run(argv, io) {
     const sep = argv.indexOf('--');
-    if (sep < 0 || sep === argv.length - 1) throw new CliError(`missing the server command after \`--\`\nusage: ${usage}`);
-    const command = argv.slice(sep + 1);
-    const { values, positionals } = parse(argv.slice(0, sep), { dir: { type: 'string' }, env: { type: 'string', multiple: true }, timeout: { type: 'string' } }, usage);
+    const command = sep < 0 ? [] : argv.slice(sep + 1);
+    const { values, positionals } = parse(sep < 0 ? argv : argv.slice(0, sep), {
+      dir: { type: 'string' }, env: { type: 'string', multiple: true }, timeout: { type: 'string' }, url: { type: 'string' }, header: { type: 'string', multiple: true },
+    }, usage);
+    const url = values.url === undefined ? undefined : httpUrl(values.url);
+    if ((url === undefined) === (command.length === 0)) throw new CliError(`${url === undefined ? 'missing the server command after `--` (or --url for an HTTP server)' : '--url and a server command after `--` exclude each other'}\nusage: ${usage}`);
+    if (url !== undefined && values.env !== undefined) throw new CliError('--env is for a server init starts (stdio); an HTTP server runs with its own environment');
+    if (url === undefined && values.header !== undefined) throw new CliError('--header is for an HTTP server (--url)');
+    const headers = headerFlags(values.header ?? []);
     if (positionals.length !== 1) throw new CliError(`expected one server NAME, got ${positionals.length}\nusage: ${usage}`);
     const name = positionals[0]!;
     if (!NAME.test(name)) throw new CliError(`server name \`${name}\` must be 1–100 letters, digits, \`_\`, \`.\`, \`:\` or \`-\``);
@@ -69,11 +103,12 @@ export const init: CommandSpec = {
 
     let tools;
     try {
-      tools = (await listTools(command, { env: env.run, cwd: dir, timeoutMs: timeoutS * 1000 })).tools;
+      tools = (url !== undefined ? await listToolsHttp(url, headers, timeoutS * 1000) : await listTools(command, { env: env.run, cwd: dir, timeoutMs: timeoutS * 1000 })).tools;
     } catch (err) {
-      throw new CliError(`cannot list the tools of \`${command.join(' ')}\`: ${(err as Error).message}`);
+      throw new CliError(`cannot list the tools of \`${url?.href ?? command.join(' ')}\`: ${(err as Error).message}`);
     }
-    const text = starterPolicy(name, command, tools, { manifest: `${file}.tools.json`, env: env.policy });
+    // INVARIANT: --header values (credentials) are used for the listing only, never written
+    const text = starterPolicy(name, url ?? command, tools, { manifest: `${file}.tools.json`, env: env.policy });
     mkdirSync(dir, { recursive: true });
     writeFileSync(manifestPath, `${JSON.stringify({ tools }, null, 1)}\n`, { flag: 'wx' });
     writeFileSync(policyPath, text, { flag: 'wx' });
@@ -93,7 +128,8 @@ export const init: CommandSpec = {
     const p = shellQuote(shown(policyPath));
     println(io.stdout, 'next:');
     println(io.stdout, `  mandate lint ${p} && mandate test ${p} && mandate simulate --policy ${p}`);
-    println(io.stdout, `  mandate proxy --policy ${p} --role ${shellQuote(role)} -- ${command.map(shellQuote).join(' ')}`);
+    if (url === undefined) println(io.stdout, `  mandate proxy --policy ${p} --role ${shellQuote(role)} -- ${command.map(shellQuote).join(' ')}`);
+    else println(io.stdout, `  mandate proxy --listen 127.0.0.1:8080 --policy ${p} --jwks JWKS --upstream ${shellQuote(url.href)}   (see "HTTP and authentication")`);
     return findings.some((f) => f.severity === 'error') ? 1 : 0;
   },
 };

@@ -8,6 +8,7 @@ import { parsePolicy } from '../../../policies';
 import { runCli } from '../../support/cli';
 import { SEED } from '../../support/seed';
 import { bin, connectProxy, FIXTURES, records, tempDir, textOf } from '../proxy/support';
+import { everythingHttp, stop } from '../http/support';
 
 const MEMORY = bin('mcp-server-memory');
 
@@ -97,12 +98,40 @@ describe('e2e cli: mandate init', function () {
     assert.match(r.stdout, /--role hang_writer --/);
   });
 
+  it('lists a Streamable HTTP server (server-everything) with a header it never writes, and the policy names the URL', async () => {
+    const up = await everythingHttp();
+    try {
+      const dir = tempDir();
+      const r = await runCli(['init', 'everything', '--url', up.url, '--header', 'Authorization: Bearer s3cr3t-header'], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      assert.match(r.stdout, /wrote everything\.tools\.json \(\d+ tools\) and everything\.mandate\.yaml/);
+      assert.match(r.stdout, /mandate proxy --listen 127\.0\.0\.1:8080 --policy everything\.mandate\.yaml --jwks JWKS --upstream http/);
+      const text = readFileSync(join(dir, 'everything.mandate.yaml'), 'utf8');
+      assert.ok(!text.includes('s3cr3t-header') && !readFileSync(join(dir, 'everything.tools.json'), 'utf8').includes('s3cr3t-header'));
+      const p = parsePolicy(text, 'everything.mandate.yaml');
+      assert.ok(p.ok);
+      assert.deepEqual(p.parsed.policy.servers!['everything'], { url: up.url, tools_manifest: 'everything.tools.json' });
+      assert.ok(p.parsed.policy.grants!.some((g) => g.agent_role === 'everything_reader' && g.tools?.includes('get-env')), 'get-env is annotated read-only');
+      for (const args of [['lint', 'everything.mandate.yaml'], ['test', 'everything.mandate.yaml']]) {
+        const x = await runCli(args, { cwd: dir });
+        assert.equal(x.code, 0, `${args.join(' ')}:\n${x.stdout}${x.stderr}`);
+      }
+    } finally {
+      await stop(up);
+    }
+  });
+
   it('refuses bad invocations with the usage', async () => {
     for (const [args, message] of [
       [['init', 'memory'], /missing the server command after `--`/],
       [['init', '--', MEMORY], /expected one server NAME, got 0/],
       [['init', 'bad name', '--', MEMORY], /server name `bad name` must be/],
       [['init', 'm', '--timeout', 'soon', '--', MEMORY], /--timeout expects a number of seconds/],
+      [['init', 'm', '--url', 'http://127.0.0.1:9/mcp', '--', MEMORY], /--url and a server command after `--` exclude each other/],
+      [['init', 'm', '--url', 'ftp://example.com/'], /--url expects an http:\/\/ or https:\/\/ URL/],
+      [['init', 'm', '--url', 'http://user:pw@127.0.0.1:9/mcp'], /--url must not hold credentials/],
+      [['init', 'm', '--url', 'http://127.0.0.1:9/mcp', '--header', 'Bearer abc'], /--header expects "Name: value"/],
+      [['init', 'm', '--header', 'X: y', '--', MEMORY], /--header is for an HTTP server/],
     ] as const) {
       const x = await runCli([...args], { cwd: tempDir() });
       assert.equal(x.code, 1, args.join(' '));
