@@ -3,6 +3,7 @@
 
 import { ChainChecker, isChainedRecord } from '../../../policies';
 import { followLines } from '../../proxy/alerts/follow';
+import { readFailure } from '../../proxy/readBounded';
 import { sha256 } from '../../proxy/hash';
 import { OtlpAuditExporter } from '../../proxy/otel';
 import { parse, required } from '../args';
@@ -70,18 +71,24 @@ export async function auditExport(argv: string[], io: Io): Promise<number> {
     // each appended line is checked against the running head; after a break, it and every later record are flagged
     const chain = new ChainChecker(sha256, v.head);
     let lineNo = lines.length;
-    const f = followLines(file, (line, { validUtf8 }) => {
-      lineNo++;
-      if (!broken) {
-        const c = chain.check(line, validUtf8);
-        if (!c.ok) {
-          broken = true;
-          ok = false;
-          println(io.stderr, `${brokenLog(file, { line: lineNo, why: c.fault.why })}; this and every later record are sent marked \`mandate.chain: broken\``);
+    let f;
+    try {
+      f = followLines(file, (line, { validUtf8 }) => {
+        lineNo++;
+        if (!broken) {
+          const c = chain.check(line, validUtf8);
+          if (!c.ok) {
+            broken = true;
+            ok = false;
+            println(io.stderr, `${brokenLog(file, { line: lineNo, why: c.fault.why })}; this and every later record are sent marked \`mandate.chain: broken\``);
+          }
         }
-      }
-      if (line.length > 0) send(file, line, broken);
-    }, true, { start: end });
+        if (line.length > 0) send(file, line, broken);
+      }, true, { start: end });
+    } catch (err) {
+      await exporter.shutdown();
+      throw new CliError(`cannot follow audit log \`${file}\`: ${readFailure(err)}`);
+    }
     await new Promise<void>((resolve) => {
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve());
     });

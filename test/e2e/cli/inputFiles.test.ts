@@ -63,6 +63,11 @@ describe('mandate: input paths that are not ordinary files', function () {
     refused(await viaBash(`lint <(echo 'version: 1'; yes '# comment')`), /cannot read policy `\/dev\/fd\/\d+`: larger than 24 MiB/);
   });
 
+  it('refuses to follow a pipe (export --follow reads at offsets), with a message and not an internal error', async function () {
+    if (process.platform === 'win32') this.skip();
+    refused(await viaBash(`audit export --otlp http://127.0.0.1:9/v1/logs --follow <(printf '')`), /cannot follow audit log `\/dev\/fd\/\d+`: it is a pipe/);
+  });
+
   it('reads a tool manifest that starts with a byte order mark (as Windows tools write them)', async () => {
     const dir = tempDir();
     const manifest = join(dir, 'bom.tools.json');
