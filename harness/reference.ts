@@ -335,12 +335,21 @@ function splitPath(path: string): { absolute: boolean; segments: string[] } | nu
   // an empty path names nothing; a NUL byte (raw or `%00`) ends the path early for some servers
   if (path === '' || path.includes('\\') || path.includes('\u0000')) return null;
   const lower = path.toLowerCase();
-  // encoded once or more (`%252e` is `%2e` to a server that decodes once, `.` to one that decodes twice)
+  // encoded once or more (`%252e` is `%2e` to a server that decodes once, `.` to one that decodes twice; so is
+  // `%25%32%65`): decode every escape, round after round, looking for an encoded one each time
   let decoded = lower;
-  for (let again = true; again;) {
+  for (let round = 0; ; round++) {
     for (const enc of ['%2e', '%2f', '%5c', '%00']) if (decoded.includes(enc)) return null;
-    const next = decoded.replaceAll('%25', '%');
-    again = next !== decoded;
+    let next = '';
+    for (let i = 0; i < decoded.length; i++) {
+      const hex = decoded.slice(i + 1, i + 3);
+      if (decoded[i] === '%' && /^[0-9a-f]{2}$/.test(hex)) {
+        next += String.fromCharCode(parseInt(hex, 16)).toLowerCase();
+        i += 2;
+      } else next += decoded[i];
+    }
+    if (next === decoded) break;
+    if (round === 7) return null; // still decoding to something new: what the server reads is anyone's guess
     decoded = next;
   }
   // `file:///etc`, `C:/etc`: a first name ending in a colon after letters (a URI scheme, a drive) names its own root

@@ -8,6 +8,28 @@ export type NormalizedPath =
 
 /** An encoded dot, slash, backslash or NUL — also encoded again (`%252e`: a server that decodes twice reads `.`). */
 const ENCODED = /%(?:25)*(?:2e|2f|5c|00)/i;
+/** One percent escape, as a server decoding the path reads it. */
+const ESCAPE = /%[0-9a-f]{2}/gi;
+/** Decoding rounds looked through; a path still decoding to something new after these is refused. */
+const MAX_DECODES = 8;
+
+/**
+ * Whether the path holds an encoded dot, slash, backslash or NUL after any number of decodings. INVARIANT: every
+ * escape counts, not only `%25`: `%25%32%65` decodes once to `%2e` and twice to `.`, so ENCODED alone (which sees
+ * `%` followed by `25` and `2e`) let it through to a server that decodes twice.
+ */
+function encodesSeparator(path: string): boolean {
+  let s = path;
+  for (let round = 0; round < MAX_DECODES; round++) {
+    if (ENCODED.test(s)) return true;
+    if (!s.includes('%')) return false;
+    // one byte per escape is enough: only the ASCII `%`, digits and letters that spell an escape matter here
+    const next = s.replace(ESCAPE, (e) => String.fromCharCode(Number.parseInt(e.slice(1), 16)));
+    if (next === s) return false;
+    s = next;
+  }
+  return true;
+}
 /** `file:`, `https:`, `C:`: a path that names its own root (a URI scheme, a Windows drive) is not relative to the server's folder. */
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 
@@ -16,7 +38,7 @@ export function normalizePath(path: string): NormalizedPath {
   if (path.length === 0) return { ok: false, why: 'is empty' };
   if (path.includes('\\')) return { ok: false, why: 'contains a backslash' };
   if (path.includes('\u0000')) return { ok: false, why: 'contains a NUL byte' };
-  if (ENCODED.test(path)) return { ok: false, why: 'contains a percent-encoded dot or separator' };
+  if (path.includes('%') && encodesSeparator(path)) return { ok: false, why: 'contains a percent-encoded dot or separator' };
   if (SCHEME.test(path)) return { ok: false, why: 'starts with a URI scheme or a drive letter' };
   const absolute = path.startsWith('/');
   const segments: string[] = [];
