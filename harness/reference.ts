@@ -320,10 +320,14 @@ function insideAny(value: string, bases: string[]): boolean {
   return false;
 }
 
-/** A path as a folding file system reads it: no invisible characters, NFKC, lower case, names without trailing dots or spaces. */
+/**
+ * A path as a folding file system reads it: no invisible characters, NFKC, lower case (final sigma as sigma), names
+ * without an NTFS stream (`name:stream`) and without trailing dots or spaces.
+ */
 function foldName(path: string): string {
-  const text = path.replace(/\p{Default_Ignorable_Code_Point}/gu, '').normalize('NFKC').toLowerCase();
-  return text.split('/').map((name) => {
+  const text = path.replace(/\p{Default_Ignorable_Code_Point}/gu, '').normalize('NFKC').toLowerCase().split('ς').join('σ');
+  return text.split('/').map((whole) => {
+    const name = whole.indexOf(':') > 0 ? whole.split(':')[0]! : whole;
     let end = name.length;
     while (end > 0 && (name[end - 1] === '.' || name[end - 1] === ' ')) end--;
     return end === 0 ? name : name.slice(0, end); // a name of dots only (`..`, `...`) is kept

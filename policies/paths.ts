@@ -86,19 +86,24 @@ export function isWithin(path: NormalizedPath & { ok: true }, base: { absolute: 
 // eslint-disable-next-line no-control-regex -- ASCII is the fast path
 const NON_ASCII = /[^\x00-\x7f]/;
 const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
-/** A name that ends in a dot or a space (before a separator or the end). */
-const TRAILING = /[. ](?:\/|$)/;
+/** A name that ends in a dot or a space (before a separator or the end), or that holds a colon (an NTFS stream). */
+const TRAILING = /[. ](?:\/|$)|:/;
 
 /**
  * The path as file systems and servers that fold names read it: without default-ignorable characters (zero
  * widths, soft hyphens), in Unicode compatibility form (NFKC: NFD is NFC, `／` is `/`, `‥` is `..`, `％` is `%`),
- * in lower case (macOS and Windows ignore case), and each name without trailing dots and spaces (Windows
- * drops them; a name of only dots stays as it is).
+ * in lower case (macOS and Windows ignore case; a final sigma `ς` is the sigma `σ` to both), and each name without
+ * an NTFS stream suffix (`secrets::$INDEX_ALLOCATION` is the folder `secrets` on Windows) and without trailing dots
+ * and spaces (Windows drops them; a name of only dots, or that starts with its colon, stays as it is).
  */
 export function foldPath(path: string): string {
-  const s = NON_ASCII.test(path) ? path.replace(IGNORABLE, '').normalize('NFKC').toLowerCase() : path.toLowerCase();
+  const s = NON_ASCII.test(path) ? path.replace(IGNORABLE, '').normalize('NFKC').toLowerCase().replaceAll('ς', 'σ') : path.toLowerCase();
   if (!TRAILING.test(s)) return s;
-  return s.split('/').map((seg) => seg.replace(/[. ]+$/, '') || seg).join('/');
+  return s.split('/').map((seg) => {
+    const colon = seg.indexOf(':');
+    const name = colon > 0 ? seg.slice(0, colon) : seg;
+    return name.replace(/[. ]+$/, '') || name;
+  }).join('/');
 }
 
 /**
