@@ -1,6 +1,6 @@
 // The harness's public API: policy tests, the reference interpreter, the simulator, diff.
 
-export { runPolicyTests, runPolicyTest, decideTest, testContext, testRoles, vacuousTest, timeWarnings, DEFAULT_TEST_TIME } from './policyTests';
+export { runPolicyTests, runPolicyTest, decideTest, testContext, testRoles, vacuousTest, schemaOnlyDenial, timeWarnings, DEFAULT_TEST_TIME } from './policyTests';
 export type { TestOutcome } from './policyTests';
 export { referenceDecide } from './reference';
 export type { ReferenceDecision } from './reference';

@@ -114,13 +114,28 @@ export function timeWarnings(parsed: ParsedPolicy, test: PolicyTest, at: number)
   return out;
 }
 
+/**
+ * Why a test expecting a denial is denied only because its arguments do not fit the tool's input schema (known from
+ * a saved manifest), or undefined. Such a call is refused before any rule is read, so the test passes whatever the
+ * policy says — a misspelt or mistyped argument (`head: "10"` for a number) hid that the policy allows the call it
+ * meant to show denied. A test that names the refusal in `reason` (`reason: input schema`) is a deliberate guard.
+ */
+export function schemaOnlyDenial(test: PolicyTest, decision: Decision): string | undefined {
+  if (test.expect !== 'deny' || decision.effect !== 'deny' || test.reason !== undefined) return undefined;
+  const refusal = decision.reasons.find((r) => r.code === 'malformed_arguments' && r.message.includes('input schema'));
+  if (refusal === undefined) return undefined;
+  const detail = /input schema \((.*)\)$/.exec(refusal.message)?.[1];
+  return `the arguments do not match the input schema of \`${test.call.tool}\`${detail !== undefined ? ` (${detail})` : ''}, so the call is denied before any rule is read `
+    + 'and this test checks nothing the policy says — fix the arguments, or give `reason: input schema` if the refusal is what it tests';
+}
+
 /** Run one test of a compiled policy. */
 export function runPolicyTest(parsed: ParsedPolicy, compiled: CompiledPolicy, test: PolicyTest, index: number, now = DEFAULT_TEST_TIME): TestOutcome {
   const decision = decideTest(compiled, test, now);
   const pointer = `/tests/${index}`;
   const at = test.call.at !== undefined ? parseDateTime(test.call.at) : now;
   const reasons = decision.reasons.map((r) => r.message).join('; ');
-  let failure = vacuousTest(compiled, test);
+  let failure = vacuousTest(compiled, test) ?? schemaOnlyDenial(test, decision);
   if (failure !== undefined) failure = `cannot fail: ${failure}`;
   else if (decision.effect !== test.expect) failure = `expected ${test.expect}, got ${decision.effect}: ${reasons}${contextNote(test)}`;
   else if (test.reason !== undefined && !decision.reasons.some((r) => r.message.includes(test.reason!))) {

@@ -3,7 +3,7 @@
 
 import fc from 'fast-check';
 import { compile, decide, type CompiledPolicy, type Decision, type ParsedPolicy, type ToolInfo, type ToolManifest } from '../../policies';
-import { runPolicyTest, testContext, testRoles, vacuousTest } from '../policyTests';
+import { runPolicyTest, schemaOnlyDenial, testContext, testRoles, vacuousTest } from '../policyTests';
 import { Tally } from './tally';
 import { CallSpace, type Genome, type SimCall } from './generate';
 import { buildTargets } from './targets';
@@ -191,7 +191,7 @@ function testOutcomes(parsed: ParsedPolicy, s: Setup): Array<{ result: PropertyR
     if (o.passed) return { result };
     const d = o.decision;
     const call: SimCall = { roles: testRoles(test.call), tool: test.call.tool, args: test.call.args ?? {}, context: testContext(test.call), now: o.at };
-    const vacuous = vacuousTest(s.compiled, test);
+    const vacuous = vacuousTest(s.compiled, test) ?? schemaOnlyDenial(test, d);
     const why = vacuous !== undefined ? `cannot fail: ${vacuous}` : (d.effect !== test.expect ? `expected ${test.expect}, got ${d.effect}` : `no reason mentions \`${test.reason ?? ''}\``);
     return { result, counterexample: {
       kind: 'test', name: test.name, pointer: o.pointer, where, call: reportedCall(call), effect: d.effect, reasons: d.reasons.map((r) => r.message),

@@ -107,6 +107,28 @@ tests:
     });
   });
 
+  describe('arguments the tool\'s input schema refuses (decided with the servers\' saved manifests)', () => {
+    const POLICY = `version: 1
+roles: { reader: { description: Reads. } }
+grants: [{ agent_role: reader, tool: read_text_file }]
+tests:
+  - { name: reader cannot read /etc, call: { role: reader, tool: read_text_file, args: { path: /etc/passwd, head: "10" } }, expect: deny }
+  - { name: a deliberate schema guard, call: { role: reader, tool: read_text_file, args: { path: /etc/passwd, head: "10" } }, expect: deny, reason: input schema }
+  - { name: reader reads, call: { role: reader, tool: read_text_file, args: { path: /etc/passwd, head: 10 } }, expect: allow }
+`;
+    const tools = { tools: [{ name: 'read_text_file', inputSchema: { type: 'object', required: ['path'], properties: { path: { type: 'string' }, head: { type: 'number' } } } }] };
+
+    it('fails a deny test decided by the schema alone: it passed whatever the policy said (here the policy allows /etc/passwd)', () => {
+      const by = new Map(runPolicyTests(parse(POLICY), DEFAULT_TEST_TIME, tools).map((x) => [x.test.name, x]));
+      const hollow = by.get('reader cannot read /etc')!;
+      assert.equal(hollow.decision.effect, 'deny');
+      assert.equal(hollow.passed, false, 'the schema, not the policy, denied it');
+      assert.match(hollow.failure!, /^cannot fail: the arguments do not match the input schema of `read_text_file` .*before any rule is read/);
+      assert.equal(by.get('a deliberate schema guard')!.passed, true, by.get('a deliberate schema guard')!.failure);
+      assert.equal(by.get('reader reads')!.passed, true);
+    });
+  });
+
   describe('the decision time', () => {
     const POLICY = `version: 1
 roles: { ops_breakglass: { description: Incidents only., emergency: true } }
