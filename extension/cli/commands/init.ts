@@ -118,16 +118,24 @@ export const init: CommandSpec = {
     if (plan.reads.length) println(io.stdout, `  ${plan.reader}: ${plan.reads.join(', ')}`);
     if (plan.writes.length) println(io.stdout, `  ${plan.writer}: ${plan.writes.join(', ')}`);
     if (plan.destroys.length) println(io.stdout, `  ${plan.writer}, each call approved by a human: ${plan.destroys.join(', ')}`);
-    if (plan.skipped.length) println(io.stdout, `  left out (a name with \`*\` would be a glob): ${plan.skipped.join(', ')}`);
+    // names as JSON: a server's tool name may hold line breaks or terminal escapes
+    const names = (list: readonly string[]): string => list.slice(0, 20).map((n) => JSON.stringify(n.length > 60 ? `${n.slice(0, 60)}…` : n)).join(', ') + (list.length > 20 ? ` and ${list.length - 20} more` : '');
+    if (plan.skipped.length) println(io.stdout, `  left out (a name with \`*\` would be a glob): ${names(plan.skipped)}`);
+    if (plan.unnamable.length) println(io.stdout, `  left out (a policy cannot name them: 1–200 letters, digits, \`_ . : / -\`): ${names(plan.unnamable)}`);
+    if (plan.conflicting.length) println(io.stdout, `  left out (listed twice with different definitions; the proxy denies every call to them): ${names(plan.conflicting)}`);
     if (tools.length === 0) println(io.stdout, '  the server listed no tools: nothing is granted');
-    const unsaid = tools.filter((t) => t.annotations?.readOnlyHint !== true && t.annotations?.destructiveHint === undefined).map((t) => t.name);
+    const granted = new Set([...plan.reads, ...plan.writes, ...plan.destroys]);
+    const unsaid = [...new Set(tools.filter((t) => granted.has(t.name) && t.annotations?.readOnlyHint !== true && t.annotations?.destructiveHint === undefined).map((t) => t.name))];
     if (unsaid.length > 0) println(io.stdout, `  taken as destructive because the server does not say otherwise (the MCP default): ${unsaid.join(', ')}`);
     const findings = lintText(text, shown(policyPath), { now: io.now(), tools: { tools } });
     for (const f of findings) println(io.stdout, formatFinding(f));
     const role = plan.reads.length ? plan.reader : plan.writer;
     const p = shellQuote(shown(policyPath));
     println(io.stdout, 'next:');
-    println(io.stdout, `  mandate lint ${p} && mandate test ${p} && mandate simulate --policy ${p}`);
+    // no test could be made (every schema asks for what a plain reading cannot make): `mandate test` alone would fail
+    const tested = /^tests:/m.test(text);
+    if (!tested) println(io.stdout, '  no test could be made from the tools\' input schemas: write one under `tests:` (until then `mandate test` needs --allow-empty)');
+    println(io.stdout, `  mandate lint ${p} && mandate test ${tested ? '' : '--allow-empty '}${p} && mandate simulate --policy ${p}`);
     if (url === undefined) println(io.stdout, `  mandate proxy --policy ${p} --role ${shellQuote(role)} -- ${command.map(shellQuote).join(' ')}`);
     else println(io.stdout, `  mandate proxy --listen 127.0.0.1:8080 --policy ${p} --jwks JWKS --upstream ${shellQuote(url.href)}   (see "HTTP and authentication")`);
     return findings.some((f) => f.severity === 'error') ? 1 : 0;

@@ -121,6 +121,20 @@ describe('e2e cli: mandate init', function () {
     }
   });
 
+  it('survives an odd tool list: leaves out names a policy cannot hold and names listed twice, never hangs on a huge schema; what it writes lints and tests', async () => {
+    const dir = tempDir();
+    const r = await runCli(['init', 'odd', '--timeout', '20', '--', process.execPath, join(FIXTURES, 'odd-tools.mjs')], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /odd_reader: huge, read\n/);
+    assert.match(r.stdout, /left out \(a policy cannot name them: .*\): "a\\nb: 1", "del\?"/);
+    assert.match(r.stdout, /left out \(listed twice with different definitions; .*\): "dup"/);
+    assert.doesNotMatch(r.stdout, /taken as destructive/, 'only tools it left out lack hints');
+    for (const args of [['lint', 'odd.mandate.yaml'], ['test', 'odd.mandate.yaml']]) {
+      const x = await runCli(args, { cwd: dir });
+      assert.equal(x.code, 0, `${args.join(' ')}:\n${x.stdout}${x.stderr}`);
+    }
+  });
+
   it('refuses bad invocations with the usage', async () => {
     for (const [args, message] of [
       [['init', 'memory'], /missing the server command after `--`/],

@@ -77,4 +77,58 @@ describe('starter policy (mandate init, New Policy from MCP Server)', () => {
     assert.equal(isDestructive({ name: 'x', annotations: { readOnlyHint: true, destructiveHint: true } }), false);
     assert.equal(isDestructive({ name: 'x', annotations: { destructiveHint: false } }), false);
   });
+
+  describe('a hostile or odd server\'s tool list', () => {
+    const ro = { readOnlyHint: true };
+    const valid = (t: string): void => {
+      const p = parsePolicy(t, 'h.mandate.yaml');
+      assert.ok(p.ok, JSON.stringify(!p.ok && p.findings.slice(0, 3)));
+      assert.deepEqual(lintText(t, 'h.mandate.yaml').filter((f) => f.severity === 'error'), []);
+    };
+
+    it('leaves out names a policy cannot hold (empty, spaces, newlines, `?`, over 200 characters) instead of writing an invalid policy', () => {
+      const odd = ['', '- x', 'a\nb: 1', 'del?', '#c', 'x'.repeat(201)];
+      const t = starterPolicy('h', ['h'], [...odd.map((name) => ({ name, annotations: ro })), { name: 'read', annotations: ro }]);
+      valid(t);
+      const p = parsePolicy(t, 'h.mandate.yaml');
+      assert.ok(p.ok);
+      assert.deepEqual(p.parsed.policy.grants, [{ agent_role: 'h_reader', tools: ['read'] }]);
+      assert.match(t, /^# Left out, as a policy cannot name them .*"del\?"/m);
+    });
+
+    it('grants a name listed twice with different definitions to no one (the proxy denies every call to it)', () => {
+      const t = starterPolicy('h', ['h'], [{ name: 'dup', annotations: ro }, { name: 'dup' }, { name: 'read', annotations: ro }]);
+      valid(t);
+      const p = parsePolicy(t, 'h.mandate.yaml');
+      assert.ok(p.ok);
+      assert.deepEqual(p.parsed.policy.grants!.flatMap((g) => g.tools ?? []), ['read']);
+    });
+
+    it('splits more than 1000 tools over several grants (a grant names at most 1000)', () => {
+      const many = Array.from({ length: 2500 }, (_, i) => ({ name: `t${i}`, annotations: ro }));
+      const t = starterPolicy('h', ['h'], many);
+      const p = parsePolicy(t, 'h.mandate.yaml');
+      assert.ok(p.ok, JSON.stringify(!p.ok && p.findings.slice(0, 3)));
+      assert.equal(p.parsed.policy.grants!.flatMap((g) => g.tools ?? []).length, 2500);
+    });
+
+    it('writes no deny test its arguments alone decide (a `$ref` the plain reading does not follow): it could not fail', () => {
+      const ref = { type: 'object', required: ['a'], properties: { a: { $ref: '#/$defs/x' } }, $defs: { x: { type: 'string', minLength: 3 } } };
+      const tools = [{ name: 'read', annotations: ro }, { name: 'wipe', inputSchema: ref }];
+      const t = starterPolicy('h', ['h'], tools);
+      const p = parsePolicy(t, 'h.mandate.yaml');
+      assert.ok(p.ok);
+      assert.deepEqual(runPolicyTests(p.parsed, undefined, { tools }).filter((o) => !o.passed).map((o) => o.failure), []);
+    });
+
+    it('makes no test arguments from schemas asking for huge values (it hung on nested minItems, and wrote a 400 MB policy for minLength)', () => {
+      const nested = { type: 'object', required: ['a'], properties: { a: { type: 'array', minItems: 1000, items: { type: 'array', minItems: 1000, items: { type: 'array', minItems: 1000, items: { type: 'string', minLength: 100 } } } } } };
+      const long = { type: 'object', required: ['a'], properties: { a: { type: 'string', minLength: 400_000_000 } } };
+      const started = Date.now();
+      const t = starterPolicy('h', ['h'], [{ name: 'nested', inputSchema: nested, annotations: ro }, { name: 'long', inputSchema: long, annotations: ro }]);
+      assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`);
+      assert.ok(t.length < 10_000, `${t.length} characters`);
+      valid(t);
+    });
+  });
 });
