@@ -254,10 +254,12 @@ const hasCase = (v: Json): v is string => typeof v === 'string' && v.toLowerCase
 
 /** An anchored `u` pattern matching exactly `values` in any case: `^(?:[eE][vV]…)$`. */
 function anyCasePattern(values: readonly string[]): string {
+  // INVARIANT: each class holds the character as listed too — title case `ǅ` is neither its lower `ǆ` nor its upper
+  // `Ǆ`, and the Kelvin sign `K` lowers to `k` but uppers to itself: the fix must still forbid what was listed
   const one = (s: string): string => [...s].map((ch) => {
-    const lo = ch.toLowerCase();
-    const up = ch.toUpperCase();
-    if (lo !== up && [...lo].length === 1 && [...up].length === 1) return `[${lo}${up}]`;
+    const forms = [...new Set([ch.toLowerCase(), ch.toUpperCase(), ch, ch.toLowerCase().toUpperCase(), ch.toUpperCase().toLowerCase()])]
+      .filter((f) => [...f].length === 1);
+    if (forms.length > 1) return `[${forms.join('')}]`;
     return /[\^$\\.*+?()[\]{}|/]/.test(ch) ? `\\${ch}` : ch;
   }).join('');
   return `^(?:${values.map(one).join('|')})$`;

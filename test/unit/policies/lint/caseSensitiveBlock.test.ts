@@ -55,6 +55,24 @@ deny:
     assert.equal(found[0]!.fix, undefined);
   });
 
+  it('its fix still forbids the spelling it listed when that spelling is neither the lower nor the upper case (title case ǅ, Kelvin K)', () => {
+    const listed = ['\u01c5emo', '\u212aelvin'];
+    const text = `version: 1
+roles: { payer: { description: Pays vendors. } }
+grants:
+  - { agent_role: payer, tool: pay_vendor, requires_approval: true }
+deny:
+  - { id: blocked, tool: pay_vendor, args: { vendor: { in: ${JSON.stringify(listed)} } }, reason: Blocked. }
+`;
+    for (const v of listed) assert.equal(effect(text, v), 'deny', v);
+    const fix = lintText(text, 'p.mandate.yaml', { now: NOW }).find((f) => f.rule === RULE)?.fix?.[0];
+    assert.ok(fix);
+    const edit = fixEdit(text, fix, false);
+    assert.ok(edit);
+    const fixed = text.slice(0, edit.start) + edit.text + text.slice(edit.end);
+    for (const v of [...listed, '\u01c4EMO', '\u01c6emo', 'KELVIN', 'kelvin']) assert.equal(effect(fixed, v), 'deny', `${v} after the fix`);
+  });
+
   it('leaves allow lists alone: a grant\'s `in` and a deny rule\'s `not_in` already refuse other spellings', () => {
     const allow = `version: 1
 roles: { payer: { description: Pays vendors. } }
