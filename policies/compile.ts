@@ -250,7 +250,9 @@ function compileToolSchemas(manifest: ToolManifest | undefined): Map<string, Val
   // INVARIANT: servers' schemas are not trusted: their `pattern`s run on the linear-time matcher (a crafted
   // pattern cannot hold the proxy) and together within MAX_TOOL_LIST_STATES (nor exhaust its memory); one it
   // refuses makes the schema uncompilable (calls denied)
-  const ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false, code: { regExp: ajvLinearRegExp } });
+  // `validateFormats: false`: Ajv core knows no format (`uri`, `email`…) and ignored each one anyway, printing a
+  // warning per schema on stderr (noise in every `check`/`test` of a server that uses them); the server checks its own
+  const ajv = new Ajv({ strict: false, allErrors: false, validateSchema: false, validateFormats: false, code: { regExp: ajvLinearRegExp } });
   // INVARIANT: one Ajv instance serves the whole list, so a schema can `$ref` another's `uniqueItems`: when any
   // schema of the list names it, every tool's arguments are bounded (MAX_UNIQUE_PAIRS over the whole call)
   const unique = manifest.tools.some((t) => t.inputSchema !== undefined && JSON.stringify(t.inputSchema).includes('"uniqueItems"'));

@@ -118,6 +118,21 @@ describe('decide', () => {
     assert.equal(decide(withSchema, call('r', 't', { n: 1, extra: true })).effect, 'deny');
   });
 
+  it('reads a schema with a `format` quietly (no warning on stderr) and checks everything else in it', () => {
+    const c2 = compiled('version: 1\nroles: { r: {} }\ngrants:\n  - { agent_role: r, tool: t }\n');
+    const warned: unknown[] = [];
+    const warn = console.warn;
+    console.warn = (...a: unknown[]) => { warned.push(a); };
+    try {
+      const withSchema = compile({ ...c2.policy }, { tools: { tools: [{ name: 't', inputSchema: { type: 'object', properties: { data: { type: 'string', format: 'uri' } }, required: ['data'] } }] } });
+      assert.equal(decide(withSchema, call('r', 't', { data: 'https://example.com/' })).effect, 'allow');
+      assert.equal(decide(withSchema, call('r', 't', { data: 5 })).effect, 'deny');
+    } finally {
+      console.warn = warn;
+    }
+    assert.deepEqual(warned, []);
+  });
+
   it('runs a server schema\'s patterns in linear time, and denies calls to a schema whose pattern it cannot run', () => {
     const c2 = compiled('version: 1\nroles: { r: {} }\ngrants:\n  - { agent_role: r, tool: t }\n  - { agent_role: r, tool: u }\n  - { agent_role: r, tool: w }\n');
     const schema = (pattern: string, where: 'pattern' | 'patternProperties'): Record<string, unknown> => (where === 'pattern'
