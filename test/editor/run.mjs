@@ -42,6 +42,8 @@ function makeWorkspace() {
   cpSync(join(root, 'test/editor/fixtures'), ws, { recursive: true });
   // the shipped example joins the workspace, so the suite tracks what users get
   cpSync(join(root, 'policies/examples/finance.mandate.yaml'), join(ws, 'finance.mandate.yaml'));
+  // with the manifest it names (`tools_manifest`): the editor decides with the server's schemas, as the CLI does
+  cpSync(join(root, 'policies/examples/finance.tools.json'), join(ws, 'finance.tools.json'));
   // the guarded-server policy needs absolute paths: present from the start, so VS Code's MCP registry
   // holds its server long before the guard test starts it
   const server = join(root, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js');
