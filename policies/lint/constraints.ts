@@ -249,6 +249,19 @@ function argGroups(ctx: LintContext): Array<{ args: Record<string, Constraint>; 
   return out;
 }
 
+/**
+ * Every level of every argument constraint of `argGroups`: the constraint itself, then each `not` inside it, with
+ * its pointer and whether it sits under an odd number of `not`s (which turns forbidding into allowing and back).
+ */
+function* constraintLevels(ctx: LintContext): Generator<{ key: string; c: Constraint; at: string; users: ArgUser[]; odd: boolean }> {
+  for (const { args, base, users } of argGroups(ctx)) {
+    for (const [key, top] of Object.entries(args)) {
+      let odd = false;
+      for (let c: Constraint | undefined = top, at = childPointer(base, key); c; c = c.not, at = `${at}/not`, odd = !odd) yield { key, c, at, users, odd };
+    }
+  }
+}
+
 /** A string with letters that have another case (`evil-corp`, not `1001`). */
 const hasCase = (v: Json): v is string => typeof v === 'string' && v.toLowerCase() !== v.toUpperCase();
 
@@ -272,37 +285,32 @@ export const caseSensitiveBlock: LintRule = {
   example: 'deny: [{ tool: pay_vendor, args: { vendor: { in: [evil-corp] } }, reason: Sanctioned. }]',
   check(ctx) {
     const out: RuleFinding[] = [];
-    for (const { args, base, users } of argGroups(ctx)) {
-      for (const [key, top] of Object.entries(args)) {
-        let odd = false;
-        for (let c: Constraint | undefined = top, at = childPointer(base, key); c; c = c.not, at = `${at}/not`, odd = !odd) {
-          for (const op of ['in', 'equals', 'not_in'] as const) {
-            const values: Json[] = op === 'equals' ? ('equals' in c && c.equals !== undefined ? [c.equals] : []) : c[op] ?? [];
-            const named = values.find(hasCase);
-            if (named === undefined) continue;
-            // `not_in` forbids in a grant; `in` and `equals` forbid in a deny rule; each `not` turns that around
-            const forbidding = users.filter((u) => (op === 'not_in') !== (u.deny !== odd));
-            if (forbidding.length === 0) continue;
-            const variant = named === named.toUpperCase() ? named.toLowerCase() : named.toUpperCase();
-            const pointer = `${at}/${op}`;
-            const finding: RuleFinding = {
-              message: `\`${key}\` \`${op}\` compares exactly: \`${variant}\` is not \`${named}\`, so another spelling passes this block list (${forbidding[0]!.what}) — match every spelling with a pattern`,
-              pointer, range: ctx.source.keyRange(pointer),
-            };
-            // a fix only where every rule applying it forbids (a grant's allow list must not widen) and every value is a string
-            const strings = values.filter((v): v is string => typeof v === 'string');
-            const free = op === 'not_in' ? c.not === undefined : c.pattern === undefined;
-            if (forbidding.length === users.length && strings.length === values.length && free) {
-              const pattern = anyCasePattern(strings);
-              const next: Record<string, Json> = {};
-              for (const [k, v] of Object.entries(c)) if (k !== op) next[k] = v as Json;
-              if (op === 'not_in') next['not'] = { pattern };
-              else next['pattern'] = pattern;
-              if (validPattern(pattern)) finding.fix = [{ title: `match every spelling: ${op === 'not_in' ? 'not: { pattern: … }' : 'pattern'} \`${pattern}\``, op: 'replace', pointer: at, value: next }];
-            }
-            out.push(finding);
-          }
+    for (const { key, c, at, users, odd } of constraintLevels(ctx)) {
+      for (const op of ['in', 'equals', 'not_in'] as const) {
+        const values: Json[] = op === 'equals' ? ('equals' in c && c.equals !== undefined ? [c.equals] : []) : c[op] ?? [];
+        const named = values.find(hasCase);
+        if (named === undefined) continue;
+        // `not_in` forbids in a grant; `in` and `equals` forbid in a deny rule; each `not` turns that around
+        const forbidding = users.filter((u) => (op === 'not_in') !== (u.deny !== odd));
+        if (forbidding.length === 0) continue;
+        const variant = named === named.toUpperCase() ? named.toLowerCase() : named.toUpperCase();
+        const pointer = `${at}/${op}`;
+        const finding: RuleFinding = {
+          message: `\`${key}\` \`${op}\` compares exactly: \`${variant}\` is not \`${named}\`, so another spelling passes this block list (${forbidding[0]!.what}) — match every spelling with a pattern`,
+          pointer, range: ctx.source.keyRange(pointer),
+        };
+        // a fix only where every rule applying it forbids (a grant's allow list must not widen) and every value is a string
+        const strings = values.filter((v): v is string => typeof v === 'string');
+        const free = op === 'not_in' ? c.not === undefined : c.pattern === undefined;
+        if (forbidding.length === users.length && strings.length === values.length && free) {
+          const pattern = anyCasePattern(strings);
+          const next: Record<string, Json> = {};
+          for (const [k, v] of Object.entries(c)) if (k !== op) next[k] = v as Json;
+          if (op === 'not_in') next['not'] = { pattern };
+          else next['pattern'] = pattern;
+          if (validPattern(pattern)) finding.fix = [{ title: `match every spelling: ${op === 'not_in' ? 'not: { pattern: … }' : 'pattern'} \`${pattern}\``, op: 'replace', pointer: at, value: next }];
         }
+        out.push(finding);
       }
     }
     return out;
@@ -316,20 +324,15 @@ export const relativeBlockPath: LintRule = {
   example: 'deny: [{ tool: read_file, args: { path: { within: [secrets/] } }, reason: No secrets. }]',
   check(ctx) {
     const out: RuleFinding[] = [];
-    for (const { args, base, users } of argGroups(ctx)) {
-      for (const [key, top] of Object.entries(args)) {
-        let odd = false;
-        for (let c: Constraint | undefined = top, at = childPointer(base, key); c; c = c.not, at = `${at}/not`, odd = !odd) {
-          if (!c.within || c.within.some((b) => b.startsWith('/'))) continue;
-          const forbidding = users.filter((u) => u.deny !== odd);
-          if (forbidding.length === 0) continue;
-          const pointer = `${at}/within`;
-          out.push({
-            message: `\`${key}\` \`within\` names only relative folders (\`${c.within[0]!}\`), so the same files spelt from the root pass this block list (${forbidding[0]!.what}) — list the folders' absolute paths too`,
-            pointer, range: ctx.source.keyRange(pointer),
-          });
-        }
-      }
+    for (const { key, c, at, users, odd } of constraintLevels(ctx)) {
+      if (!c.within || c.within.some((b) => b.startsWith('/'))) continue;
+      const forbidding = users.filter((u) => u.deny !== odd);
+      if (forbidding.length === 0) continue;
+      const pointer = `${at}/within`;
+      out.push({
+        message: `\`${key}\` \`within\` names only relative folders (\`${c.within[0]!}\`), so the same files spelt from the root pass this block list (${forbidding[0]!.what}) — list the folders' absolute paths too`,
+        pointer, range: ctx.source.keyRange(pointer),
+      });
     }
     return out;
   },
