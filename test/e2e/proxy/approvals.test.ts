@@ -5,27 +5,12 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { CLI, connectProxy, FIXTURES, records, recordsWhen, ROOT, textOf, type Guarded } from './support';
+import { CLI, connectProxy, FIXTURES, nextApproval, records, recordsWhen, ROOT, textOf } from './support';
 
 const run = promisify(execFile);
 const POLICY = join(ROOT, 'policies/examples/finance.mandate.yaml');
 const ARGS = ['--role', 'finance_executor', '--context', 'environment=prod', '--context', 'region=eu-west-1', '--context', 'tenant=acme'];
 const PAY = { name: 'issue_payment', arguments: { vendor: 'acme-bv', amount: 250, currency: 'EUR' } };
-
-/** Resolves with the next approval id the proxy announces on stderr. */
-function nextApproval(g: Guarded): Promise<string> {
-  return new Promise((resolve) => {
-    const seen = g.stderr().match(/approval (\S+) needed/g)?.length ?? 0;
-    const onData = (): void => {
-      const all = [...g.stderr().matchAll(/approval (\S+) needed/g)];
-      if (all.length > seen) {
-        g.transport.stderr?.off('data', onData);
-        resolve(all[all.length - 1]![1]!);
-      }
-    };
-    g.transport.stderr?.on('data', onData);
-  });
-}
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   try {

@@ -11,28 +11,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { canonicalJson, type AuditRecord } from '../../../policies';
 import { call, killAll, rawProxy } from './raw';
-import { CLI, connectProxy, FIXTURES, records, recordsWhen, tempDir, textOf, type Guarded } from './support';
+import { CLI, connectProxy, FIXTURES, nextApproval, records, recordsWhen, tempDir, textOf } from './support';
 
 const run = promisify(execFile);
 const CARD = '4111111111111111';
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
-
-/** Resolves with the next approval id the proxy announces on stderr. */
-function nextApproval(g: Guarded): Promise<string> {
-  return new Promise((resolve) => {
-    const seen = g.stderr().match(/approval (\S+) needed/g)?.length ?? 0;
-    const onData = (): void => {
-      const all = [...g.stderr().matchAll(/approval (\S+) needed/g)];
-      if (all.length > seen) {
-        g.transport.stderr?.off('data', onData);
-        resolve(all[all.length - 1]![1]!);
-      }
-    };
-    g.transport.stderr?.on('data', onData);
-  });
-}
 
 describe('e2e proxy: forensic audit records (seed article, practice 4)', function () {
   this.timeout(30_000);

@@ -44,3 +44,18 @@ export function textOf(result: unknown): string {
   const c = (result as { content?: Array<{ text?: string }> }).content;
   return c?.[0]?.text ?? '';
 }
+
+/** Resolves with the next approval id the proxy announces on stderr. */
+export function nextApproval(g: Guarded): Promise<string> {
+  return new Promise((resolve) => {
+    const seen = g.stderr().match(/approval (\S+) needed/g)?.length ?? 0;
+    const onData = (): void => {
+      const all = [...g.stderr().matchAll(/approval (\S+) needed/g)];
+      if (all.length > seen) {
+        g.transport.stderr?.off('data', onData);
+        resolve(all[all.length - 1]![1]!);
+      }
+    };
+    g.transport.stderr?.on('data', onData);
+  });
+}
