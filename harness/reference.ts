@@ -344,6 +344,8 @@ function splitPath(path: string): { absolute: boolean; segments: string[] } | nu
   let decoded = lower;
   for (let round = 0; ; round++) {
     for (const enc of ['%2e', '%2f', '%5c', '%00']) if (decoded.includes(enc)) return null;
+    // overlong UTF-8 (`%c0%ae` is `.` to a lenient decoder): lead bytes no valid UTF-8 has
+    if (/%c[01]|%e0%[89]|%f0%8/.test(decoded)) return null;
     let next = '';
     for (let i = 0; i < decoded.length; i++) {
       const hex = decoded.slice(i + 1, i + 3);
@@ -360,6 +362,8 @@ function splitPath(path: string): { absolute: boolean; segments: string[] } | nu
   const first = path.split('/')[0]!;
   const colon = first.indexOf(':');
   if (colon > 0 && /^[a-z][a-z0-9+.-]*$/.test(lower.slice(0, colon))) return null;
+  // `//host/share`: a network path on Windows; POSIX leaves a leading `//` to the system
+  if (path.startsWith('//')) return null;
   const absolute = path.startsWith('/');
   const segments: string[] = [];
   for (const part of path.split('/')) {

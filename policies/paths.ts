@@ -1,13 +1,17 @@
 // Path containment for the `within` operator: normalise `.`, `..` and duplicate separators;
-// refuse what a server might read differently (backslashes, percent-encoded dots or separators, NUL, a
-// relative path that climbs above its start, a URI scheme or drive letter in front).
+// refuse what a server might read differently (backslashes, percent-encoded dots or separators, overlong UTF-8,
+// NUL, a relative path that climbs above its start, a URI scheme or drive letter or `//` in front).
 
 export type NormalizedPath =
   | { ok: true; absolute: boolean; segments: string[] }
   | { ok: false; why: string };
 
-/** An encoded dot, slash, backslash or NUL — also encoded again (`%252e`: a server that decodes twice reads `.`). */
-const ENCODED = /%(?:25)*(?:2e|2f|5c|00)/i;
+/**
+ * An encoded dot, slash, backslash or NUL — also encoded again (`%252e`: a server that decodes twice reads `.`) —
+ * or the lead byte of an overlong UTF-8 form (`%c0%ae`, `%e0%80%af`: a lenient decoder reads `.` and `/`; no valid
+ * UTF-8 has them, so an ordinary name never does).
+ */
+const ENCODED = /%(?:25)*(?:2e|2f|5c|00|c0|c1|e0%(?:25)*[89]|f0%(?:25)*8)/i;
 /** One percent escape, as a server decoding the path reads it. */
 const ESCAPE = /%[0-9a-f]{2}/gi;
 /** Decoding rounds looked through; a path still decoding to something new after these is refused. */
@@ -40,6 +44,8 @@ export function normalizePath(path: string): NormalizedPath {
   if (path.includes('\u0000')) return { ok: false, why: 'contains a NUL byte' };
   if (path.includes('%') && encodesSeparator(path)) return { ok: false, why: 'contains a percent-encoded dot or separator' };
   if (SCHEME.test(path)) return { ok: false, why: 'starts with a URI scheme or a drive letter' };
+  // `//host/share` is a network path on Windows, and POSIX leaves a leading `//` to the system
+  if (path.startsWith('//')) return { ok: false, why: 'starts with two slashes (a network path on Windows)' };
   const absolute = path.startsWith('/');
   const segments: string[] = [];
   for (const seg of path.split('/')) {
