@@ -103,7 +103,7 @@ export const init: CommandSpec = {
 
     let tools;
     try {
-      tools = (url !== undefined ? await listToolsHttp(url, headers, timeoutS * 1000) : await listTools(command, { env: env.run, cwd: dir, timeoutMs: timeoutS * 1000 })).tools;
+      tools = (url !== undefined ? await listToolsHttp(url, headers, timeoutS * 1000) : await listTools(command, { env: env.run, cwd: io.cwd, timeoutMs: timeoutS * 1000 })).tools;
     } catch (err) {
       throw new CliError(`cannot list the tools of \`${url?.href ?? command.join(' ')}\`: ${(err as Error).message}`);
     }

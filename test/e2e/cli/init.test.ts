@@ -2,7 +2,7 @@
 // clean, and that the proxy then enforces (the reader sees only read-only tools and cannot delete).
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePolicy } from '../../../policies';
 import { runCli } from '../../support/cli';
@@ -52,6 +52,16 @@ describe('e2e cli: mandate init', function () {
     }
     const decisions = records(g.audit).filter((x) => x['kind'] === 'decision').map((x) => [x['tool'], (x['decision'] as { effect: string }).effect]);
     assert.deepEqual(decisions, [['delete_entities', 'deny'], ['read_graph', 'allow']]);
+  });
+
+  it('writes into --dir, made if need be, and runs the server where the command was typed (its relative paths are the user\'s)', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'servers'));
+    for (const f of ['hang.mjs', 'lib.mjs']) copyFileSync(join(FIXTURES, f), join(dir, 'servers', f));
+    const r = await runCli(['init', 'hang', '--dir', 'policies/new', '--', process.execPath, 'servers/hang.mjs'], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /wrote policies\/new\/hang\.tools\.json \(2 tools\) and policies\/new\/hang\.mandate\.yaml/);
+    assert.ok(existsSync(join(dir, 'policies/new/hang.mandate.yaml')));
   });
 
   it('overwrites nothing, and writes nothing when the server cannot be listed', async () => {
