@@ -72,6 +72,16 @@ function headerFlags(flags: readonly string[]): Record<string, string> {
   return out;
 }
 
+/** The top-level string arguments of a tool that name files or folders (by name: `path`, `source`, `dir`…). */
+function pathArguments(schema: Record<string, unknown> | undefined): string[] {
+  const props = schema?.['properties'];
+  if (props === null || typeof props !== 'object') return [];
+  return Object.entries(props as Record<string, unknown>)
+    .filter(([name, p]) => /^(?:path|paths|file|files|filename|filepath|file_path|dir|directory|folder|source|destination|root)$/i.test(name)
+      && p !== null && typeof p === 'object' && ['string', 'array'].includes(String((p as { type?: unknown }).type)))
+    .map(([name]) => name);
+}
+
 export const init: CommandSpec = {
   summary: 'list an MCP server\'s tools and write a least-privilege starter policy for it (never calls a tool)',
   usage,
@@ -127,6 +137,9 @@ export const init: CommandSpec = {
     const granted = new Set([...plan.reads, ...plan.writes, ...plan.destroys]);
     const unsaid = [...new Set(tools.filter((t) => granted.has(t.name) && t.annotations?.readOnlyHint !== true && t.annotations?.destructiveHint === undefined).map((t) => t.name))];
     if (unsaid.length > 0) println(io.stdout, `  taken as destructive because the server does not say otherwise (the MCP default): ${unsaid.join(', ')}`);
+    // the starter grants by tool: a tool that takes a path reaches every file the server can — say where to narrow
+    const pathy = [...new Set(tools.filter((t) => granted.has(t.name) && pathArguments(t.inputSchema).length > 0).map((t) => `${t.name} (${pathArguments(t.inputSchema).join(', ')})`))];
+    if (pathy.length > 0) println(io.stdout, `  granted without a \`within\` scope, so they reach any path the server allows: ${pathy.slice(0, 12).join(', ')}${pathy.length > 12 ? ` and ${pathy.length - 12} more` : ''}`);
     const findings = lintText(text, shown(policyPath), { now: io.now(), tools: { tools } });
     for (const f of findings) println(io.stdout, formatFinding(f));
     const role = plan.reads.length ? plan.reader : plan.writer;

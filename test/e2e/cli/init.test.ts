@@ -64,6 +64,21 @@ describe('e2e cli: mandate init', function () {
     assert.ok(existsSync(join(dir, 'policies/new/hang.mandate.yaml')));
   });
 
+  it('for server-filesystem: names the tools that take paths and are granted without `within`; what it writes lints and tests', async () => {
+    const dir = tempDir();
+    const r = await runCli(['init', 'fs', '--', bin('mcp-server-filesystem'), dir], { cwd: dir });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /granted without a `within` scope, so they reach any path the server allows: .*read_text_file \(path\)/);
+    assert.match(r.stdout, /move_file \(source, destination\)/);
+    assert.match(r.stdout, /fs_writer, each call approved by a human: edit_file, move_file, write_file/);
+    for (const args of [['lint', 'fs.mandate.yaml'], ['test', 'fs.mandate.yaml']]) {
+      const x = await runCli(args, { cwd: dir });
+      assert.equal(x.code, 0, `${args.join(' ')}:\n${x.stdout}${x.stderr}`);
+    }
+    const memory = await runCli(['init', 'memory', '--', MEMORY], { cwd: dir, env: { MEMORY_FILE_PATH: join(dir, 'm.jsonl') } });
+    assert.doesNotMatch(memory.stdout, /within/, 'no memory tool takes a path');
+  });
+
   it('overwrites nothing, and writes nothing when the server cannot be listed', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'memory.tools.json'), '{"tools": []}\n');
