@@ -13,5 +13,5 @@ export { diffPolicies, formatDiffText } from './diff';
 export type { DecisionChange, DiffOptions, DiffReport, PairChange, SettingChange } from './diff';
 export { AlertMonitor, DEFAULT_RULES } from './alerts/rules';
 export type { Alert, AlertKind } from './alerts/rules';
-export { isDestructive, starterPlan, starterPolicy } from './starter';
+export { isDestructive, shownNames, starterPlan, starterPolicy } from './starter';
 export type { StarterOptions, StarterPlan } from './starter';

@@ -35,7 +35,6 @@ const GRANTABLE = /^[A-Za-z0-9_.:/-]{1,200}$/;
 /** The most tools one grant may list (the schema's `maxItems`). */
 const GRANT_MAX_TOOLS = 1000;
 
-
 /** The roles and the tools each gets. */
 export function starterPlan(server: string, allTools: readonly ToolInfo[]): StarterPlan {
   const safe = server.replace(/[^A-Za-z0-9_]/g, '_');
@@ -78,11 +77,17 @@ export interface StarterOptions {
   env?: Record<string, string>;
 }
 
-/** Names for a header comment: each on one line and cut short, at most 20 of them. */
-function names(list: readonly string[]): string {
-  const shown = list.slice(0, 20).map((n) => JSON.stringify(n.length > 60 ? `${n.slice(0, 60)}…` : n).replace(/[\u0085\u2028\u2029]/g, ' '));
+/**
+ * Tool names a server chose, to show: each as JSON (a line break or an escape stays visible) and cut short, at most
+ * 20 of them, then how many more.
+ */
+export function shownNames(list: readonly string[]): string {
+  const shown = list.slice(0, 20).map((n) => JSON.stringify(n.length > 60 ? `${n.slice(0, 60)}…` : n));
   return shown.join(', ') + (list.length > shown.length ? ` and ${list.length - shown.length} more` : '');
 }
+
+/** `shownNames` for a header comment: JSON keeps U+0085, U+2028 and U+2029, which YAML reads as line breaks. */
+const names = (list: readonly string[]): string => shownNames(list).replace(/[\u0085\u2028\u2029]/g, ' ');
 
 /** The starter policy, as YAML text with a header comment. */
 export function starterPolicy(server: string, target: string[] | URL, allTools: readonly ToolInfo[], opts: StarterOptions = {}): string {

@@ -8,7 +8,7 @@ import { join, relative, resolve } from 'node:path';
 import { formatFinding } from '../../../policies';
 import { lintText } from '../../../policies/lint';
 import { secretName } from '../../../policies/lint/tools';
-import { starterPlan, starterPolicy } from '../../../harness';
+import { shownNames, starterPlan, starterPolicy } from '../../../harness';
 import { shellQuote } from '../../../harness/simulate';
 import { listTools, listToolsHttp } from '../../proxy/listTools';
 import { parse } from '../args';
@@ -128,17 +128,18 @@ export const init: CommandSpec = {
     if (plan.reads.length) println(io.stdout, `  ${plan.reader}: ${plan.reads.join(', ')}`);
     if (plan.writes.length) println(io.stdout, `  ${plan.writer}: ${plan.writes.join(', ')}`);
     if (plan.destroys.length) println(io.stdout, `  ${plan.writer}, each call approved by a human: ${plan.destroys.join(', ')}`);
-    // names as JSON: a server's tool name may hold line breaks or terminal escapes
-    const names = (list: readonly string[]): string => list.slice(0, 20).map((n) => JSON.stringify(n.length > 60 ? `${n.slice(0, 60)}…` : n)).join(', ') + (list.length > 20 ? ` and ${list.length - 20} more` : '');
-    if (plan.skipped.length) println(io.stdout, `  left out (a name with \`*\` would be a glob): ${names(plan.skipped)}`);
-    if (plan.unnamable.length) println(io.stdout, `  left out (a policy cannot name them: 1–200 letters, digits, \`_ . : / -\`): ${names(plan.unnamable)}`);
-    if (plan.conflicting.length) println(io.stdout, `  left out (listed twice with different definitions; the proxy denies every call to them): ${names(plan.conflicting)}`);
+    if (plan.skipped.length) println(io.stdout, `  left out (a name with \`*\` would be a glob): ${shownNames(plan.skipped)}`);
+    if (plan.unnamable.length) println(io.stdout, `  left out (a policy cannot name them: 1–200 letters, digits, \`_ . : / -\`): ${shownNames(plan.unnamable)}`);
+    if (plan.conflicting.length) println(io.stdout, `  left out (listed twice with different definitions; the proxy denies every call to them): ${shownNames(plan.conflicting)}`);
     if (tools.length === 0) println(io.stdout, '  the server listed no tools: nothing is granted');
     const granted = new Set([...plan.reads, ...plan.writes, ...plan.destroys]);
     const unsaid = [...new Set(tools.filter((t) => granted.has(t.name) && t.annotations?.readOnlyHint !== true && t.annotations?.destructiveHint === undefined).map((t) => t.name))];
     if (unsaid.length > 0) println(io.stdout, `  taken as destructive because the server does not say otherwise (the MCP default): ${unsaid.join(', ')}`);
     // the starter grants by tool: a tool that takes a path reaches every file the server can — say where to narrow
-    const pathy = [...new Set(tools.filter((t) => granted.has(t.name) && pathArguments(t.inputSchema).length > 0).map((t) => `${t.name} (${pathArguments(t.inputSchema).join(', ')})`))];
+    const pathy = [...new Set(tools.filter((t) => granted.has(t.name)).flatMap((t) => {
+      const args = pathArguments(t.inputSchema);
+      return args.length > 0 ? [`${t.name} (${args.join(', ')})`] : [];
+    }))];
     if (pathy.length > 0) println(io.stdout, `  granted without a \`within\` scope, so they reach any path the server allows: ${pathy.slice(0, 12).join(', ')}${pathy.length > 12 ? ` and ${pathy.length - 12} more` : ''}`);
     const findings = lintText(text, shown(policyPath), { now: io.now(), tools: { tools } });
     for (const f of findings) println(io.stdout, formatFinding(f));
