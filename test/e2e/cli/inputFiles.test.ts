@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, ROOT, runCli, type CliResult } from '../../support/cli';
+import { CLI, collect, ROOT, runCli, type CliResult } from '../../support/cli';
 import { tempDir } from '../../support/tmp';
 
 const FINANCE = join(ROOT, 'policies', 'examples', 'finance.mandate.yaml');
@@ -38,15 +38,7 @@ describe('mandate: input paths that are not ordinary files', function () {
 
   /** `mandate ARGS` run by bash, where `<(…)` in ARGS is a real pipe (as users write it); killed after 10 s. */
   function viaBash(args: string): Promise<CliResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn('bash', ['-c', `exec "$0" "$1" ${args}`, process.execPath, CLI], { cwd: ROOT, timeout: 10_000, killSignal: 'SIGKILL' });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-      child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    return collect(spawn('bash', ['-c', `exec "$0" "$1" ${args}`, process.execPath, CLI], { cwd: ROOT, timeout: 10_000, killSignal: 'SIGKILL' }));
   }
 
   it('reads a policy from a pipe (process substitution)', async function () {
