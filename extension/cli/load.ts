@@ -1,7 +1,7 @@
 // Reading policy and manifest files for commands: precise errors (file:line:col), never a stack trace.
 
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { decodeAuditLog, formatFinding, parsePolicy, POLICY_READ_LIMIT, verifyChain, type DecodedLog, type Finding, type ParsedPolicy, type RecordAnchor, type ToolManifest, type VerifyResult } from '../../policies';
+import { decodeAuditLog, formatFinding, parsePolicy, POLICY_READ_LIMIT, verifyChain, type DecodedLog, type Finding, type ParsedPolicy, type RecordAnchor, type ServerDef, type ToolManifest, type VerifyResult } from '../../policies';
 import { sha256 } from '../proxy/hash';
 import { READ_LIMIT, readFailure, readFileBounded } from '../proxy/readBounded';
 import { CliError, println, type Io } from './io';
@@ -95,16 +95,19 @@ export function loadManifest(path: string): ToolManifest {
  * The tools a decision about this policy may know: the manifests given (`--tools`, against cwd), then each governed
  * server's saved `tools_manifest` (against the policy's folder); the first definition of a name wins. The proxy
  * decides with the schema its server lists, so `check` and `test` read the same saved lists `lint` and `simulate` read.
+ * `perServer` adds more after each server's saved list (`simulate --live`: what it lists now).
  */
-export function policyTools(parsed: ParsedPolicy, policyPath: string, cwd: string, given: readonly string[] = []): ToolManifest | undefined {
+export async function policyTools(parsed: ParsedPolicy, policyPath: string, cwd: string, given: readonly string[] = [],
+  perServer?: (name: string, server: ServerDef, base: string) => Promise<ToolManifest | undefined>): Promise<ToolManifest | undefined> {
   const byName = new Map<string, ToolManifest['tools'][number]>();
-  const add = (m: ToolManifest): void => {
-    for (const t of m.tools) if (!byName.has(t.name)) byName.set(t.name, t);
+  const add = (m: ToolManifest | undefined): void => {
+    for (const t of m?.tools ?? []) if (!byName.has(t.name)) byName.set(t.name, t);
   };
   for (const m of given) add(loadManifest(resolve(cwd, m)));
   const base = dirname(resolve(cwd, policyPath));
-  for (const server of Object.values(parsed.policy.servers ?? {})) {
+  for (const [name, server] of Object.entries(parsed.policy.servers ?? {})) {
     if (server.tools_manifest !== undefined) add(loadManifest(resolve(base, server.tools_manifest)));
+    if (perServer) add(await perServer(name, server, base));
   }
   return byName.size > 0 ? { tools: [...byName.values()] } : undefined;
 }

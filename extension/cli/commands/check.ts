@@ -45,7 +45,7 @@ export const check: CommandSpec = {
     const context = contextPairs(values.context);
     const now = isoTime(values.at, '--at', io.now());
     // as the proxy decides with its server's schema: --tools, then the governed servers' saved manifests
-    const tools = policyTools(parsed, policyPath, io.cwd, values.tools ?? []);
+    const tools = await policyTools(parsed, policyPath, io.cwd, values.tools ?? []);
     const compiled = compile(parsed, tools ? { tools } : {});
     const d = decide(compiled, { principal: values.agent ?? 'cli', roles, tool, args, context, now });
     if (fmt === 'json') {

@@ -2,13 +2,12 @@
 // Exit 1 when a property breaks, an invariant names a role or tool the policy does not have, or an invariant is
 // vacuous (no generated call fell within it) without --allow-vacuous. Tools come from --tools manifests, the policy's `tools_manifest`s, or --live.
 
-import { dirname, resolve } from 'node:path';
 import { formatJunit, formatText, simulate as runSimulation, type SimulationReport } from '../../../harness';
-import type { ParsedPolicy, ToolInfo, ToolManifest } from '../../../policies';
+import type { ParsedPolicy, ToolManifest } from '../../../policies';
 import { listTools } from '../../proxy/listTools';
 import { format, isoTime, parse, required } from '../args';
 import { CliError, println, type CommandSpec, type Io } from '../io';
-import { loadManifest, loadPolicy } from '../load';
+import { loadPolicy, policyTools } from '../load';
 
 const usage = 'mandate simulate --policy P [--tools MANIFEST.json]… [--live] [--runs N] [--seed S] [--at ISO-TIME] [--until ISO-TIME] [--replay PATH] [--allow-vacuous] [--format text|json|junit]';
 
@@ -22,23 +21,15 @@ function integer(value: string | undefined, flag: string, fallback: number, min:
 }
 
 /** Gather tools: explicit manifests, then the policy's own `tools_manifest`s, then (with --live) each server's tools/list. */
-async function gatherTools(parsed: ParsedPolicy, manifests: readonly string[], live: boolean, io: Io, policyPath: string): Promise<ToolManifest | undefined> {
-  const byName = new Map<string, ToolInfo>();
-  const add = (m: ToolManifest): void => {
-    for (const t of m.tools) if (!byName.has(t.name)) byName.set(t.name, t);
-  };
-  for (const m of manifests) add(loadManifest(resolve(io.cwd, m)));
-  const base = dirname(resolve(io.cwd, policyPath));
-  for (const [name, server] of Object.entries(parsed.policy.servers ?? {})) {
-    if (server.tools_manifest !== undefined) add(loadManifest(resolve(base, server.tools_manifest)));
-    if (!live || !server.command) continue;
+function gatherTools(parsed: ParsedPolicy, manifests: readonly string[], live: boolean, io: Io, policyPath: string): Promise<ToolManifest | undefined> {
+  return policyTools(parsed, policyPath, io.cwd, manifests, live ? async (name, server, base) => {
+    if (!server.command) return undefined;
     try {
-      add(await listTools(server.command, { ...(server.env ? { env: server.env } : {}), cwd: base }));
+      return await listTools(server.command, { ...(server.env ? { env: server.env } : {}), cwd: base });
     } catch (err) {
       throw new CliError(`cannot list the tools of server \`${name}\`: ${(err as Error).message.split('\n')[0] ?? 'failed'}`);
     }
-  }
-  return byName.size > 0 ? { tools: [...byName.values()] } : undefined;
+  } : undefined);
 }
 
 function progress(io: Io): ((p: { done: number; total: number; broken: number }) => void) | undefined {

@@ -26,7 +26,7 @@ export const test: CommandSpec = {
     for (const file of positionals) {
       const parsed = loadPolicy(file, io.cwd);
       // decided with the tools' input schemas, as `check`, `simulate` and the proxy decide: --tools, then the policy's own manifests
-      const outcomes = runPolicyTests(parsed, DEFAULT_TEST_TIME, policyTools(parsed, file, io.cwd, values.tools ?? []));
+      const outcomes = runPolicyTests(parsed, DEFAULT_TEST_TIME, await policyTools(parsed, file, io.cwd, values.tools ?? []));
       total += outcomes.length;
       if (outcomes.length === 0) {
         empty.push(parsed.file);
