@@ -412,6 +412,7 @@ export class Guard {
     const why = `the upstream server \`${this.o.server}\` is not running`;
     if (f.audited) this.calls.outcome(id, f, undefined, { code: 'upstream', message: why });
     this.replyError(id, RPC.upstream, why);
+    this.o.upstreamWanted?.();
   }
 
   private upstreamClosedFor(id: string): void {

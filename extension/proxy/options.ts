@@ -18,12 +18,17 @@ export interface ProxyOptions {
   /** restarts of a crashed server allowed within a minute (0: never restart) */
   maxRestarts: number;
   runtimeDir?: string;
+  /** the server command; empty when the server is reached by URL */
   command: string[];
+  /** `--upstream URL`: an MCP server over Streamable HTTP instead of a command */
+  upstreamUrl?: string;
+  /** whether `--server` named the server (else the policy's server with that URL, or the URL's host, names it) */
+  serverNamed: boolean;
   cwd: string;
 }
 
 export const PROXY_USAGE = 'mandate proxy --policy P --role R [--agent ID] [--server NAME] [--context k=v]… [--audit FILE] [--audit-fsync] '
-  + '[--pins-dir DIR] [--approval-timeout MS] [--call-timeout MS] [--max-message-bytes N] [--max-restarts N] -- <server command…>';
+  + '[--pins-dir DIR] [--approval-timeout MS] [--call-timeout MS] [--max-message-bytes N] [--max-restarts N] (-- <server command…> | --upstream URL)';
 
 /** A bad invocation: one line for the user. */
 export class ProxyUsageError extends Error {}
@@ -41,6 +46,11 @@ export function defaultServerName(command: readonly string[]): string {
   const first = command[0] ?? 'server';
   const pick = interpreters.has(basename(first)) ? command.find((a, i) => i > 0 && !a.startsWith('-')) ?? first : first;
   return basename(pick, extname(pick)).replace(/[^A-Za-z0-9_.-]/g, '_') || 'server';
+}
+
+/** A server reached by URL, when nothing else names it: its host, as a name. */
+export function hostName(url: string): string {
+  return new URL(url).hostname.replace(/[^A-Za-z0-9_.-]/g, '_') || 'server';
 }
 
 const BOOLEAN = new Set(['--audit-fsync']);
@@ -70,13 +80,17 @@ export function parseProxyArgs(argv: readonly string[], cwd: string): ProxyOptio
       policy: { type: 'string' }, role: { type: 'string', multiple: true }, agent: { type: 'string' }, server: { type: 'string' },
       context: { type: 'string', multiple: true }, audit: { type: 'string' }, 'audit-fsync': { type: 'boolean' }, 'pins-dir': { type: 'string' },
       'approval-timeout': { type: 'string' }, 'call-timeout': { type: 'string' }, 'max-message-bytes': { type: 'string' }, 'runtime-dir': { type: 'string' },
-      'max-restarts': { type: 'string' },
+      'max-restarts': { type: 'string' }, upstream: { type: 'string' },
     } }));
   } catch (err) {
     throw new ProxyUsageError(`${(err as Error).message.split('\n')[0]}\nusage: ${PROXY_USAGE}`);
   }
   if (!values.policy) throw new ProxyUsageError(`missing --policy\nusage: ${PROXY_USAGE}`);
-  if (command.length === 0) throw new ProxyUsageError(`missing the server command after \`--\`\nusage: ${PROXY_USAGE}`);
+  const url = values.upstream;
+  if (url === undefined && command.length === 0) throw new ProxyUsageError(`missing the server command after \`--\` (or --upstream URL)\nusage: ${PROXY_USAGE}`);
+  if (url !== undefined && command.length > 0) throw new ProxyUsageError(`give one server: --upstream URL, or a command after \`--\`, not both\nusage: ${PROXY_USAGE}`);
+  if (url !== undefined && !/^https?:\/\/[^/?#]/i.test(url)) throw new ProxyUsageError(`--upstream expects an http(s) URL, got \`${url}\``);
+  if (url !== undefined && !URL.canParse(url)) throw new ProxyUsageError(`--upstream: \`${url}\` is not a URL`);
   const context: Record<string, string> = {};
   for (const pair of values.context ?? []) {
     const eq = pair.indexOf('=');
@@ -84,7 +98,9 @@ export function parseProxyArgs(argv: readonly string[], cwd: string): ProxyOptio
     context[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
   return {
-    policyFile: resolve(cwd, values.policy), roles: values.role ?? [], server: values.server ?? defaultServerName(command), context,
+    policyFile: resolve(cwd, values.policy), roles: values.role ?? [], context,
+    server: values.server ?? (url !== undefined ? hostName(url) : defaultServerName(command)), serverNamed: values.server !== undefined,
+    ...(url !== undefined ? { upstreamUrl: url } : {}),
     ...(values.agent !== undefined ? { agent: values.agent } : {}),
     ...(values.audit !== undefined ? { auditFile: resolve(cwd, values.audit) } : {}),
     auditFsync: values['audit-fsync'] === true,

@@ -13,8 +13,13 @@ import { randomHex, sha256 } from './hash';
 import type { ProxyOptions } from './options';
 import { PinStore, openPinsFile } from './pins';
 import { loadPolicyFile, PolicyState, watchPolicy } from './policyState';
+import { HttpUsageError } from './http/config';
+import { HttpUpstream, upstreamOf, type UpstreamSpec } from './http/upstream';
 import { RPC } from './types';
-import { UpstreamProcess } from './upstream';
+import { UpstreamProcess, type Upstream, type UpstreamEvents } from './upstream';
+
+/** Reconnections to an unreachable HTTP server tried one after another (100 ms … 3.2 s apart) before waiting for a call to ask again. */
+const HTTP_RETRIES = 6;
 
 export interface StdioIo {
   stdin: Readable;
@@ -37,7 +42,8 @@ function nonBlocking(stream: Writable): void {
 export class ProxyStartError extends Error {}
 
 /** Run the proxy until the client closes stdin (or a signal); resolves to the exit code. */
-export async function runStdioProxy(opts: ProxyOptions, io: StdioIo): Promise<number> {
+export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<number> {
+  let opts = given;
   const log = (line: string): void => void io.stderr.write(`${printable(line, false)}\n`); // names a server sent may hold escapes
   const display = opts.policyFile.startsWith(`${opts.cwd}/`) ? opts.policyFile.slice(opts.cwd.length + 1) : opts.policyFile;
   const loaded = loadPolicyFile(opts.policyFile, display);
@@ -46,6 +52,20 @@ export async function runStdioProxy(opts: ProxyOptions, io: StdioIo): Promise<nu
   const p = loaded.parsed.policy;
   const roles = opts.roles.length > 0 ? opts.roles : (opts.agent !== undefined ? p.agents?.[opts.agent]?.roles ?? [] : []);
   if (roles.length === 0) throw new ProxyStartError('missing --role (or an --agent the policy binds to roles)');
+  let http: Extract<UpstreamSpec, { kind: 'http' }> | undefined;
+  if (opts.upstreamUrl !== undefined) {
+    try {
+      const environment = opts.context['environment'];
+      const { spec } = upstreamOf({ ...(opts.serverNamed ? { server: opts.server } : {}), upstreamUrl: opts.upstreamUrl, command: [], ...(environment !== undefined ? { environment } : {}), upstreamTtlSec: 300 },
+        p.servers, io.env, io.now, log);
+      if (spec.kind !== 'http') throw new HttpUsageError('internal: not an HTTP upstream');
+      http = spec;
+      opts = { ...opts, server: spec.server };
+    } catch (err) {
+      if (err instanceof HttpUsageError) throw new ProxyStartError(err.message);
+      throw err;
+    }
+  }
   const auditFile = opts.auditFile ?? `${opts.cwd}/${p.audit?.path ?? '.mandate/audit.jsonl'}`;
   let audit: AuditLog;
   let alerts: AlertHooks | undefined;
@@ -71,15 +91,21 @@ export async function runStdioProxy(opts: ProxyOptions, io: StdioIo): Promise<nu
   const out = (msg: JSONRPCMessage): void => toClient.send(msg);
   const guard = new Guard({
     session, server: opts.server, identity: { principal, roles }, context: opts.context, policy, audit, pins, approvals,
-    now: io.now, callTimeoutMs: opts.callTimeoutMs, toClient: out, toClientRaw: (line) => toClient.sendRaw(line), toUpstream: (m) => upstream.send(m), toUpstreamRaw: (line) => upstream.sendRaw(line), log,
+    now: io.now, callTimeoutMs: opts.callTimeoutMs, toClient: out, toClientRaw: (line) => toClient.sendRaw(line), toUpstream: (m) => upstream.send(m), log,
+    // a checked call goes to a process as the line it was checked as; an HTTP transport serialises the same value itself
+    ...(http ? { upstreamWanted: () => reconnectOnDemand() } : { toUpstreamRaw: (line: string) => (upstream as UpstreamProcess).sendRaw(line) }),
   });
-  guard.record({ kind: 'session', detail: { event: 'start', command: opts.command, pid: process.pid, ...(channel ? { approval_socket: channel.info.socket } : {}) }, policy: { file: display, version: policy.version } });
+  guard.record({ kind: 'session', detail: { event: 'start', ...(http ? { upstream: http.url } : { command: opts.command }), pid: process.pid, ...(channel ? { approval_socket: channel.info.socket } : {}) }, policy: { file: display, version: policy.version } });
   if (channel) log(`mandate proxy: session ${session}; approval channel ${channel.info.socket}`);
   // A server that crashes is restarted (at most opts.maxRestarts times in any minute, with back-off);
   // calls in flight fail closed, and calls fail closed until the new server has been initialized.
+  // An HTTP server that cannot be reached is connected to again: up to HTTP_RETRIES times in a row, then
+  // again when a call finds it down (nothing is spawned, so no restart budget; each try that fails is recorded).
   const restarts: number[] = [];
   let restartTimer: NodeJS.Timeout | undefined;
-  const start = (): UpstreamProcess => new UpstreamProcess(opts.command, io.env, io.stderr, {
+  let httpTries = 0;
+  let resuming = false;
+  const events: UpstreamEvents = {
     onMessage: (m, line) => guard.fromUpstream(m, line),
     onExit: (why) => {
       log(`mandate proxy: upstream \`${opts.server}\` ${why}`);
@@ -87,8 +113,18 @@ export async function runStdioProxy(opts: ProxyOptions, io: StdioIo): Promise<nu
       if (!stopping) restartLater();
     },
     onBadFrame: (why) => log(`mandate proxy: upstream sent a bad message (${why})`),
-  }, opts.maxMessageBytes);
+    onNote: (why) => log(`mandate proxy: upstream \`${opts.server}\`: ${why}`),
+  };
+  const start = (): Upstream => http ? new HttpUpstream(http, events) : new UpstreamProcess(opts.command, io.env, io.stderr, events, opts.maxMessageBytes);
   const restartLater = (): void => {
+    if (http) {
+      if (httpTries >= HTTP_RETRIES) {
+        log(`mandate proxy: upstream \`${opts.server}\` unreachable after ${httpTries} tries; the next call tries again`);
+        return;
+      }
+      restartTimer = setTimeout(restart, 100 * 2 ** httpTries++);
+      return;
+    }
     const now = Date.now();
     while (restarts.length > 0 && now - restarts[0]! >= 60_000) restarts.shift();
     if (restarts.length >= opts.maxRestarts) {
@@ -98,26 +134,41 @@ export async function runStdioProxy(opts: ProxyOptions, io: StdioIo): Promise<nu
       return;
     }
     restarts.push(now);
-    const delay = Math.min(5000, 100 * 2 ** (restarts.length - 1));
-    restartTimer = setTimeout(() => {
-      restartTimer = undefined;
-      if (stopping) return;
-      const next = start();
-      upstream = next;
-      log(`mandate proxy: upstream \`${opts.server}\` restarted (pid ${next.child.pid ?? '?'}, restart ${restarts.length} of ${opts.maxRestarts} a minute)`);
-      // a new server that does not finish initializing in time is killed, which counts as another crash
-      const hung = setTimeout(() => next.kill('SIGKILL'), Math.min(opts.callTimeoutMs, 30_000));
-      hung.unref();
-      guard.resumeUpstream((error) => {
-        clearTimeout(hung);
-        if (error === undefined) return;
-        log(`mandate proxy: restarted upstream \`${opts.server}\` ${error}`);
-        next.kill('SIGKILL');
-      });
-    }, delay);
+    restartTimer = setTimeout(restart, Math.min(5000, 100 * 2 ** (restarts.length - 1)));
+  };
+  const restart = (): void => {
+    restartTimer = undefined;
+    if (stopping) return;
+    const next = start();
+    upstream = next;
+    resuming = true;
+    log(http ? `mandate proxy: upstream \`${opts.server}\` connecting again (${next.label})`
+      : `mandate proxy: upstream \`${opts.server}\` restarted (${next.label}, restart ${restarts.length} of ${opts.maxRestarts} a minute)`);
+    // a new server that does not finish initializing in time is killed, which counts as another crash
+    const hung = setTimeout(() => next.kill('SIGKILL'), Math.min(opts.callTimeoutMs, 30_000));
+    hung.unref();
+    guard.resumeUpstream((error) => {
+      clearTimeout(hung);
+      resuming = false;
+      if (error === undefined) {
+        if (http) log(`mandate proxy: upstream \`${opts.server}\` connected again`);
+        httpTries = 0;
+        return;
+      }
+      // (an HTTP server that could not be reached has been reported by the link already)
+      if (!http) log(`mandate proxy: restarted upstream \`${opts.server}\` ${error}`);
+      else if (next.running) log(`mandate proxy: upstream \`${opts.server}\` refused to connect again: ${error}`);
+      next.kill('SIGKILL');
+    });
+  };
+  /** A call found the HTTP server down and no try under way: try now (the call itself has failed closed). */
+  const reconnectOnDemand = (): void => {
+    if (stopping || resuming || restartTimer !== undefined || upstream.running) return;
+    httpTries = 0;
+    restartLater();
   };
   let upstream = start();
-  log(`mandate proxy: upstream \`${opts.server}\` started (pid ${upstream.child.pid ?? '?'})`);
+  log(`mandate proxy: upstream \`${opts.server}\` ${http ? `at ${upstream.label}` : `started (${upstream.label})`}`);
   const stopWatch = watchPolicy(opts.policyFile, display, policy, (e) => {
     // an agent's roles come from the policy (`--agent` without `--role`): a reload can grant or revoke them
     if (e.ok && opts.roles.length === 0 && opts.agent !== undefined) guard.o.identity.roles = [...(policy.policy.agents?.[opts.agent]?.roles ?? [])];

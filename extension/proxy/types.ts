@@ -40,6 +40,8 @@ export interface GuardOptions {
   toUpstreamRaw?: (line: string) => void;
   /** one line for the operator (stderr) */
   log: (line: string) => void;
+  /** optional: a request found the upstream down (a transport that reconnects on demand starts trying) */
+  upstreamWanted?: () => void;
 }
 
 /** JSON-RPC error codes the guard answers with. */

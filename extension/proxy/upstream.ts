@@ -6,13 +6,29 @@ import type { Writable } from 'node:stream';
 import { FrameReader, LineWriter, type JSONRPCMessage } from './framing';
 
 export interface UpstreamEvents {
-  onMessage: (msg: JSONRPCMessage, line: string) => void;
+  /** `line`: the message as the server wrote it, when it came as one line (stdio) */
+  onMessage: (msg: JSONRPCMessage, line?: string) => void;
   onExit: (why: string) => void;
   onBadFrame: (message: string) => void;
+  /** something the operator should hear that ends nothing (an HTTP upstream's stream error) */
+  onNote?: (message: string) => void;
+}
+
+/** The server the stdio proxy forwards to: a child process, or an MCP server over Streamable HTTP. */
+export interface Upstream {
+  readonly running: boolean;
+  /** how to name it in the operator's log (`pid 123`, the URL) */
+  readonly label: string;
+  /** send one message (dropped once it has stopped) */
+  send(msg: JSONRPCMessage): void;
+  /** stop it at once; its `onExit` follows */
+  kill(signal: NodeJS.Signals): void;
+  /** stop it politely, within about `graceMs`; resolves when it is gone */
+  stop(graceMs?: number): Promise<void>;
 }
 
 /** A running child server. */
-export class UpstreamProcess {
+export class UpstreamProcess implements Upstream {
   readonly child: ChildProcess;
   private exited = false;
   private readonly out: LineWriter;
@@ -41,6 +57,10 @@ export class UpstreamProcess {
 
   get running(): boolean {
     return !this.exited;
+  }
+
+  get label(): string {
+    return `pid ${this.child.pid ?? '?'}`;
   }
 
   /** Send one message to the server. */

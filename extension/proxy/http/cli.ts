@@ -1,58 +1,25 @@
 // `mandate proxy --listen …`: the HTTP face of the proxy, called by the proxy command when
 // `--listen` is given. Loads the policy, opens the audit log, verifies tokens, runs until a signal.
 
-import { printable, resolveEnvRefs } from '../../../policies';
+import { printable } from '../../../policies';
 import type { Writable } from 'node:stream';
-import type { ServerDef } from '../../../policies';
-import { fileKeySource, keySourceFor, readJwksFile, signingKey, TokenVerifier, UpstreamCredentials } from '../auth';
+import { fileKeySource, keySourceFor, readJwksFile, TokenVerifier } from '../auth';
 import { alertHooks } from '../alerts';
 import { runtimeDir } from '../approvalChannel';
 import { AuditLog } from '../auditLog';
 import { sha256 } from '../hash';
-import { defaultServerName } from '../options';
 import { PinStore, openPinsFile } from '../pins';
 import { loadPolicyFile, PolicyState, watchPolicy } from '../policyState';
-import { HttpUsageError, parseHttpArgs, type HttpConfig } from './config';
+import { HttpUsageError, parseHttpArgs } from './config';
 import { HttpProxy } from './listener';
 import { isLoopback } from './request';
-import type { UpstreamAuth, UpstreamSpec } from './upstream';
+import { upstreamOf } from './upstream';
 
 export interface HttpCliIo {
   stderr: Writable;
   cwd: string;
   env: NodeJS.ProcessEnv;
   now: () => number;
-}
-
-/** Which policy `servers` entry the upstream is, and the spec to reach it. */
-function upstreamOf(cfg: HttpConfig, servers: Record<string, ServerDef> | undefined, env: NodeJS.ProcessEnv, now: () => number, log: (line: string) => void): { spec: UpstreamSpec; environment: string } {
-  const byUrl = cfg.upstreamUrl !== undefined ? Object.entries(servers ?? {}).find(([, d]) => d.url === cfg.upstreamUrl)?.[0] : undefined;
-  const name = cfg.server ?? byUrl ?? (cfg.upstreamUrl !== undefined ? new URL(cfg.upstreamUrl).hostname.replace(/[^A-Za-z0-9_.-]/g, '_') : defaultServerName(cfg.command));
-  const def = servers && Object.prototype.hasOwnProperty.call(servers, name) ? servers[name] : undefined;
-  const environment = cfg.environment ?? def?.environment ?? 'default';
-  if (cfg.upstreamUrl === undefined) {
-    // the policy names the server's secrets by reference (`${NAME}`); their values come from the proxy's environment
-    const resolved = def?.env ? resolveEnvRefs(def.env, env) : undefined;
-    if (resolved && resolved.missing.length > 0) log(`mandate proxy: server \`${name}\` env refers to variables that are not set, left out: ${resolved.missing.join(', ')}`);
-    return { spec: { kind: 'stdio', command: cfg.command, server: name, ...(resolved ? { env: resolved.env } : {}) }, environment };
-  }
-  return { spec: { kind: 'http', url: cfg.upstreamUrl, server: name, auth: upstreamAuth(cfg, def, environment, env, now) }, environment };
-}
-
-/** The proxy's own credential for an HTTP upstream: the policy's `credential: env:NAME`, else a minted JWT. */
-function upstreamAuth(cfg: HttpConfig, def: ServerDef | undefined, environment: string, env: NodeJS.ProcessEnv, now: () => number): UpstreamAuth {
-  const cred = def?.credential;
-  if (cred !== undefined) {
-    const m = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(cred);
-    if (!m) throw new HttpUsageError(`server credential \`${cred}\` must be env:NAME`);
-    const token = env[m[1]!];
-    // INVARIANT: a configured credential that is missing stops the proxy; it never falls back to none
-    if (token === undefined || token === '') throw new HttpUsageError(`the upstream credential \`${cred}\` is not set in the environment`);
-    return { kind: 'static', token };
-  }
-  if (cfg.upstreamKey === undefined) return { kind: 'none' };
-  const key = signingKey(readJwksFile(cfg.upstreamKey), cfg.upstreamKey);
-  return { kind: 'minted', environment, credentials: new UpstreamCredentials({ key, issuer: 'urn:mandate:proxy', subject: `mandate-proxy:${environment}`, ttlSec: cfg.upstreamTtlSec, now }) };
 }
 
 /** Run the HTTP proxy until SIGINT/SIGTERM/SIGHUP; resolves to the exit code. Prints its own errors. */
@@ -87,10 +54,6 @@ async function start(argv: readonly string[], io: HttpCliIo, log: (l: string) =>
   const p = loaded.parsed.policy;
   const { spec } = upstreamOf(cfg, p.servers, io.env, io.now, log);
   if (spec.kind === 'http' && spec.auth.kind === 'none') log(`mandate proxy: no credential for upstream \`${spec.server}\` (set the server's credential or --upstream-key)`);
-  // INVARIANT: the upstream credential never travels in cleartext beyond this machine
-  if (spec.kind === 'http' && spec.auth.kind !== 'none' && new URL(spec.url).protocol === 'http:' && !isLoopback(new URL(spec.url).hostname)) {
-    throw new HttpUsageError(`refusing to send the credential of \`${spec.server}\` over cleartext http to \`${new URL(spec.url).host}\`: use https (plain http is for loopback upstreams only)`);
-  }
   const keys = cfg.jwks.startsWith('http') ? keySourceFor(cfg.jwks) : fileKeySource(cfg.jwks);
   if (!cfg.jwks.startsWith('http')) readJwksFile(cfg.jwks); // refuse to start on a missing or broken key set
   if (cfg.revocations === undefined) log('mandate proxy: no revocation list (--revocations); tokens can only expire');

@@ -6,8 +6,13 @@ import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Writable } from 'node:stream';
-import type { UpstreamCredentials } from '../auth';
-import { UpstreamProcess } from '../upstream';
+import { resolveEnvRefs, type ServerDef } from '../../../policies';
+import { readJwksFile, signingKey, UpstreamCredentials } from '../auth';
+import { MAX_DEPTH, valueDeeperThan } from '../framing';
+import { defaultServerName, hostName } from '../options';
+import { UpstreamProcess, type Upstream, type UpstreamEvents } from '../upstream';
+import { HttpUsageError } from './config';
+import { isLoopback } from './request';
 
 /** How the proxy proves itself to an upstream HTTP server. */
 export type UpstreamAuth =
@@ -72,6 +77,67 @@ export class StdioUpstream implements Transport {
   }
 }
 
+/**
+ * An MCP server over Streamable HTTP as the stdio proxy's upstream (a local client guarding a server it reaches
+ * by URL), with the proxy's own credential. It is one upstream MCP session: a message that cannot be delivered
+ * (server down, session gone, an HTTP error) ends it as a crash ends a process — the proxy then connects anew
+ * and gives the server the client's `initialize` again.
+ */
+export class HttpUpstream implements Upstream {
+  private readonly t: StreamableHTTPClientTransport;
+  private ended = false;
+
+  constructor(private readonly spec: Extract<UpstreamSpec, { kind: 'http' }>, private readonly ev: UpstreamEvents) {
+    this.t = new StreamableHTTPClientTransport(new URL(spec.url), { fetch: credentialFetch(spec), redirectPolicy: 'same-origin' });
+    this.t.onmessage = (m) => {
+      if (this.ended) return; // the last words of a session already given up
+      noteProtocolVersion(this.t, m);
+      // the transport hands over parsed values: the depth bound the stdio framing applies to text, applied here
+      if (valueDeeperThan(m, MAX_DEPTH)) return ev.onBadFrame(`nested deeper than ${MAX_DEPTH} levels`);
+      ev.onMessage(m);
+    };
+    // the transport reports a failed send here too, just before the send rejects (which ends the link and says why):
+    // what is still worth saying a moment later is a stream's trouble, not that
+    this.t.onerror = (e) => setImmediate(() => { if (!this.ended) ev.onNote?.(e.message.split('\n')[0]!); });
+    this.t.onclose = () => this.end('the connection closed');
+    void this.t.start(); // sets up only; nothing is sent before the client's first message
+  }
+
+  get running(): boolean {
+    return !this.ended;
+  }
+
+  get label(): string {
+    return this.spec.url;
+  }
+
+  send(msg: JSONRPCMessage): void {
+    if (this.ended) return;
+    this.t.send(msg).catch((err: unknown) => this.end(`cannot reach ${this.spec.url}: ${(err as Error).message.split('\n')[0]}`));
+  }
+
+  kill(): void {
+    this.end('stopped by the proxy');
+  }
+
+  /** End the upstream MCP session (DELETE, waited for at most `graceMs`), then close. */
+  async stop(graceMs = 2000): Promise<void> {
+    if (this.ended) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((r) => { timer = setTimeout(r, graceMs); });
+    if (this.t.sessionId !== undefined) await Promise.race([this.t.terminateSession().catch(() => undefined), late]);
+    clearTimeout(timer);
+    this.end('stopped by the proxy');
+  }
+
+  private end(why: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.t.close().catch(() => undefined); // aborts its open streams; its onclose finds the link ended
+    this.ev.onExit(why);
+  }
+}
+
 /** A fresh upstream transport for one client session (not started). */
 export function upstreamTransport(spec: UpstreamSpec, stderr: Writable, maxBytes: number): Transport {
   if (spec.kind === 'http') {
@@ -79,6 +145,54 @@ export function upstreamTransport(spec: UpstreamSpec, stderr: Writable, maxBytes
   }
   if (spec.command.length === 0) throw new TypeError('empty upstream command');
   return new StdioUpstream(spec, stderr, maxBytes);
+}
+
+/** What picks the upstream: the flags both proxies share (`--upstream`, `--server`, `--environment`, `--upstream-key`). */
+export interface UpstreamChoice {
+  server?: string;
+  upstreamUrl?: string;
+  /** the server command (stdio upstream) */
+  command: string[];
+  environment?: string;
+  upstreamKey?: string;
+  upstreamTtlSec: number;
+}
+
+/** Which policy `servers` entry the upstream is, and the spec to reach it. */
+export function upstreamOf(cfg: UpstreamChoice, servers: Record<string, ServerDef> | undefined, env: NodeJS.ProcessEnv, now: () => number, log: (line: string) => void): { spec: UpstreamSpec; environment: string } {
+  const byUrl = cfg.upstreamUrl !== undefined ? Object.entries(servers ?? {}).find(([, d]) => d.url === cfg.upstreamUrl)?.[0] : undefined;
+  const name = cfg.server ?? byUrl ?? (cfg.upstreamUrl !== undefined ? hostName(cfg.upstreamUrl) : defaultServerName(cfg.command));
+  const def = servers && Object.prototype.hasOwnProperty.call(servers, name) ? servers[name] : undefined;
+  const environment = cfg.environment ?? def?.environment ?? 'default';
+  if (cfg.upstreamUrl === undefined) {
+    // the policy names the server's secrets by reference (`${NAME}`); their values come from the proxy's environment
+    const resolved = def?.env ? resolveEnvRefs(def.env, env) : undefined;
+    if (resolved && resolved.missing.length > 0) log(`mandate proxy: server \`${name}\` env refers to variables that are not set, left out: ${resolved.missing.join(', ')}`);
+    return { spec: { kind: 'stdio', command: cfg.command, server: name, ...(resolved ? { env: resolved.env } : {}) }, environment };
+  }
+  const spec: UpstreamSpec = { kind: 'http', url: cfg.upstreamUrl, server: name, auth: upstreamAuth(cfg, def, environment, env, now) };
+  // INVARIANT: the upstream credential never travels in cleartext beyond this machine
+  const url = new URL(spec.url);
+  if (spec.auth.kind !== 'none' && url.protocol === 'http:' && !isLoopback(url.hostname)) {
+    throw new HttpUsageError(`refusing to send the credential of \`${spec.server}\` over cleartext http to \`${url.host}\`: use https (plain http is for loopback upstreams only)`);
+  }
+  return { spec, environment };
+}
+
+/** The proxy's own credential for an HTTP upstream: the policy's `credential: env:NAME`, else a minted JWT. */
+function upstreamAuth(cfg: UpstreamChoice, def: ServerDef | undefined, environment: string, env: NodeJS.ProcessEnv, now: () => number): UpstreamAuth {
+  const cred = def?.credential;
+  if (cred !== undefined) {
+    const m = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(cred);
+    if (!m) throw new HttpUsageError(`server credential \`${cred}\` must be env:NAME`);
+    const token = env[m[1]!];
+    // INVARIANT: a configured credential that is missing stops the proxy; it never falls back to none
+    if (token === undefined || token === '') throw new HttpUsageError(`the upstream credential \`${cred}\` is not set in the environment`);
+    return { kind: 'static', token };
+  }
+  if (cfg.upstreamKey === undefined) return { kind: 'none' };
+  const key = signingKey(readJwksFile(cfg.upstreamKey), cfg.upstreamKey);
+  return { kind: 'minted', environment, credentials: new UpstreamCredentials({ key, issuer: 'urn:mandate:proxy', subject: `mandate-proxy:${environment}`, ttlSec: cfg.upstreamTtlSec, now }) };
 }
 
 /** Tell an HTTP upstream transport the negotiated protocol version (it sends it as a header). */

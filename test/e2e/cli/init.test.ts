@@ -130,6 +130,7 @@ describe('e2e cli: mandate init', function () {
       const r = await runCli(['init', 'everything', '--url', up.url, '--header', 'Authorization: Bearer s3cr3t-header'], { cwd: dir });
       assert.equal(r.code, 0, r.stderr + r.stdout);
       assert.match(r.stdout, /wrote everything\.tools\.json \(\d+ tools\) and everything\.mandate\.yaml/);
+      assert.match(r.stdout, /\n {2}mandate proxy --policy everything\.mandate\.yaml --role everything_reader --upstream http:\/\/127\.0\.0\.1:\d+\/mcp\n/);
       assert.match(r.stdout, /mandate proxy --listen 127\.0\.0\.1:8080 --policy everything\.mandate\.yaml --jwks JWKS --upstream http/);
       const text = readFileSync(join(dir, 'everything.mandate.yaml'), 'utf8');
       assert.ok(!text.includes('s3cr3t-header') && !readFileSync(join(dir, 'everything.tools.json'), 'utf8').includes('s3cr3t-header'));
@@ -140,6 +141,21 @@ describe('e2e cli: mandate init', function () {
       for (const args of [['lint', 'everything.mandate.yaml'], ['test', 'everything.mandate.yaml']]) {
         const x = await runCli(args, { cwd: dir });
         assert.equal(x.code, 0, `${args.join(' ')}:\n${x.stdout}${x.stderr}`);
+      }
+      // the command it printed guards the server: the reader sees and may call read-only tools only
+      const g = await connectProxy({ policy: 'everything.mandate.yaml', dir, proxyArgs: ['--role', 'everything_reader', '--upstream', up.url], server: [] });
+      try {
+        const names = (await g.client.listTools()).tools.map((t) => t.name);
+        const reads = p.parsed.policy.grants!.filter((x) => x.agent_role === 'everything_reader').flatMap((x) => x.tools ?? []);
+        assert.ok(names.length > 0 && names.every((n) => reads.includes(n)), `listed ${names.join(', ')}`);
+        const writer = p.parsed.policy.grants!.find((x) => x.agent_role === 'everything_writer')?.tools?.[0];
+        assert.ok(writer !== undefined);
+        const denied = await g.client.callTool({ name: writer, arguments: {} }) as { isError?: boolean };
+        assert.equal(denied.isError, true);
+        assert.match(textOf(denied), /no grant gives `everything_reader`/);
+        assert.deepEqual(records(g.audit).filter((x) => x.kind === 'decision').map((x) => [x.server, x.decision?.effect]), [['everything', 'deny']]);
+      } finally {
+        await g.close();
       }
     } finally {
       await stop(up);

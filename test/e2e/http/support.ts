@@ -42,9 +42,9 @@ export function spawnUntil(cmd: string, args: string[], opts: { env?: NodeJS.Pro
   });
 }
 
-/** server-everything in streamableHttp mode on a free port; resolves with its /mcp URL. */
-export async function everythingHttp(): Promise<Proc & { url: string }> {
-  const port = await freePort();
+/** server-everything in streamableHttp mode on `port` (else a free one); resolves with its /mcp URL. */
+export async function everythingHttp(port?: number): Promise<Proc & { url: string }> {
+  port ??= await freePort();
   const p = await spawnUntil(join(BIN, 'mcp-server-everything'), ['streamableHttp'], { env: { PORT: String(port) } }, /listening on port (\d+)/);
   return { ...p, url: `http://127.0.0.1:${port}/mcp` };
 }
@@ -62,12 +62,15 @@ export async function stop(p: Proc | undefined): Promise<number | null | undefin
   return p.exited;
 }
 
-/** An HTTP forwarder to `target` that records each request's Authorization header. */
-export async function recordingForwarder(target: string): Promise<{ server: Server; url: string; seen: Array<string | undefined> }> {
+/** An HTTP forwarder to `target` that records each request's Authorization header and body (a 502 when `target` is down). */
+export async function recordingForwarder(target: string): Promise<{ server: Server; url: string; seen: Array<string | undefined>; bodies: string[] }> {
   const t = new URL(target);
   const seen: Array<string | undefined> = [];
+  const bodies: string[] = [];
   const server = createServer((req, res) => {
     seen.push(req.headers.authorization);
+    let body = '';
+    req.on('data', (d: Buffer) => { body += d.toString('utf8'); }).on('end', () => { if (body !== '') bodies.push(body); });
     const up = request({ host: t.hostname, port: t.port, path: req.url, method: req.method, headers: { ...req.headers, host: t.host } }, (r) => {
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
@@ -76,7 +79,7 @@ export async function recordingForwarder(target: string): Promise<{ server: Serv
     req.pipe(up);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`, seen };
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`, seen, bodies };
 }
 
 /** A raw HTTP request (any Host/Origin header, any body) → status, headers, body. */

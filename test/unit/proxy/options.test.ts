@@ -24,4 +24,14 @@ describe('proxy/options', () => {
     assert.equal(defaultServerName(['npx', '-y', '@scope/server-memory']), 'server-memory');
     assert.equal(defaultServerName(['/usr/bin/mcp-server-filesystem', '/tmp']), 'mcp-server-filesystem');
   });
+
+  it('takes a server reached by URL instead of a command (--upstream), named by --server or else later by the policy or host', () => {
+    const a = parseProxyArgs(['--policy', 'p', '--role', 'r', '--upstream', 'http://127.0.0.1:3001/mcp'], '/w');
+    assert.deepEqual([a.upstreamUrl, a.command, a.server, a.serverNamed], ['http://127.0.0.1:3001/mcp', [], '127.0.0.1', false]);
+    const b = parseProxyArgs(['--policy', 'p', '--role', 'r', '--server', 'docs', '--upstream=https://mcp.example.com/mcp', '--'], '/w');
+    assert.deepEqual([b.upstreamUrl, b.server, b.serverNamed], ['https://mcp.example.com/mcp', 'docs', true]);
+    assert.throws(() => parseProxyArgs(['--policy', 'p', '--upstream', 'http:/x'], '/w'), /--upstream expects an http\(s\) URL, got `http:\/x`/);
+    assert.throws(() => parseProxyArgs(['--policy', 'p', '--upstream', 'http://[bad/mcp'], '/w'), /is not a URL/);
+    assert.throws(() => parseProxyArgs(['--policy', 'p', '--upstream', 'http://h/mcp', '--', 'node', 's.js'], '/w'), /not both/);
+  });
 });

@@ -1,0 +1,107 @@
+// End to end: a local stdio client guarding an MCP server it reaches over Streamable HTTP — SDK Client →
+// `mandate proxy --upstream URL` (real process) → a header- and body-recording forwarder → server-everything
+// (streamableHttp). The proxy presents the policy's credential upstream; denied calls never reach the server;
+// a server that goes away fails calls closed and is connected to again when it is back.
+
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { everythingHttp, recordingForwarder, stop, type Proc } from '../http/support';
+import { runCli } from '../../support/cli';
+import { connectProxy, records, recordsWhen, tempDir, textOf, type Guarded } from './support';
+
+const POLICY = (url: string): string => `version: 1
+roles:
+  reader: { description: Echoes and adds. }
+grants:
+  - { agent_role: reader, tools: [echo, get-sum, get-env] }
+deny:
+  - { tools: [get-env], reason: The environment holds secrets. }
+servers:
+  everything: { url: "${url}", credential: "env:EVERYTHING_TOKEN" }
+`;
+
+describe('stdio proxy e2e: an MCP server over Streamable HTTP (--upstream URL), SDK client', function () {
+  this.timeout(120_000);
+  let upstream: Proc & { url: string };
+  let forwarder: Awaited<ReturnType<typeof recordingForwarder>>;
+  let g: Guarded;
+  let dir: string;
+
+  before(async () => {
+    upstream = await everythingHttp();
+    forwarder = await recordingForwarder(upstream.url);
+    dir = tempDir();
+    writeFileSync(join(dir, 'p.mandate.yaml'), POLICY(forwarder.url));
+    g = await connectProxy({ policy: 'p.mandate.yaml', dir, proxyArgs: ['--role', 'reader', '--upstream', forwarder.url], server: [], env: { EVERYTHING_TOKEN: 'upstream-secret-1' } });
+  });
+  after(async () => {
+    await g?.close();
+    forwarder?.server.close();
+    await stop(upstream);
+  });
+
+  it('lists only granted tools, forwards an allowed call, and denies get-env before the server sees it', async () => {
+    const names = (await g.client.listTools()).tools.map((t) => t.name).sort();
+    assert.deepEqual(names, ['echo', 'get-sum']);
+    assert.equal(textOf(await g.client.callTool({ name: 'echo', arguments: { message: 'through http' } })), 'Echo: through http');
+    const denied = await g.client.callTool({ name: 'get-env', arguments: {} }) as { isError?: boolean };
+    assert.equal(denied.isError, true);
+    assert.match(textOf(denied), /denied by deny\[0\]: The environment holds secrets/);
+    assert.ok(forwarder.bodies.some((b) => b.includes('through http')), 'the allowed call reached the server');
+    assert.ok(!forwarder.bodies.some((b) => b.includes('"get-env"')), 'the denied call never reached the server');
+    // the server is named by the policy entry with this URL; decisions are on record
+    const recs = records(g.audit);
+    const decided = recs.filter((r) => r.kind === 'decision').map((r) => [r.server, r.tool, r.decision?.effect]);
+    assert.deepEqual(decided, [['everything', 'echo', 'allow'], ['everything', 'get-env', 'deny']]);
+  });
+
+  it('presents the policy\'s credential to the server on every request (the client has none to pass on)', () => {
+    assert.ok(forwarder.seen.length > 0);
+    for (const h of forwarder.seen) assert.equal(h, 'Bearer upstream-secret-1');
+    assert.ok(!JSON.stringify(records(g.audit)).includes('upstream-secret-1'), 'the credential is in no record');
+  });
+
+  it('fails calls closed while the server is gone and connects again (initialize replayed) when it is back', async () => {
+    const port = Number(new URL(upstream.url).port);
+    await stop(upstream);
+    const down = await g.client.callTool({ name: 'echo', arguments: { message: 'nobody home' } }).then(() => 'answered', (e: Error) => e.message);
+    assert.match(down, /failed closed|not running/);
+    // the proxy tries again on its own a few times, then waits for a call to ask
+    while (!g.stderr().includes('unreachable after 6 tries; the next call tries again')) await new Promise((r) => setTimeout(r, 100));
+    upstream = await everythingHttp(port);
+    // each call made while the link is down fails closed and asks for a new connection; one soon gets through
+    let text = '';
+    for (let i = 0; i < 100 && text === ''; i++) {
+      text = await g.client.callTool({ name: 'echo', arguments: { message: `back ${i}` } }).then(textOf, () => '');
+      if (text === '') await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.match(text, /^Echo: back \d+$/);
+    // every forwarded call has its outcome, ok or failed closed (the last one's is written just after its answer)
+    const recs = await recordsWhen(g.audit, (rs) => rs.filter((r) => r.kind === 'outcome').length === rs.filter((r) => r.kind === 'decision' && r.decision?.effect === 'allow').length);
+    assert.ok(recs.some((r) => r.kind === 'error' && r.error?.code === 'upstream_exit'), 'the lost connection is recorded');
+    assert.ok(recs.some((r) => r.kind === 'session' && (r.detail as { event?: string }).event === 'upstream_restarted'), 'the new connection is recorded');
+    const verified = await runCli(['audit', 'verify', g.audit]);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+  });
+});
+
+describe('stdio proxy: --upstream refusals', function () {
+  this.timeout(60_000);
+  it('refuses a non-http URL, a URL and a command together, and a credential over cleartext beyond loopback', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'p.mandate.yaml'), POLICY('http://mcp.example.com/mcp'));
+    const ftp = await runCli(['proxy', '--policy', 'p.mandate.yaml', '--role', 'reader', '--upstream', 'ftp://127.0.0.1/mcp'], { cwd: dir });
+    assert.equal(ftp.code, 1);
+    assert.match(ftp.stderr, /--upstream expects an http\(s\) URL, got `ftp:\/\/127\.0\.0\.1\/mcp`/);
+    const both = await runCli(['proxy', '--policy', 'p.mandate.yaml', '--role', 'reader', '--upstream', 'http://127.0.0.1:9/mcp', '--', 'node', 'x.js'], { cwd: dir });
+    assert.equal(both.code, 1);
+    assert.match(both.stderr, /give one server: --upstream URL, or a command after `--`, not both/);
+    const clear = await runCli(['proxy', '--policy', 'p.mandate.yaml', '--role', 'reader', '--upstream', 'http://mcp.example.com/mcp'], { cwd: dir, env: { ...process.env, EVERYTHING_TOKEN: 'x' } });
+    assert.equal(clear.code, 1);
+    assert.match(clear.stderr, /refusing to send the credential of `everything` over cleartext http to `mcp\.example\.com`/);
+    const unset = await runCli(['proxy', '--policy', 'p.mandate.yaml', '--role', 'reader', '--upstream', 'http://mcp.example.com/mcp'], { cwd: dir, env: { ...process.env, EVERYTHING_TOKEN: '' } });
+    assert.equal(unset.code, 1);
+    assert.match(unset.stderr, /the upstream credential `env:EVERYTHING_TOKEN` is not set/);
+  });
+});
