@@ -34,7 +34,11 @@ function rolesFor(rel: string, parsed: ParsedPolicy): string[] {
 /** Which `.vscode/mcp.json` servers to guard: `mandate.guard.mcpJson` = { server: { policy, role } }. */
 interface McpJsonChoice { policy: string; role: string }
 
-/** The stdio servers of `.vscode/mcp.json` (JSON with comments), as policy server definitions. */
+/**
+ * The servers of `.vscode/mcp.json` (JSON with comments), as policy server definitions: stdio ones by command,
+ * Streamable HTTP ones (`type: http`) by URL. Legacy SSE servers are left out (the proxy does not speak that
+ * transport), and so are an HTTP server's `headers`: through the proxy, the server gets the policy's credential.
+ */
 export function mcpJsonServers(folder: string): Record<string, ServerDef> {
   const file = join(folder, '.vscode', 'mcp.json');
   if (!existsSync(file)) return {};
@@ -45,9 +49,13 @@ export function mcpJsonServers(folder: string): Record<string, ServerDef> {
   } catch {
     return {};
   }
-  const servers = (v as { servers?: Record<string, { command?: unknown; args?: unknown; env?: unknown }> } | null)?.servers ?? {};
+  const servers = (v as { servers?: Record<string, { command?: unknown; args?: unknown; env?: unknown; url?: unknown; type?: unknown }> } | null)?.servers ?? {};
   const out: Record<string, ServerDef> = {};
   for (const [name, s] of Object.entries(servers)) {
+    if (typeof s?.url === 'string' && typeof s.command !== 'string' && (s.type === undefined || s.type === 'http') && /^https?:\/\//i.test(s.url)) {
+      out[name] = { url: s.url };
+      continue;
+    }
     if (typeof s?.command !== 'string') continue;
     const args = Array.isArray(s.args) ? s.args.filter((a): a is string => typeof a === 'string') : [];
     const env = s.env && typeof s.env === 'object' ? Object.fromEntries(Object.entries(s.env).filter(([, e]) => typeof e === 'string')) as Record<string, string> : undefined;
@@ -68,15 +76,20 @@ export function policyAuditPath(policyPath: string, parsed: ParsedPolicy): strin
  */
 export function guardedDefinition(extensionPath: string, policyPath: string, parsed: ParsedPolicy, server: string, role: string, override?: ServerDef, split = false): { def: vscode.McpStdioServerDefinition; info: GuardedServer } | undefined {
   const s = override ?? parsed.policy.servers?.[server];
-  if (!s?.command || s.command.length === 0) return undefined;
+  // a server by command runs behind the proxy; one by URL (Streamable HTTP) is reached by it (`--upstream`)
+  const target = s?.command && s.command.length > 0 ? ['--', ...s.command] : s?.url !== undefined && /^https?:\/\//i.test(s.url) ? ['--upstream', s.url] : undefined;
+  if (!s || !target) return undefined;
   const dir = dirname(policyPath);
   // INVARIANT: one writer per log — proxies appending to one file would each chain from their own last record
   const audit = split ? splitAuditPath(policyAuditPath(policyPath, parsed), server, role) : policyAuditPath(policyPath, parsed);
   const label = `${server} (guarded: ${role})`;
-  const args = [join(extensionPath, 'dist', 'proxy.js'), '--policy', policyPath, '--role', role, '--server', server, '--audit', audit, '--', ...s.command];
+  const args = [join(extensionPath, 'dist', 'proxy.js'), '--policy', policyPath, '--role', role, '--server', server, '--audit', audit, ...target];
   // Electron's binary runs as plain Node only with ELECTRON_RUN_AS_NODE; the server host's Node ignores it.
   // secrets by reference (`${NAME}`, `${env:NAME}`) are read from the editor's environment; an unset one is left out
   const env: Record<string, string> = { ...resolveEnvRefs(s.env ?? {}, process.env).env, ELECTRON_RUN_AS_NODE: '1' };
+  // the proxy presents a server's `credential: env:NAME` upstream: it reads NAME from the editor's environment
+  const credential = s.url !== undefined ? /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(s.credential ?? '')?.[1] : undefined;
+  if (credential !== undefined && process.env[credential] !== undefined) env[credential] = process.env[credential];
   const version = createHash('sha256').update(parsed.text).update(role).digest('hex').slice(0, 16);
   const def = new vscode.McpStdioServerDefinition(label, process.execPath, args, env, version);
   def.cwd = vscode.Uri.file(dir);
@@ -154,7 +167,7 @@ export class GuardedServers implements vscode.McpServerDefinitionProvider<vscode
     for (const [name, choice] of Object.entries(chosen)) {
       const def = servers[name];
       if (!def || typeof choice?.policy !== 'string' || typeof choice.role !== 'string') {
-        this.ui.log.warn(`mandate.guard.mcpJson: no stdio server \`${name}\` in .vscode/mcp.json, or no policy and role for it`);
+        this.ui.log.warn(`mandate.guard.mcpJson: no stdio or http server \`${name}\` in .vscode/mcp.json, or no policy and role for it`);
         continue;
       }
       const uri = vscode.Uri.joinPath(folder, choice.policy);

@@ -37,7 +37,22 @@ async function bundleSuite() {
   return join(out, 'index.js');
 }
 
-function makeWorkspace() {
+/** server-everything over Streamable HTTP on a free port, for the guarded-by-URL test; resolves with it and its /mcp URL. */
+async function everythingHttp() {
+  const { createServer } = await import('node:net');
+  const port = await new Promise((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => res(p)); }); });
+  const child = spawn(join(root, 'node_modules/.bin/mcp-server-everything'), ['streamableHttp'], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  await new Promise((res, rej) => {
+    let out = '';
+    const seen = (d) => { out += d; if (/listening on port/.test(out)) res(); };
+    child.stdout.on('data', seen);
+    child.stderr.on('data', seen);
+    child.on('exit', (code) => rej(new Error(`server-everything exited (${code}) before listening:\n${out}`)));
+  });
+  return { child, url: `http://127.0.0.1:${port}/mcp` };
+}
+
+function makeWorkspace(httpUrl) {
   const ws = mkdtempSync(join(tmpdir(), 'mandate-editor-ws-'));
   cpSync(join(root, 'test/editor/fixtures'), ws, { recursive: true });
   // the shipped example joins the workspace, so the suite tracks what users get
@@ -57,6 +72,7 @@ function makeWorkspace() {
     'grants:',
     '  - { agent_role: searcher, tool: search_nodes, scope: [short_query] }',
     '  - { agent_role: searcher, tools: [read_graph] }',
+    '  - { agent_role: searcher, tools: [echo] }',
     'servers:',
     `  memory: { command: [node, ${JSON.stringify(server)}], env: { MEMORY_FILE_PATH: ${JSON.stringify(join(ws, 'memory.jsonl'))} } }`,
     'audit: { path: .mandate/guarded-audit.jsonl }',
@@ -66,10 +82,13 @@ function makeWorkspace() {
   mkdirSync(join(ws, '.vscode'), { recursive: true });
   writeFileSync(join(ws, '.vscode/settings.json'), JSON.stringify({
     'mandate.guard.roles': { 'guarded.mandate.yaml': 'searcher' },
-    'mandate.guard.mcpJson': { 'notes-memory': { policy: 'guarded.mandate.yaml', role: 'searcher' } },
+    'mandate.guard.mcpJson': { 'notes-memory': { policy: 'guarded.mandate.yaml', role: 'searcher' }, 'docs-http': { policy: 'guarded.mandate.yaml', role: 'searcher' } },
   }, null, 2));
-  // a server the user already has in .vscode/mcp.json, chosen above to be offered guarded too
-  writeFileSync(join(ws, '.vscode/mcp.json'), `// the user's own MCP servers\n${JSON.stringify({ servers: { 'notes-memory': { type: 'stdio', command: 'node', args: [server], env: { MEMORY_FILE_PATH: join(ws, 'mcp-json-memory.jsonl') } } } }, null, 2)}\n`);
+  // servers the user already has in .vscode/mcp.json (stdio, and Streamable HTTP by URL), chosen above to be offered guarded too
+  writeFileSync(join(ws, '.vscode/mcp.json'), `// the user's own MCP servers\n${JSON.stringify({ servers: {
+    'notes-memory': { type: 'stdio', command: 'node', args: [server], env: { MEMORY_FILE_PATH: join(ws, 'mcp-json-memory.jsonl') } },
+    'docs-http': { type: 'http', url: httpUrl },
+  } }, null, 2)}\n`);
   return ws;
 }
 
@@ -183,12 +202,14 @@ async function main() {
     return process.env.CI === 'true' ? 1 : 0;
   }
   const tests = await bundleSuite();
-  const ws = makeWorkspace();
+  const http = await everythingHttp();
+  const ws = makeWorkspace(http.url);
   try {
     const code = desktop ? await runDesktop(desktop, tests, ws) : await runOffline(offline, tests, ws);
     log(`exit ${code} after ${ts()}`);
     return code;
   } finally {
+    http.child.kill();
     rmSync(ws, { recursive: true, force: true });
   }
 }

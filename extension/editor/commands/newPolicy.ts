@@ -1,9 +1,10 @@
 // "Mandate: New Policy from MCP Server": pick a server (from .vscode/mcp.json or a typed command),
 // list its tools, save their manifest and write a least-privilege starter policy beside it.
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as vscode from 'vscode';
+import { mcpJsonServers } from '../mcpProvider';
 import type { MandateUi } from '../output';
 import { starterPolicy } from '../../../harness';
 import { listTools } from '../toolsList';
@@ -16,27 +17,15 @@ export interface NewPolicyArgs {
   quiet?: boolean;
 }
 
-interface McpJsonServer { command?: string; args?: string[]; env?: Record<string, string>; type?: string }
-
-function mcpJsonServers(folder: string): Record<string, McpJsonServer> {
-  const file = join(folder, '.vscode', 'mcp.json');
-  if (!existsSync(file)) return {};
-  try {
-    const v = JSON.parse(readFileSync(file, 'utf8')) as { servers?: Record<string, McpJsonServer> };
-    return Object.fromEntries(Object.entries(v.servers ?? {}).filter(([, s]) => typeof s.command === 'string'));
-  } catch {
-    return {};
-  }
-}
-
 async function pickServer(folder: string): Promise<{ name: string; command: string[]; env?: Record<string, string> } | undefined> {
-  const servers = mcpJsonServers(folder);
+  // the stdio ones: a policy is written from a listing of the server started by its command
+  const servers = Object.fromEntries(Object.entries(mcpJsonServers(folder)).filter(([, s]) => s.command !== undefined && s.command.length > 0));
   const typed = '$(terminal) Type a server command…';
   const pick = await vscode.window.showQuickPick([...Object.keys(servers), typed], { placeHolder: 'MCP server to write a policy for' });
   if (!pick) return undefined;
   if (pick !== typed) {
     const s = servers[pick]!;
-    return { name: pick, command: [s.command!, ...(s.args ?? [])], ...(s.env ? { env: s.env } : {}) };
+    return { name: pick, command: s.command!, ...(s.env ? { env: s.env } : {}) };
   }
   const line = await vscode.window.showInputBox({ prompt: 'server command (stdio), e.g. npx -y @modelcontextprotocol/server-memory' });
   const name = line ? await vscode.window.showInputBox({ prompt: 'a short name for the server', value: 'server' }) : undefined;

@@ -47,6 +47,24 @@ describe('guarded MCP servers', () => {
     assert.equal(a.guarded.offered.get(LABEL)!.audit, audit(), 'one writer per log: the two guarded servers write apart');
   });
 
+  it('guards a Streamable HTTP server of .vscode/mcp.json too: the proxy reaches it by URL, and decides and records its calls', async () => {
+    const a = await api();
+    const label = 'docs-http (guarded: searcher)';
+    const info = a.guarded.offered.get(label);
+    assert.ok(info, JSON.stringify([...a.guarded.offered.keys()]));
+    assert.equal(info.audit, join(ws(), '.mandate', 'guarded-audit.docs-http.searcher.jsonl'));
+    await vscode.commands.executeCommand('workbench.mcp.startServer', `mandate-dev.mandate/${label}`, { autoTrustChanges: true, waitForLiveTools: true });
+    // server-everything lists a dozen tools; the role is granted echo only
+    const echo = vscode.lm.tools.find((t) => t.name.endsWith('echo'));
+    assert.ok(echo, JSON.stringify(vscode.lm.tools.map((t) => t.name)));
+    assert.ok(!vscode.lm.tools.some((t) => /get-env|get_env/.test(t.name)), 'tools/list shows the role only its granted tools');
+    const r = await vscode.lm.invokeTool(echo.name, { input: { message: 'through the guard' }, toolInvocationToken: undefined });
+    assert.match(text(r), /Echo: through the guard/);
+    const records = readFileSync(info.audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
+    assert.deepEqual(records.filter((x) => x.kind === 'decision').map((x) => [x.server, x.tool, x.decision?.effect]), [['docs-http', 'echo', 'allow']]);
+    assert.ok(records.some((x) => x.kind === 'session' && (x.detail as { upstream?: string }).upstream?.startsWith('http://127.0.0.1:')), 'the session names the URL it guards');
+  });
+
   it('allows a short search and refuses a long one, with audit records to match', async () => {
     const tool = vscode.lm.tools.find((t) => t.name.endsWith('search_nodes'))!;
     const ok = await vscode.lm.invokeTool(tool.name, { input: { query: 'acme' }, toolInvocationToken: undefined });
