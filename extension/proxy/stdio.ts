@@ -115,7 +115,7 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
     onBadFrame: (why) => log(`mandate proxy: upstream sent a bad message (${why})`),
     onNote: (why) => log(`mandate proxy: upstream \`${opts.server}\`: ${why}`),
   };
-  const start = (): Upstream => http ? new HttpUpstream(http, events) : new UpstreamProcess(opts.command, io.env, io.stderr, events, opts.maxMessageBytes);
+  const start = (): Upstream => http ? new HttpUpstream(http, events, opts.maxMessageBytes) : new UpstreamProcess(opts.command, io.env, io.stderr, events, opts.maxMessageBytes);
   const restartLater = (): void => {
     if (http) {
       if (httpTries >= HTTP_RETRIES) {

@@ -34,15 +34,61 @@ const STRIPPED = new Set(['authorization', 'cookie', 'proxy-authorization']);
  * request only; nothing of the client's HTTP request is in scope here.
  * INVARIANT: the Authorization header upstream is always the proxy's, never a client's token.
  */
-export function credentialFetch(spec: Extract<UpstreamSpec, { kind: 'http' }>): (url: string | URL, init?: RequestInit) => Promise<Response> {
+export function credentialFetch(spec: Extract<UpstreamSpec, { kind: 'http' }>, bound?: MessageBound): (url: string | URL, init?: RequestInit) => Promise<Response> {
   return async (url, init) => {
     const headers = new Headers(init?.headers);
     for (const h of [...headers.keys()]) if (STRIPPED.has(h.toLowerCase())) headers.delete(h);
     const a = spec.auth;
     if (a.kind === 'static') headers.set('authorization', `Bearer ${a.token}`);
     if (a.kind === 'minted') headers.set('authorization', `Bearer ${await a.credentials.tokenFor({ server: spec.server, url: spec.url, environment: a.environment })}`);
-    return fetch(url, { ...init, headers, redirect: 'manual' });
+    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+    return bound ? bounded(res, bound) : res;
   };
+}
+
+/** How long one message from an HTTP upstream may be, and who hears of one that is longer. */
+export interface MessageBound {
+  maxBytes: number;
+  onOversize?: (why: string) => void;
+}
+
+/**
+ * The response with its body cut off — an error for whoever reads it — once one message is longer than
+ * `maxBytes`: a JSON answer as a whole, an event stream event by event (the bytes since the last blank line).
+ * The stdio framing bounds a server's lines the same way; without this, one answer could fill the proxy's memory.
+ */
+export function bounded(res: Response, bound: MessageBound): Response {
+  if (!res.body) return res;
+  const sse = (res.headers.get('content-type') ?? '').toLowerCase().includes('text/event-stream');
+  let run = 0;
+  let line = 0;
+  let prev = 0;
+  const cut = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, ctl) {
+      if (!sse) run += chunk.length;
+      else {
+        for (const b of chunk) {
+          if (b === 0x0a && prev === 0x0d) { prev = b; continue; } // CRLF: one line end
+          prev = b;
+          if (b === 0x0a || b === 0x0d) {
+            if (line === 0) run = 0; // a blank line ends an event
+            line = 0;
+          } else {
+            line++;
+            run++;
+          }
+          if (run > bound.maxBytes) break;
+        }
+      }
+      if (run > bound.maxBytes) {
+        const why = `the server sent a message over ${bound.maxBytes} bytes (--max-message-bytes)`;
+        bound.onOversize?.(why);
+        return ctl.error(new Error(why));
+      }
+      ctl.enqueue(chunk);
+    },
+  });
+  return new Response(res.body.pipeThrough(cut), { status: res.status, statusText: res.statusText, headers: res.headers });
 }
 
 /**
@@ -87,8 +133,10 @@ export class HttpUpstream implements Upstream {
   private readonly t: StreamableHTTPClientTransport;
   private ended = false;
 
-  constructor(private readonly spec: Extract<UpstreamSpec, { kind: 'http' }>, private readonly ev: UpstreamEvents) {
-    this.t = new StreamableHTTPClientTransport(new URL(spec.url), { fetch: credentialFetch(spec), redirectPolicy: 'same-origin' });
+  constructor(private readonly spec: Extract<UpstreamSpec, { kind: 'http' }>, private readonly ev: UpstreamEvents, maxBytes: number) {
+    // an oversized message ends the link at once (an event stream's reader would only report it, and the call would wait out its deadline)
+    const bound = { maxBytes, onOversize: (why: string) => setImmediate(() => this.end(why)) };
+    this.t = new StreamableHTTPClientTransport(new URL(spec.url), { fetch: credentialFetch(spec, bound), redirectPolicy: 'same-origin' });
     this.t.onmessage = (m) => {
       if (this.ended) return; // the last words of a session already given up
       noteProtocolVersion(this.t, m);
@@ -113,7 +161,7 @@ export class HttpUpstream implements Upstream {
 
   send(msg: JSONRPCMessage): void {
     if (this.ended) return;
-    this.t.send(msg).catch((err: unknown) => this.end(`cannot reach ${this.spec.url}: ${(err as Error).message.split('\n')[0]}`));
+    this.t.send(msg).catch((err: unknown) => this.end(`${this.spec.url}: ${(err as Error).message.split('\n')[0]}`));
   }
 
   kill(): void {
@@ -141,7 +189,7 @@ export class HttpUpstream implements Upstream {
 /** A fresh upstream transport for one client session (not started). */
 export function upstreamTransport(spec: UpstreamSpec, stderr: Writable, maxBytes: number): Transport {
   if (spec.kind === 'http') {
-    return new StreamableHTTPClientTransport(new URL(spec.url), { fetch: credentialFetch(spec), redirectPolicy: 'same-origin' });
+    return new StreamableHTTPClientTransport(new URL(spec.url), { fetch: credentialFetch(spec, { maxBytes }), redirectPolicy: 'same-origin' });
   }
   if (spec.command.length === 0) throw new TypeError('empty upstream command');
   return new StdioUpstream(spec, stderr, maxBytes);

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { everythingHttp, recordingForwarder, stop, type Proc } from '../http/support';
+import { everythingHttp, recordingForwarder, spawnUntil, stop, type Proc } from '../http/support';
 import { runCli } from '../../support/cli';
-import { connectProxy, records, recordsWhen, tempDir, textOf, type Guarded } from './support';
+import { connectProxy, FIXTURES, records, recordsWhen, tempDir, textOf, type Guarded } from './support';
 
 const POLICY = (url: string): string => `version: 1
 roles:
@@ -83,6 +83,39 @@ describe('stdio proxy e2e: an MCP server over Streamable HTTP (--upstream URL), 
     assert.ok(recs.some((r) => r.kind === 'session' && (r.detail as { event?: string }).event === 'upstream_restarted'), 'the new connection is recorded');
     const verified = await runCli(['audit', 'verify', g.audit]);
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+  });
+});
+
+describe('stdio proxy e2e: an HTTP server\'s oversized answer', function () {
+  this.timeout(120_000);
+  let server: Proc & { match: RegExpMatchArray };
+  let g: Guarded;
+
+  before(async () => {
+    server = await spawnUntil(process.execPath, [join(FIXTURES, 'http-big-answer.mjs'), String(3 << 20)], {}, /listening on port (\d+)/);
+    const dir = tempDir();
+    writeFileSync(join(dir, 'p.mandate.yaml'), 'version: 1\nroles: { reader: { description: Reads. } }\ngrants: [{ agent_role: reader, tools: [small, big, bigsse] }]\n');
+    g = await connectProxy({ policy: 'p.mandate.yaml', dir, proxyArgs: ['--role', 'reader', '--max-message-bytes', String(1 << 20), '--upstream', `http://127.0.0.1:${server.match[1]}/mcp`], server: [] });
+  });
+  after(async () => {
+    await g?.close();
+    await stop(server);
+  });
+
+  it('fails the call closed, as JSON or as an event stream, at once, recorded — and keeps serving', async () => {
+    for (const name of ['big', 'bigsse']) {
+      const err = await g.client.callTool({ name, arguments: {} }).then(() => 'answered', (e: Error) => e.message);
+      assert.match(err, /over 1048576 bytes \(--max-message-bytes\).*failed closed/, name);
+      // the link is connected again on the next calls
+      let text = '';
+      for (let i = 0; i < 50 && text === ''; i++) {
+        text = await g.client.callTool({ name: 'small', arguments: {} }).then(textOf, () => '');
+        if (text === '') await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(text, 'ok', name);
+    }
+    const recs = await recordsWhen(g.audit, (rs) => rs.filter((r) => r.kind === 'outcome').length === rs.filter((r) => r.kind === 'decision' && r.decision?.effect === 'allow').length);
+    assert.deepEqual(recs.filter((r) => r.kind === 'outcome' && r.tool !== 'small').map((r) => [r.tool, /over 1048576 bytes/.test(r.error?.message ?? '')]), [['big', true], ['bigsse', true]]);
   });
 });
 
