@@ -399,7 +399,10 @@ export class Guard {
   request(method: string, params: Record<string, unknown>, onAnswer: (msg: Msg) => void): void {
     const id = this.ownId();
     this.own.set(key(id), onAnswer);
-    if (!this.upstreamUp) return this.upstreamClosedFor(id);
+    if (!this.upstreamUp) {
+      this.upstreamClosedFor(id);
+      return this.o.upstreamWanted?.();
+    }
     this.o.toUpstream({ jsonrpc: '2.0', id, method, params });
   }
 

@@ -17,6 +17,9 @@ import type { PolicyState } from '../policyState';
 import { RPC, type Identity } from '../types';
 import { noteProtocolVersion, upstreamTransport, type UpstreamSpec } from './upstream';
 
+/** Connections to an unreachable HTTP upstream tried one after another (100 ms … 3.2 s apart) before waiting for a call to ask again. */
+const HTTP_RETRIES = 6;
+
 export interface SessionDeps {
   policy: PolicyState;
   audit: AuditLog;
@@ -49,6 +52,11 @@ export class HttpSession {
   /** when the session's stdio server was restarted, within the last minute */
   private readonly restarts: number[] = [];
   private restartTimer: NodeJS.Timeout | undefined;
+  /** upstream links whose loss has been handled */
+  private readonly failed = new WeakSet<Transport>();
+  /** an HTTP upstream: connections tried in a row without success; whether one is being set up */
+  private httpTries = 0;
+  private resuming = false;
   private idle: NodeJS.Timeout | undefined;
   private channel: ApprovalChannel | undefined;
   private closed = false;
@@ -64,6 +72,7 @@ export class HttpSession {
       ...(deps.pins ? { pins: deps.pins } : {}), approvals: this.approvals, now: deps.now, callTimeoutMs: deps.callTimeoutMs, log: deps.log,
       toClient: (m, related) => this.toClient(m, related),
       toUpstream: (m) => this.toUpstream(m),
+      ...(deps.upstream.kind === 'http' ? { upstreamWanted: () => this.reconnectOnDemand() } : {}),
     });
     this.transport.onmessage = (m) => {
       // the SDK transport hands over parsed values: the depth bound the stdio framing applies to text, applied here
@@ -84,20 +93,27 @@ export class HttpSession {
       if (!valueDeeperThan(m, MAX_DEPTH)) return this.guard.fromUpstream(m);
       deps.log(`mandate proxy: upstream \`${deps.upstream.server}\` sent a message nested deeper than ${MAX_DEPTH} levels; dropped`);
     };
-    upstream.onclose = () => {
-      if (this.closed || upstream !== this.upstream) return;
-      this.guard.upstreamClosed('the upstream connection closed');
-      if (deps.upstream.kind === 'stdio') this.restartLater();
-    };
+    upstream.onclose = () => this.lost(upstream, 'the upstream connection closed');
     upstream.onerror = (e) => deps.log(`mandate proxy: upstream \`${deps.upstream.server}\`: ${e.message.split('\n')[0]}`);
   }
 
   /**
    * A crashed stdio server is started again (at most `maxRestarts` times in any minute, with back-off) and
    * given the client's `initialize` again; until then, and for good once the restarts are used up, every call
-   * fails closed — as the stdio proxy does. The session itself stays up.
+   * fails closed — as the stdio proxy does. The session itself stays up. An HTTP upstream that cannot be
+   * reached is connected to again the same way: HTTP_RETRIES times in a row, then whenever a call finds it down.
    */
   private restartLater(): void {
+    if (this.closed || this.restartTimer !== undefined) return;
+    if (this.deps.upstream.kind === 'http') {
+      if (this.httpTries >= HTTP_RETRIES) {
+        this.deps.log(`mandate proxy: session ${this.id}: upstream \`${this.deps.upstream.server}\` unreachable after ${this.httpTries} tries; the next call tries again`);
+        return;
+      }
+      this.restartTimer = setTimeout(() => { void this.restart(); }, 100 * 2 ** this.httpTries++);
+      this.restartTimer.unref();
+      return;
+    }
     const max = this.deps.maxRestarts ?? 3;
     const now = Date.now();
     while (this.restarts.length > 0 && now - this.restarts[0]! >= 60_000) this.restarts.shift();
@@ -116,9 +132,12 @@ export class HttpSession {
   private async restart(): Promise<void> {
     this.restartTimer = undefined;
     if (this.closed) return;
+    const http = this.deps.upstream.kind === 'http';
+    const old = this.upstream;
     const next = upstreamTransport(this.deps.upstream, this.deps.stderr, this.deps.maxBodyBytes);
     this.upstream = next;
     this.wire(next);
+    if (http) void old.close().catch(() => undefined); // its streams; its onclose finds itself replaced
     try {
       await next.start();
     } catch (err) {
@@ -126,16 +145,29 @@ export class HttpSession {
       this.restartLater();
       return;
     }
-    this.deps.log(`mandate proxy: session ${this.id}: upstream \`${this.deps.upstream.server}\` restarted (restart ${this.restarts.length} of ${this.deps.maxRestarts ?? 3} a minute)`);
+    this.resuming = true;
+    this.deps.log(http ? `mandate proxy: session ${this.id}: upstream \`${this.deps.upstream.server}\` connecting again`
+      : `mandate proxy: session ${this.id}: upstream \`${this.deps.upstream.server}\` restarted (restart ${this.restarts.length} of ${this.deps.maxRestarts ?? 3} a minute)`);
     // a new server that does not finish initializing in time is stopped, which counts as another crash
     const hung = setTimeout(() => { void next.close(); }, Math.min(this.deps.callTimeoutMs, 30_000));
     hung.unref();
     this.guard.resumeUpstream((error) => {
       clearTimeout(hung);
-      if (error === undefined) return;
-      this.deps.log(`mandate proxy: session ${this.id}: restarted upstream \`${this.deps.upstream.server}\` ${error}`);
+      this.resuming = false;
+      if (error === undefined) {
+        this.httpTries = 0;
+        return;
+      }
+      this.deps.log(`mandate proxy: session ${this.id}: ${http ? 'upstream' : 'restarted upstream'} \`${this.deps.upstream.server}\` ${http ? 'not connected: ' : ''}${error}`);
       void next.close();
     });
+  }
+
+  /** A call found the HTTP upstream down and no try under way: try now (the call itself has failed closed). */
+  private reconnectOnDemand(): void {
+    if (this.closed || this.resuming || this.restartTimer !== undefined || this.guard.upstreamRunning) return;
+    this.httpTries = 0;
+    this.restartLater();
   }
 
   /** Start the upstream (spawns the stdio server) before the first message goes to it. */
@@ -169,10 +201,19 @@ export class HttpSession {
   }
 
   private toUpstream(m: JSONRPCMessage): void {
-    this.upstream.send(m).catch((err: unknown) => {
-      // fail closed: every call in flight is answered with an error, the session stays up
-      this.guard.upstreamClosed(`cannot reach \`${this.deps.upstream.server}\`: ${(err as Error).message.split('\n')[0]}`);
-    });
+    const upstream = this.upstream;
+    upstream.send(m).catch((err: unknown) => this.lost(upstream, `cannot reach \`${this.deps.upstream.server}\`: ${(err as Error).message.split('\n')[0]}`));
+  }
+
+  /**
+   * The upstream link failed (a send, or it closed): fail closed — every call in flight is answered with an
+   * error, the session stays up — and start it again. Once per link: its send failing and its closing are one loss.
+   */
+  private lost(upstream: Transport, why: string): void {
+    if (this.closed || upstream !== this.upstream || this.failed.has(upstream)) return;
+    this.failed.add(upstream);
+    this.guard.upstreamClosed(why);
+    this.restartLater();
   }
 
   /** when this session last saw a request (ms, the injected clock) */

@@ -226,8 +226,9 @@ describe('HTTP proxy e2e: server-everything (streamableHttp) upstream, SDK clien
     assert.ok(recs.some((r) => r.kind === 'decision' && r.tool === 'get-env' && r.decision?.effect === 'deny'));
   });
 
-  it('fails a call closed when the upstream server is gone, and keeps running', async () => {
+  it('fails a call closed when the upstream server is gone, keeps running, and connects the session again when it is back', async () => {
     const s = await connect((await token()).token);
+    const port = Number(new URL(upstream.url).port);
     await stop(upstream);
     assert.ok(upstream.child.exitCode !== null || upstream.child.signalCode !== null, 'server-everything stopped');
     forwarder.server.closeAllConnections();
@@ -235,5 +236,14 @@ describe('HTTP proxy e2e: server-everything (streamableHttp) upstream, SDK clien
     const meta = await rawRequest(`${new URL(proxy.url).origin}/.well-known/oauth-protected-resource`, {});
     assert.equal(meta.status, 200, 'the proxy still answers');
     assert.equal(proxy.child.exitCode, null);
+    // the session tries again on its own a few times, then waits for a call to ask; the server comes back
+    while (!proxy.output().includes('unreachable after 6 tries; the next call tries again')) await new Promise((r) => setTimeout(r, 100));
+    upstream = await everythingHttp(port);
+    let text = '';
+    for (let i = 0; i < 50 && text === ''; i++) {
+      text = await s.client.callTool({ name: 'echo', arguments: { message: `back ${i}` } }).then((r) => (r as TextResult).content[0]?.text ?? '', () => '');
+      if (text === '') await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.match(text, /^Echo: back \d+$/, proxy.output().slice(-3000));
   });
 });
