@@ -5,7 +5,10 @@ import {
   ABSENT, compileConstraint, compileContextConstraint, decide, selecting, globMatch, globsOverlap, own, type Check, type CompiledGrant, type CompiledPolicy, type Decision,
   type Effect, type InvariantMatch, type ToolAnnotations, type ToolInfo,
 } from '../../policies';
+import { contradictory, emptyIn } from '../../policies/lint/constraints';
+import { invalidPattern, minAboveMax } from '../../policies/lint/references';
 import { didYouMean } from '../../policies/lint/toolNames';
+import type { SourceMap } from '../../policies/source';
 import type { SimCall } from './generate';
 
 /** `undefined`: the call is outside the property; `true`: it holds; a string: why it broke. */
@@ -129,20 +132,36 @@ export interface InvariantProblem {
   message: string;
 }
 
+/** The lint rules that find a constraint admitting no value; in an invariant's selector, it then selects no call. */
+const ADMITS_NOTHING = [invalidPattern, minAboveMax, emptyIn, contradictory];
+
 /**
- * What makes invariant `index` a misspelling: a role the policy does not declare, or a tool no grant, deny rule
- * or manifest tool matches, that is an edit or so from one it does have (`raeder`, `issue_paymnet`). Such an
- * invariant speaks of calls the engine denies before reading any rule, so it must not count as holding. An
- * unknown name that is no near-miss is taken as meant: "`drop_database` is never allowed" guards against a later
- * grant reaching a tool no rule names yet, and is checked like any invariant.
+ * What makes invariant `index` check nothing the policy says. A misspelling: a role the policy does not declare,
+ * or a tool no grant, deny rule or manifest tool matches, that is an edit or so from one it does have (`raeder`,
+ * `issue_paymnet`) — such an invariant speaks of calls the engine denies before reading any rule. And, given the
+ * policy's source, an argument or context constraint of its selector that admits no value (a pattern the engine
+ * cannot run, a `min` above its `max`, an empty `in`, operators that contradict), as lint finds it: the invariant
+ * then selects no call at all, whatever is generated. Neither may count as holding, nor pass as merely vacuous.
+ * An unknown name that is no near-miss is taken as meant: "`drop_database` is never allowed" guards against a
+ * later grant reaching a tool no rule names yet, and is checked like any invariant.
  */
 export function invariantProblems(compiled: CompiledPolicy, tools: ReadonlyMap<string, ToolInfo>, index: number,
-  where: (pointer: string) => string = (p) => p): InvariantProblem[] {
+  where: (pointer: string) => string = (p) => p, source?: SourceMap): InvariantProblem[] {
   const inv = compiled.policy.invariants?.[index];
   if (!inv) return [];
   const base = `/invariants/${index}/${inv.never !== undefined ? 'never' : 'always'}`;
   const m = inv.never ?? inv.always ?? {};
   const out: InvariantProblem[] = [];
+  if (source) {
+    const ctx = { policy: compiled.policy, source, now: 0 };
+    for (const rule of ADMITS_NOTHING) {
+      for (const f of rule.check(ctx)) {
+        // under `not`, a range or list that admits nothing admits everything; an undecidable pattern stays undecidable
+        if (!f.pointer.startsWith(`${base}/`) || (rule !== invalidPattern && f.pointer.includes('/not'))) continue;
+        out.push({ pointer: f.pointer, message: `${f.message} (${where(f.pointer)}), so no call can fall within this invariant and it checks nothing` });
+      }
+    }
+  }
   const each = (v: string | string[] | undefined, key: string, visit: (name: string, pointer: string) => void): void => {
     if (Array.isArray(v)) v.forEach((x, k) => visit(x, `${base}/${key}/${k}`));
     else if (v !== undefined) visit(v, `${base}/${key}`);

@@ -154,7 +154,7 @@ function finish(parsed: ParsedPolicy, s: Setup, tally: Tally, info: RunInfo,
   const counterexamples: Counterexample[] = [];
   s.properties.forEach((p, i) => {
     const t = tally.props[i]!;
-    const problems = p.kind === 'invariant' ? invariantProblems(s.compiled, s.tools, Number(p.pointer.split('/')[2]), where) : [];
+    const problems = p.kind === 'invariant' ? invariantProblems(s.compiled, s.tools, Number(p.pointer.split('/')[2]), where, parsed.source) : [];
     const status = problems.length > 0 ? 'invalid' : t.violations > 0 ? 'broken' : t.checked === 0 ? 'vacuous' : 'passed';
     const note = status === 'invalid' ? problems.map((x) => x.message).join('; ') : status === 'vacuous' ? vacuousNote(p, s) : undefined;
     properties.push({

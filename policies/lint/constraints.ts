@@ -6,10 +6,10 @@ import { childPointer } from '../source';
 import type { Constraint, ContextConstraint, Json } from '../types';
 import { anchor, isAnchored } from './anchors';
 import { regexHazards } from './regex';
-import { constraints } from './references';
+import { allConstraints, constraints } from './references';
 import type { LintContext, LintRule, RuleFinding } from './types';
 
-/** Every bare-list context constraint (a list means `in`), with its pointer. */
+/** Every bare-list context constraint (a list means `in`) of rules and invariant selectors, with its pointer. */
 function contextLists(ctx: LintContext): Array<{ list: Json[]; pointer: string; key: string }> {
   const out: Array<{ list: Json[]; pointer: string; key: string }> = [];
   const group = (c: Record<string, ContextConstraint> | undefined, base: string): void => {
@@ -18,6 +18,10 @@ function contextLists(ctx: LintContext): Array<{ list: Json[]; pointer: string; 
   for (const [name, s] of Object.entries(ctx.policy.scopes ?? {})) group(s.context, `${childPointer('/scopes', name)}/context`);
   (ctx.policy.grants ?? []).forEach((g, i) => group(g.context, `/grants/${i}/context`));
   (ctx.policy.deny ?? []).forEach((d, i) => group(d.context, `/deny/${i}/context`));
+  (ctx.policy.invariants ?? []).forEach((inv, i) => {
+    if (inv.never) group(inv.never.context, `/invariants/${i}/never/context`);
+    if (inv.always) group(inv.always.context, `/invariants/${i}/always/context`);
+  });
   return out;
 }
 
@@ -29,11 +33,11 @@ function negated(pointer: string): boolean {
 export const emptyIn: LintRule = {
   id: 'constraint/empty-in',
   severity: 'error',
-  why: 'an empty `in` list admits no value, so every call it guards is denied',
+  why: 'an empty `in` list admits no value, so every call it guards is denied (and an invariant holding it selects no call, so it proves nothing)',
   example: 'args: { vendor: { in: [] } }',
   check(ctx) {
     const out: RuleFinding[] = [];
-    for (const { c, pointer, key } of constraints(ctx)) {
+    for (const { c, pointer, key } of allConstraints(ctx)) {
       if (c.in?.length === 0 && !negated(pointer)) out.push({ message: `\`${key}\` must be in an empty list: no value satisfies it`, pointer: `${pointer}/in`, range: ctx.source.range(`${pointer}/in`) });
     }
     for (const { list, pointer, key } of contextLists(ctx)) {
@@ -76,11 +80,11 @@ function typeMatches(v: Json, t: string): boolean {
 export const contradictory: LintRule = {
   id: 'constraint/contradiction',
   severity: 'error',
-  why: 'operators that cannot all hold (an `equals` outside its `in`, a number that must match a pattern) deny every call',
+  why: 'operators that cannot all hold (an `equals` outside its `in`, a number that must match a pattern) deny every call (and make an invariant select none)',
   example: 'args: { currency: { equals: EUR, in: [USD, GBP] } }',
   check(ctx) {
     const out: RuleFinding[] = [];
-    for (const { c, pointer, key } of constraints(ctx)) {
+    for (const { c, pointer, key } of allConstraints(ctx)) {
       if (negated(pointer)) continue;
       const found = contradiction(c);
       if (!found) continue;

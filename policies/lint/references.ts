@@ -87,14 +87,45 @@ export function constraints(ctx: LintContext): readonly ConstraintAt[] {
   return out;
 }
 
+/**
+ * Every constraint object of the invariants' selectors (`never` / `always` args and context; `not` bodies too).
+ * A constraint there that admits no value makes the invariant select no call, so it proves nothing: the rules
+ * that find constraints admitting nothing read these as well as `constraints(ctx)`.
+ */
+export function selectorConstraints(ctx: LintContext): readonly ConstraintAt[] {
+  const out: ConstraintAt[] = [];
+  const inner = (c: Constraint, pointer: string, key: string): void => {
+    out.push({ c, pointer, key });
+    if (c.not) inner(c.not, `${pointer}/not`, key);
+  };
+  const group = (obj: Record<string, unknown> | undefined, base: string): void => {
+    for (const [key, c] of Object.entries(obj ?? {})) {
+      if (c && typeof c === 'object' && !Array.isArray(c)) inner(c, childPointer(base, key), key);
+    }
+  };
+  (ctx.policy.invariants ?? []).forEach((inv, i) => {
+    for (const [which, m] of [['never', inv.never], ['always', inv.always]] as const) {
+      if (!m) continue;
+      group(m.args, `/invariants/${i}/${which}/args`);
+      group(m.context, `/invariants/${i}/${which}/context`);
+    }
+  });
+  return out;
+}
+
+/** The constraints of rules and of invariant selectors: where a constraint that admits nothing is a mistake. */
+export function allConstraints(ctx: LintContext): ConstraintAt[] {
+  return [...constraints(ctx), ...selectorConstraints(ctx)];
+}
+
 export const minAboveMax: LintRule = {
   id: 'constraint/min-above-max',
   severity: 'error',
-  why: 'a range whose minimum is above its maximum admits no value, so every call it guards is denied',
+  why: 'a range whose minimum is above its maximum admits no value, so every call it guards is denied (and an invariant holding it selects no call, so it proves nothing)',
   example: 'args: { amount: { min: 10, max: 5 } }',
   check(ctx) {
     const out: Out = [];
-    for (const { c, pointer, key } of constraints(ctx)) {
+    for (const { c, pointer, key } of allConstraints(ctx)) {
       if (c.min !== undefined && c.max !== undefined && c.min > c.max) {
         out.push({ message: `\`${key}\` has min ${c.min} above max ${c.max}: no value satisfies it`, pointer: `${pointer}/min`, range: ctx.source.range(`${pointer}/min`) });
       }
@@ -106,11 +137,11 @@ export const minAboveMax: LintRule = {
 export const invalidPattern: LintRule = {
   id: 'constraint/invalid-pattern',
   severity: 'error',
-  why: 'a pattern that is not a valid regular expression, or that uses lookaround or backreferences (which the engine does not run: it matches in linear time), cannot be decided: a grant holding it never matches and a deny rule holding it denies every call it names',
+  why: 'a pattern that is not a valid regular expression, or that uses lookaround or backreferences (which the engine does not run: it matches in linear time), cannot be decided: a grant holding it never matches, a deny rule holding it denies every call it names and an invariant holding it selects no call',
   example: 'args: { name: { pattern: "^(abc$" } }',
   check(ctx) {
     const out: Out = [];
-    for (const { c, pointer, key } of constraints(ctx)) {
+    for (const { c, pointer, key } of allConstraints(ctx)) {
       if (c.pattern === undefined) continue;
       const problem = patternProblem(c.pattern);
       if (problem !== undefined) {

@@ -81,6 +81,21 @@ describe('mandate simulate', () => {
     assert.match(allowed.stdout, /skipped="2"/);
   });
 
+  it('fails an invariant whose selector admits no value as invalid, naming the operator, even with --allow-vacuous', async () => {
+    const dir = tempDir('mandate-sim-');
+    const file = join(dir, 'sel.mandate.yaml');
+    writeFileSync(file, ['version: 1', 'roles: { payer: { description: Pays. } }', 'grants: [{ agent_role: payer, tool: issue_payment, requires_approval: true }]',
+      'deny: [{ id: sanctioned, tools: [issue_payment], args: { vendor: { in: [evil-corp] } }, reason: Sanctioned. }]', 'invariants:',
+      '  - name: evil corp is never paid', '    never: { tool: issue_payment, effect: [allow, approval_required], args: { vendor: { pattern: "^(?i:evil)" } } }',
+      '  - name: no payment above the cap', '    never: { tool: issue_payment, effect: [allow, approval_required], args: { amount: { min: 1000, max: 10 } } }', ''].join('\n'));
+    const r = await runCli(['simulate', '--policy', file, '--seed', '1', '--runs', '300', '--allow-vacuous'], { cwd: dir });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, /^INVALID invariant `evil corp is never paid` \(sel\.mandate\.yaml:6:5\): `vendor` pattern cannot be decided: it is not a valid regular expression \(.*\) \(sel\.mandate\.yaml:7:98\), so no call can fall within this invariant and it checks nothing$/m);
+    assert.match(r.stdout, /^INVALID invariant `no payment above the cap` \(sel\.mandate\.yaml:8:5\): `amount` has min 1000 above max 10: no value satisfies it \(sel\.mandate\.yaml:9:\d+\), so no call can fall within this invariant and it checks nothing$/m);
+    assert.match(r.stdout, /^result: \d+ of 8 properties hold, 2 invalid/m);
+    assert.doesNotMatch(r.stdout, /^vacuous invariant/m);
+  });
+
   it('runs the shipped examples green, naming what stayed vacuous', async () => {
     for (const name of ['finance', 'research', 'ops']) {
       const r = await runCli(['simulate', '--policy', `policies/examples/${name}.mandate.yaml`, '--seed', '20261125']);

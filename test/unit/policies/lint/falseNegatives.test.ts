@@ -150,6 +150,29 @@ audit: { path: a.jsonl }
     });
   });
 
+  describe('constraints that admit nothing, in an invariant\'s selector (it then selects no call and proves nothing)', () => {
+    const policy = (sel: string): string => `version: 1
+roles: { payer: { description: pays } }
+grants: [{ agent_role: payer, tool: issue_payment, requires_approval: true }]
+audit: { path: a.jsonl }
+invariants:
+  - { name: i, never: { tool: issue_payment, effect: allow, ${sel} } }
+`;
+    it('reports an undecidable pattern, a min above max, an empty in and a contradiction as it does in a scope', () => {
+      assert.match(findings(policy('args: { vendor: { pattern: "^(?i:evil)" } }'), 'constraint/invalid-pattern')[0] ?? '', /^6:88 `vendor` pattern cannot be decided/);
+      assert.match(findings(policy('args: { vendor: { not: { pattern: "^(?=a)" } } }'), 'constraint/invalid-pattern')[0] ?? '', /^6:95 `vendor` pattern cannot be decided/);
+      assert.match(findings(policy('args: { amount: { min: 10, max: 5 } }'), 'constraint/min-above-max')[0] ?? '', /^6:84 `amount` has min 10 above max 5/);
+      assert.match(findings(policy('args: { vendor: { in: [] } }'), 'constraint/empty-in')[0] ?? '', /^6:83 `vendor` must be in an empty list/);
+      assert.match(findings(policy('context: { env: [] }'), 'constraint/empty-in')[0] ?? '', /^6:77 context `env` allows an empty list/);
+      assert.match(findings(policy('args: { c: { equals: EUR, in: [USD] } }'), 'constraint/contradiction')[0] ?? '', /^6:87 `c` can never be satisfied/);
+    });
+
+    it('stays quiet on a selector that admits values, and on `not` around a list that admits none', () => {
+      const quiet = policy('args: { vendor: { pattern: "^[Ee]vil" }, amount: { min: 5, max: 10 }, c: { not: { in: [] } } }');
+      for (const rule of ['constraint/invalid-pattern', 'constraint/min-above-max', 'constraint/empty-in', 'constraint/contradiction']) assert.deepEqual(findings(quiet, rule), [], rule);
+    });
+  });
+
   describe('false positives found by review', () => {
     it('env: MAX_TOKENS, TOKENIZER, TOKEN_LIMIT, API_KEY_HEADER are settings, not secrets; GITHUB_PAT and SSH_PRIVATE_KEY are', () => {
       const two = (env: string): string => `version: 1
