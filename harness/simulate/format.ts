@@ -12,11 +12,20 @@ function label(p: { kind: string; name: string; where?: string }): string {
   return `${p.kind} \`${p.name}\`${p.where ? ` (${p.where})` : ''}`;
 }
 
+/** How many of the rules that broke a property the text names; JSON has them all. */
+const THROUGH_SHOWN = 5;
+
 /** The counterexample's lines, indented under its heading. */
 export function counterexampleLines(cx: Counterexample, result: PropertyResult | undefined, calls: number): string[] {
   const lines = [`BROKEN  ${label(cx)}`, `        why:       ${cx.why}`, `        call:      ${callLine(cx)}`,
     `        decision:  ${cx.effect}${cx.reasons.length > 0 ? ` — ${cx.reasons.join('; ')}` : ''}`];
   if (result && cx.kind !== 'test') lines.push(`        found by:  ${result.violations} of ${calls} calls`);
+  const through = result?.through ?? [];
+  if (through.length > 1) {
+    const shown = through.slice(0, THROUGH_SHOWN).map((r) => `${r.id} (${r.where})`).join(', ');
+    const more = through.length - THROUGH_SHOWN;
+    lines.push(`        through:   ${through.length} rules decided the calls that broke it: ${shown}${more > 0 ? ` and ${more} more (--format json lists them)` : ''}`);
+  }
   lines.push(`        reproduce: ${cx.command}`);
   if (cx.replay) lines.push(`        replay:    ${cx.replay.command}`);
   return lines;

@@ -2,7 +2,7 @@
 
 export { simulate, DEFAULT_RUNS, CHUNK } from './simulate';
 export type { SimulateOptions, SimulateProgress } from './simulate';
-export type { Counterexample, CoverageEntry, MatrixRow, PropertyKind, PropertyResult, ReportedCall, SimulationReport } from './report';
+export type { Counterexample, CoverageEntry, MatrixRow, PropertyKind, PropertyResult, ReportedCall, RuleCalls, SimulationReport } from './report';
 export { failing } from './report';
 export { buildUniverse, UNDECLARED_ROLE } from './universe';
 export type { Universe, ToolPlan } from './universe';

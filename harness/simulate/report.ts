@@ -33,6 +33,17 @@ export interface PropertyResult {
   checked: number;
   /** calls that broke it */
   violations: number;
+  /** for a broken invariant or built-in: the grant and deny rules whose decisions broke it, in policy order */
+  through?: RuleCalls[];
+}
+
+/** A grant or deny rule and how many calls it decided that broke a property. */
+export interface RuleCalls {
+  kind: 'grant' | 'deny';
+  id: string;
+  pointer: string;
+  where: string;
+  calls: number;
 }
 
 /** A broken property with its shrunk counterexample and how to replay and reproduce it. */

@@ -159,7 +159,7 @@ function finish(parsed: ParsedPolicy, s: Setup, tally: Tally, info: RunInfo,
     const note = status === 'invalid' ? problems.map((x) => x.message).join('; ') : status === 'vacuous' ? vacuousNote(p, s) : undefined;
     properties.push({
       kind: p.kind, name: p.name, pointer: p.pointer, ...(p.pointer ? { where: where(p.pointer) } : {}), status, ...(note !== undefined ? { note } : {}),
-      checked: t.checked, violations: t.violations,
+      checked: t.checked, violations: t.violations, ...(status === 'broken' ? { through: tally.through(i) } : {}),
     });
     // an invalid invariant's counterexample would only show a typo at work
     if (t.first !== undefined && status !== 'invalid') {

@@ -3,13 +3,15 @@
 import type { CompiledPolicy, Decision } from '../../policies';
 import type { SimCall } from './generate';
 import type { Property } from './properties';
-import type { CoverageEntry, MatrixRow } from './report';
+import type { CoverageEntry, MatrixRow, RuleCalls } from './report';
 
 export interface PropertyTally {
   checked: number;
   violations: number;
   /** the index of the first call that broke the property */
   first: number | undefined;
+  /** calls that broke it, by the pointer of each grant or deny rule that decided them */
+  through: Map<string, number>;
 }
 
 /** Mutable counters for one simulation run. */
@@ -22,7 +24,7 @@ export class Tally {
   private readonly fast = new Map<readonly string[], Map<string, MatrixRow>>();
 
   constructor(private readonly compiled: CompiledPolicy, private readonly properties: readonly Property[]) {
-    this.props = properties.map(() => ({ checked: 0, violations: 0, first: undefined }));
+    this.props = properties.map(() => ({ checked: 0, violations: 0, first: undefined, through: new Map<string, number>() }));
   }
 
   /** Record one decided call: matrix, coverage, and every property's verdict. */
@@ -40,6 +42,9 @@ export class Tally {
       if (v !== true) {
         t.violations++;
         t.first ??= index;
+        for (const r of d.rules) {
+          if (r.kind === 'grant' || r.kind === 'deny') t.through.set(r.pointer, (t.through.get(r.pointer) ?? 0) + 1);
+        }
       }
     }
   }
@@ -59,6 +64,17 @@ export class Tally {
   /** Properties broken so far. */
   brokenCount(): number {
     return this.props.filter((t) => t.violations > 0).length;
+  }
+
+  /**
+   * The grant and deny rules whose decisions broke property `i`, in policy order (grants, then deny rules), with
+   * how many calls each: a flaw repeated in many rules (sixty teams' `*_file` grants) shows whole, not one at a time.
+   */
+  through(i: number): RuleCalls[] {
+    const t = this.props[i]!;
+    const rules = [...this.compiled.grants.map((g) => ({ kind: 'grant' as const, ref: g.ref, where: g.where })),
+      ...this.compiled.denies.map((d) => ({ kind: 'deny' as const, ref: d.ref, where: d.where }))];
+    return rules.filter((r) => t.through.has(r.ref.pointer)).map((r) => ({ kind: r.kind, id: r.ref.id, pointer: r.ref.pointer, where: r.where, calls: t.through.get(r.ref.pointer)! }));
   }
 
   /** How often each grant and deny rule decided a call; and those that never did. */

@@ -28,13 +28,20 @@ function heatMap(r: SimulationReport, roles?: readonly string[]): string {
 <p class="legend"><span class="allow a4">allow</span> <span class="approve a4">approval</span> <span class="deny">deny</span> — cells: allow/approval/deny counts</p>`;
 }
 
+/** The rules whose decisions broke the counterexample's property, when more than its own decision names. */
+function through(r: SimulationReport, c: SimulationReport['counterexamples'][number]): string {
+  const rules = r.properties.find((p) => p.kind === c.kind && p.name === c.name && p.pointer === c.pointer)?.through ?? [];
+  if (rules.length < 2) return '';
+  return `\n  <p class="through">${rules.length} rules decided the calls that broke it: ${rules.map((x) => `${esc(x.id)} <small>${esc(x.where)}</small>`).join(', ')}</p>`;
+}
+
 function counterexamples(r: SimulationReport): string {
   if (r.counterexamples.length === 0) return '<p class="ok" id="no-counterexamples">no property broke</p>';
   return r.counterexamples.map((c, i) => `<div class="cx" data-index="${i}">
   <h3>${esc(c.kind)}: ${esc(c.name)} <small>${esc(c.where ?? '')}</small></h3>
   <p>${esc(c.why)}</p>
   <pre>${esc(`${c.call.roles.join(',')} → ${c.call.tool} ${JSON.stringify(c.call.args)}${Object.keys(c.call.context).length ? ` context ${JSON.stringify(c.call.context)}` : ''} at ${c.call.at}`)}</pre>
-  <p>decision: <b>${esc(c.effect)}</b> — ${esc(c.reasons.join('; '))}</p>
+  <p>decision: <b>${esc(c.effect)}</b> — ${esc(c.reasons.join('; '))}</p>${through(r, c)}
   <p><button data-action="replay" data-index="${i}">Replay</button> <button data-action="explain" data-index="${i}">Explain</button> <button data-action="jump" data-index="${i}">Jump to rule</button> <span class="status" id="status-${i}"></span></p>
   <pre class="cmd">${esc(c.command)}</pre>
 </div>`).join('\n');

@@ -45,6 +45,12 @@ describe('editor report page', () => {
   it('draws the heat map cell with its counts', () => {
     assert.match(reportHtml(report, 'N'), /<td class="allow a3"[^>]*>3\/0\/1<\/td>/);
   });
+  it('names every rule whose decisions broke the property under its counterexample, escaped', () => {
+    const through = ['grants[0]', 'grants[1]', 'grants[<2>]'].map((id, i) => ({ kind: 'grant' as const, id, pointer: `/grants/${i}`, where: `p.yaml:${i + 5}:5`, calls: 2 }));
+    const r: SimulationReport = { ...report, properties: [{ ...report.properties[0]!, name: report.counterexamples[0]!.name, violations: 6, through }] };
+    assert.match(reportHtml(r, 'N'), /<p class="through">3 rules decided the calls that broke it: grants\[0\] <small>p\.yaml:5:5<\/small>, grants\[1\] <small>p\.yaml:6:5<\/small>, grants\[&#60;2&#62;\] <small>p\.yaml:7:5<\/small><\/p>/);
+    assert.doesNotMatch(reportHtml(report, 'N'), /class="through"/);
+  });
   it('never reads as a pass when invariants are invalid or vacuous, and lists them with why', () => {
     const r: SimulationReport = { ...report, ok: false, counterexamples: [], properties: [
       { kind: 'invariant', name: 'typo', pointer: '/invariants/0', status: 'invalid', note: 'role `raeder` is not declared', checked: 1, violations: 0 },

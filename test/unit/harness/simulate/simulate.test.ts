@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { parsePolicy, type ParsedPolicy } from '../../../../policies';
-import { failing, simulate } from '../../../../harness';
+import { failing, formatText, simulate } from '../../../../harness';
 
 const AT = Date.parse('2026-06-01T00:00:00Z');
 
@@ -96,6 +96,31 @@ invariants:
     const cx = report.counterexamples.find((c) => c.name === 'nothing is paid offshore');
     assert.ok(cx, 'the invariant is reported broken');
     assert.equal((cx.call.args as { vendor: string }).vendor, 'mallory-offshore');
+  });
+
+  it('names every rule whose decisions broke a property, not only the counterexample\'s, so one run shows the whole fix', async () => {
+    const teams = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    const text = `
+version: 1
+roles: { ${teams.map((t) => `${t}_reader: { read_only: true }`).join(', ')}, ops: {} }
+grants:
+${teams.map((t) => `  - { agent_role: ${t}_reader, tools: [read_file, "*_file"] }`).join('\n')}
+  - { agent_role: ops, tool: delete_file, requires_approval: true }
+invariants:
+  - name: nothing is deleted without a human
+    never: { tool: delete_file, effect: allow }
+`;
+    const report = await simulate(parse(text), { runs: 3000, seed: 5, at: AT });
+    const p = report.properties.find((x) => x.name === 'nothing is deleted without a human')!;
+    assert.equal(p.status, 'broken');
+    assert.deepEqual(p.through?.map((r) => r.id), teams.map((_, i) => `grants[${i}]`), 'every team\'s `*_file` grant, in policy order; not the approval grant');
+    assert.equal(p.through?.reduce((n, r) => n + r.calls, 0), p.violations);
+    assert.equal(p.through?.[0]?.where, 'p.mandate.yaml:5:5');
+    const line = formatText(report).find((l) => l.trimStart().startsWith('through:'));
+    assert.match(line ?? '', /^ {8}through: {3}7 rules decided the calls that broke it: grants\[0\] \(p\.mandate\.yaml:5:5\), grants\[1\] \(p\.mandate\.yaml:6:5\), grants\[2\] \(p\.mandate\.yaml:7:5\), grants\[3\] \(p\.mandate\.yaml:8:5\), grants\[4\] \(p\.mandate\.yaml:9:5\) and 2 more \(--format json lists them\)$/);
+    const single = await simulate(parse(policy(101)), { runs: 2000, seed: 7, at: AT });
+    assert.equal(single.properties.find((x) => x.name === 'nothing above 100 is paid')?.through?.length, 1);
+    assert.ok(!formatText(single).some((l) => l.trimStart().startsWith('through:')), 'one rule: the counterexample\'s decision already names it');
   });
 
   describe('invariants that cannot speak of the policy', () => {
