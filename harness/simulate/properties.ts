@@ -201,6 +201,35 @@ export function builtinProperties(compiled: CompiledPolicy, tools: ReadonlyMap<s
   const builtin = (name: string, check: Property['check']): Property => ({ kind: 'builtin', name, pointer: '', check });
   // Keyed by role-set array identity (the universe shares them), then tool: no string building per call.
   const grantedCache = new Map<readonly string[], Map<string, boolean>>();
+  // The agent holding exactly a role set, by role-set array identity (the universe shares them).
+  const agents = Object.entries(compiled.policy.agents ?? {}).map(([name, a]) => ({ name, key: [...new Set(a.roles)].sort().join('\u0000') }));
+  const agentCache = new WeakMap<readonly string[], string | null>();
+  const agentOf = (roles: readonly string[]): string | null => {
+    let out = agentCache.get(roles);
+    if (out === undefined) {
+      const key = [...new Set(roles)].sort().join('\u0000');
+      agentCache.set(roles, (out = agents.find((a) => a.key === key)?.name ?? null));
+    }
+    return out;
+  };
+  /**
+   * An agent's call allowed outright by one role's grant that sets no condition (no argument or context
+   * constraint: no tier chose it), which another role of the same agent may make only after approval: that
+   * approval never applies to the agent (lint's approval/bypassed, seen on a call). Role sets no agent holds, and
+   * free grants tiered by a condition, are left alone.
+   */
+  const bypassed = (call: SimCall, free: readonly CompiledGrant[]): Verdict => {
+    const agent = agentOf(call.roles);
+    if (agent === null) return true;
+    for (const role of call.roles) {
+      const by = free.find((x) => x.role !== role && x.args.length === 0 && x.context.length === 0);
+      if (!by) continue;
+      const alone = decide(compiled, { principal: 'simulate', roles: [role], tool: call.tool, args: call.args, context: call.context, now: call.now });
+      if (alone.effect !== 'approval_required') continue;
+      return `${alone.rules[0]!.id} requires approval of this call for role \`${role}\`, but agent \`${agent}\` also holds \`${by.role}\`, whose ${by.ref.id} allows it outright with no condition: the approval never applies to this agent`;
+    }
+    return true;
+  };
   return [
     builtin('ungranted tools are denied', (call, d) => {
       if (d.effect === 'deny') return true;
@@ -219,10 +248,12 @@ export function builtinProperties(compiled: CompiledPolicy, tools: ReadonlyMap<s
       const g = deciding(d).find((x) => readOnly.has(x.role));
       return g ? `read_only role \`${g.role}\` got ${d.effect} on destructive tool \`${call.tool}\` through ${g.ref.id}` : true;
     }),
-    builtin('grants that require approval never yield a plain allow', (_call, d) => {
+    builtin('grants that require approval never yield a plain allow', (call, d) => {
       if (d.effect !== 'allow') return true;
-      const g = deciding(d).find((x) => x.approval);
-      return g ? `${g.ref.id} requires approval but the call was allowed outright` : true;
+      const free = deciding(d);
+      const g = free.find((x) => x.approval);
+      if (g) return `${g.ref.id} requires approval but the call was allowed outright`;
+      return call.roles.length > 1 ? bypassed(call, free) : true;
     }),
     builtin('expired grants never allow', (call, d) => {
       if (d.effect === 'deny') return true;

@@ -1,6 +1,8 @@
 // simulate(): finds a broken invariant with a shrunk, replayable counterexample; passes a sound policy.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parsePolicy, type ParsedPolicy } from '../../../../policies';
 import { failing, formatText, simulate } from '../../../../harness';
 
@@ -121,6 +123,20 @@ invariants:
     const single = await simulate(parse(policy(101)), { runs: 2000, seed: 7, at: AT });
     assert.equal(single.properties.find((x) => x.name === 'nothing above 100 is paid')?.through?.length, 1);
     assert.ok(!formatText(single).some((l) => l.trimStart().startsWith('through:')), 'one rule: the counterexample\'s decision already names it');
+  });
+
+  it('breaks `grants that require approval never yield a plain allow` when an agent\'s other role allows the call with no condition, as lint\'s approval/bypassed reads it', async () => {
+    const fixture = (kind: string): ParsedPolicy => parse(readFileSync(join(__dirname, '../../../fixtures/lint', `approval--bypassed.${kind}.mandate.yaml`), 'utf8'));
+    const name = 'grants that require approval never yield a plain allow';
+    const broken = await simulate(fixture('trigger'), { runs: 2000, seed: 3, at: AT });
+    assert.equal(broken.properties.find((p) => p.name === name)?.status, 'broken');
+    const cx = broken.counterexamples.find((c) => c.name === name)!;
+    assert.deepEqual([cx.call.roles, cx.call.tool, cx.effect], [['deployer', 'helper'], 'deploy_service', 'allow']);
+    assert.equal(cx.why, 'grants[0] requires approval of this call for role `deployer`, but agent `release-bot` also holds `helper`, whose grants[1] allows it outright with no condition: the approval never applies to this agent');
+    assert.match(cx.command, /--role deployer --role helper --tool deploy_service /);
+    // a free grant tiered by a scope, and roles no agent holds together, are left alone
+    const tiered = await simulate(fixture('near-miss'), { runs: 2000, seed: 3, at: AT });
+    assert.equal(tiered.properties.find((p) => p.name === name)?.status, 'passed');
   });
 
   describe('invariants that cannot speak of the policy', () => {
