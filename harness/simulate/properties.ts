@@ -97,6 +97,19 @@ function defaulted(call: SimCall, m: InvariantMatch, tools: ReadonlyMap<string, 
   return keys.map((k) => ` (\`${k}\` is left out, so the server uses its default ${JSON.stringify(argument(call, k, tools))})`).join('');
 }
 
+/**
+ * Words on the selector's arguments the call sends but its tool's manifest does not list (when its `inputSchema`
+ * lists any): the server ignores them, so the counterexample shows a rule allowing the tool, not a use of them.
+ */
+function undeclared(call: SimCall, m: InvariantMatch, tools: ReadonlyMap<string, ToolInfo>): string {
+  const props = tools.get(call.tool)?.inputSchema?.['properties'];
+  if (!props || typeof props !== 'object' || Array.isArray(props)) return '';
+  const listed = Object.keys(props);
+  const keys = Object.keys(m.args ?? {}).filter((k) => own(call.args, k) !== ABSENT && !Object.prototype.hasOwnProperty.call(props, k));
+  const lists = listed.length > 0 ? ` — its manifest lists ${listed.map((k) => `\`${k}\``).join(', ')} —` : ',';
+  return keys.map((k) => ` (\`${call.tool}\` takes no argument \`${k}\`${lists} so the server ignores it: the invariant's \`${k}\` constraint does not reach what this tool is given)`).join('');
+}
+
 /** True when no policy could allow these arguments: not an object, or against the tool's known schema. */
 export function malformedArgs(compiled: CompiledPolicy, call: SimCall): boolean {
   const schema = compiled.toolSchemas.get(call.tool);
@@ -118,7 +131,7 @@ export function invariantProperties(compiled: CompiledPolicy, tools: ReadonlyMap
     const shown = effects?.join(' or ') ?? 'any effect';
     const check = never
       ? (call: SimCall, d: Decision): Verdict => (!selects(call) ? undefined
-        : effects && !effects.includes(d.effect) ? true : `a call it forbids was decided ${d.effect}${defaulted(call, m, tools)}`)
+        : effects && !effects.includes(d.effect) ? true : `a call it forbids was decided ${d.effect}${defaulted(call, m, tools)}${undeclared(call, m, tools)}`)
       : (call: SimCall, d: Decision): Verdict => (!selects(call) || malformedArgs(compiled, call) ? undefined
         : !effects || effects.includes(d.effect) ? true : `decided ${d.effect}, but every such call must be ${shown}`);
     return { kind: 'invariant', name: inv.name, pointer: `/invariants/${i}`, check };

@@ -73,4 +73,17 @@ describe('harness/simulate/properties', () => {
     const [never] = invariantProperties(compile({ version: 1, invariants: [{ name: 'n', never: { tool: 'q', args: { db: { equals: 'prod' } }, effect: 'allow' } }] }), tools);
     assert.match(String(never!.check(call({ tool: 'q', args: {} }), allow)), /`db` is left out, so the server uses its default "prod"/);
   });
+
+  it('says when a broken invariant\'s argument is one the tool\'s manifest does not take (the server ignores it)', () => {
+    const tools = new Map<string, ToolInfo>([
+      ['read_many', { name: 'read_many', inputSchema: { type: 'object', properties: { paths: { type: 'array' } } } }],
+      ['read_one', { name: 'read_one', inputSchema: { type: 'object', properties: { path: { type: 'string' } } } }],
+    ]);
+    const policy: Policy = { version: 1, invariants: [{ name: 'n', never: { tool: 'read_*', args: { path: { not: { within: ['/srv/docs'] } } }, effect: 'allow' } }] };
+    const [never] = invariantProperties(compile(policy), tools);
+    assert.equal(never!.check(call({ tool: 'read_many', args: { path: '/etc/passwd', paths: [] } }), allow),
+      'a call it forbids was decided allow (`read_many` takes no argument `path` — its manifest lists `paths` — so the server ignores it: the invariant\'s `path` constraint does not reach what this tool is given)');
+    assert.equal(never!.check(call({ tool: 'read_one', args: { path: '/etc/passwd' } }), allow), 'a call it forbids was decided allow');
+    assert.equal(never!.check(call({ tool: 'read_unknown', args: { path: '/etc/passwd' } }), allow), 'a call it forbids was decided allow', 'no manifest entry: nothing to say');
+  });
 });
