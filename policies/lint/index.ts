@@ -11,7 +11,7 @@ import { caseSensitiveBlock, catastrophicPattern, contradictory, emptyIn, nonStr
 import { inlineCredential, prodWithoutEnvironment, sharedCredential } from './environments';
 import { typeMismatch, unknownArgument } from './inputSchema';
 import { absentKeyEscapesDeny, dottedArgumentKey } from './absentKeys';
-import { readOnlyWrites } from './leastPrivilege';
+import { readOnlyWrites, unscopedSibling } from './leastPrivilege';
 import { genericRoleWrites, wildcardAll } from './overBroad';
 import { deniedGrant, duplicateGrant, subsumedGrant, unusedRole, unusedScope } from './redundancy';
 import { invalidPattern, minAboveMax, undeclaredRole, undefinedScope } from './references';
@@ -56,7 +56,7 @@ const unknownIgnore: LintRule = {
 /** Every lint rule, in the order they run. Add a rule here (see ARCHITECTURE.md). */
 export const RULES: readonly LintRule[] = [
   undeclaredRole, undefinedScope, minAboveMax, invalidPattern,
-  wildcardAll, genericRoleWrites, readOnlyWrites, financialApproval, destructiveApproval, bypassedApproval,
+  wildcardAll, genericRoleWrites, readOnlyWrites, unscopedSibling, financialApproval, destructiveApproval, bypassedApproval,
   emergencyWithoutExpiry, expiryBeyondHorizon, unreadableTime, expired, emptyWindow,
   sharedCredential, inlineCredential, prodWithoutEnvironment,
   auditDisabled, auditMissing, auditIncomplete, unredactedSecret, failOpen,
