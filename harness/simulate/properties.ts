@@ -3,12 +3,12 @@
 
 import {
   ABSENT, compileConstraint, compileContextConstraint, decide, selecting, globMatch, globsOverlap, own, type Check, type CompiledGrant, type CompiledPolicy, type Decision,
-  type Effect, type InvariantMatch, type ToolAnnotations, type ToolInfo,
+  type ContextConstraint, type Effect, type InvariantMatch, type Json, type ToolAnnotations, type ToolInfo,
 } from '../../policies';
 import { contradictory, emptyIn } from '../../policies/lint/constraints';
 import { invalidPattern, minAboveMax } from '../../policies/lint/references';
 import { didYouMean } from '../../policies/lint/toolNames';
-import type { SourceMap } from '../../policies/source';
+import { childPointer, type SourceMap } from '../../policies/source';
 import type { SimCall } from './generate';
 
 /** `undefined`: the call is outside the property; `true`: it holds; a string: why it broke. */
@@ -165,6 +165,11 @@ export function invariantProblems(compiled: CompiledPolicy, tools: ReadonlyMap<s
   const base = `/invariants/${index}/${inv.never !== undefined ? 'never' : 'always'}`;
   const m = inv.never ?? inv.always ?? {};
   const out: InvariantProblem[] = [];
+  for (const [key, c] of Object.entries(m.context ?? {})) {
+    const at = childPointer(`${base}/context`, key);
+    const found = stringless(c, at);
+    if (found) out.push({ pointer: found.pointer, message: `context \`${key}\` ${found.why}, but context values are always strings at run time (${where(found.pointer)}), so no call can fall within this invariant and it checks nothing` });
+  }
   if (source) {
     const ctx = { policy: compiled.policy, source, now: 0 };
     for (const rule of ADMITS_NOTHING) {
@@ -195,6 +200,29 @@ export function invariantProblems(compiled: CompiledPolicy, tools: ReadonlyMap<s
     out.push({ pointer, message: `tool \`${tool}\` (${where(pointer)}) matches no tool a grant or deny rule names${tools.size > 0 ? ' and no manifest tool' : ''}${near}: every call to it is denied, so this invariant checks nothing the policy says${hint}` });
   });
   return out;
+}
+
+/** A constant as words: `the boolean false`, `the number 3`, `null`. */
+function constant(v: Json): string {
+  return v === null ? 'null' : `the ${Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v} ${JSON.stringify(v)}`;
+}
+
+/**
+ * Where a context constraint (not under `not`) holds for no string, and so for no call: context values are always
+ * strings (`--context k=v`, the proxy). An unquoted `false` or `3` alone, `min`/`max`, a non-string `type`.
+ */
+function stringless(c: ContextConstraint, pointer: string): { pointer: string; why: string } | undefined {
+  const only = (list: readonly Json[], at: string): { pointer: string; why: string } | undefined =>
+    list.length > 0 && list.every((v) => typeof v !== 'string') ? { pointer: at, why: `is compared with ${list.map(constant).join(', ')} only` } : undefined;
+  if (Array.isArray(c)) return only(c, pointer);
+  if (c.in) {
+    const found = only(c.in, `${pointer}/in`);
+    if (found) return found;
+  }
+  if ('equals' in c && c.equals !== undefined && typeof c.equals !== 'string') return { pointer: `${pointer}/equals`, why: `is compared with ${constant(c.equals)} only` };
+  for (const op of ['min', 'max'] as const) if (c[op] !== undefined) return { pointer: `${pointer}/${op}`, why: `has \`${op}\`, which holds for numbers only` };
+  if (c.type !== undefined && c.type !== 'string') return { pointer: `${pointer}/type`, why: `must be of type \`${c.type}\`` };
+  return undefined;
 }
 
 /** The name of the built-in that needs tool annotations (so a manifest) to apply. */

@@ -96,6 +96,20 @@ describe('mandate simulate', () => {
     assert.doesNotMatch(r.stdout, /^vacuous invariant/m);
   });
 
+  it('fails an invariant comparing context with non-strings only (context values are strings) as invalid; a list with a string in it still selects', async () => {
+    const dir = tempDir('mandate-sim-');
+    const file = join(dir, 'ctx.mandate.yaml');
+    writeFileSync(file, ['version: 1', 'roles: { ops: { description: Ops. } }', 'grants: [{ agent_role: ops, tool: restart_service }]', 'invariants:',
+      '  - name: no restarts without mfa', '    never: { tool: restart_service, effect: allow, context: { mfa: [false] } }',
+      '  - name: no restarts at risk 3', '    never: { tool: restart_service, effect: allow, context: { risk: { equals: 3 } } }',
+      '  - name: no restarts without mfa, either spelling', '    never: { tool: restart_service, effect: allow, context: { mfa: [false, "false"] } }', ''].join('\n'));
+    const r = await runCli(['simulate', '--policy', file, '--seed', '1', '--runs', '2000', '--allow-vacuous'], { cwd: dir });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, /^INVALID invariant `no restarts without mfa` \(ctx\.mandate\.yaml:5:5\): context `mfa` is compared with the boolean false only, but context values are always strings at run time \(ctx\.mandate\.yaml:6:\d+\), so no call can fall within this invariant and it checks nothing$/m);
+    assert.match(r.stdout, /^INVALID invariant `no restarts at risk 3` \(ctx\.mandate\.yaml:7:5\): context `risk` is compared with the number 3 only, but context values are always strings at run time/m);
+    assert.match(r.stdout, /^BROKEN {2}invariant `no restarts without mfa, either spelling`/m);
+  });
+
   it('runs the shipped examples green, naming what stayed vacuous', async () => {
     for (const name of ['finance', 'research', 'ops']) {
       const r = await runCli(['simulate', '--policy', `policies/examples/${name}.mandate.yaml`, '--seed', '20261125']);
