@@ -119,7 +119,8 @@ export function malformedArgs(compiled: CompiledPolicy, call: SimCall): boolean 
 
 /**
  * The policy's invariants as properties.
- * INVARIANT: `always` speaks of well-formed calls only; malformed arguments are denied whatever it says.
+ * INVARIANT: `always`, and a `never` that forbids deny, speak of well-formed calls only; malformed arguments are
+ * denied whatever they say (a malformed call allowed still breaks a `never` of allow, and the built-in).
  */
 export function invariantProperties(compiled: CompiledPolicy, tools: ReadonlyMap<string, ToolInfo>): Property[] {
   const policy = compiled.policy;
@@ -129,8 +130,10 @@ export function invariantProperties(compiled: CompiledPolicy, tools: ReadonlyMap
     const selects = selector(m, tools);
     const effects = listOf(m.effect);
     const shown = effects?.join(' or ') ?? 'any effect';
+    // A `never` that forbids deny speaks, as `always` does, of well-formed calls: no policy can allow the rest.
+    const forbidsDeny = never && (!effects || effects.includes('deny'));
     const check = never
-      ? (call: SimCall, d: Decision): Verdict => (!selects(call) ? undefined
+      ? (call: SimCall, d: Decision): Verdict => (!selects(call) || (forbidsDeny && d.effect === 'deny' && malformedArgs(compiled, call)) ? undefined
         : effects && !effects.includes(d.effect) ? true : `a call it forbids was decided ${d.effect}${defaulted(call, m, tools)}${undeclared(call, m, tools)}`)
       : (call: SimCall, d: Decision): Verdict => (!selects(call) || malformedArgs(compiled, call) ? undefined
         : !effects || effects.includes(d.effect) ? true : `decided ${d.effect}, but every such call must be ${shown}`);

@@ -45,6 +45,19 @@ describe('harness/simulate/properties', () => {
     assert.equal(always!.check(call({ args: null }), deny), undefined, 'malformed arguments are outside `always`');
   });
 
+  it('reads `never: { effect: deny }` as `always` reads its effects: the denial of malformed arguments breaks neither', () => {
+    const tools = new Map<string, ToolInfo>([['t', { name: 't', inputSchema: { type: 'object', required: ['path'], properties: { path: { type: 'string' } } } }]]);
+    const policy: Policy = { version: 1, grants: [{ agent_role: 'r', tool: 't' }], roles: { r: {} }, invariants: [
+      { name: 'never refused', never: { tool: 't', effect: 'deny' } },
+      { name: 'never allowed', never: { tool: 't', effect: 'allow' } },
+    ] };
+    const [refused, allowed] = invariantProperties(compile(policy, { tools: { tools: [...tools.values()] } }), tools);
+    assert.equal(refused!.check(call({ args: null }), deny), undefined, 'not an object: no policy can allow it');
+    assert.equal(refused!.check(call({ args: {} }), deny), undefined, 'against the tool\'s input schema: no policy can allow it');
+    assert.equal(typeof refused!.check(call({ args: { path: 'a' } }), deny), 'string', 'a well-formed call denied still breaks it');
+    assert.equal(typeof allowed!.check(call({ args: null }), allow), 'string', 'a malformed call allowed still breaks a `never` of allow');
+  });
+
   it('flags a read_only role allowed a destructive tool, but not a read-only-hinted one', () => {
     const policy: Policy = { version: 1, roles: { r: { read_only: true } }, grants: [{ agent_role: 'r', tools: ['*'] }] };
     const compiled = compile(policy);
