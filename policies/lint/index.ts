@@ -9,7 +9,7 @@ import { bypassedApproval, destructiveApproval, financialApproval } from './appr
 import { auditDisabled, auditIncomplete, auditMissing, unredactedSecret, failOpen } from './audit';
 import { caseSensitiveBlock, catastrophicPattern, contradictory, emptyIn, nonStringContext, prefixOnPath, relativeBlockPath, slowPattern, unanchoredPattern } from './constraints';
 import { inlineCredential, prodWithoutEnvironment, sharedCredential } from './environments';
-import { typeMismatch, unknownArgument } from './inputSchema';
+import { typeMismatch, unconstrainedVariant, unknownArgument } from './inputSchema';
 import { absentKeyEscapesDeny, dottedArgumentKey } from './absentKeys';
 import { readOnlyWrites, unscopedSibling } from './leastPrivilege';
 import { genericRoleWrites, wildcardAll } from './overBroad';
@@ -61,7 +61,7 @@ export const RULES: readonly LintRule[] = [
   sharedCredential, inlineCredential, prodWithoutEnvironment,
   auditDisabled, auditMissing, auditIncomplete, unredactedSecret, failOpen,
   deniedGrant, duplicateGrant, subsumedGrant, unusedScope, unusedRole,
-  emptyIn, contradictory, nonStringContext, caseSensitiveBlock, relativeBlockPath, prefixOnPath, unanchoredPattern, catastrophicPattern, slowPattern, unknownArgument, typeMismatch,
+  emptyIn, contradictory, nonStringContext, caseSensitiveBlock, relativeBlockPath, prefixOnPath, unanchoredPattern, catastrophicPattern, slowPattern, unknownArgument, typeMismatch, unconstrainedVariant,
   dottedArgumentKey, absentKeyEscapesDeny,
   unknownTool, globMatchesNothing, unknownIgnore,
 ];

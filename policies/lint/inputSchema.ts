@@ -3,7 +3,7 @@
 
 import { childPointer } from '../source';
 import type { Constraint, Json, ToolInfo } from '../types';
-import { expandIn, knownTools, scopeNames, toolEntries } from './tools';
+import { expandIn, knownTools, scopeNames, toolEntries, words } from './tools';
 import type { LintContext, LintRule, RuleFinding } from './types';
 
 /** The argument names a tool's `inputSchema` declares, or undefined when it does not say. */
@@ -154,6 +154,62 @@ export const typeMismatch: LintRule = {
     };
     (ctx.policy.grants ?? []).forEach((g, i) => visit(g, `/grants/${i}`, undefined, g.agent_role));
     (ctx.policy.deny ?? []).forEach((d, i) => visit(d, `/deny/${i}`, d.id ?? `deny[${i}]`, ''));
+    return out;
+  },
+};
+
+/** A last word that makes an argument another spelling of the same value: `amount_cents`, `vendor_id`, `path_list`. */
+const VARIANT_WORDS = new Set(['cents', 'minor', 'units', 'micros', 'millis', 'value', 'raw', 'id', 'ids', 'name', 'names', 'list', 'uri', 'url', 'override', 'full', 'absolute', 'abs']);
+
+/** An argument name without a variant's last word or plural `s`: `amount_cents`, `amountCents` → `amount`; `paths` → `path`. */
+function stem(name: string): string {
+  const w = words(name);
+  const last = w.at(-1);
+  if (last === undefined) return name;
+  if (w.length > 1 && VARIANT_WORDS.has(last)) w.pop();
+  else if (last.length > 3 && last.endsWith('s') && !last.endsWith('ss')) w[w.length - 1] = last.slice(0, -1);
+  return w.join('_');
+}
+
+export const unconstrainedVariant: LintRule = {
+  id: 'constraint/unconstrained-variant',
+  severity: 'warning',
+  why: 'a grant that constrains one spelling of a value (`amount`) while the tool also takes another (`amount_cents`, `paths`, `vendor_id`) that nothing constrains lets a call keep the first within bounds and send anything in the second, which the server may read instead (needs a manifest; a grant cannot require a key to be absent, so cap the other spelling with a deny rule)',
+  example: 'scopes: { cap: { args: { amount: { max: 1000 } } } }   # issue_payment also takes amount_cents',
+  check(ctx) {
+    const known = knownTools(ctx);
+    if (known.size === 0) return [];
+    const out: RuleFinding[] = [];
+    const scopeUses = new Map<string, Use | undefined>();
+    const denied = (tool: string, key: string): boolean => (ctx.policy.deny ?? []).some((d, i) =>
+      toolEntries(d, `/deny/${i}`).some((e) => expandIn(ctx, e.pattern).some((t) => t.name === tool))
+      && uses(ctx, d, `/deny/${i}`, scopeUses).some((u) => Object.prototype.hasOwnProperty.call(u.args, key)));
+    const seen = new Set<string>();
+    (ctx.policy.grants ?? []).forEach((g, i) => {
+      const base = `/grants/${i}`;
+      const mine = uses(ctx, g, base, scopeUses);
+      if (mine.length === 0) return;
+      const constrained = new Set(mine.flatMap((u) => Object.keys(u.args)));
+      for (const t of toolEntries(g, base).flatMap((e) => expandIn(ctx, e.pattern))) {
+        const takes = declaredArgs(t.info);
+        if (!takes) continue;
+        for (const u of mine) {
+          for (const key of Object.keys(u.args)) {
+            for (const other of takes) {
+              if (other === key || constrained.has(other) || stem(other) !== stem(key) || denied(t.name, other)) continue;
+              const pointer = childPointer(u.base, key);
+              const once = `${pointer}\u0000${t.name}\u0000${other}`;
+              if (seen.has(once)) continue;
+              seen.add(once);
+              out.push({
+                message: `\`${t.name}\` also takes \`${other}\`, which nothing constrains: a call may keep \`${key}\` within ${u.via} and send any \`${other}\`, which the server may read instead — cap \`${other}\` with a deny rule (a grant cannot require it to be absent)`,
+                pointer, range: ctx.source.keyRange(pointer),
+              });
+            }
+          }
+        }
+      }
+    });
     return out;
   },
 };
