@@ -162,7 +162,7 @@ export const typeMismatch: LintRule = {
 const VARIANT_WORDS = new Set(['cents', 'minor', 'units', 'micros', 'millis', 'value', 'raw', 'id', 'ids', 'name', 'names', 'list', 'uri', 'url', 'override', 'full', 'absolute', 'abs']);
 
 /** An argument name without a variant's last word or plural `s`: `amount_cents`, `amountCents` → `amount`; `paths` → `path`. */
-function stem(name: string): string {
+export function stem(name: string): string {
   const w = words(name);
   const last = w.at(-1);
   if (last === undefined) return name;

@@ -3,7 +3,7 @@
 import type { FixData } from '../findings';
 import { isGlob } from '../glob';
 import type { ToolInfo } from '../types';
-import { declaredArgs } from './inputSchema';
+import { declaredArgs, stem } from './inputSchema';
 import { expandIn, globMayChange, grantLabel, grantTools, hasManifest, isMatchAll, knownTools, scopeNames, toolEntries, toolNature } from './tools';
 import type { LintRule, RuleFinding } from './types';
 
@@ -54,7 +54,7 @@ export const readOnlyWrites: LintRule = {
 export const unscopedSibling: LintRule = {
   id: 'least-privilege/unscoped-sibling',
   severity: 'warning',
-  why: 'a constraint one grant puts on an argument (`path` within docs) is void when the same role holds a sibling tool of the same kind taking that argument with no constraint on it: the role reaches every value through the sibling (needs a manifest)',
+  why: 'a constraint one grant puts on an argument (`path` within docs) is void when the same role holds a sibling tool of the same kind taking that argument (or the same value by another name, `paths`) with no constraint on it: the role reaches every value through the sibling (needs a manifest)',
   example: 'grants: [{ agent_role: docs, tool: read_file, scope: [docs_only] }, { agent_role: docs, tool: search_files }]   # search_files takes `path` too',
   check(ctx) {
     if (knownTools(ctx).size === 0) return [];
@@ -93,12 +93,15 @@ export const unscopedSibling: LintRule = {
           for (const narrow of narrowers) {
             if (narrow === free) continue;
             for (const [key, scope] of narrow.keys) {
-              if (free.keys.has(key) || !takes.has(key) || said.has(key)) continue;
+              // the same value, spelt as this tool spells it: `path`, or `paths` for a tool reading several
+              const own = takes.has(key) ? key : [...takes].find((k) => stem(k) === stem(key));
+              if (own === undefined || free.keys.has(own) || said.has(own)) continue;
               const sibling = narrow.entries.flatMap((e) => e.tools).find((n) => n.name !== t.name && declaredArgs(n.info)?.has(key) === true && kind(n) === kind(t));
               if (!sibling) continue;
-              said.add(key);
+              said.add(own);
+              const spelt = own === key ? `\`${key}\` too` : `\`${own}\` (\`${key}\` by another name)`;
               out.push({
-                message: `\`${t.name}\` takes \`${key}\` too, but ${grantLabel(free.g, free.i)} gives it to \`${free.g.agent_role}\` with no constraint on \`${key}\`, while ${grantLabel(narrow.g, narrow.i)} narrows \`${key}\` for \`${sibling.name}\` (scope \`${scope}\`): the role reaches any \`${key}\` through \`${t.name}\` — give this grant the same scope`,
+                message: `\`${t.name}\` takes ${spelt}, but ${grantLabel(free.g, free.i)} gives it to \`${free.g.agent_role}\` with no constraint on \`${own}\`, while ${grantLabel(narrow.g, narrow.i)} narrows \`${key}\` for \`${sibling.name}\` (scope \`${scope}\`): the role reaches any \`${own}\` through \`${t.name}\` — ${own === key ? 'give this grant the same scope' : `constrain \`${own}\` too, or leave \`${t.name}\` out or behind approval (operators read a list as one value)`}`,
                 pointer: entry.pointer, range: ctx.source.range(entry.pointer),
               });
             }
