@@ -44,7 +44,8 @@ export function formatText(r: SimulationReport): string[] {
     else out.push(`ok      ${label(p)}${p.kind === 'test' ? '' : ` (${p.checked} calls)`}`);
   }
   const exercised = r.coverage.length - r.unexercised.length;
-  out.push(`coverage: ${exercised} of ${r.coverage.length} rules decided a call`);
+  const unsampled = r.unexercised.length > 0 ? ` in ${r.calls} calls (a rule never exercised may be dead — lint's dead/ rules say which — or only unsampled: more --runs reach it)` : '';
+  out.push(`coverage: ${exercised} of ${r.coverage.length} rules decided a call${unsampled}`);
   for (const u of r.unexercised) out.push(`  never exercised: ${u.kind} ${u.id} (${u.where})`);
   out.push('decision matrix (roles × tool: allow / approval / deny):');
   const w1 = Math.max(5, ...r.matrix.map((m) => m.roles.length));

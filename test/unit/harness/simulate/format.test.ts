@@ -33,6 +33,15 @@ describe('harness/simulate/format', () => {
     assert.ok(suite.testcase[2]!.skipped !== undefined);
   });
 
+  it('says a rule never exercised may only be unsampled, and how to tell', () => {
+    const rule = { kind: 'grant' as const, id: 'grants[7]', pointer: '/grants/7', where: 'p.yaml:9:5', hits: 0 };
+    const r: SimulationReport = { ...report('n'), calls: 10000, coverage: [rule, { ...rule, id: 'grants[8]', pointer: '/grants/8', hits: 3 }], unexercised: [rule] };
+    const text = formatText(r);
+    assert.ok(text.includes('coverage: 1 of 2 rules decided a call in 10000 calls (a rule never exercised may be dead — lint\'s dead/ rules say which — or only unsampled: more --runs reach it)'), text.join('\n'));
+    assert.ok(text.includes('  never exercised: grant grants[7] (p.yaml:9:5)'));
+    assert.ok(formatText({ ...r, coverage: [{ ...rule, hits: 1 }], unexercised: [] }).includes('coverage: 1 of 1 rules decided a call'));
+  });
+
   it('replaces characters XML cannot carry', () => {
     assert.equal(xmlEscape('a\u0000b\ud800c'), 'a\ufffdb\ufffdc');
     assert.equal(xmlEscape('\ud83d\ude00'), '\ud83d\ude00');
