@@ -151,6 +151,20 @@ export interface InvariantProblem {
 /** The lint rules that find a constraint admitting no value; in an invariant's selector, it then selects no call. */
 const ADMITS_NOTHING = [invalidPattern, minAboveMax, emptyIn, contradictory];
 
+const admitsNothingCache = new WeakMap<CompiledPolicy, Array<{ pointer: string; message: string }>>();
+
+/** The findings of ADMITS_NOTHING in invariant selectors, once per policy (every invariant asks). */
+function admitsNothing(compiled: CompiledPolicy, source: SourceMap): Array<{ pointer: string; message: string }> {
+  let out = admitsNothingCache.get(compiled);
+  if (out) return out;
+  const ctx = { policy: compiled.policy, source, now: 0 };
+  out = ADMITS_NOTHING.flatMap((rule) => rule.check(ctx)
+    // under `not`, a range or list that admits nothing admits everything; an undecidable pattern stays undecidable
+    .filter((f) => f.pointer.startsWith('/invariants/') && (rule === invalidPattern || !f.pointer.includes('/not'))));
+  admitsNothingCache.set(compiled, out);
+  return out;
+}
+
 /**
  * What makes invariant `index` check nothing the policy says. A misspelling: a role the policy does not declare,
  * or a tool no grant, deny rule or manifest tool matches, that is an edit or so from one it does have (`raeder`,
@@ -174,13 +188,8 @@ export function invariantProblems(compiled: CompiledPolicy, tools: ReadonlyMap<s
     if (found) out.push({ pointer: found.pointer, message: `context \`${key}\` ${found.why}, but context values are always strings at run time (${where(found.pointer)}), so no call can fall within this invariant and it checks nothing` });
   }
   if (source) {
-    const ctx = { policy: compiled.policy, source, now: 0 };
-    for (const rule of ADMITS_NOTHING) {
-      for (const f of rule.check(ctx)) {
-        // under `not`, a range or list that admits nothing admits everything; an undecidable pattern stays undecidable
-        if (!f.pointer.startsWith(`${base}/`) || (rule !== invalidPattern && f.pointer.includes('/not'))) continue;
-        out.push({ pointer: f.pointer, message: `${f.message} (${where(f.pointer)}), so no call can fall within this invariant and it checks nothing` });
-      }
+    for (const f of admitsNothing(compiled, source)) {
+      if (f.pointer.startsWith(`${base}/`)) out.push({ pointer: f.pointer, message: `${f.message} (${where(f.pointer)}), so no call can fall within this invariant and it checks nothing` });
     }
   }
   const each = (v: string | string[] | undefined, key: string, visit: (name: string, pointer: string) => void): void => {
