@@ -5,16 +5,19 @@ import { inPeriod, parseAuditLines, recordDecision, type AuditApproval, type Aud
 import { format, parse, runSubcommand, type Subcommands } from '../args';
 import { CliError, println, type CommandSpec, type Io } from '../io';
 import { readAuditLog, verifyAuditLog, warnIfBroken } from '../load';
-import { auditAlerts } from './auditAlerts';
-import { auditExport } from './auditExport';
-import { auditReview, parsePeriod } from './auditReview';
+import { auditAlerts, alertsUsage } from './auditAlerts';
+import { auditExport, exportUsage } from './auditExport';
+import { auditReview, parsePeriod, reviewUsage } from './auditReview';
 
-const usage = 'mandate audit verify FILE [--anchor SEQ:HASH]… [--format json] | mandate audit show FILE [--decision D] [--tool T] [--kind K] [--since 30d|ISO] [--until ISO] [--limit N] [--format text|json]';
+const verifyUsage = 'mandate audit verify FILE [--anchor SEQ:HASH]… [--format text|json]';
+const showUsage = 'mandate audit show FILE [--decision D] [--tool T] [--kind K] [--since 30d|ISO] [--until ISO] [--limit N] [--format text|json]';
+/** Every subcommand's usage, one a line: `mandate audit --help` (and a subcommand's) prints them all. */
+const usage = [verifyUsage, showUsage, reviewUsage, alertsUsage, exportUsage].join('\n       ');
 
 async function verify(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { format: { type: 'string' }, anchor: { type: 'string', multiple: true } }, usage);
+  const { values, positionals } = parse(argv, { format: { type: 'string' }, anchor: { type: 'string', multiple: true } }, verifyUsage);
   const fmt = format(values.format, ['text', 'json'] as const, 'text');
-  const file = onlyFile(positionals);
+  const file = onlyFile(positionals, verifyUsage);
   const anchors = (values.anchor ?? []).map((a) => {
     const m = /^(\d+):([0-9a-fA-F]{16,64})$/.exec(a);
     if (!m || !Number.isSafeInteger(Number(m[1]))) throw new CliError(`--anchor expects SEQ:HASH — a record's sequence number and its SHA-256 (16 to 64 hex digits), as \`audit export\` sends them (mandate.seq, mandate.record_hash) — got \`${a}\``);
@@ -36,9 +39,9 @@ async function show(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, {
     decision: { type: 'string', multiple: true }, tool: { type: 'string', multiple: true }, kind: { type: 'string', multiple: true },
     since: { type: 'string' }, until: { type: 'string' }, limit: { type: 'string' }, format: { type: 'string' },
-  }, usage);
+  }, showUsage);
   const fmt = format(values.format, ['text', 'json'] as const, 'text');
-  const file = onlyFile(positionals);
+  const file = onlyFile(positionals, showUsage);
   // as `audit review` and `report` read them: a duration before now, a date (its start in UTC) or a date-time with its zone
   const since = parsePeriod(values.since, '--since', io.now());
   const until = parsePeriod(values.until, '--until', io.now());
@@ -87,7 +90,7 @@ export function describeRecord(r: AuditRecord): string {
   return `#${r.seq} ${r.time} ${r.kind}${d ? ` ${d.toUpperCase()}` : ''}${what}${who}${id}${res}${reason ? ` — ${reason}` : ''}`;
 }
 
-function onlyFile(positionals: string[]): string {
+function onlyFile(positionals: string[], usage: string): string {
   if (positionals.length !== 1) throw new CliError(`expected one audit log file\nusage: ${usage}`);
   return positionals[0]!;
 }

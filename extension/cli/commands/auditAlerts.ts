@@ -9,14 +9,14 @@ import { sha256 } from '../../proxy/hash';
 import { format, parse, required } from '../args';
 import { CliError, println, type Io } from '../io';
 
-const usage = 'mandate audit alerts --policy P LOG [--follow] [--webhook URL] [--format text|json]';
+export const alertsUsage = 'mandate audit alerts --policy P LOG [--follow] [--webhook URL] [--format text|json]';
 
 /** Run `mandate audit alerts`. Exit 1 when any alert was raised (replay mode), 0 otherwise. */
 export async function auditAlerts(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { policy: { type: 'string' }, follow: { type: 'boolean' }, webhook: { type: 'string' }, format: { type: 'string' } }, usage);
+  const { values, positionals } = parse(argv, { policy: { type: 'string' }, follow: { type: 'boolean' }, webhook: { type: 'string' }, format: { type: 'string' } }, alertsUsage);
   const fmt = format(values.format, ['text', 'json'] as const, 'text');
-  const policy = loadPolicy(required(values.policy, '--policy', usage), io.cwd).policy;
-  if (positionals.length !== 1) throw new CliError(`expected one audit log\nusage: ${usage}`);
+  const policy = loadPolicy(required(values.policy, '--policy', alertsUsage), io.cwd).policy;
+  if (positionals.length !== 1) throw new CliError(`expected one audit log\nusage: ${alertsUsage}`);
   const file = positionals[0]!;
   // the policy's rules (its defaults when `alerts:` is absent but a webhook is given on the command line)
   const config = { ...(policy.alerts ?? {}), ...(values.webhook !== undefined ? { webhook: values.webhook } : {}), stderr: false };

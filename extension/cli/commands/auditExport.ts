@@ -10,7 +10,7 @@ import { parse, required } from '../args';
 import { CliError, println, type Io } from '../io';
 import { brokenLog, readAuditLog, readBytes, verifyAuditLog } from '../load';
 
-const usage = 'mandate audit export --otlp URL LOG… [--header k=v]… [--service NAME] [--follow]';
+export const exportUsage = 'mandate audit export --otlp URL LOG… [--header k=v]… [--service NAME] [--follow]';
 
 /**
  * Run `mandate audit export`. Exit 1 when a log fails verification (its records are still sent, flagged
@@ -18,9 +18,9 @@ const usage = 'mandate audit export --otlp URL LOG… [--header k=v]… [--servi
  * record and every later one are flagged.
  */
 export async function auditExport(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(argv, { otlp: { type: 'string' }, header: { type: 'string', multiple: true }, service: { type: 'string' }, follow: { type: 'boolean' } }, usage);
-  const url = required(values.otlp, '--otlp', usage);
-  if (positionals.length === 0) throw new CliError(`expected at least one audit log\nusage: ${usage}`);
+  const { values, positionals } = parse(argv, { otlp: { type: 'string' }, header: { type: 'string', multiple: true }, service: { type: 'string' }, follow: { type: 'boolean' } }, exportUsage);
+  const url = required(values.otlp, '--otlp', exportUsage);
+  if (positionals.length === 0) throw new CliError(`expected at least one audit log\nusage: ${exportUsage}`);
   const follow = values.follow === true;
   if (follow && positionals.length !== 1) throw new CliError('--follow takes one audit log');
   const headers: Record<string, string> = {};

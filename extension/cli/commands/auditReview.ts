@@ -7,7 +7,7 @@ import { format, parse, required } from '../args';
 import { CliError, println, type Io } from '../io';
 import { loadPolicy, readAuditLog, warnIfBroken } from '../load';
 
-const usage = 'mandate audit review --policy P LOG… [--since 30d|ISO] [--until ISO] [--min-approvals N] [--format text|json]';
+export const reviewUsage = 'mandate audit review --policy P LOG… [--since 30d|ISO] [--until ISO] [--min-approvals N] [--format text|json]';
 
 const UNITS: Record<string, number> = { m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 };
 
@@ -33,10 +33,10 @@ export function parsePeriod(value: string | undefined, flag: string, now: number
 export async function auditReview(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse(argv, {
     policy: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' }, 'min-approvals': { type: 'string' }, format: { type: 'string' },
-  }, usage);
+  }, reviewUsage);
   const fmt = format(values.format, ['text', 'json'] as const, 'text');
-  const policy = loadPolicy(required(values.policy, '--policy', usage), io.cwd);
-  if (positionals.length === 0) throw new CliError(`expected at least one audit log\nusage: ${usage}`);
+  const policy = loadPolicy(required(values.policy, '--policy', reviewUsage), io.cwd);
+  if (positionals.length === 0) throw new CliError(`expected at least one audit log\nusage: ${reviewUsage}`);
   const min = values['min-approvals'] === undefined ? 2 : Number(values['min-approvals']);
   if (!Number.isInteger(min) || min < 1) throw new CliError(`--min-approvals expects a whole number ≥ 1, got \`${values['min-approvals']}\``);
   const since = parsePeriod(values.since, '--since', io.now());
