@@ -1,5 +1,6 @@
 // Reading policy and manifest files for commands: precise errors (file:line:col), never a stack trace.
 
+import { statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { decodeAuditLog, formatFinding, parsePolicy, POLICY_READ_LIMIT, verifyChain, type DecodedLog, type Finding, type ParsedPolicy, type RecordAnchor, type ServerDef, type ToolManifest, type VerifyResult } from '../../policies';
 import { sha256 } from '../proxy/hash';
@@ -92,6 +93,27 @@ export function loadManifest(path: string): ToolManifest {
 }
 
 /**
+ * Where a server's `tools_manifest` is: against the policy's folder. A policy read from a pipe (`<(…)`, /dev/stdin)
+ * has no folder, so a relative one is an error that says so (it used to name `/dev/fd/finance.tools.json`).
+ */
+export function manifestPath(policyPath: string, cwd: string, manifest: string, server?: string): string {
+  const policy = resolve(cwd, policyPath);
+  if (!isAbsolute(manifest) && !isRegularFile(policy)) {
+    const what = server === undefined ? 'it' : `tools_manifest \`${manifest}\` of server \`${server}\``;
+    throw new CliError(`${what} is relative to the policy's folder, but the policy was read from a pipe: give the policy as a file (or the manifest as an absolute path)`);
+  }
+  return resolve(dirname(policy), manifest);
+}
+
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return true; // unreadable now: the read that follows says why
+  }
+}
+
+/**
  * The tools a decision about this policy may know: the manifests given (`--tools`, against cwd), then each governed
  * server's saved `tools_manifest` (against the policy's folder); the first definition of a name wins. The proxy
  * decides with the schema its server lists, so `check` and `test` read the same saved lists `lint` and `simulate` read.
@@ -106,7 +128,7 @@ export async function policyTools(parsed: ParsedPolicy, policyPath: string, cwd:
   for (const m of given) add(loadManifest(resolve(cwd, m)));
   const base = dirname(resolve(cwd, policyPath));
   for (const [name, server] of Object.entries(parsed.policy.servers ?? {})) {
-    if (server.tools_manifest !== undefined) add(loadManifest(resolve(base, server.tools_manifest)));
+    if (server.tools_manifest !== undefined) add(loadManifest(manifestPath(policyPath, cwd, server.tools_manifest, name)));
     if (perServer) add(await perServer(name, server, base));
   }
   return byName.size > 0 ? { tools: [...byName.values()] } : undefined;

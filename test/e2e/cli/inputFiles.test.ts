@@ -50,6 +50,17 @@ describe('mandate: input paths that are not ordinary files', function () {
     assert.match(r.stdout, /^ALLOW/);
   });
 
+  it('a policy read from a pipe whose tools_manifest is relative says why it cannot be found (it named `/dev/fd/finance.tools.json`)', async function () {
+    if (process.platform === 'win32') this.skip();
+    const why = /tools.manifest `finance\.tools\.json` of server `payments`(: it)? is relative to the policy's folder, but the policy was read from a pipe: give the policy as a file/;
+    for (const command of ['check --role finance_reader --tool list_invoices --context environment=prod --policy', 'test', 'lint', 'simulate --runs 10 --policy']) {
+      const r = await viaBash(`${command} <(cat '${FINANCE}')`);
+      assert.equal(r.code, 1, command + r.stdout + r.stderr);
+      assert.match(r.stdout + r.stderr, why, command);
+      assert.doesNotMatch(r.stdout + r.stderr, /\/dev\/fd\/finance/, command);
+    }
+  });
+
   it('stops reading a pipe that never ends', async function () {
     if (process.platform === 'win32') this.skip();
     refused(await viaBash(`lint <(echo 'version: 1'; yes '# comment')`), /cannot read policy `\/dev\/fd\/\d+`: larger than 24 MiB/);
