@@ -84,10 +84,14 @@ export function describeRecord(r: AuditRecord): string {
   const who = r.caller ? ` ${r.caller.principal ?? 'anonymous'}${r.caller.roles.length ? `(${r.caller.roles.join(',')})` : ''}` : '';
   const what = r.tool ? ` ${r.tool}` : r.method ? ` ${r.method}` : '';
   const d = recordDecision(r);
-  const reason = r.decision?.reasons[0] ?? r.error?.message ?? '';
+  // a session, auth or policy record says what happened in its detail (start, stop, accepted, reload_refused…)
+  const detail = r.detail !== null && typeof r.detail === 'object' && !Array.isArray(r.detail) ? r.detail : undefined;
+  const event = typeof detail?.['event'] === 'string' ? detail['event'] : typeof detail?.['outcome'] === 'string' ? detail['outcome'] : undefined;
+  const why = typeof detail?.['why'] === 'string' ? detail['why'] : undefined;
+  const reason = r.decision?.reasons[0] ?? r.error?.message ?? why ?? '';
   const res = r.result ? ` ${r.result.is_error ? 'error' : 'ok'}${r.result.latency_ms !== undefined ? ` ${r.result.latency_ms}ms` : ''}` : '';
   const id = r.approval ? ` [${r.approval.id}${r.approval.by ? ` by ${r.approval.by}` : ''}]` : '';
-  return `#${r.seq} ${r.time} ${r.kind}${d ? ` ${d.toUpperCase()}` : ''}${what}${who}${id}${res}${reason ? ` — ${reason}` : ''}`;
+  return `#${r.seq} ${r.time} ${r.kind}${event && !d ? ` ${event}` : ''}${d ? ` ${d.toUpperCase()}` : ''}${what}${who}${id}${res}${reason ? ` — ${reason}` : ''}`;
 }
 
 function onlyFile(positionals: string[], usage: string): string {

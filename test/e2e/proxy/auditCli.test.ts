@@ -65,6 +65,27 @@ describe('e2e: mandate audit verify and show', function () {
     assert.match(bad.stderr, /--anchor expects SEQ:HASH/);
   });
 
+  it('shows what a session, auth or policy record says happened (each session record read only `session`)', () => {
+    const file = join(tempDir(), 'audit.jsonl');
+    const log = AuditLog.open(file);
+    const caller = { principal: 'agent', roles: ['r'] };
+    log.append({ kind: 'session', time: '2026-11-25T10:00:00.000Z', caller, detail: { event: 'start', command: ['srv'] } });
+    log.append({ kind: 'auth', time: '2026-11-25T10:00:01.000Z', caller, detail: { outcome: 'accepted', jti: 'j1' } });
+    log.append({ kind: 'policy', time: '2026-11-25T10:00:02.000Z', caller, detail: { event: 'reload_refused', errors: ['p.yaml:3:1: bad'] } });
+    log.append({ kind: 'session', time: '2026-11-25T10:00:03.000Z', caller, detail: { event: 'upstream_stopped', why: 'exited with code 1' } });
+    log.append({ kind: 'session', time: '2026-11-25T10:00:04.000Z', caller, detail: { event: 'stop', why: 'client closed stdin' } });
+    log.close();
+    const r = mandate('audit', 'show', file);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), [
+      '#0 2026-11-25T10:00:00.000Z session start agent(r)',
+      '#1 2026-11-25T10:00:01.000Z auth accepted agent(r)',
+      '#2 2026-11-25T10:00:02.000Z policy reload_refused agent(r)',
+      '#3 2026-11-25T10:00:03.000Z session upstream_stopped agent(r) — exited with code 1',
+      '#4 2026-11-25T10:00:04.000Z session stop agent(r) — client closed stdin',
+    ]);
+  });
+
   it('shows records filtered by decision, tool and time, as text and JSON', () => {
     const file = writeLog();
     const denied = mandate('audit', 'show', file, '--decision', 'deny');
