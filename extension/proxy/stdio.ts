@@ -1,7 +1,7 @@
 // `mandate proxy` over stdio: the client speaks on our stdin/stdout, the server runs as our child.
 // Wires the framing, the guard, the audit log, pins, approvals and policy reload together.
 
-import { printable } from '../../policies';
+import { printable, resolveEnvRefs } from '../../policies';
 import type { Readable, Writable } from 'node:stream';
 import { alertHooks, type AlertHooks } from './alerts';
 import { ApprovalBroker } from './approvals';
@@ -105,6 +105,11 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
   let restartTimer: NodeJS.Timeout | undefined;
   let httpTries = 0;
   let resuming = false;
+  // the policy's entry for this server (`--server`) adds its `env` to ours; `${NAME}` references are read from ours
+  const def = !http && p.servers && Object.prototype.hasOwnProperty.call(p.servers, opts.server) ? p.servers[opts.server] : undefined;
+  const resolved = def?.env ? resolveEnvRefs(def.env, io.env) : undefined;
+  if (resolved && resolved.missing.length > 0) log(`mandate proxy: server \`${opts.server}\` env refers to variables that are not set, left out: ${resolved.missing.join(', ')}`);
+  const serverEnv = resolved ? { ...io.env, ...resolved.env } : io.env;
   const events: UpstreamEvents = {
     onMessage: (m, line) => guard.fromUpstream(m, line),
     onExit: (why) => {
@@ -115,7 +120,7 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
     onBadFrame: (why) => log(`mandate proxy: upstream sent a bad message (${why})`),
     onNote: (why) => log(`mandate proxy: upstream \`${opts.server}\`: ${why}`),
   };
-  const start = (): Upstream => http ? new HttpUpstream(http, events, opts.maxMessageBytes) : new UpstreamProcess(opts.command, io.env, io.stderr, events, opts.maxMessageBytes);
+  const start = (): Upstream => http ? new HttpUpstream(http, events, opts.maxMessageBytes) : new UpstreamProcess(opts.command, serverEnv, io.stderr, events, opts.maxMessageBytes);
   const restartLater = (): void => {
     if (http) {
       if (httpTries >= HTTP_RETRIES) {

@@ -150,7 +150,8 @@ export const init: CommandSpec = {
     const tested = /^tests:/m.test(text);
     if (!tested) println(io.stdout, '  no test could be made from the tools\' input schemas: write one under `tests:` (until then `mandate test` needs --allow-empty)');
     println(io.stdout, `  mandate lint ${p} && mandate test ${tested ? '' : '--allow-empty '}${p} && mandate simulate --policy ${p}`);
-    if (url === undefined) println(io.stdout, `  mandate proxy --policy ${p} --role ${shellQuote(role)} -- ${command.map(shellQuote).join(' ')}`);
+    // --server: the policy's name for the server, so the proxy gives it that entry's `env` (and records and pins name it so)
+    if (url === undefined) println(io.stdout, `  mandate proxy --policy ${p} --role ${shellQuote(role)} --server ${shellQuote(name)} -- ${command.map(shellQuote).join(' ')}`);
     else {
       println(io.stdout, `  mandate proxy --policy ${p} --role ${shellQuote(role)} --upstream ${shellQuote(url.href)}`);
       println(io.stdout, `  (for clients that connect over HTTP with tokens: mandate proxy --listen 127.0.0.1:8080 --policy ${p} --jwks JWKS --upstream ${shellQuote(url.href)}; see "HTTP and authentication")`);

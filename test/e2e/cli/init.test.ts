@@ -23,7 +23,7 @@ describe('e2e cli: mandate init', function () {
     assert.match(r.stdout, /wrote memory\.tools\.json \(9 tools\) and memory\.mandate\.yaml/);
     assert.match(r.stdout, /memory_reader: open_nodes, read_graph, search_nodes/);
     assert.match(r.stdout, /each call approved by a human: delete_entities, delete_observations, delete_relations/);
-    assert.match(r.stdout, /mandate proxy --policy memory\.mandate\.yaml --role memory_reader -- /);
+    assert.match(r.stdout, /mandate proxy --policy memory\.mandate\.yaml --role memory_reader --server memory -- /);
     assert.doesNotMatch(r.stdout, /taken as destructive because/, 'every memory tool says what it is');
 
     const text = readFileSync(join(dir, 'memory.mandate.yaml'), 'utf8');
@@ -52,6 +52,25 @@ describe('e2e cli: mandate init', function () {
     }
     const decisions = records(g.audit).filter((x) => x['kind'] === 'decision').map((x) => [x['tool'], (x['decision'] as { effect: string }).effect]);
     assert.deepEqual(decisions, [['delete_entities', 'deny'], ['read_graph', 'allow']]);
+  });
+
+  it('the proxy line it prints gives the server the --env values kept in the policy (MEMORY_FILE_PATH was dropped: the stdio proxy passed only its own environment)', async () => {
+    const dir = tempDir();
+    const memoryFile = join(dir, 'kept.jsonl');
+    const r = await runCli(['init', 'memory', '--env', `MEMORY_FILE_PATH=${memoryFile}`, '--env', 'MEMORY_E2E_TOKEN', '--', MEMORY], { cwd: dir, env: { MEMORY_E2E_TOKEN: 's3cret' } });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /mandate proxy --policy memory\.mandate\.yaml --role memory_reader --server memory -- /);
+    // run as printed (a writer, to make the server write its file), from an environment that has neither variable
+    assert.equal(process.env['MEMORY_FILE_PATH'] ?? process.env['MEMORY_E2E_TOKEN'], undefined);
+    const g = await connectProxy({ dir, policy: join(dir, 'memory.mandate.yaml'), proxyArgs: ['--role', 'memory_writer', '--server', 'memory'], server: [MEMORY] });
+    try {
+      const made = await g.client.callTool({ name: 'create_entities', arguments: { entities: [{ name: 'a', entityType: 't', observations: [] }] } });
+      assert.equal(made.isError ?? false, false, textOf(made));
+    } finally {
+      await g.close();
+    }
+    assert.ok(existsSync(memoryFile), 'the server wrote where the policy\'s env says');
+    assert.match(g.stderr(), /server `memory` env refers to variables that are not set, left out: MEMORY_E2E_TOKEN/);
   });
 
   it('writes into --dir, made if need be, and runs the server where the command was typed (its relative paths are the user\'s)', async () => {
