@@ -120,7 +120,7 @@ export class HttpProxy {
     }
     const mapped = resolveRoles(r.identity.sub, r.identity.claimedRoles, this.o.deps.policy.policy.agents);
     if (mapped.roles.length === 0) {
-      const why = mapped.known ? `none of the roles the token claims is bound to \`${r.identity.sub}\` by the policy` : `\`${r.identity.sub}\` is not an agent of this policy`;
+      const why = mapped.known ? `none of the roles the token claims is bound to \`${r.identity.sub}\` by the policy` : `\`${r.identity.sub}\` is not an agent of this policy: a token's subject gets its roles from the policy's \`agents:\` (\`${r.identity.sub}: { roles: [...] }\`)`;
       const entry = authEntry(r, { ...info, roles: [] }, this.o.deps.now());
       this.audit({ ...entry, error: { code: 'no_roles', message: why }, detail: { ...(entry.detail as object), outcome: 'rejected', dropped_roles: mapped.dropped } });
       sendJson(res, 403, rpcErrorBody(`forbidden: ${why}`), { 'www-authenticate': challenge(this.resource, { code: 'insufficient_scope', description: why }) });

@@ -131,7 +131,12 @@ describe('HTTP proxy e2e: finance policy, roles from tokens, approvals', functio
   it('never lets a token add a role the policy does not bind to its subject', async () => {
     await assert.rejects(connect('ledger-bot', ['finance_executor']), /403|none of the roles/i);
     await assert.rejects(connect('mallory'), /403|not an agent/i);
+    // a subject outside Latin-1 in the 403's WWW-Authenticate made Node throw: a 500 "internal error" instead
+    await assert.rejects(connect('mal→lory'), /not an agent/i);
     const codes = records().filter((r) => r.kind === 'auth' && r.error).map((r) => r.error!.code);
-    assert.ok(codes.filter((c) => c === 'no_roles').length >= 2, codes.join(','));
+    assert.ok(codes.filter((c) => c === 'no_roles').length >= 3, codes.join(','));
+    // the 403 says how a subject gets roles (it said only that `mallory` is not an agent)
+    const why = records().filter((r) => r.kind === 'auth' && r.error?.code === 'no_roles').map((r) => r.error!.message);
+    assert.ok(why.some((m) => /^`mallory` is not an agent of this policy: a token's subject gets its roles from the policy's `agents:` \(`mallory: \{ roles: \[\.\.\.\] \}`\)$/.test(m)), why.join('\n'));
   });
 });
