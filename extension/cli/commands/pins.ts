@@ -2,7 +2,7 @@
 // definition (tool drift) so calls to it are allowed to be decided again.
 
 import { basename, join, resolve } from 'node:path';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { acceptPins, describeChange, MIN_DIGEST_PREFIX, openPinsFile, pinsPath, readPins, SHORT_DIGEST } from '../../proxy';
 import { printable } from '../../../policies';
 import { format, parse, runSubcommand, type Subcommands } from '../args';
@@ -15,7 +15,13 @@ const usage = 'mandate pins list [--server NAME] [--dir DIR] [--format text|json
  * is listed, so a change pending in any of them (a legacy file included) is shown and sets the exit code.
  */
 function pinFiles(dir: string, only: string | undefined): Array<{ server: string; file: string }> {
-  if (only !== undefined) return [{ server: only, file: openPinsFile(dir, only) }];
+  if (only !== undefined) {
+    const file = openPinsFile(dir, only);
+    if (existsSync(file)) return [{ server: only, file }];
+    // a misspelt name must not read as "0 pinned, 0 changed"
+    const known = pinFiles(dir, undefined).map((f) => printable(f.server));
+    throw new CliError(`no pins for server \`${printable(only)}\` in \`${dir}\`; ${known.length > 0 ? `servers with pins there: ${known.join(', ')}` : 'no server has pins there'}`);
+  }
   let files: string[];
   try {
     files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
@@ -37,7 +43,9 @@ async function list(argv: string[], io: Io): Promise<number> {
   const fmt = format(values.format, ['text', 'json'] as const, 'text');
   const dir = resolve(io.cwd, values.dir ?? join('.mandate', 'pins'));
   let pending = 0;
-  for (const { server: s, file } of pinFiles(dir, values.server)) {
+  const files = pinFiles(dir, values.server);
+  if (files.length === 0 && fmt === 'text') println(io.stdout, `no pins in \`${dir}\` (a proxy writes them to its --pins-dir, by default .mandate/pins in the folder it runs in)`);
+  for (const { server: s, file } of files) {
     const pins = readPinsOrFail(file, s);
     pending += Object.keys(pins.pending).length;
     if (fmt === 'json') {

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { AuditLog } from '../../../extension/proxy/auditLog';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { pinsPath } from '../../../extension/proxy/pins';
 import { ROOT, runCli } from '../../support/cli';
 import { tempDir } from '../../support/tmp';
 
@@ -32,6 +34,22 @@ describe('mandate: flags with bad values', function () {
     const ok = await runCli(['audit', 'show', log, '--decision', 'deny', '--kind', 'decision']);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /DENY pay/);
+  });
+
+  it('pins list names a --server that has no pins, and a folder with none (a typo read "0 pinned, 0 changed"; the wrong folder printed nothing)', async () => {
+    const dir = tempDir();
+    const pins = join(dir, 'pins');
+    mkdirSync(pins);
+    writeFileSync(pinsPath(pins, 'finance-server'), JSON.stringify({ version: 1, server: 'finance-server', tools: {}, pending: {} }));
+    const typo = await runCli(['pins', 'list', '--dir', pins, '--server', 'finance_server']);
+    assert.equal(typo.code, 1, typo.stdout);
+    assert.match(typo.stderr, /no pins for server `finance_server` in `.*pins`; servers with pins there: finance-server/);
+    const ok = await runCli(['pins', 'list', '--dir', pins, '--server', 'finance-server']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^finance-server: 0 pinned, 0 changed$/m);
+    const none = await runCli(['pins', 'list', '--dir', join(dir, 'elsewhere')]);
+    assert.equal(none.code, 0, none.stderr);
+    assert.match(none.stdout, /^no pins in `.*elsewhere` \(a proxy writes them to its --pins-dir, by default \.mandate\/pins in the folder it runs in\)$/m);
   });
 
   it('audit show --limit takes a whole number (1.5 showed one record)', async () => {
