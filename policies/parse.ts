@@ -191,7 +191,9 @@ function toFinding(e: ErrorObject, source: SourceMap): Finding {
       if (def === 'constraint' || def === 'contextConstraint') {
         return finding('schema/unknown-operator', `unknown operator \`${name}\` in ${where} (known: ${CONSTRAINT_OPS})`, ptr, true);
       }
-      return finding('schema/unknown-field', `unknown field \`${name}\` in ${where}`, ptr, true);
+      // the fields this object takes: a misplaced key (a test's `at`, which goes in `call`) is found by reading them
+      const known = Object.keys((e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
+      return finding('schema/unknown-field', `unknown field \`${name}\` in ${where}${known.length > 0 ? ` (known: ${known.join(', ')})` : ''}`, ptr, true);
     }
     case 'required':
       return finding('schema/missing-field', `${where} is missing \`${String(p['missingProperty'])}\``, at);

@@ -53,6 +53,14 @@ describe('parsePolicy: error positions', () => {
     assert.match(f.message, /unknown field `scopes` in `grants\[0\]`/);
   });
 
+  it('lists the fields an object takes beside an unknown one (a test\'s `at` said only "unknown field": it goes in `call`)', () => {
+    const f = only('version: 1\nroles: { a: {} }\ngrants: [{ agent_role: a, tool: t }]\ntests:\n  - { name: n, call: { role: a, tool: t }, expect: allow, at: "2026-01-01T00:00:00Z" }\n');
+    assert.equal(f.rule, 'schema/unknown-field');
+    assert.match(f.message, /^unknown field `at` in `tests\[0\]` \(known: name, call, expect, reason\b.*\)$/);
+    const g = only('version: 1\nroles: { a: {} }\ngrants:\n  - agent_role: a\n    tool: t\n    scopes: [x]\n');
+    assert.match(g.message, /known: .*\bscope\b/);
+  });
+
   it('points an unknown operator at its key and lists the known ones', () => {
     const f = only('version: 1\nscopes:\n  s:\n    args:\n      amount: { maximum: 10 }\n');
     at(f, 'schema/unknown-operator', 5, 17);
