@@ -5,7 +5,7 @@ import { contextPairs, format, isoTime, parse, required } from '../args';
 import { CliError, println, type CommandSpec } from '../io';
 import { loadPolicy, policyTools } from '../load';
 
-const usage = 'mandate check --policy P --role R --tool T [--args JSON] [--context k=v]… [--agent ID] [--at ISO-TIME] [--tools MANIFEST]… [--format text|json]';
+const usage = 'mandate check --policy P (--role R… [--agent ID] | --agent ID) --tool T [--args JSON] [--context k=v]… [--at ISO-TIME] [--tools MANIFEST]… [--format text|json]';
 
 /** Exit codes by effect. */
 export const EXIT: Record<Effect, number> = { allow: 0, deny: 2, approval_required: 3 };
@@ -38,8 +38,14 @@ export const check: CommandSpec = {
     const fmt = format(values.format, ['text', 'json'] as const, 'text');
     const policyPath = required(values.policy, '--policy', usage);
     const parsed = loadPolicy(policyPath, io.cwd);
-    const roles = values.role ?? [];
-    if (roles.length === 0) throw new CliError(`missing --role\nusage: ${usage}`);
+    // as the proxy: with --agent alone, the roles the policy's `agents` binds to it
+    const agents = parsed.policy.agents ?? {};
+    const bound = values.agent !== undefined && Object.prototype.hasOwnProperty.call(agents, values.agent) ? agents[values.agent]!.roles : [];
+    const roles = values.role ?? bound;
+    if (roles.length === 0) {
+      const why = values.agent === undefined ? '' : `: the policy binds no roles to agent \`${values.agent}\` (its agents: ${Object.keys(agents).join(', ') || 'none'})`;
+      throw new CliError(`missing --role${why}\nusage: ${usage}`);
+    }
     const tool = required(values.tool, '--tool', usage);
     const args = parseArgsJson(values.args);
     const context = contextPairs(values.context);

@@ -17,6 +17,15 @@ describe('mandate check', () => {
     assert.match(r.stdout, /`amount` `1500` exceeds max 1000 \(scope max_amount_1000_eur, policies\/examples\/finance\.mandate\.yaml:\d+:\d+\)/);
   });
 
+  it('takes the roles of an --agent the policy binds, as the proxy does with --agent alone (it said "missing --role")', async () => {
+    const r = await runCli(['check', '--policy', FINANCE, '--agent', 'payments-agent', '--tool', 'list_invoices', ...CTX]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^ALLOW: finance_executor → list_invoices/);
+    const unknown = await runCli(['check', '--policy', FINANCE, '--agent', 'nobody', '--tool', 'list_invoices']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /missing --role: the policy binds no roles to agent `nobody` \(its agents: payments-agent, ledger-bot\)/);
+  });
+
   it('exits 3 when approval is required and 0 when allowed', async () => {
     const pay = await runCli(['check', '--policy', FINANCE, '--role', 'finance_executor', '--tool', 'issue_payment',
       '--args', '{"vendor":"acme-bv","amount":100,"currency":"EUR"}', ...CTX]);
