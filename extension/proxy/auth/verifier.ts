@@ -148,6 +148,9 @@ export class TokenVerifier {
       }));
     } catch (err) {
       const c = classify(err);
+      // what this proxy expects is public (its resource metadata names it): say it, so a token can be issued right
+      if (c.code === 'wrong_audience') return fail(c.code, `${c.message} (${this.o.audience}): issue it with --aud ${this.o.audience}`);
+      if (c.code === 'wrong_issuer') return fail(c.code, `${c.message} (this proxy trusts \`${this.o.issuer}\`, --issuer)`);
       return fail(c.code, c.message);
     }
     return this.checkClaims(payload, claimed, revoked, fail);

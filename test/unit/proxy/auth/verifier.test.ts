@@ -125,6 +125,13 @@ describe('token verifier: attack suite', () => {
     await rejects((await issue({ aud: 'http://127.0.0.1:8931/other' })).token, 'wrong_audience');
   });
 
+  it('names the audience and issuer it expects (`localhost` for `127.0.0.1` read only "token audience is not this resource")', async () => {
+    const aud = await check((await issue({ aud: 'http://localhost:8931/mcp' })).token);
+    assert.equal(aud.ok ? '' : aud.message, `token audience is not this resource (${AUD}): issue it with --aud ${AUD}`);
+    const iss = await check((await issue({ iss: 'https://evil.example' })).token);
+    assert.equal(iss.ok ? '' : iss.message, `token issuer is not trusted (this proxy trusts \`${ISS}\`, --issuer)`);
+  });
+
   it('rejects a token minted for another resource, alone or alongside this one', async () => {
     await rejects((await issue({ aud: 'https://payments.example/mcp' })).token, 'wrong_audience');
     const k = await importJWK(key, 'ES256');
