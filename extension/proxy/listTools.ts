@@ -24,10 +24,28 @@ export async function listTools(command: readonly string[], options: ListToolsOp
   const [cmd, ...args] = command;
   if (cmd === undefined) throw new TypeError('listTools needs a command');
   const transport = new StdioClientTransport({
-    command: cmd, args, env: { ...getDefaultEnvironment(), ...(options.env ?? {}) }, stderr: 'ignore',
+    command: cmd, args, env: { ...getDefaultEnvironment(), ...(options.env ?? {}) }, stderr: 'pipe',
     ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
   });
-  return listOver(transport, options.timeoutMs ?? 15_000);
+  // the end of what the server wrote on stderr (bounded): a server that dies says why there, not over MCP
+  let tail = '';
+  transport.stderr?.on('data', (chunk: Buffer) => { tail = (tail + chunk.toString('utf8')).slice(-STDERR_TAIL); });
+  try {
+    return await listOver(transport, options.timeoutMs ?? 15_000);
+  } catch (err) {
+    const said = lastWords(tail);
+    if (said === undefined || !(err instanceof Error)) throw err;
+    throw new Error(`${err.message}; the server's stderr ended: ${said}`, { cause: err });
+  }
+}
+
+const STDERR_TAIL = 4096;
+
+/** The line of a server's stderr that says most: the last naming an error (Node, Python), else the last one. */
+function lastWords(text: string): string | undefined {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const said = [...lines].reverse().find((l) => /error|exception|cannot|fatal/i.test(l) && !/^at /.test(l)) ?? lines.at(-1);
+  return said?.slice(0, 300);
 }
 
 /** `listTools` of a server reached over Streamable HTTP at `url`, with `headers` on every request (credentials). */

@@ -73,6 +73,14 @@ describe('e2e cli: mandate init', function () {
     assert.match(g.stderr(), /server `memory` env refers to variables that are not set, left out: MEMORY_E2E_TOKEN/);
   });
 
+  it('a server that cannot be listed is shown with the last thing it wrote on stderr (it said only "Connection closed")', async () => {
+    const dir = tempDir();
+    const r = await runCli(['init', 'gone', '--', process.execPath, join(dir, 'no-such-server.mjs')], { cwd: dir });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /cannot list the tools of `.*no-such-server\.mjs`: .*Connection closed; the server's stderr ended: .*Cannot find module/s);
+    assert.equal(existsSync(join(dir, 'gone.mandate.yaml')), false);
+  });
+
   it('writes into --dir, made if need be, and runs the server where the command was typed (its relative paths are the user\'s)', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'servers'));
