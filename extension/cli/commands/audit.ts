@@ -24,10 +24,13 @@ async function verify(argv: string[], io: Io): Promise<number> {
     return { seq: Number(m[1]), hash: m[2]! };
   });
   const r = verifyAuditLog(readAuditLog(file), anchors);
+  // `head` is the chain's state after the last record (the next seq, the last hash); `anchor` names the last record
+  // itself, as `--anchor SEQ:HASH` takes it (head's seq named a record that does not exist yet)
+  const last = r.ok && r.head.seq > 0 ? { seq: r.head.seq - 1, hash: r.head.hash } : undefined;
   if (fmt === 'json') {
-    println(io.stdout, JSON.stringify({ file, ok: r.ok, records: r.records, head: r.head, ...(r.bad ? { bad: r.bad } : {}) }));
+    println(io.stdout, JSON.stringify({ file, ok: r.ok, records: r.records, head: r.head, ...(last ? { anchor: `${last.seq}:${last.hash}` } : {}), ...(r.bad ? { bad: r.bad } : {}) }));
   } else if (r.ok) {
-    println(io.stdout, `ok: ${file}: ${r.records} record${r.records === 1 ? '' : 's'}, chain intact (head ${r.head.hash.slice(0, 12)})`);
+    println(io.stdout, `ok: ${file}: ${r.records} record${r.records === 1 ? '' : 's'}, chain intact${last ? ` (last record ${last.seq}, hash ${last.hash.slice(0, 12)})` : ''}`);
   } else {
     const seq = r.bad!.seq !== undefined ? ` (seq ${r.bad!.seq})` : '';
     println(io.stdout, `BROKEN: ${file}:${r.bad!.line}${seq}: ${r.bad!.why}; ${r.records} record${r.records === 1 ? '' : 's'} before it verify`);

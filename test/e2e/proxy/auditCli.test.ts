@@ -50,6 +50,18 @@ describe('e2e: mandate audit verify and show', function () {
     });
   }
 
+  it('verify --format json gives the last record as an --anchor (its `head` is the next seq with the last hash: 4:… read as record 4 and failed "truncated")', () => {
+    const file = writeLog();
+    const r = mandate('audit', 'verify', file, '--format', 'json');
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { anchor?: string; records: number };
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    assert.equal(out.anchor, `3:${createHash('sha256').update(lines[3]!, 'utf8').digest('hex')}`);
+    assert.equal(mandate('audit', 'verify', file, '--anchor', out.anchor).status, 0);
+    const text = mandate('audit', 'verify', file);
+    assert.match(text.stdout, /chain intact \(last record 3, hash [0-9a-f]{12}\)/);
+  });
+
   it('finds records cut off the end with --anchor SEQ:HASH (a record known from elsewhere, as audit export sends it)', () => {
     const file = writeLog();
     const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
