@@ -95,6 +95,12 @@ export async function auditExport(argv: string[], io: Io): Promise<number> {
     f.stop();
   }
   await exporter.shutdown();
+  const failed = exporter.failed();
+  if (failed.records > 0) {
+    // INVARIANT: records the collector did not take are never reported as exported
+    println(io.stderr, `could not send ${failed.records} of ${sent} record${sent === 1 ? '' : 's'} to ${url}: ${failed.error?.message ?? 'refused'}`);
+    return 1;
+  }
   println(io.stderr, `exported ${sent} record${sent === 1 ? '' : 's'} to ${url}`);
   return ok ? 0 : 1;
 }

@@ -5,7 +5,7 @@
 import { SeverityNumber, type AnyValue, type Attributes, type Logger, type LogRecord } from '@opentelemetry/api';
 import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchLogRecordProcessor, LoggerProvider } from '@opentelemetry/sdk-logs';
+import { BatchLogRecordProcessor, LoggerProvider, type LogRecordExporter, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { AuditRecord, Sha256 } from '../../../policies';
 
 export interface OtlpExportOptions {
@@ -67,10 +67,32 @@ function severity(r: AuditRecord): Pick<LogRecord, 'severityNumber' | 'severityT
   return { severityNumber: SeverityNumber.INFO, severityText: 'INFO' };
 }
 
+/**
+ * The OTLP exporter, counting what the collector did not take: the batch processor drops a failed batch
+ * silently (a refused connection or a 500 read as "exported").
+ */
+class CountingExporter implements LogRecordExporter {
+  records = 0;
+  error: Error | undefined;
+  constructor(private readonly inner: LogRecordExporter) {}
+  export(logs: ReadableLogRecord[], done: Parameters<LogRecordExporter['export']>[1]): void {
+    this.inner.export(logs, (result) => {
+      if ((result.code as number) !== 0) { // ExportResultCode.SUCCESS
+        this.records += logs.length;
+        this.error = result.error ?? new Error('the collector refused the records');
+      }
+      done(result);
+    });
+  }
+  shutdown(): Promise<void> { return this.inner.shutdown(); }
+  forceFlush(): Promise<void> { return this.inner.forceFlush(); }
+}
+
 /** An OTLP/HTTP exporter for audit records: batched, never blocking the proxy's decision path. */
 export class OtlpAuditExporter {
   private readonly provider: LoggerProvider;
   private readonly logger: Logger;
+  private readonly counting: CountingExporter;
 
   constructor(private readonly options: OtlpExportOptions) {
     let u: URL;
@@ -80,10 +102,10 @@ export class OtlpAuditExporter {
       throw new TypeError(`otlp endpoint \`${options.url}\` is not a URL`);
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new TypeError(`otlp endpoint \`${options.url}\` must be http:// or https://`);
-    const exporter = new OTLPLogExporter({ url: options.url, ...(options.headers ? { headers: options.headers } : {}) });
+    this.counting = new CountingExporter(new OTLPLogExporter({ url: options.url, ...(options.headers ? { headers: options.headers } : {}) }));
     this.provider = new LoggerProvider({
       resource: resourceFromAttributes({ 'service.name': options.serviceName ?? 'mandate-proxy', ...options.resource }),
-      processors: [new BatchLogRecordProcessor({ exporter, scheduledDelayMillis: options.delayMs ?? 1000 })],
+      processors: [new BatchLogRecordProcessor({ exporter: this.counting, scheduledDelayMillis: options.delayMs ?? 1000 })],
     });
     this.logger = this.provider.getLogger('mandate.audit', '1');
   }
@@ -96,6 +118,11 @@ export class OtlpAuditExporter {
   /** Send what is queued now. */
   async flush(): Promise<void> {
     await this.provider.forceFlush();
+  }
+
+  /** How many records the collector has not taken so far, and the last reason. */
+  failed(): { records: number; error?: Error } {
+    return { records: this.counting.records, ...(this.counting.error ? { error: this.counting.error } : {}) };
   }
 
   /** Flush and stop. */

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { OtlpAuditExporter } from '../../../../extension/proxy/otel';
 import { sha256 } from '../../../../extension/proxy/hash';
 import { approval, decision, writeLog } from '../../harness/review/fixture';
+import { runCli } from '../../../support/cli';
 
 interface OtlpLogs {
   resourceLogs: Array<{
@@ -88,6 +89,35 @@ describe('extension/proxy/otel exporter', () => {
       assert.equal(attr(good!.attributes, 'mandate.chain'), undefined);
     } finally {
       r.server.close();
+    }
+  });
+
+  it('counts the records a collector did not take (a refused connection or a 500 read as "exported", exit 0)', async () => {
+    const log = writeLog([decision('2026-11-01T10:00:00Z', '1', 'alice', 'reader', 'read_file', 'allow', ['read-docs'])]);
+    const line = log.text.split('\n')[0]!;
+    const failing = createServer((req, res) => { req.resume(); req.on('end', () => res.writeHead(500).end('no')); });
+    failing.listen(0, '127.0.0.1');
+    await once(failing, 'listening');
+    const closed = createServer();
+    closed.listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const closedPort = (closed.address() as AddressInfo).port;
+    closed.close();
+    try {
+      for (const url of [`http://127.0.0.1:${(failing.address() as AddressInfo).port}/v1/logs`, `http://127.0.0.1:${closedPort}/v1/logs`]) {
+        const ex = new OtlpAuditExporter({ url, sha256 });
+        ex.export(log.records[0]!, line);
+        await ex.shutdown();
+        assert.equal(ex.failed().records, 1, url);
+        assert.ok(ex.failed().error, url);
+        const file = writeLog([decision('2026-11-01T10:00:00Z', '1', 'alice', 'reader', 'read_file', 'allow', ['read-docs'])]).path;
+        const r = await runCli(['audit', 'export', '--otlp', url, file]);
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stderr, new RegExp(`could not send 1 of 1 records? to ${url.replace(/[.]/g, '\\.')}: .+`));
+        assert.doesNotMatch(r.stderr, /^exported/m);
+      }
+    } finally {
+      failing.close();
     }
   });
 
