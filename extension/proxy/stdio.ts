@@ -2,6 +2,7 @@
 // Wires the framing, the guard, the audit log, pins, approvals and policy reload together.
 
 import { printable, resolveEnvRefs } from '../../policies';
+import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { alertHooks, type AlertHooks } from './alerts';
 import { ApprovalBroker } from './approvals';
@@ -66,7 +67,8 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
       throw err;
     }
   }
-  const auditFile = opts.auditFile ?? `${opts.cwd}/${p.audit?.path ?? '.mandate/audit.jsonl'}`;
+  // the policy's audit.path: an absolute one as written, a relative one from the folder the proxy runs in
+  const auditFile = opts.auditFile ?? resolve(opts.cwd, p.audit?.path ?? '.mandate/audit.jsonl');
   let audit: AuditLog;
   let alerts: AlertHooks | undefined;
   try {
