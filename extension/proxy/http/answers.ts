@@ -23,7 +23,7 @@ export function resourceMetadata(resource: URL, issuer: string, algorithms: read
 
 // a header value holds printable ASCII only (RFC 6750's error_description): a subject such as `mal→lory` made
 // Node's writeHead throw, and the 403 became a 500; the body keeps the text whole
-const quote = (s: string): string => s.replace(/["\\]/g, ' ').replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+const quote = (s: string): string => s.replace(/["\\\r\n]/g, ' ').replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
 
 /** A bearer challenge. `error` is omitted when the request carried no token (RFC 6750 §3.1). */
 export function challenge(resource: URL, error?: { code: 'invalid_token' | 'invalid_request' | 'insufficient_scope'; description: string }): string {

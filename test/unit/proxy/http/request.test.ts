@@ -75,6 +75,8 @@ describe('HTTP request hygiene', () => {
     assert.equal(metadataUrl(r), 'http://127.0.0.1:8931/.well-known/oauth-protected-resource/mcp');
     assert.equal(challenge(r), 'Bearer realm="mandate", resource_metadata="http://127.0.0.1:8931/.well-known/oauth-protected-resource/mcp"');
     assert.match(challenge(r, { code: 'invalid_token', description: 'a "quoted"\nthing' }), /error="invalid_token", error_description="a {2}quoted {2}thing"$/);
+    // a header holds printable ASCII only: Node's writeHead threw on `→` and the 403 became a 500
+    assert.match(challenge(r, { code: 'insufficient_scope', description: '`mal→lory` is not an agent' }), /error_description="`mal\?lory` is not an agent"$/);
   });
 
   it('parses --listen forms and refuses others', () => {
