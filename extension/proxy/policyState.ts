@@ -13,16 +13,18 @@ export type PolicyEvent =
   | { ok: false; file: string; version: string; errors: string[] };
 
 /** Load a policy file; returns the parsed policy or the formatted errors. */
-export function loadPolicyFile(file: string, display = file): { parsed: ParsedPolicy; version: string } | { errors: string[] } {
+export function loadPolicyFile(file: string, display = file): { parsed: ParsedPolicy; version: string } | { errors: string[]; version?: string } {
   let text: string;
   try {
     text = readFileBounded(file, POLICY_READ_LIMIT).toString('utf8');
   } catch (err) {
     return { errors: [`cannot read policy \`${display}\`: ${readFailure(err)}`] };
   }
+  const version = sha256(text).slice(0, 16);
   const r = parsePolicy(text, display);
-  if (!r.ok) return { errors: r.findings.map(formatFinding) };
-  return { parsed: r.parsed, version: sha256(text).slice(0, 16) };
+  // a refused text keeps its version too: the watcher reports one refused edit once, however often it is seen
+  if (!r.ok) return { errors: r.findings.map(formatFinding), version };
+  return { parsed: r.parsed, version };
 }
 
 /** What a session decides with: the shared policy, compiled against the tool list its own server sent. */
@@ -127,12 +129,19 @@ class PolicyView implements SessionPolicy {
  */
 export function watchPolicy(file: string, display: string, state: PolicyState, onEvent: (e: PolicyEvent) => void, debounceMs = 100): () => void {
   let timer: NodeJS.Timeout | undefined;
+  /** the text last refused (its version), so that the directory watch and the stat poll seeing one edit report it once */
+  let refused: string | undefined;
   const reload = (): void => {
     timer = undefined;
     const r = loadPolicyFile(file, display);
     if ('errors' in r) {
+      if (r.version !== undefined && r.version === refused) return;
+      refused = r.version;
       onEvent({ ok: false, file: display, version: state.version, errors: r.errors });
-    } else if (r.version !== state.version) {
+      return;
+    }
+    refused = undefined; // a good text read since: the same bad edit made again is news
+    if (r.version !== state.version) {
       state.replace(r.parsed, r.version);
       onEvent({ ok: true, file: display, version: r.version });
     }

@@ -3,7 +3,10 @@
 
 import assert from 'node:assert/strict';
 import { decide, parsePolicy, type ToolInfo } from '../../../policies';
-import { PolicyState } from '../../../extension/proxy/policyState';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadPolicyFile, PolicyState, watchPolicy } from '../../../extension/proxy/policyState';
 
 const parsed = (text: string) => {
   const p = parsePolicy(text, 'p.mandate.yaml');
@@ -30,5 +33,39 @@ describe('proxy/policy state shared by sessions', () => {
     assert.equal(a.version, 'v2');
     assert.equal(effect(a, 1), 'deny', 'the reload reached the view');
     assert.equal(effect(b, 'x'), 'deny');
+  });
+});
+
+describe('proxy/policy reload watch', function () {
+  this.timeout(30_000);
+  const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+  it('reports one refused edit once, though the folder watch and the stat poll both see it; the same edit made again after a good one is reported again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mandate-watch-'));
+    const file = join(dir, 'p.mandate.yaml');
+    writeFileSync(file, POLICY);
+    const first = loadPolicyFile(file);
+    assert.ok(!('errors' in first));
+    const state = new PolicyState(first.parsed, first.version);
+    const events: string[] = [];
+    const waitFor = async (n: number): Promise<void> => { while (events.length < n) await sleep(20); };
+    const stop = watchPolicy(file, 'p.mandate.yaml', state, (e) => events.push(e.ok ? 'reloaded' : 'refused'), 20);
+    try {
+      const bad = `${POLICY}oops: [\n`;
+      writeFileSync(file, bad);
+      await waitFor(1);
+      // the same text seen again — a touch, and the once-a-second stat poll — is no new edit
+      utimesSync(file, new Date(), new Date(Date.now() + 5000));
+      await sleep(2500);
+      writeFileSync(file, `${POLICY}# good again\n`);
+      await waitFor(2);
+      writeFileSync(file, bad);
+      await waitFor(3);
+      await sleep(1500);
+      assert.deepEqual(events, ['refused', 'reloaded', 'refused']);
+    } finally {
+      stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
