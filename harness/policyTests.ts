@@ -109,7 +109,7 @@ export function timeWarnings(parsed: ParsedPolicy, test: PolicyTest, at: number)
     const label = g.id !== undefined ? `grant \`${g.id}\`` : `grants[${i}]`;
     const window = [g.not_before !== undefined ? `from ${g.not_before}` : '', g.expires !== undefined ? `until ${g.expires}` : ''].filter(Boolean).join(' ');
     out.push(`the test names no \`at\`, so it is decided at ${new Date(at).toISOString()}, but ${label} (${parsed.source.where(`/grants/${i}`)}) holds only ${window}: `
-      + 'its outcome depends on the date — give the test `at:`');
+      + 'its outcome depends on the date — give its `call` an `at:`');
   });
   return out;
 }

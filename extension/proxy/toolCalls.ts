@@ -327,7 +327,7 @@ export class ToolCalls {
     this.approving.delete(k);
     const cancelled = this.cancelled.delete(k);
     let state = out.state;
-    let note = out.message;
+    let note = out.message ?? (state === 'timeout' ? `no answer within ${+(o.approvals.timeoutMs / 1000).toFixed(1)} s` : undefined);
     // INVARIANT: an approval is bound to the policy version it was asked under (and single-use: the broker settles it once).
     if (state === 'granted' && o.policy.version !== req.policy_version) {
       state = 'refused';

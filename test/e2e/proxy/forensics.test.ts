@@ -100,7 +100,7 @@ describe('e2e proxy: forensic audit records (seed article, practice 4)', functio
     p.send(call(2, 'delete_all', {}));
     assert.match(JSON.stringify(await p.reply(2)), /no-deletes/);
     p.send(call(3, 'slow_echo', {}));
-    assert.match(JSON.stringify(await p.reply(3)), /approval \S+ timeout/);
+    assert.match(JSON.stringify(await p.reply(3)), /approval \S+ timeout \(no answer within 0\.3 s\)/);
     p.proc.stdin!.end();
     await p.exited;
     const recs = records(p.audit);

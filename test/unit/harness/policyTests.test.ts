@@ -146,7 +146,7 @@ tests:
       assert.equal(closed!.at, DEFAULT_TEST_TIME);
       assert.equal(closed!.defaultTime, true);
       assert.equal(closed!.warnings.length, 1);
-      assert.match(closed!.warnings[0]!, /names no `at`, so it is decided at 2026-01-01T00:00:00\.000Z, but grant `incident` \(p\.mandate\.yaml:4:5\) holds only from 2026-11-20T00:00:00Z until 2026-12-20T00:00:00Z: its outcome depends on the date/);
+      assert.match(closed!.warnings[0]!, /names no `at`, so it is decided at 2026-01-01T00:00:00\.000Z, but grant `incident` \(p\.mandate\.yaml:4:5\) holds only from 2026-11-20T00:00:00Z until 2026-12-20T00:00:00Z: its outcome depends on the date — give its `call` an `at:`/);
       assert.equal(open!.at, Date.parse('2026-11-25T00:00:00Z'));
       assert.equal(open!.defaultTime, false);
       assert.deepEqual(open!.warnings, []);
