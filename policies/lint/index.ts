@@ -16,7 +16,7 @@ import { genericRoleWrites, wildcardAll } from './overBroad';
 import { deniedGrant, duplicateGrant, subsumedGrant, unusedRole, unusedScope } from './redundancy';
 import { invalidPattern, minAboveMax, undeclaredRole, undefinedScope } from './references';
 import { emergencyWithoutExpiry, emptyWindow, expired, expiryBeyondHorizon, unreadableTime } from './timeBounds';
-import { globMatchesNothing, unknownTool } from './toolNames';
+import { didYouMean, globMatchesNothing, unknownTool } from './toolNames';
 import type { LintContext, LintRule, RuleFinding } from './types';
 
 export type { LintContext, LintRule, RuleFinding } from './types';
@@ -38,7 +38,7 @@ const unknownIgnore: LintRule = {
       for (const id of Object.keys(ignore ?? {})) {
         if (ids.has(id)) continue;
         const pointer = childPointer(base, id);
-        out.push({ message: `\`${id}\` is not a lint rule: this entry silences nothing`, pointer, range: ctx.source.keyRange(pointer) });
+        out.push({ message: `\`${id}\` is not a lint rule${didYouMean(id, ids)}: this entry silences nothing`, pointer, range: ctx.source.keyRange(pointer) });
       }
     };
     const p = ctx.policy;

@@ -34,6 +34,12 @@ describe('lintText', () => {
     assert.deepEqual(rules(payer('', '    lint_ignore: { approval/destructive: not destructive }\n')), ['approval/financial']);
   });
 
+  it('a lint_ignore naming no rule says which rule it may have meant', () => {
+    const f = lintText(payer('', '    lint_ignore: { approval/financal: the server caps payments at 5 EUR }\n'), 'p.mandate.yaml', { now: NOW });
+    assert.deepEqual(f.map((x) => x.rule), ['approval/financial', 'lint/unknown-rule']);
+    assert.match(f[1]!.message, /^`approval\/financal` is not a lint rule \(did you mean `approval\/financial`\?\): this entry silences nothing$/);
+  });
+
   it('lint.ignore silences a rule for the whole file', () => {
     assert.deepEqual(rules(payer('lint: { ignore: { approval/financial: a sandbox policy with play money } }')), []);
   });
