@@ -31,6 +31,35 @@ export function counterexampleLines(cx: Counterexample, result: PropertyResult |
   return lines;
 }
 
+/** Tools named on one line of the never-allowed summary before the rest are counted. */
+const DENIED_SHOWN = 12;
+
+/**
+ * The decision matrix: a row per roles × tool pair some call was allowed (or sent for approval), then, a line per
+ * roles, the tools every call of theirs was denied — on a large policy most pairs are denied-only, and a row each
+ * buried the pairs that matter. `--format json` keeps every pair with its counts.
+ */
+export function matrixLines(matrix: SimulationReport['matrix']): string[] {
+  const open = matrix.filter((m) => m.allow + m.approval_required > 0);
+  const out = [`decision matrix (roles × tool: allow / approval / deny)${open.length === 0 ? ': no call was allowed or sent for approval' : ':'}`];
+  const w1 = Math.max(5, ...matrix.map((m) => m.roles.length));
+  const w2 = Math.max(4, ...open.map((m) => m.tool.length));
+  for (const m of open) out.push(`  ${m.roles.padEnd(w1)}  ${m.tool.padEnd(w2)}  ${m.allow} / ${m.approval_required} / ${m.deny}`);
+  const closed = new Map<string, string[]>();
+  for (const m of matrix) {
+    if (m.allow + m.approval_required > 0 || m.deny === 0) continue;
+    const tools = closed.get(m.roles);
+    if (tools) tools.push(m.tool);
+    else closed.set(m.roles, [m.tool]);
+  }
+  if (closed.size > 0) out.push('denied in every call (--format json has the counts):');
+  for (const [roles, tools] of closed) {
+    const more = tools.length - DENIED_SHOWN;
+    out.push(`  ${roles.padEnd(w1)}  ${tools.slice(0, DENIED_SHOWN).join(', ')}${more > 0 ? ` and ${more} more` : ''}`);
+  }
+  return out;
+}
+
 /** Human-readable report: broken properties first, then the rest, coverage and the decision matrix. */
 export function formatText(r: SimulationReport): string[] {
   const out = [`mandate simulate ${r.file}: ${r.calls} calls, seed ${r.seed}, from ${r.at}${r.aborted ? ' (aborted)' : ''}`];
@@ -47,10 +76,7 @@ export function formatText(r: SimulationReport): string[] {
   const unsampled = r.unexercised.length > 0 ? ` in ${r.calls} calls (a rule never exercised may be dead — lint's dead/ rules say which — or only unsampled: more --runs reach it)` : '';
   out.push(`coverage: ${exercised} of ${r.coverage.length} rules decided a call${unsampled}`);
   for (const u of r.unexercised) out.push(`  never exercised: ${u.kind} ${u.id} (${u.where})`);
-  out.push('decision matrix (roles × tool: allow / approval / deny):');
-  const w1 = Math.max(5, ...r.matrix.map((m) => m.roles.length));
-  const w2 = Math.max(4, ...r.matrix.map((m) => m.tool.length));
-  for (const m of r.matrix) out.push(`  ${m.roles.padEnd(w1)}  ${m.tool.padEnd(w2)}  ${m.allow} / ${m.approval_required} / ${m.deny}`);
+  out.push(...matrixLines(r.matrix));
   for (const n of r.notes) out.push(`note: ${n}`);
   out.push(resultLine(r));
   return out;

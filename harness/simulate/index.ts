@@ -13,4 +13,4 @@ export type { Target } from './targets';
 export { annotation, builtinProperties, invariantProblems, invariantProperties, malformedArgs, selector } from './properties';
 export type { InvariantProblem, Property, Verdict } from './properties';
 export { checkCommand, shellQuote } from './commands';
-export { formatJunit, formatText, resultLine, xmlEscape } from './format';
+export { formatJunit, formatText, matrixLines, resultLine, xmlEscape } from './format';

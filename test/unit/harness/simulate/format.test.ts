@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { formatJunit, formatText, resultLine, shellQuote, xmlEscape, type PropertyResult, type SimulationReport } from '../../../../harness/simulate';
+import { formatJunit, formatText, matrixLines, resultLine, shellQuote, xmlEscape, type PropertyResult, type SimulationReport } from '../../../../harness/simulate';
 
 const report = (name: string): SimulationReport => ({
   file: 'p<&>.yaml', seed: 1, runs: 1, calls: 1, at: '2026-06-01T00:00:00.000Z', aborted: false, ok: false, allowVacuous: false,
@@ -18,6 +18,20 @@ const report = (name: string): SimulationReport => ({
 });
 
 describe('harness/simulate/format', () => {
+  it('shows a matrix row for each pair some call was allowed or sent for approval, and sums the denied-only pairs a line per roles', () => {
+    const row = (roles: string, tool: string, allow: number, approval: number, deny: number) => ({ roles, tool, allow, approval_required: approval, deny });
+    const many = Array.from({ length: 14 }, (_, i) => row('ghost', `t${String(i).padStart(2, '0')}`, 0, 0, 3));
+    assert.deepEqual(matrixLines([row('reader', 'read', 5, 0, 1), row('reader', 'write', 0, 0, 9), row('writer', 'write', 0, 4, 2), row('writer', 'unseen', 0, 0, 0), ...many]), [
+      'decision matrix (roles × tool: allow / approval / deny):',
+      '  reader  read   5 / 0 / 1',
+      '  writer  write  0 / 4 / 2',
+      'denied in every call (--format json has the counts):',
+      '  reader  write',
+      '  ghost   t00, t01, t02, t03, t04, t05, t06, t07, t08, t09, t10, t11 and 2 more',
+    ]);
+    assert.deepEqual(matrixLines([row('r', 't', 0, 0, 1)]), ['decision matrix (roles × tool: allow / approval / deny): no call was allowed or sent for approval', 'denied in every call (--format json has the counts):', '  r      t']);
+  });
+
   it('writes JUnit that validates and parses back, even with hostile values', () => {
     const xml = formatJunit([report('names & <tags> "quoted"')]);
     assert.equal(XMLValidator.validate(xml), true);
