@@ -27,7 +27,8 @@ export async function auditAlerts(argv: string[], io: Io): Promise<number> {
     if (err instanceof AlertConfigError) throw new CliError(err.message);
     throw err;
   }
-  if (policy.alerts === undefined && values.webhook === undefined) println(io.stderr, 'the policy has no `alerts:` section: no rules to evaluate');
+  // INVARIANT: a gate with nothing to check fails: exit 0 would read as "no alert" in CI
+  if (policy.alerts === undefined && values.webhook === undefined) throw new CliError('the policy has no `alerts:` section: no rules to evaluate (add one, or give --webhook URL to evaluate the default rules)');
   const monitor = new AlertMonitor(policy, policy.alerts ?? (values.webhook !== undefined ? {} : undefined), sha256);
   let raised = 0;
   let pending = Promise.resolve();

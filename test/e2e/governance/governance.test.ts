@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { AuditLog } from '../../../extension/proxy/auditLog';
@@ -158,6 +158,11 @@ describe('e2e governance: review, report, alerts and export on real proxied sess
       const bad = await cli(['audit', 'alerts', '--policy', s.policy, s.log, '--webhook', 'http://example.com/hook']);
       assert.equal(bad.code, 1);
       assert.match(bad.err, /must be http:\/\/ on loopback/);
+      // a gate with no rules fails rather than passing silently
+      writeFileSync(join(dirname(s.policy), 'no-alerts.mandate.yaml'), 'version: 1\nroles: { r: { description: R. } }\n');
+      const none = await cli(['audit', 'alerts', '--policy', join(dirname(s.policy), 'no-alerts.mandate.yaml'), s.log]);
+      assert.equal(none.code, 1);
+      assert.match(none.err, /the policy has no `alerts:` section: no rules to evaluate \(add one, or give --webhook URL/);
       const missing = await cli(['audit', 'alerts', '--policy', s.policy, `${s.log}.nowhere`]);
       assert.equal(missing.code, 1);
       assert.match(missing.err, /cannot read audit log `.*\.nowhere`: no such file$/m);
