@@ -28,7 +28,7 @@ export interface ProxyOptions {
 }
 
 export const PROXY_USAGE = 'mandate proxy --policy P --role R [--agent ID] [--server NAME] [--context k=v]… [--audit FILE] [--audit-fsync] '
-  + '[--pins-dir DIR] [--approval-timeout MS] [--call-timeout MS] [--max-message-bytes N] [--max-restarts N] (-- <server command…> | --upstream URL)';
+  + '[--pins-dir DIR] [--runtime-dir DIR] [--approval-timeout MS] [--call-timeout MS] [--max-message-bytes N] [--max-restarts N] (-- <server command…> | --upstream URL)';
 
 /** A bad invocation: one line for the user. */
 export class ProxyUsageError extends Error {}
