@@ -4,11 +4,12 @@
 // a server that goes away fails calls closed and is connected to again when it is back.
 
 import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { everythingHttp, recordingForwarder, spawnUntil, stop, type Proc } from '../http/support';
 import { runCli } from '../../support/cli';
-import { connectProxy, FIXTURES, records, recordsWhen, tempDir, textOf, type Guarded } from './support';
+import { bin, CLI, connectProxy, FIXTURES, records, recordsWhen, tempDir, textOf, type Guarded } from './support';
 
 const POLICY = (url: string): string => `version: 1
 roles:
@@ -60,6 +61,44 @@ describe('stdio proxy e2e: an MCP server over Streamable HTTP (--upstream URL), 
     assert.ok(forwarder.seen.length > 0);
     for (const h of forwarder.seen) assert.equal(h, 'Bearer upstream-secret-1');
     assert.ok(!JSON.stringify(records(g.audit)).includes('upstream-secret-1'), 'the credential is in no record');
+  });
+
+  it('works for the published MCP Inspector CLI as the client: echo allowed (exit 0); get-env hidden, so never called (exit 5)', async () => {
+    // the Inspector gives its server a minimal environment: this policy names no credential
+    writeFileSync(join(dir, 'inspector.mandate.yaml'), POLICY(upstream.url).replace(/, credential: "env:EVERYTHING_TOKEN"/, ''));
+    const inspector = async (tool: string, args: string[]): Promise<{ code: number; out: string }> => {
+      const argv = ['--cli', '--format', 'json', '-q', '--tool-name', tool, ...args.flatMap((a) => ['--tool-arg', a]), '--method', 'tools/call',
+        process.execPath, CLI, 'proxy', '--policy', join(dir, 'inspector.mandate.yaml'), '--role', 'reader', '--audit', join(dir, 'inspector-audit.jsonl'),
+        '--pins-dir', join(dir, 'pins'), '--runtime-dir', join(dir, 'run'), '--upstream', upstream.url];
+      const r = spawnSync(bin('mcp-inspector'), argv, { cwd: dir, env: { ...process.env, HOME: dir }, encoding: 'utf8', timeout: 60_000 });
+      return { code: r.status ?? -1, out: r.stdout + r.stderr };
+    };
+    const ok = await inspector('echo', ['message=from the inspector']);
+    assert.equal(ok.code, 0, ok.out);
+    assert.match(ok.out, /Echo: from the inspector/);
+    const denied = await inspector('get-env', []);
+    // the Inspector lists tools first and calls none it was not shown: the denied tool is hidden from the list
+    assert.equal(denied.code, 5, denied.out);
+    assert.match(denied.out, /Tool 'get-env' not found/);
+    const recs = records(join(dir, 'inspector-audit.jsonl')).filter((r) => r.kind === 'decision');
+    assert.deepEqual(recs.map((r) => [r.server, r.tool, r.decision?.effect]), [['everything', 'echo', 'allow']]);
+    assert.match(String(recs[0]!.caller?.client?.name), /inspector/i);
+  });
+
+  it('denies a hidden tool called without listing first (the published @wong2/mcp-cli), before the server sees it', async () => {
+    const cfg = join(dir, 'mcp-cli.json');
+    writeFileSync(cfg, JSON.stringify({ mcpServers: { guarded: { command: process.execPath, env: { EVERYTHING_TOKEN: 'upstream-secret-1' },
+      args: [CLI, 'proxy', '--policy', join(dir, 'p.mandate.yaml'), '--role', 'reader', '--audit', join(dir, 'mcp-cli-audit.jsonl'), '--pins-dir', join(dir, 'pins'), '--runtime-dir', join(dir, 'run'), '--upstream', forwarder.url] } } }));
+    const before = forwarder.bodies.length;
+    // asynchronously: the recording forwarder runs in this process
+    const r = await new Promise<{ stdout: string; stderr: string }>((resolve) => {
+      execFile(bin('mcp-cli'), ['-c', cfg, 'call-tool', 'guarded:get-env', '--args', '{}'], { cwd: dir, env: { ...process.env, HOME: dir }, encoding: 'utf8', timeout: 60_000 },
+        (_err, stdout, stderr) => resolve({ stdout, stderr }));
+    });
+    assert.match(r.stdout, /mandate denied `get-env`: denied by deny\[0\]: The environment holds secrets/, r.stdout + r.stderr);
+    assert.ok(!forwarder.bodies.slice(before).some((b) => b.includes('"get-env"')), 'the call never reached the server');
+    const decided = records(join(dir, 'mcp-cli-audit.jsonl')).filter((x) => x.kind === 'decision').map((x) => [x.tool, x.decision?.effect]);
+    assert.deepEqual(decided, [['get-env', 'deny']]);
   });
 
   it('fails calls closed while the server is gone and connects again (initialize replayed) when it is back', async () => {
