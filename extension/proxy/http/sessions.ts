@@ -15,7 +15,7 @@ import { randomHex } from '../hash';
 import type { PinStore } from '../pins';
 import type { PolicyState } from '../policyState';
 import { RPC, type Identity } from '../types';
-import { noteProtocolVersion, upstreamTransport, type UpstreamSpec } from './upstream';
+import { noteProtocolVersion, upstreamFailure, upstreamTransport, type UpstreamSpec } from './upstream';
 
 /** Connections to an unreachable HTTP upstream tried one after another (100 ms … 3.2 s apart) before waiting for a call to ask again. */
 const HTTP_RETRIES = 6;
@@ -202,7 +202,7 @@ export class HttpSession {
 
   private toUpstream(m: JSONRPCMessage): void {
     const upstream = this.upstream;
-    upstream.send(m).catch((err: unknown) => this.lost(upstream, `cannot reach \`${this.deps.upstream.server}\`: ${(err as Error).message.split('\n')[0]}`));
+    upstream.send(m).catch((err: unknown) => this.lost(upstream, `cannot reach \`${this.deps.upstream.server}\`: ${upstreamFailure(err)}`));
   }
 
   /**

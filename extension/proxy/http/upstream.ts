@@ -1,7 +1,7 @@
 // The upstream side of one HTTP session: an MCP server over Streamable HTTP, reached with the
 // proxy's OWN credential, or a stdio server process spawned for the session.
 
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
@@ -161,7 +161,7 @@ export class HttpUpstream implements Upstream {
 
   send(msg: JSONRPCMessage): void {
     if (this.ended) return;
-    this.t.send(msg).catch((err: unknown) => this.end(`${this.spec.url}: ${(err as Error).message.split('\n')[0]}`));
+    this.t.send(msg).catch((err: unknown) => this.end(`${this.spec.url}: ${upstreamFailure(err)}`));
   }
 
   kill(): void {
@@ -184,6 +184,13 @@ export class HttpUpstream implements Upstream {
     this.t.close().catch(() => undefined); // aborts its open streams; its onclose finds the link ended
     this.ev.onExit(why);
   }
+}
+
+/** One line for why a message could not be delivered upstream: the SDK's text, with the HTTP status it keeps aside. */
+export function upstreamFailure(err: unknown): string {
+  const text = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+  const status = err instanceof StreamableHTTPError && typeof err.code === 'number' && err.code > 0 ? err.code : undefined;
+  return status !== undefined && !text.includes(String(status)) ? `HTTP ${status}: ${text}` : text;
 }
 
 /** A fresh upstream transport for one client session (not started). */

@@ -119,6 +119,8 @@ describe('stdio proxy e2e: an MCP server over Streamable HTTP (--upstream URL), 
     // every forwarded call has its outcome, ok or failed closed (the last one's is written just after its answer)
     const recs = await recordsWhen(g.audit, (rs) => rs.filter((r) => r.kind === 'outcome').length === rs.filter((r) => r.kind === 'decision' && r.decision?.effect === 'allow').length);
     assert.ok(recs.some((r) => r.kind === 'error' && r.error?.code === 'upstream_exit'), 'the lost connection is recorded');
+    // the forwarder answers 502 while the server is down: the record keeps the status the SDK's message leaves out
+    assert.ok(recs.some((r) => r.kind === 'error' && /HTTP 502: Streamable HTTP error/.test(r.error?.message ?? '')), JSON.stringify(recs.map((r) => r.error?.message).filter(Boolean)));
     assert.ok(recs.some((r) => r.kind === 'session' && (r.detail as { event?: string }).event === 'upstream_restarted'), 'the new connection is recorded');
     const verified = await runCli(['audit', 'verify', g.audit]);
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
