@@ -55,3 +55,93 @@ export function listTools(command: readonly string[], opts: { cwd?: string; env?
     send({ id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'mandate-vscode', version: '0.1.0' } } });
   });
 }
+
+/**
+ * Lists a Streamable HTTP MCP server's tools: `initialize`, `notifications/initialized`, `tools/list` (every
+ * page), then the session is ended (DELETE). Answers may come as JSON or as an event stream; each is read only
+ * until the awaited answer (and at most 16 MiB). Rejects with a one-line reason on failure or after `timeoutMs`.
+ */
+export async function listToolsHttp(url: URL, opts: { timeoutMs?: number } = {}): Promise<ToolInfo[]> {
+  const timeoutMs = opts.timeoutMs ?? 15000;
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  let session: string | undefined;
+  let version: string | undefined;
+  let nextId = 1;
+  const headers = (): Record<string, string> => ({
+    'content-type': 'application/json', accept: 'application/json, text/event-stream',
+    ...(session !== undefined ? { 'mcp-session-id': session } : {}), ...(version !== undefined ? { 'mcp-protocol-version': version } : {}),
+  });
+  /** Send one message; for a request, its answer. */
+  const post = async (m: { method: string; params?: object }, request: boolean): Promise<{ result?: Record<string, unknown>; error?: { message?: string } } | undefined> => {
+    const id = request ? nextId++ : undefined;
+    const res = await fetch(url, { method: 'POST', headers: headers(), signal: abort.signal, redirect: 'error', body: JSON.stringify({ jsonrpc: '2.0', ...(id !== undefined ? { id } : {}), ...m }) });
+    if (!res.ok) {
+      await res.body?.cancel();
+      throw new Error(`${m.method}: HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+    }
+    session ??= res.headers.get('mcp-session-id') ?? undefined;
+    if (id === undefined) { await res.body?.cancel(); return undefined; }
+    const answer = await answerFrom(res, id);
+    if (answer === undefined) throw new Error(`${m.method}: the server closed the answer without one`);
+    return answer;
+  };
+  try {
+    const init = await post({ method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'mandate-vscode', version: '0.1.0' } } }, true);
+    if (init?.error || !init?.result) throw new Error(`initialize failed: ${init?.error?.message ?? 'no result'}`);
+    version = typeof init.result['protocolVersion'] === 'string' ? init.result['protocolVersion'] : undefined;
+    await post({ method: 'notifications/initialized' }, false);
+    const tools: ToolInfo[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await post({ method: 'tools/list', params: cursor !== undefined ? { cursor } : {} }, true);
+      const listed = page?.result?.['tools'];
+      if (page?.error || !Array.isArray(listed)) throw new Error(`tools/list failed: ${page?.error?.message ?? 'no tools array'}`);
+      tools.push(...(listed as ToolInfo[]).filter((t) => t && typeof t.name === 'string'));
+      const next = page?.result?.['nextCursor'];
+      cursor = typeof next === 'string' && next !== '' && tools.length < 10000 ? next : undefined;
+    } while (cursor !== undefined);
+    return tools;
+  } catch (err) {
+    if (abort.signal.aborted) throw new Error(`the server did not answer tools/list within ${timeoutMs} ms`);
+    throw new Error(err instanceof Error ? (err.cause instanceof Error ? `${err.message}: ${err.cause.message}` : err.message) : String(err));
+  } finally {
+    clearTimeout(timer);
+    // end the session the listing opened (a server that refuses DELETE keeps it until it expires)
+    if (session !== undefined) await fetch(url, { method: 'DELETE', headers: headers(), signal: AbortSignal.timeout(2000) }).then((r) => r.body?.cancel(), () => undefined);
+  }
+}
+
+type Answer = { id?: unknown; result?: Record<string, unknown>; error?: { message?: string } };
+
+/** The answer with `id` in a JSON body (one message or a batch) or an event stream, read no further than needed. */
+async function answerFrom(res: Response, id: number): Promise<Answer | undefined> {
+  const pick = (v: unknown): Answer | undefined => (Array.isArray(v) ? v : [v]).find((m: Answer) => m && m.id === id) as Answer | undefined;
+  const reader = res.body?.getReader();
+  if (!reader) return undefined;
+  const sse = (res.headers.get('content-type') ?? '').includes('text/event-stream');
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (value) text += decoder.decode(value, { stream: true });
+      if (text.length > MAX_OUTPUT) throw new Error('the server sent more than 16 MiB');
+      if (sse) {
+        // events end at a blank line; an event's `data:` lines joined are one message
+        const events = text.split(/\r?\n\r?\n/);
+        text = done ? '' : events.pop()!;
+        for (const e of done ? events.filter(Boolean) : events) {
+          const data = e.split(/\r?\n/).filter((l) => l.startsWith('data:')).map((l) => l.slice(5).replace(/^ /, '')).join('\n');
+          if (data === '') continue;
+          let found: Answer | undefined;
+          try { found = pick(JSON.parse(data)); } catch { continue; }
+          if (found) return found;
+        }
+      }
+      if (done) return sse ? undefined : pick(JSON.parse(text));
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}

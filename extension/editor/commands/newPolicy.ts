@@ -7,24 +7,30 @@ import * as vscode from 'vscode';
 import { mcpJsonServers } from '../mcpProvider';
 import type { MandateUi } from '../output';
 import { starterPolicy } from '../../../harness';
-import { listTools } from '../toolsList';
+import { listTools, listToolsHttp } from '../toolsList';
 
 export interface NewPolicyArgs {
   name?: string;
   command?: string[];
+  /** a Streamable HTTP server instead of a command */
+  url?: string;
   env?: Record<string, string>;
   /** do not open the new file (tests) */
   quiet?: boolean;
 }
 
-async function pickServer(folder: string): Promise<{ name: string; command: string[]; env?: Record<string, string> } | undefined> {
-  // the stdio ones: a policy is written from a listing of the server started by its command
-  const servers = Object.fromEntries(Object.entries(mcpJsonServers(folder)).filter(([, s]) => s.command !== undefined && s.command.length > 0));
+/** A server to write a policy for: started by its command (stdio), or reached at its URL (Streamable HTTP). */
+type Picked = { name: string; env?: Record<string, string> } & ({ command: string[] } | { url: URL });
+
+async function pickServer(folder: string): Promise<Picked | undefined> {
+  // a policy is written from a listing of the server: started by its command, or asked at its URL
+  const servers = mcpJsonServers(folder);
   const typed = '$(terminal) Type a server command…';
   const pick = await vscode.window.showQuickPick([...Object.keys(servers), typed], { placeHolder: 'MCP server to write a policy for' });
   if (!pick) return undefined;
   if (pick !== typed) {
     const s = servers[pick]!;
+    if (s.url !== undefined) return { name: pick, url: new URL(s.url) };
     return { name: pick, command: s.command!, ...(s.env ? { env: s.env } : {}) };
   }
   const line = await vscode.window.showInputBox({ prompt: 'server command (stdio), e.g. npx -y @modelcontextprotocol/server-memory' });
@@ -36,7 +42,8 @@ async function pickServer(folder: string): Promise<{ name: string; command: stri
 export async function newPolicyFromServer(ui: MandateUi, a: NewPolicyArgs = {}): Promise<vscode.Uri | undefined> {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   if (!folder) { void vscode.window.showErrorMessage('open a folder first: the policy is written into it'); return undefined; }
-  const server = a.name && a.command ? { name: a.name, command: a.command, ...(a.env ? { env: a.env } : {}) } : await pickServer(folder);
+  const server: Picked | undefined = a.name && a.url && URL.canParse(a.url) ? { name: a.name, url: new URL(a.url) }
+    : a.name && a.command ? { name: a.name, command: a.command, ...(a.env ? { env: a.env } : {}) } : await pickServer(folder);
   if (!server) return undefined;
   const safe = server.name.replace(/[^A-Za-z0-9_.-]/g, '_');
   const manifest = `${safe}.tools.json`;
@@ -47,13 +54,13 @@ export async function newPolicyFromServer(ui: MandateUi, a: NewPolicyArgs = {}):
   let tools;
   try {
     tools = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Mandate: listing the tools of \`${server.name}\`` },
-      () => listTools(server.command, { cwd: folder, ...(server.env ? { env: server.env } : {}) }));
+      () => 'url' in server ? listToolsHttp(server.url) : listTools(server.command, { cwd: folder, ...(server.env ? { env: server.env } : {}) }));
   } catch (err) {
     void vscode.window.showErrorMessage(`cannot list the tools of \`${server.name}\`: ${(err as Error).message}`);
     return undefined;
   }
   writeFileSync(join(folder, manifest), `${JSON.stringify({ tools }, null, 1)}\n`);
-  writeFileSync(file, starterPolicy(server.name, server.command, tools, { manifest, by: '"Mandate: New Policy from MCP Server"' }));
+  writeFileSync(file, starterPolicy(server.name, 'url' in server ? server.url : server.command, tools, { manifest, by: '"Mandate: New Policy from MCP Server"' }));
   ui.log.info(`wrote ${file} from ${tools.length} tools`);
   const uri = vscode.Uri.file(file);
   if (!a.quiet) await vscode.window.showTextDocument(uri);

@@ -25,6 +25,22 @@ describe('new policy from an MCP server', () => {
     assert.ok(r.parsed.policy.tests!.length >= 3, 'with tests that pass on it');
   });
 
+  it('writes one for a Streamable HTTP server of .vscode/mcp.json too, listed at its URL (no SDK in the editor), and the policy names the URL', async () => {
+    await api();
+    // the runner serves server-everything over HTTP and lists it in .vscode/mcp.json as `docs-http`
+    const mcpJson = JSON.parse(readFileSync(join(workspaceDir(), '.vscode', 'mcp.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '')) as { servers: Record<string, { url?: string }> };
+    const url = mcpJson.servers['docs-http']!.url!;
+    const uri = await vscode.commands.executeCommand<vscode.Uri>('mandate.newPolicyFromServer', { name: 'everything-starter', url, quiet: true });
+    assert.ok(uri, 'a policy was written');
+    const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
+    const r = parsePolicy(text, 'everything-starter.mandate.yaml');
+    assert.ok(r.ok, JSON.stringify(!r.ok && r.findings));
+    assert.deepEqual(r.parsed.policy.servers!['everything-starter'], { url, tools_manifest: 'everything-starter.tools.json' });
+    const manifest = JSON.parse(readFileSync(join(workspaceDir(), 'everything-starter.tools.json'), 'utf8')) as { tools: Array<{ name: string }> };
+    assert.ok(manifest.tools.some((t) => t.name === 'echo') && manifest.tools.some((t) => t.name === 'get-env'), JSON.stringify(manifest.tools.map((t) => t.name)));
+    assert.ok(r.parsed.policy.grants!.some((g) => g.agent_role === 'everything_starter_reader' && g.tools?.includes('get-env')), 'get-env is annotated read-only');
+  });
+
   it('overwrites nothing: the workspace\'s memory.tools.json (which notes.mandate.yaml uses) stays as it was', async () => {
     const manifest = join(workspaceDir(), 'memory.tools.json');
     const before = readFileSync(manifest, 'utf8');
