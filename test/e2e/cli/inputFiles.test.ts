@@ -28,7 +28,7 @@ describe('mandate: input paths that are not ordinary files', function () {
     ['audit verify, as the log', ['audit', 'verify', '/dev/zero'], /cannot read audit log `\/dev\/zero`: it is a device/],
     ['proxy, as the policy', ['proxy', '--policy', '/dev/zero', '--role', 'r', '--', process.execPath, '-e', ''], /cannot read policy `\/dev\/zero`: it is a device/],
     ['report, as the log', ['report', '--policy', FINANCE, '--audit', '/dev/zero'], /cannot read audit log `\/dev\/zero`: it is a device/],
-    ['audit alerts, as the log it follows', ['audit', 'alerts', '--policy', FINANCE, '/dev/zero'], /cannot read audit log `\/dev\/zero`: it is a device/],
+    ['audit alerts, as the log it follows', ['audit', 'alerts', '--policy', FINANCE, '--webhook', 'http://127.0.0.1:1/hook', '/dev/zero'], /cannot read audit log `\/dev\/zero`: it is a device/],
   ];
   for (const [what, args, message] of devices) {
     it(`refuses a device at once: ${what}`, async () => {
