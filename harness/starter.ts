@@ -75,6 +75,8 @@ export interface StarterOptions {
   by?: string;
   /** the server's `env` as the policy should hold it (secrets as `${NAME}` references, never values) */
   env?: Record<string, string>;
+  /** the credential the proxy presents to an HTTP server, by reference (`env:NAME`) */
+  credential?: string;
 }
 
 /**
@@ -110,7 +112,7 @@ export function starterPolicy(server: string, target: string[] | URL, allTools: 
       ...chunks(writes).map((tools) => ({ agent_role: writer, tools })),
       ...chunks(destroys).map((tools) => ({ agent_role: writer, tools, requires_approval: true })),
     ],
-    servers: { [server]: { ...reach, ...(opts.env && Object.keys(opts.env).length ? { env: opts.env } : {}), ...(opts.manifest ? { tools_manifest: opts.manifest } : {}) } },
+    servers: { [server]: { ...reach, ...(opts.env && Object.keys(opts.env).length ? { env: opts.env } : {}), ...(opts.credential !== undefined ? { credential: opts.credential } : {}), ...(opts.manifest ? { tools_manifest: opts.manifest } : {}) } },
     audit: { path: '.mandate/audit.jsonl' },
     // an invariant about tools the server does not have would be vacuous, and `mandate simulate` fails vacuous invariants
     invariants: [

@@ -10,12 +10,13 @@ import { lintText } from '../../../policies/lint';
 import { secretName } from '../../../policies/lint/tools';
 import { shownNames, starterPlan, starterPolicy } from '../../../harness';
 import { shellQuote } from '../../../harness/simulate';
+import { isLoopback } from '../../proxy/http/request';
 import { listTools, listToolsHttp } from '../../proxy/listTools';
 import { parse } from '../args';
 import { CliError, println, type CommandSpec } from '../io';
 
 const usage = 'mandate init NAME [--dir DIR] [--env NAME[=VALUE]]… [--timeout SECONDS] -- <server command…>\n'
-  + '       mandate init NAME --url URL [--header "NAME: VALUE"]… [--dir DIR] [--timeout SECONDS]';
+  + '       mandate init NAME --url URL [--credential env:NAME] [--header "NAME: VALUE"]… [--dir DIR] [--timeout SECONDS]';
 
 /** A server name the policy schema accepts, and a safe file name. */
 const NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
@@ -90,12 +91,26 @@ export const init: CommandSpec = {
     const command = sep < 0 ? [] : argv.slice(sep + 1);
     const { values, positionals } = parse(sep < 0 ? argv : argv.slice(0, sep), {
       dir: { type: 'string' }, env: { type: 'string', multiple: true }, timeout: { type: 'string' }, url: { type: 'string' }, header: { type: 'string', multiple: true },
+      credential: { type: 'string' },
     }, usage);
     const url = values.url === undefined ? undefined : httpUrl(values.url);
     if ((url === undefined) === (command.length === 0)) throw new CliError(`${url === undefined ? 'missing the server command after `--` (or --url for an HTTP server)' : '--url and a server command after `--` exclude each other'}\nusage: ${usage}`);
     if (url !== undefined && values.env !== undefined) throw new CliError('--env is for a server init starts (stdio); an HTTP server runs with its own environment');
     if (url === undefined && values.header !== undefined) throw new CliError('--header is for an HTTP server (--url)');
     const headers = headerFlags(values.header ?? []);
+    // --credential env:NAME: the bearer token the proxy will present upstream, named in the policy, never written as a value
+    const credential = values.credential;
+    if (credential !== undefined) {
+      if (url === undefined) throw new CliError('--credential is for an HTTP server (--url)');
+      const m = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(credential);
+      // the value is not echoed: a token given here by mistake would land in a terminal or CI log
+      if (!m) throw new CliError('--credential expects env:NAME, the environment variable holding the token (never the token itself)');
+      const token = io.env[m[1]!];
+      if (token === undefined || token === '') throw new CliError(`--credential ${credential}: \`${m[1]}\` is not set in the environment`);
+      if (url.protocol === 'http:' && !isLoopback(url.hostname)) throw new CliError(`refusing to send the credential over cleartext http to \`${url.host}\`: use https (plain http is for loopback servers only)`);
+      if (Object.keys(headers).some((h) => h.toLowerCase() === 'authorization')) throw new CliError('--credential and an Authorization --header exclude each other');
+      headers['authorization'] = `Bearer ${token}`;
+    }
     if (positionals.length !== 1) throw new CliError(`expected one server NAME, got ${positionals.length}\nusage: ${usage}`);
     const name = positionals[0]!;
     if (!NAME.test(name)) throw new CliError(`server name \`${name}\` must be 1–100 letters, digits, \`_\`, \`.\`, \`:\` or \`-\``);
@@ -118,7 +133,7 @@ export const init: CommandSpec = {
       throw new CliError(`cannot list the tools of \`${url?.href ?? command.join(' ')}\`: ${(err as Error).message}`);
     }
     // INVARIANT: --header values (credentials) are used for the listing only, never written
-    const text = starterPolicy(name, url ?? command, tools, { manifest: `${file}.tools.json`, env: env.policy });
+    const text = starterPolicy(name, url ?? command, tools, { manifest: `${file}.tools.json`, env: env.policy, ...(credential !== undefined ? { credential } : {}) });
     mkdirSync(dir, { recursive: true });
     writeFileSync(manifestPath, `${JSON.stringify({ tools }, null, 1)}\n`, { flag: 'wx' });
     writeFileSync(policyPath, text, { flag: 'wx' });

@@ -8,7 +8,7 @@ import { parsePolicy } from '../../../policies';
 import { runCli } from '../../support/cli';
 import { SEED } from '../../support/seed';
 import { bin, connectProxy, FIXTURES, records, tempDir, textOf } from '../proxy/support';
-import { everythingHttp, stop } from '../http/support';
+import { everythingHttp, recordingForwarder, stop } from '../http/support';
 
 const MEMORY = bin('mcp-server-memory');
 
@@ -185,6 +185,47 @@ describe('e2e cli: mandate init', function () {
         await g.close();
       }
     } finally {
+      await stop(up);
+    }
+  });
+
+  it('--credential env:NAME: the listing and the proxy present the token; the policy names the variable, never its value', async () => {
+    const up = await everythingHttp();
+    const fwd = await recordingForwarder(up.url);
+    try {
+      const dir = tempDir();
+      const env = { ...process.env, DOCS_TOKEN: 'tok-3141' };
+      const r = await runCli(['init', 'docs', '--url', fwd.url, '--credential', 'env:DOCS_TOKEN'], { cwd: dir, env });
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      assert.ok(fwd.seen.length > 0 && fwd.seen.every((h) => h === 'Bearer tok-3141'), JSON.stringify(fwd.seen));
+      const text = readFileSync(join(dir, 'docs.mandate.yaml'), 'utf8');
+      assert.ok(!text.includes('tok-3141'), 'the token is not in the policy');
+      const p = parsePolicy(text, 'docs.mandate.yaml');
+      assert.ok(p.ok);
+      assert.deepEqual(p.parsed.policy.servers!['docs'], { url: fwd.url, credential: 'env:DOCS_TOKEN', tools_manifest: 'docs.tools.json' });
+      // the proxy line it printed, with the same environment: every upstream request carries the token
+      const seen = fwd.seen.length;
+      const g = await connectProxy({ policy: 'docs.mandate.yaml', dir, proxyArgs: ['--role', 'docs_reader', '--upstream', fwd.url], server: [], env: { DOCS_TOKEN: 'tok-3141' } });
+      try {
+        assert.ok((await g.client.listTools()).tools.length > 0);
+      } finally {
+        await g.close();
+      }
+      assert.ok(fwd.seen.length > seen && fwd.seen.slice(seen).every((h) => h === 'Bearer tok-3141'));
+      for (const [args, message] of [
+        [['init', 'x1', '--url', fwd.url, '--credential', 'env:NOT_SET_ANYWHERE'], /--credential env:NOT_SET_ANYWHERE: `NOT_SET_ANYWHERE` is not set in the environment/],
+        [['init', 'x2', '--url', fwd.url, '--credential', 'tok-3141'], /--credential expects env:NAME/],
+        [['init', 'x3', '--url', 'http://mcp.example.com/mcp', '--credential', 'env:DOCS_TOKEN'], /refusing to send the credential over cleartext http to `mcp\.example\.com`/],
+        [['init', 'x4', '--credential', 'env:DOCS_TOKEN', '--', process.execPath, '-e', ''], /--credential is for an HTTP server \(--url\)/],
+        [['init', 'x5', '--url', fwd.url, '--credential', 'env:DOCS_TOKEN', '--header', 'Authorization: Bearer other'], /--credential and an Authorization --header exclude each other/],
+      ] as const) {
+        const x = await runCli([...args], { cwd: dir, env });
+        assert.equal(x.code, 1, `${args.join(' ')}\n${x.stdout}${x.stderr}`);
+        assert.match(x.stderr, message);
+        assert.ok(!x.stderr.includes('tok-3141'), 'no error prints the token');
+      }
+    } finally {
+      fwd.server.close();
       await stop(up);
     }
   });
