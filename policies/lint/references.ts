@@ -57,13 +57,8 @@ export const undefinedScope: LintRule = {
 /** One constraint object of the policy, where it is, and the argument or context key it constrains. */
 export interface ConstraintAt { c: Constraint; pointer: string; key: string }
 
-// INVARIANT: rules never mutate the policy, so its constraint list is built once per policy object.
-const listed = new WeakMap<object, readonly ConstraintAt[]>();
-
-/** Every constraint object in the policy with its pointer (scopes, grant contexts, denies; `not` bodies too). */
-export function constraints(ctx: LintContext): readonly ConstraintAt[] {
-  const hit = listed.get(ctx.policy);
-  if (hit) return hit;
+/** A list of constraints and how to add a group of them (a `key: constraint` object at `base`, `not` bodies too). */
+function collector(): { out: ConstraintAt[]; group: (obj: Record<string, unknown> | undefined, base: string) => void } {
   const out: ConstraintAt[] = [];
   const inner = (c: Constraint, pointer: string, key: string): void => {
     out.push({ c, pointer, key });
@@ -74,6 +69,17 @@ export function constraints(ctx: LintContext): readonly ConstraintAt[] {
       if (c && typeof c === 'object' && !Array.isArray(c)) inner(c, childPointer(base, key), key);
     }
   };
+  return { out, group };
+}
+
+// INVARIANT: rules never mutate the policy, so its constraint list is built once per policy object.
+const listed = new WeakMap<object, readonly ConstraintAt[]>();
+
+/** Every constraint object in the policy with its pointer (scopes, grant contexts, denies; `not` bodies too). */
+export function constraints(ctx: LintContext): readonly ConstraintAt[] {
+  const hit = listed.get(ctx.policy);
+  if (hit) return hit;
+  const { out, group } = collector();
   for (const [name, s] of Object.entries(ctx.policy.scopes ?? {})) {
     group(s.args, `${childPointer('/scopes', name)}/args`);
     group(s.context, `${childPointer('/scopes', name)}/context`);
@@ -93,16 +99,7 @@ export function constraints(ctx: LintContext): readonly ConstraintAt[] {
  * that find constraints admitting nothing read these as well as `constraints(ctx)`.
  */
 export function selectorConstraints(ctx: LintContext): readonly ConstraintAt[] {
-  const out: ConstraintAt[] = [];
-  const inner = (c: Constraint, pointer: string, key: string): void => {
-    out.push({ c, pointer, key });
-    if (c.not) inner(c.not, `${pointer}/not`, key);
-  };
-  const group = (obj: Record<string, unknown> | undefined, base: string): void => {
-    for (const [key, c] of Object.entries(obj ?? {})) {
-      if (c && typeof c === 'object' && !Array.isArray(c)) inner(c, childPointer(base, key), key);
-    }
-  };
+  const { out, group } = collector();
   (ctx.policy.invariants ?? []).forEach((inv, i) => {
     for (const [which, m] of [['never', inv.never], ['always', inv.always]] as const) {
       if (!m) continue;
