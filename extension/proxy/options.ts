@@ -2,6 +2,7 @@
 
 import { parseArgs } from 'node:util';
 import { basename, extname, join, resolve } from 'node:path';
+import { parseDuration } from './auth/mint';
 
 export interface ProxyOptions {
   policyFile: string;
@@ -22,13 +23,16 @@ export interface ProxyOptions {
   command: string[];
   /** `--upstream URL`: an MCP server over Streamable HTTP instead of a command */
   upstreamUrl?: string;
+  /** `--upstream-key JWKS`: a signing key set to mint the proxy's own short-lived JWT for that server, and its lifetime */
+  upstreamKey?: string;
+  upstreamTtlSec: number;
   /** whether `--server` named the server (else the policy's server with that URL, or the URL's host, names it) */
   serverNamed: boolean;
   cwd: string;
 }
 
 export const PROXY_USAGE = 'mandate proxy --policy P --role R [--agent ID] [--server NAME] [--context k=v]… [--audit FILE] [--audit-fsync] '
-  + '[--pins-dir DIR] [--runtime-dir DIR] [--approval-timeout MS] [--call-timeout MS] [--max-message-bytes N] [--max-restarts N] (-- <server command…> | --upstream URL)';
+  + '[--pins-dir DIR] [--runtime-dir DIR] [--approval-timeout MS] [--call-timeout MS] [--max-message-bytes N] [--max-restarts N] (-- <server command…> | --upstream URL [--upstream-key JWKS] [--upstream-ttl 5m])';
 
 /** A bad invocation: one line for the user. */
 export class ProxyUsageError extends Error {}
@@ -80,7 +84,7 @@ export function parseProxyArgs(argv: readonly string[], cwd: string): ProxyOptio
       policy: { type: 'string' }, role: { type: 'string', multiple: true }, agent: { type: 'string' }, server: { type: 'string' },
       context: { type: 'string', multiple: true }, audit: { type: 'string' }, 'audit-fsync': { type: 'boolean' }, 'pins-dir': { type: 'string' },
       'approval-timeout': { type: 'string' }, 'call-timeout': { type: 'string' }, 'max-message-bytes': { type: 'string' }, 'runtime-dir': { type: 'string' },
-      'max-restarts': { type: 'string' }, upstream: { type: 'string' },
+      'max-restarts': { type: 'string' }, upstream: { type: 'string' }, 'upstream-key': { type: 'string' }, 'upstream-ttl': { type: 'string' },
     } }));
   } catch (err) {
     throw new ProxyUsageError(`${(err as Error).message.split('\n')[0]}\nusage: ${PROXY_USAGE}`);
@@ -91,6 +95,15 @@ export function parseProxyArgs(argv: readonly string[], cwd: string): ProxyOptio
   if (url !== undefined && command.length > 0) throw new ProxyUsageError(`give one server: --upstream URL, or a command after \`--\`, not both\nusage: ${PROXY_USAGE}`);
   if (url !== undefined && !/^https?:\/\/[^/?#]/i.test(url)) throw new ProxyUsageError(`--upstream expects an http(s) URL, got \`${url}\``);
   if (url !== undefined && !URL.canParse(url)) throw new ProxyUsageError(`--upstream: \`${url}\` is not a URL`);
+  if (url === undefined && (values['upstream-key'] !== undefined || values['upstream-ttl'] !== undefined)) throw new ProxyUsageError('--upstream-key and --upstream-ttl are for a server reached by URL (--upstream)');
+  let ttl = 300;
+  if (values['upstream-ttl'] !== undefined) {
+    try {
+      ttl = parseDuration(values['upstream-ttl']);
+    } catch {
+      throw new ProxyUsageError(`--upstream-ttl expects a duration such as 30s, 15m or 1h, got \`${values['upstream-ttl']}\``);
+    }
+  }
   const context: Record<string, string> = {};
   for (const pair of values.context ?? []) {
     const eq = pair.indexOf('=');
@@ -101,6 +114,7 @@ export function parseProxyArgs(argv: readonly string[], cwd: string): ProxyOptio
     policyFile: resolve(cwd, values.policy), roles: values.role ?? [], context,
     server: values.server ?? (url !== undefined ? hostName(url) : defaultServerName(command)), serverNamed: values.server !== undefined,
     ...(url !== undefined ? { upstreamUrl: url } : {}),
+    ...(values['upstream-key'] !== undefined ? { upstreamKey: resolve(cwd, values['upstream-key']) } : {}), upstreamTtlSec: ttl,
     ...(values.agent !== undefined ? { agent: values.agent } : {}),
     ...(values.audit !== undefined ? { auditFile: resolve(cwd, values.audit) } : {}),
     auditFsync: values['audit-fsync'] === true,

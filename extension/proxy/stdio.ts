@@ -14,6 +14,7 @@ import { randomHex, sha256 } from './hash';
 import type { ProxyOptions } from './options';
 import { PinStore, openPinsFile } from './pins';
 import { loadPolicyFile, PolicyState, watchPolicy } from './policyState';
+import { KeyFileError } from './auth';
 import { HttpUsageError } from './http/config';
 import { HttpUpstream, upstreamOf, type UpstreamSpec } from './http/upstream';
 import { RPC } from './types';
@@ -57,13 +58,13 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
   if (opts.upstreamUrl !== undefined) {
     try {
       const environment = opts.context['environment'];
-      const { spec } = upstreamOf({ ...(opts.serverNamed ? { server: opts.server } : {}), upstreamUrl: opts.upstreamUrl, command: [], ...(environment !== undefined ? { environment } : {}), upstreamTtlSec: 300 },
-        p.servers, io.env, io.now, log);
+      const { spec } = upstreamOf({ ...(opts.serverNamed ? { server: opts.server } : {}), upstreamUrl: opts.upstreamUrl, command: [], ...(environment !== undefined ? { environment } : {}),
+        ...(opts.upstreamKey !== undefined ? { upstreamKey: opts.upstreamKey } : {}), upstreamTtlSec: opts.upstreamTtlSec }, p.servers, io.env, io.now, log);
       if (spec.kind !== 'http') throw new HttpUsageError('internal: not an HTTP upstream');
       http = spec;
       opts = { ...opts, server: spec.server };
     } catch (err) {
-      if (err instanceof HttpUsageError) throw new ProxyStartError(err.message);
+      if (err instanceof HttpUsageError || err instanceof KeyFileError) throw new ProxyStartError(err.message);
       throw err;
     }
   }

@@ -5,9 +5,11 @@
 
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
+import { createLocalJWKSet, jwtVerify } from 'jose';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { everythingHttp, recordingForwarder, spawnUntil, stop, type Proc } from '../http/support';
+import { keyPaths, newSigningKey, publicJwk, writeKeySets } from '../../../extension/proxy/auth';
 import { runCli } from '../../support/cli';
 import { bin, CLI, connectProxy, FIXTURES, records, recordsWhen, tempDir, textOf, type Guarded } from './support';
 
@@ -61,6 +63,29 @@ describe('stdio proxy e2e: an MCP server over Streamable HTTP (--upstream URL), 
     assert.ok(forwarder.seen.length > 0);
     for (const h of forwarder.seen) assert.equal(h, 'Bearer upstream-secret-1');
     assert.ok(!JSON.stringify(records(g.audit)).includes('upstream-secret-1'), 'the credential is in no record');
+  });
+
+  it('--upstream-key: presents a short-lived JWT it mints for that server (aud = its URL) instead of a static credential', async () => {
+    const key = await newSigningKey('ES256', Date.now());
+    writeKeySets(keyPaths(join(dir, 'upkeys')), [key]);
+    writeFileSync(join(dir, 'minted.mandate.yaml'), POLICY(forwarder.url).replace(/, credential: "env:EVERYTHING_TOKEN"/, ', environment: staging'));
+    const m = await connectProxy({ policy: 'minted.mandate.yaml', dir, server: [],
+      proxyArgs: ['--role', 'reader', '--audit', join(dir, 'minted-audit.jsonl'), '--upstream', forwarder.url, '--upstream-key', join(dir, 'upkeys', 'signing.jwks.json'), '--upstream-ttl', '2m'] });
+    const before = forwarder.seen.length;
+    try {
+      assert.equal(textOf(await m.client.callTool({ name: 'echo', arguments: { message: 'minted' } })), 'Echo: minted');
+    } finally {
+      await m.close();
+    }
+    const jwks = createLocalJWKSet({ keys: [publicJwk(key)] });
+    const seen = forwarder.seen.slice(before);
+    assert.ok(seen.length > 0);
+    for (const h of seen) {
+      assert.ok(h?.startsWith('Bearer ey'), String(h));
+      const { payload } = await jwtVerify(h!.slice(7), jwks, { audience: forwarder.url, issuer: 'urn:mandate:proxy' });
+      assert.deepEqual([payload['server'], payload['environment']], ['everything', 'staging']);
+      assert.ok(payload.exp! - payload.iat! <= 120, 'lives at most --upstream-ttl');
+    }
   });
 
   it('works for the published MCP Inspector CLI as the client: echo allowed (exit 0); get-env hidden, so never called (exit 5)', async () => {
@@ -174,6 +199,13 @@ describe('stdio proxy: --upstream refusals', function () {
     const clear = await runCli(['proxy', '--policy', 'p.mandate.yaml', '--role', 'reader', '--upstream', 'http://mcp.example.com/mcp'], { cwd: dir, env: { ...process.env, EVERYTHING_TOKEN: 'x' } });
     assert.equal(clear.code, 1);
     assert.match(clear.stderr, /refusing to send the credential of `everything` over cleartext http to `mcp\.example\.com`/);
+    const keyless = await runCli(['proxy', '--policy', 'p.mandate.yaml', '--role', 'reader', '--upstream-key', 'k.json', '--', 'node', 'x.js'], { cwd: dir });
+    assert.equal(keyless.code, 1);
+    assert.match(keyless.stderr, /--upstream-key and --upstream-ttl are for a server reached by URL \(--upstream\)/);
+    writeFileSync(join(dir, 'plain.mandate.yaml'), POLICY('http://127.0.0.1:9/mcp').replace(/, credential: "env:EVERYTHING_TOKEN"/, ''));
+    const missingKey = await runCli(['proxy', '--policy', 'plain.mandate.yaml', '--role', 'reader', '--upstream', 'http://127.0.0.1:9/mcp', '--upstream-key', 'nowhere.json'], { cwd: dir });
+    assert.equal(missingKey.code, 1);
+    assert.match(missingKey.stderr, /^mandate proxy: cannot read key set `.*nowhere\.json`: no such file$/m);
     const unset = await runCli(['proxy', '--policy', 'p.mandate.yaml', '--role', 'reader', '--upstream', 'http://mcp.example.com/mcp'], { cwd: dir, env: { ...process.env, EVERYTHING_TOKEN: '' } });
     assert.equal(unset.code, 1);
     assert.match(unset.stderr, /the upstream credential `env:EVERYTHING_TOKEN` is not set/);
