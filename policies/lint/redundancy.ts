@@ -61,6 +61,21 @@ function subsumes(b: Shape, a: Shape): boolean {
   return a.tools.every((t) => b.tools.some((p) => covers(p, t)));
 }
 
+/**
+ * What of `a`'s conditions `b` makes void, said outright when it is a time window or a scope (an expiring emergency
+ * grant beside a standing one reads as limited in time, and is not): '' when only context or approval differ.
+ */
+function voided(a: Shape, b: Shape): string {
+  const parts: string[] = [];
+  if (a.from > b.from || a.to < b.to) {
+    const window = [a.g.not_before !== undefined ? `from ${a.g.not_before}` : '', a.g.expires !== undefined ? `until ${a.g.expires}` : ''].filter(Boolean).join(' ');
+    parts.push(`its window (${window}) limits nothing: the other grant allows these calls ${b.from === -Infinity && b.to === Infinity ? 'at any time' : 'over a wider window'}`);
+  }
+  const extra = [...a.scopes].filter((x) => !b.scopes.has(x));
+  if (extra.length > 0) parts.push(`its scope${extra.length > 1 ? 's' : ''} ${extra.map((x) => `\`${x}\``).join(', ')} limit${extra.length > 1 ? '' : 's'} nothing`);
+  return parts.length > 0 ? ` — ${parts.join('; ')}; if ${parts.length > 1 ? 'they were' : 'it was'} meant to, narrow the other grant instead of removing this one` : '';
+}
+
 // INVARIANT: the policy is never mutated while rules run, so its grant shapes are kept per policy.
 const shapes = new WeakMap<readonly Grant[], Map<string, Shape[]>>();
 
@@ -91,7 +106,7 @@ function redundancy(ctx: Parameters<LintRule['check']>[0], wantDuplicate: boolea
         const pointer = `/grants/${a.i}`;
         const message = duplicate
           ? `${label(a.g, a.i)} repeats ${label(b.g, b.i)} (${ctx.source.where(`/grants/${b.i}`)})`
-          : `${label(a.g, a.i)} is already covered by ${label(b.g, b.i)} (${ctx.source.where(`/grants/${b.i}`)}), which allows the same calls with fewer conditions`;
+          : `${label(a.g, a.i)} is already covered by ${label(b.g, b.i)} (${ctx.source.where(`/grants/${b.i}`)}), which allows the same calls with fewer conditions${voided(a, b)}`;
         out.push({ message, pointer, range: ctx.source.range(`${pointer}/agent_role`), fix: [{ title: 'remove the redundant grant', op: 'remove', pointer }] });
         break;
       }

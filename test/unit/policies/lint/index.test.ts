@@ -40,6 +40,22 @@ describe('lintText', () => {
     assert.match(f[1]!.message, /^`approval\/financal` is not a lint rule \(did you mean `approval\/financial`\?\): this entry silences nothing$/);
   });
 
+  it('a subsumed grant says which of its conditions the other grant voids: a time window, a scope', () => {
+    const text = `version: 1
+roles: { ops: { description: Ops. } }
+audit: { path: a.jsonl }
+scopes: { known: { args: { service: { in: [api, web] } } } }
+grants:
+  - { agent_role: ops, tools: ["restart_*"] }
+  - { agent_role: ops, tool: restart_service, not_before: "2026-11-20T00:00:00Z", expires: "2026-12-20T00:00:00Z" }
+  - { agent_role: ops, tool: restart_worker, scope: [known] }
+`;
+    const f = lintText(text, 'p.mandate.yaml', { now: NOW }).filter((x) => x.rule === 'dead/subsumed-grant').map((x) => x.message);
+    assert.equal(f.length, 2);
+    assert.match(f[0]!, /grants\[1\] is already covered by grants\[0\] .* — its window \(from 2026-11-20T00:00:00Z until 2026-12-20T00:00:00Z\) limits nothing: the other grant allows these calls at any time; if it was meant to, narrow the other grant/);
+    assert.match(f[1]!, /grants\[2\] is already covered by grants\[0\] .* — its scope `known` limits nothing;/);
+  });
+
   it('lint.ignore silences a rule for the whole file', () => {
     assert.deepEqual(rules(payer('lint: { ignore: { approval/financial: a sandbox policy with play money } }')), []);
   });
