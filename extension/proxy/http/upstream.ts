@@ -42,14 +42,20 @@ export function credentialFetch(spec: Extract<UpstreamSpec, { kind: 'http' }>, b
     if (a.kind === 'static') headers.set('authorization', `Bearer ${a.token}`);
     if (a.kind === 'minted') headers.set('authorization', `Bearer ${await a.credentials.tokenFor({ server: spec.server, url: spec.url, environment: a.environment })}`);
     const res = await fetch(url, { ...init, headers, redirect: 'manual' });
-    return bound ? bounded(res, bound) : res;
+    return bound ? bounded(res, bound, init?.method === 'POST') : res;
   };
 }
 
-/** How long one message from an HTTP upstream may be, and who hears of one that is longer. */
+/** How long one message from an HTTP upstream may be, and who hears of one that is longer — or of an answer cut off. */
 export interface MessageBound {
   maxBytes: number;
   onOversize?: (why: string) => void;
+  /**
+   * The event stream a POST is being answered on broke off (the server stopped, the connection dropped): the
+   * answers it was to carry will not come. The SDK transport only reports this through `onerror`, so without it
+   * a call in flight would wait out its deadline on a link that is gone.
+   */
+  onBroken?: (why: string) => void;
 }
 
 /**
@@ -57,9 +63,10 @@ export interface MessageBound {
  * `maxBytes`: a JSON answer as a whole, an event stream event by event (the bytes since the last blank line).
  * The stdio framing bounds a server's lines the same way; without this, one answer could fill the proxy's memory.
  */
-export function bounded(res: Response, bound: MessageBound): Response {
+export function bounded(res: Response, bound: MessageBound, answers = false): Response {
   if (!res.body) return res;
   const sse = (res.headers.get('content-type') ?? '').toLowerCase().includes('text/event-stream');
+  const body = sse && answers && bound.onBroken ? watchBreak(res.body, bound.onBroken) : res.body;
   let run = 0;
   let line = 0;
   let prev = 0;
@@ -88,7 +95,32 @@ export function bounded(res: Response, bound: MessageBound): Response {
       ctl.enqueue(chunk);
     },
   });
-  return new Response(res.body.pipeThrough(cut), { status: res.status, statusText: res.statusText, headers: res.headers });
+  return new Response(body.pipeThrough(cut), { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
+/** The stream as it is, telling `onBroken` when reading it fails (not when its reader cancels it). */
+function watchBreak(source: ReadableStream<Uint8Array>, onBroken: (why: string) => void): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  let cancelled = false;
+  return new ReadableStream<Uint8Array>({
+    async pull(ctl) {
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        if (cancelled) return;
+        onBroken(`the server's answer broke off (${(err as Error).message.split('\n')[0]})`);
+        return ctl.error(err);
+      }
+      if (cancelled) return; // (an oversized message, or the link closed: whoever cancelled has said why)
+      if (chunk.done) ctl.close();
+      else ctl.enqueue(chunk.value);
+    },
+    cancel: (reason) => {
+      cancelled = true;
+      return reader.cancel(reason);
+    },
+  });
 }
 
 /**
@@ -134,8 +166,9 @@ export class HttpUpstream implements Upstream {
   private ended = false;
 
   constructor(private readonly spec: Extract<UpstreamSpec, { kind: 'http' }>, private readonly ev: UpstreamEvents, maxBytes: number) {
-    // an oversized message ends the link at once (an event stream's reader would only report it, and the call would wait out its deadline)
-    const bound = { maxBytes, onOversize: (why: string) => setImmediate(() => this.end(why)) };
+    // an oversized message ends the link at once (an event stream's reader would only report it, and the call would wait out its deadline);
+    // so does an answer's event stream that breaks off: the server went away with calls in flight, as a process that crashes
+    const bound = { maxBytes, onOversize: (why: string) => setImmediate(() => this.end(why)), onBroken: (why: string) => this.end(`${spec.url}: ${why}`) };
     this.t = new StreamableHTTPClientTransport(new URL(spec.url), { fetch: credentialFetch(spec, bound), redirectPolicy: 'same-origin' });
     this.t.onmessage = (m) => {
       if (this.ended) return; // the last words of a session already given up

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { everythingHttp, recordingForwarder, spawnUntil, stop, type Proc } from '../http/support';
 import { keyPaths, newSigningKey, publicJwk, writeKeySets } from '../../../extension/proxy/auth';
@@ -183,6 +183,42 @@ describe('stdio proxy e2e: an HTTP server\'s oversized answer', function () {
     const recs = await recordsWhen(g.audit, (rs) => rs.filter((r) => r.kind === 'outcome').length === rs.filter((r) => r.kind === 'decision' && r.decision?.effect === 'allow').length);
     assert.deepEqual(recs.filter((r) => r.kind === 'outcome' && r.tool !== 'small').map((r) => [r.tool, /over 1048576 bytes/.test(r.error?.message ?? '')]), [['big', true], ['bigsse', true]]);
   });
+});
+
+describe('stdio proxy e2e: an HTTP server that stops with a call in flight', function () {
+  this.timeout(120_000);
+
+  for (const sse of [false, true]) {
+    it(`fails the call closed when the link is lost, not at --call-timeout (answer ${sse ? 'begun as an event stream' : 'not begun'})`, async () => {
+      const dir = tempDir();
+      const calls = join(dir, 'calls.jsonl');
+      let server = await spawnUntil(process.execPath, [join(FIXTURES, 'http-recorder.mjs'), '0', calls], {}, /listening on port (\d+)/);
+      const port = server.match[1]!;
+      writeFileSync(join(dir, 'p.mandate.yaml'), 'version: 1\nroles: { reader: { description: Reads. } }\ngrants: [{ agent_role: reader, tools: [read, slow] }]\n');
+      const g = await connectProxy({ policy: 'p.mandate.yaml', dir, proxyArgs: ['--role', 'reader', '--call-timeout', '60000', '--upstream', `http://127.0.0.1:${port}/mcp`], server: [] });
+      try {
+        const answer = g.client.callTool({ name: 'slow', arguments: { sse } }, undefined, { timeout: 120_000 }).then(() => 'answered', (e: Error) => e.message);
+        while (!existsSync(calls) || !readFileSync(calls, 'utf8').includes('"slow"')) await new Promise((r) => setTimeout(r, 20));
+        await stop(server);
+        const err = await answer;
+        assert.match(err, /stopped: .*failed closed/);
+        assert.doesNotMatch(err, /did not answer within/);
+        const recs = await recordsWhen(g.audit, (rs) => rs.some((r) => r.kind === 'outcome'));
+        assert.deepEqual(recs.filter((r) => r.kind === 'outcome').map((r) => [r.tool, r.result?.is_error]), [['slow', true]]);
+        // and the proxy connects again once the server is back
+        server = await spawnUntil(process.execPath, [join(FIXTURES, 'http-recorder.mjs'), port, calls], {}, /listening on port (\d+)/);
+        let text = '';
+        for (let i = 0; i < 100 && text === ''; i++) {
+          text = await g.client.callTool({ name: 'read', arguments: {} }).then(textOf, () => '');
+          if (text === '') await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal(text, 'ok read');
+      } finally {
+        await g.close();
+        await stop(server);
+      }
+    });
+  }
 });
 
 describe('stdio proxy: --upstream refusals', function () {
