@@ -65,7 +65,7 @@ export class HttpSession {
 
   constructor(readonly identity: Identity, private readonly deps: SessionDeps, private readonly onClosed: (s: HttpSession) => void) {
     this.transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => this.id, maxRequestBodySize: deps.maxBodyBytes });
-    this.upstream = upstreamTransport(deps.upstream, deps.stderr, deps.maxBodyBytes);
+    this.upstream = this.link();
     this.approvals = new ApprovalBroker(this.id, deps.approvalTimeoutMs, deps.now);
     this.guard = new Guard({
       session: this.id, server: deps.upstream.server, identity, context: deps.context, policy: deps.policy.view(), audit: deps.audit,
@@ -83,6 +83,12 @@ export class HttpSession {
     };
     this.transport.onclose = () => { void this.close('client closed the session'); };
     this.wire(this.upstream);
+  }
+
+  /** A new upstream transport; an HTTP one's oversized message or broken answer stream is its loss (off the stream's own callback). */
+  private link(): Transport {
+    const t: Transport = upstreamTransport(this.deps.upstream, this.deps.stderr, this.deps.maxBodyBytes, (why) => setImmediate(() => this.lost(t, why)));
+    return t;
   }
 
   private wire(upstream: Transport): void {
@@ -134,7 +140,7 @@ export class HttpSession {
     if (this.closed) return;
     const http = this.deps.upstream.kind === 'http';
     const old = this.upstream;
-    const next = upstreamTransport(this.deps.upstream, this.deps.stderr, this.deps.maxBodyBytes);
+    const next = this.link();
     this.upstream = next;
     this.wire(next);
     if (http) void old.close().catch(() => undefined); // its streams; its onclose finds itself replaced

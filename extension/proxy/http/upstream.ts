@@ -226,10 +226,15 @@ export function upstreamFailure(err: unknown): string {
   return status !== undefined && !text.includes(String(status)) ? `HTTP ${status}: ${text}` : text;
 }
 
-/** A fresh upstream transport for one client session (not started). */
-export function upstreamTransport(spec: UpstreamSpec, stderr: Writable, maxBytes: number): Transport {
+/**
+ * A fresh upstream transport for one client session (not started). `onLost`: an HTTP upstream's oversized message,
+ * or an answer's event stream that broke off — which the SDK transport only reports through `onerror`, leaving the
+ * calls they were to answer waiting out their deadline — is the link's loss.
+ */
+export function upstreamTransport(spec: UpstreamSpec, stderr: Writable, maxBytes: number, onLost?: (why: string) => void): Transport {
   if (spec.kind === 'http') {
-    return new StreamableHTTPClientTransport(new URL(spec.url), { fetch: credentialFetch(spec, { maxBytes }), redirectPolicy: 'same-origin' });
+    const bound: MessageBound = { maxBytes, ...(onLost ? { onOversize: onLost, onBroken: (why: string) => onLost(`${spec.url}: ${why}`) } : {}) };
+    return new StreamableHTTPClientTransport(new URL(spec.url), { fetch: credentialFetch(spec, bound), redirectPolicy: 'same-origin' });
   }
   if (spec.command.length === 0) throw new TypeError('empty upstream command');
   return new StdioUpstream(spec, stderr, maxBytes);
