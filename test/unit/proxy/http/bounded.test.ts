@@ -33,4 +33,23 @@ describe('proxy/http bounded answers', () => {
     assert.equal((await bounded(response(['{"a":', '"', 'x'.repeat(900), '"}'], 'application/json'), { maxBytes: 1000 }).text()).length, 908);
     await assert.rejects(bounded(response(['{"a":"', 'x'.repeat(995), '"}'], 'application/json'), { maxBytes: 1000 }).text(), /over 1000 bytes/);
   });
+
+  it('tells onBroken when an answer\'s event stream breaks off (a POST\'s), not when it ends, is cut for size or is cancelled', async () => {
+    const enc = new TextEncoder();
+    const breaking = (): Response => new Response(new ReadableStream<Uint8Array>({
+      start(c) { c.enqueue(enc.encode(event(10))); },
+      pull(c) { c.error(new Error('terminated')); },
+    }), { headers: { 'content-type': 'text/event-stream' } });
+    const heard: string[] = [];
+    const bound = { maxBytes: 1000, onBroken: (w: string) => heard.push(w) };
+    await assert.rejects(bounded(breaking(), bound, true).text(), /terminated/);
+    assert.deepEqual(heard, ["the server's answer broke off (terminated)"]);
+    // a standalone (GET) stream is the SDK's to resume
+    await assert.rejects(bounded(breaking(), bound).text(), /terminated/);
+    assert.equal(heard.length, 1);
+    assert.equal((await bounded(response([event(10), event(10)], 'text/event-stream'), bound, true).text()).length, 2 * event(10).length);
+    await assert.rejects(bounded(response([event(2000)], 'text/event-stream'), bound, true).text(), /over 1000 bytes/);
+    await bounded(breaking(), bound, true).body!.cancel();
+    assert.equal(heard.length, 1);
+  });
 });
