@@ -1,13 +1,14 @@
-// Model-based test of the built stdio proxy in front of an MCP server over Streamable HTTP (fast-check
-// fc.commands): SDK Client → `node dist/cli.js proxy --upstream URL` (a real process) → a recording HTTP server
+// Model-based test of the built stdio proxy in front of an MCP server over Streamable HTTP (fast-check fc.commands):
+// SDK Client → `node dist/cli.js proxy --upstream URL` (a real process) → a recording HTTP server
 // (test/fixtures/servers/http-recorder.mjs) that the test stops and starts again on the same port. Commands: allowed
-// calls, calls denied by a rule and by an argument constraint, calls held for approval and answered with
-// `mandate approve` / `mandate refuse`, valid and invalid policy edits, upstream stop and start, an oversized answer,
-// and the server stopping with a call in flight (its answer not begun, or begun as an event stream: the call must fail
-// closed through the lost link, not wait out --call-timeout — it did, for the event stream). After every command, from the server's own log of what it executed and the proxy's audit log: no call ran without
-// an allow record on disk before it ran; denied and refused calls never ran; every call has exactly one decision
-// record; every forwarded call exactly one outcome record; the chain verifies; the proxy is still running. At the end
-// of each run the proxy must serve a call again, and `mandate audit verify` passes on its log.
+// calls, calls denied by a rule and by an argument constraint (alone, or a few sent together), calls held for approval
+// and answered with `mandate approve` / `mandate refuse`, valid and invalid policy edits, upstream stop and start, an
+// oversized answer, and the server stopping with calls in flight (each one's answer not begun, or begun as an event
+// stream: the call must fail closed through the lost link, not wait out --call-timeout — it did, for the event stream).
+// After every command, from the server's own log of what it executed and the proxy's audit log: no call ran without an
+// allow record on disk before it ran; denied and refused calls never ran; every call has exactly one decision record;
+// every forwarded call exactly one outcome record; the chain verifies; the proxy is still running. At the end of each
+// run the proxy must serve a call again, and `mandate audit verify` passes on its log.
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -233,28 +234,38 @@ function judgeForwarded(m: Model, r: Real, n: number, kind: Kind, heard: Heard):
   assert.equal(ran, false, `call n=${n} failed closed and did not run`);
 }
 
+/** Calls sent together (one, or a burst decided in one go): each decided, answered and recorded as the model says. */
 class Call implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly kind: Kind) {}
+  constructor(readonly kinds: Kind[]) {}
   check = (): boolean => true;
   async run(m: Model, r: Real): Promise<void> {
-    const n = r.next++;
-    const effect: Effect = this.kind === 'read' ? (m.open ? 'allow' : 'deny') : this.kind === 'write-out' || this.kind === 'drop' ? 'deny' : 'allow';
-    // without a working link the tool list may be missing: then nothing is decided but a denial
-    r.expected.set(n, { effect, listDenial: !m.linked });
-    const heard = await send(r, this.kind, n);
-    // (a call that fails closed unsent may be answered before its decision record is flushed, just after)
-    const d = await until(`the decision record of n=${n}`, () => decisionOf(audit(r), n)[0]);
-    if (d.decision!.effect === 'deny') {
-      if ('result' in heard) assert.match(heard.result.text, /^mandate denied/, `n=${n}`);
-      else assert.match(heard.error, /not reachable/, `n=${n}`);
-      if (this.kind === 'drop' && !d.decision!.rules.includes('tool-list')) assert.deepEqual(d.decision!.rules, ['no-drop'], 'drop is denied by its rule');
-      if (d.decision!.rules.includes('tool-list')) m.linked = false;
-    } else {
-      judgeForwarded(m, r, n, this.kind, heard);
-    }
+    const sent = this.kinds.map((kind) => {
+      const n = r.next++;
+      const effect: Effect = kind === 'read' ? (m.open ? 'allow' : 'deny') : kind === 'write-out' || kind === 'drop' ? 'deny' : 'allow';
+      // without a working link the tool list may be missing: then nothing is decided but a denial
+      r.expected.set(n, { effect, listDenial: !m.linked });
+      return { kind, n, heard: send(r, kind, n) };
+    });
+    // each judged against the link as it was when they were sent; it works after only if it did for every one
+    const after = await Promise.all(sent.map(async ({ kind, n, heard }) => {
+      const seen = { ...m };
+      const h = await heard;
+      // (a call that fails closed unsent may be answered before its decision record is flushed, just after)
+      const d = await until(`the decision record of n=${n}`, () => decisionOf(audit(r), n)[0]);
+      if (d.decision!.effect === 'deny') {
+        if ('result' in h) assert.match(h.result.text, /^mandate denied/, `n=${n}`);
+        else assert.match(h.error, /not reachable/, `n=${n}`);
+        if (kind === 'drop' && !d.decision!.rules.includes('tool-list')) assert.deepEqual(d.decision!.rules, ['no-drop'], 'drop is denied by its rule');
+        if (d.decision!.rules.includes('tool-list')) seen.linked = false;
+      } else {
+        judgeForwarded(seen, r, n, kind, h);
+      }
+      return seen.linked;
+    }));
+    m.linked = after.every((l) => l);
     await check(r);
   }
-  toString = (): string => `call(${this.kind})`;
+  toString = (): string => this.kinds.length === 1 ? `call(${this.kinds[0]!})` : `burst(${this.kinds.join(', ')})`;
 }
 
 class Pay implements fc.AsyncCommand<Model, Real> {
@@ -355,26 +366,33 @@ class Stop implements fc.AsyncCommand<Model, Real> {
  * stops: the lost link fails the call closed (as a crash does), it does not wait out --call-timeout.
  */
 class StopMidCall implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly sse: boolean) {}
+  /** one slow call per entry: its answer begun as an event stream (true) or not at all */
+  constructor(readonly sse: boolean[]) {}
   check = (m: Readonly<Model>): boolean => m.up;
   async run(m: Model, r: Real): Promise<void> {
     await relink(m, r);
-    const n = r.next++;
-    r.expected.set(n, { effect: 'allow', listDenial: false });
-    const heard = send(r, this.sse ? 'slow-sse' : 'slow', n);
-    const ran = await until(`slow n=${n} to run or be answered`, () => executed(r).some((c) => c.arguments?.n === n) ? 'ran' : r.heard.has(n) ? 'answered' : undefined);
-    assert.equal(ran, 'ran', `slow n=${n} ran through a working link`);
+    const sent = this.sse.map((sse) => {
+      const n = r.next++;
+      r.expected.set(n, { effect: 'allow', listDenial: false });
+      return { n, heard: send(r, sse ? 'slow-sse' : 'slow', n) };
+    });
+    for (const { n } of sent) {
+      const ran = await until(`slow n=${n} to run or be answered`, () => executed(r).some((c) => c.arguments?.n === n) ? 'ran' : r.heard.has(n) ? 'answered' : undefined);
+      assert.equal(ran, 'ran', `slow n=${n} ran through a working link`);
+    }
     await stop(r.server);
     r.server = undefined;
     m.up = false;
     m.linked = false;
-    const h = await heard;
-    assert.ok('error' in h, `slow n=${n} cannot have been answered: ${JSON.stringify(h)}`);
-    assert.doesNotMatch(h.error, /did not answer within/, `slow n=${n}: the lost link failed the call closed, not its timeout`);
-    assert.match(h.error, FAILED_CLOSED, `slow n=${n}`);
+    for (const { n, heard } of sent) {
+      const h = await heard;
+      assert.ok('error' in h, `slow n=${n} cannot have been answered: ${JSON.stringify(h)}`);
+      assert.doesNotMatch(h.error, /did not answer within/, `slow n=${n}: the lost link failed the call closed, not its timeout`);
+      assert.match(h.error, FAILED_CLOSED, `slow n=${n}`);
+    }
     await check(r);
   }
-  toString = (): string => `stop-mid-call(${this.sse ? 'sse' : 'json'})`;
+  toString = (): string => `stop-mid-call(${this.sse.map((e) => e ? 'sse' : 'json').join(', ')})`;
 }
 
 class Start implements fc.AsyncCommand<Model, Real> {
@@ -440,13 +458,14 @@ describe('property: the stdio proxy in front of an HTTP server that stops and st
 
   it('no call runs without a prior allow record; denied and refused calls never run; one decision and one outcome record each; the chain verifies; the proxy keeps serving', async () => {
     const commands = fc.commands([
-      fc.constantFrom<Kind>('read', 'write-docs', 'write-out', 'drop').map((k) => new Call(k)),
-      fc.constant(new Call('big')),
+      fc.constantFrom<Kind>('read', 'write-docs', 'write-out', 'drop').map((k) => new Call([k])),
+      fc.array(fc.constantFrom<Kind>('read', 'write-docs', 'write-out', 'drop'), { minLength: 2, maxLength: 4 }).map((ks) => new Call(ks)),
+      fc.constant(new Call(['big'])),
       fc.constant(new Pay()),
       fc.constantFrom('approve' as const, 'refuse' as const).map((v) => new Answer(v)),
       fc.oneof(fc.constant(new Reload(true)), fc.constantFrom(0, 1).map((b) => new Reload(false, b))),
       fc.constant(new Stop()),
-      fc.boolean().map((sse) => new StopMidCall(sse)),
+      fc.array(fc.boolean(), { minLength: 1, maxLength: 3 }).map((sse) => new StopMidCall(sse)),
       fc.constant(new Start()),
     ], { maxCommands: 12 });
     await fc.assert(fc.asyncProperty(commands, async (cmds) => {
