@@ -337,6 +337,9 @@ export class Guard {
   upstreamRestarted(): void {
     this.upstreamUp = true;
     this.record({ kind: 'session', detail: { event: 'upstream_restarted' } });
+    // INVARIANT: no call reaches the new server before its tool list has been checked against the pins
+    // (what the old one listed does not speak for it: a restarted or redeployed server may list other definitions)
+    this.calls.forgetTools();
     this.refreshTools();
   }
 

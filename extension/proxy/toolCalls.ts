@@ -70,6 +70,11 @@ export class ToolCalls {
     });
   }
 
+  /** A new server is up: calls wait for its tool list (checked against the pins) before they are decided. */
+  forgetTools(): void {
+    this.known = false;
+  }
+
   /** The guard asked the server for its tool list. */
   fetchStarted(): void {
     this.fetching++;
