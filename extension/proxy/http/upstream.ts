@@ -49,6 +49,8 @@ export function credentialFetch(spec: Extract<UpstreamSpec, { kind: 'http' }>, b
 /** How long one message from an HTTP upstream may be, and who hears of one that is longer — or of an answer cut off. */
 export interface MessageBound {
   maxBytes: number;
+  /** the flag that sets the bound, for the message (`--max-message-bytes`) */
+  flag?: string;
   onOversize?: (why: string) => void;
   /**
    * The event stream a POST is being answered on broke off (the server stopped, the connection dropped): the
@@ -88,7 +90,7 @@ export function bounded(res: Response, bound: MessageBound, answers = false): Re
         }
       }
       if (run > bound.maxBytes) {
-        const why = `the server sent a message over ${bound.maxBytes} bytes (--max-message-bytes)`;
+        const why = `the server sent a message over ${bound.maxBytes} bytes (${bound.flag ?? '--max-message-bytes'})`;
         bound.onOversize?.(why);
         return ctl.error(new Error(why));
       }
@@ -233,7 +235,7 @@ export function upstreamFailure(err: unknown): string {
  */
 export function upstreamTransport(spec: UpstreamSpec, stderr: Writable, maxBytes: number, onLost?: (why: string) => void): Transport {
   if (spec.kind === 'http') {
-    const bound: MessageBound = { maxBytes, ...(onLost ? { onOversize: onLost, onBroken: (why: string) => onLost(`${spec.url}: ${why}`) } : {}) };
+    const bound: MessageBound = { maxBytes, flag: '--max-body', ...(onLost ? { onOversize: onLost, onBroken: (why: string) => onLost(`${spec.url}: ${why}`) } : {}) };
     return new StreamableHTTPClientTransport(new URL(spec.url), { fetch: credentialFetch(spec, bound), redirectPolicy: 'same-origin' });
   }
   if (spec.command.length === 0) throw new TypeError('empty upstream command');
