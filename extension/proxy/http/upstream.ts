@@ -266,8 +266,13 @@ export function upstreamOf(cfg: UpstreamChoice, servers: Record<string, ServerDe
     return { spec: { kind: 'stdio', command: cfg.command, server: name, ...(resolved ? { env: resolved.env } : {}) }, environment };
   }
   const spec: UpstreamSpec = { kind: 'http', url: cfg.upstreamUrl, server: name, auth: upstreamAuth(cfg, def, environment, env, now) };
-  // INVARIANT: the upstream credential never travels in cleartext beyond this machine
   const url = new URL(spec.url);
+  // INVARIANT: a credential the policy gives a server by URL goes to that URL's origin only (`--server NAME
+  // --upstream elsewhere` would hand it to another host)
+  if (spec.auth.kind === 'static' && def?.url !== undefined && URL.canParse(def.url) && new URL(def.url).origin !== url.origin) {
+    throw new HttpUsageError(`the credential of \`${spec.server}\` is for ${new URL(def.url).origin}, not ${url.origin} (--upstream): give the URL its policy entry names, or another --server`);
+  }
+  // INVARIANT: the upstream credential never travels in cleartext beyond this machine
   if (spec.auth.kind !== 'none' && url.protocol === 'http:' && !isLoopback(url.hostname)) {
     throw new HttpUsageError(`refusing to send the credential of \`${spec.server}\` over cleartext http to \`${url.host}\`: use https (plain http is for loopback upstreams only)`);
   }

@@ -246,4 +246,20 @@ describe('stdio proxy: --upstream refusals', function () {
     assert.equal(unset.code, 1);
     assert.match(unset.stderr, /the upstream credential `env:EVERYTHING_TOKEN` is not set/);
   });
+
+  it('refuses to present a server\'s credential to a URL other than the one its policy entry names (--server NAME --upstream elsewhere)', async () => {
+    const dir = tempDir();
+    const forwarder = await recordingForwarder('http://127.0.0.1:9/mcp');
+    try {
+      writeFileSync(join(dir, 'p.mandate.yaml'), POLICY('https://mcp.example.com/mcp'));
+      for (const mode of [['--role', 'reader'], ['--listen', '127.0.0.1:0', '--jwks', 'keys.json']]) {
+        const r = await runCli(['proxy', ...mode, '--policy', 'p.mandate.yaml', '--server', 'everything', '--upstream', forwarder.url], { cwd: dir, env: { ...process.env, EVERYTHING_TOKEN: 'upstream-secret-2' } });
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stderr, /the credential of `everything` is for https:\/\/mcp\.example\.com, not http:\/\/127\.0\.0\.1:\d+/);
+      }
+      assert.ok(!forwarder.seen.includes('Bearer upstream-secret-2'), 'the credential went to another host');
+    } finally {
+      forwarder.server.close();
+    }
+  });
 });
