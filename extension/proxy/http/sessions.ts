@@ -15,7 +15,7 @@ import { randomHex } from '../hash';
 import type { PinStore } from '../pins';
 import type { PolicyState } from '../policyState';
 import { RPC, type Identity } from '../types';
-import { noteProtocolVersion, upstreamFailure, upstreamTransport, type UpstreamSpec } from './upstream';
+import { endServerSession, noteProtocolVersion, upstreamFailure, upstreamTransport, type UpstreamSpec } from './upstream';
 
 /** Connections to an unreachable HTTP upstream tried one after another (100 ms … 3.2 s apart) before waiting for a call to ask again. */
 const HTTP_RETRIES = 6;
@@ -143,7 +143,7 @@ export class HttpSession {
     const next = this.link();
     this.upstream = next;
     this.wire(next);
-    if (http) void old.close().catch(() => undefined); // its streams; its onclose finds itself replaced
+    if (http) void this.drop(old); // its streams; its onclose finds itself replaced
     try {
       await next.start();
     } catch (err) {
@@ -155,7 +155,7 @@ export class HttpSession {
     this.deps.log(http ? `mandate proxy: session ${this.id}: upstream \`${this.deps.upstream.server}\` connecting again`
       : `mandate proxy: session ${this.id}: upstream \`${this.deps.upstream.server}\` restarted (restart ${this.restarts.length} of ${this.deps.maxRestarts ?? 3} a minute)`);
     // a new server that does not finish initializing in time is stopped, which counts as another crash
-    const hung = setTimeout(() => { void next.close(); }, Math.min(this.deps.callTimeoutMs, 30_000));
+    const hung = setTimeout(() => { void this.drop(next); }, Math.min(this.deps.callTimeoutMs, 30_000));
     hung.unref();
     this.guard.resumeUpstream((error) => {
       clearTimeout(hung);
@@ -165,8 +165,14 @@ export class HttpSession {
         return;
       }
       this.deps.log(`mandate proxy: session ${this.id}: ${http ? 'upstream' : 'restarted upstream'} \`${this.deps.upstream.server}\` ${http ? 'not connected: ' : ''}${error}`);
-      void next.close();
+      void this.drop(next);
     });
+  }
+
+  /** Close an upstream link, ending its session on an HTTP server first (else the server keeps it). */
+  private drop(upstream: Transport): Promise<void> {
+    endServerSession(upstream, this.deps.upstream);
+    return upstream.close().catch(() => undefined);
   }
 
   /** A call found the HTTP upstream down and no try under way: try now (the call itself has failed closed). */
@@ -242,6 +248,6 @@ export class HttpSession {
     this.guard.record({ kind: 'session', detail: { event: 'close', reason: why } });
     this.onClosed(this);
     this.channel?.close();
-    await Promise.allSettled([this.upstream.close(), this.transport.close()]);
+    await Promise.allSettled([this.drop(this.upstream), this.transport.close()]);
   }
 }

@@ -216,6 +216,7 @@ export class HttpUpstream implements Upstream {
   private end(why: string): void {
     if (this.ended) return;
     this.ended = true;
+    endServerSession(this.t, this.spec); // the server keeps a session it was not told is over
     this.t.close().catch(() => undefined); // aborts its open streams; its onclose finds the link ended
     this.ev.onExit(why);
   }
@@ -226,6 +227,18 @@ export function upstreamFailure(err: unknown): string {
   const text = err instanceof Error ? err.message.split('\n')[0]! : String(err);
   const status = err instanceof StreamableHTTPError && typeof err.code === 'number' && err.code > 0 ? err.code : undefined;
   return status !== undefined && !text.includes(String(status)) ? `HTTP ${status}: ${text}` : text;
+}
+
+/**
+ * Tell an HTTP server that the proxy is done with the upstream session `t` holds (DELETE, not waited for, given up
+ * after 5 s), before the link is closed: a session dropped for a new one, or ended with its client's, would
+ * otherwise live on in the server. Nothing for a link without a session, or a stdio one.
+ */
+export function endServerSession(t: Transport, spec: UpstreamSpec): void {
+  if (spec.kind !== 'http' || !(t instanceof StreamableHTTPClientTransport) || t.sessionId === undefined) return;
+  const headers: Record<string, string> = { 'mcp-session-id': t.sessionId, ...(t.protocolVersion !== undefined ? { 'mcp-protocol-version': t.protocolVersion } : {}) };
+  credentialFetch(spec)(spec.url, { method: 'DELETE', headers, signal: AbortSignal.timeout(5000) })
+    .then((res) => res.body?.cancel(), () => undefined).catch(() => undefined);
 }
 
 /**

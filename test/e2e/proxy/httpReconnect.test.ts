@@ -56,4 +56,18 @@ describe('stdio proxy e2e: an HTTP server that restarts under the --upstream lin
     const decided = records(g.audit).filter((x) => x.kind === 'decision').map((x) => x.decision?.effect);
     assert.equal(decided.at(-1), 'deny');
   });
+
+  it('ends the server\'s side of a session it gives up (DELETE), so reconnecting leaves no session behind on the server', async () => {
+    assert.equal(textOf(await g.client.callTool({ name: 'one', arguments: {} })), 'ok one');
+    const first = (await serverLog()).find((m) => m.msg?.method === 'tools/call')!.session;
+    // the server fails one request but keeps the session: the proxy drops the link and connects anew
+    await control({ fail: 1 });
+    assert.equal(textOf(await callThrough('one')), 'ok one');
+    let deleted = false;
+    for (let i = 0; i < 100 && !deleted; i++) {
+      deleted = (await serverLog()).some((m) => m.http === 'DELETE' && m.session === first);
+      if (!deleted) await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.ok(deleted, 'the dropped session was ended on the server');
+  });
 });
