@@ -160,6 +160,9 @@ export class Guard {
       if (!this.forwarded.has(key(id))) return;
       this.settle(id, 'cancelled by the client', true);
     }
+    // INVARIANT: a server that is down, or being given the client's initialize again, is sent nothing (a message to
+    // a new HTTP session before its initialize is answered is refused, and ends that connection too)
+    if (!this.upstreamUp) return;
     this.o.toUpstream(msg as JSONRPCMessage);
     if (msg.method === 'notifications/initialized') this.refreshTools();
   }

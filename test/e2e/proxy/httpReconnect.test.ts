@@ -33,7 +33,7 @@ describe('stdio proxy e2e: an HTTP server that restarts under the --upstream lin
     base = `http://127.0.0.1:${server.match[1]}`;
     const dir = tempDir();
     writeFileSync(join(dir, 'p.mandate.yaml'), 'version: 1\nroles: { reader: { description: Reads. } }\ngrants: [{ agent_role: reader, tools: [one, two] }]\n');
-    g = await connectProxy({ policy: 'p.mandate.yaml', dir, proxyArgs: ['--role', 'reader', '--upstream', `${base}/mcp`], server: [] });
+    g = await connectProxy({ policy: 'p.mandate.yaml', dir, proxyArgs: ['--role', 'reader', '--upstream', `${base}/mcp`], server: [], capabilities: { roots: { listChanged: true } } });
   });
   afterEach(async () => {
     await g?.close();
@@ -69,5 +69,20 @@ describe('stdio proxy e2e: an HTTP server that restarts under the --upstream lin
       if (!deleted) await new Promise((res) => setTimeout(res, 100));
     }
     assert.ok(deleted, 'the dropped session was ended on the server');
+  });
+
+  it('sends the new server nothing before it has answered the replayed initialize (a client notification meanwhile is not passed on)', async () => {
+    assert.equal(textOf(await g.client.callTool({ name: 'one', arguments: {} })), 'ok one');
+    await control({ forget: true, holdInit: true });
+    const after = (await serverLog()).length;
+    await g.client.callTool({ name: 'one', arguments: {} }).catch(() => undefined); // finds the session gone
+    // the proxy connects again; the server holds its answer to the replayed initialize, and the client speaks meanwhile
+    while (!(await serverLog()).slice(after).some((m) => m.msg?.method === 'initialize')) await new Promise((res) => setTimeout(res, 50));
+    await g.client.sendRootsListChanged();
+    assert.equal(textOf(await callThrough('one')), 'ok one');
+    const early = (await serverLog()).slice(after).filter((m) => m.session === null && m.msg?.method !== 'initialize').map((m) => m.msg?.method);
+    assert.deepEqual(early, [], 'a message went to the server before its initialize was answered');
+    const exits = records(g.audit).filter((x) => x.kind === 'error' && x.error?.code === 'upstream_exit');
+    assert.equal(exits.length, 1, 'the link was lost once (the session gone), not again while connecting');
   });
 });
