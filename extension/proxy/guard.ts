@@ -343,6 +343,9 @@ export class Guard {
     // INVARIANT: no call reaches the new server before its tool list has been checked against the pins
     // (what the old one listed does not speak for it: a restarted or redeployed server may list other definitions)
     this.calls.forgetTools();
+    // approvals asked while it was away (each failed try fails those before it) were asked of no server: a yes
+    // now would send the call on without waiting for that check
+    this.o.approvals.failAll('the upstream server was connected again while the approval was pending; call again');
     this.refreshTools();
   }
 
