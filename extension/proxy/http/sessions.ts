@@ -15,7 +15,7 @@ import { randomHex } from '../hash';
 import type { PinStore } from '../pins';
 import type { PolicyState } from '../policyState';
 import { RPC, type Identity } from '../types';
-import { endServerSession, noteProtocolVersion, upstreamFailure, upstreamTransport, type UpstreamSpec } from './upstream';
+import { endServerSession, linkError, noteProtocolVersion, upstreamFailure, upstreamTransport, type UpstreamSpec } from './upstream';
 
 /** Connections to an unreachable HTTP upstream tried one after another (100 ms … 3.2 s apart) before waiting for a call to ask again. */
 const HTTP_RETRIES = 6;
@@ -100,7 +100,7 @@ export class HttpSession {
       deps.log(`mandate proxy: upstream \`${deps.upstream.server}\` sent a message nested deeper than ${MAX_DEPTH} levels; dropped`);
     };
     upstream.onclose = () => this.lost(upstream, 'the upstream connection closed');
-    upstream.onerror = (e) => deps.log(`mandate proxy: upstream \`${deps.upstream.server}\`: ${e.message.split('\n')[0]}`);
+    upstream.onerror = (e) => deps.log(`mandate proxy: upstream \`${deps.upstream.server}\`: ${linkError(e)}`);
   }
 
   /**
@@ -147,7 +147,7 @@ export class HttpSession {
     try {
       await next.start();
     } catch (err) {
-      this.deps.log(`mandate proxy: session ${this.id}: upstream \`${this.deps.upstream.server}\` could not be restarted: ${(err as Error).message.split('\n')[0]}`);
+      this.deps.log(`mandate proxy: session ${this.id}: upstream \`${this.deps.upstream.server}\` could not be restarted: ${linkError(err)}`);
       this.restartLater();
       return;
     }

@@ -14,6 +14,16 @@ import { UpstreamProcess, type Upstream, type UpstreamEvents } from '../upstream
 import { HttpUsageError } from './config';
 import { isLoopback } from './request';
 
+/**
+ * What an upstream link's error says, for a record, the operator's log and the client: its first line, at most
+ * `max` characters — the transport quotes a failing server's whole answer (an error page of any length, up to the
+ * message bound), which would otherwise be copied into every call it fails.
+ */
+export function linkError(err: unknown, max = 300): string {
+  const line = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+  return line.length > max ? `${line.slice(0, max)}… (${line.length} characters)` : line;
+}
+
 /** How the proxy proves itself to an upstream HTTP server. */
 export type UpstreamAuth =
   | { kind: 'none' }
@@ -181,7 +191,7 @@ export class HttpUpstream implements Upstream {
     };
     // the transport reports a failed send here too, just before the send rejects (which ends the link and says why):
     // what is still worth saying a moment later is a stream's trouble, not that
-    this.t.onerror = (e) => setImmediate(() => { if (!this.ended) ev.onNote?.(e.message.split('\n')[0]!); });
+    this.t.onerror = (e) => setImmediate(() => { if (!this.ended) ev.onNote?.(linkError(e)); });
     this.t.onclose = () => this.end('the connection closed');
     void this.t.start(); // sets up only; nothing is sent before the client's first message
   }
@@ -224,7 +234,7 @@ export class HttpUpstream implements Upstream {
 
 /** One line for why a message could not be delivered upstream: the SDK's text, with the HTTP status it keeps aside. */
 export function upstreamFailure(err: unknown): string {
-  const text = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+  const text = linkError(err);
   const status = err instanceof StreamableHTTPError && typeof err.code === 'number' && err.code > 0 ? err.code : undefined;
   return status !== undefined && !text.includes(String(status)) ? `HTTP ${status}: ${text}` : text;
 }

@@ -3,7 +3,7 @@
 // else each client session (and each reconnect) leaves one behind on the server, for as long as the server lives.
 
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -21,6 +21,7 @@ describe('HTTP proxy e2e: upstream sessions ended on the server', function () {
   let proxy: Proc & { url: string };
   let base: string;
   let key: Awaited<ReturnType<typeof newSigningKey>>;
+  let dir: string;
 
   const serverLog = async (): Promise<Logged[]> => await (await fetch(`${base}/log`)).json() as Logged[];
   const control = async (c: Record<string, unknown>): Promise<void> => void await fetch(`${base}/control`, { method: 'POST', body: JSON.stringify(c) });
@@ -43,7 +44,7 @@ describe('HTTP proxy e2e: upstream sessions ended on the server', function () {
   beforeEach(async () => {
     server = await spawnUntil(process.execPath, [join(ROOT, 'test/fixtures/servers/http-scripted.mjs')], {}, /listening on port (\d+)/);
     base = `http://127.0.0.1:${server.match[1]}`;
-    const dir = tempDir('mandate-http-sessions-');
+    dir = tempDir('mandate-http-sessions-');
     key = await newSigningKey('ES256', Date.now());
     const kp = keyPaths(join(dir, 'keys'));
     writeKeySets(kp, [key]);
@@ -69,8 +70,10 @@ describe('HTTP proxy e2e: upstream sessions ended on the server', function () {
     const { client } = await connect();
     assert.equal(await ok(client), 'ok one');
     const first = (await serverLog()).find((m) => m.msg?.method === 'tools/call')!.session;
-    await control({ fail: 1 });
-    await assert.rejects(client.callTool({ name: 'one', arguments: {} }), /failed closed|-32002/);
+    await control({ fail: 1, failBody: 200_000 }); // a long error page: what it says is kept short
+    const err = await client.callTool({ name: 'one', arguments: {} }).then(() => 'answered', (e: Error) => e.message);
+    assert.match(err, /failed closed|-32002/);
+    assert.ok(err.length < 2000, `the client was told ${err.length} characters`);
     let text = '';
     for (let i = 0; i < 50 && text === ''; i++) {
       text = await ok(client).catch(() => '');
@@ -79,5 +82,8 @@ describe('HTTP proxy e2e: upstream sessions ended on the server', function () {
     assert.equal(text, 'ok one');
     assert.ok(await deletedOnServer(first), 'the dropped upstream session was ended on the server');
     await client.close();
+    const long = readFileSync(join(dir, 'audit.jsonl'), 'utf8').split('\n').filter((l) => l.length > 4000).map((l) => `${l.slice(0, 120)}… (${l.length})`);
+    assert.deepEqual(long, []);
+    assert.ok(proxy.output().length < 10_000, `the proxy wrote ${proxy.output().length} characters`);
   });
 });

@@ -3,7 +3,7 @@
 // (forgets its sessions, changes its tools, holds its tool list) and that logs every message it receives.
 
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnUntil, stop, type Proc } from '../http/support';
 import { connectProxy, FIXTURES, nextApproval, records, tempDir, textOf, type Guarded } from './support';
@@ -111,5 +111,17 @@ describe('stdio proxy e2e: an HTTP server that restarts under the --upstream lin
     assert.ok(!(r instanceof Error), r instanceof Error ? r.message : '');
     assert.equal(r.isError, true);
     assert.match(textOf(r), /connected again while the approval was pending/);
+  });
+
+  it('keeps what a failing server said short in records, on stderr and to the client (a 200,000-character error page)', async () => {
+    assert.equal(textOf(await g.client.callTool({ name: 'one', arguments: {} })), 'ok one');
+    await control({ fail: 1, failBody: 200_000 });
+    const err = await g.client.callTool({ name: 'one', arguments: {} }).then(() => 'answered', (e: Error) => e.message);
+    assert.match(err, /HTTP error.*failed closed/);
+    assert.ok(err.length < 2000, `the client was told ${err.length} characters`);
+    assert.equal(textOf(await callThrough('one')), 'ok one');
+    const long = readFileSync(g.audit, 'utf8').split('\n').filter((l) => l.length > 4000).map((l) => `${l.slice(0, 120)}… (${l.length})`);
+    assert.deepEqual(long, []);
+    assert.ok(g.stderr().length < 10_000, `stderr holds ${g.stderr().length} characters`);
   });
 });
