@@ -129,14 +129,18 @@ class PolicyView implements SessionPolicy {
  */
 export function watchPolicy(file: string, display: string, state: PolicyState, onEvent: (e: PolicyEvent) => void, debounceMs = 100): () => void {
   let timer: NodeJS.Timeout | undefined;
-  /** the text last refused (its version), so that the directory watch and the stat poll seeing one edit report it once */
+  /**
+   * the text last refused (its version), or why the file could not be read, so that the directory watch and the
+   * stat poll seeing one edit (or one removal) report it once
+   */
   let refused: string | undefined;
   const reload = (): void => {
     timer = undefined;
     const r = loadPolicyFile(file, display);
     if ('errors' in r) {
-      if (r.version !== undefined && r.version === refused) return;
-      refused = r.version;
+      const seen = r.version ?? `unreadable: ${r.errors.join('\n')}`;
+      if (seen === refused) return;
+      refused = seen;
       onEvent({ ok: false, file: display, version: state.version, errors: r.errors });
       return;
     }

@@ -68,4 +68,24 @@ describe('proxy/policy reload watch', function () {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('reports a policy file that went away once, though the folder watch and the stat poll both see it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mandate-watch-'));
+    const file = join(dir, 'p.mandate.yaml');
+    writeFileSync(file, POLICY);
+    const first = loadPolicyFile(file);
+    assert.ok(!('errors' in first));
+    const state = new PolicyState(first.parsed, first.version);
+    const events: string[] = [];
+    const stop = watchPolicy(file, 'p.mandate.yaml', state, (e) => events.push(e.ok ? 'reloaded' : `refused: ${e.errors.join('; ')}`), 20);
+    try {
+      rmSync(file);
+      while (events.length < 1) await sleep(20);
+      await sleep(2500); // the stat poll sees it too
+      assert.deepEqual(events, ['refused: cannot read policy `p.mandate.yaml`: no such file']);
+    } finally {
+      stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
