@@ -89,8 +89,10 @@ export class Guard {
   private flushScheduled = false;
   private lazyScheduled = false;
   private sweeper: NodeJS.Timeout | undefined;
-  /** the client's `initialize` params, replayed to a restarted server */
+  /** the client's `initialize` params the server accepted, replayed to a restarted server */
   private initParams: Record<string, unknown> | undefined;
+  /** the client's `initialize` on its way (request id → params), taken as the session's once the server answers it */
+  private initAsked: { k: string; params: Record<string, unknown> } | undefined;
   clientElicitation = false;
 
   constructor(readonly o: GuardOptions) {
@@ -177,8 +179,10 @@ export class Guard {
     // INVARIANT: a response the guard did not ask for (or already timed out) goes nowhere.
   }
 
-  private initialize(msg: Msg): void {
-    this.initParams = msg.params ?? {};
+  private initialize(msg: Msg & { id: RpcId }): void {
+    // INVARIANT: only an initialize the server answered is replayed: one that found the server down was made with
+    // no server, and a client that tries again must reach a server it has not initialized yet
+    this.initAsked = { k: key(msg.id), params: msg.params ?? {} };
     const info = msg.params?.['clientInfo'] as { name?: unknown; version?: unknown } | undefined;
     const caps = msg.params?.['capabilities'] as { elicitation?: unknown } | undefined;
     this.clientElicitation = caps?.elicitation !== undefined && caps.elicitation !== null;
@@ -301,6 +305,7 @@ export class Guard {
     }
     if (f.method === 'tools/list' && msg['result']) return this.o.toClient(this.filterTools(msg));
     if (f.method === 'initialize') {
+      if (msg['result'] !== undefined && this.initAsked?.k === k) this.initParams = this.initAsked.params;
       const result = msg['result'] as { capabilities?: Record<string, unknown> } | undefined;
       if (result?.capabilities && typeof result.capabilities === 'object' && 'tasks' in result.capabilities) {
         const { tasks: _none, ...capabilities } = result.capabilities;
@@ -337,7 +342,7 @@ export class Guard {
   }
 
   /** The upstream is back (restarted and initialised by the transport). */
-  upstreamRestarted(): void {
+  upstreamRestarted(listTools = true): void {
     this.upstreamUp = true;
     this.record({ kind: 'session', detail: { event: 'upstream_restarted' } });
     // INVARIANT: no call reaches the new server before its tool list has been checked against the pins
@@ -346,7 +351,7 @@ export class Guard {
     // approvals asked while it was away (each failed try fails those before it) were asked of no server: a yes
     // now would send the call on without waiting for that check
     this.o.approvals.failAll('the upstream server was connected again while the approval was pending; call again');
-    this.refreshTools();
+    if (listTools) this.refreshTools();
   }
 
   /**
@@ -356,8 +361,9 @@ export class Guard {
    */
   resumeUpstream(done: (error?: string) => void): void {
     if (this.initParams === undefined) {
-      // the client had not initialized the old server either: it will initialize this one itself
-      this.upstreamRestarted();
+      // the client had not initialized the old server either: it will initialize this one itself (and the tool list
+      // is asked for then: a server over HTTP refuses any request before its initialize)
+      this.upstreamRestarted(false);
       return done();
     }
     const id = this.ownId();

@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnUntil, stop, type Proc } from '../http/support';
+import { everythingHttp, freePort, spawnUntil, stop, type Proc } from '../http/support';
+import { killAll, rawProxy } from './raw';
 import { connectProxy, FIXTURES, nextApproval, records, tempDir, textOf, type Guarded } from './support';
 import { runCli } from '../../support/cli';
 
@@ -123,5 +124,38 @@ describe('stdio proxy e2e: an HTTP server that restarts under the --upstream lin
     const long = readFileSync(g.audit, 'utf8').split('\n').filter((l) => l.length > 4000).map((l) => `${l.slice(0, 120)}… (${l.length})`);
     assert.deepEqual(long, []);
     assert.ok(g.stderr().length < 10_000, `stderr holds ${g.stderr().length} characters`);
+  });
+});
+
+describe('stdio proxy e2e: a client that starts before its HTTP server', function () {
+  this.timeout(120_000);
+  let server: Proc | undefined;
+  afterEach(async () => {
+    killAll();
+    await stop(server);
+  });
+
+  it('lets the client initialize once the server is up (the initialize that found it down is not replayed as though it had been made)', async () => {
+    const port = await freePort();
+    const dir = tempDir();
+    writeFileSync(join(dir, 'p.mandate.yaml'), 'version: 1\nroles: { reader: { description: Reads. } }\ngrants: [{ agent_role: reader, tools: [echo] }]\n');
+    const p = rawProxy('p.mandate.yaml', ['--role', 'reader', '--upstream', `http://127.0.0.1:${port}/mcp`], [], { dir });
+    const init = (id: number): Record<string, unknown> => ({ jsonrpc: '2.0', id, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '0' } } });
+    p.send(init(1));
+    assert.ok((await p.reply(1))['error'], 'the server is not up yet');
+    await p.stderrMatch(/connecting again/);
+    server = await everythingHttp(port);
+    // the client tries again, as a client whose first try failed does; the first of these asks for the link
+    let answer: Record<string, unknown> = {};
+    for (let id = 2; id < 50 && answer['result'] === undefined; id++) {
+      p.send(init(id));
+      answer = await p.reply(id);
+      if (answer['result'] === undefined) await new Promise((res) => setTimeout(res, 200));
+    }
+    assert.ok(answer['result'], JSON.stringify(answer));
+    p.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    p.send({ jsonrpc: '2.0', id: 'list', method: 'tools/list', params: {} });
+    const listed = await p.reply('list') as { result?: { tools?: Array<{ name: string }> } };
+    assert.deepEqual(listed.result?.tools?.map((t) => t.name), ['echo']);
   });
 });
