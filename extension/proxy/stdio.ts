@@ -16,7 +16,7 @@ import { PinStore, openPinsFile } from './pins';
 import { loadPolicyFile, PolicyState, watchPolicy } from './policyState';
 import { KeyFileError } from './auth';
 import { HttpUsageError } from './http/config';
-import { HttpUpstream, upstreamOf, type UpstreamSpec } from './http/upstream';
+import { HttpUpstream, shownUrl, upstreamOf, type UpstreamSpec } from './http/upstream';
 import { RPC } from './types';
 import { UpstreamProcess, type Upstream, type UpstreamEvents } from './upstream';
 
@@ -98,7 +98,7 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
     // a checked call goes to a process as the line it was checked as; an HTTP transport serialises the same value itself
     ...(http ? { upstreamWanted: () => reconnectOnDemand() } : { toUpstreamRaw: (line: string) => (upstream as UpstreamProcess).sendRaw(line) }),
   });
-  guard.record({ kind: 'session', detail: { event: 'start', ...(http ? { upstream: http.url } : { command: opts.command }), pid: process.pid, ...(channel ? { approval_socket: channel.info.socket } : {}) }, policy: { file: display, version: policy.version } });
+  guard.record({ kind: 'session', detail: { event: 'start', ...(http ? { upstream: shownUrl(http.url) } : { command: opts.command }), pid: process.pid, ...(channel ? { approval_socket: channel.info.socket } : {}) }, policy: { file: display, version: policy.version } });
   if (channel) log(`mandate proxy: session ${session}; approval channel ${channel.info.socket}`);
   // A server that crashes is restarted (at most opts.maxRestarts times in any minute, with back-off);
   // calls in flight fail closed, and calls fail closed until the new server has been initialized.

@@ -14,7 +14,7 @@ import { loadPolicyFile, PolicyState, watchPolicy } from '../policyState';
 import { HttpUsageError, parseHttpArgs } from './config';
 import { HttpProxy } from './listener';
 import { isLoopback } from './request';
-import { upstreamOf } from './upstream';
+import { shownUrl, upstreamOf } from './upstream';
 
 export interface HttpCliIo {
   stderr: Writable;
@@ -76,7 +76,7 @@ async function start(argv: readonly string[], io: HttpCliIo, log: (l: string) =>
     },
   });
   const url = await proxy.listen();
-  audit.append({ kind: 'session', time: new Date(io.now()).toISOString(), server: spec.server, policy: { file: display, version: policy.version }, detail: { event: 'listen', resource: url.href, upstream: spec.kind === 'http' ? spec.url : spec.command } });
+  audit.append({ kind: 'session', time: new Date(io.now()).toISOString(), server: spec.server, policy: { file: display, version: policy.version }, detail: { event: 'listen', resource: url.href, upstream: spec.kind === 'http' ? shownUrl(spec.url) : spec.command } });
   const stopWatch = watchPolicy(cfg.policyFile, display, policy, (e) => {
     audit.append({ kind: 'policy', time: new Date(io.now()).toISOString(), policy: { file: e.file, version: e.version }, detail: e.ok ? { event: 'reloaded' } : { event: 'reload_refused', errors: e.errors.slice(0, 20) } });
     log(e.ok ? `mandate proxy: policy reloaded (${e.version})` : `mandate proxy: policy edit refused, keeping ${e.version}`);

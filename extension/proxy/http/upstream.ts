@@ -24,6 +24,21 @@ export function linkError(err: unknown, max = 300): string {
   return line.length > max ? `${line.slice(0, max)}… (${line.length} characters)` : line;
 }
 
+/**
+ * An upstream URL as records and logs show it: without user info, query or fragment (`?…` marks a query) — hosted
+ * MCP servers take API keys there, and an audit log is read, exported and shown far more widely than a secret may go.
+ */
+export function shownUrl(url: string): string {
+  if (!URL.canParse(url)) return url;
+  const u = new URL(url);
+  const query = u.search !== '';
+  u.username = '';
+  u.password = '';
+  u.search = '';
+  u.hash = '';
+  return `${u.href}${query ? '?…' : ''}`;
+}
+
 /** How the proxy proves itself to an upstream HTTP server. */
 export type UpstreamAuth =
   | { kind: 'none' }
@@ -180,7 +195,7 @@ export class HttpUpstream implements Upstream {
   constructor(private readonly spec: Extract<UpstreamSpec, { kind: 'http' }>, private readonly ev: UpstreamEvents, maxBytes: number) {
     // an oversized message ends the link at once (an event stream's reader would only report it, and the call would wait out its deadline);
     // so does an answer's event stream that breaks off: the server went away with calls in flight, as a process that crashes
-    const bound = { maxBytes, onOversize: (why: string) => setImmediate(() => this.end(why)), onBroken: (why: string) => this.end(`${spec.url}: ${why}`) };
+    const bound = { maxBytes, onOversize: (why: string) => setImmediate(() => this.end(why)), onBroken: (why: string) => this.end(`${shownUrl(spec.url)}: ${why}`) };
     this.t = new StreamableHTTPClientTransport(new URL(spec.url), { fetch: credentialFetch(spec, bound), redirectPolicy: 'same-origin' });
     this.t.onmessage = (m) => {
       if (this.ended) return; // the last words of a session already given up
@@ -201,12 +216,12 @@ export class HttpUpstream implements Upstream {
   }
 
   get label(): string {
-    return this.spec.url;
+    return shownUrl(this.spec.url);
   }
 
   send(msg: JSONRPCMessage): void {
     if (this.ended) return;
-    this.t.send(msg).catch((err: unknown) => this.end(`${this.spec.url}: ${upstreamFailure(err)}`));
+    this.t.send(msg).catch((err: unknown) => this.end(`${shownUrl(this.spec.url)}: ${upstreamFailure(err)}`));
   }
 
   kill(): void {
@@ -258,7 +273,7 @@ export function endServerSession(t: Transport, spec: UpstreamSpec): void {
  */
 export function upstreamTransport(spec: UpstreamSpec, stderr: Writable, maxBytes: number, onLost?: (why: string) => void): Transport {
   if (spec.kind === 'http') {
-    const bound: MessageBound = { maxBytes, flag: '--max-body', ...(onLost ? { onOversize: onLost, onBroken: (why: string) => onLost(`${spec.url}: ${why}`) } : {}) };
+    const bound: MessageBound = { maxBytes, flag: '--max-body', ...(onLost ? { onOversize: onLost, onBroken: (why: string) => onLost(`${shownUrl(spec.url)}: ${why}`) } : {}) };
     return new StreamableHTTPClientTransport(new URL(spec.url), { fetch: credentialFetch(spec, bound), redirectPolicy: 'same-origin' });
   }
   if (spec.command.length === 0) throw new TypeError('empty upstream command');

@@ -159,3 +159,28 @@ describe('stdio proxy e2e: a client that starts before its HTTP server', functio
     assert.deepEqual(listed.result?.tools?.map((t) => t.name), ['echo']);
   });
 });
+
+describe('stdio proxy e2e: a server URL that carries a secret', function () {
+  this.timeout(60_000);
+  let server: Proc & { match: RegExpMatchArray };
+  after(async () => { await stop(server); });
+
+  it('names the server in records and on stderr without its query (an API key in the URL is written nowhere)', async () => {
+    server = await spawnUntil(process.execPath, [join(FIXTURES, 'http-scripted.mjs')], {}, /listening on port (\d+)/);
+    const dir = tempDir();
+    writeFileSync(join(dir, 'p.mandate.yaml'), 'version: 1\nroles: { reader: { description: Reads. } }\ngrants: [{ agent_role: reader, tools: [one] }]\n');
+    const g = await connectProxy({ policy: 'p.mandate.yaml', dir, proxyArgs: ['--role', 'reader', '--upstream', `http://127.0.0.1:${server.match[1]}/mcp?api_key=sekrit-123`], server: [] });
+    try {
+      assert.equal(textOf(await g.client.callTool({ name: 'one', arguments: {} })), 'ok one');
+      await fetch(`http://127.0.0.1:${server.match[1]}/control`, { method: 'POST', body: JSON.stringify({ fail: 1 }) });
+      await g.client.callTool({ name: 'one', arguments: {} }).catch(() => undefined); // the link is lost, saying where to
+      const start = records(g.audit).find((r) => r.kind === 'session' && (r.detail as { event?: string }).event === 'start');
+      assert.equal((start?.detail as { upstream?: string }).upstream, `http://127.0.0.1:${server.match[1]}/mcp?…`);
+    } finally {
+      await g.close();
+    }
+    assert.ok(!readFileSync(g.audit, 'utf8').includes('sekrit-123'), 'the key is in the audit log');
+    assert.ok(!g.stderr().includes('sekrit-123'), `the key is on stderr:\n${g.stderr()}`);
+    assert.ok((await (await fetch(`http://127.0.0.1:${server.match[1]}/log`)).json() as unknown[]).length > 0);
+  });
+});
