@@ -92,7 +92,9 @@ export interface MessageBound {
  */
 export function bounded(res: Response, bound: MessageBound, answers = false): Response {
   if (!res.body) return res;
-  const sse = (res.headers.get('content-type') ?? '').toLowerCase().includes('text/event-stream');
+  // INVARIANT: bounded event by event only what the transport reads as a stream: its media type (before any `;`),
+  // as the SDK takes it — `application/json; x=text/event-stream` is JSON, read whole, and blank lines in it end nothing
+  const sse = (res.headers.get('content-type') ?? '').split(';', 1)[0]!.trim().toLowerCase() === 'text/event-stream';
   const body = sse && answers && bound.onBroken ? watchBreak(res.body, bound.onBroken) : res.body;
   let run = 0;
   let line = 0;
