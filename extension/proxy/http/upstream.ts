@@ -92,9 +92,10 @@ export interface MessageBound {
  */
 export function bounded(res: Response, bound: MessageBound, answers = false): Response {
   if (!res.body) return res;
-  // INVARIANT: bounded event by event only what the transport reads as a stream: its media type (before any `;`),
+  // INVARIANT: bounded event by event only what the transport reads as a stream: a success of that media type (before any `;`),
   // as the SDK takes it — `application/json; x=text/event-stream` is JSON, read whole, and blank lines in it end nothing
-  const sse = (res.headers.get('content-type') ?? '').split(';', 1)[0]!.trim().toLowerCase() === 'text/event-stream';
+  // (an error answer is read whole as text, whatever its type)
+  const sse = res.ok && (res.headers.get('content-type') ?? '').split(';', 1)[0]!.trim().toLowerCase() === 'text/event-stream';
   const body = sse && answers && bound.onBroken ? watchBreak(res.body, bound.onBroken) : res.body;
   let run = 0;
   let line = 0;
@@ -193,11 +194,13 @@ export class StdioUpstream implements Transport {
 export class HttpUpstream implements Upstream {
   private readonly t: StreamableHTTPClientTransport;
   private ended = false;
+  /** why an answer was cut off: the reason the link ends, rather than the transport's failure that follows from it */
+  private oversize: string | undefined;
 
   constructor(private readonly spec: Extract<UpstreamSpec, { kind: 'http' }>, private readonly ev: UpstreamEvents, maxBytes: number) {
     // an oversized message ends the link at once (an event stream's reader would only report it, and the call would wait out its deadline);
     // so does an answer's event stream that breaks off: the server went away with calls in flight, as a process that crashes
-    const bound = { maxBytes, onOversize: (why: string) => setImmediate(() => this.end(why)), onBroken: (why: string) => this.end(`${shownUrl(spec.url)}: ${why}`) };
+    const bound = { maxBytes, onOversize: (why: string) => { this.oversize ??= why; setImmediate(() => this.end(why)); }, onBroken: (why: string) => this.end(`${shownUrl(spec.url)}: ${why}`) };
     this.t = new StreamableHTTPClientTransport(new URL(spec.url), { fetch: credentialFetch(spec, bound), redirectPolicy: 'same-origin' });
     this.t.onmessage = (m) => {
       if (this.ended) return; // the last words of a session already given up
@@ -223,7 +226,7 @@ export class HttpUpstream implements Upstream {
 
   send(msg: JSONRPCMessage): void {
     if (this.ended) return;
-    this.t.send(msg).catch((err: unknown) => this.end(`${shownUrl(this.spec.url)}: ${upstreamFailure(err)}`));
+    this.t.send(msg).catch((err: unknown) => this.end(this.oversize ?? `${shownUrl(this.spec.url)}: ${upstreamFailure(err)}`));
   }
 
   kill(): void {

@@ -160,7 +160,7 @@ describe('stdio proxy e2e: an HTTP server\'s oversized answer', function () {
   before(async () => {
     server = await spawnUntil(process.execPath, [join(FIXTURES, 'http-big-answer.mjs'), String(3 << 20)], {}, /listening on port (\d+)/);
     const dir = tempDir();
-    writeFileSync(join(dir, 'p.mandate.yaml'), 'version: 1\nroles: { reader: { description: Reads. } }\ngrants: [{ agent_role: reader, tools: [small, big, bigsse, bigsplit] }]\n');
+    writeFileSync(join(dir, 'p.mandate.yaml'), 'version: 1\nroles: { reader: { description: Reads. } }\ngrants: [{ agent_role: reader, tools: [small, big, bigsse, bigsplit, bigerror] }]\n');
     g = await connectProxy({ policy: 'p.mandate.yaml', dir, proxyArgs: ['--role', 'reader', '--max-message-bytes', String(1 << 20), '--upstream', `http://127.0.0.1:${server.match[1]}/mcp`], server: [] });
   });
   after(async () => {
@@ -168,8 +168,8 @@ describe('stdio proxy e2e: an HTTP server\'s oversized answer', function () {
     await stop(server);
   });
 
-  it('fails the call closed, as JSON or as an event stream (or JSON whose type names one in a parameter), at once, recorded — and keeps serving', async () => {
-    for (const name of ['big', 'bigsse', 'bigsplit']) {
+  it('fails the call closed, as JSON or as an event stream (or JSON whose type names one in a parameter, or an error text typed as one), at once, recorded — and keeps serving', async () => {
+    for (const name of ['big', 'bigsse', 'bigsplit', 'bigerror']) {
       const err = await g.client.callTool({ name, arguments: {} }).then(() => 'answered', (e: Error) => e.message);
       assert.match(err, /over 1048576 bytes \(--max-message-bytes\).*failed closed/, name);
       // the link is connected again on the next calls
@@ -181,7 +181,7 @@ describe('stdio proxy e2e: an HTTP server\'s oversized answer', function () {
       assert.equal(text, 'ok', name);
     }
     const recs = await recordsWhen(g.audit, (rs) => rs.filter((r) => r.kind === 'outcome').length === rs.filter((r) => r.kind === 'decision' && r.decision?.effect === 'allow').length);
-    assert.deepEqual(recs.filter((r) => r.kind === 'outcome' && r.tool !== 'small').map((r) => [r.tool, /over 1048576 bytes/.test(r.error?.message ?? '')]), [['big', true], ['bigsse', true], ['bigsplit', true]]);
+    assert.deepEqual(recs.filter((r) => r.kind === 'outcome' && r.tool !== 'small').map((r) => [r.tool, /over 1048576 bytes/.test(r.error?.message ?? '')]), [['big', true], ['bigsse', true], ['bigsplit', true], ['bigerror', true]]);
   });
 });
 
