@@ -93,8 +93,9 @@ export function parseProxyArgs(argv: readonly string[], cwd: string): ProxyOptio
   const url = values.upstream;
   if (url === undefined && command.length === 0) throw new ProxyUsageError(`missing the server command after \`--\` (or --upstream URL)\nusage: ${PROXY_USAGE}`);
   if (url !== undefined && command.length > 0) throw new ProxyUsageError(`give one server: --upstream URL, or a command after \`--\`, not both\nusage: ${PROXY_USAGE}`);
-  if (url !== undefined && !/^https?:\/\/[^/?#]/i.test(url)) throw new ProxyUsageError(`--upstream expects an http(s) URL, got \`${url}\``);
-  if (url !== undefined && !URL.canParse(url)) throw new ProxyUsageError(`--upstream: \`${url}\` is not a URL`);
+  // the URL is not echoed whole: its query or user info may hold a key (shownUrl keeps it out of records too)
+  if (url !== undefined && !/^https?:\/\/[^/?#]/i.test(url)) throw new ProxyUsageError(`--upstream expects an http:// or https:// URL with a host, got ${/^[a-z][a-z0-9+.-]*:/i.exec(url) ? `a \`${/^[a-z][a-z0-9+.-]*:/i.exec(url)![0]}\` one` : 'no scheme'}`);
+  if (url !== undefined && !URL.canParse(url)) throw new ProxyUsageError('--upstream is not a URL a client can reach (check its host and port)');
   if (url === undefined && (values['upstream-key'] !== undefined || values['upstream-ttl'] !== undefined)) throw new ProxyUsageError('--upstream-key and --upstream-ttl are for a server reached by URL (--upstream)');
   let ttl = 300;
   if (values['upstream-ttl'] !== undefined) {

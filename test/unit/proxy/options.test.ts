@@ -30,8 +30,10 @@ describe('proxy/options', () => {
     assert.deepEqual([a.upstreamUrl, a.command, a.server, a.serverNamed], ['http://127.0.0.1:3001/mcp', [], '127.0.0.1', false]);
     const b = parseProxyArgs(['--policy', 'p', '--role', 'r', '--server', 'docs', '--upstream=https://mcp.example.com/mcp', '--'], '/w');
     assert.deepEqual([b.upstreamUrl, b.server, b.serverNamed], ['https://mcp.example.com/mcp', 'docs', true]);
-    assert.throws(() => parseProxyArgs(['--policy', 'p', '--upstream', 'http:/x'], '/w'), /--upstream expects an http\(s\) URL, got `http:\/x`/);
-    assert.throws(() => parseProxyArgs(['--policy', 'p', '--upstream', 'http://[bad/mcp'], '/w'), /is not a URL/);
+    assert.throws(() => parseProxyArgs(['--policy', 'p', '--upstream', 'http:/x'], '/w'), /^Error: --upstream expects an http:\/\/ or https:\/\/ URL with a host, got a `http:` one$/);
+    assert.throws(() => parseProxyArgs(['--policy', 'p', '--upstream', 'localhost:3001/mcp?key=s3cret'], '/w'), /got a `localhost:` one$/);
+    assert.throws(() => parseProxyArgs(['--policy', 'p', '--upstream', '/mcp?key=s3cret'], '/w'), /got no scheme$/);
+    assert.throws(() => parseProxyArgs(['--policy', 'p', '--upstream', 'http://[bad/mcp?key=s3cret'], '/w'), /^Error: --upstream is not a URL a client can reach \(check its host and port\)$/);
     assert.throws(() => parseProxyArgs(['--policy', 'p', '--upstream', 'http://h/mcp', '--', 'node', 's.js'], '/w'), /not both/);
   });
 });
