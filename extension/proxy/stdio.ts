@@ -1,7 +1,7 @@
 // `mandate proxy` over stdio: the client speaks on our stdin/stdout, the server runs as our child.
 // Wires the framing, the guard, the audit log, pins, approvals and policy reload together.
 
-import { printable, resolveEnvRefs } from '../../policies';
+import { printable } from '../../policies';
 import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { alertHooks, type AlertHooks } from './alerts';
@@ -18,10 +18,8 @@ import { KeyFileError } from './auth';
 import { HttpUsageError } from './http/config';
 import { HttpUpstream, shownUrl, upstreamOf, type UpstreamSpec } from './http/upstream';
 import { RPC } from './types';
-import { UpstreamProcess, type Upstream, type UpstreamEvents } from './upstream';
+import { backoffMs, HTTP_RETRIES, UpstreamProcess, type Upstream, type UpstreamEvents } from './upstream';
 
-/** Reconnections to an unreachable HTTP server tried one after another (100 ms … 3.2 s apart) before waiting for a call to ask again. */
-const HTTP_RETRIES = 6;
 
 export interface StdioIo {
   stdin: Readable;
@@ -54,20 +52,23 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
   const p = loaded.parsed.policy;
   const roles = opts.roles.length > 0 ? opts.roles : (opts.agent !== undefined ? p.agents?.[opts.agent]?.roles ?? [] : []);
   if (roles.length === 0) throw new ProxyStartError('missing --role (or an --agent the policy binds to roles)');
-  let http: Extract<UpstreamSpec, { kind: 'http' }> | undefined;
-  if (opts.upstreamUrl !== undefined) {
-    try {
-      const environment = opts.context['environment'];
-      const { spec } = upstreamOf({ ...(opts.serverNamed ? { server: opts.server } : {}), upstreamUrl: opts.upstreamUrl, command: [], ...(environment !== undefined ? { environment } : {}),
-        ...(opts.upstreamKey !== undefined ? { upstreamKey: opts.upstreamKey } : {}), upstreamTtlSec: opts.upstreamTtlSec }, p.servers, io.env, io.now, log);
-      if (spec.kind !== 'http') throw new HttpUsageError('internal: not an HTTP upstream');
-      http = spec;
-      opts = { ...opts, server: spec.server };
-    } catch (err) {
-      if (err instanceof HttpUsageError || err instanceof KeyFileError) throw new ProxyStartError(err.message);
-      throw err;
-    }
+  // which policy `servers` entry the server is, as the HTTP proxy reads it: a command's `env` (references resolved,
+  // an unset one reported), or a URL's name and credential
+  let spec: UpstreamSpec;
+  try {
+    const environment = opts.context['environment'];
+    ({ spec } = upstreamOf({
+      ...(opts.serverNamed || opts.upstreamUrl === undefined ? { server: opts.server } : {}), ...(opts.upstreamUrl !== undefined ? { upstreamUrl: opts.upstreamUrl } : {}),
+      command: opts.command, ...(environment !== undefined ? { environment } : {}), ...(opts.upstreamKey !== undefined ? { upstreamKey: opts.upstreamKey } : {}), upstreamTtlSec: opts.upstreamTtlSec,
+    }, p.servers, io.env, io.now, log));
+  } catch (err) {
+    if (err instanceof HttpUsageError || err instanceof KeyFileError) throw new ProxyStartError(err.message);
+    throw err;
   }
+  const http = spec.kind === 'http' ? spec : undefined;
+  opts = { ...opts, server: spec.server };
+  // a command's server gets our environment plus its policy entry's `env`
+  const serverEnv = spec.kind === 'stdio' && spec.env ? { ...io.env, ...spec.env } : io.env;
   // the policy's audit.path: an absolute one as written, a relative one from the folder the proxy runs in
   const auditFile = opts.auditFile ?? resolve(opts.cwd, p.audit?.path ?? '.mandate/audit.jsonl');
   let audit: AuditLog;
@@ -108,11 +109,6 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
   let restartTimer: NodeJS.Timeout | undefined;
   let httpTries = 0;
   let resuming = false;
-  // the policy's entry for this server (`--server`) adds its `env` to ours; `${NAME}` references are read from ours
-  const def = !http && p.servers && Object.prototype.hasOwnProperty.call(p.servers, opts.server) ? p.servers[opts.server] : undefined;
-  const resolved = def?.env ? resolveEnvRefs(def.env, io.env) : undefined;
-  if (resolved && resolved.missing.length > 0) log(`mandate proxy: server \`${opts.server}\` env refers to variables that are not set, left out: ${resolved.missing.join(', ')}`);
-  const serverEnv = resolved ? { ...io.env, ...resolved.env } : io.env;
   const events: UpstreamEvents = {
     onMessage: (m, line) => guard.fromUpstream(m, line),
     onExit: (why) => {
@@ -130,7 +126,7 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
         log(`mandate proxy: upstream \`${opts.server}\` unreachable after ${httpTries} tries; the next call tries again`);
         return;
       }
-      restartTimer = setTimeout(restart, 100 * 2 ** httpTries++);
+      restartTimer = setTimeout(restart, backoffMs(httpTries++));
       return;
     }
     const now = Date.now();
@@ -142,7 +138,7 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
       return;
     }
     restarts.push(now);
-    restartTimer = setTimeout(restart, Math.min(5000, 100 * 2 ** (restarts.length - 1)));
+    restartTimer = setTimeout(restart, backoffMs(restarts.length - 1));
   };
   const restart = (): void => {
     restartTimer = undefined;
