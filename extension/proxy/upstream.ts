@@ -14,6 +14,14 @@ export interface UpstreamEvents {
   onNote?: (message: string) => void;
 }
 
+/** Connections to an unreachable HTTP server tried one after another before waiting for a call to ask again (both proxies). */
+export const HTTP_RETRIES = 6;
+
+/** How long to wait before the `n`-th (from 0) restart or reconnection in a row: 100 ms doubling, at most 5 s. */
+export function backoffMs(n: number): number {
+  return Math.min(5000, 100 * 2 ** n);
+}
+
 /** The server the stdio proxy forwards to: a child process, or an MCP server over Streamable HTTP. */
 export interface Upstream {
   readonly running: boolean;

@@ -15,10 +15,9 @@ import { randomHex } from '../hash';
 import type { PinStore } from '../pins';
 import type { PolicyState } from '../policyState';
 import { RPC, type Identity } from '../types';
+import { backoffMs, HTTP_RETRIES } from '../upstream';
 import { endServerSession, linkError, noteProtocolVersion, upstreamFailure, upstreamTransport, type UpstreamSpec } from './upstream';
 
-/** Connections to an unreachable HTTP upstream tried one after another (100 ms … 3.2 s apart) before waiting for a call to ask again. */
-const HTTP_RETRIES = 6;
 
 export interface SessionDeps {
   policy: PolicyState;
@@ -116,7 +115,7 @@ export class HttpSession {
         this.deps.log(`mandate proxy: session ${this.id}: upstream \`${this.deps.upstream.server}\` unreachable after ${this.httpTries} tries; the next call tries again`);
         return;
       }
-      this.restartTimer = setTimeout(() => { void this.restart(); }, 100 * 2 ** this.httpTries++);
+      this.restartTimer = setTimeout(() => { void this.restart(); }, backoffMs(this.httpTries++));
       this.restartTimer.unref();
       return;
     }
@@ -130,7 +129,7 @@ export class HttpSession {
       return;
     }
     this.restarts.push(now);
-    const delay = Math.min(5000, 100 * 2 ** (this.restarts.length - 1));
+    const delay = backoffMs(this.restarts.length - 1);
     this.restartTimer = setTimeout(() => { void this.restart(); }, delay);
     this.restartTimer.unref();
   }
