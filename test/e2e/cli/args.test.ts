@@ -2,23 +2,15 @@
 
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { AuditLog } from '../../../extension/proxy/auditLog';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { pinsPath } from '../../../extension/proxy/pins';
+import { SAMPLE_ENTRIES, writeAuditLog } from '../../support/audit';
 import { ROOT, runCli } from '../../support/cli';
 import { tempDir } from '../../support/tmp';
 
 const FINANCE = join(ROOT, 'policies', 'examples', 'finance.mandate.yaml');
 
-function writeLog(): string {
-  const file = join(tempDir(), 'audit.jsonl');
-  const log = AuditLog.open(file);
-  const caller = { principal: 'agent', roles: ['r'] };
-  log.append({ kind: 'decision', time: '2026-11-25T10:00:00.000Z', tool: 'read', caller, decision: { effect: 'allow', rules: ['g'], reasons: ['allowed by g'] } });
-  log.append({ kind: 'decision', time: '2026-11-25T11:00:00.000Z', tool: 'pay', caller, decision: { effect: 'deny', rules: ['d'], reasons: ['amount too high'] } });
-  log.close();
-  return file;
-}
+const writeLog = (): string => writeAuditLog(SAMPLE_ENTRIES.slice(0, 2));
 
 describe('mandate: flags with bad values', function () {
   this.timeout(60_000);

@@ -6,21 +6,12 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AuditLog } from '../../../extension/proxy/auditLog';
+import { writeAuditLog } from '../../support/audit';
 import { CLI, tempDir } from './support';
 
 const mandate = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 
-function writeLog(): string {
-  const file = join(tempDir(), 'audit.jsonl');
-  const log = AuditLog.open(file);
-  const caller = { principal: 'agent', roles: ['r'] };
-  log.append({ kind: 'decision', time: '2026-11-25T10:00:00.000Z', tool: 'read', caller, decision: { effect: 'allow', rules: ['g'], reasons: ['allowed by g'] } });
-  log.append({ kind: 'decision', time: '2026-11-25T11:00:00.000Z', tool: 'pay', caller, decision: { effect: 'deny', rules: ['d'], reasons: ['amount too high'] } });
-  log.append({ kind: 'outcome', time: '2026-11-25T11:00:01.000Z', tool: 'read', result: { is_error: false, latency_ms: 3 } });
-  log.append({ kind: 'decision', time: '2026-11-25T12:00:00.000Z', tool: 'read', caller, decision: { effect: 'allow', rules: ['g'], reasons: ['allowed by g'] } });
-  log.close();
-  return file;
-}
+const writeLog = (): string => writeAuditLog();
 
 describe('e2e: mandate audit verify and show', function () {
   this.timeout(30_000);

@@ -6,7 +6,7 @@ import { decide, parsePolicy, type ToolInfo } from '../../../policies';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadPolicyFile, PolicyState, watchPolicy } from '../../../extension/proxy/policyState';
+import { loadPolicyFile, PolicyState, watchPolicy, type PolicyEvent } from '../../../extension/proxy/policyState';
 
 const parsed = (text: string) => {
   const p = parsePolicy(text, 'p.mandate.yaml');
@@ -40,17 +40,26 @@ describe('proxy/policy reload watch', function () {
   this.timeout(30_000);
   const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-  it('reports one refused edit once, though the folder watch and the stat poll both see it; the same edit made again after a good one is reported again', async () => {
+  /** A policy file in a fresh folder, watched (20 ms quiet); `run` gets it and each event said as `say` says it. */
+  async function watching(say: (e: PolicyEvent) => string, run: (file: string, events: string[]) => Promise<void>): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), 'mandate-watch-'));
     const file = join(dir, 'p.mandate.yaml');
     writeFileSync(file, POLICY);
     const first = loadPolicyFile(file);
     assert.ok(!('errors' in first));
-    const state = new PolicyState(first.parsed, first.version);
     const events: string[] = [];
-    const waitFor = async (n: number): Promise<void> => { while (events.length < n) await sleep(20); };
-    const stop = watchPolicy(file, 'p.mandate.yaml', state, (e) => events.push(e.ok ? 'reloaded' : 'refused'), 20);
+    const stop = watchPolicy(file, 'p.mandate.yaml', new PolicyState(first.parsed, first.version), (e) => events.push(say(e)), 20);
     try {
+      await run(file, events);
+    } finally {
+      stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('reports one refused edit once, though the folder watch and the stat poll both see it; the same edit made again after a good one is reported again', async () => {
+    await watching((e) => (e.ok ? 'reloaded' : 'refused'), async (file, events) => {
+      const waitFor = async (n: number): Promise<void> => { while (events.length < n) await sleep(20); };
       const bad = `${POLICY}oops: [\n`;
       writeFileSync(file, bad);
       await waitFor(1);
@@ -63,29 +72,15 @@ describe('proxy/policy reload watch', function () {
       await waitFor(3);
       await sleep(1500);
       assert.deepEqual(events, ['refused', 'reloaded', 'refused']);
-    } finally {
-      stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('reports a policy file that went away once, though the folder watch and the stat poll both see it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mandate-watch-'));
-    const file = join(dir, 'p.mandate.yaml');
-    writeFileSync(file, POLICY);
-    const first = loadPolicyFile(file);
-    assert.ok(!('errors' in first));
-    const state = new PolicyState(first.parsed, first.version);
-    const events: string[] = [];
-    const stop = watchPolicy(file, 'p.mandate.yaml', state, (e) => events.push(e.ok ? 'reloaded' : `refused: ${e.errors.join('; ')}`), 20);
-    try {
+    await watching((e) => (e.ok ? 'reloaded' : `refused: ${e.errors.join('; ')}`), async (file, events) => {
       rmSync(file);
       while (events.length < 1) await sleep(20);
       await sleep(2500); // the stat poll sees it too
       assert.deepEqual(events, ['refused: cannot read policy `p.mandate.yaml`: no such file']);
-    } finally {
-      stop();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
