@@ -2,7 +2,7 @@
 
 import { parseArgs } from 'node:util';
 import { basename, extname, join, resolve } from 'node:path';
-import { parseDuration } from './auth/mint';
+import { parseDuration } from './auth/duration';
 
 export interface ProxyOptions {
   policyFile: string;

@@ -14,9 +14,7 @@ import { randomHex, sha256 } from './hash';
 import type { ProxyOptions } from './options';
 import { PinStore, openPinsFile } from './pins';
 import { loadPolicyFile, PolicyState, watchPolicy } from './policyState';
-import { KeyFileError } from './auth';
-import { HttpUsageError } from './http/config';
-import { HttpUpstream, shownUrl, upstreamOf, type UpstreamSpec } from './http/upstream';
+import { HttpUsageError, shownUrl, upstreamOf, type UpstreamSpec } from './http/upstreamChoice';
 import { RPC } from './types';
 import { backoffMs, HTTP_RETRIES, UpstreamProcess, type Upstream, type UpstreamEvents } from './upstream';
 
@@ -57,15 +55,17 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
   let spec: UpstreamSpec;
   try {
     const environment = opts.context['environment'];
-    ({ spec } = upstreamOf({
+    ({ spec } = await upstreamOf({
       ...(opts.serverNamed || opts.upstreamUrl === undefined ? { server: opts.server } : {}), ...(opts.upstreamUrl !== undefined ? { upstreamUrl: opts.upstreamUrl } : {}),
       command: opts.command, ...(environment !== undefined ? { environment } : {}), ...(opts.upstreamKey !== undefined ? { upstreamKey: opts.upstreamKey } : {}), upstreamTtlSec: opts.upstreamTtlSec,
     }, p.servers, io.env, io.now, log));
   } catch (err) {
-    if (err instanceof HttpUsageError || err instanceof KeyFileError) throw new ProxyStartError(err.message);
+    if (err instanceof HttpUsageError) throw new ProxyStartError(err.message);
     throw err;
   }
   const http = spec.kind === 'http' ? spec : undefined;
+  // the HTTP link (the SDK's client) is loaded only for a server reached by URL: a command's proxy starts without it
+  const HttpUpstream = http ? (await import('./http/upstream')).HttpUpstream : undefined;
   opts = { ...opts, server: spec.server };
   // a command's server gets our environment plus its policy entry's `env`
   const serverEnv = spec.kind === 'stdio' && spec.env ? { ...io.env, ...spec.env } : io.env;
@@ -119,7 +119,7 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
     onBadFrame: (why) => log(`mandate proxy: upstream sent a bad message (${why})`),
     onNote: (why) => log(`mandate proxy: upstream \`${opts.server}\`: ${why}`),
   };
-  const start = (): Upstream => http ? new HttpUpstream(http, events, opts.maxMessageBytes) : new UpstreamProcess(opts.command, serverEnv, io.stderr, events, opts.maxMessageBytes);
+  const start = (): Upstream => http && HttpUpstream ? new HttpUpstream(http, events, opts.maxMessageBytes) : new UpstreamProcess(opts.command, serverEnv, io.stderr, events, opts.maxMessageBytes);
   const restartLater = (): void => {
     if (http) {
       if (httpTries >= HTTP_RETRIES) {

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_ISSUER, DEFAULTS, KEY_ALGORITHMS, parseDuration } from '../auth';
+import { HttpUsageError } from './upstreamChoice';
 
 export const HTTP_USAGE = 'mandate proxy --listen HOST:PORT --policy P --jwks FILE|URL (--upstream URL | -- <server command…>) '
   + '[--server NAME] [--issuer ISS] [--audience URI] [--revocations FILE] [--algorithms ES256,…] [--max-token-lifetime 1h] '
@@ -12,7 +13,7 @@ export const HTTP_USAGE = 'mandate proxy --listen HOST:PORT --policy P --jwks FI
   + '[--environment ENV] [--call-timeout MS] [--approval-timeout MS] [--max-restarts N]';
 
 /** A bad invocation of the HTTP proxy. */
-export class HttpUsageError extends Error {}
+export { HttpUsageError };
 
 export interface HttpConfig {
   host: string;

@@ -6,13 +6,11 @@ import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Writable } from 'node:stream';
-import { resolveEnvRefs, type ServerDef } from '../../../policies';
-import { readJwksFile, signingKey, UpstreamCredentials } from '../auth';
 import { MAX_DEPTH, valueDeeperThan } from '../framing';
-import { defaultServerName, hostName } from '../options';
 import { UpstreamProcess, type Upstream, type UpstreamEvents } from '../upstream';
-import { HttpUsageError } from './config';
-import { isLoopback } from './request';
+import { shownUrl, type UpstreamSpec } from './upstreamChoice';
+
+export { HttpUsageError, shownUrl, upstreamOf, type UpstreamAuth, type UpstreamChoice, type UpstreamSpec } from './upstreamChoice';
 
 /**
  * What an upstream link's error says, for a record, the operator's log and the client: its first line, at most
@@ -23,33 +21,6 @@ export function linkError(err: unknown, max = 300): string {
   const line = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
   return line.length > max ? `${line.slice(0, max)}… (${line.length} characters)` : line;
 }
-
-/**
- * An upstream URL as records and logs show it: without user info, query or fragment (`?…` marks a query) — hosted
- * MCP servers take API keys there, and an audit log is read, exported and shown far more widely than a secret may go.
- */
-export function shownUrl(url: string): string {
-  if (!URL.canParse(url)) return url;
-  const u = new URL(url);
-  const query = u.search !== '';
-  u.username = '';
-  u.password = '';
-  u.search = '';
-  u.hash = '';
-  return `${u.href}${query ? '?…' : ''}`;
-}
-
-/** How the proxy proves itself to an upstream HTTP server. */
-export type UpstreamAuth =
-  | { kind: 'none' }
-  /** a static secret from the policy's `credential: env:NAME` (per server and environment) */
-  | { kind: 'static'; token: string }
-  /** a short-lived JWT minted by the proxy per server and environment */
-  | { kind: 'minted'; credentials: UpstreamCredentials; environment: string };
-
-export type UpstreamSpec =
-  | { kind: 'http'; url: string; server: string; auth: UpstreamAuth }
-  | { kind: 'stdio'; command: string[]; server: string; env?: Record<string, string> };
 
 /** The headers a client's request must never carry upstream (the MCP spec forbids token passthrough). */
 const STRIPPED = new Set(['authorization', 'cookie', 'proxy-authorization']);
@@ -283,59 +254,6 @@ export function upstreamTransport(spec: UpstreamSpec, stderr: Writable, maxBytes
   }
   if (spec.command.length === 0) throw new TypeError('empty upstream command');
   return new StdioUpstream(spec, stderr, maxBytes);
-}
-
-/** What picks the upstream: the flags both proxies share (`--upstream`, `--server`, `--environment`, `--upstream-key`). */
-export interface UpstreamChoice {
-  server?: string;
-  upstreamUrl?: string;
-  /** the server command (stdio upstream) */
-  command: string[];
-  environment?: string;
-  upstreamKey?: string;
-  upstreamTtlSec: number;
-}
-
-/** Which policy `servers` entry the upstream is, and the spec to reach it. */
-export function upstreamOf(cfg: UpstreamChoice, servers: Record<string, ServerDef> | undefined, env: NodeJS.ProcessEnv, now: () => number, log: (line: string) => void): { spec: UpstreamSpec; environment: string } {
-  const byUrl = cfg.upstreamUrl !== undefined ? Object.entries(servers ?? {}).find(([, d]) => d.url === cfg.upstreamUrl)?.[0] : undefined;
-  const name = cfg.server ?? byUrl ?? (cfg.upstreamUrl !== undefined ? hostName(cfg.upstreamUrl) : defaultServerName(cfg.command));
-  const def = servers && Object.prototype.hasOwnProperty.call(servers, name) ? servers[name] : undefined;
-  const environment = cfg.environment ?? def?.environment ?? 'default';
-  if (cfg.upstreamUrl === undefined) {
-    // the policy names the server's secrets by reference (`${NAME}`); their values come from the proxy's environment
-    const resolved = def?.env ? resolveEnvRefs(def.env, env) : undefined;
-    if (resolved && resolved.missing.length > 0) log(`mandate proxy: server \`${name}\` env refers to variables that are not set, left out: ${resolved.missing.join(', ')}`);
-    return { spec: { kind: 'stdio', command: cfg.command, server: name, ...(resolved ? { env: resolved.env } : {}) }, environment };
-  }
-  const spec: UpstreamSpec = { kind: 'http', url: cfg.upstreamUrl, server: name, auth: upstreamAuth(cfg, def, environment, env, now) };
-  const url = new URL(spec.url);
-  // INVARIANT: a credential the policy gives a server by URL goes to that URL's origin only (`--server NAME
-  // --upstream elsewhere` would hand it to another host)
-  if (spec.auth.kind === 'static' && def?.url !== undefined && URL.canParse(def.url) && new URL(def.url).origin !== url.origin) {
-    throw new HttpUsageError(`the credential of \`${spec.server}\` is for ${new URL(def.url).origin}, not ${url.origin} (--upstream): give the URL its policy entry names, or another --server`);
-  }
-  // INVARIANT: the upstream credential never travels in cleartext beyond this machine
-  if (spec.auth.kind !== 'none' && url.protocol === 'http:' && !isLoopback(url.hostname)) {
-    throw new HttpUsageError(`refusing to send the credential of \`${spec.server}\` over cleartext http to \`${url.host}\`: use https (plain http is for loopback upstreams only)`);
-  }
-  return { spec, environment };
-}
-
-/** The proxy's own credential for an HTTP upstream: the policy's `credential: env:NAME`, else a minted JWT. */
-function upstreamAuth(cfg: UpstreamChoice, def: ServerDef | undefined, environment: string, env: NodeJS.ProcessEnv, now: () => number): UpstreamAuth {
-  const cred = def?.credential;
-  if (cred !== undefined) {
-    const m = /^env:([A-Za-z_][A-Za-z0-9_]*)$/.exec(cred);
-    if (!m) throw new HttpUsageError(`server credential \`${cred}\` must be env:NAME`);
-    const token = env[m[1]!];
-    // INVARIANT: a configured credential that is missing stops the proxy; it never falls back to none
-    if (token === undefined || token === '') throw new HttpUsageError(`the upstream credential \`${cred}\` is not set in the environment`);
-    return { kind: 'static', token };
-  }
-  if (cfg.upstreamKey === undefined) return { kind: 'none' };
-  const key = signingKey(readJwksFile(cfg.upstreamKey), cfg.upstreamKey);
-  return { kind: 'minted', environment, credentials: new UpstreamCredentials({ key, issuer: 'urn:mandate:proxy', subject: `mandate-proxy:${environment}`, ttlSec: cfg.upstreamTtlSec, now }) };
 }
 
 /** Tell an HTTP upstream transport the negotiated protocol version (it sends it as a header). */
