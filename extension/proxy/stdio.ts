@@ -16,7 +16,7 @@ import { PinStore, openPinsFile } from './pins';
 import { loadPolicyFile, PolicyState, watchPolicy } from './policyState';
 import { HttpUsageError, shownUrl, upstreamOf, type UpstreamSpec } from './http/upstreamChoice';
 import { RPC } from './types';
-import { backoffMs, HTTP_RETRIES, UpstreamProcess, type Upstream, type UpstreamEvents } from './upstream';
+import { Restarts, UpstreamProcess, type Upstream, type UpstreamEvents } from './upstream';
 
 
 export interface StdioIo {
@@ -101,62 +101,33 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
   });
   guard.record({ kind: 'session', detail: { event: 'start', ...(http ? { upstream: shownUrl(http.url) } : { command: opts.command }), pid: process.pid, ...(channel ? { approval_socket: channel.info.socket } : {}) }, policy: { file: display, version: policy.version } });
   if (channel) log(`mandate proxy: session ${session}; approval channel ${channel.info.socket}`);
-  // A server that crashes is restarted (at most opts.maxRestarts times in any minute, with back-off);
+  // A server that crashes is restarted, and one over HTTP connected to again (`Restarts`: how often, and when);
   // calls in flight fail closed, and calls fail closed until the new server has been initialized.
-  // An HTTP server that cannot be reached is connected to again: up to HTTP_RETRIES times in a row, then
-  // again when a call finds it down (nothing is spawned, so no restart budget; each try that fails is recorded).
-  const restarts: number[] = [];
-  let restartTimer: NodeJS.Timeout | undefined;
-  let httpTries = 0;
-  let resuming = false;
   const events: UpstreamEvents = {
     onMessage: (m, line) => guard.fromUpstream(m, line),
     onExit: (why) => {
       log(`mandate proxy: upstream \`${opts.server}\` ${why}`);
       guard.upstreamClosed(why, stopping);
-      if (!stopping) restartLater();
+      if (!stopping) restarts.later();
     },
     onBadFrame: (why) => log(`mandate proxy: upstream sent a bad message (${why})`),
     onNote: (why) => log(`mandate proxy: upstream \`${opts.server}\`: ${why}`),
   };
   const start = (): Upstream => http && HttpUpstream ? new HttpUpstream(http, events, opts.maxMessageBytes) : new UpstreamProcess(opts.command, serverEnv, io.stderr, events, opts.maxMessageBytes);
-  const restartLater = (): void => {
-    if (http) {
-      if (httpTries >= HTTP_RETRIES) {
-        log(`mandate proxy: upstream \`${opts.server}\` unreachable after ${httpTries} tries; the next call tries again`);
-        return;
-      }
-      restartTimer = setTimeout(restart, backoffMs(httpTries++));
-      return;
-    }
-    const now = Date.now();
-    while (restarts.length > 0 && now - restarts[0]! >= 60_000) restarts.shift();
-    if (restarts.length >= opts.maxRestarts) {
-      const detail = opts.maxRestarts === 0 ? 'restarts are off (--max-restarts 0)' : `${restarts.length} restarts within a minute`;
-      guard.record({ kind: 'session', detail: { event: 'upstream_not_restarted', why: detail } });
-      log(`mandate proxy: upstream \`${opts.server}\` is not restarted (${detail}); every call fails closed`);
-      return;
-    }
-    restarts.push(now);
-    restartTimer = setTimeout(restart, backoffMs(restarts.length - 1));
-  };
   const restart = (): void => {
-    restartTimer = undefined;
-    if (stopping) return;
     const next = start();
     upstream = next;
-    resuming = true;
+    restarts.begun();
     log(http ? `mandate proxy: upstream \`${opts.server}\` connecting again (${next.label})`
-      : `mandate proxy: upstream \`${opts.server}\` restarted (${next.label}, restart ${restarts.length} of ${opts.maxRestarts} a minute)`);
+      : `mandate proxy: upstream \`${opts.server}\` restarted (${next.label}, restart ${restarts.count} of ${opts.maxRestarts} a minute)`);
     // a new server that does not finish initializing in time is killed, which counts as another crash
     const hung = setTimeout(() => next.kill('SIGKILL'), Math.min(opts.callTimeoutMs, 30_000));
     hung.unref();
     guard.resumeUpstream((error) => {
       clearTimeout(hung);
-      resuming = false;
+      restarts.settled(error === undefined);
       if (error === undefined) {
         if (http) log(`mandate proxy: upstream \`${opts.server}\` connected again`);
-        httpTries = 0;
         return;
       }
       // (an HTTP server that could not be reached has been reported by the link already)
@@ -165,11 +136,17 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
       next.kill('SIGKILL');
     });
   };
+  const restarts = new Restarts({
+    http: http !== undefined, maxRestarts: opts.maxRestarts, run: restart,
+    refused: (why) => {
+      guard.record({ kind: 'session', detail: { event: 'upstream_not_restarted', why } });
+      log(`mandate proxy: upstream \`${opts.server}\` is not restarted (${why}); every call fails closed`);
+    },
+    unreachable: (tries) => log(`mandate proxy: upstream \`${opts.server}\` unreachable after ${tries} tries; the next call tries again`),
+  });
   /** A call found the HTTP server down and no try under way: try now (the call itself has failed closed). */
   const reconnectOnDemand = (): void => {
-    if (stopping || resuming || restartTimer !== undefined || upstream.running) return;
-    httpTries = 0;
-    restartLater();
+    if (!stopping) restarts.wanted(upstream.running);
   };
   let upstream = start();
   log(`mandate proxy: upstream \`${opts.server}\` ${http ? `at ${upstream.label}` : `started (${upstream.label})`}`);
@@ -194,7 +171,7 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
   process.once('exit', killOnExit);
   const why = await ended;
   stopping = true;
-  if (restartTimer) clearTimeout(restartTimer);
+  restarts.stop();
   stopWatch();
   approvals.failAll(`proxy stopping (${why})`);
   toClient.flush();

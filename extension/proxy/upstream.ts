@@ -22,6 +22,97 @@ export function backoffMs(n: number): number {
   return Math.min(5000, 100 * 2 ** n);
 }
 
+export interface RestartPolicy {
+  /** an HTTP server is connected to again (HTTP_RETRIES tries in a row, then on demand); a process is restarted */
+  http: boolean;
+  /** a process is restarted at most this many times in any minute (0: never) */
+  maxRestarts: number;
+  /** start the next upstream now (called when a scheduled try is due) */
+  run: () => void;
+  /** a process is not restarted again (`why`): its calls fail closed for good */
+  refused: (why: string) => void;
+  /** an HTTP server could not be reached `tries` times in a row: the next call that finds it down tries again */
+  unreachable: (tries: number) => void;
+}
+
+/**
+ * When a lost upstream is started again — the one policy of the stdio proxy and of each HTTP session. A
+ * process that crashed is restarted at most `maxRestarts` times in any minute; a server over HTTP that cannot
+ * be reached is tried HTTP_RETRIES times in a row, then again whenever a call finds it down. Both wait
+ * `backoffMs` before each try. The owner reports the outcome of each try (`begun`, `settled`).
+ */
+export class Restarts {
+  /** when a process was restarted, within the last minute */
+  private readonly times: number[] = [];
+  /** HTTP connections tried in a row without success */
+  private tries = 0;
+  /** cancels the try scheduled, if any */
+  private timer: (() => void) | undefined;
+  private resuming = false;
+  private stopped = false;
+
+  /** `clock` and `schedule` (run `f` in `ms`, unreferenced; returns a cancel) are injected by tests */
+  constructor(private readonly p: RestartPolicy, private readonly clock: () => number = Date.now, private readonly schedule: (f: () => void, ms: number) => () => void = unrefTimeout) {}
+
+  /** Process restarts within the last minute (for the operator's log). */
+  get count(): number {
+    return this.times.length;
+  }
+
+  /** The upstream was lost: schedule the next try, or say why there is none. */
+  later(): void {
+    if (this.stopped || this.timer !== undefined) return;
+    let delay: number;
+    if (this.p.http) {
+      if (this.tries >= HTTP_RETRIES) return this.p.unreachable(this.tries);
+      delay = backoffMs(this.tries++);
+    } else {
+      const now = this.clock();
+      while (this.times.length > 0 && now - this.times[0]! >= 60_000) this.times.shift();
+      if (this.times.length >= this.p.maxRestarts) {
+        return this.p.refused(this.p.maxRestarts === 0 ? 'restarts are off (--max-restarts 0)' : `${this.times.length} restarts within a minute`);
+      }
+      this.times.push(now);
+      delay = backoffMs(this.times.length - 1);
+    }
+    this.timer = this.schedule(() => {
+      this.timer = undefined;
+      if (!this.stopped) this.p.run();
+    }, delay);
+  }
+
+  /** A call found the HTTP upstream down (`running`: whether it is up after all): try now, unless a try is under way. */
+  wanted(running: boolean): void {
+    if (this.stopped || this.resuming || this.timer !== undefined || running) return;
+    this.tries = 0;
+    this.later();
+  }
+
+  /** A new upstream was started and is being given the client's `initialize`. */
+  begun(): void {
+    this.resuming = true;
+  }
+
+  /** That `initialize` was answered (`ok`) or not. */
+  settled(ok: boolean): void {
+    this.resuming = false;
+    if (ok) this.tries = 0;
+  }
+
+  /** No more tries (the proxy or the session is stopping). */
+  stop(): void {
+    this.stopped = true;
+    this.timer?.();
+    this.timer = undefined;
+  }
+}
+
+function unrefTimeout(f: () => void, ms: number): () => void {
+  const t = setTimeout(f, ms);
+  t.unref();
+  return () => clearTimeout(t);
+}
+
 /** The server the stdio proxy forwards to: a child process, or an MCP server over Streamable HTTP. */
 export interface Upstream {
   readonly running: boolean;

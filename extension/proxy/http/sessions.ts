@@ -15,7 +15,7 @@ import { randomHex } from '../hash';
 import type { PinStore } from '../pins';
 import type { PolicyState } from '../policyState';
 import { RPC, type Identity } from '../types';
-import { backoffMs, HTTP_RETRIES } from '../upstream';
+import { Restarts } from '../upstream';
 import { endServerSession, linkError, noteProtocolVersion, upstreamFailure, upstreamTransport, type UpstreamSpec } from './upstream';
 
 
@@ -48,14 +48,10 @@ export class HttpSession {
   readonly guard: Guard;
   readonly approvals: ApprovalBroker;
   private upstream: Transport;
-  /** when the session's stdio server was restarted, within the last minute */
-  private readonly restarts: number[] = [];
-  private restartTimer: NodeJS.Timeout | undefined;
+  /** when its upstream, lost, is started again */
+  private readonly restarts: Restarts;
   /** upstream links whose loss has been handled */
   private readonly failed = new WeakSet<Transport>();
-  /** an HTTP upstream: connections tried in a row without success; whether one is being set up */
-  private httpTries = 0;
-  private resuming = false;
   private idle: NodeJS.Timeout | undefined;
   private channel: ApprovalChannel | undefined;
   private closed = false;
@@ -65,6 +61,15 @@ export class HttpSession {
   constructor(readonly identity: Identity, private readonly deps: SessionDeps, private readonly onClosed: (s: HttpSession) => void) {
     this.transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => this.id, maxRequestBodySize: deps.maxBodyBytes });
     this.upstream = this.link();
+    const server = deps.upstream.server;
+    this.restarts = new Restarts({
+      http: deps.upstream.kind === 'http', maxRestarts: deps.maxRestarts ?? 3, run: () => { void this.restart(); },
+      refused: (why) => {
+        this.guard.record({ kind: 'session', detail: { event: 'upstream_not_restarted', why } });
+        deps.log(`mandate proxy: session ${this.id}: upstream \`${server}\` is not restarted (${why}); its calls fail closed`);
+      },
+      unreachable: (tries) => deps.log(`mandate proxy: session ${this.id}: upstream \`${server}\` unreachable after ${tries} tries; the next call tries again`),
+    });
     this.approvals = new ApprovalBroker(this.id, deps.approvalTimeoutMs, deps.now);
     this.guard = new Guard({
       session: this.id, server: deps.upstream.server, identity, context: deps.context, policy: deps.policy.view(), audit: deps.audit,
@@ -103,39 +108,11 @@ export class HttpSession {
   }
 
   /**
-   * A crashed stdio server is started again (at most `maxRestarts` times in any minute, with back-off) and
-   * given the client's `initialize` again; until then, and for good once the restarts are used up, every call
-   * fails closed — as the stdio proxy does. The session itself stays up. An HTTP upstream that cannot be
-   * reached is connected to again the same way: HTTP_RETRIES times in a row, then whenever a call finds it down.
+   * A crashed stdio server is started again and given the client's `initialize` again; until then, and for good
+   * once the restarts are used up, every call fails closed — as the stdio proxy does (`Restarts`: how often, and
+   * when). The session itself stays up. An HTTP upstream that cannot be reached is connected to again the same way.
    */
-  private restartLater(): void {
-    if (this.closed || this.restartTimer !== undefined) return;
-    if (this.deps.upstream.kind === 'http') {
-      if (this.httpTries >= HTTP_RETRIES) {
-        this.deps.log(`mandate proxy: session ${this.id}: upstream \`${this.deps.upstream.server}\` unreachable after ${this.httpTries} tries; the next call tries again`);
-        return;
-      }
-      this.restartTimer = setTimeout(() => { void this.restart(); }, backoffMs(this.httpTries++));
-      this.restartTimer.unref();
-      return;
-    }
-    const max = this.deps.maxRestarts ?? 3;
-    const now = Date.now();
-    while (this.restarts.length > 0 && now - this.restarts[0]! >= 60_000) this.restarts.shift();
-    if (this.restarts.length >= max) {
-      const why = max === 0 ? 'restarts are off (--max-restarts 0)' : `${this.restarts.length} restarts within a minute`;
-      this.guard.record({ kind: 'session', detail: { event: 'upstream_not_restarted', why } });
-      this.deps.log(`mandate proxy: session ${this.id}: upstream \`${this.deps.upstream.server}\` is not restarted (${why}); its calls fail closed`);
-      return;
-    }
-    this.restarts.push(now);
-    const delay = backoffMs(this.restarts.length - 1);
-    this.restartTimer = setTimeout(() => { void this.restart(); }, delay);
-    this.restartTimer.unref();
-  }
-
   private async restart(): Promise<void> {
-    this.restartTimer = undefined;
     if (this.closed) return;
     const http = this.deps.upstream.kind === 'http';
     const old = this.upstream;
@@ -147,22 +124,19 @@ export class HttpSession {
       await next.start();
     } catch (err) {
       this.deps.log(`mandate proxy: session ${this.id}: upstream \`${this.deps.upstream.server}\` could not be restarted: ${linkError(err)}`);
-      this.restartLater();
+      this.restarts.later();
       return;
     }
-    this.resuming = true;
+    this.restarts.begun();
     this.deps.log(http ? `mandate proxy: session ${this.id}: upstream \`${this.deps.upstream.server}\` connecting again`
-      : `mandate proxy: session ${this.id}: upstream \`${this.deps.upstream.server}\` restarted (restart ${this.restarts.length} of ${this.deps.maxRestarts ?? 3} a minute)`);
+      : `mandate proxy: session ${this.id}: upstream \`${this.deps.upstream.server}\` restarted (restart ${this.restarts.count} of ${this.deps.maxRestarts ?? 3} a minute)`);
     // a new server that does not finish initializing in time is stopped, which counts as another crash
     const hung = setTimeout(() => { void this.drop(next); }, Math.min(this.deps.callTimeoutMs, 30_000));
     hung.unref();
     this.guard.resumeUpstream((error) => {
       clearTimeout(hung);
-      this.resuming = false;
-      if (error === undefined) {
-        this.httpTries = 0;
-        return;
-      }
+      this.restarts.settled(error === undefined);
+      if (error === undefined) return;
       this.deps.log(`mandate proxy: session ${this.id}: ${http ? 'upstream' : 'restarted upstream'} \`${this.deps.upstream.server}\` ${http ? 'not connected: ' : ''}${error}`);
       void this.drop(next);
     });
@@ -176,9 +150,7 @@ export class HttpSession {
 
   /** A call found the HTTP upstream down and no try under way: try now (the call itself has failed closed). */
   private reconnectOnDemand(): void {
-    if (this.closed || this.resuming || this.restartTimer !== undefined || this.guard.upstreamRunning) return;
-    this.httpTries = 0;
-    this.restartLater();
+    if (!this.closed) this.restarts.wanted(this.guard.upstreamRunning);
   }
 
   /** Start the upstream (spawns the stdio server) before the first message goes to it. */
@@ -224,7 +196,7 @@ export class HttpSession {
     if (this.closed || upstream !== this.upstream || this.failed.has(upstream)) return;
     this.failed.add(upstream);
     this.guard.upstreamClosed(why);
-    this.restartLater();
+    this.restarts.later();
   }
 
   /** when this session last saw a request (ms, the injected clock) */
@@ -242,7 +214,7 @@ export class HttpSession {
     if (this.closed) return;
     this.closed = true;
     if (this.idle) clearTimeout(this.idle);
-    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restarts.stop();
     this.approvals.failAll(`session closed: ${why}`);
     this.guard.record({ kind: 'session', detail: { event: 'close', reason: why } });
     this.onClosed(this);
