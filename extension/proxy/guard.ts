@@ -8,7 +8,7 @@ import { randomHex } from './hash';
 import { decideResource, decideResourceTemplate, decidePrompt, filterListed, serverRequestAllowed, toolVisible } from './governance';
 import { idKey as key, type JSONRPCMessage, type RpcId } from './framing';
 import { isoTime } from './isoTime';
-import { ToolCalls } from './toolCalls';
+import { LIST_WAIT_MS, ToolCalls } from './toolCalls';
 import { RPC, type GuardOptions, type Identity } from './types';
 
 type Msg = Record<string | symbol, unknown> & { id?: RpcId; method?: string; params?: Record<string, unknown> };
@@ -64,7 +64,11 @@ export class Guard {
   readonly calls: ToolCalls;
   private forwarded = new Map<string, Forwarded>();
   /** the guard's own requests upstream, and to the client: separate, so neither side can answer for the other */
-  private own = new Map<string, (msg: Msg) => void>();
+  /** the guard's own requests to the server (its tool list, a replayed initialize), each with a deadline */
+  private own = new Map<string, { answer: (msg: Msg) => void; deadline: number; timeoutMs: number }>();
+  /** whether the guard's fetch of the tool list is under way, and whether another was asked for meanwhile */
+  private listing = false;
+  private listAgain = false;
   private ownClient = new Map<string, { answer: (msg: Msg) => void; deadline: number; expired: (() => void) | undefined }>();
   /**
    * Ids of requests settled without the server's answer (cancelled, timed out) that the server may still
@@ -229,7 +233,12 @@ export class Guard {
         this.ownClient.delete(k);
         pending.expired?.();
       }
-      if (this.forwarded.size === 0 && this.ownClient.size === 0) {
+      for (const [k, pending] of this.own) {
+        if (pending.deadline > now) continue;
+        this.own.delete(k);
+        pending.answer({ error: { code: RPC.upstream, message: `no answer from \`${this.o.server}\` within ${pending.timeoutMs} ms` } });
+      }
+      if (this.forwarded.size === 0 && this.ownClient.size === 0 && this.own.size === 0) {
         clearInterval(this.sweeper);
         this.sweeper = undefined;
       }
@@ -286,7 +295,7 @@ export class Guard {
     const own = this.own.get(k);
     if (own) {
       this.own.delete(k);
-      return own(msg);
+      return own.answer(msg);
     }
     const f = this.forwarded.get(k);
     if (!f) {
@@ -334,9 +343,9 @@ export class Guard {
       this.settle(id, why);
       this.replyError(id, RPC.upstream, `the upstream server \`${this.o.server}\` stopped: ${why}; the call failed closed`);
     }
-    for (const [k, handler] of [...this.own]) {
+    for (const [k, pending] of [...this.own]) {
       this.own.delete(k);
-      handler({ error: { code: RPC.upstream, message: why }, [UPSTREAM_GONE]: true });
+      pending.answer({ error: { code: RPC.upstream, message: why }, [UPSTREAM_GONE]: true });
     }
     this.o.approvals.failAll(why);
   }
@@ -367,7 +376,7 @@ export class Guard {
       return done();
     }
     const id = this.ownId();
-    this.own.set(key(id), (res) => {
+    this.ownRequest(id, (res) => {
       if (res['result'] === undefined) return done(`initialize failed: ${JSON.stringify(res['error'] ?? 'no result').slice(0, 200)}`);
       this.o.toUpstream({ jsonrpc: '2.0', method: 'notifications/initialized' });
       this.upstreamRestarted();
@@ -391,9 +400,22 @@ export class Guard {
     return { ...msg, result: { ...result, tools: shown } } as unknown as JSONRPCMessage;
   }
 
-  /** Ask the server for its whole tool list (pins, schemas), following pages. */
+  /** Ask the server for its tool list unless a fetch is under way (a call that needs the list). */
+  ensureTools(): void {
+    if (!this.listing) this.refreshTools();
+  }
+
+  /**
+   * Ask the server for its whole tool list (pins, schemas), following pages. INVARIANT: one fetch at a time —
+   * one asked for meanwhile (the list changed again) follows it — so a server that keeps saying its list
+   * changed, and never answers, costs one request, not one per notification.
+   */
   refreshTools(): void {
-    this.calls.fetchStarted();
+    if (this.listing) {
+      this.listAgain = true;
+      return;
+    }
+    this.listing = true;
     const all: ToolInfo[] = [];
     const page = (cursor?: string): void => {
       this.request('tools/list', cursor ? { cursor } : {}, (res) => {
@@ -404,16 +426,20 @@ export class Guard {
         if (listed && typeof r.nextCursor === 'string' && r.nextCursor !== '' && all.length < 10000) return page(r.nextCursor);
         const error = res['error'] as { message?: unknown } | undefined;
         const why = typeof error?.message === 'string' ? error.message : r !== undefined ? 'the answer holds no tools array' : undefined;
+        this.listing = false;
         this.calls.learn(all, !listed, why, res[UPSTREAM_GONE] === true);
-      });
+        if (!this.listAgain) return;
+        this.listAgain = false;
+        this.refreshTools();
+      }, LIST_WAIT_MS);
     };
     page();
   }
 
-  /** Send the guard's own request upstream. */
-  request(method: string, params: Record<string, unknown>, onAnswer: (msg: Msg) => void): void {
+  /** Send the guard's own request upstream (answered for with an error if the server has not answered within `timeoutMs`). */
+  request(method: string, params: Record<string, unknown>, onAnswer: (msg: Msg) => void, timeoutMs?: number): void {
     const id = this.ownId();
-    this.own.set(key(id), onAnswer);
+    this.ownRequest(id, onAnswer, timeoutMs);
     if (!this.upstreamUp) {
       this.upstreamClosedFor(id);
       return this.o.upstreamWanted?.();
@@ -423,6 +449,15 @@ export class Guard {
 
   private ownId(prefix = this.ownPrefix): string {
     return `${prefix}${this.nextOwn++}`;
+  }
+
+  /**
+   * Track one of the guard's own requests to the server. INVARIANT: it has a deadline like a client's: a server
+   * that never answers it is answered for (an error, as though it had said so) at the call timeout, and forgotten.
+   */
+  private ownRequest(id: string, answer: (msg: Msg) => void, timeoutMs = this.o.callTimeoutMs): void {
+    this.own.set(key(id), { answer, deadline: this.o.now() + timeoutMs, timeoutMs });
+    this.startSweep();
   }
 
   /** A request that cannot be forwarded because the server is not running: its outcome is an error, and the client hears so. */
@@ -436,7 +471,7 @@ export class Guard {
   private upstreamClosedFor(id: string): void {
     const h = this.own.get(key(id));
     this.own.delete(key(id));
-    h?.({ error: { code: RPC.upstream, message: 'upstream not running' }, [UPSTREAM_GONE]: true });
+    h?.answer({ error: { code: RPC.upstream, message: 'upstream not running' }, [UPSTREAM_GONE]: true });
   }
 
   /**

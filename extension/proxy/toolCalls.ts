@@ -16,7 +16,7 @@ type CallMsg = Msg & { id: RpcId; method: string };
 type RecordFields = Parameters<Guard['record']>[0];
 
 /** How long a call waits for the server's tool list before it is denied (it is never decided without it). */
-const LIST_WAIT_MS = 10_000;
+export const LIST_WAIT_MS = 10_000;
 
 const builtinDeny = (id: string, message: string): Decision => {
   const rule = { kind: 'builtin' as const, id, pointer: '' };
@@ -35,8 +35,6 @@ function hasNonFinite(v: unknown): boolean {
 export class ToolCalls {
   /** whether the server's tool list (pins, schemas) is in hand; calls wait for it, and are denied without it */
   private known = false;
-  /** tool-list fetches in flight */
-  private fetching = 0;
   /** calls waiting for the tool list, by request id */
   private listWaiters = new Map<string, { msg: CallMsg; timer: NodeJS.Timeout }>();
   /** calls waiting for a human, by request id → approval id; and those the client cancelled meanwhile */
@@ -75,17 +73,11 @@ export class ToolCalls {
     this.known = false;
   }
 
-  /** The guard asked the server for its tool list. */
-  fetchStarted(): void {
-    this.fetching++;
-  }
-
   /**
    * The server's tool list arrived: pins, schemas; `failed` when the list could not be had (`why`: the error
    * answered; `gone`: the server is not running or not reachable).
    */
   learn(tools: readonly ToolInfo[], failed: boolean, why = 'no tool list in the answer', gone = false): void {
-    this.fetching = Math.max(0, this.fetching - 1);
     if (failed) {
       // INVARIANT: no call is decided without the server's tool list (drift, schemas): the waiting ones are
       // denied, and the next call asks again
@@ -149,12 +141,11 @@ export class ToolCalls {
     const timer = setTimeout(() => {
       if (this.listWaiters.get(k)?.msg !== msg) return;
       this.listWaiters.delete(k);
-      this.fetching = 0; // that fetch is lost: the next call asks again
       this.decideAndRun(msg, builtinDeny('tool-list', `denied: the server's tool list did not arrive within ${LIST_WAIT_MS / 1000} s, so the call cannot be checked against its pins and schema`));
     }, LIST_WAIT_MS);
     timer.unref();
     this.listWaiters.set(k, { msg, timer });
-    if (this.fetching === 0) this.g.refreshTools();
+    this.g.ensureTools();
   }
 
   /** Whether a call with this id is waiting (for the tool list or a human). */

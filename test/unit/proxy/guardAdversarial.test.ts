@@ -372,6 +372,29 @@ describe('proxy/guard: what it forwards without a decision, and what it keeps', 
     assert.equal(upstream.filter((m) => m.id === 'srv-1').length, 1, 'a late answer from the client goes nowhere');
   });
 
+  it('asks for the tool list once at a time: a server that keeps saying it changed, and never answers, costs one request', async () => {
+    const { guard, upstream } = setup({ learn: false });
+    for (let i = 0; i < 1000; i++) guard.fromUpstream(msg({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' }));
+    guard.fromClient(call(1, 'echo', {}));
+    const lists = (): M[] => upstream.filter((m) => m.method === 'tools/list');
+    assert.equal(lists().length, 1);
+    guard.fromUpstream(msg({ jsonrpc: '2.0', id: lists()[0]!.id, result: { tools: [PINNED, ECHO] } }));
+    assert.equal(lists().length, 2, 'the changes announced meanwhile are asked for once more, after it');
+    await tick();
+    assert.equal(calls(upstream).length, 1, 'the waiting call went on with the list in hand');
+  });
+
+  it('gives up on a tool list the server never sends: the waiting call is denied, and the next call asks again', async () => {
+    const { guard, upstream, client, clock } = setup({ learn: false, callTimeoutMs: 80 });
+    guard.fromClient(call(1, 'echo', {}));
+    clock.t += 10_001; // past the list's deadline (the sweep runs every 20 ms at this call timeout)
+    for (let i = 0; i < 200 && client.length === 0; i++) await sleep(10);
+    assert.match(JSON.stringify(client[0]), /tool list could not be read \(no answer from `srv` within 10000 ms\)/);
+    assert.equal(calls(upstream).length, 0);
+    guard.fromClient(call(2, 'echo', {}));
+    assert.equal(upstream.filter((m) => m.method === 'tools/list').length, 2);
+  });
+
   it('governs completions, subscriptions and resource updates like the reads and prompts they reveal', async () => {
     const { guard, upstream, client, file } = setup();
     const ask = (id: number, method: string, params: object): void => guard.fromClient(msg({ jsonrpc: '2.0', id, method, params }));
