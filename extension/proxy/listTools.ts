@@ -7,6 +7,7 @@ import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotoc
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ToolAnnotations, ToolInfo, ToolManifest } from '../../policies';
+import { bounded, type MessageBound } from './http/upstream';
 
 export interface ListToolsOptions {
   /** extra environment for the server, over the SDK's safe default environment */
@@ -50,17 +51,28 @@ function lastWords(text: string): string | undefined {
 
 /** `listTools` of a server reached over Streamable HTTP at `url`, with `headers` on every request (credentials). */
 export async function listToolsHttp(url: URL, headers: Record<string, string> = {}, timeoutMs = 15_000): Promise<ToolManifest> {
-  return listOver(new StreamableHTTPClientTransport(url, { requestInit: { headers } }), timeoutMs);
+  // INVARIANT: an answer is read to at most MAX_ANSWER_BYTES (a server could otherwise fill this process's memory
+  // within the timeout); a longer one ends the listing at once, saying so
+  let refuse: (err: Error) => void = () => undefined;
+  const oversize = new Promise<never>((_, reject) => { refuse = reject; });
+  oversize.catch(() => undefined); // (raced below; one after the listing ended is nobody's business)
+  const bound: MessageBound = { maxBytes: MAX_ANSWER_BYTES, flag: 'the most a listing reads', onOversize: (why) => refuse(new Error(why)) };
+  const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers }, fetch: async (u, init) => bounded(await fetch(u, init), bound) });
+  return listOver(transport, timeoutMs, oversize);
 }
 
-async function listOver(transport: Transport, timeoutMs: number): Promise<ToolManifest> {
+/** The longest answer listToolsHttp reads (as the editor's listing). */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
+async function listOver(transport: Transport, timeoutMs: number, failed?: Promise<never>): Promise<ToolManifest> {
   const client = new Client({ name: 'mandate-simulate', version: '0.1.0' }, { capabilities: {} });
+  const or = <T>(p: Promise<T>): Promise<T> => failed ? Promise.race([p, failed]) : p;
   try {
-    await client.connect(transport, { timeout: timeoutMs });
+    await or(client.connect(transport, { timeout: timeoutMs }));
     const tools: ToolInfo[] = [];
     let cursor: string | undefined;
     do {
-      const page = await client.listTools(cursor !== undefined ? { cursor } : {}, { timeout: timeoutMs });
+      const page = await or(client.listTools(cursor !== undefined ? { cursor } : {}, { timeout: timeoutMs }));
       for (const t of page.tools) {
         tools.push({
           name: t.name, ...(t.description !== undefined ? { description: t.description } : {}),

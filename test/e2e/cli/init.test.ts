@@ -8,7 +8,7 @@ import { parsePolicy } from '../../../policies';
 import { runCli } from '../../support/cli';
 import { SEED } from '../../support/seed';
 import { bin, connectProxy, FIXTURES, records, tempDir, textOf } from '../proxy/support';
-import { everythingHttp, recordingForwarder, stop } from '../http/support';
+import { everythingHttp, recordingForwarder, spawnUntil, stop } from '../http/support';
 
 const MEMORY = bin('mcp-server-memory');
 
@@ -184,6 +184,19 @@ describe('e2e cli: mandate init', function () {
       } finally {
         await g.close();
       }
+    } finally {
+      await stop(up);
+    }
+  });
+
+  it('stops reading a listing answer past 16 MiB, and says so (a server cannot fill its memory within the timeout)', async () => {
+    const up = await spawnUntil(process.execPath, [join(FIXTURES, 'http-big-answer.mjs'), String(17 << 20)], { env: { BIG_LIST: '1' } }, /listening on port (\d+)/);
+    try {
+      const dir = tempDir();
+      const r = await runCli(['init', 'big', '--url', `http://127.0.0.1:${up.match[1]}/mcp`], { cwd: dir });
+      assert.equal(r.code, 1, r.stdout);
+      assert.match(r.stderr, /the server sent a message over 16777216 bytes \(the most a listing reads\)/);
+      assert.ok(!existsSync(join(dir, 'big.mandate.yaml')), 'no policy from a listing cut off');
     } finally {
       await stop(up);
     }
