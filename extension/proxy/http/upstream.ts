@@ -6,6 +6,7 @@ import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { Writable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import { MAX_DEPTH, valueDeeperThan } from '../framing';
 import { UpstreamProcess, type Upstream, type UpstreamEvents } from '../upstream';
 import { shownUrl, type UpstreamSpec } from './upstreamChoice';
@@ -22,6 +23,9 @@ export function linkError(err: unknown, max = 300): string {
   return line.length > max ? `${line.slice(0, max)}… (${line.length} characters)` : line;
 }
 
+/** How often the server's own message stream (GET) may be opened: the first time at once, then at most once a second. */
+const GET_EVERY_MS = 1000;
+
 /** The headers a client's request must never carry upstream (the MCP spec forbids token passthrough). */
 const STRIPPED = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
@@ -31,7 +35,17 @@ const STRIPPED = new Set(['authorization', 'cookie', 'proxy-authorization']);
  * INVARIANT: the Authorization header upstream is always the proxy's, never a client's token.
  */
 export function credentialFetch(spec: Extract<UpstreamSpec, { kind: 'http' }>, bound?: MessageBound): (url: string | URL, init?: RequestInit) => Promise<Response> {
+  let nextGet = 0;
   return async (url, init) => {
+    // INVARIANT: the server's stream of its own messages (GET) is opened at most once every GET_EVERY_MS. The SDK opens
+    // it again each time it ends, after the delay the server names: `retry: 0` on a stream that ends at once had the
+    // proxy sending GETs in a tight loop for as long as the session lived.
+    if (init?.method === 'GET') {
+      const now = Date.now();
+      const wait = nextGet - now;
+      nextGet = Math.max(nextGet, now) + GET_EVERY_MS;
+      if (wait > 0) await delay(wait, undefined, init.signal ? { signal: init.signal } : {});
+    }
     const headers = new Headers(init?.headers);
     for (const h of [...headers.keys()]) if (STRIPPED.has(h.toLowerCase())) headers.delete(h);
     const a = spec.auth;

@@ -114,6 +114,19 @@ describe('stdio proxy e2e: an HTTP server that restarts under the --upstream lin
     assert.match(textOf(r), /connected again while the approval was pending/);
   });
 
+  it('opens the server\'s own message stream at most once a second, though the server says `retry: 0` and ends it at once', async () => {
+    await control({ getStream: true, forget: true }); // the next session (after the reconnect) gets such a stream
+    assert.equal(textOf(await callThrough('one')), 'ok one');
+    const gets = async (): Promise<number> => (await serverLog()).filter((m) => m.http === 'GET').length;
+    for (let i = 0; i < 100 && await gets() === 0; i++) await new Promise((res) => setTimeout(res, 20));
+    const first = await gets();
+    assert.ok(first > 0, 'the proxy opened the stream');
+    await new Promise((res) => setTimeout(res, 2500));
+    const more = await gets() - first;
+    assert.ok(more <= 4, `${more} GETs within 2.5 s (the SDK opened it again at once, every time)`);
+    assert.equal(textOf(await g.client.callTool({ name: 'one', arguments: {} })), 'ok one');
+  });
+
   it('keeps what a failing server said short in records, on stderr and to the client (a 200,000-character error page)', async () => {
     assert.equal(textOf(await g.client.callTool({ name: 'one', arguments: {} })), 'ok one');
     await control({ fail: 1, failBody: 200_000 });
