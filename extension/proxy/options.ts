@@ -26,7 +26,7 @@ export interface ProxyOptions {
   /** `--upstream-key JWKS`: a signing key set to mint the proxy's own short-lived JWT for that server, and its lifetime */
   upstreamKey?: string;
   upstreamTtlSec: number;
-  /** whether `--server` named the server (else the policy's server with that URL, or the URL's host, names it) */
+  /** whether `--server` named the server (else the policy's server with that URL, or the URL's host and port, names it) */
   serverNamed: boolean;
   cwd: string;
 }
@@ -52,9 +52,14 @@ export function defaultServerName(command: readonly string[]): string {
   return basename(pick, extname(pick)).replace(/[^A-Za-z0-9_.-]/g, '_') || 'server';
 }
 
-/** A server reached by URL, when nothing else names it: its host, as a name. */
+/**
+ * A server reached by URL, when nothing else names it: its host and, when the URL gives one, its port, as a name
+ * (`127.0.0.1-3001`). INVARIANT: two local servers on one host are two servers: the name keys the tool pins, and
+ * a shared pins file made each server's tools read as the other's drift.
+ */
 export function hostName(url: string): string {
-  return new URL(url).hostname.replace(/[^A-Za-z0-9_.-]/g, '_') || 'server';
+  const u = new URL(url);
+  return `${u.hostname}${u.port ? `-${u.port}` : ''}`.replace(/[^A-Za-z0-9_.-]/g, '_') || 'server';
 }
 
 const BOOLEAN = new Set(['--audit-fsync']);

@@ -27,7 +27,10 @@ describe('proxy/options', () => {
 
   it('takes a server reached by URL instead of a command (--upstream), named by --server or else later by the policy or host', () => {
     const a = parseProxyArgs(['--policy', 'p', '--role', 'r', '--upstream', 'http://127.0.0.1:3001/mcp'], '/w');
-    assert.deepEqual([a.upstreamUrl, a.command, a.server, a.serverNamed], ['http://127.0.0.1:3001/mcp', [], '127.0.0.1', false]);
+    assert.deepEqual([a.upstreamUrl, a.command, a.server, a.serverNamed], ['http://127.0.0.1:3001/mcp', [], '127.0.0.1-3001', false]);
+    // two local servers on one host are two servers (the name keys their tool pins); a default port is no part of it
+    assert.notEqual(a.server, parseProxyArgs(['--policy', 'p', '--role', 'r', '--upstream', 'http://127.0.0.1:3002/mcp'], '/w').server);
+    assert.equal(parseProxyArgs(['--policy', 'p', '--role', 'r', '--upstream', 'https://mcp.example.com:443/mcp'], '/w').server, 'mcp.example.com');
     const b = parseProxyArgs(['--policy', 'p', '--role', 'r', '--server', 'docs', '--upstream=https://mcp.example.com/mcp', '--'], '/w');
     assert.deepEqual([b.upstreamUrl, b.server, b.serverNamed], ['https://mcp.example.com/mcp', 'docs', true]);
     assert.throws(() => parseProxyArgs(['--policy', 'p', '--upstream', 'http:/x'], '/w'), /^Error: --upstream expects an http:\/\/ or https:\/\/ URL with a host, got a `http:` one$/);
