@@ -1,10 +1,11 @@
 // Tool pinning: each server's tool definitions (name, input schema, annotations, description
 // digest) are recorded on first sight; a later change fails calls to that tool until accepted.
 
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { canonicalJson, type Json, type ToolInfo } from '../../policies';
 import { sha256 } from './hash';
+import { READ_LIMIT, readFileBounded } from './readBounded';
 import { printable } from '../../policies';
 
 export interface Pin {
@@ -104,7 +105,8 @@ export function pinOf(t: ToolInfo, at: string): Pin {
 export function readPins(file: string, server: string, anyServer = false): PinFile {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // read while serving: a pins file replaced by a pipe must not block the proxy
+    text = readFileBounded(file, READ_LIMIT, { regularOnly: true }).toString('utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, server, tools: {}, pending: {} };
     throw err;

@@ -12,11 +12,14 @@ export type PolicyEvent =
   | { ok: true; file: string; version: string }
   | { ok: false; file: string; version: string; errors: string[] };
 
-/** Load a policy file; returns the parsed policy or the formatted errors. */
-export function loadPolicyFile(file: string, display = file): { parsed: ParsedPolicy; version: string } | { errors: string[]; version?: string } {
+/**
+ * Load a policy file; returns the parsed policy or the formatted errors. `reload`: read again while serving, so
+ * a regular file only (readFileBounded's `regularOnly`).
+ */
+export function loadPolicyFile(file: string, display = file, reload = false): { parsed: ParsedPolicy; version: string } | { errors: string[]; version?: string } {
   let text: string;
   try {
-    text = readFileBounded(file, POLICY_READ_LIMIT).toString('utf8');
+    text = readFileBounded(file, POLICY_READ_LIMIT, { regularOnly: reload }).toString('utf8');
   } catch (err) {
     return { errors: [`cannot read policy \`${display}\`: ${readFailure(err)}`] };
   }
@@ -136,7 +139,7 @@ export function watchPolicy(file: string, display: string, state: PolicyState, o
   let refused: string | undefined;
   const reload = (): void => {
     timer = undefined;
-    const r = loadPolicyFile(file, display);
+    const r = loadPolicyFile(file, display, true);
     if ('errors' in r) {
       const seen = r.version ?? `unreadable: ${r.errors.join('\n')}`;
       if (seen === refused) return;

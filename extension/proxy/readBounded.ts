@@ -1,7 +1,8 @@
 // Reading a file the user named (a policy, a manifest, an audit log) without trusting what it is: a device such as
-// /dev/zero never ends and is refused; a pipe (`<(…)`) is read, but never past a limit.
+// /dev/zero never ends and is refused; a pipe (`<(…)`) is read, but never past a limit — except by a process
+// that is serving (`regularOnly`), which a pipe with no writer would block for good.
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 
 /** Why a path was not read although it opened: it is a device, or it holds more than the limit. */
 export class ReadRefused extends Error {}
@@ -9,12 +10,22 @@ export class ReadRefused extends Error {}
 /** Node's own limit for a file read at once. */
 export const READ_LIMIT = 2 ** 31 - 1;
 
+export interface ReadOptions {
+  /**
+   * Read a regular file only, and never wait to open one: for a file read again while the process serves (a
+   * policy reload, the pins). INVARIANT: a path someone replaced by a pipe is refused, never opened blocking —
+   * open(2) of a FIFO with no writer waits for one, and a synchronous read stops every call and signal with it.
+   */
+  regularOnly?: boolean;
+}
+
 /** The file's bytes, at most `limit` of them; throws ReadRefused, or the fs error (ENOENT, EISDIR, EACCES…). */
-export function readFileBounded(path: string, limit = READ_LIMIT): Buffer {
-  const fd = openSync(path, 'r');
+export function readFileBounded(path: string, limit = READ_LIMIT, o: ReadOptions = {}): Buffer {
+  const fd = openSync(path, o.regularOnly ? constants.O_RDONLY | constants.O_NONBLOCK : 'r');
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${path}'`), { code: 'EISDIR' });
+    if (o.regularOnly && !st.isFile()) throw new ReadRefused('not a regular file (a pipe or a device is read only when the proxy starts)');
     if (st.isCharacterDevice() || st.isBlockDevice() || st.isSocket()) throw new ReadRefused('it is a device, not a file');
     if (st.isFile() && st.size > limit) throw new ReadRefused(`larger than ${size(limit)}`);
     const chunks: Buffer[] = [];

@@ -1,7 +1,8 @@
 // A file whose parsed content is re-read when it changes on disk (inode, size or mtime), checked
 // on every use: a rotated key set or a new revocation applies to the very next request.
 
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { readFileBounded } from '../readBounded';
 
 /** Identity of a file version: inode, size and nanosecond mtime (an atomic rename changes the inode). */
 function stamp(s: { ino: bigint; size: bigint; mtimeNs: bigint; ctimeNs: bigint }): string {
@@ -52,7 +53,8 @@ export class ReloadingFile<T> {
   private async load(id: string): Promise<T> {
     this.seen = undefined;
     this.value = undefined;
-    const text = await readFile(this.path, 'utf8');
+    // INVARIANT: a key set or revocation list replaced by a pipe is refused (callers fail closed), never waited on
+    const text = readFileBounded(this.path, this.maxBytes, { regularOnly: true }).toString('utf8');
     const value = this.parse(text, this.path);
     this.value = value;
     this.seen = id;

@@ -1,8 +1,8 @@
 // Tool pinning (drift fails closed until `mandate pins accept`) and policy hot reload.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { call, killAll, rawProxy } from './raw';
 import { CLI, FIXTURES, records, tempDir } from './support';
@@ -106,5 +106,33 @@ describe('e2e proxy: pins and reload', function () {
     assert.equal(resultOf(await p.reply(2)).isError, true, 'the agent holds no role now');
     p.proc.stdin!.end();
     await p.exited;
+  });
+
+  it('keeps serving when the policy or the pins file is replaced by a pipe (opening one with no writer used to block the whole proxy)', async () => {
+    const dir = tempDir();
+    const policy = join(dir, 'live.mandate.yaml');
+    writeFileSync(policy, readFileSync(POLICY, 'utf8'));
+    const p = rawProxy(policy, ['--role', 'tester'], ['node', join(FIXTURES, 'echo-exact-args.mjs')], { dir });
+    await p.handshake();
+    p.send(call(1, 'echo', { message: 'a' }));
+    assert.notEqual(resultOf(await p.reply(1)).isError, true);
+    unlinkSync(policy);
+    execFileSync('mkfifo', [policy]);
+    await p.stderrMatch(/policy edit refused[^\n]*\n[^\n]*not a regular file/);
+    p.send(call(2, 'echo', { message: 'b' }));
+    assert.notEqual(resultOf(await p.reply(2)).isError, true, 'the last good policy still decides');
+    const pins = join(dir, 'pins', 'echo-exact-args.json');
+    unlinkSync(pins);
+    execFileSync('mkfifo', [pins]);
+    p.send({ jsonrpc: '2.0', id: 'l1', method: 'tools/list' }); // the pins are read again when a list is seen
+    await p.reply('l1');
+    p.send(call(3, 'echo', { message: 'c' }));
+    const denied = resultOf(await p.reply(3));
+    assert.equal(denied.isError, true);
+    assert.match(denied.content[0]!.text, /pins cannot be trusted now \(cannot read `[^`]*echo-exact-args\.json`: not a regular file/);
+    p.proc.stdin!.end();
+    assert.equal(await p.exited, 0);
+    const pol = records(p.audit).filter((x) => x.kind === 'policy').map((x) => (x.detail as { event: string }).event);
+    assert.deepEqual(pol, ['reload_refused']);
   });
 });

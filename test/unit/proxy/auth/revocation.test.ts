@@ -1,9 +1,11 @@
 // The revocation list file: append, dedupe, prune expired entries, refuse malformed lists.
 
 import assert from 'node:assert/strict';
-import { readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseRevocationList, parseRevocations, parseDuration, revokeJti } from '../../../../extension/proxy/auth';
+import { ReloadingFile } from '../../../../extension/proxy/auth/reloadingFile';
 import { tempDir } from '../../../support/tmp';
 
 describe('revocation list', () => {
@@ -17,6 +19,19 @@ describe('revocation list', () => {
     assert.equal(revokeJti(file, { jti: 'a', at: 'x' }, 50), false);
     assert.equal(revokeJti(file, { jti: 'b', at: 'x' }, 100 + 86_401), true);
     assert.deepEqual([...parseRevocations(readFileSync(file, 'utf8'), file)], ['b']);
+  });
+
+  it('refuses a list replaced by a pipe (every token rejected) instead of waiting on it for good, and reads the file once it is back', async () => {
+    const file = join(dir, 'revoked.json');
+    writeFileSync(file, '{"version":1,"revoked":[{"jti":"a","at":"x"}]}');
+    const list = new ReloadingFile(file, parseRevocations, 1 << 20);
+    assert.deepEqual([...await list.current()], ['a']);
+    unlinkSync(file);
+    execFileSync('mkfifo', [file]);
+    await assert.rejects(list.current(), /not a regular file/);
+    unlinkSync(file);
+    writeFileSync(file, '{"version":1,"revoked":[{"jti":"b","at":"x"}]}');
+    assert.deepEqual([...await list.current()], ['b']);
   });
 
   it('refuses malformed lists with a message naming the file', () => {
