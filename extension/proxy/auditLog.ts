@@ -1,7 +1,7 @@
 // The audit log writer: appends hash-chained JSON Lines synchronously, so a decision record is on
 // disk (written, optionally fsync'ed) before the call it records is forwarded.
 
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { GENESIS, isChainedRecord, recordLine, validUtf8, type AuditEntry, type AuditRecord, type ChainHead, type Sha256 } from '../../policies';
@@ -45,6 +45,13 @@ export class AuditLog {
   private deferred: Array<() => void> = [];
 
   private lock: WriterLock | undefined;
+  /**
+   * The size the file has after this writer's last record (undefined when it is no regular file: a device or
+   * pipe has no chain to keep). INVARIANT: a record is written only onto the file as this writer left it —
+   * a log another process removed (records written now would be lost with its inode), cut or appended to
+   * (a record chained now would not follow the line before it) poisons the writer, so the calls fail closed.
+   */
+  private end: number | undefined;
 
   private constructor(readonly path: string, private fd: number, head: ChainHead, private readonly opts: Required<Pick<AuditLogOptions, 'sha256' | 'write'>> & { fsync: boolean; onRecord?: (record: AuditRecord) => void }) {
     this.seq = head.seq;
@@ -70,8 +77,10 @@ export class AuditLog {
     }
     try {
       const head = readHead(fd, path, sha);
+      const st = fstatSync(fd);
       const log = new AuditLog(path, fd, head, { sha256: sha, write: options.write ?? writeAll, fsync: options.fsync === true, ...(options.onRecord ? { onRecord: options.onRecord } : {}) });
       log.lock = lock;
+      log.end = st.isFile() ? st.size : undefined;
       return log;
     } catch (err) {
       closeSync(fd);
@@ -178,14 +187,48 @@ export class AuditLog {
     this.buffer = [];
     // the unhashed last line, as a slice of the flat text (hashing the line as built would copy it again)
     if (this.lastHash === undefined) this.lastLine = text.slice(text.length - 1 - this.lastLine.length, -1);
+    const changed = this.changedUnder();
+    if (changed !== undefined) {
+      this.broken = changed;
+      throw new AuditWriteError(`cannot write audit log \`${this.path}\`: ${changed}; every call is denied until the proxy is restarted on a log it can keep`);
+    }
     try {
       this.opts.write(this.fd, text);
       if (this.opts.fsync) fsyncSync(this.fd);
     } catch (err) {
       this.broken = (err as Error).message;
+      this.cutPartial();
       throw new AuditWriteError(`cannot write audit log \`${this.path}\`: ${this.broken}`);
     }
+    if (this.end !== undefined) this.end += Buffer.byteLength(text, 'utf8');
     this.notify();
+  }
+
+  /** Why the file is no longer as this writer left it, if it is not (see `end`). */
+  private changedUnder(): string | undefined {
+    if (this.end === undefined) return undefined;
+    let st;
+    try {
+      st = fstatSync(this.fd);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    if (st.nlink === 0) return 'it was removed (or replaced) by another process since this proxy opened it, and records written now would be lost with it';
+    if (st.size !== this.end) return `it was changed by another process since this proxy's last record (${st.size} bytes, where this proxy left ${this.end}): a record chained now would not follow the line before it`;
+    return undefined;
+  }
+
+  /**
+   * After a failed write: cut what of it reached the file (a full disk takes part of a line), so the log ends with
+   * its last whole record — `audit verify` would call a half record a truncation, and no proxy would continue it.
+   */
+  private cutPartial(): void {
+    if (this.end === undefined) return;
+    try {
+      if (fstatSync(this.fd).size > this.end) ftruncateSync(this.fd, this.end);
+    } catch {
+      // the file cannot be cut either: `audit verify` names its last line as incomplete
+    }
   }
 
   private notify(): void {

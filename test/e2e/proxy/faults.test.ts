@@ -2,7 +2,8 @@
 // malformed and oversized input, unknown methods, hangs, crashes, audit failure, no orphans.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verifyChain } from '../../../policies';
 import { sha256 } from '../../../extension/proxy/hash';
@@ -178,6 +179,86 @@ describe('e2e proxy: faults and exact forwarding', function () {
     assert.equal(existsSync(log), false);
     p.proc.stdin!.end();
     await p.exited;
+  });
+
+  it('denies calls once its audit log is removed mid-session (the records would be lost with the file), and says why', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'calls.log');
+    const p = rawProxy(POLICY, ['--role', 'tester'], server('echo-exact-args.mjs'), { dir, env: { FIXTURE_LOG: log } });
+    await p.handshake();
+    p.send(call(1, 'echo', { message: 'kept' }));
+    await p.reply(1);
+    unlinkSync(p.audit);
+    p.send(call(2, 'echo', { message: 'unrecorded' }));
+    assert.match(resultText(await p.reply(2)), /audit log cannot be written/);
+    await p.stderrMatch(/audit log `[^`]*` is unusable: it was removed|cannot write audit log `[^`]*`: it was removed/);
+    p.send(call(3, 'echo', { message: 'still unrecorded' }));
+    assert.match(resultText(await p.reply(3)), /audit log cannot be written/);
+    p.proc.stdin!.end();
+    assert.equal(await p.exited, 0);
+    assert.doesNotMatch(readFileSync(log, 'utf8'), /unrecorded/);
+  });
+
+  it('keeps one chain when its lock is deleted and a second proxy writes the log: the first denies its calls from then on', async () => {
+    const dir = tempDir();
+    const a = rawProxy(POLICY, ['--role', 'tester'], server('echo-exact-args.mjs'), { dir });
+    await a.handshake();
+    a.send(call(1, 'echo', { message: 'a' }));
+    await a.reply(1);
+    unlinkSync(`${a.audit}.lock`);
+    const b = rawProxy(POLICY, ['--role', 'tester'], server('echo-exact-args.mjs'), { dir: tempDir(), audit: a.audit });
+    await b.handshake();
+    b.send(call(2, 'echo', { message: 'b' }));
+    assert.match(resultText(await b.reply(2)), /"b"/);
+    a.send(call(3, 'echo', { message: 'a again' }));
+    assert.match(resultText(await a.reply(3)), /audit log cannot be written/);
+    await a.stderrMatch(/changed by another process/);
+    a.proc.stdin!.end();
+    await a.exited;
+    b.proc.stdin!.end();
+    await b.exited;
+    const recs = records(a.audit); // the chain verifies
+    assert.deepEqual(recs.filter((x) => x.kind === 'decision').map((x) => (x.args as { message: string }).message), ['a', 'b']);
+  });
+
+  it('leaves a log that verifies and can be continued when its disk fills mid-session (no half record)', async function () {
+    const dir = tempDir();
+    const mnt = join(dir, 'small');
+    mkdirSync(mnt);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { stdio: 'pipe' });
+    } catch (err) {
+      console.log(`      (skipped: a small tmpfs cannot be mounted here: ${String((err as { stderr?: Buffer }).stderr ?? err).trim().split('\n')[0]})`);
+      return this.skip();
+    }
+    try {
+      const audit = join(mnt, 'audit.jsonl');
+      const p = rawProxy(POLICY, ['--role', 'tester'], server('echo-exact-args.mjs'), { dir, audit });
+      await p.handshake();
+      p.send(call(1, 'echo', { message: 'a' }));
+      await p.reply(1);
+      try {
+        writeFileSync(join(mnt, 'filler'), Buffer.alloc(128 * 1024));
+      } catch {
+        // full, as wanted
+      }
+      p.send(call(2, 'echo', { message: 'x'.repeat(8000) }));
+      assert.match(resultText(await p.reply(2)), /audit log cannot be written/);
+      p.proc.stdin!.end();
+      await p.exited;
+      unlinkSync(join(mnt, 'filler'));
+      assert.ok(records(audit).length >= 3, 'what was written verifies');
+      const q = rawProxy(POLICY, ['--role', 'tester'], server('echo-exact-args.mjs'), { dir: tempDir(), audit });
+      await q.handshake();
+      q.send(call(3, 'echo', { message: 'next session' }));
+      assert.match(resultText(await q.reply(3)), /next session/);
+      q.proc.stdin!.end();
+      assert.equal(await q.exited, 0);
+      assert.equal(records(audit).filter((x) => x.kind === 'session' && event(x) === 'start').length, 2);
+    } finally {
+      killAll();
+      execFileSync('umount', ['-l', mnt]);
+    }
   });
 
   it('refuses to start a second proxy on a log another one is writing (two writers would break the chain), and the first keeps its chain', async () => {

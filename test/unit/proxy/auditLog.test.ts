@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync, appendFileSync, utimesSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, appendFileSync, utimesSync, truncateSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { verifyChain } from '../../../policies';
@@ -141,6 +141,39 @@ describe('proxy/auditLog', () => {
     assert.equal(r.ok, true);
     assert.equal(r.records, 1);
   });
+
+  it('cuts a record a failed write left half written (a full disk): the log still verifies, and a proxy can continue it', () => {
+    const file = join(dir, 'partial.jsonl');
+    let full = false;
+    const a = AuditLog.open(file, { write: (fd, text) => { if (full) { writeSync(fd, text.slice(0, 40)); throw new Error('ENOSPC: no space left on device'); } writeFileSync(fd, text); } });
+    a.append(entry('x'));
+    full = true;
+    assert.throws(() => a.append(entry('y')), /no space left/);
+    a.close();
+    const r = verifyChain(readFileSync(file, 'utf8'), sha256);
+    assert.equal(r.ok, true, JSON.stringify(r));
+    assert.equal(r.records, 1);
+    const b = AuditLog.open(file);
+    b.append(entry('z'));
+    b.close();
+    assert.equal(verifyChain(readFileSync(file, 'utf8'), sha256).records, 2);
+  });
+
+  for (const [what, change, why] of [
+    ['removed', (f: string) => unlinkSync(f), /was removed/],
+    ['truncated', (f: string) => truncateSync(f, 0), /changed by another process/],
+    ['appended to', (f: string) => appendFileSync(f, '{"v":1}\n'), /changed by another process/],
+  ] as const) {
+    it(`stops, failing closed, when the log is ${what} by another process (its records would be lost, or chained to nothing)`, () => {
+      const file = join(dir, `changed-${what.replace(/ /g, '-')}.jsonl`);
+      const a = AuditLog.open(file);
+      a.append(entry('x'));
+      change(file);
+      assert.throws(() => a.append(entry('y')), (e: unknown) => e instanceof AuditWriteError && why.test(e.message));
+      assert.throws(() => a.append(entry('z')), /unusable/);
+      a.close();
+    });
+  }
 
   it('writes buffered records with one write at flush, in order', () => {
     const file = join(dir, 'batch.jsonl');
