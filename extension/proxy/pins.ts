@@ -194,6 +194,8 @@ export class PinStore {
   private mtime = 0;
   /** why the pins cannot be trusted now (the file unreadable or unwritable); calls are denied meanwhile */
   private problem: string | undefined;
+  /** the pins in memory could not be written (the problem is that): they are written again before anything is read */
+  private unsaved = false;
 
   constructor(readonly file: string, readonly server: string, private readonly now: () => number) {
     try {
@@ -263,6 +265,9 @@ export class PinStore {
   }
 
   private refresh(): void {
+    // INVARIANT: pins that could not be written are the ones in force (read from the file, then extended): they are
+    // written again, never given up for what the file says — and calls are served again once the write succeeds
+    if (this.unsaved) return this.save();
     const m = mtimeOf(this.file);
     if (m === this.mtime && this.problem === undefined) return;
     // INVARIANT: a pins file that vanished (a server can delete files its user owns) does not reset the pins:
@@ -286,8 +291,10 @@ export class PinStore {
       writePins(this.file, this.pins);
       this.mtime = mtimeOf(this.file);
       this.problem = undefined; // the file now holds the pins in force
+      this.unsaved = false;
     } catch (err) {
       this.problem = `cannot write \`${this.file}\`: ${(err as Error).message.split('\n')[0]}`;
+      this.unsaved = true;
     }
   }
 }

@@ -2,7 +2,7 @@
 // to the server they belong to), acceptance bound to the reviewed definition, and a reviewer's summary.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson } from '../../../policies';
 import { acceptPins, describeChange, openPinsFile, PinStore, pinsPath, readPins } from '../../../extension/proxy';
@@ -117,5 +117,22 @@ describe('proxy/pins seen by a reviewer and on odd names', () => {
     store.observe([tool('Anything.')]);
     assert.equal(readFileSync(file, 'utf8'), legacy, 'the other server\'s pins are not written over');
     assert.throws(() => acceptPins(file, 'pay_prod'), /holds the pins of server/);
+  });
+
+  it('denies calls while the pins folder cannot be written, and serves again once it can (it stayed denied until a restart)', () => {
+    const dir = tempDir('mandate-pins-');
+    const folder = join(dir, 'pins');
+    const file = pinsPath(folder, 'srv');
+    const store = new PinStore(file, 'srv', now);
+    store.observe([tool('First.')]);
+    renameSync(folder, join(dir, 'aside'));
+    writeFileSync(folder, 'a file where the folder was');
+    store.observe([tool('First.'), { ...tool('Second.'), name: 'u' }]);
+    assert.match(store.trouble() ?? '', /cannot write `[^`]*srv\.json`/);
+    rmSync(folder);
+    mkdirSync(folder);
+    assert.equal(store.trouble(), undefined);
+    assert.deepEqual(Object.keys(readPins(file, 'srv').tools).sort(), ['t', 'u'], 'the pins in force are on disk again');
+    assert.ok(store.pinned('u'));
   });
 });
