@@ -303,6 +303,13 @@ export class Guard {
       return;
     }
     this.forwarded.delete(k);
+    // INVARIANT: the client hears a response or an error — an answer with both a result and an error (or neither) is
+    // neither, no client can read it (the call would hang), and the record would say what no client saw
+    if ((msg['result'] === undefined) === (msg['error'] === undefined)) {
+      const why = `the upstream server \`${this.o.server}\` answered with ${msg['result'] === undefined ? 'neither a result nor an error' : 'both a result and an error'}`;
+      if (f.audited) this.calls.outcome(msg.id, f, undefined, { code: 'upstream_invalid', message: why });
+      return this.replyError(msg.id, RPC.upstream, `${why}; the call failed closed`);
+    }
     if (f.audited) {
       // the outcome answers nothing: its record is built after the answer has gone out, in its place (AuditLog.defer)
       const id = msg.id;

@@ -117,6 +117,24 @@ describe('e2e proxy: faults and exact forwarding', function () {
     assert.deepEqual(out.map((x) => [x.tool, x.result!.is_error]), [['hang', true], ['ok', false]]);
   });
 
+  it('answers the client with an error when the server answers with both a result and an error, or neither (it passed on a message no client can read)', async () => {
+    const p = rawProxy(join(FIXTURES, 'bad-answers.mandate.yaml'), ['--role', 'tester'], server('bad-answers.mjs'));
+    await p.handshake();
+    for (const [id, tool, what] of [[1, 'both', 'both a result and an error'], [2, 'neither', 'neither a result nor an error']] as const) {
+      p.send(call(id, tool, {}));
+      const r = await p.reply(id);
+      assert.equal(r['result'], undefined);
+      assert.equal((r['error'] as { code: number }).code, -32002);
+      assert.match((r['error'] as { message: string }).message, new RegExp(`answered with ${what}; the call failed closed`));
+    }
+    p.send(call(3, 'ok', {}));
+    assert.equal(resultText(await p.reply(3)), 'ok');
+    p.proc.stdin!.end();
+    assert.equal(await p.exited, 0);
+    const out = records(p.audit).filter((x) => x.kind === 'outcome');
+    assert.deepEqual(out.map((x) => [x.tool, x.result!.is_error, x.error?.code]), [['both', true, 'upstream_invalid'], ['neither', true, 'upstream_invalid'], ['ok', false, undefined]]);
+  });
+
   it('fails pending calls closed when the server crashes mid-call; with restarts off, answers every call with an error', async () => {
     const p = rawProxy(POLICY, ['--role', 'tester', '--max-restarts', '0'], server('crash-mid-call.mjs'));
     await p.handshake();
