@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { verifyChain } from '../../../policies';
 import { sha256 } from '../../../extension/proxy/hash';
 import { call, killAll, rawProxy } from './raw';
-import { FIXTURES, records, tempDir } from './support';
+import { FIXTURES, records, recordsWhen, tempDir } from './support';
 
 const POLICY = join(FIXTURES, 'echo.mandate.yaml');
 const server = (name: string): string[] => ['node', join(FIXTURES, name)];
@@ -300,6 +300,49 @@ describe('e2e proxy: faults and exact forwarding', function () {
     c.proc.stdin!.end();
     await c.exited;
     assert.equal(verifyChain(readFileSync(a.audit, 'utf8'), sha256).ok, true);
+  });
+
+  it('on SIGTERM with a call in flight and an approval pending, records both as failed, stops the server, and leaves a log that verifies', async () => {
+    const dir = tempDir();
+    const policy = join(dir, 'p.mandate.yaml');
+    writeFileSync(policy, readFileSync(POLICY, 'utf8').replace('tool: slow_echo', 'tool: pay'));
+    const p = rawProxy(policy, ['--role', 'tester'], server('hang.mjs'), { dir });
+    const pid = Number(/pid (\d+)/.exec(await p.stderrMatch(/started \(pid \d+\)/))![1]);
+    await p.handshake();
+    p.send(call(1, 'hang', {}));
+    p.send(call(2, 'pay', {}));
+    await p.stderrMatch(/approval \S+ needed/);
+    await recordsWhen(p.audit, (rs) => rs.some((x) => x.kind === 'decision' && x.tool === 'hang'));
+    p.proc.kill('SIGTERM');
+    assert.match(resultText(await p.reply(2)), /approval \S+ error \(proxy stopping \(signal SIGTERM\)\)/);
+    assert.equal(await p.exited, 0);
+    assert.equal(alive(pid), false);
+    const recs = records(p.audit);
+    assert.ok(recs.some((x) => x.kind === 'approval' && x.tool === 'pay' && x.approval!.state === 'error'));
+    assert.ok(recs.some((x) => x.kind === 'outcome' && x.tool === 'hang' && x.result!.is_error));
+    assert.equal(event(recs[recs.length - 1]!), 'stop');
+  });
+
+  it('after a SIGKILL leaves a log that verifies up to its last record, which the next proxy continues (taking over the dead lock)', async () => {
+    const dir = tempDir();
+    const p = rawProxy(POLICY, ['--role', 'tester'], server('echo-exact-args.mjs'), { dir });
+    await p.handshake();
+    p.send(call(1, 'echo', { message: 'before' }));
+    await p.reply(1);
+    await recordsWhen(p.audit, (rs) => rs.some((x) => x.kind === 'outcome'));
+    p.proc.kill('SIGKILL');
+    await p.exited;
+    assert.equal(existsSync(`${p.audit}.lock`), true, 'a killed proxy cannot remove its lock');
+    const before = records(p.audit).length;
+    const q = rawProxy(POLICY, ['--role', 'tester'], server('echo-exact-args.mjs'), { dir: tempDir(), audit: p.audit });
+    await q.handshake();
+    q.send(call(2, 'echo', { message: 'after' }));
+    assert.match(resultText(await q.reply(2)), /after/);
+    q.proc.stdin!.end();
+    assert.equal(await q.exited, 0);
+    const recs = records(p.audit);
+    assert.equal(recs[before]!.seq, before);
+    assert.equal(event(recs[before]!), 'start');
   });
 
   it('terminates the server when the proxy is signalled (no orphans)', async () => {
