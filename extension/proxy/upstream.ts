@@ -126,10 +126,15 @@ export interface Upstream {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** How long a server whose output ended has to exit on its own before it is stopped. */
+const MUTE_GRACE_MS = 500;
+
 /** A running child server. */
 export class UpstreamProcess implements Upstream {
   readonly child: ChildProcess;
   private exited = false;
+  /** it closed its output while running (and was stopped for it) */
+  private muted = false;
   private readonly out: LineWriter;
   readonly done: Promise<void>;
 
@@ -139,6 +144,17 @@ export class UpstreamProcess implements Upstream {
     this.child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'], env, detached: false });
     const reader = new FrameReader(ev.onMessage, (e) => ev.onBadFrame(e.message), maxBytes, false);
     this.child.stdout!.on('data', (chunk: Buffer) => reader.push(chunk));
+    // INVARIANT: a server that closes its output and lives on can answer nothing more: it is stopped — a crash, so the
+    // calls in flight fail closed now and it is restarted — rather than left for every call to wait out its deadline
+    this.child.stdout!.on('end', () => {
+      const grace = setTimeout(() => {
+        if (this.exited) return; // (a server exiting closes its output first)
+        this.muted = true;
+        this.kill('SIGTERM');
+        setTimeout(() => this.kill('SIGKILL'), 2000).unref();
+      }, MUTE_GRACE_MS);
+      grace.unref();
+    });
     this.child.stderr!.on('data', (chunk: Buffer) => stderr.write(chunk));
     this.child.stdin!.on('error', () => undefined);
     this.out = new LineWriter((text) => { if (!this.exited && this.child.stdin!.writable) this.child.stdin!.write(text); });
@@ -150,7 +166,8 @@ export class UpstreamProcess implements Upstream {
         resolve();
       };
       this.child.on('error', (err) => end(`could not start \`${cmd}\`: ${err.message}`));
-      this.child.on('exit', (code, signal) => end(signal ? `exited on ${signal}` : `exited with code ${code}`));
+      this.child.on('exit', (code, signal) => end(this.muted ? `closed its output while running, so it was stopped (${signal ?? `code ${code}`})`
+        : signal ? `exited on ${signal}` : `exited with code ${code}`));
     });
   }
 

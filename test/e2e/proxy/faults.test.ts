@@ -152,6 +152,25 @@ describe('e2e proxy: faults and exact forwarding', function () {
     assert.ok(recs.some((x) => x.kind === 'session' && event(x) === 'upstream_not_restarted'));
   });
 
+  it('stops a server that closes its output and lives on: the call fails closed then, not at the call timeout, and a new server serves', async () => {
+    const p = rawProxy(POLICY, ['--role', 'tester', '--call-timeout', '600000'], server('crash-mid-call.mjs'));
+    await p.handshake();
+    p.send(call(1, 'mute', {}));
+    const r = (await p.reply(1))['error'] as { code: number; message: string };
+    assert.equal(r.code, -32002);
+    assert.match(r.message, /closed its output while running, so it was stopped \(SIGTERM\); the call failed closed/);
+    await p.stderrMatch(/restarted \(pid \d+, restart 1 of/);
+    for (let id = 2; ; id++) { // calls fail closed until the new server has been initialized
+      p.send(call(id, 'ok', {}));
+      const answer = await p.reply(id);
+      if (answer['error'] === undefined) break;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    p.proc.stdin!.end();
+    assert.equal(await p.exited, 0);
+    assert.ok(records(p.audit).some((x) => x.kind === 'error' && x.error!.code === 'upstream_exit' && /closed its output/.test(x.error!.message)));
+  });
+
   it('restarts a crashed server, initializes it again, and serves calls; gives up after --max-restarts in a minute', async () => {
     const p = rawProxy(POLICY, ['--role', 'tester', '--max-restarts', '2'], server('crash-mid-call.mjs'));
     await p.handshake();
