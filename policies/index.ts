@@ -1,6 +1,6 @@
 // The policy core's public API: parse, compile, decide, findings, sources. Pure: no I/O.
 
-export { parsePolicy, schemaFindings, schemaValidator, describe, MAX_POLICY_BYTES, POLICY_READ_LIMIT } from './parse';
+export { decodePolicy, firstInvalidUtf8, parsePolicy, schemaFindings, schemaValidator, describe, MAX_POLICY_BYTES, POLICY_READ_LIMIT } from './parse';
 export type { ParsedPolicy, ParseResult } from './parse';
 export { compile, lookup } from './compile';
 export type { CompiledPolicy, CompiledGrant, CompiledDeny, CompiledCheck, CompileOptions } from './compile';

@@ -41,6 +41,39 @@ function definitionOf(parentSchema: unknown): string | undefined {
   return parentSchema && typeof parentSchema === 'object' ? definitionByText.get(JSON.stringify(parentSchema)) : undefined;
 }
 
+/**
+ * A policy file's bytes as text, or a `syntax` finding at the first byte that is not UTF-8. INVARIANT: a policy is
+ * never read with bytes replaced: U+FFFD in a deny rule's `in` or `pattern` would block nothing the author wrote.
+ */
+export function decodePolicy(bytes: Uint8Array, file: string): { ok: true; text: string } | { ok: false; findings: Finding[] } {
+  const bad = firstInvalidUtf8(bytes);
+  const text = new TextDecoder('utf-8', { ignoreBOM: true });
+  if (bad < 0) return { ok: true, text: text.decode(bytes) };
+  let lineStart = 0;
+  let line = 1;
+  for (let i = 0; i < bad; i++) if (bytes[i] === 0x0a) { line++; lineStart = i + 1; }
+  const col = text.decode(bytes.subarray(lineStart, bad)).length + 1;
+  const at = { line, col };
+  const byte = bytes[bad]!.toString(16).toUpperCase().padStart(2, '0');
+  return { ok: false, findings: [{ rule: 'syntax', severity: 'error', message: `the file is not UTF-8 text (byte 0x${byte}): save it as UTF-8`, pointer: '', range: { file, start: at, end: at } }] };
+}
+
+/** The offset of the first byte that does not belong to a well-formed UTF-8 sequence, or -1. */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  for (let i = 0; i < b.length;) {
+    const c = b[i]!;
+    if (c < 0x80) { i++; continue; }
+    // lead byte: how many continuation bytes, and the range the first of them must fall in (no overlong forms, no surrogates, ≤ U+10FFFF)
+    const [n, lo, hi] = c >= 0xc2 && c <= 0xdf ? [1, 0x80, 0xbf] : c === 0xe0 ? [2, 0xa0, 0xbf] : c === 0xed ? [2, 0x80, 0x9f]
+      : c >= 0xe1 && c <= 0xef ? [2, 0x80, 0xbf] : c === 0xf0 ? [3, 0x90, 0xbf] : c >= 0xf1 && c <= 0xf3 ? [3, 0x80, 0xbf] : c === 0xf4 ? [3, 0x80, 0x8f] : [0, 0, 0];
+    if (n === 0 || i + n >= b.length) return i;
+    if (b[i + 1]! < lo || b[i + 1]! > hi) return i;
+    for (let k = 2; k <= n; k++) if ((b[i + k]! & 0xc0) !== 0x80) return i;
+    i += n + 1;
+  }
+  return -1;
+}
+
 /** Parse YAML or JSON policy text. `file` names it in every finding. */
 export function parsePolicy(input: string, file: string): ParseResult {
   // a byte order mark is no part of the text: editors do not show it, so columns on line 1 start after it

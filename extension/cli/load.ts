@@ -2,7 +2,7 @@
 
 import { statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
-import { decodeAuditLog, formatFinding, parsePolicy, POLICY_READ_LIMIT, verifyChain, type DecodedLog, type Finding, type ParsedPolicy, type RecordAnchor, type ServerDef, type ToolManifest, type VerifyResult } from '../../policies';
+import { decodeAuditLog, decodePolicy, formatFinding, parsePolicy, POLICY_READ_LIMIT, verifyChain, type DecodedLog, type Finding, type ParsedPolicy, type RecordAnchor, type ServerDef, type ToolManifest, type VerifyResult } from '../../policies';
 import { sha256 } from '../proxy/hash';
 import { READ_LIMIT, readFailure, readFileBounded } from '../proxy/readBounded';
 import { CliError, println, type Io } from './io';
@@ -64,11 +64,18 @@ export function warnIfBroken(log: AuditLogFile, io: Io): void {
   if (!v.ok) println(io.stderr, `warning: ${brokenLog(log.file, v.bad)} (its records may have been changed; see \`mandate audit verify\`)`);
 }
 
-/** Parse a policy file for decisions: syntax and schema errors are fatal, printed with positions. */
+/** Parse a policy file for decisions: encoding, syntax and schema errors are fatal, printed with positions. */
 export function loadPolicy(path: string, cwd: string): ParsedPolicy {
-  const r = parsePolicy(readText(path, 'policy', POLICY_READ_LIMIT), displayPath(path, cwd));
+  const text = readPolicyText(path, displayPath(path, cwd));
+  if (!text.ok) throw new CliError(policyErrors(text.findings));
+  const r = parsePolicy(text.text, displayPath(path, cwd));
   if (!r.ok) throw new CliError(policyErrors(r.findings));
   return r.parsed;
+}
+
+/** A policy file's text, or the finding that says where it is not UTF-8 (`display`: its name in findings). */
+export function readPolicyText(path: string, display: string): ReturnType<typeof decodePolicy> {
+  return decodePolicy(readBytes(path, 'policy', POLICY_READ_LIMIT), display);
 }
 
 /** Render a policy's fatal findings. */

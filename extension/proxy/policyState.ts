@@ -3,7 +3,7 @@
 
 import { unwatchFile, watch, watchFile, type FSWatcher, type Stats } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { compile, formatFinding, parsePolicy, POLICY_READ_LIMIT, type CompiledPolicy, type ParsedPolicy, type ToolInfo } from '../../policies';
+import { compile, decodePolicy, formatFinding, parsePolicy, POLICY_READ_LIMIT, type CompiledPolicy, type ParsedPolicy, type ToolInfo } from '../../policies';
 import { sha256 } from './hash';
 import { readFailure, readFileBounded } from './readBounded';
 
@@ -17,12 +17,15 @@ export type PolicyEvent =
  * a regular file only (readFileBounded's `regularOnly`).
  */
 export function loadPolicyFile(file: string, display = file, reload = false): { parsed: ParsedPolicy; version: string } | { errors: string[]; version?: string } {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileBounded(file, POLICY_READ_LIMIT, { regularOnly: reload }).toString('utf8');
+    bytes = readFileBounded(file, POLICY_READ_LIMIT, { regularOnly: reload });
   } catch (err) {
     return { errors: [`cannot read policy \`${display}\`: ${readFailure(err)}`] };
   }
+  const decoded = decodePolicy(bytes, display);
+  if (!decoded.ok) return { errors: decoded.findings.map(formatFinding), version: sha256(bytes.toString('latin1')).slice(0, 16) };
+  const text = decoded.text;
   const version = sha256(text).slice(0, 16);
   const r = parsePolicy(text, display);
   // a refused text keeps its version too: the watcher reports one refused edit once, however often it is seen

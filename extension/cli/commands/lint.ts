@@ -1,11 +1,11 @@
 // `mandate lint FILE…`: syntax, schema, reference and lint findings with file:line:col; exit 1 on errors.
 
 import { resolve } from 'node:path';
-import { POLICY_READ_LIMIT, formatFinding, type Finding, type ToolManifest } from '../../../policies';
+import { formatFinding, type Finding, type ToolManifest } from '../../../policies';
 import { MANIFEST_RULE, RULES, lintText } from '../../../policies/lint';
 import { format, parse } from '../args';
 import { CliError, println, type CommandSpec } from '../io';
-import { displayPath, loadManifest, manifestPath, readText } from '../load';
+import { displayPath, loadManifest, manifestPath, readPolicyText } from '../load';
 import { toSarif, type RuleMeta } from '../sarif';
 
 const usage = 'mandate lint FILE… [--tools MANIFEST.json] [--format text|json|sarif]';
@@ -18,7 +18,9 @@ export const RULE_META: readonly RuleMeta[] = [
 
 /** Lint one policy file; servers' `tools_manifest` paths resolve against the policy's folder. */
 export function lintFile(path: string, cwd: string, now: number, tools?: ToolManifest): Finding[] {
-  const text = readText(resolve(cwd, path), 'policy', POLICY_READ_LIMIT);
+  const decoded = readPolicyText(resolve(cwd, path), displayPath(path, cwd));
+  if (!decoded.ok) return decoded.findings;
+  const text = decoded.text;
   const readManifest = (p: string) => {
     try {
       return loadManifest(manifestPath(path, cwd, p));

@@ -48,6 +48,16 @@ describe('mandate lint', () => {
     noStack(r.stderr);
   });
 
+  it('refuses a policy that is not UTF-8 at the first bad byte, in lint and in every command that decides', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'latin1.mandate.yaml'), Buffer.concat([Buffer.from('version: 1\nroles:\n  agent: { description: "Caf'), Buffer.from([0xe9]), Buffer.from(' agent" }\ngrants: [{ agent_role: agent, tool: echo }]\n')]));
+    for (const args of [['lint', 'latin1.mandate.yaml'], ['check', '--policy', 'latin1.mandate.yaml', '--role', 'agent', '--tool', 'echo']]) {
+      const r = await runCli(args, { cwd: dir });
+      assert.equal(r.code, 1, `${args[0]}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stdout + r.stderr, /^latin1\.mandate\.yaml:3:29: error syntax: the file is not UTF-8 text \(byte 0xE9\): save it as UTF-8$/m);
+    }
+  });
+
   it('resolves a server\'s tools_manifest against the policy\'s folder, not the working directory', async () => {
     const dir = workspace(POLICY.replace('read_fiel, write_file', 'list_tables'));
     const inside = await runCli(['lint', join(dir, 'policies', 'p.mandate.yaml')], { cwd: tmpdir() });

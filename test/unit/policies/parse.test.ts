@@ -2,7 +2,7 @@
 // key or value, in YAML and in JSON; a valid policy parses with no findings.
 
 import assert from 'node:assert/strict';
-import { formatFinding, MAX_POLICY_BYTES, parsePolicy, type Finding } from '../../../policies';
+import { decodePolicy, formatFinding, MAX_POLICY_BYTES, parsePolicy, type Finding } from '../../../policies';
 
 /** Parse text that must fail, returning its findings. */
 function failures(text: string, file = 'p.mandate.yaml'): Finding[] {
@@ -192,5 +192,30 @@ describe('parsePolicy: error positions', () => {
     at(fs[0]!, 'schema/name', 3, 3);
     assert.equal(fs.length, 1);
     assert.match(fs[0]!.message, /`bad role`/);
+  });
+});
+
+describe('decodePolicy: a policy file is UTF-8, never read with bytes replaced', () => {
+  const bytes = (...parts: Array<string | number[]>): Uint8Array => Buffer.concat(parts.map((p) => typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p)));
+
+  it('names the line and column of the first byte that is not UTF-8', () => {
+    const r = decodePolicy(bytes('version: 1\nroles:\n  agent: { description: "Café ', [0xe9], ' agent" }\n'), 'p.mandate.yaml');
+    assert.equal(r.ok, false);
+    if (r.ok) return;
+    assert.deepEqual(r.findings.map(formatFinding), ['p.mandate.yaml:3:31: error syntax: the file is not UTF-8 text (byte 0xE9): save it as UTF-8']);
+  });
+
+  it('refuses overlong forms, surrogates, code points past U+10FFFF and a sequence cut off at the end', () => {
+    for (const bad of [[0xc0, 0xae], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xf8, 0x88, 0x80, 0x80, 0x80], [0xe2, 0x82], [0x80]]) {
+      const r = decodePolicy(bytes('a: "', bad), 'p.yaml');
+      assert.equal(r.ok, false, JSON.stringify(bad));
+      if (!r.ok) assert.equal(r.findings[0]!.range.start.col, 5);
+    }
+  });
+
+  it('reads UTF-8 as it is: a byte order mark, every plane, and a written U+FFFD', () => {
+    const r = decodePolicy(bytes([0xef, 0xbb, 0xbf], 'version: 1 # é 中 😀 \uFFFD\n'), 'p.yaml');
+    assert.ok(r.ok);
+    if (r.ok) assert.equal(r.text, '\uFEFFversion: 1 # é 中 😀 \uFFFD\n');
   });
 });

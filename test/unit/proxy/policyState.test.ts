@@ -19,6 +19,21 @@ const effect = (s: { current: Parameters<typeof decide>[0] }, n: unknown): strin
   decide(s.current, { principal: 'p', roles: ['r'], tool: 't', args: { n }, now: Date.UTC(2026, 10, 26) }).effect;
 
 describe('proxy/policy state shared by sessions', () => {
+  it('refuses a policy file that is not UTF-8 (at start and on reload), naming where, instead of reading it with bytes replaced', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mandate-utf8-'));
+    try {
+      const file = join(dir, 'p.mandate.yaml');
+      writeFileSync(file, Buffer.concat([Buffer.from('version: 1\nroles: { r: { description: R. } }\ngrants: [{ agent_role: r, tool: t }]\ndeny: [{ tool: t, args: { n: { in: ["caf'), Buffer.from([0xe9]), Buffer.from('"] } }, reason: No. }]\n')]));
+      for (const reload of [false, true]) {
+        const r = loadPolicyFile(file, 'p.mandate.yaml', reload);
+        assert.ok('errors' in r);
+        assert.deepEqual(r.errors, ['p.mandate.yaml:4:41: error syntax: the file is not UTF-8 text (byte 0xE9): save it as UTF-8']);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('decides each session with its own server\'s schemas, and follows reloads in every view', () => {
     const state = new PolicyState(parsed(POLICY), 'v1');
     const a = state.view();
