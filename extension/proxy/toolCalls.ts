@@ -210,8 +210,9 @@ export class ToolCalls {
     if (d.effect === 'deny' && asError) return this.g.replyError(msg.id, asError.code, asError.message);
     if (d.effect === 'deny') return this.denyResult(msg.id, tool, d.reasons.map((r) => r.message));
     if (d.effect === 'allow') return this.send(msg, tool, args, argsJson);
-    const { req, outcome } = this.approve(msg, tool, args, digest!, d);
-    void outcome.then((out) => this.approved(msg, tool, args, digest!, req, out));
+    const asked = this.approve(msg, tool, args, digest!, d);
+    if (!asked) return this.denyResult(msg.id, tool, ['the audit log cannot be written, so the call is denied']);
+    void asked.outcome.then((out) => this.approved(msg, tool, args, digest!, asked.req, out));
   }
 
   private decideCall(tool: string, args: unknown): Decision {
@@ -284,7 +285,8 @@ export class ToolCalls {
     }, false, at, who);
   }
 
-  private approve(msg: CallMsg, tool: string, args: unknown, digest: string, d: Decision): { req: ApprovalRequest; outcome: Promise<ApprovalOutcome> } {
+  /** Ask a human about the call; undefined (nobody asked) when the ask cannot be recorded. */
+  private approve(msg: CallMsg, tool: string, args: unknown, digest: string, d: Decision): { req: ApprovalRequest; outcome: Promise<ApprovalOutcome> } | undefined {
     const { o } = this.g;
     const now = o.now();
     const req: ApprovalRequest = {
@@ -298,7 +300,8 @@ export class ToolCalls {
     const elicit = this.g.clientElicitation && prompt.length <= ELICIT_MAX;
     if (this.g.clientElicitation && !elicit) o.log(`mandate proxy: approval ${req.id}: the call is too large to show in the client (${prompt.length} characters); answer it in the editor or a terminal`);
     const via = elicit ? 'elicitation' : 'editor';
-    this.g.record({ kind: 'approval', request_id: msg.id, tool, args_digest: digest, approval: { id: req.id, state: 'asked', via } });
+    // INVARIANT: the ask is on disk before anyone is asked (a proxy killed meanwhile leaves no approval unrecorded)
+    if (!this.g.record({ kind: 'approval', request_id: msg.id, tool, args_digest: digest, approval: { id: req.id, state: 'asked', via } }, true)) return undefined;
     o.log(`mandate proxy: approval ${req.id} needed for \`${tool}\` — answer with \`mandate approve ${req.id}\` or \`mandate refuse ${req.id}\``);
     const outcome = o.approvals.ask(req);
     this.approving.set(idKey(msg.id), req.id);

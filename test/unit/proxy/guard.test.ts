@@ -48,6 +48,16 @@ describe('proxy/guard audit order', () => {
     assert.equal(outcome.result?.digest, sha256(JSON.stringify((reply('a') as { result: unknown }).result)));
   });
 
+  it('has the decision and the ask of an approval on disk before the human is told (a proxy killed then leaves both)', () => {
+    const told: string[] = [];
+    const { guard, file } = setup();
+    guard.o.log = (line) => told.push(line);
+    guard.fromClient({ jsonrpc: '2.0', id: 'p', method: 'tools/call', params: { name: 'pay', arguments: { amount: 5 } } });
+    assert.match(told.join('\n'), /approval \S+ needed for `pay`/);
+    const seen = records(file).map((r) => `${r.kind}:${r.approval?.state ?? r.decision?.effect ?? ''}`);
+    assert.deepEqual(seen, ['decision:approval_required', 'approval:asked']);
+  });
+
   it('keeps records in the order of events: an answered call\'s outcome precedes the next call\'s decision', async () => {
     const { guard, file } = setup();
     guard.fromClient(call('a'));
