@@ -270,7 +270,7 @@ function* constraintLevels(ctx: LintContext): Generator<{ key: string; c: Constr
 const hasCase = (v: Json): v is string => typeof v === 'string' && v.toLowerCase() !== v.toUpperCase();
 
 /** An anchored `u` pattern matching exactly `values` in any case: `^(?:[eE][vV]…)$`. */
-function anyCasePattern(values: readonly string[]): string {
+function anyCasePattern(values: readonly string[], whole = true): string {
   // INVARIANT: each class holds the character as listed too — title case `ǅ` is neither its lower `ǆ` nor its upper
   // `Ǆ`, and the Kelvin sign `K` lowers to `k` but uppers to itself: the fix must still forbid what was listed
   const one = (s: string): string => [...s].map((ch) => {
@@ -279,22 +279,24 @@ function anyCasePattern(values: readonly string[]): string {
     if (forms.length > 1) return `[${forms.join('')}]`;
     return /[\^$\\.*+?()[\]{}|/]/.test(ch) ? `\\${ch}` : ch;
   }).join('');
-  return `^(?:${values.map(one).join('|')})$`;
+  return `^(?:${values.map(one).join('|')})${whole ? '$' : ''}`;
 }
 
 export const caseSensitiveBlock: LintRule = {
   id: 'constraint/case-sensitive-block',
   severity: 'warning',
-  why: '`in`, `equals` and `not_in` compare exactly, so a list that forbids a name (a deny rule\'s `in`, a grant\'s `not_in`, either under `not`) forbids only that spelling: `Evil-Corp` passes `not_in: [evil-corp]` wherever the server reads names without case — match every spelling with a pattern',
+  why: '`in`, `equals`, `not_in` and `prefix` compare exactly, so a list that forbids a name (a deny rule\'s `in` or `prefix`, a grant\'s `not_in`, either under `not`) forbids only that spelling: `Evil-Corp` passes `not_in: [evil-corp]` wherever the server reads names without case — match every spelling with a pattern',
   example: 'deny: [{ tool: pay_vendor, args: { vendor: { in: [evil-corp] } }, reason: Sanctioned. }]',
   check(ctx) {
     const out: RuleFinding[] = [];
     for (const { key, c, at, users, odd } of constraintLevels(ctx)) {
-      for (const op of ['in', 'equals', 'not_in'] as const) {
-        const values: Json[] = op === 'equals' ? ('equals' in c && c.equals !== undefined ? [c.equals] : []) : c[op] ?? [];
+      for (const op of ['in', 'equals', 'not_in', 'prefix'] as const) {
+        const values: Json[] = op === 'equals' ? ('equals' in c && c.equals !== undefined ? [c.equals] : []) : op === 'prefix' ? (c.prefix !== undefined ? [c.prefix] : []) : c[op] ?? [];
         const named = values.find(hasCase);
         if (named === undefined) continue;
-        // `not_in` forbids in a grant; `in` and `equals` forbid in a deny rule; each `not` turns that around
+        // a path's prefix is constraint/prefix-on-path's business (`within` is the fix, and a path's case is the file system's)
+        if (op === 'prefix' && (PATH_KEY.test(key) || /[/\\]|^[.~]/.test(String(named)))) continue;
+        // `not_in` forbids in a grant; `in`, `equals` and `prefix` forbid in a deny rule; each `not` turns that around
         const forbidding = users.filter((u) => (op === 'not_in') !== (u.deny !== odd));
         if (forbidding.length === 0) continue;
         const variant = named === named.toUpperCase() ? named.toLowerCase() : named.toUpperCase();
@@ -307,7 +309,7 @@ export const caseSensitiveBlock: LintRule = {
         const strings = values.filter((v): v is string => typeof v === 'string');
         const free = op === 'not_in' ? c.not === undefined : c.pattern === undefined;
         if (forbidding.length === users.length && strings.length === values.length && free) {
-          const pattern = anyCasePattern(strings);
+          const pattern = anyCasePattern(strings, op !== 'prefix');
           const next: Record<string, Json> = {};
           for (const [k, v] of Object.entries(c)) if (k !== op) next[k] = v as Json;
           if (op === 'not_in') next['not'] = { pattern };

@@ -39,6 +39,30 @@ grants:
     assert.deepEqual(lintText(fixed, 'p.mandate.yaml', { now: NOW }).filter((f) => f.rule === RULE), []);
   });
 
+  it('reports a deny rule\'s `prefix` of a name, and its fix blocks every spelling of that prefix (a path\'s prefix is another rule\'s)', () => {
+    const text = `version: 1
+roles: { payer: { description: Pays vendors. } }
+grants:
+  - { agent_role: payer, tool: pay_vendor, requires_approval: true }
+deny:
+  - { id: evil, tool: pay_vendor, args: { vendor: { prefix: evil- } }, reason: The evil group. }
+`;
+    assert.equal(effect(text, 'evil-corp'), 'deny');
+    assert.equal(effect(text, 'Evil-Corp'), 'approval_required', 'the engine compares exactly');
+    const found = lintText(text, 'p.mandate.yaml', { now: NOW }).filter((f) => f.rule === RULE);
+    assert.equal(found.length, 1);
+    assert.match(found[0]!.message, /`vendor` `prefix` compares exactly: `EVIL-` is not `evil-`/);
+    const fix = found[0]!.fix?.[0];
+    assert.ok(fix);
+    const edit = fixEdit(text, fix, false);
+    assert.ok(edit);
+    const fixed = text.slice(0, edit.start) + edit.text + text.slice(edit.end);
+    for (const v of ['evil-corp', 'Evil-Corp', 'EVIL-X', 'eViL-']) assert.equal(effect(fixed, v), 'deny', v);
+    for (const v of ['acme-evil-corp', 'evilcorp']) assert.equal(effect(fixed, v), 'approval_required', `${v} is no prefix match`);
+    const path = text.replace('vendor: { prefix: evil- }', 'vendor: { prefix: Secrets/ }');
+    assert.deepEqual(lintText(path, 'p.mandate.yaml', { now: NOW }).filter((f) => f.rule === RULE), []);
+  });
+
   it('offers no fix when a grant also uses the list as an allow list (a case-blind pattern would widen the grant)', () => {
     const shared = `version: 1
 roles: { payer: { description: Pays vendors. } }
