@@ -63,13 +63,15 @@ interface Forwarded {
 export class Guard {
   readonly calls: ToolCalls;
   private forwarded = new Map<string, Forwarded>();
-  /** the guard's own requests upstream, and to the client: separate, so neither side can answer for the other */
-  /** the guard's own requests to the server (its tool list, a replayed initialize), each with a deadline */
+  /**
+   * the guard's own requests to the server (its tool list, a replayed initialize) and to the client, each with a
+   * deadline: separate, so neither side can answer for the other
+   */
   private own = new Map<string, { answer: (msg: Msg) => void; deadline: number; timeoutMs: number }>();
+  private ownClient = new Map<string, { answer: (msg: Msg) => void; deadline: number; expired: (() => void) | undefined }>();
   /** whether the guard's fetch of the tool list is under way, and whether another was asked for meanwhile */
   private listing = false;
   private listAgain = false;
-  private ownClient = new Map<string, { answer: (msg: Msg) => void; deadline: number; expired: (() => void) | undefined }>();
   /**
    * Ids of requests settled without the server's answer (cancelled, timed out) that the server may still
    * answer. INVARIANT: such an id is not taken again until the server has answered it (or is gone) — the old
@@ -460,7 +462,7 @@ export class Guard {
 
   /**
    * Track one of the guard's own requests to the server. INVARIANT: it has a deadline like a client's: a server
-   * that never answers it is answered for (an error, as though it had said so) at the call timeout, and forgotten.
+   * that never answers it is answered for (an error, as though it had said so) after `timeoutMs`, and forgotten.
    */
   private ownRequest(id: string, answer: (msg: Msg) => void, timeoutMs = this.o.callTimeoutMs): void {
     this.own.set(key(id), { answer, deadline: this.o.now() + timeoutMs, timeoutMs });
