@@ -216,6 +216,11 @@ export class HttpSession {
     if (this.idle) clearTimeout(this.idle);
     this.restarts.stop();
     this.approvals.failAll(`session closed: ${why}`);
+    // INVARIANT: calls in flight fail closed with the session, each with its outcome record and an answer to the
+    // client while its stream is still open — as the stdio proxy's do when it stops. The upstream's own closing,
+    // below, is not handled once the session is closed, so nothing else would settle them: the server had run them
+    // and the log ended at their allow records (after a DELETE, an outcome came only at --call-timeout).
+    this.guard.upstreamClosed(`the session closed (${why})`, true);
     this.guard.record({ kind: 'session', detail: { event: 'close', reason: why } });
     this.onClosed(this);
     this.channel?.close();

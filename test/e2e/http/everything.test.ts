@@ -167,7 +167,7 @@ describe('HTTP proxy e2e: server-everything (streamableHttp) upstream, SDK clien
     open.push(await connect(t));
     await assert.rejects(open[1]!.client.listTools(), /404|session not found/i);
     for (const i of [0, 2, 8]) assert.ok((await open[i]!.client.listTools()).tools.length > 0, `session ${i} still open`);
-    const closed = auditRecords().filter((r) => r.kind === 'session' && JSON.stringify(r.detail).includes('evicted'));
+    const closed = auditRecords().filter((r) => r.kind === 'session' && (r.detail as { event?: string }).event === 'close' && JSON.stringify(r.detail).includes('evicted'));
     assert.equal(closed.length, 1);
   });
 
