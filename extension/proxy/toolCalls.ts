@@ -212,7 +212,12 @@ export class ToolCalls {
     if (d.effect === 'allow') return this.send(msg, tool, args, argsJson);
     const asked = this.approve(msg, tool, args, digest!, d);
     if (!asked) return this.denyResult(msg.id, tool, ['the audit log cannot be written, so the call is denied']);
-    void asked.outcome.then((out) => this.approved(msg, tool, args, digest!, asked.req, out));
+    void asked.outcome.then(async (out) => {
+      // INVARIANT: a yes counts only while the credential that made the call holds: a token revoked (or expired)
+      // while the human thought it over is no authority for the call
+      const lapsed = out.state === 'granted' && this.g.o.callAuthority ? await this.g.o.callAuthority(msg.id) : undefined;
+      this.approved(msg, tool, args, digest!, asked.req, out, lapsed);
+    });
   }
 
   private decideCall(tool: string, args: unknown): Decision {
@@ -320,7 +325,8 @@ export class ToolCalls {
     }, { related, timeoutMs: this.g.o.approvals.timeoutMs }); // the question stands as long as the approval does
   }
 
-  private approved(msg: CallMsg, tool: string, args: unknown, digest: string, req: ApprovalRequest, out: ApprovalOutcome): void {
+  /** A human answered (`lapsed`: why the caller's credential no longer holds, if it does not). */
+  private approved(msg: CallMsg, tool: string, args: unknown, digest: string, req: ApprovalRequest, out: ApprovalOutcome, lapsed?: string): void {
     const { o } = this.g;
     const k = idKey(msg.id);
     this.approving.delete(k);
@@ -331,6 +337,10 @@ export class ToolCalls {
     if (state === 'granted' && o.policy.version !== req.policy_version) {
       state = 'refused';
       note = 'the policy changed while the approval was pending';
+    }
+    if (state === 'granted' && lapsed !== undefined) {
+      state = 'refused';
+      note = lapsed;
     }
     // INVARIANT: the call is decided again when the human says yes: a grant that lapsed, or a tool that drifted, meanwhile wins
     if (state === 'granted') {

@@ -2,7 +2,7 @@
 
 import type { ApprovalBroker } from './approvals';
 import type { AuditLog } from './auditLog';
-import type { JSONRPCMessage } from './framing';
+import type { JSONRPCMessage, RpcId } from './framing';
 import type { PinStore } from './pins';
 import type { SessionPolicy } from './policyState';
 
@@ -42,6 +42,11 @@ export interface GuardOptions {
   log: (line: string) => void;
   /** optional: a request found the upstream down (a transport that reconnects on demand starts trying) */
   upstreamWanted?: () => void;
+  /**
+   * optional: why the credential that made call `id` no longer holds (its token expired or was revoked since), or
+   * undefined while it does — asked again when a human approves the call, long after the request. Never rejects.
+   */
+  callAuthority?: (id: RpcId) => Promise<string | undefined>;
 }
 
 /** JSON-RPC error codes the guard answers with. */

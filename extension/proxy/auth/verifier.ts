@@ -156,6 +156,20 @@ export class TokenVerifier {
     return this.checkClaims(payload, claimed, revoked, fail);
   }
 
+  /**
+   * Why a token accepted earlier no longer holds — expired, or revoked since — or undefined while it does: for an
+   * act that comes long after the request the token authorised (a human approving a call). Never rejects.
+   */
+  async stillValid(jti: string, exp: number): Promise<string | undefined> {
+    if (this.o.now() / 1000 >= exp + this.o.clockSkewSec) return `the token that made the call expired at ${new Date(exp * 1000).toISOString()}`;
+    try {
+      if ((this.revoked ? await this.revoked.current() : undefined)?.has(jti)) return `the token that made the call (\`${jti.slice(0, SHOW)}\`) has been revoked`;
+    } catch (err) {
+      return `the revocation list is unavailable (${String((err as Error).message).split('\n')[0]}), so the token that made the call cannot be checked`;
+    }
+    return undefined;
+  }
+
   private checkClaims(p: JWTPayload, claimed: Claimed, revoked: ReadonlySet<string> | undefined, fail: (c: AuthFailureCode, m: string) => AuthResult): AuthResult {
     // INVARIANT: the token names exactly one audience, this resource (no token shared between resources)
     if (Array.isArray(p.aud) && p.aud.length !== 1) return fail('wrong_audience', 'token names more than one audience');

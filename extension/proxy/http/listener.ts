@@ -1,6 +1,7 @@
 // The HTTP face of the proxy: a loopback listener (optionally TLS with required client certs) that
 // authenticates every request with a bearer JWT, then hands it to the caller's session.
 
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -133,6 +134,8 @@ export class HttpProxy {
     const id = who.result.identity;
     const sid = header(req, 'mcp-session-id');
     const now = this.o.deps.now();
+    // the token's id and expiry go with the messages of this request (a call approved later is checked against them)
+    (req as IncomingMessage & { auth?: AuthInfo }).auth = { token: '', clientId: id.sub, scopes: [], expiresAt: id.exp, extra: { jti: id.jti } };
     if (sid !== undefined) {
       const s = this.sessions.get(sid);
       if (!s) return sendJson(res, 404, rpcErrorBody('session not found'));
@@ -176,7 +179,8 @@ export class HttpProxy {
       for (let i = 0; mine.length - i + startingMine >= perSubject && i < mine.length; i++) {
         await mine[i]!.close(`evicted: \`${id.sub}\` opened more than ${perSubject} sessions`);
       }
-      s = new HttpSession({ principal: id.sub, roles: who.roles }, this.o.deps, (x) => this.sessions.delete(x.id));
+      const verifier = this.verifier;
+      s = new HttpSession({ principal: id.sub, roles: who.roles }, this.o.deps, (x) => this.sessions.delete(x.id), verifier ? (jti, exp) => verifier.stillValid(jti, exp) : undefined);
       if (!this.audit(authEntry(who.result, { session: s.id, roles: who.roles }, now))) {
         return sendJson(res, 503, rpcErrorBody('the audit log cannot be written; the session is refused', -32003));
       }

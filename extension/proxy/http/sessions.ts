@@ -4,12 +4,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Writable } from 'node:stream';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { openApprovalChannel, type ApprovalChannel } from '../approvalChannel';
 import { ApprovalBroker } from '../approvals';
 import type { AuditLog } from '../auditLog';
-import { MAX_DEPTH, valueDeeperThan } from '../framing';
+import { idKey, MAX_DEPTH, valueDeeperThan, type RpcId } from '../framing';
 import { Guard } from '../guard';
 import { randomHex } from '../hash';
 import type { PinStore } from '../pins';
@@ -18,6 +19,9 @@ import { RPC, type Identity } from '../types';
 import { Restarts } from '../upstream';
 import { endServerSession, linkError, noteProtocolVersion, upstreamFailure, upstreamTransport, type UpstreamSpec } from './upstream';
 
+
+/** How many calls' tokens a session remembers (a call still waiting for a human beyond that many later calls fails closed). */
+const MAX_CALL_TOKENS = 1000;
 
 export interface SessionDeps {
   policy: PolicyState;
@@ -58,7 +62,12 @@ export class HttpSession {
   /** token ids seen in this session (an accepted new jti is audited once) */
   readonly jtis = new Set<string>();
 
-  constructor(readonly identity: Identity, private readonly deps: SessionDeps, private readonly onClosed: (s: HttpSession) => void) {
+  /** the token (id, expiry) each call came with, for `credentialStill` when a human approves it (bounded, oldest out) */
+  private readonly callTokens = new Map<string, { jti: string; exp: number }>();
+
+  /** `credentialStill`: why a token accepted earlier no longer holds (TokenVerifier.stillValid), if it does not */
+  constructor(readonly identity: Identity, private readonly deps: SessionDeps, private readonly onClosed: (s: HttpSession) => void,
+    private readonly credentialStill?: (jti: string, exp: number) => Promise<string | undefined>) {
     this.transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => this.id, maxRequestBodySize: deps.maxBodyBytes });
     this.upstream = this.link();
     const server = deps.upstream.server;
@@ -77,8 +86,10 @@ export class HttpSession {
       toClient: (m, related) => this.toClient(m, related),
       toUpstream: (m) => this.toUpstream(m),
       ...(deps.upstream.kind === 'http' ? { upstreamWanted: () => this.reconnectOnDemand() } : {}),
+      ...(credentialStill ? { callAuthority: (id: RpcId) => this.callAuthority(id) } : {}),
     });
-    this.transport.onmessage = (m) => {
+    this.transport.onmessage = (m, extra) => {
+      this.noteToken(m, extra?.authInfo);
       // the SDK transport hands over parsed values: the depth bound the stdio framing applies to text, applied here
       if (!valueDeeperThan(m, MAX_DEPTH)) return this.guard.fromClient(m);
       const id = (m as { id?: unknown }).id;
@@ -87,6 +98,27 @@ export class HttpSession {
     };
     this.transport.onclose = () => { void this.close('client closed the session'); };
     this.wire(this.upstream);
+  }
+
+  /** Remember the token a call came with (the listener puts its id and expiry on the request it verified). */
+  private noteToken(m: JSONRPCMessage, auth: AuthInfo | undefined): void {
+    const msg = m as { id?: unknown; method?: unknown };
+    if (!this.credentialStill || msg.method !== 'tools/call' || (typeof msg.id !== 'string' && typeof msg.id !== 'number')) return;
+    const jti = auth?.extra?.['jti'];
+    if (typeof jti !== 'string' || auth?.expiresAt === undefined) return;
+    this.callTokens.set(idKey(msg.id), { jti, exp: auth.expiresAt });
+    if (this.callTokens.size > MAX_CALL_TOKENS) this.callTokens.delete(this.callTokens.keys().next().value!);
+  }
+
+  /** Why the token that made call `id` no longer holds, if it does not (a call whose token is not known: fails closed). */
+  private async callAuthority(id: RpcId): Promise<string | undefined> {
+    const t = this.callTokens.get(idKey(id));
+    if (!t) return 'the token that made the call is no longer known to the proxy';
+    try {
+      return await this.credentialStill!(t.jti, t.exp);
+    } catch (err) {
+      return `the token that made the call cannot be checked (${(err as Error).message.split('\n')[0]})`;
+    }
   }
 
   /** A new upstream transport; an HTTP one's oversized message or broken answer stream is its loss (off the stream's own callback). */

@@ -119,6 +119,34 @@ describe('HTTP proxy e2e: finance policy, roles from tokens, approvals', functio
     await c.close();
   });
 
+  it('refuses a yes given after the token that made the call was revoked: the call never runs', async () => {
+    const t = await issueToken({ key, sub: 'payments-agent', aud: proxy.url, iss: 'urn:mandate:local', ttlSec: 600, now: Date.now() });
+    const c = new Client({ name: 'finance-e2e', version: '1' });
+    await c.connect(new StreamableHTTPClientTransport(new URL(proxy.url), { requestInit: { headers: { authorization: `Bearer ${t.token}` } } }));
+    const announced = (): string[] => [...proxy.output().matchAll(/approval (\S+) needed/g)].map((m) => m[1]!);
+    const before = announced().length;
+    const pending = c.callTool(PAY);
+    const id = await new Promise<string>((resolve) => {
+      const check = (): void => {
+        const all = announced();
+        if (all.length > before) resolve(all[all.length - 1]!);
+        else proxy.child.stderr!.once('data', check);
+      };
+      check();
+    });
+    const rev = await runCli(['token', 'revoke', t.jti, '--keys', 'keys'], { cwd: dir });
+    assert.equal(rev.code, 0, rev.stderr + rev.stdout);
+    const r = await runCli(['approve', id, '--by', 'alice'], { cwd: dir, env: { MANDATE_RUNTIME_DIR: join(dir, 'run') } });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const res = (await pending) as TextResult;
+    assert.equal(res.isError, true, JSON.stringify(res));
+    assert.match(res.content[0]?.text ?? '', new RegExp(`approval ${id} refused \\(the token that made the call \\(\`${t.jti}\`\\) has been revoked\\)`));
+    const all = await recordsWhen(join(dir, 'audit.jsonl'), (rs) => rs.some((x) => x.approval?.id === id && x.approval.state === 'refused'));
+    const mine = all.filter((x) => x.approval?.id === id || (x.kind === 'outcome' && all.some((y) => y.approval?.id === id && y.request_id === x.request_id && y.session === x.session)));
+    assert.deepEqual(mine.map((x) => `${x.kind}:${x.approval?.state ?? ''}`), ['approval:asked', 'approval:refused'], 'no outcome: the call never reached the server');
+    await c.close().catch(() => undefined);
+  });
+
   it('gives a reader token the reader role only: payments are denied', async () => {
     const c = await connect('ledger-bot');
     const names = (await c.listTools()).tools.map((t) => t.name);

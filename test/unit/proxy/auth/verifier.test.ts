@@ -70,6 +70,18 @@ describe('token verifier: attack suite', () => {
     assert.deepEqual(r.identity.claimedRoles, ['research_reader']);
   });
 
+  it('says when a token accepted earlier no longer holds: expired (past the skew), revoked since, or the list unreadable', async () => {
+    const exp = Math.floor(NOW / 1000) + 600;
+    const at = (ms: number) => new TokenVerifier({ keys: fileKeySource(paths.publicJwks), issuer: ISS, audience: AUD, algorithms: ['ES256'], revocations: paths.revocations, now: () => ms });
+    assert.equal(await at(NOW).stillValid('fresh-jti', exp), undefined);
+    assert.equal(await at((exp + 29) * 1000).stillValid('fresh-jti', exp), undefined, 'within the 30 s clock skew');
+    assert.match(await at((exp + 30) * 1000).stillValid('fresh-jti', exp) ?? '', /^the token that made the call expired at 2026-11-25T12:10:00\.000Z$/);
+    revokeJti(paths.revocations, { jti: 'later-revoked', at: new Date(NOW).toISOString(), exp }, NOW / 1000);
+    assert.match(await at(NOW).stillValid('later-revoked', exp) ?? '', /\(`later-revoked`\) has been revoked/);
+    const broken = new TokenVerifier({ keys: fileKeySource(paths.publicJwks), issuer: ISS, audience: AUD, algorithms: ['ES256'], revocations: `${dir}/no-such-list.json`, now: () => NOW });
+    assert.match(await broken.stillValid('fresh-jti', exp) ?? '', /revocation list is unavailable .* cannot be checked/);
+  });
+
   it('rejects `alg: none`', async () => {
     const t = await issue();
     const [, payload] = t.token.split('.');
