@@ -59,6 +59,8 @@ export class HttpSession {
   private idle: NodeJS.Timeout | undefined;
   private channel: ApprovalChannel | undefined;
   private closed = false;
+  /** the client's initialize while it waits for its answer */
+  private initId: string | number | undefined;
   /** token ids seen in this session (an accepted new jti is audited once) */
   readonly jtis = new Set<string>();
 
@@ -90,6 +92,8 @@ export class HttpSession {
     });
     this.transport.onmessage = (m, extra) => {
       this.noteToken(m, extra?.authInfo);
+      const asked = m as { id?: unknown; method?: unknown };
+      if (asked.method === 'initialize' && (typeof asked.id === 'string' || typeof asked.id === 'number')) this.initId = asked.id;
       // the SDK transport hands over parsed values: the depth bound the stdio framing applies to text, applied here
       if (!valueDeeperThan(m, MAX_DEPTH)) return this.guard.fromClient(m);
       const id = (m as { id?: unknown }).id;
@@ -210,9 +214,16 @@ export class HttpSession {
   }
 
   private toClient(m: JSONRPCMessage, related?: string | number): void {
+    // INVARIANT: a session whose initialize failed (the server down or refusing) ends once the client has heard so:
+    // it could serve nothing, and it would hold one of its subject's places until the idle timeout
+    const answer = m as { id?: unknown; error?: { message?: unknown } };
+    const failedInit = this.initId !== undefined && answer.id === this.initId && answer.error !== undefined;
+    if (answer.id === this.initId) this.initId = undefined;
     // a request about a call (an approval asked by elicitation) goes on that call's stream: the client may have
     // no standalone stream open, and the SDK drops a request it has no stream for
-    this.transport.send(m, related !== undefined ? { relatedRequestId: related } : undefined).catch((err: unknown) => this.deps.log(`mandate proxy: cannot answer the client: ${(err as Error).message.split('\n')[0]}`));
+    void this.transport.send(m, related !== undefined ? { relatedRequestId: related } : undefined)
+      .catch((err: unknown) => this.deps.log(`mandate proxy: cannot answer the client: ${(err as Error).message.split('\n')[0]}`))
+      .then(() => { if (failedInit) void this.close(`initialize failed: ${String(answer.error?.message ?? 'error').slice(0, 200)}`); });
   }
 
   private toUpstream(m: JSONRPCMessage): void {

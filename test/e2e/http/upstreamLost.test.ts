@@ -88,4 +88,32 @@ describe('HTTP proxy e2e: an HTTP upstream that stops with a call in flight', fu
       await stop(server);
     }
   });
+
+  it('closes a session whose initialize the unreachable server never answered: it holds no place among the subject\'s sessions', async () => {
+    const dir = tempDir('mandate-http-lost-');
+    const dead = await spawnUntil(process.execPath, [RECORDER, '0', join(dir, 'calls.jsonl')], {}, /listening on port (\d+)/);
+    const port = dead.match[1]!;
+    await stop(dead); // nothing listens there now
+    const token = await setup(dir, ['read']);
+    const proxy = await httpProxy(['--policy', 'p.mandate.yaml', '--jwks', 'keys/jwks.json', '--audit', 'audit.jsonl', '--upstream', `http://127.0.0.1:${port}/mcp`], dir);
+    try {
+      const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${await token(proxy.url)}` };
+      const init = await fetch(proxy.url, { method: 'POST', headers, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }) });
+      const sid = init.headers.get('mcp-session-id');
+      assert.match(await init.text(), /"error"/, 'the initialize failed');
+      assert.ok(sid, 'the transport named a session');
+      let status = 0;
+      for (let i = 0; i < 50 && status !== 404; i++) {
+        status = (await fetch(proxy.url, { method: 'POST', headers: { ...headers, 'mcp-session-id': sid }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }) })).status;
+        if (status !== 404) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(status, 404, 'the session that never initialized is gone');
+      const closes = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; session?: string; detail?: { event?: string; reason?: string } })
+        .filter((r) => r.session === sid && r.detail?.event === 'close');
+      assert.equal(closes.length, 1);
+      assert.match(closes[0]!.detail!.reason!, /initialize/);
+    } finally {
+      await stop(proxy);
+    }
+  });
 });
