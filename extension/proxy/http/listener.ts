@@ -149,6 +149,9 @@ export class HttpProxy {
       // and a request with other roles could otherwise widen them for calls still pending (waiting for the tool
       // list or a human). Fewer roles (a narrower token, a binding the policy dropped) narrow the session.
       if (!who.roles.every((r) => s.identity.roles.includes(r))) {
+        // ending the session widens nothing: its own subject may always close it (else a session narrowed by a policy
+        // edit stays open, refusing its subject's every request, until the idle timeout)
+        if (req.method === 'DELETE') return s.handle(req, res, body);
         const entry = authEntry(who.result, { session: sid, roles: who.roles }, now);
         this.audit({ ...entry, error: { code: 'session_roles', message: `the token's roles (${who.roles.join(', ')}) are not among the session's (${s.identity.roles.join(', ')})` }, detail: { ...(entry.detail as object), outcome: 'rejected' } });
         return sendJson(res, 403, rpcErrorBody('forbidden: this token carries roles the session was not opened with; open a new session'));
