@@ -1,5 +1,6 @@
 // The linter: syntax, schema and rule findings for one policy file, in one list with source ranges.
 
+import { replacementCharacter } from './text';
 import type { Finding } from '../findings';
 import { sortFindings } from '../findings';
 import { parsePolicy, type ParseResult } from '../parse';
@@ -64,6 +65,7 @@ export const RULES: readonly LintRule[] = [
   emptyIn, contradictory, nonStringContext, caseSensitiveBlock, relativeBlockPath, prefixOnPath, unanchoredPattern, catastrophicPattern, slowPattern, unknownArgument, typeMismatch, unconstrainedVariant,
   dottedArgumentKey, absentKeyEscapesDeny,
   unknownTool, globMatchesNothing, unknownIgnore,
+  replacementCharacter,
 ];
 
 /** The rule id of a server manifest that could not be read (reported by `lintText`, not a `LintRule`). */
