@@ -115,13 +115,18 @@ export class Guard {
     if (msg.id !== undefined) this.clientResponse(msg as Msg & { id: RpcId });
   }
 
+  /** Whether a client request with this id is in flight (forwarded, or waiting for the tool list or a human): another with it is refused. */
+  inFlight(id: RpcId): boolean {
+    return this.forwarded.has(key(id)) || this.calls.isWaiting(id);
+  }
+
   private clientRequest(msg: Msg & { id: RpcId; method: string }): void {
     // INVARIANT: one request per id in flight — a reused id could take another call's answer, or its place when held
     if (typeof msg.id === 'string' && msg.id.startsWith('mandate-') && (msg.id.startsWith(this.ownPrefix) || msg.id.startsWith(this.clientPrefix))) {
       this.record({ kind: 'error', method: msg.method, request_id: msg.id, error: { code: 'jsonrpc_id_reserved', message: 'the request id is one the proxy uses for its own requests; refused' } });
       return this.replyError(msg.id, RPC.invalidRequest, 'this request id is reserved by mandate; use another');
     }
-    if (this.forwarded.has(key(msg.id)) || this.calls.isWaiting(msg.id)) {
+    if (this.inFlight(msg.id)) {
       this.record({ kind: 'error', method: msg.method, request_id: msg.id, error: { code: 'jsonrpc_id_in_use', message: 'a request with this id is still in flight; refused' } });
       return this.replyError(msg.id, RPC.invalidRequest, `id ${JSON.stringify(msg.id).slice(0, 100)} is already in use by a request in flight`);
     }

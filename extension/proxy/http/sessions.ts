@@ -110,6 +110,9 @@ export class HttpSession {
     if (!this.credentialStill || msg.method !== 'tools/call' || (typeof msg.id !== 'string' && typeof msg.id !== 'number')) return;
     const jti = auth?.extra?.['jti'];
     if (typeof jti !== 'string' || auth?.expiresAt === undefined) return;
+    // INVARIANT: a call's token is the one it came with: a request reusing the id of a call still in flight (the guard
+    // refuses it) never takes the waiting call's place here, or a yes to that call would be checked against its token
+    if (this.guard.inFlight(msg.id)) return;
     this.callTokens.set(idKey(msg.id), { jti, exp: auth.expiresAt });
     if (this.callTokens.size > MAX_CALL_TOKENS) this.callTokens.delete(this.callTokens.keys().next().value!);
   }
