@@ -135,6 +135,8 @@ export class UpstreamProcess implements Upstream {
   private exited = false;
   /** it closed its output while running (and was stopped for it) */
   private muted = false;
+  /** stop() was called: the server is shutting down on our word, and closing its output is part of that */
+  private stopping = false;
   private readonly out: LineWriter;
   readonly done: Promise<void>;
 
@@ -148,7 +150,8 @@ export class UpstreamProcess implements Upstream {
     // calls in flight fail closed now and it is restarted — rather than left for every call to wait out its deadline
     this.child.stdout!.on('end', () => {
       const grace = setTimeout(() => {
-        if (this.exited) return; // (a server exiting closes its output first)
+        // (a server exiting closes its output first; one being stopped has the stop's grace, and its signals)
+        if (this.exited || this.stopping) return;
         this.muted = true;
         this.kill('SIGTERM');
         setTimeout(() => this.kill('SIGKILL'), 2000).unref();
@@ -192,6 +195,7 @@ export class UpstreamProcess implements Upstream {
   /** Close its stdin, then SIGTERM after `graceMs`, then SIGKILL; resolves when it is gone. */
   async stop(graceMs = 2000): Promise<void> {
     if (this.exited) return;
+    this.stopping = true;
     this.out.flush();
     this.child.stdin!.end();
     const term = setTimeout(() => this.kill('SIGTERM'), graceMs);

@@ -171,6 +171,16 @@ describe('e2e proxy: faults and exact forwarding', function () {
     assert.ok(records(p.audit).some((x) => x.kind === 'error' && x.error!.code === 'upstream_exit' && /closed its output/.test(x.error!.message)));
   });
 
+  it('gives a server that closes its output as it shuts down the stop\'s grace: it is not stopped as mute', async () => {
+    const dir = tempDir('mandate-slow-exit-');
+    const marker = join(dir, 'finished');
+    const p = rawProxy(POLICY, ['--role', 'tester'], [...server('slow-exit.mjs'), marker]);
+    await p.stderrMatch(/started \(pid \d+\)/);
+    p.proc.stdin!.end();
+    assert.equal(await p.exited, 0);
+    assert.ok(existsSync(marker), 'the server was killed before it finished shutting down');
+  });
+
   it('restarts a crashed server, initializes it again, and serves calls; gives up after --max-restarts in a minute', async () => {
     const p = rawProxy(POLICY, ['--role', 'tester', '--max-restarts', '2'], server('crash-mid-call.mjs'));
     await p.handshake();
