@@ -46,9 +46,13 @@ function definitionOf(parentSchema: unknown): string | undefined {
  * never read with bytes replaced: U+FFFD in a deny rule's `in` or `pattern` would block nothing the author wrote.
  */
 export function decodePolicy(bytes: Uint8Array, file: string): { ok: true; text: string } | { ok: false; findings: Finding[] } {
-  const bad = firstInvalidUtf8(bytes);
+  try {
+    return { ok: true, text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) };
+  } catch {
+    // not UTF-8: find where (the scan agrees with the decoder — a property test holds it to that)
+  }
+  const bad = Math.max(0, firstInvalidUtf8(bytes));
   const text = new TextDecoder('utf-8', { ignoreBOM: true });
-  if (bad < 0) return { ok: true, text: text.decode(bytes) };
   let lineStart = 0;
   let line = 1;
   for (let i = 0; i < bad; i++) if (bytes[i] === 0x0a) { line++; lineStart = i + 1; }
