@@ -376,6 +376,16 @@ function unlinkQuietly(file: string): void {
   }
 }
 
+/**
+ * The proxy writing `log` now, as its `FILE.lock` names it: a live process on this host, or any holder on another
+ * (which cannot be asked); undefined when no lock names one.
+ */
+export function liveWriter(log: string): { pid: number; host: string } | undefined {
+  const holder = readLock(`${log}.lock`);
+  if (holder === undefined || holder === 'gone') return undefined;
+  return holder.host !== hostname() || alive(holder.pid) ? { pid: holder.pid, host: holder.host } : undefined;
+}
+
 /** The holder a lock file names; undefined when unreadable, 'gone' when the file no longer exists. */
 function readLock(file: string): LockInfo | undefined | 'gone' {
   let text: string;

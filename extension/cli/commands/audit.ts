@@ -4,6 +4,7 @@
 import { inPeriod, parseAuditLines, recordDecision, type AuditApproval, type AuditKind, type AuditRecord } from '../../../policies';
 import { format, parse, runSubcommand, type Subcommands } from '../args';
 import { CliError, println, type CommandSpec, type Io } from '../io';
+import { liveWriter } from '../../proxy/auditLog';
 import { readAuditLog, verifyAuditLog, warnIfBroken } from '../load';
 import { auditAlerts, alertsUsage } from './auditAlerts';
 import { auditExport, exportUsage } from './auditExport';
@@ -24,16 +25,19 @@ async function verify(argv: string[], io: Io): Promise<number> {
     return { seq: Number(m[1]), hash: m[2]! };
   });
   const r = verifyAuditLog(readAuditLog(file), anchors);
+  // a log a proxy is writing right now may be read with its last record half written: say so, rather than only "truncated"
+  const writer = !r.ok && r.bad!.why.startsWith('truncated: the last record is incomplete') ? liveWriter(file) : undefined;
   // `head` is the chain's state after the last record (the next seq, the last hash); `anchor` names the last record
   // itself, as `--anchor SEQ:HASH` takes it (head's seq named a record that does not exist yet)
   const last = r.ok && r.head.seq > 0 ? { seq: r.head.seq - 1, hash: r.head.hash } : undefined;
   if (fmt === 'json') {
-    println(io.stdout, JSON.stringify({ file, ok: r.ok, records: r.records, head: r.head, ...(last ? { anchor: `${last.seq}:${last.hash}` } : {}), ...(r.bad ? { bad: r.bad } : {}) }));
+    println(io.stdout, JSON.stringify({ file, ok: r.ok, records: r.records, head: r.head, ...(last ? { anchor: `${last.seq}:${last.hash}` } : {}), ...(r.bad ? { bad: r.bad } : {}), ...(writer ? { writer } : {}) }));
   } else if (r.ok) {
     println(io.stdout, `ok: ${file}: ${r.records} record${r.records === 1 ? '' : 's'}, chain intact${last ? ` (last record ${last.seq}, hash ${last.hash.slice(0, 12)})` : ''}`);
   } else {
     const seq = r.bad!.seq !== undefined ? ` (seq ${r.bad!.seq})` : '';
     println(io.stdout, `BROKEN: ${file}:${r.bad!.line}${seq}: ${r.bad!.why}; ${r.records} record${r.records === 1 ? '' : 's'} before it verify`);
+    if (writer) println(io.stdout, `note: a proxy is writing this log now (pid ${writer.pid} on ${writer.host}, per \`${file}.lock\`): its last line may be a record being written — verify again, or verify a copy taken while it is stopped`);
   }
   return r.ok ? 0 : 1;
 }

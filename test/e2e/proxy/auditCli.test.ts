@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../../extension/proxy/auditLog';
 import { writeAuditLog } from '../../support/audit';
@@ -40,6 +41,21 @@ describe('e2e: mandate audit verify and show', function () {
       assert.match(r.stdout, expected);
     });
   }
+
+  it('says, of a log ending in a half line, when a live proxy is writing it (the line may be a record being written)', () => {
+    const file = writeLog();
+    appendFileSync(file, '{"v":1,"seq":4,');
+    const quiet = mandate('audit', 'verify', file);
+    assert.equal(quiet.status, 1);
+    assert.doesNotMatch(quiet.stdout, /writing this log now/);
+    writeFileSync(`${file}.lock`, `${JSON.stringify({ pid: process.pid, host: hostname(), since: new Date().toISOString() })}\n`);
+    const live = mandate('audit', 'verify', file);
+    assert.equal(live.status, 1, 'still not a whole log at this instant');
+    assert.match(live.stdout, new RegExp(`:5: truncated: the last record is incomplete[^\\n]*\\nnote: a proxy is writing this log now \\(pid ${process.pid} on `));
+    assert.deepEqual((JSON.parse(mandate('audit', 'verify', file, '--format', 'json').stdout) as { writer?: unknown }).writer, { pid: process.pid, host: hostname() });
+    writeFileSync(`${file}.lock`, `${JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), since: new Date().toISOString() })}\n`);
+    assert.doesNotMatch(mandate('audit', 'verify', file).stdout, /writing this log now/, 'a lock left by a process that is gone names no writer');
+  });
 
   it('verify --format json gives the last record as an --anchor (its `head` is the next seq with the last hash: 4:… read as record 4 and failed "truncated")', () => {
     const file = writeLog();
