@@ -21,18 +21,18 @@
 // (each with its outcome record), and `mandate audit verify` passes on its log.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import fc from 'fast-check';
 import type { JWK } from 'jose';
-import { parseAuditLines, verifyChain, type AuditRecord, type Effect } from '../../../policies';
-import { sha256 } from '../../../extension/proxy';
+import { parseAuditLines, type AuditRecord, type Effect } from '../../../policies';
 import { emptyRevocations, issueToken, keyPaths, newSigningKey, writeKeySets } from '../../../extension/proxy/auth';
 import { httpProxy, spawnUntil, stop, type Proc } from '../../e2e/http/support';
 import { FIXTURES, tempDir } from '../../e2e/proxy/support';
 import { runCli } from '../../support/cli';
+import { alive, auditRecords, decisionOf, loggedCalls, pause, until } from '../../support/modelRun';
 import { fcParams } from '../../support/seed';
 
 const CALL_TIMEOUT_MS = 20_000;
@@ -177,43 +177,11 @@ interface Real {
 
 interface Executed { id: string | number; tool: string; arguments: { n?: number } | null; watched: number; session: string }
 
-const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, ok: () => T | undefined | false, tries = 1500): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const v = ok();
-    if (v !== undefined && v !== false) return v;
-    await pause(20);
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
 /** The audit log's records, each with the byte offset where its line ends, after the chain verifies. */
-function audit(r: Real): Array<AuditRecord & { end: number }> {
-  // a record the proxy is writing right now (sessions write their close records after the client heard its answer)
-  // may be read half written: read again until the log ends with a whole line — a log truly cut stays cut
-  let text = '';
-  for (let i = 0; i < 200; i++) {
-    text = existsSync(r.audit) ? readFileSync(r.audit, 'utf8') : '';
-    if (text === '' || text.endsWith('\n')) break;
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-  }
-  const v = verifyChain(text, sha256);
-  assert.equal(v.ok, true, `the chain verifies: ${JSON.stringify(v)}`);
-  const recs = parseAuditLines(text);
-  const lines = text.split('\n').filter((l) => l !== '');
-  assert.equal(lines.length, recs.length);
-  let end = 0;
-  return recs.map((rec, i) => {
-    end += Buffer.byteLength(lines[i]!, 'utf8') + 1;
-    return { ...rec, end };
-  });
-}
+const audit = (r: Real): Array<AuditRecord & { end: number }> => auditRecords(r.audit);
 
-const executed = (r: Real): Executed[] => existsSync(r.calls) ? readFileSync(r.calls, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Executed) : [];
+const executed = (r: Real): Executed[] => loggedCalls<Executed>(r.calls);
 
-const nOf = (rec: AuditRecord): number | undefined => (rec.args as { n?: unknown } | undefined)?.n as number | undefined;
-const decisionOf = (recs: AuditRecord[], n: number): AuditRecord[] => recs.filter((x) => x.kind === 'decision' && x.method === 'tools/call' && nOf(x) === n);
 const sameRequest = (x: AuditRecord, d: AuditRecord): boolean => x.request_id === d.request_id && x.session === d.session;
 const settlementOf = (recs: AuditRecord[], d: AuditRecord): AuditRecord[] => recs.filter((x) => x.kind === 'approval' && sameRequest(x, d) && x.approval!.state !== 'asked');
 
@@ -221,15 +189,6 @@ function forwarded(recs: AuditRecord[], n: number): boolean {
   const d = decisionOf(recs, n)[0];
   if (!d) return false;
   return d.decision!.effect === 'allow' || settlementOf(recs, d).some((x) => x.approval!.state === 'granted');
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The safety properties, after every command. */

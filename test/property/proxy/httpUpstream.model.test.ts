@@ -11,14 +11,14 @@
 // run the proxy must serve a call again, and `mandate audit verify` passes on its log.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { parseAuditLines, verifyChain, type AuditRecord, type Effect } from '../../../policies';
-import { sha256 } from '../../../extension/proxy';
+import { parseAuditLines, type AuditRecord, type Effect } from '../../../policies';
 import { spawnUntil, stop, type Proc } from '../../e2e/http/support';
 import { connectProxy, FIXTURES, tempDir, type Guarded } from '../../e2e/proxy/support';
 import { runCli } from '../../support/cli';
+import { alive, auditRecords, decisionOf, loggedCalls, pause, until } from '../../support/modelRun';
 import { fcParams } from '../../support/seed';
 
 /** The proxy's --call-timeout: a call the server never answers fails closed after it (none should wait for it). */
@@ -93,38 +93,11 @@ interface Real {
 
 interface Executed { id: string | number; tool: string; arguments: { n?: number } | null; watched: number }
 
-const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Poll `ok` until it holds (a bound on tries only so that a failure says what it waited for). */
-async function until<T>(what: string, ok: () => T | undefined | false, tries = 1500): Promise<T> {
-  for (let i = 0; i < tries; i++) {
-    const v = ok();
-    if (v !== undefined && v !== false) return v;
-    await pause(20);
-  }
-  throw new Error(`gave up waiting for ${what}`);
-}
-
 /** The audit log: its records, each with the byte offset where its line ends, after the chain verifies. */
-function audit(r: Real): Array<AuditRecord & { end: number }> {
-  const file = r.g.audit;
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const v = verifyChain(text, sha256);
-  assert.equal(v.ok, true, `the chain verifies: ${JSON.stringify(v)}`);
-  const recs = parseAuditLines(text);
-  let end = 0;
-  const lines = text.split('\n').filter((l) => l !== '');
-  assert.equal(lines.length, recs.length);
-  return recs.map((rec, i) => {
-    end += Buffer.byteLength(lines[i]!, 'utf8') + 1;
-    return { ...rec, end };
-  });
-}
+const audit = (r: Real): Array<AuditRecord & { end: number }> => auditRecords(r.g.audit);
 
-const executed = (r: Real): Executed[] => existsSync(r.calls) ? readFileSync(r.calls, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Executed) : [];
+const executed = (r: Real): Executed[] => loggedCalls<Executed>(r.calls);
 
-const nOf = (rec: AuditRecord): number | undefined => (rec.args as { n?: unknown } | undefined)?.n as number | undefined;
-const decisionOf = (recs: AuditRecord[], n: number): AuditRecord[] => recs.filter((x) => x.kind === 'decision' && x.method === 'tools/call' && nOf(x) === n);
 const settlementOf = (recs: AuditRecord[], id: string | number | undefined): AuditRecord[] => recs.filter((x) => x.kind === 'approval' && x.request_id === id && x.approval!.state !== 'asked');
 
 /** The calls the proxy sent to the server: allowed outright, or granted by a human. */
@@ -169,15 +142,6 @@ async function check(r: Real): Promise<void> {
   }
   assert.deepEqual(r.violations, [], 'a denial is on disk before the client hears it');
   assert.equal(r.g.transport.pid !== null && alive(r.g.transport.pid), true, 'the proxy is still running');
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Send a call (nonce n) and note what the client hears; a denial must already be on disk when it is heard. */

@@ -1,0 +1,58 @@
+// What the model-based tests over the built proxy share: waiting on a condition, reading the audit log a proxy
+// is writing (and verifying it), reading a fixture server's call log, finding a call's decision by its nonce.
+
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { parseAuditLines, verifyChain, type AuditRecord } from '../../policies';
+import { sha256 } from '../../extension/proxy';
+
+export const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Poll `ok` until it holds (a bound on tries only so that a failure says what it waited for). */
+export async function until<T>(what: string, ok: () => T | undefined | false, tries = 1500): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const v = ok();
+    if (v !== undefined && v !== false) return v;
+    await pause(20);
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+/** The audit log `file`: its records, each with the byte offset where its line ends, after the chain verifies. */
+export function auditRecords(file: string): Array<AuditRecord & { end: number }> {
+  // a record the proxy is writing right now (sessions write their close records after the client heard its answer)
+  // may be read half written: read again until the log ends with a whole line — a log truly cut stays cut
+  let text = '';
+  for (let i = 0; i < 200; i++) {
+    text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    if (text === '' || text.endsWith('\n')) break;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  }
+  const v = verifyChain(text, sha256);
+  assert.equal(v.ok, true, `the chain verifies: ${JSON.stringify(v)}`);
+  const recs = parseAuditLines(text);
+  const lines = text.split('\n').filter((l) => l !== '');
+  assert.equal(lines.length, recs.length);
+  let end = 0;
+  return recs.map((rec, i) => {
+    end += Buffer.byteLength(lines[i]!, 'utf8') + 1;
+    return { ...rec, end };
+  });
+}
+
+/** The calls a fixture server logged (one JSON line each), none before it wrote any. */
+export const loggedCalls = <T>(file: string): T[] => existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as T) : [];
+
+/** A call's nonce: its argument `n`. */
+export const nOf = (rec: AuditRecord): number | undefined => (rec.args as { n?: unknown } | undefined)?.n as number | undefined;
+/** The decision records of the call with nonce `n`. */
+export const decisionOf = (recs: AuditRecord[], n: number): AuditRecord[] => recs.filter((x) => x.kind === 'decision' && x.method === 'tools/call' && nOf(x) === n);
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
