@@ -48,6 +48,22 @@ describe('HTTP proxy e2e: finance policy, roles from tokens, approvals', functio
   }
   const records = (): AuditRecord[] => readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditRecord);
 
+  /** Start a call that waits for a human; with the approval id the proxy then announces on stderr. */
+  async function held<T>(start: () => T): Promise<{ started: T; id: string }> {
+    const announced = (): string[] => [...proxy.output().matchAll(/approval (\S+) needed/g)].map((m) => m[1]!);
+    const before = announced().length;
+    const started = start();
+    const id = await new Promise<string>((resolve) => {
+      const check = (): void => {
+        const all = announced();
+        if (all.length > before) resolve(all[all.length - 1]!);
+        else proxy.child.stderr!.once('data', check);
+      };
+      check();
+    });
+    return { started, id };
+  }
+
   it('asks the HTTP client by elicitation and follows its answer', async () => {
     const answers = [true, false];
     const asked: string[] = [];
@@ -101,17 +117,7 @@ describe('HTTP proxy e2e: finance policy, roles from tokens, approvals', functio
 
   it('takes an approval from `mandate approve` when the client cannot elicit', async () => {
     const c = await connect('payments-agent');
-    const announced = (): string[] => [...proxy.output().matchAll(/approval (\S+) needed/g)].map((m) => m[1]!);
-    const before = announced().length;
-    const pending = c.callTool(PAY);
-    const id = await new Promise<string>((resolve) => {
-      const check = (): void => {
-        const all = announced();
-        if (all.length > before) resolve(all[all.length - 1]!);
-        else proxy.child.stderr!.once('data', check);
-      };
-      check();
-    });
+    const { started: pending, id } = await held(() => c.callTool(PAY));
     const r = await runCli(['approve', id, '--by', 'alice'], { cwd: dir, env: { MANDATE_RUNTIME_DIR: join(dir, 'run') } });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const res = (await pending) as TextResult;
@@ -123,17 +129,7 @@ describe('HTTP proxy e2e: finance policy, roles from tokens, approvals', functio
     const t = await issueToken({ key, sub: 'payments-agent', aud: proxy.url, iss: 'urn:mandate:local', ttlSec: 600, now: Date.now() });
     const c = new Client({ name: 'finance-e2e', version: '1' });
     await c.connect(new StreamableHTTPClientTransport(new URL(proxy.url), { requestInit: { headers: { authorization: `Bearer ${t.token}` } } }));
-    const announced = (): string[] => [...proxy.output().matchAll(/approval (\S+) needed/g)].map((m) => m[1]!);
-    const before = announced().length;
-    const pending = c.callTool(PAY);
-    const id = await new Promise<string>((resolve) => {
-      const check = (): void => {
-        const all = announced();
-        if (all.length > before) resolve(all[all.length - 1]!);
-        else proxy.child.stderr!.once('data', check);
-      };
-      check();
-    });
+    const { started: pending, id } = await held(() => c.callTool(PAY));
     const rev = await runCli(['token', 'revoke', t.jti, '--keys', 'keys'], { cwd: dir });
     assert.equal(rev.code, 0, rev.stderr + rev.stdout);
     const r = await runCli(['approve', id, '--by', 'alice'], { cwd: dir, env: { MANDATE_RUNTIME_DIR: join(dir, 'run') } });
@@ -156,17 +152,7 @@ describe('HTTP proxy e2e: finance policy, roles from tokens, approvals', functio
     headers['mcp-session-id'] = init.headers.get('mcp-session-id')!;
     await init.text();
     await (await post(a.token, { jsonrpc: '2.0', method: 'notifications/initialized' })).text();
-    const announced = (): string[] => [...proxy.output().matchAll(/approval (\S+) needed/g)].map((m) => m[1]!);
-    const before = announced().length;
-    const held = post(a.token, { jsonrpc: '2.0', id: 7, method: 'tools/call', params: PAY }).then((r) => r.text());
-    const id = await new Promise<string>((resolve) => {
-      const check = (): void => {
-        const all = announced();
-        if (all.length > before) resolve(all[all.length - 1]!);
-        else proxy.child.stderr!.once('data', check);
-      };
-      check();
-    });
+    const { started: waiting, id } = await held(() => post(a.token, { jsonrpc: '2.0', id: 7, method: 'tools/call', params: PAY }).then((r) => r.text()));
     // the same id again, with another (valid) token of the subject: refused, the id is in use
     const again = await (await post(b.token, { jsonrpc: '2.0', id: 7, method: 'tools/call', params: PAY })).text();
     assert.match(again, /already in use/);
@@ -175,7 +161,7 @@ describe('HTTP proxy e2e: finance policy, roles from tokens, approvals', functio
     const r = await runCli(['approve', id, '--by', 'alice'], { cwd: dir, env: { MANDATE_RUNTIME_DIR: join(dir, 'run') } });
     assert.equal(r.code, 0, r.stderr + r.stdout);
     // (the held call's stream is the SDK's to find: the refused reuse took its place there, so the answer is read from the log)
-    void held.catch(() => undefined);
+    void waiting.catch(() => undefined);
     const all = await recordsWhen(join(dir, 'audit.jsonl'), (rs) => rs.some((x) => x.approval?.id === id && x.approval.state !== 'asked'));
     const settled = all.find((x) => x.approval?.id === id && x.approval.state !== 'asked')!;
     assert.equal(settled.approval!.state, 'refused', 'the call of the revoked token was approved');
