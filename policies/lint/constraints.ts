@@ -97,6 +97,9 @@ export const contradictory: LintRule = {
 
 const PATH_KEY = /(^|[_-])(path|paths|file|files|filename|filepath|dir|dirs|directory|folder|dest|destination|src|source|target|cwd|root|location)$/i;
 
+/** Whether a `prefix` on argument `key` reads as a path's (constraint/prefix-on-path's business): by the key's name, or a slash or leading `.`/`~` in it. */
+const pathPrefix = (key: string, prefix: string): boolean => PATH_KEY.test(key) || /[/\\]|^[.~]/.test(prefix);
+
 export const prefixOnPath: LintRule = {
   id: 'constraint/prefix-on-path',
   severity: 'warning',
@@ -106,7 +109,7 @@ export const prefixOnPath: LintRule = {
     const out: RuleFinding[] = [];
     for (const { c, pointer, key } of constraints(ctx)) {
       if (c.prefix === undefined || negated(pointer)) continue;
-      if (!PATH_KEY.test(key) && !/[/\\]/.test(c.prefix) && !/^[.~]/.test(c.prefix)) continue;
+      if (!pathPrefix(key, c.prefix)) continue;
       const next: Record<string, Json> = {};
       for (const [op, v] of Object.entries(c)) if (op !== 'prefix') next[op] = v as Json;
       next['within'] = [...(c.within ?? []), c.prefix === '' ? '.' : c.prefix];
@@ -295,7 +298,7 @@ export const caseSensitiveBlock: LintRule = {
         const named = values.find(hasCase);
         if (named === undefined) continue;
         // a path's prefix is constraint/prefix-on-path's business (`within` is the fix, and a path's case is the file system's)
-        if (op === 'prefix' && (PATH_KEY.test(key) || /[/\\]|^[.~]/.test(String(named)))) continue;
+        if (op === 'prefix' && pathPrefix(key, String(named))) continue;
         // `not_in` forbids in a grant; `in`, `equals` and `prefix` forbid in a deny rule; each `not` turns that around
         const forbidding = users.filter((u) => (op === 'not_in') !== (u.deny !== odd));
         if (forbidding.length === 0) continue;
