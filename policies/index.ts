@@ -23,3 +23,4 @@ export { ChainChecker, GENESIS, canonicalJson, chainEntry, decodeAuditLog, inPer
 export type { AuditApproval, AuditCaller, AuditEntry, AuditKind, AuditRecord, ChainFault, ChainHead, DecodedLog, LineCheck, RecordAnchor, Sha256, VerifyResult } from './audit';
 export { printable } from './printable';
 export { resolveEnvRefs } from './envRefs';
+export { MAX_LIST_PAGES, MAX_LISTED_TOOLS, ToolPages } from './toolPages';

@@ -1,8 +1,8 @@
-// Lists a stdio MCP server's tools: spawn it, `initialize`, `notifications/initialized`, `tools/list`,
-// then end it. A minimal newline-delimited JSON-RPC client (the editor never imports the MCP SDK).
+// Lists a stdio MCP server's tools: spawn it, `initialize`, `notifications/initialized`, `tools/list` (every
+// page), then end it. A minimal newline-delimited JSON-RPC client (the editor never imports the MCP SDK).
 
 import { spawn } from 'node:child_process';
-import type { ToolInfo } from '../../policies';
+import { ToolPages, type ToolInfo } from '../../policies';
 
 const MAX_OUTPUT = 16 * 1024 * 1024;
 
@@ -15,6 +15,10 @@ export function listTools(command: readonly string[], opts: { cwd?: string; env?
     let out = '';
     let err = '';
     let done = false;
+    // the tools/list pages: request ids 2, 3, … (1 is initialize)
+    const tools: ToolInfo[] = [];
+    const pages = new ToolPages();
+    let page = 1;
     const finish = (e: Error | undefined, tools?: ToolInfo[]): void => {
       if (done) return;
       done = true;
@@ -39,16 +43,25 @@ export function listTools(command: readonly string[], opts: { cwd?: string; env?
       while ((nl = out.indexOf('\n')) >= 0) {
         const line = out.slice(0, nl);
         out = out.slice(nl + 1);
-        let msg: { id?: unknown; result?: { tools?: unknown }; error?: { message?: string }; method?: string };
+        let msg: { id?: unknown; result?: { tools?: unknown; nextCursor?: unknown }; error?: { message?: string }; method?: string };
         try { msg = JSON.parse(line) as typeof msg; } catch { continue; }
         if (msg.method !== undefined && msg.id !== undefined) send({ id: msg.id, error: { code: -32601, message: 'not supported' } });
         else if (msg.id === 1) {
           if (msg.error) { finish(new Error(`initialize failed: ${msg.error.message ?? ''}`)); return; }
           send({ method: 'notifications/initialized' });
-          send({ id: 2, method: 'tools/list', params: {} });
-        } else if (msg.id === 2) {
+          send({ id: ++page, method: 'tools/list', params: {} });
+        } else if (msg.id === page && page > 1) {
           if (msg.error || !Array.isArray(msg.result?.tools)) { finish(new Error(`tools/list failed: ${msg.error?.message ?? 'no tools array'}`)); return; }
-          finish(undefined, (msg.result.tools as ToolInfo[]).filter((t) => t && typeof t.name === 'string'));
+          tools.push(...(msg.result.tools as ToolInfo[]).filter((t) => t && typeof t.name === 'string'));
+          let cursor: string | undefined;
+          try {
+            cursor = pages.next(msg.result.nextCursor, tools.length);
+          } catch (e) {
+            finish(e as Error);
+            return;
+          }
+          if (cursor === undefined) finish(undefined, tools);
+          else send({ id: ++page, method: 'tools/list', params: { cursor } });
         }
       }
     });
@@ -92,14 +105,14 @@ export async function listToolsHttp(url: URL, opts: { timeoutMs?: number } = {})
     version = typeof init.result['protocolVersion'] === 'string' ? init.result['protocolVersion'] : undefined;
     await post({ method: 'notifications/initialized' }, false);
     const tools: ToolInfo[] = [];
+    const pages = new ToolPages();
     let cursor: string | undefined;
     do {
       const page = await post({ method: 'tools/list', params: cursor !== undefined ? { cursor } : {} }, true);
       const listed = page?.result?.['tools'];
       if (page?.error || !Array.isArray(listed)) throw new Error(`tools/list failed: ${page?.error?.message ?? 'no tools array'}`);
       tools.push(...(listed as ToolInfo[]).filter((t) => t && typeof t.name === 'string'));
-      const next = page?.result?.['nextCursor'];
-      cursor = typeof next === 'string' && next !== '' && tools.length < 10000 ? next : undefined;
+      cursor = pages.next(page?.result?.['nextCursor'], tools.length);
     } while (cursor !== undefined);
     return tools;
   } catch (err) {

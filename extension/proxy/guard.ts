@@ -2,7 +2,7 @@
 // upstream server, forwards what is uninteresting as-is, and decides tools/call, resources/read,
 // prompts/get and server→client requests before they run. stdio and HTTP transports both use it.
 
-import { spliceable, type AuditEntry, type Decision, type ToolInfo } from '../../policies';
+import { spliceable, ToolPages, type AuditEntry, type Decision, type ToolInfo } from '../../policies';
 import { AuditWriteError } from './auditLog';
 import { randomHex } from './hash';
 import { decideResource, decideResourceTemplate, decidePrompt, filterListed, serverRequestAllowed, toolVisible } from './governance';
@@ -431,15 +431,25 @@ export class Guard {
     }
     this.listing = true;
     const all: ToolInfo[] = [];
+    const pages = new ToolPages();
     const page = (cursor?: string): void => {
       this.request('tools/list', cursor ? { cursor } : {}, (res) => {
-        const r = res['result'] as { tools?: ToolInfo[]; nextCursor?: string } | undefined;
+        const r = res['result'] as { tools?: ToolInfo[]; nextCursor?: unknown } | undefined;
         // INVARIANT: an answer without a tools array is no tool list (never an empty one: that would drop every pin and schema)
-        const listed = r !== undefined && r !== null && Array.isArray(r.tools);
-        if (listed) all.push(...r.tools!);
-        if (listed && typeof r.nextCursor === 'string' && r.nextCursor !== '' && all.length < 10000) return page(r.nextCursor);
+        let listed = r !== undefined && r !== null && Array.isArray(r.tools);
         const error = res['error'] as { message?: unknown } | undefined;
-        const why = typeof error?.message === 'string' ? error.message : r !== undefined ? 'the answer holds no tools array' : undefined;
+        let why = typeof error?.message === 'string' ? error.message : r !== undefined ? 'the answer holds no tools array' : undefined;
+        if (listed) {
+          all.push(...r!.tools!);
+          try {
+            const next = pages.next(r!.nextCursor, all.length);
+            if (next !== undefined) return page(next);
+          } catch (err) {
+            // a list that does not end is no list either: the pages read so far are not taken for the whole of it
+            listed = false;
+            why = (err as Error).message;
+          }
+        }
         this.listing = false;
         this.calls.learn(all, !listed, why, res[UPSTREAM_GONE] === true);
         if (!this.listAgain) return;

@@ -3,11 +3,12 @@
 // extension/proxy/ may import the MCP SDK.
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { ToolAnnotations, ToolInfo, ToolManifest } from '../../policies';
-import { bounded, type MessageBound } from './http/upstream';
+import { Writable } from 'node:stream';
+import { ToolPages, type ToolAnnotations, type ToolInfo, type ToolManifest } from '../../policies';
+import { bounded, StdioUpstream, type MessageBound } from './http/upstream';
 
 export interface ListToolsOptions {
   /** extra environment for the server, over the SDK's safe default environment */
@@ -22,21 +23,35 @@ const MAX_TOOLS = 5000;
 
 /** Fetch a server's tools (name, description, inputSchema, annotations) over stdio, following pagination. */
 export async function listTools(command: readonly string[], options: ListToolsOptions = {}): Promise<ToolManifest> {
-  const [cmd, ...args] = command;
-  if (cmd === undefined) throw new TypeError('listTools needs a command');
-  const transport = new StdioClientTransport({
-    command: cmd, args, env: { ...getDefaultEnvironment(), ...(options.env ?? {}) }, stderr: 'pipe',
-    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
-  });
+  if (command[0] === undefined) throw new TypeError('listTools needs a command');
   // the end of what the server wrote on stderr (bounded): a server that dies says why there, not over MCP
   let tail = '';
-  transport.stderr?.on('data', (chunk: Buffer) => { tail = (tail + chunk.toString('utf8')).slice(-STDERR_TAIL); });
+  const stderr = new Writable({
+    write(chunk: Buffer, _enc, done): void {
+      tail = (tail + chunk.toString('utf8')).slice(-STDERR_TAIL);
+      done();
+    },
+  });
+  // INVARIANT: a line from the server is read to at most MAX_ANSWER_BYTES (the proxy's own framing, as over HTTP);
+  // a longer one ends the listing at once, saying so (a line that is no JSON is skipped, as the SDK's client does)
+  let refuse: (err: Error) => void = () => undefined;
+  const bad = new Promise<never>((_, reject) => { refuse = reject; });
+  bad.catch(() => undefined);
+  const transport = new StdioUpstream({
+    kind: 'stdio', command: [...command], server: 'listing', env: { ...getDefaultEnvironment(), ...(options.env ?? {}) },
+    ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+  }, stderr, MAX_ANSWER_BYTES);
+  transport.onerror = (err) => { // (the SDK's client keeps a transport's own handler)
+    if ((err as { frame?: string }).frame === 'oversize') refuse(new Error(`the server sent a line longer than ${MAX_ANSWER_BYTES / 1024 / 1024} MiB, the most a listing reads`));
+  };
   try {
-    return await listOver(transport, options.timeoutMs ?? 15_000);
+    return await listOver(transport, options.timeoutMs ?? 15_000, bad);
   } catch (err) {
+    if (!(err instanceof Error)) throw err;
     const said = lastWords(tail);
-    if (said === undefined || !(err instanceof Error)) throw err;
-    throw new Error(`${err.message}; the server's stderr ended: ${said}`, { cause: err });
+    const why = transport.exitReason?.startsWith('could not start') ? `the server ${transport.exitReason}` // (the client says only "Not connected")
+      : `${err.message}${transport.exitReason !== undefined ? ` (the server ${transport.exitReason})` : ''}`;
+    throw new Error(`${why}${said !== undefined ? `; the server's stderr ended: ${said}` : ''}`, { cause: err });
   }
 }
 
@@ -70,6 +85,7 @@ async function listOver(transport: Transport, timeoutMs: number, failed?: Promis
   try {
     await or(client.connect(transport, { timeout: timeoutMs }));
     const tools: ToolInfo[] = [];
+    const pages = new ToolPages(MAX_TOOLS);
     let cursor: string | undefined;
     do {
       const page = await or(client.listTools(cursor !== undefined ? { cursor } : {}, { timeout: timeoutMs }));
@@ -79,8 +95,8 @@ async function listOver(transport: Transport, timeoutMs: number, failed?: Promis
           inputSchema: t.inputSchema, ...(t.annotations ? { annotations: annotationsOf(t.annotations) } : {}),
         });
       }
-      cursor = page.nextCursor;
-    } while (cursor !== undefined && tools.length < MAX_TOOLS);
+      cursor = pages.next(page.nextCursor, tools.length);
+    } while (cursor !== undefined);
     return { tools };
   } finally {
     // an HTTP server is told the session is over (DELETE), as a polite client does

@@ -3,13 +3,14 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
-import { FrameReader, LineWriter, type JSONRPCMessage } from './framing';
+import { FrameReader, LineWriter, type FrameError, type JSONRPCMessage } from './framing';
 
 export interface UpstreamEvents {
   /** `line`: the message as the server wrote it, when it came as one line (stdio) */
   onMessage: (msg: JSONRPCMessage, line?: string) => void;
   onExit: (why: string) => void;
-  onBadFrame: (message: string) => void;
+  /** `kind` as the framing names it (`oversize`, `parse`…) */
+  onBadFrame: (message: string, kind?: FrameError['kind']) => void;
   /** something the operator should hear that ends nothing (an HTTP upstream's stream error) */
   onNote?: (message: string) => void;
 }
@@ -140,11 +141,11 @@ export class UpstreamProcess implements Upstream {
   private readonly out: LineWriter;
   readonly done: Promise<void>;
 
-  constructor(command: readonly string[], env: NodeJS.ProcessEnv, stderr: Writable, ev: UpstreamEvents, maxBytes: number) {
+  constructor(command: readonly string[], env: NodeJS.ProcessEnv, stderr: Writable, ev: UpstreamEvents, maxBytes: number, cwd?: string) {
     const [cmd, ...args] = command;
     // INVARIANT: the child gets pipes, never the client's stdio, so it cannot outlive us holding them.
-    this.child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'], env, detached: false });
-    const reader = new FrameReader(ev.onMessage, (e) => ev.onBadFrame(e.message), maxBytes, false);
+    this.child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'], env, detached: false, ...(cwd !== undefined ? { cwd } : {}) });
+    const reader = new FrameReader(ev.onMessage, (e) => ev.onBadFrame(e.message, e.kind), maxBytes, false);
     this.child.stdout!.on('data', (chunk: Buffer) => reader.push(chunk));
     // INVARIANT: a server that closes its output and lives on can answer nothing more: it is stopped — a crash, so the
     // calls in flight fail closed now and it is restarted — rather than left for every call to wait out its deadline

@@ -147,6 +147,8 @@ export class StdioUpstream implements Transport {
   onclose?: () => void;
   onerror?: (e: Error) => void;
   private proc: UpstreamProcess | undefined;
+  /** why the process ended (`exited with code 3`, `could not start …`), once it has */
+  exitReason: string | undefined;
 
   constructor(private readonly spec: Extract<UpstreamSpec, { kind: 'stdio' }>, private readonly stderr: Writable, private readonly maxBytes: number) {}
 
@@ -155,9 +157,12 @@ export class StdioUpstream implements Transport {
     const env = { ...getDefaultEnvironment(), ...(this.spec.env ?? {}) };
     this.proc = new UpstreamProcess(this.spec.command, env, this.stderr, {
       onMessage: (m) => this.onmessage?.(m),
-      onExit: () => this.onclose?.(),
-      onBadFrame: (why) => this.onerror?.(new Error(`bad message from the server: ${why}`)),
-    }, this.maxBytes);
+      onExit: (why) => {
+        this.exitReason = why;
+        this.onclose?.();
+      },
+      onBadFrame: (why, kind) => this.onerror?.(Object.assign(new Error(`bad message from the server: ${why}`), { frame: kind })),
+    }, this.maxBytes, this.spec.cwd);
   }
 
   async send(m: JSONRPCMessage): Promise<void> {

@@ -35,7 +35,7 @@ export type UpstreamAuth =
 
 export type UpstreamSpec =
   | { kind: 'http'; url: string; server: string; auth: UpstreamAuth }
-  | { kind: 'stdio'; command: string[]; server: string; env?: Record<string, string> };
+  | { kind: 'stdio'; command: string[]; server: string; env?: Record<string, string>; cwd?: string };
 
 /** What picks the upstream: the flags both proxies share (`--upstream`, `--server`, `--environment`, `--upstream-key`). */
 export interface UpstreamChoice {

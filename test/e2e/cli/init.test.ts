@@ -77,7 +77,7 @@ describe('e2e cli: mandate init', function () {
     const dir = tempDir();
     const r = await runCli(['init', 'gone', '--', process.execPath, join(dir, 'no-such-server.mjs')], { cwd: dir });
     assert.equal(r.code, 1, r.stdout);
-    assert.match(r.stderr, /cannot list the tools of `.*no-such-server\.mjs`: .*Connection closed; the server's stderr ended: .*Cannot find module/s);
+    assert.match(r.stderr, /cannot list the tools of `.*no-such-server\.mjs`: .*Connection closed \(the server exited with code 1\); the server's stderr ended: .*Cannot find module/s);
     assert.equal(existsSync(join(dir, 'gone.mandate.yaml')), false);
   });
 

@@ -395,6 +395,27 @@ describe('proxy/guard: what it forwards without a decision, and what it keeps', 
     assert.equal(upstream.filter((m) => m.method === 'tools/list').length, 2);
   });
 
+  for (const [kind, cursor, said] of [
+    ['go round (one cursor again and again)', () => 'again', /tool list could not be read \(the server's tools\/list pages go round: it sent the cursor `again` twice\)/],
+    ['never end (a new cursor each time)', (n: number) => `p${n}`, /tool list could not be read \(the server's tools\/list did not end within 1000 pages\)/],
+  ] as const) {
+    it(`takes no tool list whose pages ${kind}: the waiting call is denied, and the fetch stops`, async () => {
+      const { guard, upstream, client } = setup({ learn: false });
+      guard.fromClient(call(1, 'echo', {}));
+      const lists = (): M[] => upstream.filter((m) => m.method === 'tools/list');
+      for (let n = 0; n < 2000 && client.length === 0; n++) {
+        // empty pages: no bound on tools is ever reached
+        guard.fromUpstream(msg({ jsonrpc: '2.0', id: lists().at(-1)!.id, result: { tools: n === 0 ? [ECHO] : [], nextCursor: cursor(n) } }));
+      }
+      assert.match(JSON.stringify(client[0]), said);
+      assert.ok(lists().length <= 1000, `${lists().length} pages asked for`);
+      const asked = lists().length;
+      await tick();
+      assert.equal(lists().length, asked, 'no page asked for after the list was refused');
+      assert.equal(calls(upstream).length, 0, 'the call was not run on part of a list');
+    });
+  }
+
   it('governs completions, subscriptions and resource updates like the reads and prompts they reveal', async () => {
     const { guard, upstream, client, file } = setup();
     const ask = (id: number, method: string, params: object): void => guard.fromClient(msg({ jsonrpc: '2.0', id, method, params }));

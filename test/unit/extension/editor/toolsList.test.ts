@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { listTools } from '../../../../extension/editor/toolsList';
 import { tempDir } from '../../../support/tmp';
 
@@ -32,5 +32,16 @@ describe('editor listTools', () => {
     writeFileSync(file, SERVER);
     const tools = await listTools([process.execPath, file], { timeoutMs: 10_000 });
     assert.deepEqual(tools.map((t) => t.description), ['Lit un café ☕']);
+  });
+
+  const PAGED = resolve(__dirname, '../../../fixtures/servers/paged-tools.mjs');
+  it('follows the pages of a tool list (it read the first page only)', async () => {
+    const tools = await listTools([process.execPath, PAGED], { env: { PAGES: 'three' }, timeoutMs: 10_000 });
+    assert.deepEqual(tools.map((t) => t.name), ['page_0', 'page_1', 'page_2']);
+  });
+
+  it('refuses a list whose pages go round, or never end', async () => {
+    await assert.rejects(listTools([process.execPath, PAGED], { env: { PAGES: 'loop' }, timeoutMs: 10_000 }), /pages go round: it sent the cursor `again` twice/);
+    await assert.rejects(listTools([process.execPath, PAGED], { env: { PAGES: 'endless' }, timeoutMs: 10_000 }), /did not end within 1000 pages/);
   });
 });

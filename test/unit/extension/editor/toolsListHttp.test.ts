@@ -36,6 +36,30 @@ describe('editor/toolsList over Streamable HTTP', function () {
     assert.deepEqual(names.slice(0, 3), ['small', 'big', 'bigsse'], names.join(', '));
   });
 
+  it('refuses a list whose pages go round (it asked for pages for as long as the server answered)', async () => {
+    let asked = 0;
+    const looping = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => { body += c.toString('utf8'); });
+      req.on('end', () => {
+        if (req.method !== 'POST') return void res.writeHead(200).end();
+        const m = JSON.parse(body) as { id?: number; method: string };
+        if (m.id === undefined) return void res.writeHead(202).end();
+        if (m.method === 'tools/list') asked++;
+        const result = m.method === 'initialize' ? { protocolVersion: '2025-06-18', capabilities: { tools: {} }, serverInfo: { name: 'loop', version: '1' } } : { tools: [], nextCursor: 'again' };
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id: m.id, result }));
+      });
+    });
+    await new Promise<void>((r) => looping.listen(0, '127.0.0.1', () => r()));
+    try {
+      await assert.rejects(listToolsHttp(new URL(`http://127.0.0.1:${(looping.address() as AddressInfo).port}/mcp`), { timeoutMs: 10_000 }), /^Error: the server's tools\/list pages go round/);
+      assert.equal(asked, 2);
+    } finally {
+      looping.closeAllConnections();
+      looping.close();
+    }
+  });
+
   it('says why in one line: an HTTP error, nothing listening, a server that never answers', async () => {
     await assert.rejects(listToolsHttp(new URL(`${everything.url}-nowhere`)), /^Error: initialize: HTTP 404/);
     const silent = createServer(() => undefined); // takes the request, never answers
