@@ -9,12 +9,18 @@ import { ReloadingFile } from './reloadingFile';
 export interface KeySource {
   readonly describe: string;
   resolver(): Promise<JWTVerifyGetKey>;
+  /**
+   * The resolver is a new object whenever the keys change (a file's keys, re-read on change): a signature that
+   * verified under one resolver still verifies while `resolver()` returns that same object. Not so for a URL's
+   * key set, which jose refetches behind one object.
+   */
+  readonly replacedOnChange?: boolean;
 }
 
 /** A JWKS file; a rotation (rewrite or rename) is seen on the next request. */
 export function fileKeySource(path: string): KeySource {
   const file = new ReloadingFile(path, (text, where) => createLocalJWKSet({ keys: parseJwks(text, where) }), MAX_JWKS_BYTES);
-  return { describe: path, resolver: () => file.current() };
+  return { describe: path, resolver: () => file.current(), replacedOnChange: true };
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);

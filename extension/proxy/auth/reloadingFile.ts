@@ -1,7 +1,7 @@
 // A file whose parsed content is re-read when it changes on disk (inode, size or mtime), checked
 // on every use: a rotated key set or a new revocation applies to the very next request.
 
-import { stat } from 'node:fs/promises';
+import { statSync, type BigIntStats } from 'node:fs';
 import { readFileBounded } from '../readBounded';
 
 /** Identity of a file version: inode, size and nanosecond mtime (an atomic rename changes the inode). */
@@ -29,11 +29,15 @@ export class ReloadingFile<T> {
    */
   constructor(readonly path: string, private readonly parse: (text: string, path: string) => T, private readonly maxBytes: number, private readonly untilSeen?: T) {}
 
-  /** The parsed content of the file as it is now. */
+  /**
+   * The parsed content of the file as it is now. The file is looked at with a synchronous stat (~3 µs): the
+   * promise form went through the thread pool, ~25 µs alone and about ten times that on a loaded proxy, for
+   * each of the two files every request checks.
+   */
   async current(): Promise<T> {
-    let s: Awaited<ReturnType<typeof stat>>;
+    let s: BigIntStats;
     try {
-      s = await stat(this.path, { bigint: true });
+      s = statSync(this.path, { bigint: true });
     } catch (err) {
       if (this.untilSeen !== undefined && !this.existed && (err as NodeJS.ErrnoException).code === 'ENOENT') return this.untilSeen;
       throw err;

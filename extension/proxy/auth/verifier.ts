@@ -49,6 +49,14 @@ export const DEFAULTS = { maxLifetimeSec: 3600, clockSkewSec: 30, maxTokenBytes:
 export const MAX_CLOCK_SKEW_SEC = 300;
 
 const SHOW = 128;
+/** Verified tokens remembered (see `TokenVerifier.verified`); the oldest goes first. */
+const REMEMBERED_TOKENS = 1024;
+
+/** A token whose signature and fixed claims verified under `resolver`. */
+interface Verified {
+  resolver: unknown;
+  payload: JWTPayload;
+}
 const cut = (v: unknown): string | undefined => (typeof v === 'string' ? v.slice(0, SHOW) : undefined);
 
 /** Decode what a token claims without trusting it (bounded, never throws). */
@@ -100,6 +108,15 @@ export function classify(err: unknown): { code: AuthFailureCode; message: string
 export class TokenVerifier {
   private readonly revoked: ReloadingFile<ReadonlySet<string>> | undefined;
   private readonly o: Required<Omit<VerifierOptions, 'revocations' | 'revocationsOptional'>>;
+  /**
+   * Tokens (the exact text) whose signature, issuer, audience and type verified, by the key set that verified
+   * them: a client sends the same token with every request, and an ES256 verification costs ~0.5 ms of this
+   * proxy's CPU. INVARIANT: a remembered token is accepted only under the very resolver that verified it (a
+   * key set re-read — a key rotated out — forgets it in effect), only while jose's time checks (exp, nbf, iat
+   * age, with the same skew) hold now, and still goes through every check of `checkClaims`, revocation
+   * included; otherwise it is verified in full. Only for key sources replaced on change.
+   */
+  private readonly verified = new Map<string, Verified>();
 
   constructor(opts: VerifierOptions) {
     if (opts.algorithms.length === 0 || opts.algorithms.some((a) => a === 'none' || /^HS/i.test(a))) {
@@ -139,6 +156,8 @@ export class TokenVerifier {
     } catch (err) {
       return fail('keys_unavailable', `key set unavailable: ${String((err as Error).message).split('\n')[0]}`);
     }
+    const known = this.verified.get(token);
+    if (known !== undefined && known.resolver === resolver && this.inTime(known.payload)) return this.checkClaims(known.payload, claimed, revoked, fail);
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, resolver, {
@@ -153,7 +172,25 @@ export class TokenVerifier {
       if (c.code === 'wrong_issuer') return fail(c.code, `${c.message} (this proxy trusts \`${this.o.issuer}\`, --issuer)`);
       return fail(c.code, c.message);
     }
+    if (this.o.keys.replacedOnChange === true) this.remember(token, { resolver, payload });
     return this.checkClaims(payload, claimed, revoked, fail);
+  }
+
+  /** jose's time checks of `jwtVerify` as this verifier calls it (same skew, same maximum age), for a payload it passed. */
+  private inTime(p: JWTPayload): boolean {
+    const now = Math.floor(this.o.now() / 1000);
+    const tol = this.o.clockSkewSec;
+    if (typeof p.exp !== 'number' || typeof p.iat !== 'number') return false;
+    if (p.exp <= now - tol) return false;
+    if (typeof p.nbf === 'number' && p.nbf > now + tol) return false;
+    const age = now - p.iat;
+    return !(age - tol > this.o.maxLifetimeSec + tol) && !(age < -tol);
+  }
+
+  private remember(token: string, v: Verified): void {
+    this.verified.delete(token);
+    if (this.verified.size >= REMEMBERED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(token, v);
   }
 
   /**

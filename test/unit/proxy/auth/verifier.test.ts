@@ -4,12 +4,14 @@
 import assert from 'node:assert/strict';
 import { createHash, createHmac, createPublicKey } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
-import { importJWK, SignJWT, type JWK } from 'jose';
+import fc from 'fast-check';
+import { importJWK, SignJWT, type JWK, type JWTVerifyGetKey } from 'jose';
 import { chainEntry, GENESIS, verifyChain, type AuditEntry, type ChainHead } from '../../../../policies';
 import {
   authEntry, emptyRevocations, fileKeySource, issueToken, keyPaths, newSigningKey, publicJwk, readJwksFile, revokeJti, rotateKeys,
-  TokenVerifier, writeKeySets, type AuthFailureCode, type AuthResult, type KeyPaths,
+  TokenVerifier, writeKeySets, type AuthFailureCode, type AuthResult, type KeyPaths, type KeySource,
 } from '../../../../extension/proxy/auth';
+import { fcParams } from '../../../support/seed';
 import { tempDir } from '../../../support/tmp';
 
 const AUD = 'http://127.0.0.1:8931/mcp';
@@ -307,5 +309,99 @@ describe('token verifier: reloads and failing closed', () => {
     assert.throws(() => new TokenVerifier({ keys, issuer: ISS, audience: AUD, algorithms: ['none'] }), TypeError);
     assert.throws(() => new TokenVerifier({ keys, issuer: ISS, audience: AUD, algorithms: [] }), TypeError);
     assert.throws(() => new TokenVerifier({ keys, issuer: ISS, audience: AUD, algorithms: ['ES256'], clockSkewSec: 3600 }), TypeError);
+  });
+});
+
+describe('token verifier: remembered verifications', () => {
+  let paths: KeyPaths;
+  let key: JWK;
+  let now = NOW;
+  /** the key set's lookups (jose asks once per signature it verifies) */
+  let lookups = 0;
+
+  before(async () => {
+    paths = keyPaths(tempDir('mandate-auth-memo-'));
+    key = await newSigningKey('ES256', NOW);
+    writeKeySets(paths, [key]);
+    emptyRevocations(paths.revocations);
+  });
+  beforeEach(() => { now = NOW; lookups = 0; });
+
+  /** A file key source whose resolvers count their lookups (one wrapper per resolver the file gives). */
+  function counting(): KeySource {
+    const file = fileKeySource(paths.publicJwks);
+    const wrapped = new WeakMap<object, JWTVerifyGetKey>();
+    return {
+      describe: file.describe, replacedOnChange: true,
+      resolver: async () => {
+        const r = await file.resolver();
+        if (!wrapped.has(r)) wrapped.set(r, (h, t) => { lookups++; return r(h, t); });
+        return wrapped.get(r)!;
+      },
+    };
+  }
+  const make = (keys: KeySource = counting(), skew?: number): TokenVerifier =>
+    new TokenVerifier({ keys, issuer: ISS, audience: AUD, algorithms: ['ES256'], revocations: paths.revocations, now: () => now, ...(skew !== undefined ? { clockSkewSec: skew } : {}) });
+  const code = (r: AuthResult): string => (r.ok ? 'ok' : r.code);
+
+  it('verifies a token\'s signature once, then only what time and the revocation list change', async () => {
+    const v = make();
+    const t = await issueToken({ key, sub: 'copilot-research', aud: AUD, iss: ISS, ttlSec: 600, now: NOW });
+    for (let i = 0; i < 5; i++) assert.equal(code(await v.verify(t.token)), 'ok');
+    assert.equal(lookups, 1, 'one signature verified for five requests');
+    revokeJti(paths.revocations, { jti: t.jti, at: new Date(NOW).toISOString(), exp: t.exp }, NOW / 1000);
+    assert.equal(code(await v.verify(t.token)), 'revoked', 'a remembered token is still checked against the list');
+    emptyRevocations(paths.revocations);
+    now = NOW + 631_000; // past exp + 30 s skew
+    assert.equal(code(await v.verify(t.token)), 'expired');
+  });
+
+  it('forgets a verification when the key set changes: a key rotated out rejects its tokens at once', async () => {
+    const v = make();
+    const t = await issueToken({ key, sub: 'copilot-research', aud: AUD, iss: ISS, ttlSec: 600, now: NOW });
+    assert.equal(code(await v.verify(t.token)), 'ok');
+    const other = await newSigningKey('ES256', NOW + 1);
+    writeKeySets(paths, [other]);
+    try {
+      assert.equal(code(await v.verify(t.token)), 'unknown_kid');
+    } finally {
+      writeKeySets(paths, [key]);
+    }
+    assert.equal(code(await v.verify(t.token)), 'ok');
+  });
+
+  it('remembers nothing for a key source that keeps one resolver while its keys change (a JWKS URL)', async () => {
+    const file = counting();
+    const v = make({ describe: file.describe, resolver: () => file.resolver() });
+    const t = await issueToken({ key, sub: 'copilot-research', aud: AUD, iss: ISS, ttlSec: 600, now: NOW });
+    for (let i = 0; i < 3; i++) assert.equal(code(await v.verify(t.token)), 'ok');
+    assert.equal(lookups, 3);
+  });
+
+  it('decides as a verifier that remembers nothing, whatever the token\'s times and the clock do (property)', async () => {
+    const priv = await importJWK(key, 'ES256');
+    const sec = NOW / 1000;
+    await fc.assert(fc.asyncProperty(
+      fc.record({
+        iat: fc.integer({ min: -400, max: 400 }), ttl: fc.integer({ min: 1, max: 3700 }), nbf: fc.option(fc.integer({ min: -400, max: 400 }), { nil: undefined }),
+        skew: fc.integer({ min: 0, max: 60 }),
+        // a time anywhere, or one within two seconds of an edge: exp or nbf or iat, each give or take the skew
+        times: fc.array(fc.oneof(fc.integer({ min: -500, max: 4000 }), fc.tuple(fc.constantFrom('exp', 'nbf', 'iat'), fc.constantFrom(-1, 1), fc.integer({ min: -2, max: 2 }))), { minLength: 1, maxLength: 6 }),
+      }),
+      async ({ iat, ttl, nbf, skew, times: marks }) => {
+        const edge = { exp: iat + ttl, nbf: nbf ?? iat, iat };
+        const times = marks.map((m) => (typeof m === 'number' ? m : edge[m[0]] + m[1] * skew + m[2]));
+        const jwt = new SignJWT({ sub: 'copilot-research', jti: `j-${iat}-${ttl}-${nbf ?? 'x'}` }).setProtectedHeader({ alg: 'ES256', kid: key.kid!, typ: 'at+jwt' })
+          .setAudience(AUD).setIssuer(ISS).setIssuedAt(sec + iat).setExpirationTime(sec + iat + ttl);
+        if (nbf !== undefined) jwt.setNotBefore(sec + nbf);
+        const token = await jwt.sign(priv);
+        const remembering = make(undefined, skew);
+        for (const at of times) {
+          now = NOW + at * 1000;
+          const fresh = make(fileKeySource(paths.publicJwks), skew);
+          assert.equal(code(await remembering.verify(token)), code(await fresh.verify(token)), `at ${at} s`);
+        }
+      },
+    ), fcParams(120));
   });
 });
