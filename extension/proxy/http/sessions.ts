@@ -17,6 +17,7 @@ import type { PinStore } from '../pins';
 import type { PolicyState } from '../policyState';
 import { RPC, type Identity } from '../types';
 import { Restarts } from '../upstream';
+import { sendJson } from './answers';
 import { endServerSession, linkError, noteProtocolVersion, upstreamFailure, upstreamTransport, type UpstreamSpec } from './upstream';
 
 
@@ -213,7 +214,25 @@ export class HttpSession {
   /** Hand one authenticated HTTP request to the SDK transport. */
   async handle(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
     this.touch();
+    // INVARIANT: a request reusing the id of one in flight in this session is refused before the SDK's transport
+    // sees it (as the guard refuses it over stdio): the transport sends an answer on the stream of the last request
+    // with its id, so the waiting request's answer went to the refused one's stream, lost to its caller
+    const reused = req.method === 'POST' ? this.reusedId(body) : undefined;
+    if (reused !== undefined) {
+      this.guard.record({ kind: 'error', method: reused.method, request_id: reused.id, error: { code: 'jsonrpc_id_in_use', message: 'a request with this id is still in flight; refused' } });
+      return sendJson(res, 409, { jsonrpc: '2.0', id: reused.id, error: { code: RPC.invalidRequest, message: `id ${JSON.stringify(reused.id).slice(0, 100)} is already in use by a request in flight` } });
+    }
     await this.transport.handleRequest(req, res, body);
+  }
+
+  /** The first request in a POST body (one message or a batch) whose id is in flight in this session. */
+  private reusedId(body: unknown): { id: RpcId; method: string } | undefined {
+    for (const m of Array.isArray(body) ? body : [body]) {
+      const r = m as { id?: unknown; method?: unknown } | null;
+      if (r === null || typeof r !== 'object' || typeof r.method !== 'string') continue;
+      if ((typeof r.id === 'string' || typeof r.id === 'number') && this.guard.inFlight(r.id)) return { id: r.id, method: r.method };
+    }
+    return undefined;
   }
 
   private toClient(m: JSONRPCMessage, related?: string | number): void {

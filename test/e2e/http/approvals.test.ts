@@ -154,18 +154,38 @@ describe('HTTP proxy e2e: finance policy, roles from tokens, approvals', functio
     await (await post(a.token, { jsonrpc: '2.0', method: 'notifications/initialized' })).text();
     const { started: waiting, id } = await held(() => post(a.token, { jsonrpc: '2.0', id: 7, method: 'tools/call', params: PAY }).then((r) => r.text()));
     // the same id again, with another (valid) token of the subject: refused, the id is in use
-    const again = await (await post(b.token, { jsonrpc: '2.0', id: 7, method: 'tools/call', params: PAY })).text();
-    assert.match(again, /already in use/);
+    const again = await post(b.token, { jsonrpc: '2.0', id: 7, method: 'tools/call', params: PAY });
+    assert.equal(again.status, 409);
+    assert.match(await again.text(), /already in use/);
     const rev = await runCli(['token', 'revoke', a.jti, '--keys', 'keys'], { cwd: dir });
     assert.equal(rev.code, 0, rev.stderr + rev.stdout);
     const r = await runCli(['approve', id, '--by', 'alice'], { cwd: dir, env: { MANDATE_RUNTIME_DIR: join(dir, 'run') } });
     assert.equal(r.code, 0, r.stderr + r.stdout);
-    // (the held call's stream is the SDK's to find: the refused reuse took its place there, so the answer is read from the log)
-    void waiting.catch(() => undefined);
+    assert.match(await waiting, /approval \S+ refused \(the token that made the call .*has been revoked\)/, 'the held call heard its own refusal on its own stream');
     const all = await recordsWhen(join(dir, 'audit.jsonl'), (rs) => rs.some((x) => x.approval?.id === id && x.approval.state !== 'asked'));
     const settled = all.find((x) => x.approval?.id === id && x.approval.state !== 'asked')!;
     assert.equal(settled.approval!.state, 'refused', 'the call of the revoked token was approved');
     assert.match(JSON.stringify(settled), /has been revoked/);
+  });
+
+  it('refuses a request that reuses the id of a call in flight before the transport sees it: the waiting call still gets its answer', async () => {
+    const t = await issueToken({ key, sub: 'payments-agent', aud: proxy.url, iss: 'urn:mandate:local', ttlSec: 600, now: Date.now() });
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${t.token}` };
+    const post = (body: unknown): Promise<Response> => fetch(proxy.url, { method: 'POST', headers, body: JSON.stringify(body) });
+    const init = await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'reuse', version: '1' } } });
+    headers['mcp-session-id'] = init.headers.get('mcp-session-id')!;
+    await init.text();
+    await (await post({ jsonrpc: '2.0', method: 'notifications/initialized' })).text();
+    const { started: waiting, id } = await held(() => post({ jsonrpc: '2.0', id: 'pay-1', method: 'tools/call', params: PAY }).then((r) => r.text()));
+    const again = await post({ jsonrpc: '2.0', id: 'pay-1', method: 'tools/list', params: {} });
+    assert.equal(again.status, 409);
+    assert.deepEqual(await again.json(), { jsonrpc: '2.0', id: 'pay-1', error: { code: -32600, message: 'id "pay-1" is already in use by a request in flight' } });
+    const r = await runCli(['approve', id, '--by', 'alice'], { cwd: dir, env: { MANDATE_RUNTIME_DIR: join(dir, 'run') } });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    // before: the answer went to the refused request's stream, and this one ended without it
+    assert.match(await waiting, /"id":"pay-1".*paid 250/);
+    const refused = records().filter((x) => x.kind === 'error' && x.request_id === 'pay-1');
+    assert.deepEqual(refused.map((x) => [x.method, x.error?.code]), [['tools/list', 'jsonrpc_id_in_use']]);
   });
 
   it('gives a reader token the reader role only: payments are denied', async () => {
