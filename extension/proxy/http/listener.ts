@@ -151,16 +151,16 @@ export class HttpProxy {
       if (!who.roles.every((r) => s.identity.roles.includes(r))) {
         // ending the session widens nothing: its own subject may always close it (else a session narrowed by a policy
         // edit stays open, refusing its subject's every request, until the idle timeout)
-        if (req.method === 'DELETE') return s.handle(req, res, body);
+        if (req.method === 'DELETE') {
+          this.noteToken(s, who, now);
+          return s.handle(req, res, body);
+        }
         const entry = authEntry(who.result, { session: sid, roles: who.roles }, now);
         this.audit({ ...entry, error: { code: 'session_roles', message: `the token's roles (${who.roles.join(', ')}) are not among the session's (${s.identity.roles.join(', ')})` }, detail: { ...(entry.detail as object), outcome: 'rejected' } });
         return sendJson(res, 403, rpcErrorBody('forbidden: this token carries roles the session was not opened with; open a new session'));
       }
       s.identity.roles = who.roles;
-      if (!s.jtis.has(id.jti)) {
-        s.jtis.add(id.jti);
-        this.audit(authEntry(who.result, { session: sid, roles: who.roles }, now));
-      }
+      this.noteToken(s, who, now);
       return s.handle(req, res, body);
     }
     if (req.method !== 'POST' || !isInitialize(body)) return sendJson(res, 400, rpcErrorBody('bad request: no mcp-session-id, and not an initialize request'));
@@ -205,6 +205,13 @@ export class HttpProxy {
     // INVARIANT: an initialize the SDK refused (406 without the right Accept, a batch) leaves no session and no
     // upstream process behind until the idle timeout
     if (!s.initialized) await s.close('initialize refused by the transport');
+  }
+
+  /** A token's first use on a session is an `auth` record (the session's later requests with it are not). */
+  private noteToken(s: HttpSession, who: { result: AuthResult & { ok: true }; roles: string[] }, now: number): void {
+    if (s.jtis.has(who.result.identity.jti)) return;
+    s.jtis.add(who.result.identity.jti);
+    this.audit(authEntry(who.result, { session: s.id, roles: who.roles }, now));
   }
 
   private audit(e: AuditEntry): boolean {

@@ -183,10 +183,12 @@ describe('HTTP proxy e2e: server-everything (streamableHttp) upstream, SDK clien
     const wide = await connect(full);
     assert.ok((await wide.client.listTools()).tools.some((t) => t.name === 'get-tiny-image'), 'a session opened with the full token has both roles');
     assert.ok(auditRecords().some((r) => r.kind === 'auth' && r.error?.code === 'session_roles'));
-    // …but it may always end that session: a DELETE widens nothing
+    // …but it may always end that session: a DELETE widens nothing — and the token that ended it is on record
     const sid = s.transport.sessionId!;
-    s.use(full);
+    const ender = await token({ sub: 'two-roles' });
+    s.use(ender.token);
     await s.transport.terminateSession();
+    assert.ok(auditRecords().some((r) => r.kind === 'auth' && r.session === sid && r.error === undefined && JSON.stringify(r).includes(ender.jti)), 'the DELETE\'s token has an auth record');
     const after = await rawRequest(proxy.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${narrow}`, 'mcp-session-id': sid }, body: JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'ping' }) });
     assert.equal(after.status, 404, 'the session is gone');
   });
