@@ -118,6 +118,13 @@ describe('mandate simulate', () => {
     }
   });
 
+  it('lists the finance example\'s server live: its command runs from the policy\'s folder, as the editor runs it', async () => {
+    // the command once named test/fixtures/… from the repository root: --live looked for it under policies/examples/
+    const r = await runCli(['simulate', '--policy', 'policies/examples/finance.mandate.yaml', '--live', '--runs', '500', '--seed', '1']);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /^result: all \d+ properties hold$/m);
+  });
+
   it('prints a `mandate check` command that reproduces the counterexample decision', async () => {
     const r = await runCli(['simulate', '--policy', `${CORPUS}/prefix-not-within.broken.mandate.yaml`, ...WHEN, '--format', 'json']);
     const report = JSON.parse(r.stdout) as JsonReport;
