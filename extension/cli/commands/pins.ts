@@ -42,6 +42,8 @@ async function list(argv: string[], io: Io): Promise<number> {
   const { values } = parse(argv, { server: { type: 'string' }, dir: { type: 'string' }, format: { type: 'string' } }, usage, false);
   const fmt = format(values.format, ['text', 'json'] as const, 'text');
   const dir = resolve(io.cwd, values.dir ?? join('.mandate', 'pins'));
+  // the command printed for accepting must act on the folder listed: without it, it looks in .mandate/pins
+  const dirFlag = values.dir !== undefined ? ` --dir=${shellWord(values.dir)}` : '';
   let pending = 0;
   const files = pinFiles(dir, values.server);
   if (files.length === 0 && fmt === 'text') println(io.stdout, `no pins in \`${dir}\` (a proxy writes them to its --pins-dir, by default .mandate/pins in the folder it runs in)`);
@@ -64,7 +66,7 @@ async function list(argv: string[], io: Io): Promise<number> {
       if (changed.description !== undefined && changed.description_digest !== p.description_digest) {
         println(io.stdout, `          new description: ${printable(JSON.stringify(changed.description))}`);
       }
-      println(io.stdout, `          accept after review: mandate pins accept --server=${shellWord(s)} --tool=${shellWord(name)} --digest ${changed.digest}`);
+      println(io.stdout, `          accept after review: mandate pins accept --server=${shellWord(s)} --tool=${shellWord(name)} --digest ${changed.digest}${dirFlag}`);
     }
   }
   return pending > 0 ? 1 : 0;
@@ -77,7 +79,8 @@ async function accept(argv: string[], io: Io): Promise<number> {
     if (!new RegExp(`^[0-9a-fA-F]{${MIN_DIGEST_PREFIX},64}$`).test(d)) throw new CliError(`--digest \`${d}\` is not a digest: give at least ${MIN_DIGEST_PREFIX} hex digits, as \`mandate pins list\` shows them`);
   }
   const dir = resolve(io.cwd, values.dir ?? join('.mandate', 'pins'));
-  const file = openPinsFile(dir, values.server);
+  // a server with no pins (a misspelt name, another --dir) must not read as "nothing to accept"
+  const file = pinFiles(dir, values.server)[0]!.file;
   readPinsOrFail(file, values.server);
   const { accepted, acceptedDigests, changedSinceReview } = acceptPins(file, values.server, values.tool, values.digest);
   if (changedSinceReview.length > 0) {

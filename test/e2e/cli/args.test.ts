@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { pinsPath } from '../../../extension/proxy/pins';
+import { pinOf, pinsPath, type Pin } from '../../../extension/proxy/pins';
 import { SAMPLE_ENTRIES, writeAuditLog } from '../../support/audit';
 import { ROOT, runCli } from '../../support/cli';
 import { tempDir } from '../../support/tmp';
@@ -42,6 +42,26 @@ describe('mandate: flags with bad values', function () {
     const none = await runCli(['pins', 'list', '--dir', join(dir, 'elsewhere')]);
     assert.equal(none.code, 0, none.stderr);
     assert.match(none.stdout, /^no pins in `.*elsewhere` \(a proxy writes them to its --pins-dir, by default \.mandate\/pins in the folder it runs in\)$/m);
+  });
+
+  it('pins list prints an accept command for the --dir it listed, and pins accept names a --server with no pins', async () => {
+    const dir = tempDir();
+    const pins = join(dir, 'pins');
+    mkdirSync(pins);
+    const pin = (description: string): Pin => pinOf({ name: 'pay', description, inputSchema: { type: 'object' } }, '2026-11-26T00:00:00.000Z');
+    const changed = pin('Pay anyone.');
+    writeFileSync(pinsPath(pins, 'finance-server'), JSON.stringify({ version: 1, server: 'finance-server', tools: { pay: pin('Pay a vendor.') }, pending: { pay: changed } }));
+    const list = await runCli(['pins', 'list', '--dir', 'pins'], { cwd: dir });
+    assert.equal(list.code, 1, list.stderr);
+    // the command printed once lacked --dir: run as printed, it looked in .mandate/pins and said "nothing to accept"
+    const printed = /accept after review: mandate (pins accept .*)$/m.exec(list.stdout)?.[1];
+    assert.equal(printed, `pins accept --server=finance-server --tool=pay --digest ${changed.digest} --dir=pins`, list.stdout);
+    const elsewhere = await runCli(['pins', 'accept', '--server=finance-server', '--tool=pay'], { cwd: dir });
+    assert.equal(elsewhere.code, 1, elsewhere.stdout);
+    assert.match(elsewhere.stderr, /no pins for server `finance-server` in `.*\.mandate\/pins`; no server has pins there/);
+    const accepted = await runCli(printed.split(' '), { cwd: dir });
+    assert.equal(accepted.code, 0, accepted.stderr);
+    assert.match(accepted.stdout, new RegExp(`^accepted \`pay\` \\(${changed.digest.slice(0, 12)}\\) for \`finance-server\`$`, 'm'));
   });
 
   it('audit show --limit takes a whole number (1.5 showed one record)', async () => {
