@@ -85,8 +85,11 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
   const pins = new PinStore(openPinsFile(opts.pinsDir, opts.server), opts.server, io.now);
   const approvals = new ApprovalBroker(session, opts.approvalTimeoutMs, io.now);
   let channel: ApprovalChannel | undefined;
+  const approvalDir = opts.runtimeDir ?? runtimeDir(io.env);
+  // `mandate approve ID` looks in the default folder: a session elsewhere is found only with the same --runtime-dir
+  const answerFlags = approvalDir !== runtimeDir(io.env) ? ` --runtime-dir ${/^[A-Za-z0-9_./:=@+,-]+$/.test(approvalDir) ? approvalDir : `'${approvalDir.replace(/'/g, `'\\''`)}'`}` : undefined;
   try {
-    channel = await openApprovalChannel(approvals, { server: opts.server, principal, dir: opts.runtimeDir ?? runtimeDir(io.env) });
+    channel = await openApprovalChannel(approvals, { server: opts.server, principal, dir: approvalDir });
   } catch (err) {
     log(`mandate proxy: no approval channel (${(err as Error).message}); approvals can only come from the client`);
   }
@@ -96,6 +99,7 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
   const guard = new Guard({
     session, server: opts.server, identity: { principal, roles }, context: opts.context, policy, audit, pins, approvals,
     now: io.now, callTimeoutMs: opts.callTimeoutMs, toClient: out, toClientRaw: (line) => toClient.sendRaw(line), toUpstream: (m) => upstream.send(m), log,
+    ...(answerFlags !== undefined && channel ? { answerFlags } : {}),
     // a checked call goes to a process as the line it was checked as; an HTTP transport serialises the same value itself
     ...(http ? { upstreamWanted: () => reconnectOnDemand() } : { toUpstreamRaw: (line: string) => (upstream as UpstreamProcess).sendRaw(line) }),
   });

@@ -307,7 +307,8 @@ export class ToolCalls {
     const via = elicit ? 'elicitation' : 'editor';
     // INVARIANT: the ask is on disk before anyone is asked (a proxy killed meanwhile leaves no approval unrecorded)
     if (!this.g.record({ kind: 'approval', request_id: msg.id, tool, args_digest: digest, approval: { id: req.id, state: 'asked', via } }, true)) return undefined;
-    o.log(`mandate proxy: approval ${req.id} needed for \`${tool}\` — answer with \`mandate approve ${req.id}\` or \`mandate refuse ${req.id}\``);
+    const flags = o.answerFlags ?? '';
+    o.log(`mandate proxy: approval ${req.id} needed for \`${tool}\` — answer with \`mandate approve ${req.id}${flags}\` or \`mandate refuse ${req.id}${flags}\``);
     const outcome = o.approvals.ask(req);
     this.approving.set(idKey(msg.id), req.id);
     this.askedBy.set(req.id, msg.id);

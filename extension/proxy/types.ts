@@ -40,6 +40,8 @@ export interface GuardOptions {
   toUpstreamRaw?: (line: string) => void;
   /** one line for the operator (stderr) */
   log: (line: string) => void;
+  /** optional: flags the printed `mandate approve|refuse ID` command needs to find this session (`--runtime-dir DIR`) */
+  answerFlags?: string;
   /** optional: a request found the upstream down (a transport that reconnects on demand starts trying) */
   upstreamWanted?: () => void;
   /**

@@ -31,7 +31,10 @@ describe('e2e proxy: approvals', function () {
       const idP = nextApproval(g);
       const call = g.client.callTool(PAY);
       const id = await idP;
-      const a = await cli(['approve', id, '--runtime-dir', join(g.dir, 'run'), '--by', 'alice']);
+      // the command the proxy prints finds this session (--runtime-dir): printed without it, it looked in the default folder
+      const printed = new RegExp(`approval ${id} needed for \`issue_payment\` — answer with \`mandate (approve ${id} [^\`]*)\``).exec(g.stderr())?.[1];
+      assert.equal(printed, `approve ${id} --runtime-dir ${join(g.dir, 'run')}`, g.stderr());
+      const a = await cli([...printed.split(' '), '--by', 'alice']);
       assert.equal(a.code, 0, a.err);
       const r = await call;
       assert.notEqual(r.isError, true, textOf(r));
