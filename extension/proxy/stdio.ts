@@ -50,6 +50,12 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
   const p = loaded.parsed.policy;
   const roles = opts.roles.length > 0 ? opts.roles : (opts.agent !== undefined ? p.agents?.[opts.agent]?.roles ?? [] : []);
   if (roles.length === 0) throw new ProxyStartError('missing --role (or an --agent the policy binds to roles)');
+  // a misspelt --role starts a proxy that denies every call with no word why on the operator's terminal
+  const undeclared = roles.filter((r) => !Object.hasOwn(p.roles ?? {}, r));
+  if (undeclared.length > 0) {
+    const declared = Object.keys(p.roles ?? {});
+    log(`mandate proxy: warning: the policy declares no role ${undeclared.map((r) => `\`${r}\``).join(', ')}: an undeclared role is given nothing, so its calls are denied (declared: ${declared.length > 0 ? declared.slice(0, 20).join(', ') : 'none'})`);
+  }
   // which policy `servers` entry the server is, as the HTTP proxy reads it: a command's `env` (references resolved,
   // an unset one reported), or a URL's name and credential
   let spec: UpstreamSpec;

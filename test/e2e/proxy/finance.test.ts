@@ -19,6 +19,18 @@ describe('e2e proxy: finance server through the SDK client', function () {
   });
   after(async () => g?.close());
 
+  it('warns on stderr of a --role the policy does not declare (a typo denied every call without a word)', async () => {
+    const typo = await connectProxy({ policy: POLICY, proxyArgs: ['--role', 'finance_exector', ...CTX], server: ['node', join(FIXTURES, 'finance-server.mjs')] });
+    try {
+      const r = await typo.client.callTool({ name: 'get_balance', arguments: {} });
+      assert.equal(r.isError, true);
+      assert.match(typo.stderr(), /warning: the policy declares no role `finance_exector`: an undeclared role is given nothing, so its calls are denied \(declared: finance_executor, finance_reader\)/);
+    } finally {
+      await typo.close();
+    }
+    assert.doesNotMatch(g.stderr(), /declares no role/);
+  });
+
   it('lists only the tools the role could be allowed', async () => {
     const { tools } = await g.client.listTools();
     assert.deepEqual(tools.map((t) => t.name).sort(), ['get_balance', 'issue_payment', 'list_invoices']);
