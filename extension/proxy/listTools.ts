@@ -57,11 +57,19 @@ export async function listTools(command: readonly string[], options: ListToolsOp
 
 const STDERR_TAIL = 4096;
 
-/** The line of a server's stderr that says most: the last naming an error (Node, Python), else the last one. */
+/**
+ * The lines of a server's stderr that say most: the last run of lines naming an error (Node, Python; up to three,
+ * so npm's `npm error <why>` is kept beside the `npm error A complete log…` line that follows it), else the last line.
+ */
 function lastWords(text: string): string | undefined {
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
-  const said = [...lines].reverse().find((l) => /error|exception|cannot|fatal/i.test(l) && !/^at /.test(l)) ?? lines.at(-1);
-  return said?.slice(0, 300);
+  const naming = (l: string): boolean => /error|exception|cannot|fatal/i.test(l) && !/^at /.test(l);
+  let end = lines.length;
+  while (end > 0 && !naming(lines[end - 1]!)) end--;
+  if (end === 0) return lines.at(-1)?.slice(0, 300);
+  let start = end - 1;
+  while (start > 0 && end - start < 3 && naming(lines[start - 1]!)) start--;
+  return lines.slice(start, end).join(' / ').slice(0, 500);
 }
 
 /** `listTools` of a server reached over Streamable HTTP at `url`, with `headers` on every request (credentials). */

@@ -81,6 +81,15 @@ describe('e2e cli: mandate init', function () {
     assert.equal(existsSync(join(dir, 'gone.mandate.yaml')), false);
   });
 
+  it('a server whose stderr ends in several error lines is shown with them all (npx: the reason, then where its log is)', async () => {
+    const dir = tempDir();
+    const npxLike = "console.error('npm error npx canceled due to missing packages and no YES option: [\\'x@1\\']'); console.error('npm error A complete log of this run can be found in: /root/.npm/_logs/debug-0.log'); process.exit(1)";
+    const r = await runCli(['init', 'gone', '--', process.execPath, '-e', npxLike], { cwd: dir });
+    assert.equal(r.code, 1, r.stdout);
+    // only the last line was shown: where npm's log is, not why it stopped
+    assert.match(r.stderr, /the server's stderr ended: npm error npx canceled due to missing packages and no YES option: \['x@1'\] \/ npm error A complete log of this run/);
+  });
+
   it('writes into --dir, made if need be, and runs the server where the command was typed (its relative paths are the user\'s)', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'servers'));
