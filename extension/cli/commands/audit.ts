@@ -33,7 +33,7 @@ async function verify(argv: string[], io: Io): Promise<number> {
   if (fmt === 'json') {
     println(io.stdout, JSON.stringify({ file, ok: r.ok, records: r.records, head: r.head, ...(last ? { anchor: `${last.seq}:${last.hash}` } : {}), ...(r.bad ? { bad: r.bad } : {}), ...(writer ? { writer } : {}) }));
   } else if (r.ok) {
-    println(io.stdout, `ok: ${file}: ${r.records} record${r.records === 1 ? '' : 's'}, chain intact${last ? ` (last record ${last.seq}, hash ${last.hash.slice(0, 12)})` : ''}`);
+    println(io.stdout, `ok: ${file}: ${r.records} record${r.records === 1 ? '' : 's'}, chain intact${last ? ` (last record ${last.seq}, hash ${last.hash.slice(0, 16)}: keep \`--anchor ${last.seq}:${last.hash.slice(0, 16)}\`)` : ''}`);
   } else {
     const seq = r.bad!.seq !== undefined ? ` (seq ${r.bad!.seq})` : '';
     println(io.stdout, `BROKEN: ${file}:${r.bad!.line}${seq}: ${r.bad!.why}; ${r.records} record${r.records === 1 ? '' : 's'} before it verify`);
