@@ -81,7 +81,14 @@ export async function listToolsHttp(url: URL, headers: Record<string, string> = 
   oversize.catch(() => undefined); // (raced below; one after the listing ended is nobody's business)
   const bound: MessageBound = { maxBytes: MAX_ANSWER_BYTES, flag: 'the most a listing reads', onOversize: (why) => refuse(new Error(why)) };
   const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers }, fetch: async (u, init) => bounded(await fetch(u, init), bound) });
-  return listOver(transport, timeoutMs, oversize);
+  try {
+    return await listOver(transport, timeoutMs, oversize);
+  } catch (err) {
+    // fetch says only "fetch failed": why (ECONNREFUSED, a name that does not resolve, a bad certificate) is its cause
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : undefined;
+    if (cause === undefined || (err as Error).message.includes(cause)) throw err;
+    throw new Error(`${(err as Error).message} (${cause})`, { cause: err });
+  }
 }
 
 /** The longest answer listToolsHttp reads (as the editor's listing). */

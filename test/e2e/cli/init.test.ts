@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parsePolicy } from '../../../policies';
 import { runCli } from '../../support/cli';
@@ -79,6 +80,17 @@ describe('e2e cli: mandate init', function () {
     assert.equal(r.code, 1, r.stdout);
     assert.match(r.stderr, /cannot list the tools of `.*no-such-server\.mjs`: .*Connection closed \(the server exited with code 1\); the server's stderr ended: .*Cannot find module/s);
     assert.equal(existsSync(join(dir, 'gone.mandate.yaml')), false);
+  });
+
+  it('a server by URL that cannot be reached says why (fetch said only "fetch failed")', async () => {
+    const dir = tempDir();
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const r = await runCli(['init', 'gone', '--url', `http://127.0.0.1:${port}/mcp`], { cwd: dir });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, new RegExp(`cannot list the tools of \`http://127\\.0\\.0\\.1:${port}/mcp\`: fetch failed \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\)`));
   });
 
   it('a server whose stderr ends in several error lines is shown with them all (npx: the reason, then where its log is)', async () => {
