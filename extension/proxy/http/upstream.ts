@@ -19,7 +19,10 @@ export { HttpUsageError, shownUrl, upstreamOf, type UpstreamAuth, type UpstreamC
  * message bound), which would otherwise be copied into every call it fails.
  */
 export function linkError(err: unknown, max = 300): string {
-  const line = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+  const first = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+  // fetch says only "fetch failed": why (connect ECONNREFUSED host:port, a name that does not resolve) is its cause
+  const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message.split('\n')[0]! : '';
+  const line = cause !== '' && !first.includes(cause) ? `${first} (${cause})` : first;
   return line.length > max ? `${line.slice(0, max)}… (${line.length} characters)` : line;
 }
 
