@@ -8,22 +8,12 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 // eslint-disable-next-line no-restricted-imports -- the approval channel's wire contract is the one file shared with the proxy (STYLE.md: one contract file per process boundary); no proxy code runs here
-import { isProxyMessage, isSessionInfo, MAX_LINE, untrustedPath, type ApprovalRequest, type ClientMessage, type SessionInfo } from '../proxy/approvalProtocol';
+import { alive, isProxyMessage, isSessionInfo, MAX_LINE, untrustedPath, type ApprovalRequest, type ClientMessage, type SessionInfo } from '../proxy/approvalProtocol';
 import type { MandateUi } from './output';
 
 /** Where proxies publish their sessions (the proxy's own rule). */
 export function runtimeDir(): string {
   return process.env['MANDATE_RUNTIME_DIR'] || join(tmpdir(), `mandate-${userInfo().uid}`);
-}
-
-/** True while process `pid` runs (a stale session file from a dead proxy is skipped). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** How an approval prompt is answered; replaced in tests. */

@@ -1,17 +1,43 @@
 // The approval channel: a Unix socket per session, guarded by a per-session secret, through which
 // the editor extension or `mandate approve|refuse` answers pending approvals (approvalProtocol.ts).
 
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { isClientMessage, isProxyMessage, isSessionInfo, MAX_LINE, sessionOfApproval, untrustedPath, type ProxyMessage, type SessionInfo } from './approvalProtocol';
+import { alive, isClientMessage, isProxyMessage, isSessionInfo, MAX_LINE, sessionOfApproval, untrustedPath, type ProxyMessage, type SessionInfo } from './approvalProtocol';
 import type { ApprovalBroker } from './approvals';
 import { randomHex, sameSecret } from './hash';
 
 /** The folder holding session files and sockets: $MANDATE_RUNTIME_DIR, else `<tmpdir>/mandate-<uid>`. */
 export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
   return env['MANDATE_RUNTIME_DIR'] || join(tmpdir(), `mandate-${userInfo().uid}`);
+}
+
+/**
+ * Remove the session files (and sockets) of proxies that are gone: one killed (SIGKILL, a crash, a machine reset)
+ * cannot remove its own, and they piled up in the runtime folder (90 pairs on a development machine). Only a file
+ * that is a session record naming a process that no longer exists is removed; anything else is left alone.
+ */
+function sweepStale(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const file = join(dir, name);
+    let info: unknown;
+    try {
+      info = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      continue;
+    }
+    if (!isSessionInfo(info) || info.session !== name.slice(0, -5) || alive(info.pid)) continue;
+    rmSync(join(dir, `${info.session}.sock`), { force: true });
+    rmSync(file, { force: true });
+  }
 }
 
 /** Split a byte stream into lines, bounded; an oversized line ends the connection. */
@@ -46,6 +72,7 @@ export async function openApprovalChannel(broker: ApprovalBroker, meta: { server
   const foreign = untrustedPath(meta.dir, 'dir', false); // the mode is ours to fix, the owner is not
   if (foreign !== undefined) throw new Error(foreign);
   chmodSync(meta.dir, 0o700);
+  sweepStale(meta.dir);
   const socket = join(meta.dir, `${broker.session}.sock`);
   const file = join(meta.dir, `${broker.session}.json`);
   const info: SessionInfo = {

@@ -97,6 +97,16 @@ export function isSessionInfo(v: unknown): v is SessionInfo {
     && typeof v['server'] === 'string' && typeof v['principal'] === 'string' && typeof v['started'] === 'string';
 }
 
+/** Whether process `pid` exists (on this host): another user's counts, as it cannot be signalled but is there. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 /** The session an approval id belongs to (`<session>-<n>`), or undefined for a malformed id. */
 export function sessionOfApproval(id: string): string | undefined {
   const m = /^([a-f0-9]{8,32})-\d{1,9}$/.exec(id);

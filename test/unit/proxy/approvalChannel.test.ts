@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { createConnection } from 'node:net';
 import { ApprovalBroker } from '../../../extension/proxy/approvals';
 import { openApprovalChannel, readSession } from '../../../extension/proxy/approvalChannel';
-import { chmodSync, chownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../../support/tmp';
 
@@ -41,6 +42,25 @@ describe('proxy/approval channel', () => {
       const ok = await exchange(channel.info.socket, `${JSON.stringify({ type: 'hello', secret: channel.info.secret, who: 'terminal' })}\n${JSON.stringify({ type: 'answer', id: req.id, verdict: 'refuse', by: 'alice' })}\n`);
       assert.match(ok, /"answered"/);
       assert.equal((await outcome).state, 'refused');
+    } finally {
+      channel.close();
+    }
+  });
+
+  it('removes the session files a dead proxy left (a killed one cannot), and nothing else', async () => {
+    const dir = tempDir('mandate-chan-');
+    chmodSync(dir, 0o700);
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const deadPid = Number(dead.stdout);
+    const info = (session: string, pid: number): string => JSON.stringify({ session, socket: join(dir, `${session}.sock`), secret: 's', pid, server: 'srv', principal: 'p', started: '2026-11-26T00:00:00Z' });
+    writeFileSync(join(dir, 'aaaa1111.json'), info('aaaa1111', deadPid), { mode: 0o600 });
+    writeFileSync(join(dir, 'aaaa1111.sock'), '');
+    writeFileSync(join(dir, 'bbbb2222.json'), info('bbbb2222', process.pid), { mode: 0o600 }); // alive
+    writeFileSync(join(dir, 'cccc3333.json'), info('other', deadPid), { mode: 0o600 }); // names another session: not ours to judge
+    writeFileSync(join(dir, 'notes.json'), '{"mine": true}', { mode: 0o600 });
+    const channel = await openApprovalChannel(new ApprovalBroker('dddd4444', 60_000, () => Date.now()), { server: 'srv', principal: 'p', dir });
+    try {
+      assert.deepEqual(readdirSync(dir).sort(), ['bbbb2222.json', 'cccc3333.json', 'dddd4444.json', 'dddd4444.sock', 'notes.json']);
     } finally {
       channel.close();
     }
