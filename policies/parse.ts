@@ -86,12 +86,52 @@ export function parsePolicy(input: string, file: string): ParseResult {
     const range = { file, start: { line: 1, col: 1 }, end: { line: 1, col: 1 } };
     return { ok: false, findings: [{ rule: 'syntax', severity: 'error', message: `policy file is larger than ${MAX_POLICY_BYTES} bytes`, pointer: '', range }] };
   }
+  // INVARIANT: a `.json` policy is JSON: YAML reads `{"a": 1,}` (and comments, single quotes, bare words) without a
+  // word, where the editor's JSON validation and every other JSON reader of the file refuse it
+  if (/\.json$/i.test(file)) {
+    const notJson = jsonError(text, file);
+    if (notJson) return { ok: false, findings: [notJson], source: new SourceMap(file, text) };
+  }
   const read = readYaml(text, file);
   if (!read.ok) return { ok: false, findings: read.findings, source: read.source };
   const { value, source } = read;
   const findings = schemaFindings(value, source);
   if (findings.length > 0) return { ok: false, findings, source, value };
   return { ok: true, parsed: { file, text, policy: value as Policy, source }, findings: [] };
+}
+
+/** Why `text` is not JSON, at the character where it stops being JSON; undefined when it is JSON. */
+function jsonError(text: string, file: string): Finding | undefined {
+  const failure = (t: string): string | undefined => {
+    try {
+      JSON.parse(t);
+      return undefined;
+    } catch (err) {
+      return String((err as Error).message);
+    }
+  };
+  const message = failure(text);
+  if (message === undefined) return undefined;
+  // JSON.parse names the place for some errors only (`Unexpected token ']', "…" is not valid JSON` names none), so
+  // the place is found as the shortest start of the text that is already wrong, not merely unfinished — once wrong,
+  // every longer start is wrong too, so a binary search finds it
+  const wrong = (k: number): boolean => {
+    const m = failure(text.slice(0, k));
+    if (m === undefined || /end of JSON input/.test(m)) return false;
+    const at = /at position (\d+)/.exec(m);
+    return !(at && Number(at[1]) >= k);
+  };
+  let lo = 1;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (wrong(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  const offset = wrong(lo) ? lo - 1 : text.length;
+  const why = message.replace(/, .*is not valid JSON$/s, '').replace(/ (?:in JSON )?at position \d+.*$/s, '').replace(/ of JSON input$/, '');
+  const range = new SourceMap(file, text).offsetRange(offset, Math.min(offset + 1, text.length));
+  return { rule: 'syntax', severity: 'error', message: `not valid JSON: ${why} (a \`.json\` policy is read as JSON; name it \`.yaml\` to write YAML)`, pointer: '', range };
 }
 
 type Read = { ok: true; value: unknown; source: SourceMap } | { ok: false; findings: Finding[]; source: SourceMap };

@@ -195,6 +195,35 @@ describe('parsePolicy: error positions', () => {
   });
 });
 
+describe('parsePolicy: a `.json` policy is JSON', () => {
+  const J = 'p.mandate.json';
+  it('points at the character where the text stops being JSON (YAML read these without a word)', () => {
+    const cases: Array<[string, number, number, RegExp]> = [
+      ['{\n  "version": 1,\n  "grants": [{ "agent_role": "r", "tool": "x" },]\n}\n', 3, 49, /Unexpected token '\]'/], // a trailing comma
+      ['{"version": 1,}', 1, 15, /Expected double-quoted property name/],
+      ['{"version": 1, // a comment\n}', 1, 16, /Expected double-quoted property name/],
+      ["{'version': 1}", 1, 2, /Expected property name or '}'/],
+      ['{"version": 1', 1, 14, /Expected ',' or '}' after property value|Unexpected end/],
+      ['{"version": 1}\n{}', 2, 1, /Unexpected non-whitespace character after JSON/],
+      ['', 1, 1, /Unexpected end/],
+    ];
+    for (const [text, line, col, why] of cases) {
+      const f = only(text, J);
+      at(f, 'syntax', line, col);
+      assert.match(f.message, /^not valid JSON: /, formatFinding(f));
+      assert.match(f.message, why, formatFinding(f));
+      assert.doesNotMatch(f.message, /is not valid JSON|at position/, 'V8\'s own wording of the place is left out: the range says it');
+    }
+  });
+
+  it('parses a JSON policy as before, and reads a `.yaml` file\'s JSON-like flow text as YAML', () => {
+    const json = '{"version": 1, "roles": {"a": {"description": "A."}}, "grants": [{"agent_role": "a", "tool": "t"}]}';
+    assert.ok(parsePolicy(json, J).ok);
+    assert.ok(parsePolicy(`\ufeff${json}`, 'P.MANDATE.JSON').ok, 'a byte order mark and an upper-case name');
+    assert.ok(parsePolicy('{"version": 1, "roles": {"a": {"description": "A."}}, "grants": [{"agent_role": "a", "tool": "t"},]}', 'p.mandate.yaml').ok);
+  });
+});
+
 describe('decodePolicy: a policy file is UTF-8, never read with bytes replaced', () => {
   const bytes = (...parts: Array<string | number[]>): Uint8Array => Buffer.concat(parts.map((p) => typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p)));
 
