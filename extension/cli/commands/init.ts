@@ -4,7 +4,7 @@
 // wired to the server. Never calls a tool.
 
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { formatFinding } from '../../../policies';
 import { lintText } from '../../../policies/lint';
 import { secretName } from '../../../policies/lint/tools';
@@ -73,6 +73,26 @@ function headerFlags(flags: readonly string[]): Record<string, string> {
   return out;
 }
 
+/**
+ * `command` as it must be written in a policy in `dir` to run as typed in `cwd`: `simulate --live` and the editor run
+ * a policy's server command from the policy's folder, so an argument that is a relative path to something that exists
+ * from `cwd` (the server's script, a folder it serves, `.`) is written relative to `dir` instead. Nothing else changes.
+ */
+export function fromFolder(command: readonly string[], cwd: string, dir: string): { command: string[]; moved: string[] } {
+  const moved: string[] = [];
+  if (resolve(dir) === resolve(cwd)) return { command: [...command], moved };
+  const out = command.map((arg, i) => {
+    // (the program itself is a path only when it says so: `node` is looked up on PATH, whatever lies in the folder)
+    if (arg === '' || isAbsolute(arg) || arg.startsWith('-') || (i === 0 && !arg.includes('/')) || !existsSync(resolve(cwd, arg))) return arg;
+    const there = relative(dir, resolve(cwd, arg)) || '.';
+    // (a bare name would be looked up on PATH as a command, or read as a package: keep it a path)
+    const written = there.startsWith('.') ? there : `./${there}`;
+    if (written !== arg) moved.push(`\`${arg}\` as \`${written}\``);
+    return written;
+  });
+  return { command: out, moved };
+}
+
 /** The top-level string arguments of a tool that name files or folders (by name: `path`, `source`, `dir`…). */
 function pathArguments(schema: Record<string, unknown> | undefined): string[] {
   const props = schema?.['properties'];
@@ -133,13 +153,16 @@ export const init: CommandSpec = {
       throw new CliError(`cannot list the tools of \`${url?.href ?? command.join(' ')}\`: ${(err as Error).message}`);
     }
     // INVARIANT: --header values (credentials) are used for the listing only, never written
-    const text = starterPolicy(name, url ?? command, tools, { manifest: `${file}.tools.json`, env: env.policy, ...(credential !== undefined ? { credential } : {}) });
+    // the policy's command runs from the policy's folder (`simulate --live`, the editor): its relative paths are moved there
+    const moved = url === undefined ? fromFolder(command, io.cwd, dir) : { command, moved: [] };
+    const text = starterPolicy(name, url ?? moved.command, tools, { manifest: `${file}.tools.json`, env: env.policy, ...(credential !== undefined ? { credential } : {}) });
     mkdirSync(dir, { recursive: true });
     writeFileSync(manifestPath, `${JSON.stringify({ tools }, null, 1)}\n`, { flag: 'wx' });
     writeFileSync(policyPath, text, { flag: 'wx' });
 
     const plan = starterPlan(name, tools);
     println(io.stdout, `wrote ${shown(manifestPath)} (${tools.length} tools) and ${shown(policyPath)}:`);
+    if (moved.moved.length) println(io.stdout, `  the policy's server command runs from its folder, so it names ${moved.moved.join(', ')}`);
     if (plan.reads.length) println(io.stdout, `  ${plan.reader}: ${plan.reads.join(', ')}`);
     if (plan.writes.length) println(io.stdout, `  ${plan.writer}: ${plan.writes.join(', ')}`);
     if (plan.destroys.length) println(io.stdout, `  ${plan.writer}, each call approved by a human: ${plan.destroys.join(', ')}`);

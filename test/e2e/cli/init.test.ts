@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { parsePolicy } from '../../../policies';
+import { fromFolder } from '../../../extension/cli/commands/init';
 import { runCli } from '../../support/cli';
 import { SEED } from '../../support/seed';
 import { bin, connectProxy, FIXTURES, records, tempDir, textOf } from '../proxy/support';
@@ -110,6 +111,27 @@ describe('e2e cli: mandate init', function () {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /wrote policies\/new\/hang\.tools\.json \(2 tools\) and policies\/new\/hang\.mandate\.yaml/);
     assert.ok(existsSync(join(dir, 'policies/new/hang.mandate.yaml')));
+    // the policy's command runs from the policy's folder (simulate --live, the editor): it names the script from there
+    assert.match(r.stdout, /the policy's server command runs from its folder, so it names `servers\/hang\.mjs` as `\.\.\/\.\.\/servers\/hang\.mjs`/);
+    const written = parsePolicy(readFileSync(join(dir, 'policies/new/hang.mandate.yaml'), 'utf8'), 'hang.mandate.yaml');
+    assert.ok(written.ok);
+    assert.deepEqual(written.parsed.policy.servers?.['hang']?.command, [process.execPath, '../../servers/hang.mjs']);
+    const live = await runCli(['simulate', '--policy', join(dir, 'policies/new/hang.mandate.yaml'), '--live', '--runs', '50'], { cwd: tempDir() });
+    assert.doesNotMatch(live.stderr, /Cannot find module|cannot list/, live.stderr);
+    // the proxy line runs from where init was typed: the command as typed
+    assert.match(r.stdout, /-- \S+ servers\/hang\.mjs\n/);
+  });
+
+  it('moves only relative paths that exist where the command was typed, and never the program\'s bare name', () => {
+    const cwd = tempDir();
+    mkdirSync(join(cwd, 'data'));
+    writeFileSync(join(cwd, 'node'), '');
+    const r = fromFolder(['node', 'data', '.', 'nothing-here', '--root=data', '-y', '/abs/path', './data'], cwd, join(cwd, 'a/b'));
+    assert.deepEqual(r.command, ['node', '../../data', '../..', 'nothing-here', '--root=data', '-y', '/abs/path', '../../data']);
+    assert.deepEqual(fromFolder(['./run.sh'], cwd, cwd).command, ['./run.sh'], 'the same folder: as typed');
+    writeFileSync(join(cwd, 'run.sh'), '');
+    assert.deepEqual(fromFolder(['./run.sh', 'data'], join(cwd, 'data'), cwd).command, ['./run.sh', 'data'], 'only what exists from where it was typed');
+    assert.deepEqual(fromFolder(['../run.sh', '.'], join(cwd, 'data'), cwd).command, ['./run.sh', './data']);
   });
 
   it('for server-filesystem: names the tools that take paths and are granted without `within`; what it writes lints and tests', async () => {
