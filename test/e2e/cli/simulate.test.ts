@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { PassThrough } from 'node:stream';
@@ -123,6 +123,19 @@ describe('mandate simulate', () => {
     const r = await runCli(['simulate', '--policy', 'policies/examples/finance.mandate.yaml', '--live', '--runs', '500', '--seed', '1']);
     assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /^result: all \d+ properties hold$/m);
+  });
+
+  it('keeps the research example\'s tests green against server-filesystem\'s live schemas (its schema denies a missing path first)', async () => {
+    // the example runs `npx -y …` in ./workspace; here the installed server, in a folder of the test's own
+    const dir = tempDir();
+    mkdirSync(join(dir, 'workspace'));
+    const text = readFileSync(join(ROOT, 'policies/examples/research.mandate.yaml'), 'utf8');
+    const command = `command: [${JSON.stringify(join(ROOT, 'node_modules/.bin/mcp-server-filesystem'))}, ./workspace]`;
+    assert.match(text, /command: \[npx, -y, "@modelcontextprotocol\/server-filesystem", \.\/workspace\]/);
+    writeFileSync(join(dir, 'research.mandate.yaml'), text.replace(/command: \[npx[^\]]*\]/, command));
+    const r = await runCli(['simulate', '--policy', join(dir, 'research.mandate.yaml'), '--live', '--runs', '300', '--seed', '1']);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /^ok {6}test `a missing path is denied`/m);
   });
 
   it('prints a `mandate check` command that reproduces the counterexample decision', async () => {
