@@ -129,7 +129,7 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
     upstream = next;
     restarts.begun();
     log(http ? `mandate proxy: upstream \`${opts.server}\` connecting again (${next.label})`
-      : `mandate proxy: upstream \`${opts.server}\` restarted (${next.label}, restart ${restarts.count} of ${opts.maxRestarts} a minute)`);
+      : `mandate proxy: upstream \`${opts.server}\` ${spawned(next) ? `restarted (${next.label}, ` : 'restarting ('}restart ${restarts.count} of ${opts.maxRestarts} a minute)`);
     // a new server that does not finish initializing in time is killed, which counts as another crash
     const hung = setTimeout(() => next.kill('SIGKILL'), Math.min(opts.callTimeoutMs, 30_000));
     hung.unref();
@@ -159,7 +159,8 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
     if (!stopping) restarts.wanted(upstream.running);
   };
   let upstream = start();
-  log(`mandate proxy: upstream \`${opts.server}\` ${http ? `at ${upstream.label}` : `started (${upstream.label})`}`);
+  // (a command that could not be started has no pid: its error follows, and "started (pid ?)" said otherwise)
+  if (http || spawned(upstream)) log(`mandate proxy: upstream \`${opts.server}\` ${http ? `at ${upstream.label}` : `started (${upstream.label})`}`);
   const stopWatch = watchPolicy(opts.policyFile, display, policy, (e) => {
     // an agent's roles come from the policy (`--agent` without `--role`): a reload can grant or revoke them
     if (e.ok && opts.roles.length === 0 && opts.agent !== undefined) guard.o.identity.roles = [...(policy.policy.agents?.[opts.agent]?.roles ?? [])];
@@ -197,3 +198,8 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
 }
 
 export { AuditWriteError };
+
+/** Whether a child server got a process (spawning a missing command gives none, and an error event after). */
+function spawned(u: Upstream): boolean {
+  return !(u instanceof UpstreamProcess) || u.child.pid !== undefined;
+}

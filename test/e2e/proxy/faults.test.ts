@@ -215,6 +215,19 @@ describe('e2e proxy: faults and exact forwarding', function () {
     assert.ok(crashes.every((x) => x.result!.is_error));
   });
 
+  it('says a server command that cannot be started could not start — never that it started (it said "started (pid ?)")', async () => {
+    const p = rawProxy(POLICY, ['--role', 'tester', '--max-restarts', '1'], ['/nonexistent/mandate-server']);
+    p.send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'c', version: '1' } } });
+    assert.match(JSON.stringify(await p.reply(1)), /not running/);
+    await p.stderrMatch(/is not restarted/);
+    p.proc.stdin!.end();
+    await p.exited;
+    const said = await p.stderrMatch(/[^]*/);
+    assert.match(said, /upstream `mandate-server` could not start `\/nonexistent\/mandate-server`: spawn \/nonexistent\/mandate-server ENOENT/);
+    assert.match(said, /restarting \(restart 1 of 1 a minute\)/);
+    assert.doesNotMatch(said, /pid \?|`mandate-server` (?:re)?started \(/);
+  });
+
   it('denies every call when the audit log cannot be written', async () => {
     const dir = tempDir();
     const log = join(dir, 'calls.log');
