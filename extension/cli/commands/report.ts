@@ -22,7 +22,13 @@ export const report: CommandSpec = {
     }, usage, false);
     void positionals;
     const policy = loadPolicy(required(values.policy, '--policy', usage), io.cwd);
-    const guessed = values.out?.endsWith('.md') ? 'md' : values.out?.endsWith('.json') ? 'json' : 'html';
+    // the format follows --out's extension; another extension without --format is refused (`r.txt` got HTML, unsaid)
+    const ext = values.out === undefined ? undefined : /\.([^./\\]+)$/.exec(values.out)?.[1]?.toLowerCase();
+    const byExt: Record<string, 'html' | 'md' | 'json'> = { html: 'html', htm: 'html', md: 'md', markdown: 'md', json: 'json' };
+    if (values.out !== undefined && values.format === undefined && (ext === undefined || byExt[ext] === undefined)) {
+      throw new CliError(`--out ${values.out}: the format follows the file's extension (.html, .md, .json); name one, or give --format html|md|json`);
+    }
+    const guessed = ext !== undefined ? byExt[ext] ?? 'html' : 'html';
     const fmt = format(values.format, ['html', 'md', 'json'] as const, guessed);
     const audits = values.audit ?? [];
     if (audits.length === 0) throw new CliError(`missing --audit\nusage: ${usage}`);

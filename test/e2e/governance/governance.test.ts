@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -143,6 +143,18 @@ describe('e2e governance: review, report, alerts and export on real proxied sess
     await page.close();
     const md = await cli(['report', '--policy', s.policy, '--audit', tampered, '--format', 'md']);
     assert.match(md.out, /Audit chain: \*\*BROKEN\*\*/);
+  });
+
+  it('report: the format follows --out\'s extension; another extension needs --format (r.txt got HTML, unsaid)', async () => {
+    const txt = join(s.dir, 'r.txt');
+    const r = await cli(['report', '--policy', s.policy, '--audit', s.log, '--out', txt]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /--out .*r\.txt: the format follows the file's extension \(\.html, \.md, \.json\); name one, or give --format html\|md\|json/);
+    assert.equal(existsSync(txt), false, 'nothing written');
+    assert.equal((await cli(['report', '--policy', s.policy, '--audit', s.log, '--out', txt, '--format', 'md'])).code, 0);
+    assert.match(readFileSync(txt, 'utf8'), /^# /);
+    assert.equal((await cli(['report', '--policy', s.policy, '--audit', s.log, '--out', join(s.dir, 'R.MD')])).code, 0);
+    assert.match(readFileSync(join(s.dir, 'R.MD'), 'utf8'), /^# /, 'an upper-case extension is the same');
   });
 
   it('alerts: the denial burst and the timed-out approval reach a loopback webhook; tampering raises an audit alert', async () => {
