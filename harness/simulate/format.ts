@@ -15,11 +15,14 @@ function label(p: { kind: string; name: string; where?: string }): string {
 /** How many of the rules that broke a property the text names; JSON has them all. */
 const THROUGH_SHOWN = 5;
 
+/** `1 call`, `2 calls`. */
+const callCount = (n: number): string => `${n} call${n === 1 ? '' : 's'}`;
+
 /** The counterexample's lines, indented under its heading. */
 export function counterexampleLines(cx: Counterexample, result: PropertyResult | undefined, calls: number): string[] {
   const lines = [`BROKEN  ${label(cx)}`, `        why:       ${cx.why}`, `        call:      ${callLine(cx)}`,
     `        decision:  ${cx.effect}${cx.reasons.length > 0 ? ` — ${cx.reasons.join('; ')}` : ''}`];
-  if (result && cx.kind !== 'test') lines.push(`        found by:  ${result.violations} of ${calls} calls`);
+  if (result && cx.kind !== 'test') lines.push(`        found by:  ${result.violations} of ${callCount(calls)}`);
   const through = result?.through ?? [];
   if (through.length > 1) {
     const shown = through.slice(0, THROUGH_SHOWN).map((r) => `${r.id} (${r.where})`).join(', ');
@@ -62,18 +65,18 @@ export function matrixLines(matrix: SimulationReport['matrix']): string[] {
 
 /** Human-readable report: broken properties first, then the rest, coverage and the decision matrix. */
 export function formatText(r: SimulationReport): string[] {
-  const out = [`mandate simulate ${r.file}: ${r.calls} calls, seed ${r.seed}, from ${r.at}${r.aborted ? ' (aborted)' : ''}`];
+  const out = [`mandate simulate ${r.file}: ${callCount(r.calls)}, seed ${r.seed}, from ${r.at}${r.aborted ? ' (aborted)' : ''}`];
   const byPointer = (cx: Counterexample) => r.properties.find((p) => p.kind === cx.kind && p.name === cx.name && p.pointer === cx.pointer);
   for (const cx of r.counterexamples) out.push(...counterexampleLines(cx, byPointer(cx), r.calls));
   for (const p of r.properties) {
     if (p.status === 'broken' && r.counterexamples.some((c) => c.kind === p.kind && c.name === p.name)) continue;
-    if (p.status === 'broken') out.push(`BROKEN  ${label(p)}: ${p.violations} calls broke it`);
+    if (p.status === 'broken') out.push(`BROKEN  ${label(p)}: ${callCount(p.violations)} broke it`);
     else if (p.status === 'invalid') out.push(`INVALID ${label(p)}: ${p.note ?? 'it names what the policy does not have'}`);
     else if (p.status === 'vacuous') out.push(`${failing(p, r) ? 'VACUOUS' : 'vacuous'} ${label(p)}: ${p.note ?? 'no generated call fell within it'}`);
-    else out.push(`ok      ${label(p)}${p.kind === 'test' ? '' : ` (${p.checked} calls)`}`);
+    else out.push(`ok      ${label(p)}${p.kind === 'test' ? '' : ` (${callCount(p.checked)})`}`);
   }
   const exercised = r.coverage.length - r.unexercised.length;
-  const unsampled = r.unexercised.length > 0 ? ` in ${r.calls} calls (a rule never exercised may be dead — lint's dead/ rules say which — or only unsampled: more --runs reach it)` : '';
+  const unsampled = r.unexercised.length > 0 ? ` in ${callCount(r.calls)} (a rule never exercised may be dead — lint's dead/ rules say which — or only unsampled: more --runs reach it)` : '';
   out.push(`coverage: ${exercised} of ${r.coverage.length} rules decided a call${unsampled}`);
   for (const u of r.unexercised) out.push(`  never exercised: ${u.kind} ${u.id} (${u.where})`);
   out.push(...matrixLines(r.matrix));
@@ -141,7 +144,7 @@ export function formatJunit(reports: readonly SimulationReport[]): string {
         out.push(`      <failure message="${xmlEscape(`vacuous: ${note}`)}" type="vacuous">${xmlEscape(`${label(p)}: vacuous — ${note} (--allow-vacuous accepts it)`)}</failure>`);
       } else {
         const cx = r.counterexamples.find((c) => c.kind === p.kind && c.name === p.name && c.pointer === p.pointer);
-        const body = cx ? counterexampleLines(cx, p, r.calls).join('\n') : `${p.violations} calls broke it`;
+        const body = cx ? counterexampleLines(cx, p, r.calls).join('\n') : `${callCount(p.violations)} broke it`;
         out.push(`      <failure message="${xmlEscape(cx?.why ?? 'broken')}" type="${p.kind}">${xmlEscape(body)}</failure>`);
       }
       out.push('    </testcase>');

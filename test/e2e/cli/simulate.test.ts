@@ -138,6 +138,12 @@ describe('mandate simulate', () => {
     assert.match(r.stdout, /^ok {6}test `a missing path is denied`/m);
   });
 
+  it('counts in words: one call, not "1 calls"', async () => {
+    const r = await runCli(['simulate', '--policy', 'policies/examples/ops.mandate.yaml', '--runs', '1', '--seed', '1', '--allow-vacuous']);
+    assert.match(r.stdout, /^mandate simulate \S+: 1 call, seed 1,/m);
+    assert.doesNotMatch(r.stdout, /\b1 calls\b/);
+  });
+
   it('prints a `mandate check` command that reproduces the counterexample decision', async () => {
     const r = await runCli(['simulate', '--policy', `${CORPUS}/prefix-not-within.broken.mandate.yaml`, ...WHEN, '--format', 'json']);
     const report = JSON.parse(r.stdout) as JsonReport;
