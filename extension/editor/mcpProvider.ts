@@ -70,19 +70,23 @@ export function policyAuditPath(policyPath: string, parsed: ParsedPolicy): strin
   return isAbsolute(rel) ? rel : resolve(dirname(policyPath), rel);
 }
 
+/** How the proxy reaches a server: by command it runs behind the proxy; by URL (Streamable HTTP), `--upstream`. */
+function upstreamArgs(s: ServerDef | undefined): string[] | undefined {
+  return s?.command && s.command.length > 0 ? ['--', ...s.command] : s?.url !== undefined && /^https?:\/\//i.test(s.url) ? ['--upstream', s.url] : undefined;
+}
+
 /**
  * The proxy command line for one server of one policy (`override`: a server from `.vscode/mcp.json`);
  * `split`: the policy's log would have other writers too, so this server writes its own (`splitAuditPath`).
  */
-export function guardedDefinition(extensionPath: string, policyPath: string, parsed: ParsedPolicy, server: string, role: string, override?: ServerDef, split = false): { def: vscode.McpStdioServerDefinition; info: GuardedServer } | undefined {
+export function guardedDefinition(extensionPath: string, policyPath: string, parsed: ParsedPolicy, server: string, role: string, override?: ServerDef, split: boolean | { tag: string } = false,
+  label = `${server} (guarded: ${role})`): { def: vscode.McpStdioServerDefinition; info: GuardedServer } | undefined {
   const s = override ?? parsed.policy.servers?.[server];
-  // a server by command runs behind the proxy; one by URL (Streamable HTTP) is reached by it (`--upstream`)
-  const target = s?.command && s.command.length > 0 ? ['--', ...s.command] : s?.url !== undefined && /^https?:\/\//i.test(s.url) ? ['--upstream', s.url] : undefined;
+  const target = upstreamArgs(s);
   if (!s || !target) return undefined;
   const dir = dirname(policyPath);
   // INVARIANT: one writer per log — proxies appending to one file would each chain from their own last record
-  const audit = split ? splitAuditPath(policyAuditPath(policyPath, parsed), server, role) : policyAuditPath(policyPath, parsed);
-  const label = `${server} (guarded: ${role})`;
+  const audit = split ? splitAuditPath(policyAuditPath(policyPath, parsed), server, role, split === true ? undefined : split.tag) : policyAuditPath(policyPath, parsed);
   const args = [join(extensionPath, 'dist', 'proxy.js'), '--policy', policyPath, '--role', role, '--server', server, '--audit', audit, ...target];
   // Electron's binary runs as plain Node only with ELECTRON_RUN_AS_NODE; the server host's Node ignores it.
   // secrets by reference (`${NAME}`, `${env:NAME}`) are read from the editor's environment; an unset one is left out
@@ -139,12 +143,24 @@ export class GuardedServers implements vscode.McpServerDefinitionProvider<vscode
       }
     }
     wanted.push(...(await this.fromMcpJson()));
+    // only servers the proxy can reach are offered (one known by its tools_manifest alone is not)
+    const offer = wanted.filter((w) => upstreamArgs(w.override ?? w.parsed.policy.servers?.[w.server]) !== undefined);
+    const count = (keys: string[]): Map<string, number> => keys.reduce((m, k) => m.set(k, (m.get(k) ?? 0) + 1), new Map<string, number>());
     // several guarded servers naming one log each get their own (one writer per log)
-    const writers = new Map<string, number>();
-    for (const w of wanted) writers.set(policyAuditPath(w.policy, w.parsed), (writers.get(policyAuditPath(w.policy, w.parsed)) ?? 0) + 1);
+    const writers = count(wanted.map((w) => policyAuditPath(w.policy, w.parsed)));
+    // … and those that would still share one (two policies with one log, or a policy's server and the .vscode/mcp.json
+    // server of that name) are told apart by where they come from; so are their labels, which VS Code shows and
+    // `offered` is keyed by
+    const source = (w: Wanted): string => (w.override ? '.vscode/mcp.json' : policyName(vscode.Uri.file(w.policy)));
+    const splitPaths = count(offer.map((w) => splitAuditPath(policyAuditPath(w.policy, w.parsed), w.server, w.role)));
+    const labelUses = count(offer.map((w) => `${w.server} (guarded: ${w.role})`));
     const out: vscode.McpStdioServerDefinition[] = [];
-    for (const w of wanted) {
-      const g = guardedDefinition(this.extensionPath, w.policy, w.parsed, w.server, w.role, w.override, writers.get(policyAuditPath(w.policy, w.parsed))! > 1);
+    for (const w of offer) {
+      const base = policyAuditPath(w.policy, w.parsed);
+      const tag = createHash('sha256').update(`${w.override ? 'mcp.json' : 'policy'}\0${w.policy}`).digest('hex').slice(0, 8);
+      const split = writers.get(base)! > 1 && (splitPaths.get(splitAuditPath(base, w.server, w.role))! > 1 ? { tag } : true);
+      const label = `${w.server} (guarded: ${w.role})`;
+      const g = guardedDefinition(this.extensionPath, w.policy, w.parsed, w.server, w.role, w.override, split, labelUses.get(label)! > 1 ? `${label} — ${source(w)}` : label);
       if (!g) continue;
       out.push(g.def);
       this.offered.set(g.info.label, g.info);

@@ -1,7 +1,7 @@
 // The MCP provider's guarded server is started by VS Code; vscode.lm.invokeTool through it is allowed
 // or refused as the policy says, and the audit log holds matching, verifiable records.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { AuditRecord, VerifyResult } from '../../../policies';
@@ -107,5 +107,29 @@ describe('guarded MCP servers', () => {
     await vscode.commands.executeCommand('workbench.action.closeAuxiliaryBar');
     await screenshot('audit-timeline');
     t.panel.dispose();
+  });
+
+  it('tells apart two policies governing a server of one name as one role: each offered, each with its own log', async () => {
+    const a = await api();
+    const root = vscode.extensions.getExtension('mandate-dev.mandate')!.extensionPath;
+    const server = join(root, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js');
+    // same server name, same role, same log: the second used to replace the first (one label), and both would write one file
+    const policy = ['version: 1', 'roles: { dupe: { description: Reads. } }', 'grants: [{ agent_role: dupe, tools: [read_graph] }]',
+      `servers: { notes: { command: [node, ${JSON.stringify(server)}] } }`, 'audit: { path: .mandate/dup-audit.jsonl }', ''].join('\n');
+    const files = ['dup-a.mandate.yaml', 'dup-b.mandate.yaml'].map((f) => join(ws(), f));
+    files.forEach((f) => { writeFileSync(f, policy); });
+    try {
+      const defs = await a.guarded.provideMcpServerDefinitions();
+      const labels = defs.map((d) => d.label);
+      assert.equal(new Set(labels).size, labels.length, `labels are unique: ${JSON.stringify(labels)}`);
+      const dupes = [...a.guarded.offered.values()].filter((g) => g.server === 'notes' && g.role === 'dupe');
+      assert.deepEqual(dupes.map((g) => g.policy).sort(), files);
+      assert.deepEqual(dupes.map((g) => g.label).sort(), ['notes (guarded: dupe) — dup-a.mandate.yaml', 'notes (guarded: dupe) — dup-b.mandate.yaml']);
+      assert.notEqual(dupes[0]!.audit, dupes[1]!.audit, 'one writer per log');
+      assert.ok(a.guarded.offered.has(LABEL), 'labels that do not collide stay as they were');
+    } finally {
+      files.forEach((f) => { rmSync(f, { force: true }); });
+      await a.guarded.provideMcpServerDefinitions();
+    }
   });
 });
