@@ -4,7 +4,7 @@
 import { parseDocument } from 'yaml';
 import * as vscode from 'vscode';
 import type { ToolInfo } from '../../policies';
-import { manifestTools } from './policyDocs';
+import { isJsonPolicy, manifestTools } from './policyDocs';
 import { describe, deref, propertiesOf, schemaAt, yamlCursor, type YamlCursor } from './schemaAt';
 
 /** What the document declares so far (tolerant: partial parse results are fine). */
@@ -61,6 +61,9 @@ function argItems(k: Known): vscode.CompletionItem[] {
 /** Completion for `*.mandate.yaml`. */
 export class PolicyCompletion implements vscode.CompletionItemProvider {
   provideCompletionItems(doc: vscode.TextDocument, pos: vscode.Position): vscode.CompletionItem[] {
+    // the cursor is read as block YAML and items insert `key: `: in a `.mandate.json` policy that would break the JSON.
+    // VS Code's JSON support completes those from the contributed schema (`jsonValidation`)
+    if (isJsonPolicy(doc)) return [];
     const lines = doc.getText().split(/\r?\n/);
     const c = yamlCursor(lines, pos.line, pos.character);
     const k = known(doc);

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { RunSummary } from '../../../extension/editor/testing';
-import { api, wsUri } from './helpers';
+import { api, mandateDiagnostics, until, wsUri } from './helpers';
 
 async function completionsAt(uri: vscode.Uri, line: number, character: number): Promise<string[]> {
   const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, new vscode.Position(line, character));
@@ -22,6 +22,23 @@ describe('authoring', () => {
     await editor.edit((e) => e.insert(new vscode.Position(grantsLine + 2, 4), 'tool: '));
     const tools = await completionsAt(uri, grantsLine + 2, 10);
     assert.ok(tools.includes('delete_entities') && tools.includes('read_graph'), JSON.stringify(tools));
+  });
+  it('lints a .mandate.json policy at exact ranges, and completes it in JSON, never with YAML keys', async () => {
+    await api();
+    const uri = wsUri('json.mandate.json');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    await until(vscode.languages.onDidChangeDiagnostics, () => mandateDiagnostics(uri).some((d) => d.code === 'ref/undeclared-role'), 'the undeclared-role diagnostic on json.mandate.json');
+    const d = mandateDiagnostics(uri).find((x) => x.code === 'ref/undeclared-role')!;
+    assert.equal(doc.getText(d.range), '"writer"');
+    // a key of the role's object, at the start of its line: VS Code's JSON support completes from the contributed schema (jsonValidation)
+    const line = doc.getText().split('\n').findIndex((l) => l.includes('"description": "Reads notes."'));
+    const col = doc.lineAt(line).firstNonWhitespaceCharacterIndex;
+    const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', uri, new vscode.Position(line, col));
+    const inserts = list.items.map((i) => (typeof i.insertText === 'string' ? i.insertText : i.insertText?.value ?? (typeof i.label === 'string' ? i.label : i.label.label)));
+    assert.ok(inserts.some((t) => t.startsWith('"read_only"')), JSON.stringify(inserts));
+    // picking `read_only: ` here would make the file invalid JSON
+    assert.deepEqual(inserts.filter((t) => /^[\w-]+: $/.test(t)), [], 'no YAML-style key completions in JSON');
   });
   it('shows the schema description on hover over a key', async () => {
     const uri = wsUri('notes.mandate.yaml');
