@@ -2,7 +2,7 @@
 // and links to the rules that decided it.
 
 import * as vscode from 'vscode';
-import { compile, decide, parseDateTime, type Decision, type Json } from '../../../policies';
+import { compile, decide, isGlob, parseDateTime, type Decision, type Json } from '../../../policies';
 import type { MandateUi } from '../output';
 import { choosePolicy, manifestTools, strictParse, toLocation } from '../policyDocs';
 
@@ -52,8 +52,14 @@ export async function explainDecision(ui: MandateUi, a: ExplainArgs = {}): Promi
   if (!role) return undefined;
   const known = manifestTools(doc.uri, policy.servers)?.tools.map((t) => t.name) ?? [];
   // INVARIANT: only the strict parse (parsed.ok) reaches compile()/decide() below
-  const granted = (policy.grants ?? []).flatMap((g) => (g.tool ? [g.tool] : g.tools ?? []));
-  const tool = a.tool ?? (await vscode.window.showQuickPick([...new Set([...known, ...granted])], { placeHolder: 'tool' }));
+  const named = [...(policy.grants ?? []), ...(policy.deny ?? [])].flatMap((g) => (g.tool ? [g.tool] : g.tools ?? []));
+  // a glob (`read_*`) is no tool a call names; any other tool is typed
+  const other = '$(edit) Another tool…';
+  let tool = a.tool;
+  if (tool === undefined) {
+    const pick = await vscode.window.showQuickPick([...new Set([...known, ...named])].filter((n) => !isGlob(n)).concat(other), { placeHolder: 'tool' });
+    tool = pick === other ? (await vscode.window.showInputBox({ prompt: 'tool name', validateInput: (t) => (t.trim() ? undefined : 'the tool the call names') }))?.trim() : pick;
+  }
   if (!tool) return undefined;
   const args = a.args ?? (await askJson(`arguments of \`${tool}\` (JSON object)`, '{}'));
   if (args === undefined) return undefined;

@@ -1,5 +1,8 @@
 // "Mandate: Explain Decision" returns the engine's decision with links to the deciding rules.
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ExplainResult } from '../../../extension/editor/commands/explain';
 import { api, wsUri } from './helpers';
@@ -25,6 +28,34 @@ describe('explain decision', () => {
     });
     assert.equal(r.decision.effect, 'deny');
     assert.ok(r.decision.reasons.some((x) => x.message.includes('exceeds max 1000')), JSON.stringify(r.decision.reasons));
+  });
+  it('explains a call to any tool: one a glob grants is typed, and the glob itself is not offered as a tool', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mandate-explain-'));
+    const file = join(dir, 'glob.mandate.yaml');
+    writeFileSync(file, ['version: 1', 'audit: { path: audit.jsonl }', 'roles: { reader: { description: Reads. } }',
+      'grants: [{ agent_role: reader, tools: ["read_*"] }]', 'deny: [{ tool: read_secret, reason: Secrets stay secret. }]', ''].join('\n'));
+    // answer the pickers as a user would: the tool list, then a typed tool name, arguments and context
+    const win = vscode.window as { showQuickPick: unknown; showInputBox: unknown };
+    const [quickPick, inputBox] = [win.showQuickPick, win.showInputBox];
+    const offered: string[][] = [];
+    const typed = ['read_notes', '{}', '{}'];
+    win.showQuickPick = async (items: readonly string[] | Thenable<readonly string[]>): Promise<string | undefined> => {
+      const list = [...(await items)];
+      offered.push(list);
+      return list.find((i) => /another tool/i.test(i));
+    };
+    win.showInputBox = async (): Promise<string | undefined> => typed.shift();
+    let r: ExplainResult | undefined;
+    try {
+      r = await vscode.commands.executeCommand<ExplainResult | undefined>('mandate.explainDecision', { uri: vscode.Uri.file(file).toString(), role: 'reader', quiet: true });
+    } finally {
+      win.showQuickPick = quickPick;
+      win.showInputBox = inputBox;
+    }
+    assert.equal(offered.length, 1, 'one picker: the tool');
+    assert.ok(!offered[0]!.includes('read_*'), `a glob is no tool name: ${JSON.stringify(offered[0])}`);
+    assert.ok(offered[0]!.includes('read_secret'), 'tools the policy names in deny rules are offered');
+    assert.equal(r?.decision.effect, 'allow', 'read_notes is granted through read_*');
   });
   it('refuses a time without a zone instead of reading it in local time', async () => {
     const ask = (at: string): Thenable<ExplainResult | undefined> => vscode.commands.executeCommand<ExplainResult | undefined>('mandate.explainDecision', {
