@@ -151,7 +151,9 @@ export class GuardedServers implements vscode.McpServerDefinitionProvider<vscode
     // … and those that would still share one (two policies with one log, or a policy's server and the .vscode/mcp.json
     // server of that name) are told apart by where they come from; so are their labels, which VS Code shows and
     // `offered` is keyed by
-    const source = (w: Wanted): string => (w.override ? '.vscode/mcp.json' : policyName(vscode.Uri.file(w.policy)));
+    // with its folder's name in a multi-root workspace, where two folders may each hold `p.mandate.yaml`
+    const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
+    const source = (w: Wanted): string => (w.override ? '.vscode/mcp.json' : vscode.workspace.asRelativePath(w.policy, multiRoot));
     const splitPaths = count(offer.map((w) => splitAuditPath(policyAuditPath(w.policy, w.parsed), w.server, w.role)));
     const labelUses = count(offer.map((w) => `${w.server} (guarded: ${w.role})`));
     const out: vscode.McpStdioServerDefinition[] = [];
