@@ -97,6 +97,7 @@ export class PolicyTests implements vscode.Disposable {
     if (!parsed.ok) {
       run.errored(file, new vscode.TestMessage(file.error as string));
       s.failed++;
+      s.failures.push(`${file.label}: ${file.error as string}`);
       return;
     }
     const { tests, invariants: invs } = parsed.parsed.policy;

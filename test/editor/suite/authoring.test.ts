@@ -1,5 +1,8 @@
 // Completion, hover, CodeLens and the Test Explorer on real policy files.
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { RunSummary } from '../../../extension/editor/testing';
 import { api, mandateDiagnostics, until, wsUri } from './helpers';
@@ -60,5 +63,13 @@ describe('authoring', () => {
     assert.equal(s.failed, 0, s.failures.join('\n'));
     assert.equal(s.passed + s.skipped, 8 + 3, 'the 8 tests and 3 invariants of the example all ran');
     assert.ok(s.passed >= 8);
+  });
+  it('says why a policy that does not parse failed its run', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'mandate-run-')), 'syntax.mandate.yaml');
+    writeFileSync(file, 'version: 1\nroles:\n  a: { description: x\ngrants: []\n');
+    const s = await vscode.commands.executeCommand<RunSummary>('mandate.runPolicyTests', { uri: vscode.Uri.file(file).toString() });
+    assert.equal(s.failed, 1);
+    assert.equal(s.failures.length, 1, 'the failure comes with its reason');
+    assert.match(s.failures[0]!, /syntax\.mandate\.yaml: the policy does not parse: /);
   });
 });
