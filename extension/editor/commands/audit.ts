@@ -43,8 +43,15 @@ export async function verifyAuditLog(ui: MandateUi, a: { uri?: string; path?: st
     void vscode.window.showErrorMessage(`no audit log at \`${path}\``);
     return undefined;
   }
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    void vscode.window.showErrorMessage(`cannot read the audit log \`${path}\`: ${(err as Error).message}`);
+    return undefined;
+  }
   // the file's bytes, UTF-8 checked: a hash is of decoded text, so an invalid byte where U+FFFD was would verify
-  const result = verifyChain(decodeAuditLog(readFileSync(path)), sha256);
+  const result = verifyChain(decodeAuditLog(bytes), sha256);
   const text = result.ok ? `audit log \`${path}\` verified: ${result.records} record(s), chain intact` : `audit log \`${path}\` is broken: ${result.bad ? `line ${result.bad.line}: ${result.bad.why}` : 'chain mismatch'}`;
   ui.log.info(text);
   if (!a.quiet) void (result.ok ? vscode.window.showInformationMessage(text) : vscode.window.showErrorMessage(text));
@@ -77,11 +84,17 @@ export async function showAuditTimeline(ui: MandateUi, a: { uri?: string; path?:
   const nonce = randomBytes(16).toString('base64');
   panel.webview.html = timelineHtml(nonce);
   const push = (): void => {
-    // one read serves both the rows and the chain check
-    const log = existsSync(path) ? decodeAuditLog(readFileSync(path)) : undefined;
+    // one read serves both the rows and the chain check; a log that cannot be read says so (this runs in a file watcher)
+    let unreadable: string | undefined;
+    let log;
+    try {
+      log = existsSync(path) ? decodeAuditLog(readFileSync(path)) : undefined;
+    } catch (err) {
+      unreadable = `cannot read the log: ${(err as Error).message}`;
+    }
     const text = log?.text;
     const verified = log === undefined ? undefined : verifyChain(log, sha256);
-    const msg: TimelineMessage = { type: 'records', file: path, rows: text === undefined ? [] : rowsOf(text), verified: verified ? (verified.ok ? `chain intact (${verified.records} records)` : `chain BROKEN: ${verified.bad ? `line ${verified.bad.line}: ${verified.bad.why}` : ''}`) : 'no log yet' };
+    const msg: TimelineMessage = { type: 'records', file: path, rows: text === undefined ? [] : rowsOf(text), verified: unreadable ?? (verified ? (verified.ok ? `chain intact (${verified.records} records)` : `chain BROKEN: ${verified.bad ? `line ${verified.bad.line}: ${verified.bad.why}` : ''}`) : 'no log yet') };
     void panel.webview.postMessage(msg);
   };
   const renders = new vscode.EventEmitter<number>();

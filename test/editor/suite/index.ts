@@ -19,6 +19,7 @@ export async function run(): Promise<void> {
   require('./newPolicy.test');
   require('./guard.test');
   require('./approvals.test');
+  require('./audit.test');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   if (failures > 0) throw new Error(`${failures} editor test(s) failed`);
