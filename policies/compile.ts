@@ -178,7 +178,7 @@ function compileArgs(args: Record<string, Constraint> | undefined, pointer: stri
     return (Object.keys(c) as Array<keyof Constraint>).map((op) => {
       const opPointer = childPointer(p, op);
       const first = (op === 'within' || op === 'pattern' || op === 'not') && mayBeUndecidable({ [op]: c[op] });
-      return { first, key, check: compileConstraint({ [op]: c[op] }, ctx.redact.has(key)), origin, pointer: opPointer, where: ctx.where(opPointer) };
+      return { first, key, check: compileConstraint({ [op]: c[op] }, ctx.redact.has(key) || (ctx.redact.size > 0 ? ctx.redact : false)), origin, pointer: opPointer, where: ctx.where(opPointer) };
     });
   });
   return checks;

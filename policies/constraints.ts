@@ -3,6 +3,7 @@
 
 import { compileLinear, RegexBudgetExceeded, RegexRefused, type LinearRegex } from './linearRegex';
 import { compileBase, containment, type PathBase } from './paths';
+import { redact } from './audit';
 import type { Constraint, ContextConstraint, Json } from './types';
 
 /** The value of an argument or context key that is not there. */
@@ -20,9 +21,17 @@ export class EngineError extends Error {
 /** A compiled constraint: undefined on success, else why it failed (without the key name). */
 export type Check = (value: Value) => string | undefined;
 
-/** Render a value for a message: JSON, truncated, masked when the key is redacted. */
-export function show(value: unknown, redacted = false): string {
-  if (redacted) return '`[redacted]`';
+/** How a value is masked in messages: wholly (its key is redacted), or the redacted keys inside it (a set), or not. */
+export type Masking = boolean | ReadonlySet<string>;
+
+/**
+ * Render a value for a message: JSON, truncated, masked when its key is redacted. INVARIANT: a redacted key inside
+ * the value (`payment: { card_number: … }`) is masked too, before anything is cut: a reason is written to the audit
+ * log and sent to the client, and redaction applies at any depth.
+ */
+export function show(value: unknown, redacted: Masking = false): string {
+  if (redacted === true) return '`[redacted]`';
+  if (redacted !== false && value !== null && typeof value === 'object') value = redact(value, redacted);
   let s: string;
   try {
     s = typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value) ?? String(value);
@@ -83,8 +92,8 @@ function codePoints(s: string): number {
   return n;
 }
 
-/** Compile one constraint object. `redacted` masks the value in messages. */
-export function compileConstraint(c: Constraint, redacted = false): Check {
+/** Compile one constraint object. `redacted` masks the value in messages (see `show`). */
+export function compileConstraint(c: Constraint, redacted: Masking = false): Check {
   // INVARIANT: the operators that can be undecidable go first (`mayBeUndecidable`): an undecidable one decides
   // the constraint whatever else would fail (see withinCheck), so the order of the operators never matters
   const first: Check[] = [];
@@ -260,6 +269,6 @@ export function validPattern(pattern: string): boolean {
 }
 
 /** A context constraint: a bare list means `in`. */
-export function compileContextConstraint(c: ContextConstraint, redacted = false): Check {
+export function compileContextConstraint(c: ContextConstraint, redacted: Masking = false): Check {
   return compileConstraint(Array.isArray(c) ? { in: c } : c, redacted);
 }
