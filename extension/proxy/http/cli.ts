@@ -53,7 +53,10 @@ async function start(argv: readonly string[], io: HttpCliIo, log: (l: string) =>
   if ('errors' in loaded) throw new HttpUsageError(`invalid policy:\n${loaded.errors.join('\n')}`);
   const policy = new PolicyState(loaded.parsed, loaded.version);
   const p = loaded.parsed.policy;
-  const { spec } = await upstreamOf(cfg, p.servers, io.env, io.now, log);
+  const contextEnvironment = cfg.context['environment'];
+  const { spec, declared } = await upstreamOf({ ...cfg, ...(contextEnvironment !== undefined ? { contextEnvironment } : {}) }, p.servers, io.env, io.now, log);
+  // the server's declared environment is the calls' context when --context does not give one
+  const context = declared !== undefined && contextEnvironment === undefined ? { ...cfg.context, environment: declared } : cfg.context;
   if (spec.kind === 'http' && spec.auth.kind === 'none') log(`mandate proxy: no credential for upstream \`${spec.server}\` (set the server's credential or --upstream-key)`);
   const keys = cfg.jwks.startsWith('http') ? keySourceFor(cfg.jwks) : fileKeySource(cfg.jwks);
   if (!cfg.jwks.startsWith('http')) readJwksFile(cfg.jwks); // refuse to start on a missing or broken key set
@@ -70,7 +73,7 @@ async function start(argv: readonly string[], io: HttpCliIo, log: (l: string) =>
       clockSkewSec: cfg.clockSkewSec, rolesClaim: cfg.rolesClaim, now: io.now, ...(cfg.revocations !== undefined ? { revocations: cfg.revocations } : {}), ...(cfg.revocationsOptional ? { revocationsOptional: true } : {}),
     }),
     deps: {
-      policy, audit, pins: new PinStore(openPinsFile(cfg.pinsDir, spec.server), spec.server, io.now), upstream: spec, context: cfg.context, now: io.now,
+      policy, audit, pins: new PinStore(openPinsFile(cfg.pinsDir, spec.server), spec.server, io.now), upstream: spec, context, now: io.now,
       callTimeoutMs: cfg.callTimeoutMs, approvalTimeoutMs: cfg.approvalTimeoutMs, maxRestarts: cfg.maxRestarts, idleMs: 30 * 60_000, maxBodyBytes: cfg.maxBodyBytes, log, stderr: io.stderr,
       runtimeDir: runtimeDir(io.env),
     },

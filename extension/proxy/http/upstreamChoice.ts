@@ -44,21 +44,33 @@ export interface UpstreamChoice {
   /** the server command (stdio upstream) */
   command: string[];
   environment?: string;
+  /** the `environment` the operator's `--context` gives calls (held to the server's declared one too) */
+  contextEnvironment?: string;
   upstreamKey?: string;
   upstreamTtlSec: number;
 }
 
 /** Which policy `servers` entry the upstream is, and the spec to reach it. */
-export async function upstreamOf(cfg: UpstreamChoice, servers: Record<string, ServerDef> | undefined, env: NodeJS.ProcessEnv, now: () => number, log: (line: string) => void): Promise<{ spec: UpstreamSpec; environment: string }> {
+export async function upstreamOf(cfg: UpstreamChoice, servers: Record<string, ServerDef> | undefined, env: NodeJS.ProcessEnv, now: () => number, log: (line: string) => void): Promise<{ spec: UpstreamSpec; environment: string; declared?: string }> {
   const byUrl = cfg.upstreamUrl !== undefined ? Object.entries(servers ?? {}).find(([, d]) => d.url === cfg.upstreamUrl)?.[0] : undefined;
   const name = cfg.server ?? byUrl ?? (cfg.upstreamUrl !== undefined ? hostName(cfg.upstreamUrl) : defaultServerName(cfg.command));
   const def = servers && Object.prototype.hasOwnProperty.call(servers, name) ? servers[name] : undefined;
+  // INVARIANT: a server the policy declares in an environment is governed in that one: a proxy told another (a dev
+  // context in front of the prod server) would decide its calls by the other environment's grants and present that
+  // environment's credentials — the seed article's "credentials reused across environments"
+  const declared = def?.environment;
+  for (const [flag, given] of [['--context environment', cfg.contextEnvironment], ['--environment', cfg.environment]] as const) {
+    if (declared !== undefined && given !== undefined && given !== declared) {
+      throw new HttpUsageError(`server \`${name}\` is declared \`environment: ${declared}\` in the policy, but the proxy was given ${flag}=${given}: its calls would be decided by another environment's grants (drop the flag: the proxy takes the server's own)`);
+    }
+  }
   const environment = cfg.environment ?? def?.environment ?? 'default';
+  const withDeclared = <T extends object>(o: T): T & { declared?: string } => (declared !== undefined ? { ...o, declared } : o);
   if (cfg.upstreamUrl === undefined) {
     // the policy names the server's secrets by reference (`${NAME}`); their values come from the proxy's environment
     const resolved = def?.env ? resolveEnvRefs(def.env, env) : undefined;
     if (resolved && resolved.missing.length > 0) log(`mandate proxy: server \`${name}\` env refers to variables that are not set, left out: ${resolved.missing.join(', ')}`);
-    return { spec: { kind: 'stdio', command: cfg.command, server: name, ...(resolved ? { env: resolved.env } : {}) }, environment };
+    return withDeclared({ spec: { kind: 'stdio', command: cfg.command, server: name, ...(resolved ? { env: resolved.env } : {}) }, environment });
   }
   const spec: UpstreamSpec = { kind: 'http', url: cfg.upstreamUrl, server: name, auth: await upstreamAuth(cfg, def, environment, env, now) };
   const url = new URL(spec.url);
@@ -71,7 +83,7 @@ export async function upstreamOf(cfg: UpstreamChoice, servers: Record<string, Se
   if (spec.auth.kind !== 'none' && url.protocol === 'http:' && !isLoopback(url.hostname)) {
     throw new HttpUsageError(`refusing to send the credential of \`${spec.server}\` over cleartext http to \`${url.host}\`: use https (plain http is for loopback upstreams only)`);
   }
-  return { spec, environment };
+  return withDeclared({ spec, environment });
 }
 
 /** The proxy's own credential for an HTTP upstream: the policy's `credential: env:NAME`, else a minted JWT. */

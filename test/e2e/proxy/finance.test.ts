@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runCli } from '../../support/cli';
 import { connectProxy, FIXTURES, records, recordsWhen, ROOT, tempDir, textOf, type Guarded } from './support';
 
 const POLICY = join(ROOT, 'policies/examples/finance.mandate.yaml');
@@ -29,6 +30,20 @@ describe('e2e proxy: finance server through the SDK client', function () {
       await typo.close();
     }
     assert.doesNotMatch(g.stderr(), /declares no role/);
+  });
+
+  it('decides a named server\'s calls in the environment the policy declares for it, and refuses to be told another', async () => {
+    // `payments` is declared `environment: prod`; list_invoices is granted in prod only
+    const named = await connectProxy({ policy: POLICY, proxyArgs: ['--role', 'finance_reader', '--server', 'payments'], server: ['node', join(FIXTURES, 'finance-server.mjs')] });
+    try {
+      const r = await named.client.callTool({ name: 'list_invoices', arguments: {} });
+      assert.equal(r.isError ?? false, false, `${textOf(r)} (it said: context \`environment\` is missing)`);
+    } finally {
+      await named.close();
+    }
+    const told = await runCli(['proxy', '--policy', POLICY, '--role', 'finance_reader', '--server', 'payments', '--context', 'environment=dev', '--audit', join(tempDir(), 'a.jsonl'), '--', 'node', join(FIXTURES, 'finance-server.mjs')]);
+    assert.notEqual(told.code, 0);
+    assert.match(told.stderr, /server `payments` is declared `environment: prod` in the policy, but the proxy was given --context environment=dev: its calls would be decided by another environment's grants/);
   });
 
   it('lists only the tools the role could be allowed', async () => {
