@@ -1,13 +1,14 @@
 // The approval channel: a Unix socket per session, guarded by a per-session secret, through which
 // the editor extension or `mandate approve|refuse` answers pending approvals (approvalProtocol.ts).
 
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { alive, isClientMessage, isProxyMessage, isSessionInfo, MAX_LINE, sessionOfApproval, untrustedPath, type ProxyMessage, type SessionInfo } from './approvalProtocol';
 import type { ApprovalBroker } from './approvals';
 import { randomHex, sameSecret } from './hash';
+import { makeDirs } from './makeDirs';
 
 /** The folder holding session files and sockets: $MANDATE_RUNTIME_DIR, else `<tmpdir>/mandate-<uid>`. */
 export function runtimeDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -68,7 +69,7 @@ export interface ApprovalChannel {
 
 /** Open the channel for a session and write its session file. */
 export async function openApprovalChannel(broker: ApprovalBroker, meta: { server: string; principal: string; dir: string }): Promise<ApprovalChannel> {
-  mkdirSync(meta.dir, { recursive: true, mode: 0o700 });
+  makeDirs(meta.dir, 0o700);
   const foreign = untrustedPath(meta.dir, 'dir', false); // the mode is ours to fix, the owner is not
   if (foreign !== undefined) throw new Error(foreign);
   chmodSync(meta.dir, 0o700);

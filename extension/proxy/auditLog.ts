@@ -1,12 +1,13 @@
 // The audit log writer: appends hash-chained JSON Lines synchronously, so a decision record is on
 // disk (written, optionally fsync'ed) before the call it records is forwarded.
 
-import { closeSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, readSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { GENESIS, isChainedRecord, recordLine, validUtf8, type AuditEntry, type AuditRecord, type ChainHead, type Sha256 } from '../../policies';
 import { alive } from './approvalProtocol';
 import { sha256 as nodeSha256 } from './hash';
+import { makeDirs } from './makeDirs';
 
 /** The log could not be written: the call it was meant to record must be denied. */
 export class AuditWriteError extends Error {
@@ -64,7 +65,7 @@ export class AuditLog {
     const sha = options.sha256 ?? nodeSha256;
     let fd: number;
     try {
-      mkdirSync(dirname(path), { recursive: true });
+      makeDirs(dirname(path));
     } catch (err) {
       throw new AuditWriteError(`cannot open audit log \`${path}\`: ${(err as Error).message}`);
     }

@@ -1,12 +1,13 @@
 // Tool pinning: each server's tool definitions (name, input schema, annotations, description
 // digest) are recorded on first sight; a later change fails calls to that tool until accepted.
 
-import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { canonicalJson, type Json, type ToolInfo } from '../../policies';
 import { sha256 } from './hash';
 import { READ_LIMIT, readFileBounded } from './readBounded';
 import { printable } from '../../policies';
+import { makeDirs } from './makeDirs';
 
 export interface Pin {
   name: string;
@@ -121,7 +122,7 @@ export function readPins(file: string, server: string, anyServer = false): PinFi
 
 /** Write a pins file atomically (temp file + rename). */
 export function writePins(file: string, pins: PinFile): void {
-  mkdirSync(dirname(file), { recursive: true });
+  makeDirs(dirname(file));
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(pins, null, 2)}\n`, { mode: 0o600 });
   renameSync(tmp, file);

@@ -3,7 +3,7 @@
 // tool manifest (NAME.tools.json) — the pilot stage's "minimal scopes + full logging", before any agent is
 // wired to the server. Never calls a tool.
 
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { formatFinding } from '../../../policies';
 import { lintText } from '../../../policies/lint';
@@ -12,6 +12,7 @@ import { shownNames, starterPlan, starterPolicy } from '../../../harness';
 import { shellQuote } from '../../../harness/simulate';
 import { isLoopback } from '../../proxy/http/request';
 import { listTools, listToolsHttp } from '../../proxy/listTools';
+import { makeDirs } from '../../proxy/makeDirs';
 import { parse } from '../args';
 import { CliError, println, type CommandSpec } from '../io';
 
@@ -156,7 +157,7 @@ export const init: CommandSpec = {
     // the policy's command runs from the policy's folder (`simulate --live`, the editor): its relative paths are moved there
     const moved = url === undefined ? fromFolder(command, io.cwd, dir) : { command, moved: [] };
     const text = starterPolicy(name, url ?? moved.command, tools, { manifest: `${file}.tools.json`, env: env.policy, ...(credential !== undefined ? { credential } : {}) });
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     writeFileSync(manifestPath, `${JSON.stringify({ tools }, null, 1)}\n`, { flag: 'wx' });
     writeFileSync(policyPath, text, { flag: 'wx' });
 

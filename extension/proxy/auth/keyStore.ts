@@ -2,9 +2,10 @@
 // `mandate keys generate|rotate` and `mandate token issue` go through here; each key carries a `kid`.
 
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { makeDirs } from '../makeDirs';
 
 /** Signature algorithms the tooling can generate; the verifier pins its own list. */
 export const KEY_ALGORITHMS = ['ES256', 'ES384', 'RS256', 'PS256', 'EdDSA'] as const;
@@ -81,7 +82,7 @@ export function readJwksFile(path: string): JWK[] {
 
 /** Write a file atomically (temp file + rename), creating its folder; `mode` for secrets. */
 export function writeAtomic(path: string, text: string, mode = 0o644): void {
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirs(dirname(path));
   const tmp = `${path}.${process.pid}.${randomUUID()}.tmp`;
   writeFileSync(tmp, text, { mode });
   chmodSync(tmp, mode);
