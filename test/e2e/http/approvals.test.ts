@@ -32,7 +32,8 @@ describe('HTTP proxy e2e: finance policy, roles from tokens, approvals', functio
     emptyRevocations(kp.revocations);
     proxy = await httpProxy(['--policy', join(ROOT, 'policies/examples/finance.mandate.yaml'), '--jwks', 'keys/jwks.json', '--audit', 'audit.jsonl', '--server', 'payments',
       '--context', 'environment=prod', '--context', 'region=eu-west-1', '--context', 'tenant=acme', '--approval-timeout', '20000',
-      '--', process.execPath, join(ROOT, 'test/fixtures/servers/finance-server.mjs')], dir, { MANDATE_RUNTIME_DIR: join(dir, 'run') });
+      '--runtime-dir', 'run', // (the HTTP proxy refused the flag the stdio proxy takes)
+      '--', process.execPath, join(ROOT, 'test/fixtures/servers/finance-server.mjs')], dir);
   });
   after(async () => {
     await stop(proxy);
