@@ -12,6 +12,8 @@ export interface ProxyOptions {
   context: Record<string, string>;
   auditFile?: string;
   auditFsync: boolean;
+  /** approvals never asked through the client (elicitation) */
+  noElicitation: boolean;
   pinsDir: string;
   approvalTimeoutMs: number;
   callTimeoutMs: number;
@@ -32,7 +34,7 @@ export interface ProxyOptions {
 }
 
 export const PROXY_USAGE = 'mandate proxy --policy P --role R [--agent ID] [--server NAME] [--context k=v]… [--audit FILE] [--audit-fsync] '
-  + '[--pins-dir DIR] [--runtime-dir DIR] [--approval-timeout MS] [--call-timeout MS] [--max-message-bytes N] [--max-restarts N] (-- <server command…> | --upstream URL [--upstream-key JWKS] [--upstream-ttl 5m])';
+  + '[--pins-dir DIR] [--runtime-dir DIR] [--approval-timeout MS] [--no-elicitation] [--call-timeout MS] [--max-message-bytes N] [--max-restarts N] (-- <server command…> | --upstream URL [--upstream-key JWKS] [--upstream-ttl 5m])';
 
 /** A bad invocation: one line for the user. */
 export class ProxyUsageError extends Error {}
@@ -87,7 +89,7 @@ export function parseProxyArgs(argv: readonly string[], cwd: string): ProxyOptio
   try {
     ({ values } = parseArgs({ args: own, strict: true, allowPositionals: false, options: {
       policy: { type: 'string' }, role: { type: 'string', multiple: true }, agent: { type: 'string' }, server: { type: 'string' },
-      context: { type: 'string', multiple: true }, audit: { type: 'string' }, 'audit-fsync': { type: 'boolean' }, 'pins-dir': { type: 'string' },
+      context: { type: 'string', multiple: true }, audit: { type: 'string' }, 'audit-fsync': { type: 'boolean' }, 'no-elicitation': { type: 'boolean' }, 'pins-dir': { type: 'string' },
       'approval-timeout': { type: 'string' }, 'call-timeout': { type: 'string' }, 'max-message-bytes': { type: 'string' }, 'runtime-dir': { type: 'string' },
       'max-restarts': { type: 'string' }, upstream: { type: 'string' }, 'upstream-key': { type: 'string' }, 'upstream-ttl': { type: 'string' },
     } }));
@@ -124,6 +126,7 @@ export function parseProxyArgs(argv: readonly string[], cwd: string): ProxyOptio
     ...(values.agent !== undefined ? { agent: values.agent } : {}),
     ...(values.audit !== undefined ? { auditFile: resolve(cwd, values.audit) } : {}),
     auditFsync: values['audit-fsync'] === true,
+    noElicitation: values['no-elicitation'] === true,
     pinsDir: resolve(cwd, values['pins-dir'] ?? join('.mandate', 'pins')),
     approvalTimeoutMs: num(values['approval-timeout'], '--approval-timeout', 120_000),
     callTimeoutMs: num(values['call-timeout'], '--call-timeout', 120_000),

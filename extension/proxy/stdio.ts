@@ -108,7 +108,7 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
   const guard = new Guard({
     session, server: opts.server, identity: { principal, roles }, context: opts.context, policy, audit, pins, approvals,
     now: io.now, callTimeoutMs: opts.callTimeoutMs, toClient: out, toClientRaw: (line) => toClient.sendRaw(line), toUpstream: (m) => upstream.send(m), log,
-    ...(answerFlags !== undefined && channel ? { answerFlags } : {}),
+    ...(answerFlags !== undefined && channel ? { answerFlags } : {}), ...(opts.noElicitation ? { noElicitation: true } : {}),
     // a checked call goes to a process as the line it was checked as; an HTTP transport serialises the same value itself
     ...(http ? { upstreamWanted: () => reconnectOnDemand() } : { toUpstreamRaw: (line: string) => (upstream as UpstreamProcess).sendRaw(line) }),
   });

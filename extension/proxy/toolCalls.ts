@@ -302,8 +302,9 @@ export class ToolCalls {
     };
     // INVARIANT: a human is asked through the client only when the whole call fits in what they are shown
     const prompt = elicitationMessage(req);
-    const elicit = this.g.clientElicitation && prompt.length <= ELICIT_MAX;
-    if (this.g.clientElicitation && !elicit) o.log(`mandate proxy: approval ${req.id}: the call is too large to show in the client (${prompt.length} characters); answer it in the editor or a terminal`);
+    const offered = this.g.clientElicitation && o.noElicitation !== true;
+    const elicit = offered && prompt.length <= ELICIT_MAX;
+    if (offered && !elicit) o.log(`mandate proxy: approval ${req.id}: the call is too large to show in the client (${prompt.length} characters); answer it in the editor or a terminal`);
     const via = elicit ? 'elicitation' : 'editor';
     // INVARIANT: the ask is on disk before anyone is asked (a proxy killed meanwhile leaves no approval unrecorded)
     if (!this.g.record({ kind: 'approval', request_id: msg.id, tool, args_digest: digest, approval: { id: req.id, state: 'asked', via } }, true)) return undefined;

@@ -40,6 +40,11 @@ export interface GuardOptions {
   toUpstreamRaw?: (line: string) => void;
   /** one line for the operator (stderr) */
   log: (line: string) => void;
+  /**
+   * optional: never ask a human through the client (MCP elicitation), only on the approval channel (the editor,
+   * `mandate approve`): for an agent whose own client could answer its approvals (`--no-elicitation`)
+   */
+  noElicitation?: boolean;
   /** optional: flags the printed `mandate approve|refuse ID` command needs to find this session (`--runtime-dir DIR`) */
   answerFlags?: string;
   /** optional: a request found the upstream down (a transport that reconnects on demand starts trying) */

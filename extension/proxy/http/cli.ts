@@ -75,7 +75,7 @@ async function start(argv: readonly string[], io: HttpCliIo, log: (l: string) =>
     deps: {
       policy, audit, pins: new PinStore(openPinsFile(cfg.pinsDir, spec.server), spec.server, io.now), upstream: spec, context, now: io.now,
       callTimeoutMs: cfg.callTimeoutMs, approvalTimeoutMs: cfg.approvalTimeoutMs, maxRestarts: cfg.maxRestarts, idleMs: 30 * 60_000, maxBodyBytes: cfg.maxBodyBytes, log, stderr: io.stderr,
-      runtimeDir: cfg.runtimeDir ?? runtimeDir(io.env),
+      runtimeDir: cfg.runtimeDir ?? runtimeDir(io.env), noElicitation: cfg.noElicitation,
     },
   });
   const url = await proxy.listen();

@@ -41,6 +41,8 @@ export interface SessionDeps {
   stderr: Writable;
   /** folder of the approval channels (`mandate approve`); none when undefined */
   runtimeDir?: string;
+  /** approvals never asked through the client (`--no-elicitation`) */
+  noElicitation?: boolean;
   /** a crashed stdio server is restarted at most this many times in any minute (default 3; 0: never) */
   maxRestarts?: number;
 }
@@ -85,7 +87,7 @@ export class HttpSession {
     this.approvals = new ApprovalBroker(this.id, deps.approvalTimeoutMs, deps.now);
     this.guard = new Guard({
       session: this.id, server: deps.upstream.server, identity, context: deps.context, policy: deps.policy.view(), audit: deps.audit,
-      ...(deps.pins ? { pins: deps.pins } : {}), approvals: this.approvals, now: deps.now, callTimeoutMs: deps.callTimeoutMs, log: deps.log,
+      ...(deps.pins ? { pins: deps.pins } : {}), ...(deps.noElicitation ? { noElicitation: true } : {}), approvals: this.approvals, now: deps.now, callTimeoutMs: deps.callTimeoutMs, log: deps.log,
       toClient: (m, related) => this.toClient(m, related),
       toUpstream: (m) => this.toUpstream(m),
       ...(deps.upstream.kind === 'http' ? { upstreamWanted: () => this.reconnectOnDemand() } : {}),

@@ -95,4 +95,27 @@ describe('e2e proxy: approvals', function () {
       await g.close();
     }
   });
+
+  it('with --no-elicitation never asks the client (which could be the agent answering itself): only the channel decides', async () => {
+    const g = await connectProxy({ policy: POLICY, proxyArgs: [...ARGS, '--no-elicitation'], server: ['node', join(FIXTURES, 'finance-server.mjs')], capabilities: { elicitation: {} } });
+    const asked: string[] = [];
+    g.client.setRequestHandler(ElicitRequestSchema, async (req) => {
+      asked.push(req.params.message);
+      return { action: 'accept', content: { approve: true } }; // an agent approving its own payment
+    });
+    try {
+      const idP = nextApproval(g);
+      const call = g.client.callTool(PAY);
+      const id = await idP;
+      const r = await cli(['refuse', id, '--runtime-dir', join(g.dir, 'run'), '--by', 'alice']);
+      assert.equal(r.code, 0, r.err);
+      const res = await call;
+      assert.equal(res.isError, true, textOf(res));
+      assert.deepEqual(asked, [], 'the client was never asked');
+      const states = (await recordsWhen(g.audit, (all) => all.some((x) => x.approval?.state === 'refused'))).filter((x) => x.kind === 'approval').map((x) => `${x.approval!.state}:${x.approval!.via}`);
+      assert.deepEqual(states, ['asked:editor', 'refused:terminal']);
+    } finally {
+      await g.close();
+    }
+  });
 });
