@@ -24,22 +24,42 @@ async function verify(argv: string[], io: Io): Promise<number> {
     if (!m || !Number.isSafeInteger(Number(m[1]))) throw new CliError(`--anchor expects SEQ:HASH — a record's sequence number and its SHA-256 (16 to 64 hex digits), as \`audit export\` sends them (mandate.seq, mandate.record_hash) — got \`${a}\``);
     return { seq: Number(m[1]), hash: m[2]! };
   });
-  const r = verifyAuditLog(readAuditLog(file), anchors);
+  const log = readAuditLog(file);
+  const r = verifyAuditLog(log, anchors);
   // a log a proxy is writing right now may be read with its last record half written: say so, rather than only "truncated"
   const writer = !r.ok && r.bad!.why.startsWith('truncated: the last record is incomplete') ? liveWriter(file) : undefined;
   // `head` is the chain's state after the last record (the next seq, the last hash); `anchor` names the last record
   // itself, as `--anchor SEQ:HASH` takes it (head's seq named a record that does not exist yet)
   const last = r.ok && r.head.seq > 0 ? { seq: r.head.seq - 1, hash: r.head.hash } : undefined;
+  // a chain cannot show records cut off its end: a log that ends without a proxy's stop record, and that no proxy is
+  // writing, ended with a proxy killed — or was cut. Only an anchor kept elsewhere can tell which (said, not failed)
+  const stopped = last !== undefined ? endsStopped(log.text) : undefined;
+  const open = stopped === false && anchors.length === 0 ? liveWriter(file) ?? 'none' : undefined;
   if (fmt === 'json') {
-    println(io.stdout, JSON.stringify({ file, ok: r.ok, records: r.records, head: r.head, ...(last ? { anchor: `${last.seq}:${last.hash}` } : {}), ...(r.bad ? { bad: r.bad } : {}), ...(writer ? { writer } : {}) }));
+    println(io.stdout, JSON.stringify({ file, ok: r.ok, records: r.records, head: r.head, ...(last ? { anchor: `${last.seq}:${last.hash}` } : {}), ...(r.bad ? { bad: r.bad } : {}), ...(writer ? { writer } : {}),
+      ...(stopped !== undefined ? { ends_with_stop: stopped } : {}) }));
   } else if (r.ok) {
     println(io.stdout, `ok: ${file}: ${r.records} record${r.records === 1 ? '' : 's'}, chain intact${last ? ` (last record ${last.seq}, hash ${last.hash.slice(0, 16)}: keep \`--anchor ${last.seq}:${last.hash.slice(0, 16)}\`)` : ''}`);
+    if (open === 'none') println(io.stdout, 'note: the log does not end with a proxy\'s stop record and no proxy is writing it: its proxy was killed, or records were cut off the end — a hash chain cannot show which; verify with an `--anchor` kept elsewhere (`mandate audit export`)');
+    else if (open !== undefined) println(io.stdout, `note: a proxy is writing this log now (pid ${open.pid} on ${open.host}): records after the last one above may come`);
   } else {
     const seq = r.bad!.seq !== undefined ? ` (seq ${r.bad!.seq})` : '';
     println(io.stdout, `BROKEN: ${file}:${r.bad!.line}${seq}: ${r.bad!.why}; ${r.records} record${r.records === 1 ? '' : 's'} before it verify`);
     if (writer) println(io.stdout, `note: a proxy is writing this log now (pid ${writer.pid} on ${writer.host}, per \`${file}.lock\`): its last line may be a record being written — verify again, or verify a copy taken while it is stopped`);
   }
   return r.ok ? 0 : 1;
+}
+
+/** Whether the last record of a log is a proxy's `session` stop record (it ended as a proxy ends it). */
+function endsStopped(text: string): boolean {
+  const end = text.trimEnd();
+  const line = end.slice(end.lastIndexOf('\n') + 1);
+  try {
+    const rec = JSON.parse(line) as { kind?: unknown; detail?: { event?: unknown } };
+    return rec.kind === 'session' && rec.detail?.event === 'stop';
+  } catch {
+    return false;
+  }
 }
 
 async function show(argv: string[], io: Io): Promise<number> {

@@ -87,6 +87,29 @@ describe('e2e: mandate audit verify and show', function () {
     assert.match(bad.stderr, /--anchor expects SEQ:HASH/);
   });
 
+  it('notes, without failing, a log that ends without a proxy\'s stop record and that no proxy is writing (killed, or cut)', () => {
+    const dir = tempDir();
+    const file = join(dir, 'a.jsonl');
+    const log = AuditLog.open(file);
+    log.append({ kind: 'session', time: '2026-11-26T10:00:00.000Z', detail: { event: 'start' } });
+    log.append({ kind: 'decision', time: '2026-11-26T10:00:01.000Z', tool: 'pay', decision: { effect: 'deny', rules: [], reasons: [] } });
+    log.append({ kind: 'session', time: '2026-11-26T10:00:02.000Z', detail: { event: 'stop', why: 'client closed' } });
+    log.close();
+    const whole = mandate('audit', 'verify', file);
+    assert.equal(whole.status, 0);
+    assert.doesNotMatch(whole.stdout, /note:/);
+    assert.equal(JSON.parse(mandate('audit', 'verify', file, '--format', 'json').stdout).ends_with_stop, true);
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    writeFileSync(file, `${lines.slice(0, 2).join('\n')}\n`);
+    const cut = mandate('audit', 'verify', file);
+    assert.equal(cut.status, 0, 'the chain is intact: a note, not a failure');
+    assert.match(cut.stdout, /note: the log does not end with a proxy's stop record and no proxy is writing it: its proxy was killed, or records were cut off the end/);
+    assert.equal(JSON.parse(mandate('audit', 'verify', file, '--format', 'json').stdout).ends_with_stop, false);
+    // a proxy writing it: said so instead
+    writeFileSync(`${file}.lock`, JSON.stringify({ pid: process.pid, host: hostname(), since: '2026-11-26T10:00:00Z' }));
+    assert.match(mandate('audit', 'verify', file).stdout, new RegExp(`note: a proxy is writing this log now \\(pid ${process.pid} on `));
+  });
+
   it('shows what a session, auth or policy record says happened (each session record read only `session`)', () => {
     const file = join(tempDir(), 'audit.jsonl');
     const log = AuditLog.open(file);
