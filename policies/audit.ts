@@ -32,7 +32,8 @@ export interface AuditApproval {
   state: 'asked' | 'granted' | 'refused' | 'timeout' | 'error';
   /** who answered (user name, "elicitation", "terminal") */
   by?: string;
-  via?: 'elicitation' | 'editor' | 'terminal' | 'none';
+  /** how it was asked (`elicitation`: the client; `channel`: the editor or a terminal) or answered (`editor`, `terminal`…) */
+  via?: 'elicitation' | 'editor' | 'terminal' | 'channel' | 'none';
   at?: string;
 }
 

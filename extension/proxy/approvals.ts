@@ -4,7 +4,7 @@
 import type { ApprovalRequest } from './approvalProtocol';
 
 export type ApprovalState = 'granted' | 'refused' | 'timeout' | 'error';
-export type ApprovalVia = 'elicitation' | 'editor' | 'terminal' | 'none';
+export type ApprovalVia = 'elicitation' | 'editor' | 'terminal' | 'channel' | 'none';
 
 export interface ApprovalOutcome {
   state: ApprovalState;

@@ -305,7 +305,8 @@ export class ToolCalls {
     const offered = this.g.clientElicitation && o.noElicitation !== true;
     const elicit = offered && prompt.length <= ELICIT_MAX;
     if (offered && !elicit) o.log(`mandate proxy: approval ${req.id}: the call is too large to show in the client (${prompt.length} characters); answer it in the editor or a terminal`);
-    const via = elicit ? 'elicitation' : 'editor';
+    // asked on the approval channel: the editor or a terminal may answer (the answer's record says which)
+    const via = elicit ? 'elicitation' : 'channel';
     // INVARIANT: the ask is on disk before anyone is asked (a proxy killed meanwhile leaves no approval unrecorded)
     if (!this.g.record({ kind: 'approval', request_id: msg.id, tool, args_digest: digest, approval: { id: req.id, state: 'asked', via } }, true)) return undefined;
     const flags = o.answerFlags ?? '';

@@ -242,7 +242,7 @@ describe('proxy/guard against hostile message sequences', () => {
     const asked = client.filter((m) => m.method === 'elicitation/create');
     assert.equal(asked.length, 1);
     assert.match(asked[0]!.params.message, /"amount":5/);
-    assert.deepEqual(records(file).filter((r) => r.kind === 'approval').map((r) => r.approval?.via), ['elicitation', 'editor']);
+    assert.deepEqual(records(file).filter((r) => r.kind === 'approval').map((r) => r.approval?.via), ['elicitation', 'channel']);
     approvals.failAll('end of test');
   });
 
