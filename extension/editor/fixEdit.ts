@@ -1,8 +1,9 @@
 // Applies a finding's FixData (a JSON-Patch-like edit at a JSON pointer) to policy text and returns
 // the smallest text replacement that produces the result. Pure: no vscode, used by quick fixes.
 
+import { applyEdits, findNodeAtLocation, modify, parseTree, type ParseError } from 'jsonc-parser';
 import { isMap, isScalar, isSeq, parseDocument, stringify, type Pair } from 'yaml';
-import { pointerSegments, type FixData, type Json } from '../../policies';
+import { pointerSegments, type FixData } from '../../policies';
 
 /** A replacement of text[start, end) by `text` (offsets into the original). */
 export interface TextReplacement {
@@ -128,39 +129,32 @@ function applyYaml(source: string, fix: FixData): string | undefined {
   return doc.toString();
 }
 
+/**
+ * The JSON edit written where it belongs (jsonc-parser's `modify`, as VS Code edits settings): the members around it
+ * keep their layout. It re-serialised the whole file, so one added role turned every one-line object into several.
+ */
 function applyJson(source: string, fix: FixData): string | undefined {
-  let root: Json;
-  try {
-    root = JSON.parse(source) as Json;
-  } catch {
-    return undefined;
-  }
+  const errors: ParseError[] = [];
+  const tree = parseTree(source, errors, { disallowComments: true, allowTrailingComma: false });
+  if (!tree || errors.length > 0) return undefined;
   const p = path(fix.pointer);
   const last = p[p.length - 1];
-  let node: Json = root;
-  for (const seg of p.slice(0, -1)) {
-    if (node === null || typeof node !== 'object') {
-      if (fix.op !== 'add') return undefined;
-    }
-    const obj = node as Record<string, Json>;
-    if (obj[seg] === undefined && fix.op === 'add') obj[seg] = {};
-    node = obj[seg] as Json;
-  }
-  if (node === null || typeof node !== 'object' || last === undefined) return undefined;
-  const target = node as Record<string | number, Json>;
-  if (fix.op === 'remove') {
-    if (Array.isArray(target) && typeof last === 'number') target.splice(last, 1);
-    else delete target[last];
-  } else if (fix.op === 'rename_key') {
-    if (fix.key === undefined || Array.isArray(target)) return undefined;
-    const entries = Object.entries(target).map(([k, v]) => [k === String(last) ? fix.key! : k, v] as const);
-    for (const k of Object.keys(target)) delete target[k];
-    for (const [k, v] of entries) target[k] = v;
-  } else {
-    if (fix.value === undefined) return undefined;
-    if (last === '-' && Array.isArray(target)) target.push(fix.value);
-    else target[last] = fix.value;
-  }
+  if (last === undefined) return undefined;
   const indent = /\n([ \t]+)"/.exec(source)?.[1] ?? '  ';
-  return JSON.stringify(root, null, indent) + (source.endsWith('\n') ? '\n' : '');
+  const formattingOptions = { insertSpaces: !indent.startsWith('\t'), tabSize: indent.startsWith('\t') ? 1 : indent.length, eol: source.includes('\r\n') ? '\r\n' : '\n' };
+  const parent = findNodeAtLocation(tree, p.slice(0, -1));
+  if (fix.op === 'rename_key') {
+    // the key's own text replaced: its value and place stay
+    const member = parent?.type === 'object' ? parent.children?.find((m) => m.children?.[0]?.value === String(last)) : undefined;
+    const key = member?.children?.[0];
+    if (fix.key === undefined || key === undefined) return undefined;
+    return applyEdits(source, [{ offset: key.offset, length: key.length, content: JSON.stringify(fix.key) }]);
+  }
+  if (fix.op === 'remove') return applyEdits(source, modify(source, p, undefined, { formattingOptions }));
+  if (fix.value === undefined) return undefined;
+  if (last === '-') {
+    if (parent?.type !== 'array') return undefined;
+    return applyEdits(source, modify(source, [...p.slice(0, -1), parent.children?.length ?? 0], fix.value, { formattingOptions, isArrayInsertion: true }));
+  }
+  return applyEdits(source, modify(source, p, fix.value, { formattingOptions }));
 }

@@ -31,6 +31,25 @@ describe('editor fixEdit', () => {
     const out = apply(text, fixEdit(text, { title: 'x', op: 'add', pointer: '/grants/0/requires_approval', value: true }, true)!);
     assert.equal((JSON.parse(out) as { grants: Array<{ requires_approval: boolean }> }).grants[0]!.requires_approval, true);
   });
+  it('edits a JSON policy where the edit belongs, keeping every other line as written (it re-serialised the whole file)', () => {
+    const text = '{ "version": 1,\n  "roles": { "a": { "description": "x" } },\n  "grants": [ { "agent_role": "b", "tool": "t" } ],\n  "deny": [ { "id": "d", "tool": "x", "reason": "r" } ]\n}\n';
+    const cases: Array<[Parameters<typeof fixEdit>[1], (o: Record<string, any>) => unknown, unknown]> = [ // eslint-disable-line @typescript-eslint/no-explicit-any
+      [{ title: 'declare', op: 'add', pointer: '/roles/b', value: { description: 'TODO' } }, (o) => o['roles'].b, { description: 'TODO' }],
+      [{ title: 'rename', op: 'rename_key', pointer: '/grants/0/tool', key: 'tools' }, (o) => o['grants'][0].tools, 't'],
+      [{ title: 'replace', op: 'replace', pointer: '/version', value: 2 }, (o) => o['version'], 2],
+      [{ title: 'remove', op: 'remove', pointer: '/deny/0/reason' }, (o) => o['deny'][0].reason, undefined],
+      [{ title: 'append', op: 'add', pointer: '/grants/-', value: { agent_role: 'a', tool: 'u' } }, (o) => o['grants'].length, 2],
+    ];
+    for (const [fix, read, want] of cases) {
+      const r = fixEdit(text, fix, true);
+      assert.ok(r, fix.title);
+      const out = apply(text, r);
+      assert.deepEqual(read(JSON.parse(out) as Record<string, unknown>), want, `${fix.title}: ${out}`);
+      // the lines the edit did not touch are as they were
+      const kept = text.split('\n').filter((line) => out.includes(line));
+      assert.ok(kept.length >= text.split('\n').length - 2, `${fix.title} rewrote the file:\n${out}`);
+    }
+  });
   it('refuses to edit a file that does not parse', () => {
     assert.equal(fixEdit('a: [', { title: 'x', op: 'add', pointer: '/b', value: 1 }, false), undefined);
   });
