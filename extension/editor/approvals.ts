@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 // eslint-disable-next-line no-restricted-imports -- the approval channel's wire contract is the one file shared with the proxy (STYLE.md: one contract file per process boundary); no proxy code runs here
 import { alive, isProxyMessage, isSessionInfo, MAX_LINE, untrustedPath, type ApprovalRequest, type ClientMessage, type SessionInfo } from '../proxy/approvalProtocol';
+import { promptWindowMs } from './approvalWindow';
 import type { MandateUi } from './output';
 
 /** Where proxies publish their sessions (the proxy's own rule). */
@@ -122,8 +123,12 @@ export class ApprovalClient implements vscode.Disposable {
   private async ask(req: ApprovalRequest, send: (m: ClientMessage) => void): Promise<void> {
     if (this.answered.some((a) => a.id === req.id)) return;
     const seconds = vscode.workspace.getConfiguration('mandate').get<number>('guard.approvalTimeoutSeconds', 60);
-    const left = Math.max(0, Date.parse(req.expires_at) - Date.now());
-    const verdict = await this.asker(req, Math.min(seconds * 1000, left || seconds * 1000));
+    const window = promptWindowMs(req.expires_at, seconds, Date.now());
+    if (window === undefined) {
+      this.ui.log.info(`approval ${req.id}: expired before it could be asked (${req.expires_at})`);
+      return;
+    }
+    const verdict = await this.asker(req, window);
     this.answered.unshift({ id: req.id, tool: req.tool, verdict });
     this.ui.log.info(`approval ${req.id}: ${verdict} ${req.tool} ${JSON.stringify(req.args)}`);
     send({ type: 'answer', id: req.id, verdict, by: `${userInfo().username} (editor)` });
