@@ -19,6 +19,42 @@ export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * A command line split into words as a POSIX shell would (no expansion): single quotes keep everything, double
+ * quotes keep all but `\"`, `\\`, `\$` and `\`` escapes, a backslash outside quotes keeps the next character.
+ * Undefined for an unterminated quote. The inverse of `shellQuote`.
+ */
+export function shellWords(line: string): string[] | undefined {
+  const words: string[] = [];
+  let word: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === "'") {
+      const end = line.indexOf("'", i + 1);
+      if (end < 0) return undefined;
+      word = (word ?? '') + line.slice(i + 1, end);
+      i = end;
+    } else if (c === '"') {
+      let j = i + 1;
+      let text = '';
+      for (; j < line.length && line[j] !== '"'; j++) {
+        if (line[j] === '\\' && j + 1 < line.length && '"\\$`'.includes(line[j + 1]!)) j++;
+        text += line[j];
+      }
+      if (j >= line.length) return undefined;
+      word = (word ?? '') + text;
+      i = j;
+    } else if (c === '\\' && i + 1 < line.length) {
+      word = (word ?? '') + line[++i];
+    } else if (/\s/.test(c)) {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else word = (word ?? '') + c;
+  }
+  if (word !== undefined) words.push(word);
+  return words;
+}
+
 /** A generated call as reported: JSON arguments, ISO time. */
 export function reportedCall(c: SimCall): ReportedCall {
   return { roles: [...c.roles], tool: c.tool, args: (c.args === undefined ? {} : c.args) as Json, context: { ...c.context }, at: new Date(c.now).toISOString() };

@@ -12,5 +12,5 @@ export { buildTargets } from './targets';
 export type { Target } from './targets';
 export { annotation, builtinProperties, invariantProblems, invariantProperties, malformedArgs, selector } from './properties';
 export type { InvariantProblem, Property, Verdict } from './properties';
-export { checkCommand, shellQuote } from './commands';
+export { checkCommand, shellQuote, shellWords } from './commands';
 export { formatJunit, formatText, matrixLines, resultLine, xmlEscape } from './format';

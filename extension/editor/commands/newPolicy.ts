@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { mcpJsonServers } from '../mcpProvider';
 import type { MandateUi } from '../output';
 import { starterPolicy } from '../../../harness';
+import { shellWords } from '../../../harness/simulate';
 import { listTools, listToolsHttp } from '../toolsList';
 
 export interface NewPolicyArgs {
@@ -33,9 +34,14 @@ async function pickServer(folder: string): Promise<Picked | undefined> {
     if (s.url !== undefined) return { name: pick, url: new URL(s.url) };
     return { name: pick, command: s.command!, ...(s.env ? { env: s.env } : {}) };
   }
-  const line = await vscode.window.showInputBox({ prompt: 'server command (stdio), e.g. npx -y @modelcontextprotocol/server-memory' });
-  const name = line ? await vscode.window.showInputBox({ prompt: 'a short name for the server', value: 'server' }) : undefined;
-  return line && name ? { name, command: line.trim().split(/\s+/) } : undefined;
+  // split as a shell would: a quoted argument with a space stays one (it was split on every space)
+  const line = await vscode.window.showInputBox({
+    prompt: 'server command (stdio), e.g. npx -y @modelcontextprotocol/server-memory',
+    validateInput: (t) => (shellWords(t) === undefined ? 'a quote is not closed' : shellWords(t)!.length === 0 ? 'the command to start the server' : undefined),
+  });
+  const words = line !== undefined ? shellWords(line) : undefined;
+  const name = words?.length ? await vscode.window.showInputBox({ prompt: 'a short name for the server', value: 'server' }) : undefined;
+  return words?.length && name ? { name, command: words } : undefined;
 }
 
 /** Run the command; returns the new policy's uri. */
