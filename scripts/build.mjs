@@ -7,7 +7,10 @@ import { VALIDATOR_FILE, validatorSource } from './gen-validator.mjs';
 const validator = validatorSource();
 if (!existsSync(VALIDATOR_FILE) || readFileSync(VALIDATOR_FILE, 'utf8') !== validator) writeFileSync(VALIDATOR_FILE, validator);
 
-const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'linked', logLevel: 'warning', legalComments: 'none' };
+// jsonc-parser's `main` is a UMD build whose require('./impl/…') esbuild cannot follow (the bundle failed at load:
+// "Cannot find module './impl/format'"): its ES module build is bundled instead
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: 'linked', logLevel: 'warning', legalComments: 'none',
+  alias: { 'jsonc-parser': 'jsonc-parser/lib/esm/main.js' } };
 const entries = [
   { in: 'extension/cli/main.ts', out: 'dist/cli.js', banner: '#!/usr/bin/env node' },
   { in: 'extension/proxy/main.ts', out: 'dist/proxy.js', banner: '#!/usr/bin/env node' },
