@@ -25,11 +25,21 @@ export interface ExplainResult {
   links: vscode.Location[];
 }
 
-async function askJson(prompt: string, value: string): Promise<Json | undefined> {
-  const text = await vscode.window.showInputBox({ prompt, value, validateInput: (t) => {
-    try { JSON.parse(t); return undefined; } catch (err) { return `not JSON: ${(err as Error).message}`; }
-  } });
-  return text === undefined ? undefined : (JSON.parse(text) as Json);
+/** A JSON object typed by the user (arguments and context are objects: `5` or `null` were taken, and explained nothing). */
+async function askJson(prompt: string, value: string): Promise<Record<string, Json> | undefined> {
+  const text = await vscode.window.showInputBox({ prompt, value, validateInput: jsonObjectProblem });
+  return text === undefined ? undefined : (JSON.parse(text) as Record<string, Json>);
+}
+
+/** Why `text` is not a JSON object, or undefined when it is. */
+export function jsonObjectProblem(text: string): string | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    return `not JSON: ${(err as Error).message}`;
+  }
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? undefined : `a JSON object, such as {} or {"path": "docs/a.md"}, not ${Array.isArray(v) ? 'a list' : JSON.stringify(v)}`;
 }
 
 /** Run the command: returns the decision (undefined when the user cancels or the policy is invalid). */
@@ -63,7 +73,7 @@ export async function explainDecision(ui: MandateUi, a: ExplainArgs = {}): Promi
   if (!tool) return undefined;
   const args = a.args ?? (await askJson(`arguments of \`${tool}\` (JSON object)`, '{}'));
   if (args === undefined) return undefined;
-  const context = a.context ?? ((await askJson('context (JSON object, e.g. {"environment":"prod"})', '{}')) as Record<string, Json> | undefined);
+  const context = a.context ?? (await askJson('context (JSON object, e.g. {"environment":"prod"})', '{}'));
   if (context === undefined) return undefined;
   const manifest = manifestTools(doc.uri, policy.servers);
   const compiled = compile(parsed.parsed, manifest ? { tools: manifest } : {});

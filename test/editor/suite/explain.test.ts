@@ -44,7 +44,14 @@ describe('explain decision', () => {
       offered.push(list);
       return list.find((i) => /another tool/i.test(i));
     };
-    win.showInputBox = async (): Promise<string | undefined> => typed.shift();
+    const refused: Array<string | undefined> = [];
+    win.showInputBox = async (o?: { validateInput?: (t: string) => string | undefined }): Promise<string | undefined> => {
+      const answer = typed.shift();
+      // the arguments and context boxes take a JSON object only (`5`, `null` and `[]` were taken)
+      const check = o?.validateInput ?? ((): string => 'no check');
+      if (answer === '{}') refused.push(...['5', 'null', '[]', '{"a":', '{}'].map((t) => check(t)));
+      return answer;
+    };
     let r: ExplainResult | undefined;
     try {
       r = await vscode.commands.executeCommand<ExplainResult | undefined>('mandate.explainDecision', { uri: vscode.Uri.file(file).toString(), role: 'reader', quiet: true });
@@ -56,6 +63,11 @@ describe('explain decision', () => {
     assert.ok(!offered[0]!.includes('read_*'), `a glob is no tool name: ${JSON.stringify(offered[0])}`);
     assert.ok(offered[0]!.includes('read_secret'), 'tools the policy names in deny rules are offered');
     assert.equal(r?.decision.effect, 'allow', 'read_notes is granted through read_*');
+    assert.equal(refused.length, 10);
+    for (const [i, why] of refused.entries()) {
+      if (i % 5 === 4) assert.equal(why, undefined, '{} is an object');
+      else assert.match(why ?? 'taken', /JSON object|not JSON/, `input ${i % 5} was taken`);
+    }
   });
   it('refuses a time without a zone instead of reading it in local time', async () => {
     const ask = (at: string): Thenable<ExplainResult | undefined> => vscode.commands.executeCommand<ExplainResult | undefined>('mandate.explainDecision', {
