@@ -200,7 +200,7 @@ export class ChainChecker {
     if (head === undefined) {
       if (rec.seq === 0 && rec.prev !== GENESIS) return genesis;
     } else if (rec.seq !== head.seq) {
-      const why = rec.seq > head.seq ? `sequence jumps from ${head.seq - 1} to ${rec.seq}: ${rec.seq - head.seq} record(s) deleted`
+      const why = rec.seq > head.seq ? `sequence jumps from ${head.seq - 1} to ${rec.seq}: ${rec.seq - head.seq} record(s) deleted, or moved further down`
         : `sequence goes back to ${rec.seq} after ${head.seq - 1}: records reordered or inserted`;
       return { ok: false, record: rec, fault: { code: 'seq', seq: rec.seq, why } };
     } else if (rec.prev !== head.hash) {

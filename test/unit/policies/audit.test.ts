@@ -57,11 +57,12 @@ describe('audit chain', () => {
     assert.match(r.bad!.why, /deleted/);
   });
 
-  it('finds reordered records', () => {
+  it('finds reordered records, and does not call a record moved down only "deleted"', () => {
     const lines = log(5);
     [lines[1], lines[2]] = [lines[2]!, lines[1]!];
     const r = verifyChain(text(lines), sha256);
     assert.equal(r.bad!.line, 2);
+    assert.match(r.bad!.why, /sequence jumps from 0 to 2: 1 record\(s\) deleted, or moved further down/);
   });
 
   it('finds an inserted record', () => {
