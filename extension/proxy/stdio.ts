@@ -61,13 +61,12 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
   let spec: UpstreamSpec;
   try {
     const environment = opts.context['environment'];
-    let declared: string | undefined;
-    ({ spec, declared } = await upstreamOf({
+    let context: Record<string, string>;
+    ({ spec, context } = await upstreamOf({
       ...(opts.serverNamed || opts.upstreamUrl === undefined ? { server: opts.server } : {}), ...(opts.upstreamUrl !== undefined ? { upstreamUrl: opts.upstreamUrl } : {}),
-      command: opts.command, ...(environment !== undefined ? { environment, contextEnvironment: environment } : {}), ...(opts.upstreamKey !== undefined ? { upstreamKey: opts.upstreamKey } : {}), upstreamTtlSec: opts.upstreamTtlSec,
+      command: opts.command, context: opts.context, ...(environment !== undefined ? { environment } : {}), ...(opts.upstreamKey !== undefined ? { upstreamKey: opts.upstreamKey } : {}), upstreamTtlSec: opts.upstreamTtlSec,
     }, p.servers, io.env, io.now, log));
-    // the server's declared environment is the calls' context (the editor's guarded servers pass no --context)
-    if (declared !== undefined && environment === undefined) opts = { ...opts, context: { ...opts.context, environment: declared } };
+    opts = { ...opts, context };
   } catch (err) {
     if (err instanceof HttpUsageError) throw new ProxyStartError(err.message);
     throw err;

@@ -53,10 +53,7 @@ async function start(argv: readonly string[], io: HttpCliIo, log: (l: string) =>
   if ('errors' in loaded) throw new HttpUsageError(`invalid policy:\n${loaded.errors.join('\n')}`);
   const policy = new PolicyState(loaded.parsed, loaded.version);
   const p = loaded.parsed.policy;
-  const contextEnvironment = cfg.context['environment'];
-  const { spec, declared } = await upstreamOf({ ...cfg, ...(contextEnvironment !== undefined ? { contextEnvironment } : {}) }, p.servers, io.env, io.now, log);
-  // the server's declared environment is the calls' context when --context does not give one
-  const context = declared !== undefined && contextEnvironment === undefined ? { ...cfg.context, environment: declared } : cfg.context;
+  const { spec, context } = await upstreamOf(cfg, p.servers, io.env, io.now, log);
   if (spec.kind === 'http' && spec.auth.kind === 'none') log(`mandate proxy: no credential for upstream \`${spec.server}\` (set the server's credential or --upstream-key)`);
   const keys = cfg.jwks.startsWith('http') ? keySourceFor(cfg.jwks) : fileKeySource(cfg.jwks);
   if (!cfg.jwks.startsWith('http')) readJwksFile(cfg.jwks); // refuse to start on a missing or broken key set

@@ -44,14 +44,14 @@ export interface UpstreamChoice {
   /** the server command (stdio upstream) */
   command: string[];
   environment?: string;
-  /** the `environment` the operator's `--context` gives calls (held to the server's declared one too) */
-  contextEnvironment?: string;
+  /** the context the operator's `--context` gives calls (its `environment` is held to the server's declared one) */
+  context?: Readonly<Record<string, string>>;
   upstreamKey?: string;
   upstreamTtlSec: number;
 }
 
 /** Which policy `servers` entry the upstream is, and the spec to reach it. */
-export async function upstreamOf(cfg: UpstreamChoice, servers: Record<string, ServerDef> | undefined, env: NodeJS.ProcessEnv, now: () => number, log: (line: string) => void): Promise<{ spec: UpstreamSpec; environment: string; declared?: string }> {
+export async function upstreamOf(cfg: UpstreamChoice, servers: Record<string, ServerDef> | undefined, env: NodeJS.ProcessEnv, now: () => number, log: (line: string) => void): Promise<{ spec: UpstreamSpec; environment: string; declared?: string; context: Record<string, string> }> {
   const byUrl = cfg.upstreamUrl !== undefined ? Object.entries(servers ?? {}).find(([, d]) => d.url === cfg.upstreamUrl)?.[0] : undefined;
   const name = cfg.server ?? byUrl ?? (cfg.upstreamUrl !== undefined ? hostName(cfg.upstreamUrl) : defaultServerName(cfg.command));
   const def = servers && Object.prototype.hasOwnProperty.call(servers, name) ? servers[name] : undefined;
@@ -59,13 +59,16 @@ export async function upstreamOf(cfg: UpstreamChoice, servers: Record<string, Se
   // context in front of the prod server) would decide its calls by the other environment's grants and present that
   // environment's credentials — the seed article's "credentials reused across environments"
   const declared = def?.environment;
-  for (const [flag, given] of [['--context environment', cfg.contextEnvironment], ['--environment', cfg.environment]] as const) {
+  const contextEnvironment = cfg.context?.['environment'];
+  for (const [flag, given] of [['--context environment', contextEnvironment], ['--environment', cfg.environment]] as const) {
     if (declared !== undefined && given !== undefined && given !== declared) {
       throw new HttpUsageError(`server \`${name}\` is declared \`environment: ${declared}\` in the policy, but the proxy was given ${flag}=${given}: its calls would be decided by another environment's grants (drop the flag: the proxy takes the server's own)`);
     }
   }
   const environment = cfg.environment ?? def?.environment ?? 'default';
-  const withDeclared = <T extends object>(o: T): T & { declared?: string } => (declared !== undefined ? { ...o, declared } : o);
+  // the calls' context: the server's declared environment when --context gives none (the editor's guarded servers give none)
+  const context = declared !== undefined && contextEnvironment === undefined ? { ...cfg.context, environment: declared } : { ...cfg.context };
+  const withDeclared = <T extends object>(o: T): T & { declared?: string; context: Record<string, string> } => ({ ...o, ...(declared !== undefined ? { declared } : {}), context });
   if (cfg.upstreamUrl === undefined) {
     // the policy names the server's secrets by reference (`${NAME}`); their values come from the proxy's environment
     const resolved = def?.env ? resolveEnvRefs(def.env, env) : undefined;
