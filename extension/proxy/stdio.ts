@@ -2,6 +2,7 @@
 // Wires the framing, the guard, the audit log, pins, approvals and policy reload together.
 
 import { printable } from '../../policies';
+import { shellQuote } from '../../harness/simulate/commands';
 import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { alertHooks, type AlertHooks } from './alerts';
@@ -95,7 +96,7 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
   let channel: ApprovalChannel | undefined;
   const approvalDir = opts.runtimeDir ?? runtimeDir(io.env);
   // `mandate approve ID` looks in the default folder: a session elsewhere is found only with the same --runtime-dir
-  const answerFlags = approvalDir !== runtimeDir(io.env) ? ` --runtime-dir ${/^[A-Za-z0-9_./:=@+,-]+$/.test(approvalDir) ? approvalDir : `'${approvalDir.replace(/'/g, `'\\''`)}'`}` : undefined;
+  const answerFlags = approvalDir !== runtimeDir(io.env) ? ` --runtime-dir ${shellQuote(approvalDir)}` : undefined;
   try {
     channel = await openApprovalChannel(approvals, { server: opts.server, principal, dir: approvalDir });
   } catch (err) {
