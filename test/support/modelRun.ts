@@ -56,3 +56,32 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/** What a client heard of one call: its result, or the error its request ended with. */
+export type Heard = { result: { isError: boolean; text: string } } | { error: string };
+
+/**
+ * Note what the client hears of call `n` (`kind` names it in a violation) into `to.heard`. A denial must already be on
+ * disk when it is heard: an error result whose decision record in `to.audit` is neither a deny nor settled otherwise
+ * than granted (`settlement`: the approval records that settled decision `d`) is a violation.
+ */
+export function hear(call: Promise<unknown>, n: number, kind: string, to: { audit: string; heard: Map<number, Heard>; violations: string[] },
+  settlement: (recs: AuditRecord[], d: AuditRecord) => AuditRecord[]): Promise<Heard> {
+  return call.then(
+    (res): Heard => {
+      const text = (res as { content?: Array<{ text?: string }> }).content?.[0]?.text ?? '';
+      const isError = (res as { isError?: boolean }).isError === true;
+      if (isError) {
+        const recs = parseAuditLines(readFileSync(to.audit, 'utf8'));
+        const d = decisionOf(recs, n)[0];
+        const recorded = d !== undefined && (d.decision!.effect === 'deny' || settlement(recs, d).some((x) => x.approval!.state !== 'granted'));
+        if (!recorded) to.violations.push(`n=${n} (${kind}): denied before its record was written`);
+      }
+      return { result: { isError, text } };
+    },
+    (err: Error): Heard => ({ error: err.message }),
+  ).then((h) => {
+    to.heard.set(n, h);
+    return h;
+  });
+}

@@ -21,18 +21,18 @@
 // (each with its outcome record), and `mandate audit verify` passes on its log.
 
 import assert from 'node:assert/strict';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import fc from 'fast-check';
 import type { JWK } from 'jose';
-import { parseAuditLines, type AuditRecord, type Effect } from '../../../policies';
+import type { AuditRecord, Effect } from '../../../policies';
 import { emptyRevocations, issueToken, keyPaths, newSigningKey, writeKeySets } from '../../../extension/proxy/auth';
 import { httpProxy, spawnUntil, stop, type Proc } from '../../e2e/http/support';
 import { FIXTURES, tempDir } from '../../e2e/proxy/support';
 import { runCli } from '../../support/cli';
-import { alive, auditRecords, decisionOf, loggedCalls, pause, until } from '../../support/modelRun';
+import { alive, auditRecords, decisionOf, hear, loggedCalls, pause, until, type Heard } from '../../support/modelRun';
 import { fcParams } from '../../support/seed';
 
 const CALL_TIMEOUT_MS = 20_000;
@@ -112,7 +112,6 @@ function effectOf(m: Readonly<Model>, roles: readonly string[], kind: Kind): Eff
 }
 
 /** What the client heard. */
-type Heard = { result: { isError: boolean; text: string } } | { error: string };
 
 interface SessionModel {
   who: Who;
@@ -298,23 +297,7 @@ const callBody = (kind: Kind, n: number): unknown => ({ jsonrpc: '2.0', id: `raw
 /** Send a call through a session's client and note what it hears; a denial must already be on disk when it is heard. */
 function send(r: Real, s: SessionReal, kind: Kind, n: number): Promise<Heard> {
   const c = CALLS[kind];
-  return s.client.callTool({ name: c.tool, arguments: c.args(n) }, undefined, { timeout: 600_000 }).then(
-    (res): Heard => {
-      const text = (res as { content?: Array<{ text?: string }> }).content?.[0]?.text ?? '';
-      const isError = (res as { isError?: boolean }).isError === true;
-      if (isError) {
-        const recs = parseAuditLines(readFileSync(r.audit, 'utf8'));
-        const d = decisionOf(recs, n)[0];
-        const recorded = d !== undefined && (d.decision!.effect === 'deny' || settlementOf(recs, d).some((x) => x.approval!.state !== 'granted'));
-        if (!recorded) r.violations.push(`n=${n} (${kind}): denied before its record was written`);
-      }
-      return { result: { isError, text } };
-    },
-    (err: Error): Heard => ({ error: err.message }),
-  ).then((h) => {
-    r.heard.set(n, h);
-    return h;
-  });
+  return hear(s.client.callTool({ name: c.tool, arguments: c.args(n) }, undefined, { timeout: 600_000 }), n, kind, r, settlementOf);
 }
 
 const FAILED_CLOSED = /failed closed|not running|not reachable/;

@@ -11,14 +11,14 @@
 // run the proxy must serve a call again, and `mandate audit verify` passes on its log.
 
 import assert from 'node:assert/strict';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { parseAuditLines, type AuditRecord, type Effect } from '../../../policies';
+import type { AuditRecord, Effect } from '../../../policies';
 import { spawnUntil, stop, type Proc } from '../../e2e/http/support';
 import { connectProxy, FIXTURES, tempDir, type Guarded } from '../../e2e/proxy/support';
 import { runCli } from '../../support/cli';
-import { alive, auditRecords, decisionOf, loggedCalls, pause, until } from '../../support/modelRun';
+import { alive, auditRecords, decisionOf, hear, loggedCalls, pause, until, type Heard } from '../../support/modelRun';
 import { fcParams } from '../../support/seed';
 
 /** The proxy's --call-timeout: a call the server never answers fails closed after it (none should wait for it). */
@@ -56,7 +56,6 @@ const CALLS: Record<Kind, { tool: string; args: (n: number) => Record<string, un
 };
 
 /** What the client heard. */
-type Heard = { result: { isError: boolean; text: string } } | { error: string };
 
 interface Model {
   /** `read` is granted by the policy in force */
@@ -147,23 +146,8 @@ async function check(r: Real): Promise<void> {
 /** Send a call (nonce n) and note what the client hears; a denial must already be on disk when it is heard. */
 function send(r: Real, kind: Kind, n: number): Promise<Heard> {
   const c = CALLS[kind];
-  return r.g.client.callTool({ name: c.tool, arguments: c.args(n) }, undefined, { timeout: 600_000 }).then(
-    (res): Heard => {
-      const text = (res as { content?: Array<{ text?: string }> }).content?.[0]?.text ?? '';
-      const isError = (res as { isError?: boolean }).isError === true;
-      if (isError) {
-        const recs = parseAuditLines(readFileSync(r.g.audit, 'utf8'));
-        const d = decisionOf(recs, n)[0];
-        const recorded = d !== undefined && (d.decision!.effect === 'deny' || settlementOf(recs, d.request_id).some((x) => x.approval!.state !== 'granted'));
-        if (!recorded) r.violations.push(`n=${n} (${kind}): denied before its record was written`);
-      }
-      return { result: { isError, text } };
-    },
-    (err: Error): Heard => ({ error: err.message }),
-  ).then((h) => {
-    r.heard.set(n, h);
-    return h;
-  });
+  return hear(r.g.client.callTool({ name: c.tool, arguments: c.args(n) }, undefined, { timeout: 600_000 }), n, kind, { audit: r.g.audit, heard: r.heard, violations: r.violations },
+    (recs, d) => settlementOf(recs, d.request_id));
 }
 
 const FAILED_CLOSED = /failed closed|not running|not reachable/;
