@@ -30,6 +30,30 @@ export interface AuditLogOptions {
   exclusive?: boolean;
   /** with `exclusive`: how long to wait for a live holder to let go (default 5 s) */
   lockWaitMs?: number;
+  /** told once when the log stops taking records (a failed write, a file changed under the writer): alerting */
+  onFailure?: (message: string) => void;
+  /** told when the log can be written again after a failed write (stderr) */
+  log?: (line: string) => void;
+  /** the clock of retries and of the record that tells of the gap (default Date.now) */
+  now?: () => number;
+}
+
+/** After a failed write, how long the writer waits before it tries the file again (a disk freed, a quota raised). */
+export const RETRY_MS = 1000;
+
+/** A failed write the writer may recover from: the file was cut back to its last whole record. */
+interface Outage {
+  /** when the first record was lost */
+  since: number;
+  reason: string;
+  /** no try before this time */
+  retryAt: number;
+  /** records not written, by kind */
+  lost: Record<string, number>;
+  /** the sequence number the file's next record has (the failed records' numbers are given again) */
+  seq: number;
+  /** the record telling of the gap, once chained (it is not itself counted as lost when its write fails) */
+  gapLine?: string;
 }
 
 /** readHead reads the last line backwards in chunks of this size */
@@ -42,6 +66,8 @@ export class AuditLog {
   private lastHash: string | undefined;
   private lastLine = '';
   private broken: string | undefined;
+  /** set while `broken` by a failed write the file was cut back from: it is tried again (`resume`) */
+  private outage: Outage | undefined;
   private buffer: string[] = [];
   private written: AuditRecord[] = [];
   private deferred: Array<() => void> = [];
@@ -55,7 +81,7 @@ export class AuditLog {
    */
   private end: number | undefined;
 
-  private constructor(readonly path: string, private fd: number, head: ChainHead, private readonly opts: Required<Pick<AuditLogOptions, 'sha256' | 'write'>> & { fsync: boolean; onRecord?: (record: AuditRecord) => void }) {
+  private constructor(readonly path: string, private fd: number, head: ChainHead, private readonly opts: Required<Pick<AuditLogOptions, 'sha256' | 'write' | 'now'>> & Pick<AuditLogOptions, 'onRecord' | 'onFailure' | 'log'> & { fsync: boolean }) {
     this.seq = head.seq;
     this.lastHash = head.hash;
   }
@@ -80,7 +106,10 @@ export class AuditLog {
     try {
       const head = readHead(fd, path, sha);
       const st = fstatSync(fd);
-      const log = new AuditLog(path, fd, head, { sha256: sha, write: options.write ?? writeAll, fsync: options.fsync === true, ...(options.onRecord ? { onRecord: options.onRecord } : {}) });
+      const log = new AuditLog(path, fd, head, {
+        sha256: sha, write: options.write ?? writeAll, now: options.now ?? Date.now, fsync: options.fsync === true,
+        ...(options.onRecord ? { onRecord: options.onRecord } : {}), ...(options.onFailure ? { onFailure: options.onFailure } : {}), ...(options.log ? { log: options.log } : {}),
+      });
       log.lock = lock;
       log.end = st.isFile() ? st.size : undefined;
       return log;
@@ -128,7 +157,7 @@ export class AuditLog {
    */
   enqueue(entry: AuditEntry): void {
     this.buildDeferred();
-    this.check();
+    if (this.fd < 0 || this.broken !== undefined) this.check(() => entry.kind); // (no closure made on the way of a call)
     const prev = this.prevHash();
     this.chain(recordLine(entry, { seq: this.seq, hash: prev }), prev, () => entry);
   }
@@ -140,7 +169,7 @@ export class AuditLog {
    */
   enqueueMembers(members: string, entry: () => AuditEntry): void {
     this.buildDeferred();
-    this.check();
+    if (this.fd < 0 || this.broken !== undefined) this.check(() => entry().kind);
     const prev = this.prevHash();
     this.chain(`{"v":1,"seq":${this.seq},"prev":"${prev}",${members}}`, prev, entry);
   }
@@ -161,9 +190,69 @@ export class AuditLog {
     for (const build of pending) build();
   }
 
-  private check(): void {
-    if (this.broken !== undefined) throw new AuditWriteError(`audit log \`${this.path}\` is unusable: ${this.broken}`);
+  /** Throws, counting the record (of kind `kind()`) as lost, unless the log can take a record now. */
+  private check(kind: () => string): void {
     if (this.fd < 0) throw new AuditWriteError(`audit log \`${this.path}\` is closed`);
+    if (this.broken === undefined || this.resume()) return;
+    if (this.outage) {
+      let k = 'unknown';
+      try {
+        k = kind();
+      } catch {
+        // counted all the same
+      }
+      this.outage.lost[k] = (this.outage.lost[k] ?? 0) + 1;
+    }
+    throw this.unusable();
+  }
+
+  private unusable(): AuditWriteError {
+    const until = this.outage ? 'every call is denied until it can be written again (tried at most once a second)' : 'every call is denied until the proxy is restarted on a log it can keep';
+    return new AuditWriteError(`audit log \`${this.path}\` is unusable: ${this.broken}; ${until}`);
+  }
+
+  /**
+   * After a failed write, try the file again (at most once in RETRY_MS): if it is still exactly as this writer left it
+   * (its last record the one the chain continues from), the chain continues, with a first record telling of the gap —
+   * since when, why, and how many records of each kind were not written (the calls they were for were denied; the
+   * outcomes of calls already answered are lost). A file changed meanwhile stays unusable until the proxy is restarted.
+   */
+  private resume(): boolean {
+    const o = this.outage;
+    if (o === undefined) return false;
+    const now = this.opts.now();
+    if (now < o.retryAt) return false;
+    o.retryAt = now + RETRY_MS;
+    // INVARIANT: a failed write was cut back when it failed (else there is no outage): anything the file holds beyond
+    // this writer's last record now was written by someone else, and is never cut
+    let changed: string | undefined;
+    let head: ChainHead | undefined;
+    try {
+      changed = this.changedUnder();
+      if (changed === undefined) head = readHead(this.fd, this.path, this.opts.sha256);
+    } catch {
+      return false; // cannot be read now: tried again later
+    }
+    if (head === undefined || head.seq !== o.seq) {
+      this.broken = `${changed ?? 'its last record is no longer the one this proxy wrote last'} (no record could be written since ${new Date(o.since).toISOString()}: ${o.reason})`;
+      this.outage = undefined;
+      return false;
+    }
+    this.seq = head.seq;
+    this.lastHash = head.hash;
+    this.lastLine = '';
+    this.broken = undefined;
+    const since = new Date(o.since).toISOString();
+    const gap: AuditEntry = {
+      kind: 'error', time: new Date(now).toISOString(),
+      error: { code: 'audit_write_failed', message: `records could not be written from ${since}: ${o.reason.slice(0, 300)}` },
+      detail: { event: 'audit_resumed', since, lost: { ...o.lost } },
+    };
+    o.gapLine = recordLine(gap, { seq: this.seq, hash: head.hash });
+    this.chain(o.gapLine, head.hash, () => gap);
+    const lost = Object.values(o.lost).reduce((a, b) => a + b, 0);
+    this.opts.log?.(`mandate proxy: audit log \`${this.path}\` can be written again; ${lost} record${lost === 1 ? '' : 's'} could not be written since ${since} (the calls they were for were denied)`);
+    return true;
   }
 
   private chain(line: string, prev: string, entry: () => AuditEntry): void {
@@ -183,7 +272,7 @@ export class AuditLog {
    */
   flush(): void {
     this.buildDeferred();
-    if (this.broken !== undefined) throw new AuditWriteError(`audit log \`${this.path}\` is unusable: ${this.broken}`);
+    if (this.broken !== undefined && !this.resume()) throw this.unusable();
     if (this.buffer.length === 0) return;
     const text = this.buffer.join('');
     this.buffer = [];
@@ -192,6 +281,9 @@ export class AuditLog {
     const changed = this.changedUnder();
     if (changed !== undefined) {
       this.broken = changed;
+      this.outage = undefined;
+      this.written = [];
+      this.failureSeen(changed);
       throw new AuditWriteError(`cannot write audit log \`${this.path}\`: ${changed}; every call is denied until the proxy is restarted on a log it can keep`);
     }
     try {
@@ -199,11 +291,49 @@ export class AuditLog {
       if (this.opts.fsync) fsyncSync(this.fd);
     } catch (err) {
       this.broken = (err as Error).message;
-      this.cutPartial();
-      throw new AuditWriteError(`cannot write audit log \`${this.path}\`: ${this.broken}`);
+      const resumed = this.outage !== undefined;
+      this.failed(text);
+      if (!resumed) this.failureSeen(this.broken);
+      throw new AuditWriteError(`cannot write audit log \`${this.path}\`: ${this.broken}${this.outage ? '; every call is denied until it can be written again' : ''}`);
     }
     if (this.end !== undefined) this.end += Buffer.byteLength(text, 'utf8');
+    this.outage = undefined;
     this.notify();
+  }
+
+  /** Tell the observer (alerting) that the log stopped taking records; it cannot delay or fail anything. */
+  private failureSeen(why: string): void {
+    try {
+      this.opts.onFailure?.(`audit log \`${this.path}\` cannot be written: ${why.slice(0, 300)}; calls are denied`);
+    } catch {
+      // INVARIANT: an observer never affects what the log records or the call it records
+    }
+  }
+
+  /**
+   * A write of `text` failed: cut back what of it reached the file and, when the file then ends where this writer left
+   * it, note an outage to recover from (`resume`), counting the records lost. Observers hear of none of them.
+   */
+  private failed(text: string): void {
+    this.written = [];
+    const prior = this.outage;
+    this.outage = undefined;
+    if (!this.cutPartial()) return;
+    const lines = text.slice(0, -1).split('\n');
+    const now = this.opts.now();
+    const o: Outage = prior ? { ...prior, lost: { ...prior.lost }, reason: this.broken!, retryAt: now + RETRY_MS } : { since: now, reason: this.broken!, retryAt: now + RETRY_MS, lost: {}, seq: this.seq - lines.length };
+    delete o.gapLine;
+    for (const line of lines) {
+      if (line === prior?.gapLine) continue; // the gap is told at the next try, with these counted too
+      let kind = 'unknown';
+      try {
+        kind = String((JSON.parse(line) as { kind?: unknown }).kind);
+      } catch {
+        // counted all the same
+      }
+      o.lost[kind] = (o.lost[kind] ?? 0) + 1;
+    }
+    this.outage = o;
   }
 
   /** Why the file is no longer as this writer left it, if it is not (see `end`). */
@@ -224,12 +354,16 @@ export class AuditLog {
    * After a failed write: cut what of it reached the file (a full disk takes part of a line), so the log ends with
    * its last whole record — `audit verify` would call a half record a truncation, and no proxy would continue it.
    */
-  private cutPartial(): void {
-    if (this.end === undefined) return;
+  private cutPartial(): boolean {
+    if (this.end === undefined) return false;
     try {
-      if (fstatSync(this.fd).size > this.end) ftruncateSync(this.fd, this.end);
+      const st = fstatSync(this.fd);
+      if (st.nlink === 0 || st.size < this.end) return false;
+      if (st.size > this.end) ftruncateSync(this.fd, this.end);
+      return true;
     } catch {
       // the file cannot be cut either: `audit verify` names its last line as incomplete
+      return false;
     }
   }
 

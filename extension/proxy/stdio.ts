@@ -84,7 +84,7 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
   let alerts: AlertHooks | undefined;
   try {
     alerts = alertHooks(p, { stderr: io.stderr, sha256 });
-    audit = AuditLog.open(auditFile, { exclusive: true, fsync: opts.auditFsync, ...(alerts ? { onRecord: alerts.onRecord } : {}) });
+    audit = AuditLog.open(auditFile, { exclusive: true, fsync: opts.auditFsync, log, now: io.now, ...(alerts ? { onRecord: alerts.onRecord, onFailure: alerts.onWriteFailure } : {}) });
   } catch (err) {
     throw new ProxyStartError((err as Error).message);
   }

@@ -63,6 +63,15 @@ export class AlertMonitor {
     return [...this.chainAlert(why, record.time, [record.seq]), ...this.observe(record)];
   }
 
+  /**
+   * The audit log could not be written (`message` says why): an `audit_failure` alert, raised at once — the record
+   * that tells of the failure is written only once the log can be written again.
+   */
+  writeFailure(message: string, time: string): Alert[] {
+    const rule = this.rules.find((x) => x.on === 'audit_failure');
+    return rule ? [{ rule: rule.id ?? rule.on, kind: 'audit_failure', severity: 'critical', message: `audit failure: ${message}`, time, seq: [] }] : [];
+  }
+
   /** Evaluate the rules on one parsed record. */
   observe(r: AuditRecord): Alert[] {
     const out: Alert[] = [];

@@ -9,6 +9,8 @@ import { deliver, sinksFor, type AlertSink } from './sinks';
 export interface AlertHooks {
   /** call with each record the audit log wrote (AuditLog.append's return value) */
   onRecord(this: void, record: AuditRecord): void;
+  /** call when the audit log cannot be written (AuditLog's `onFailure`) */
+  onWriteFailure(this: void, message: string): void;
   /** wait for deliveries in flight (on shutdown) */
   close(): Promise<void>;
 }
@@ -22,6 +24,9 @@ export function alertHooks(policy: Policy, opts: { stderr: Writable; sha256: Sha
   return {
     onRecord(record) {
       for (const a of monitor.observe(record)) pending = pending.then(() => deliver(sinks, a));
+    },
+    onWriteFailure(message) {
+      for (const a of monitor.writeFailure(message, new Date().toISOString())) pending = pending.then(() => deliver(sinks, a));
     },
     close: () => pending,
   };

@@ -17,7 +17,8 @@ export class AlertConfigError extends Error {
 /** One line per alert on a stream (the proxy's stderr: stdout is JSON-RPC only). */
 export function streamSink(stream: Writable): AlertSink {
   return async (a) => {
-    stream.write(`mandate alert ${a.severity} ${a.rule}: ${a.message} (${a.time}, seq ${a.seq.join(',')})\n`);
+    // (an alert about a record that could not be written has no seq)
+    stream.write(`mandate alert ${a.severity} ${a.rule}: ${a.message} (${a.time}${a.seq.length > 0 ? `, seq ${a.seq.join(',')}` : ''})\n`);
   };
 }
 

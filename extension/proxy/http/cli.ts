@@ -60,7 +60,7 @@ async function start(argv: readonly string[], io: HttpCliIo, log: (l: string) =>
   if (cfg.revocations === undefined) log('mandate proxy: no revocation list (--revocations); tokens can only expire');
   else if (cfg.revocationsOptional) log(`mandate proxy: no revocation list yet at \`${cfg.revocations}\`; one created there (mandate token revoke) applies from then on`);
   const alerts = alertHooks(p, { stderr: io.stderr, sha256 });
-  const audit = AuditLog.open(cfg.auditFile ?? resolve(io.cwd, p.audit?.path ?? '.mandate/audit.jsonl'), { exclusive: true, ...(alerts ? { onRecord: alerts.onRecord } : {}) });
+  const audit = AuditLog.open(cfg.auditFile ?? resolve(io.cwd, p.audit?.path ?? '.mandate/audit.jsonl'), { exclusive: true, log, now: io.now, ...(alerts ? { onRecord: alerts.onRecord, onFailure: alerts.onWriteFailure } : {}) });
   if (!isLoopback(cfg.host) && !cfg.tls?.clientCa) throw new HttpUsageError(`refusing to listen on non-loopback \`${cfg.host}\` without TLS client certificates (--tls-client-ca)`);
   const proxy = new HttpProxy({
     host: cfg.host, port: cfg.port, allowedOrigins: cfg.allowedOrigins, allowedHosts: cfg.allowedHosts, maxSessions: cfg.maxSessions, maxSessionsPerSubject: cfg.maxSessionsPerSubject,

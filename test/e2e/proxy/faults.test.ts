@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verifyChain } from '../../../policies';
+import { RETRY_MS } from '../../../extension/proxy/auditLog';
 import { sha256 } from '../../../extension/proxy/hash';
 import { call, killAll, rawProxy } from './raw';
 import { FIXTURES, records, recordsWhen, tempDir } from './support';
@@ -281,7 +282,8 @@ describe('e2e proxy: faults and exact forwarding', function () {
     assert.deepEqual(recs.filter((x) => x.kind === 'decision').map((x) => (x.args as { message: string }).message), ['a', 'b']);
   });
 
-  it('leaves a log that verifies and can be continued when its disk fills mid-session (no half record)', async function () {
+  /** Runs `body` with a 64 KiB tmpfs at `mnt`; skips the test where one cannot be mounted. */
+  async function onSmallDisk(test: Mocha.Context, body: (mnt: string, dir: string) => Promise<void>): Promise<void> {
     const dir = tempDir();
     const mnt = join(dir, 'small');
     mkdirSync(mnt);
@@ -289,24 +291,40 @@ describe('e2e proxy: faults and exact forwarding', function () {
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { stdio: 'pipe' });
     } catch (err) {
       console.log(`      (skipped: a small tmpfs cannot be mounted here: ${String((err as { stderr?: Buffer }).stderr ?? err).trim().split('\n')[0]})`);
-      return this.skip();
+      return test.skip();
     }
     try {
+      await body(mnt, dir);
+    } finally {
+      killAll();
+      execFileSync('umount', ['-l', mnt]);
+    }
+  }
+
+  /** Fills the disk mounted at `mnt`; returns the file to remove to free it. */
+  const fill = (mnt: string): string => {
+    const filler = join(mnt, 'filler');
+    try {
+      writeFileSync(filler, Buffer.alloc(128 * 1024));
+    } catch {
+      // full, as wanted
+    }
+    return filler;
+  };
+
+  it('leaves a log that verifies and can be continued when its disk fills mid-session (no half record)', async function () {
+    await onSmallDisk(this, async (mnt, dir) => {
       const audit = join(mnt, 'audit.jsonl');
       const p = rawProxy(POLICY, ['--role', 'tester'], server('echo-exact-args.mjs'), { dir, audit });
       await p.handshake();
       p.send(call(1, 'echo', { message: 'a' }));
       await p.reply(1);
-      try {
-        writeFileSync(join(mnt, 'filler'), Buffer.alloc(128 * 1024));
-      } catch {
-        // full, as wanted
-      }
+      const filler = fill(mnt);
       p.send(call(2, 'echo', { message: 'x'.repeat(8000) }));
       assert.match(resultText(await p.reply(2)), /audit log cannot be written/);
       p.proc.stdin!.end();
       await p.exited;
-      unlinkSync(join(mnt, 'filler'));
+      unlinkSync(filler);
       assert.ok(records(audit).length >= 3, 'what was written verifies');
       const q = rawProxy(POLICY, ['--role', 'tester'], server('echo-exact-args.mjs'), { dir: tempDir(), audit });
       await q.handshake();
@@ -315,10 +333,41 @@ describe('e2e proxy: faults and exact forwarding', function () {
       q.proc.stdin!.end();
       assert.equal(await q.exited, 0);
       assert.equal(records(audit).filter((x) => x.kind === 'session' && event(x) === 'start').length, 2);
-    } finally {
-      killAll();
-      execFileSync('umount', ['-l', mnt]);
-    }
+    });
+  });
+
+  it('takes its log back once the disk has room again, in the same session: calls in between are denied, and a record tells of the gap', async function () {
+    await onSmallDisk(this, async (mnt, dir) => {
+      const audit = join(mnt, 'audit.jsonl');
+      const log = join(dir, 'calls.log');
+      const policy = join(dir, 'alerting.mandate.yaml');
+      writeFileSync(policy, `${readFileSync(POLICY, 'utf8')}alerts: { rules: [{ on: audit_failure }] }\n`);
+      const p = rawProxy(policy, ['--role', 'tester'], server('echo-exact-args.mjs'), { dir, audit, env: { FIXTURE_LOG: log } });
+      await p.handshake();
+      p.send(call(1, 'echo', { message: 'a' }));
+      await p.reply(1);
+      const filler = fill(mnt);
+      p.send(call(2, 'echo', { message: 'x'.repeat(8000) }));
+      assert.match(resultText(await p.reply(2)), /audit log cannot be written/);
+      await p.stderrMatch(/every call is denied until it can be written again/);
+      // alerted when it happened, not only once the record of it can be written
+      await p.stderrMatch(/mandate alert critical audit_failure: audit failure: audit log `[^`]*` cannot be written: ENOSPC[^\n]*; calls are denied \(\d{4}-[^,)]*\)\n/);
+      unlinkSync(filler);
+      await new Promise((r) => setTimeout(r, RETRY_MS + 100));
+      p.send(call(3, 'echo', { message: 'back' }));
+      assert.match(resultText(await p.reply(3)), /back/);
+      await p.stderrMatch(/audit log `[^`]*` can be written again; \d+ records? could not be written since /);
+      // and again from the record that tells of the gap, with its seq
+      await p.stderrMatch(/mandate alert critical audit_failure: audit failure: records could not be written from [^\n]*ENOSPC[^\n]*, seq \d+\)/);
+      p.proc.stdin!.end();
+      assert.equal(await p.exited, 0);
+      const recs = records(audit); // the chain verifies
+      const gap = recs.filter((x) => x.kind === 'error' && event(x) === 'audit_resumed');
+      assert.equal(gap.length, 1);
+      assert.ok(((gap[0]!.detail as { lost: Record<string, number> }).lost['decision'] ?? 0) >= 1, JSON.stringify(gap[0]));
+      assert.deepEqual(recs.filter((x) => x.kind === 'decision').map((x) => (x.args as { message: string }).message), ['a', 'back']);
+      assert.doesNotMatch(readFileSync(log, 'utf8'), /xxxx/, 'the call whose record was lost never ran');
+    });
   });
 
   it('refuses to start a second proxy on a log another one is writing (two writers would break the chain), and the first keeps its chain', async () => {

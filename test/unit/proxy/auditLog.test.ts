@@ -1,4 +1,4 @@
-// The audit writer: chained appends, resuming a log, poisoning after a failed write.
+// The audit writer: chained appends, resuming a log, failing closed after a failed write and recovering from it.
 
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync, appendFileSync, utimesSync, tr
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { verifyChain } from '../../../policies';
-import { AuditLog, AuditWriteError, WriterLock } from '../../../extension/proxy/auditLog';
+import { AuditLog, AuditWriteError, RETRY_MS, WriterLock } from '../../../extension/proxy/auditLog';
 import { sha256 } from '../../../extension/proxy/hash';
 import { tempDir } from '../../support/tmp';
 
@@ -126,20 +126,102 @@ describe('proxy/auditLog', () => {
     assert.throws(() => AuditLog.open(file), (e: unknown) => e instanceof AuditWriteError && /not valid UTF-8/.test(e.message));
   });
 
-  it('throws on a failed write and stays failed (fail closed); what was written still verifies', () => {
+  it('throws on a failed write and stays failed (fail closed) until it may try again; what was written still verifies', () => {
     const file = join(dir, 'fail.jsonl');
     writeFileSync(file, '');
     let fail = false;
-    const a = AuditLog.open(file, { write: (fd, text) => { if (fail) throw new Error('disk full'); writeFileSync(fd, text); } });
+    let now = 1_000_000;
+    const a = AuditLog.open(file, { now: () => now, write: (fd, text) => { if (fail) throw new Error('disk full'); writeFileSync(fd, text); } });
     a.append(entry('x'));
     fail = true;
     assert.throws(() => a.append(entry('y')), /disk full/);
     fail = false;
-    assert.throws(() => a.append(entry('z')), /unusable/);
+    now += RETRY_MS - 1;
+    assert.throws(() => a.append(entry('z')), (e: unknown) => e instanceof AuditWriteError && /unusable: disk full; every call is denied until it can be written again/.test(e.message));
+    assert.throws(() => a.flush(), /unusable/);
     a.close();
     const r = verifyChain(readFileSync(file, 'utf8'), sha256);
     assert.equal(r.ok, true);
     assert.equal(r.records, 1);
+  });
+
+  it('continues the chain once the file can be written again, first with a record of the gap: since when, why, and what was lost', () => {
+    const file = join(dir, 'resume.jsonl');
+    let full = false;
+    let now = Date.parse('2026-11-26T10:00:00.000Z');
+    const said: string[] = [];
+    const seen: string[] = [];
+    const a = AuditLog.open(file, {
+      now: () => now, log: (l) => said.push(l), onRecord: (r) => seen.push(`${r.seq}:${r.kind}`),
+      write: (fd, text) => { if (full) { writeSync(fd, text.slice(0, 30)); throw new Error('ENOSPC: no space left on device'); } writeFileSync(fd, text); },
+    });
+    a.append(entry('kept'));
+    full = true;
+    a.enqueue(entry('lost decision'));
+    a.enqueue({ kind: 'outcome', time: '2026-11-26T10:00:00.000Z', tool: 'lost outcome' });
+    assert.throws(() => a.flush(), /no space left/);
+    full = false;
+    now += 500; // not yet tried again: refused, and counted
+    assert.throws(() => a.append(entry('refused')), /unusable/);
+    assert.equal(said.length, 0);
+    now += RETRY_MS;
+    a.append(entry('after'));
+    a.close();
+    const text = readFileSync(file, 'utf8');
+    const r = verifyChain(text, sha256);
+    assert.equal(r.ok, true, JSON.stringify(r));
+    const recs = text.trimEnd().split('\n').map((l) => JSON.parse(l) as { seq: number; kind: string; tool?: string; error?: { code: string; message: string }; detail?: Record<string, unknown> });
+    assert.deepEqual(recs.map((x) => `${x.seq}:${x.tool ?? x.kind}`), ['0:kept', '1:error', '2:after']);
+    assert.equal(recs[1]!.error!.code, 'audit_write_failed');
+    assert.match(recs[1]!.error!.message, /^records could not be written from 2026-11-26T10:00:00\.000Z: ENOSPC: no space left on device$/);
+    assert.deepEqual(recs[1]!.detail, { event: 'audit_resumed', since: '2026-11-26T10:00:00.000Z', lost: { decision: 2, outcome: 1 } });
+    assert.equal(said.length, 1);
+    assert.match(said[0]!, /can be written again; 3 records could not be written since 2026-11-26T10:00:00\.000Z/);
+    // observers hear only of records on disk
+    assert.deepEqual(seen, ['0:decision', '1:error', '2:decision']);
+  });
+
+  it('keeps counting when the first try after a failed write fails too, and tells of the whole gap once', () => {
+    const file = join(dir, 'resume-twice.jsonl');
+    let full = false;
+    let now = 0;
+    const failures: string[] = [];
+    const a = AuditLog.open(file, { now: () => now, onFailure: (m) => failures.push(m), write: (fd, text) => { if (full) throw new Error('EIO: i/o error'); writeFileSync(fd, text); } });
+    a.append(entry('kept'));
+    full = true;
+    assert.throws(() => a.append(entry('one')), /EIO/);
+    assert.deepEqual(failures, [`audit log \`${file}\` cannot be written: EIO: i/o error; calls are denied`]);
+    now += RETRY_MS;
+    assert.throws(() => a.append(entry('two')), /EIO/); // tried: the gap record and this one fail again
+    assert.equal(failures.length, 1, 'one outage, told once');
+    now += RETRY_MS;
+    full = false;
+    a.append(entry('after'));
+    a.close();
+    const text = readFileSync(file, 'utf8');
+    assert.equal(verifyChain(text, sha256).ok, true);
+    const recs = text.trimEnd().split('\n').map((l) => JSON.parse(l) as { kind: string; tool?: string; detail?: { lost?: unknown } });
+    assert.deepEqual(recs.map((x) => x.tool ?? x.kind), ['kept', 'error', 'after']);
+    assert.deepEqual(recs[1]!.detail!.lost, { decision: 2 });
+  });
+
+  it('does not take the log back when another process wrote to it while no record could be written (never cuts what it did not write)', () => {
+    const file = join(dir, 'resume-changed.jsonl');
+    let full = false;
+    let now = 0;
+    const a = AuditLog.open(file, { now: () => now, write: (fd, text) => { if (full) throw new Error('ENOSPC'); writeFileSync(fd, text); } });
+    a.append(entry('kept'));
+    full = true;
+    assert.throws(() => a.append(entry('lost')), /ENOSPC/);
+    full = false;
+    appendFileSync(file, '{"v":1,"seq":1,"prev":"x","kind":"session","time":"t"}\n');
+    const size = readFileSync(file).length;
+    now += RETRY_MS;
+    assert.throws(() => a.append(entry('refused')), (e: unknown) => e instanceof AuditWriteError && /changed by another process .*no record could be written since .*ENOSPC.*until the proxy is restarted/.test(e.message));
+    now += 10 * RETRY_MS;
+    assert.throws(() => a.append(entry('still refused')), /until the proxy is restarted/);
+    a.close();
+    assert.equal(readFileSync(file).length, size);
   });
 
   it('cuts a record a failed write left half written (a full disk): the log still verifies, and a proxy can continue it', () => {
@@ -166,11 +248,18 @@ describe('proxy/auditLog', () => {
   ] as const) {
     it(`stops, failing closed, when the log is ${what} by another process (its records would be lost, or chained to nothing)`, () => {
       const file = join(dir, `changed-${what.replace(/ /g, '-')}.jsonl`);
-      const a = AuditLog.open(file);
+      let now = 0;
+      const failures: string[] = [];
+      const a = AuditLog.open(file, { now: () => now, onFailure: (m) => failures.push(m) });
       a.append(entry('x'));
       change(file);
       assert.throws(() => a.append(entry('y')), (e: unknown) => e instanceof AuditWriteError && why.test(e.message));
       assert.throws(() => a.append(entry('z')), /unusable/);
+      assert.equal(failures.length, 1);
+      assert.match(failures[0]!, why);
+      // not a write that failed: never tried again
+      now += 10 * RETRY_MS;
+      assert.throws(() => a.append(entry('z')), /unusable.*until the proxy is restarted/);
       a.close();
     });
   }

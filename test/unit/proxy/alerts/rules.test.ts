@@ -80,6 +80,14 @@ describe('extension/proxy/alerts rules', () => {
     assert.match(bytes.observeLine(lines[1]!, false)[0]!.message, /not valid UTF-8/);
   });
 
+  it('alerts on an audit write failure when it happens (no record of it can be written then), under the rule\'s id', () => {
+    const m = new AlertMonitor(parsed.policy, { rules: [{ on: 'audit_failure', id: 'disk' }] }, sha256);
+    assert.deepEqual(m.writeFailure('audit log `a.jsonl` cannot be written: ENOSPC', '2026-11-26T10:00:00.000Z'), [
+      { rule: 'disk', kind: 'audit_failure', severity: 'critical', message: 'audit failure: audit log `a.jsonl` cannot be written: ENOSPC', time: '2026-11-26T10:00:00.000Z', seq: [] },
+    ]);
+    assert.deepEqual(new AlertMonitor(parsed.policy, { rules: [{ on: 'tool_drift' }] }, sha256).writeFailure('x', 't'), [], 'only under an audit_failure rule');
+  });
+
   it('raises nothing without an alerts section', () => {
     assert.deepEqual(run([deny(1, 0), deny(2, 1), deny(3, 2), deny(4, 3), deny(5, 4), deny(6, 5)], undefined), []);
   });
