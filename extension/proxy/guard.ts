@@ -580,9 +580,10 @@ export class Guard {
       }
       if (members !== undefined) this.o.audit.enqueueMembers(`"time":"${time}",${this.commonJson(who)},${members}`, entry);
       else this.o.audit.enqueue(entry());
-      // INVARIANT: an urgent record (a denial, a refusal) is written now, before the answer that follows it
-      if (urgent) this.flush();
-      else this.scheduleFlush();
+      // INVARIANT: an urgent record (a denial, a refusal) is written now, before the answer that follows it — and when
+      // that write fails the caller hears so (false), and answers with the audit failure, never as if it were on disk
+      if (urgent) return this.flush();
+      this.scheduleFlush();
       return true;
     } catch (err) {
       if (!(err instanceof AuditWriteError)) throw err;
@@ -621,11 +622,11 @@ export class Guard {
   }
 
   /**
-   * Write buffered records with one system call, then release the calls they allowed.
+   * Write buffered records with one system call, then release the calls they allowed; false when the write failed.
    * INVARIANT: a held call reaches the server only after its decision record is written; if the
    * write fails, every held call is denied instead.
    */
-  readonly flush = (): void => {
+  readonly flush = (): boolean => {
     this.flushScheduled = false;
     let failure: string | undefined;
     try {
@@ -650,6 +651,7 @@ export class Guard {
       if (failure !== undefined) h.denied();
       else this.notRunning(h.msg.id, h.f);
     }
+    return failure === undefined;
   };
 
   /** Answer a client request with a JSON-RPC error. */

@@ -1,12 +1,14 @@
-// Model-based test of the guard (fast-check fc.commands): calls, approvals, refusals, policy reloads
-// and upstream crashes/restarts against a real audit log; after every step the safety properties hold.
+// Model-based test of the guard (fast-check fc.commands): calls, approvals, refusals, policy reloads,
+// upstream crashes/restarts and a disk that fills and frees again, against a real audit log; after every
+// step the safety properties hold.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parsePolicy, parseAuditLines, verifyChain, type Effect, type ParsedPolicy } from '../../../policies';
 import { ApprovalBroker, AuditLog, Guard, PolicyState, sha256, type JSONRPCMessage } from '../../../extension/proxy';
+import { RETRY_MS } from '../../../extension/proxy/auditLog';
 import { fcParams } from '../../support/seed';
 import { tempDir } from '../../support/tmp';
 
@@ -32,8 +34,12 @@ interface Real {
   auditFile: string;
   received: string[];
   violations: string[];
+  /** calls denied because their record could not be written (the disk was full): they have no record to show */
+  auditDenied: Set<string>;
   replies: Map<string, JSONRPCMessage>;
   up: { value: boolean };
+  /** the disk the audit log is on: full (every write fails), and the audit writer's clock */
+  disk: { full: boolean; t: number };
   /** `initialize` requests the fake server received (the client's, then one per restart) */
   inits: number;
   nextId: number;
@@ -42,7 +48,9 @@ interface Real {
 interface Model {
   readAllowed: boolean;
   up: boolean;
-  expected: Map<string, Effect>;
+  full: boolean;
+  /** each call's decision, or 'unrecorded': made while the disk was full, so denied with no record */
+  expected: Map<string, Effect | 'unrecorded'>;
 }
 
 const settle = async (): Promise<void> => {
@@ -56,12 +64,27 @@ function check(r: Real, m: Model): void {
   const decisions = recs.filter((x) => x.kind === 'decision' && x.method === 'tools/call');
   for (const [id, effect] of m.expected) {
     const mine = decisions.filter((x) => x.request_id === id);
+    if (effect === 'unrecorded') {
+      assert.equal(mine.length, 0, `call ${id} has no decision record (the disk was full)`);
+      assert.equal(r.received.includes(id), false, `call ${id}, unrecorded, never executed`);
+      const reply = r.replies.get(id) as { error?: unknown; result?: { isError?: boolean } } | undefined;
+      assert.ok(reply?.error !== undefined || reply?.result?.isError === true, `call ${id}, unrecorded, was answered with a denial or an error: ${JSON.stringify(reply)}`);
+      continue;
+    }
     assert.equal(mine.length, 1, `call ${id} has exactly one decision record`);
     assert.equal(mine[0]!.decision!.effect, effect, `call ${id} decided as the model says`);
     const granted = recs.some((x) => x.kind === 'approval' && x.request_id === id && x.approval!.state === 'granted');
     if (effect === 'deny' || (effect === 'approval_required' && !granted)) assert.equal(r.received.includes(id), false, `call ${id} was not allowed and never executed`);
   }
   assert.deepEqual(r.violations, [], 'no call reached the server without a prior allow record on disk');
+  // only a call made while the disk was full, or one whose approval was answered then, is denied for its record
+  for (const id of r.auditDenied) assert.match(String(m.expected.get(id)), /^(unrecorded|approval_required)$/, `call ${id} denied for a record that could be written`);
+  // a gap in the log is told by the record that resumes it, counting at least every call unrecorded before it
+  for (const gap of recs.filter((x) => (x.detail as { event?: string } | undefined)?.event === 'audit_resumed')) {
+    const lost = (gap.detail as { lost: Record<string, number> }).lost;
+    const before = [...m.expected].filter(([id, e]) => e === 'unrecorded' && Number(id.slice(1)) < Number(String(recs.find((x) => x.seq > gap.seq && x.kind === 'decision')?.request_id ?? 'c0').slice(1)));
+    assert.ok((lost['decision'] ?? 0) >= before.length, `the gap record counts the unrecorded calls: ${JSON.stringify(lost)}`);
+  }
 }
 
 class Call implements fc.AsyncCommand<Model, Real> {
@@ -70,7 +93,7 @@ class Call implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real): Promise<void> {
     const id = `c${r.nextId++}`;
     const effect: Effect = this.tool === 'read' ? (m.readAllowed ? 'allow' : 'deny') : this.tool === 'pay' ? 'approval_required' : 'deny';
-    m.expected.set(id, effect);
+    m.expected.set(id, m.full ? 'unrecorded' : effect);
     r.guard.fromClient({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: this.tool, arguments: { n: r.nextId } } });
     await settle();
     check(r, m);
@@ -113,6 +136,29 @@ class Crash implements fc.AsyncCommand<Model, Real> {
   toString = (): string => 'crash';
 }
 
+class DiskFull implements fc.AsyncCommand<Model, Real> {
+  check = (m: Readonly<Model>): boolean => !m.full;
+  async run(m: Model, r: Real): Promise<void> {
+    m.full = true;
+    r.disk.full = true;
+    await settle();
+    check(r, m);
+  }
+  toString = (): string => 'disk full';
+}
+
+class DiskFreed implements fc.AsyncCommand<Model, Real> {
+  check = (m: Readonly<Model>): boolean => m.full;
+  async run(m: Model, r: Real): Promise<void> {
+    m.full = false;
+    r.disk.full = false;
+    r.disk.t += RETRY_MS; // the writer tries the file again at its next record
+    await settle();
+    check(r, m);
+  }
+  toString = (): string => 'disk freed';
+}
+
 class Restart implements fc.AsyncCommand<Model, Real> {
   check = (m: Readonly<Model>): boolean => !m.up;
   async run(m: Model, r: Real): Promise<void> {
@@ -138,6 +184,10 @@ function answered(r: Real, m: JSONRPCMessage): void {
   r.replies.set(id, m);
   const denied = (m as { result?: { isError?: boolean } }).result?.isError === true;
   if (!denied || !id.startsWith('c')) return;
+  if (/the audit log cannot be written/.test(JSON.stringify(m))) {
+    r.auditDenied.add(id);
+    return;
+  }
   const recs = parseAuditLines(readFileSync(r.auditFile, 'utf8')).filter((x) => x.request_id === id);
   const recorded = recs.some((x) => (x.kind === 'decision' && x.decision!.effect === 'deny') || (x.kind === 'approval' && x.approval!.state !== 'granted' && x.approval!.state !== 'asked'));
   if (!recorded) r.violations.push(`${id} (denied before its record was written)`);
@@ -146,10 +196,16 @@ function answered(r: Real, m: JSONRPCMessage): void {
 function setup(): Real {
   const dir = tempDir('mandate-model-');
   const auditFile = join(dir, 'audit.jsonl');
-  const audit = AuditLog.open(auditFile);
+  const disk = { full: false, t: 0 };
+  const audit = AuditLog.open(auditFile, {
+    now: () => disk.t, write: (fd, text) => {
+      if (disk.full) throw new Error('ENOSPC: no space left on device (model)');
+      writeFileSync(fd, text);
+    },
+  });
   const policy = new PolicyState(parsed(true), 'v-open');
   const broker = new ApprovalBroker('abcdef01', 60_000, () => Date.now());
-  const real: Partial<Real> = { broker, policy, auditFile, received: [], violations: [], replies: new Map(), up: { value: true }, inits: 0, nextId: 1 };
+  const real: Partial<Real> = { broker, policy, auditFile, received: [], violations: [], auditDenied: new Set(), replies: new Map(), up: { value: true }, disk, inits: 0, nextId: 1 };
   const r = real as Real;
   const upstream = (msg: JSONRPCMessage): void => {
     if (!r.up.value) return;
@@ -186,13 +242,15 @@ describe('property: the proxy guard under calls, approvals, reloads and restarts
       fc.constant(new Reload()),
       fc.constant(new Crash()),
       fc.constant(new Restart()),
-    ], { maxCommands: 25 });
+      fc.constant(new DiskFull()),
+      fc.constant(new DiskFreed()),
+    ], { maxCommands: 25, size: 'max' });
     await fc.assert(fc.asyncProperty(commands, async (cmds) => {
       const real = setup();
       await settle();
-      await fc.asyncModelRun(() => ({ model: { readAllowed: true, up: true, expected: new Map() }, real }), cmds);
+      await fc.asyncModelRun(() => ({ model: { readAllowed: true, up: true, full: false, expected: new Map() }, real }), cmds);
       real.broker.failAll('end of run');
       await settle();
-    }), fcParams(40));
+    }), fcParams(150));
   });
 });
