@@ -343,3 +343,41 @@ export function recordDecision(rec: AuditEntry): string | undefined {
   if (rec.approval) return `approval_${rec.approval.state}`;
   return undefined;
 }
+
+/** A stretch of time in which a proxy could not write its log (told by the record it wrote once it could again). */
+export interface AuditGap {
+  /** the sequence number of the record that tells of the gap */
+  seq: number;
+  /** when records stopped being written */
+  since: string;
+  /** when they could be written again (that record's time) */
+  until: string;
+  /** why the writes failed */
+  why: string;
+  /** records not written, by kind */
+  lost: Record<string, number>;
+}
+
+/** The gaps a log tells of: the proxy's `audit_resumed` records (`error`, `audit_write_failed`). */
+export function auditGaps(records: readonly AuditRecord[]): AuditGap[] {
+  const out: AuditGap[] = [];
+  for (const r of records) {
+    const d = r.detail as { event?: unknown; since?: unknown; lost?: unknown } | null | undefined;
+    if (r.kind !== 'error' || r.error?.code !== 'audit_write_failed' || d === null || typeof d !== 'object' || d.event !== 'audit_resumed') continue;
+    const lost: Record<string, number> = {};
+    if (d.lost !== null && typeof d.lost === 'object') {
+      for (const [k, n] of Object.entries(d.lost)) if (typeof n === 'number') lost[k] = n;
+    }
+    out.push({ seq: r.seq, since: typeof d.since === 'string' ? d.since : '?', until: r.time, why: r.error.message, lost });
+  }
+  return out;
+}
+
+/** A gap in words: `from S to U (why); 2 decision, 1 outcome records not written (…)`. */
+export function gapInWords(g: AuditGap): string {
+  const parts = Object.entries(g.lost).map(([k, n]) => `${n} ${k}`);
+  const total = Object.values(g.lost).reduce((a, b) => a + b, 0);
+  const why = g.why.replace(/^records could not be written from \S+: /, '');
+  return `from ${g.since} to ${g.until} (${why}); ${parts.length === 0 ? 'no records' : `${parts.join(', ')} record${total === 1 ? '' : 's'}`} not written`
+    + `${g.lost['decision'] ? ' (a call whose decision record was not written was denied)' : ''}`;
+}

@@ -1,7 +1,7 @@
 // The compliance report's model: policy version, who may do what, what happened, integrity, findings.
 // Pure: the SHA-256 function is injected; html/md/json renderers read only this model.
 
-import { compile, inPeriod, parseAuditLines, verifyChain, type AuditRecord, type ParsedPolicy, type Sha256 } from '../../policies';
+import { auditGaps, compile, gapInWords, inPeriod, parseAuditLines, verifyChain, type AuditRecord, type ParsedPolicy, type Sha256 } from '../../policies';
 import { lintText } from '../../policies/lint';
 import { reviewAudit, type ReviewResult } from '../review';
 import { buildActivity, type Activity } from './activity';
@@ -70,6 +70,12 @@ export function buildReport(input: ReportInput): ReportModel {
   const seenTools = [...new Set(records.flatMap((r) => (r.tool !== undefined && r.kind === 'decision' ? [r.tool] : [])))];
   const findings: ReportFinding[] = [
     ...integrity.filter((i) => !i.ok).map((i): ReportFinding => ({ source: 'integrity', rule: 'audit/chain-broken', severity: 'error', message: `audit log \`${i.file}\` fails verification at line ${i.bad!.line}: ${i.bad!.why}`, where: `${i.file}:${i.bad!.line}` })),
+    // records the proxy could not write (its calls were denied): the chain verifies, but the log is not the whole story
+    ...input.logs.flatMap((l) => auditGaps(parseAuditLines(l.text)).filter((g) => inPeriod(g.until, since, until)).map((g): ReportFinding => ({
+      source: 'integrity', rule: 'audit/records-lost', severity: 'warning',
+      message: `audit log \`${l.file}\`: the proxy could not write it ${gapInWords(g)}`,
+      where: `${l.file} seq ${g.seq}`,
+    }))),
     ...lintText(parsed.text, parsed.file, { now: input.now }).map((f): ReportFinding => ({ source: 'lint', rule: f.rule, severity: f.severity, message: f.message, where: `${f.range.file}:${f.range.start.line}:${f.range.start.col}` })),
     ...review.findings.map((f): ReportFinding => ({ source: 'review', rule: f.rule, severity: f.severity, message: f.message, ...(f.where ? { where: f.where } : {}) })),
   ];

@@ -1,7 +1,7 @@
 // `mandate audit verify FILE` (hash chain; exit 1 naming the first bad record) and
 // `mandate audit show FILE` (records, filtered, as text or JSON).
 
-import { inPeriod, parseAuditLines, recordDecision, type AuditApproval, type AuditKind, type AuditRecord } from '../../../policies';
+import { auditGaps, gapInWords, inPeriod, parseAuditLines, recordDecision, type AuditApproval, type AuditKind, type AuditRecord } from '../../../policies';
 import { format, parse, runSubcommand, type Subcommands } from '../args';
 import { CliError, println, type CommandSpec, type Io } from '../io';
 import { liveWriter } from '../../proxy/auditLog';
@@ -35,13 +35,16 @@ async function verify(argv: string[], io: Io): Promise<number> {
   // writing, ended with a proxy killed — or was cut. Only an anchor kept elsewhere can tell which (said, not failed)
   const stopped = last !== undefined ? endsStopped(log.text) : undefined;
   const open = stopped === false && anchors.length === 0 ? liveWriter(file) ?? 'none' : undefined;
+  // a chain that verifies may still say that records are missing from it: the ones a proxy could not write (its disk was full)
+  const gaps = r.ok ? auditGaps(parseAuditLines(log.text)) : [];
   if (fmt === 'json') {
     println(io.stdout, JSON.stringify({ file, ok: r.ok, records: r.records, head: r.head, ...(last ? { anchor: `${last.seq}:${last.hash}` } : {}), ...(r.bad ? { bad: r.bad } : {}), ...(writer ? { writer } : {}),
-      ...(stopped !== undefined ? { ends_with_stop: stopped } : {}) }));
+      ...(stopped !== undefined ? { ends_with_stop: stopped } : {}), ...(gaps.length > 0 ? { gaps } : {}) }));
   } else if (r.ok) {
     println(io.stdout, `ok: ${file}: ${r.records} record${r.records === 1 ? '' : 's'}, chain intact${last ? ` (last record ${last.seq}, hash ${last.hash.slice(0, 16)}: keep \`--anchor ${last.seq}:${last.hash.slice(0, 16)}\`)` : ''}`);
     if (open === 'none') println(io.stdout, 'note: the log does not end with a proxy\'s stop record and no proxy is writing it: its proxy was killed, or records were cut off the end — a hash chain cannot show which; verify with an `--anchor` kept elsewhere (`mandate audit export`)');
     else if (open !== undefined) println(io.stdout, `note: a proxy is writing this log now (pid ${open.pid} on ${open.host}): records after the last one above may come`);
+    for (const g of gaps) println(io.stdout, `note: record ${g.seq}: the proxy could not write this log ${gapInWords(g)}`);
   } else {
     const seq = r.bad!.seq !== undefined ? ` (seq ${r.bad!.seq})` : '';
     println(io.stdout, `BROKEN: ${file}:${r.bad!.line}${seq}: ${r.bad!.why}; ${r.records} record${r.records === 1 ? '' : 's'} before it verify`);

@@ -110,6 +110,26 @@ describe('e2e: mandate audit verify and show', function () {
     assert.match(mandate('audit', 'verify', file).stdout, new RegExp(`note: a proxy is writing this log now \\(pid ${process.pid} on `));
   });
 
+  it('notes, without failing, the records a proxy could not write (its disk was full), from the record that tells of the gap', () => {
+    const file = join(tempDir(), 'gap.jsonl');
+    let full = false;
+    let now = Date.parse('2026-11-26T10:00:00.000Z');
+    const log = AuditLog.open(file, { now: () => now, write: (fd, text) => { if (full) throw new Error('ENOSPC: no space left on device'); writeFileSync(fd, text); } });
+    log.append({ kind: 'session', time: '2026-11-26T10:00:00.000Z', detail: { event: 'start' } });
+    full = true;
+    assert.throws(() => log.append({ kind: 'decision', time: '2026-11-26T10:00:00.000Z', tool: 'pay', decision: { effect: 'allow', rules: [], reasons: [] } }));
+    full = false;
+    now += 5000;
+    log.append({ kind: 'session', time: '2026-11-26T10:00:05.000Z', detail: { event: 'stop', why: 'client closed' } });
+    log.close();
+    const text = mandate('audit', 'verify', file);
+    assert.equal(text.status, 0, 'the chain is intact');
+    assert.match(text.stdout, /^note: record 1: the proxy could not write this log from 2026-11-26T10:00:00\.000Z to 2026-11-26T10:00:05\.000Z \(ENOSPC: no space left on device\); 1 decision record not written \(a call whose decision record was not written was denied\)$/m);
+    assert.deepEqual(JSON.parse(mandate('audit', 'verify', file, '--format', 'json').stdout).gaps,
+      [{ seq: 1, since: '2026-11-26T10:00:00.000Z', until: '2026-11-26T10:00:05.000Z', why: 'records could not be written from 2026-11-26T10:00:00.000Z: ENOSPC: no space left on device', lost: { decision: 1 } }]);
+    assert.match(mandate('audit', 'show', file).stdout, /#1 2026-11-26T10:00:05\.000Z error audit_resumed — records could not be written from/);
+  });
+
   it('shows what a session, auth or policy record says happened (each session record read only `session`)', () => {
     const file = join(tempDir(), 'audit.jsonl');
     const log = AuditLog.open(file);

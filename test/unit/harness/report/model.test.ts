@@ -63,6 +63,19 @@ describe('harness/report model', () => {
     assert.match(f.message, /`bad\.jsonl` fails verification at line 4/);
   });
 
+  it('warns of records a proxy could not write (a gap its log tells of), within the period only', () => {
+    const gap = { kind: 'error' as const, time: '2026-11-03T10:00:05Z', error: { code: 'audit_write_failed', message: 'records could not be written from 2026-11-03T10:00:00Z: ENOSPC' }, detail: { event: 'audit_resumed', since: '2026-11-03T10:00:00Z', lost: { decision: 2, outcome: 1 } } };
+    const log = writeLog([decision('2026-11-01T10:00:00Z', '1', 'alice', 'reader', 'read_file', 'allow', ['read-docs']), gap]);
+    const m = buildReport({ policy: parsed, logs: [{ file: 'g.jsonl', text: log.text }], sha256, now: NOW });
+    assert.equal(m.integrity.ok, true, 'the chain verifies');
+    assert.deepEqual(m.findings.filter((x) => x.rule === 'audit/records-lost'), [{
+      source: 'integrity', rule: 'audit/records-lost', severity: 'warning', where: 'g.jsonl seq 1',
+      message: 'audit log `g.jsonl`: the proxy could not write it from 2026-11-03T10:00:00Z to 2026-11-03T10:00:05Z (ENOSPC); 2 decision, 1 outcome records not written (a call whose decision record was not written was denied)',
+    }]);
+    const before = buildReport({ policy: parsed, logs: [{ file: 'g.jsonl', text: log.text }], sha256, now: NOW, until: Date.parse('2026-11-02T00:00:00Z') });
+    assert.equal(before.findings.filter((x) => x.rule === 'audit/records-lost').length, 0);
+  });
+
   it('includes lint findings and review findings', () => {
     const m = buildReport({ policy: parsed, logs: [{ file: 'a.jsonl', text: sample().text }], sha256, now: NOW });
     assert.ok(m.findings.some((f) => f.source === 'review' && f.rule === 'review/unused-grant'));
