@@ -1,11 +1,11 @@
 // Following guarded servers' audit logs for the editor's alerts: reads each log as it grows and evaluates
-// the policy's `alerts:` on every new record (the harness's AlertMonitor). No vscode here (unit-tested as
-// plain Node); AuditAlerts (alerts.ts) shows what it finds.
+// the policy's `alerts:` on every new record (the harness's AlertMonitor), re-built when the policy file is
+// edited. No vscode here (unit-tested as plain Node); AuditAlerts (alerts.ts) shows what it finds.
 
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, unwatchFile, watchFile } from 'node:fs';
-import { AlertMonitor, type Alert } from '../../harness';
-import { parsePolicy, validUtf8 } from '../../policies';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, unwatchFile, watchFile, type Stats } from 'node:fs';
+import { AlertMonitor, DEFAULT_RULES, type Alert } from '../../harness';
+import { parsePolicy, validUtf8, type AlertsDef, type Finding, type Policy } from '../../policies';
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -18,6 +18,7 @@ export interface FollowSink {
   /** a denial seen in a log (the status bar counts them) */
   denial(what: string): void;
   warn(message: string): void;
+  info(message: string): void;
 }
 
 /** A log to follow and the policy whose `alerts:` it is evaluated with. */
@@ -34,40 +35,96 @@ interface Follower {
   stop(): void;
 }
 
+/** What a policy says about the editor's alerts: its rules, or none (no `alerts:`, or `alerts.editor: false`). */
+interface AlertRules {
+  policy: Policy;
+  alerts: AlertsDef | undefined;
+}
+
+/** A policy some followed logs are evaluated with: polled for edits, each read once for all its logs. */
+interface WatchedPolicy {
+  followers: Set<Follower>;
+  /** the last version that parsed (undefined: none yet) */
+  last: AlertRules | undefined;
+  /** the file does not parse (or cannot be read) since the last good version, and the log said so */
+  broken: boolean;
+  stop(): void;
+}
+
+const firstError = (findings: readonly Finding[]): string => {
+  const f = findings.find((x) => x.severity === 'error');
+  return f ? ` (line ${f.range.start.line}: ${f.message})` : '';
+};
+
+const monitorOf = (r: AlertRules | undefined, after?: AlertMonitor): AlertMonitor | undefined =>
+  r?.alerts === undefined ? undefined : new AlertMonitor(r.policy, r.alerts, sha256, after);
+
 /** Follows audit logs (each once), polling them every `intervalMs`. */
 export class LogFollowers {
   private readonly followers = new Map<string, Follower>();
+  private readonly policies = new Map<string, WatchedPolicy>();
 
   constructor(private readonly sink: FollowSink, private readonly intervalMs = 300) {}
 
-  /** Follow each log (once per log), from its current end. */
+  /** Follow each log (once per log), from its current end, with its policy's rules as that file is edited. */
   follow(logs: Iterable<FollowedLog>): void {
     for (const s of logs) {
       if (this.followers.has(s.audit)) continue;
-      const monitor = this.monitorFor(s.policy);
+      const p = this.policies.get(s.policy) ?? this.watchPolicy(s.policy);
       const start = existsSync(s.audit) ? statSync(s.audit).size : 0;
-      const f: Follower = { offset: start, rest: Buffer.alloc(0), monitor, stop: () => unwatchFile(s.audit, onChange) };
+      const f: Follower = { offset: start, rest: Buffer.alloc(0), monitor: monitorOf(p.last), stop: () => unwatchFile(s.audit, onChange) };
       const onChange = (): void => this.read(s.audit, f);
       watchFile(s.audit, { interval: this.intervalMs }, onChange);
       this.followers.set(s.audit, f);
+      p.followers.add(f);
     }
   }
 
   dispose(): void {
     for (const f of this.followers.values()) f.stop();
+    for (const p of this.policies.values()) p.stop();
     this.followers.clear();
+    this.policies.clear();
   }
 
-  private monitorFor(policyPath: string): AlertMonitor | undefined {
+  /** Read a policy now and watch it: each edit is read once (never per record) and re-builds its logs' monitors. */
+  private watchPolicy(path: string): WatchedPolicy {
+    const p: WatchedPolicy = { followers: new Set(), last: undefined, broken: false, stop: () => unwatchFile(path, onChange) };
+    const onChange = (curr: Stats, prev: Stats): void => {
+      if (curr.mtimeMs !== prev.mtimeMs || curr.size !== prev.size || curr.ino !== prev.ino) this.reload(path, p, true);
+    };
+    this.reload(path, p, false);
+    watchFile(path, { interval: this.intervalMs }, onChange);
+    this.policies.set(path, p);
+    return p;
+  }
+
+  /**
+   * Read the policy again. One that parses re-builds the monitor of each of its logs, which goes on from where it
+   * stood (the log's offset is the follower's: records already seen are not evaluated again). One that does not
+   * keeps the last good rules, and says so once until an edit parses again.
+   */
+  private reload(path: string, p: WatchedPolicy, edited: boolean): void {
+    let r: AlertRules | { error: string };
     try {
-      const r = parsePolicy(readFileSync(policyPath, 'utf8'), policyPath);
-      const alerts = r.ok ? r.parsed.policy.alerts : undefined;
+      const parsed = parsePolicy(readFileSync(path, 'utf8'), path);
       // INVARIANT: `alerts.editor: false` keeps alerts out of the editor (stderr and webhook still get them).
-      if (!r.ok || alerts === undefined || alerts.editor === false) return undefined;
-      return new AlertMonitor(r.parsed.policy, alerts, sha256);
+      r = parsed.ok ? { policy: parsed.parsed.policy, alerts: parsed.parsed.policy.alerts?.editor === false ? undefined : parsed.parsed.policy.alerts }
+        : { error: `does not parse${firstError(parsed.findings)}` };
     } catch (err) {
-      this.sink.warn(`alerts: cannot read \`${policyPath}\`: ${(err as Error).message}`);
-      return undefined;
+      r = { error: `cannot be read: ${(err as Error).message}` };
+    }
+    if ('error' in r) {
+      if (!p.broken) this.sink.warn(`alerts: \`${path}\` ${r.error}; ${p.last ? 'keeping the alert rules of its last good version' : 'no alerts from it until it parses'}`);
+      p.broken = true;
+      return;
+    }
+    p.broken = false;
+    p.last = r;
+    for (const f of p.followers) f.monitor = monitorOf(r, f.monitor);
+    if (edited) {
+      const what = r.alerts === undefined ? (r.policy.alerts ? 'alerts are off in the editor (`alerts.editor: false`)' : 'no `alerts:`') : `${(r.alerts.rules ?? DEFAULT_RULES).length} alert rule(s)`;
+      this.sink.info(`alerts: \`${path}\` edited: ${what}`);
     }
   }
 

@@ -1,5 +1,5 @@
-// Editor alerts: follows the audit logs of the guarded servers the extension offers (alertFollow.ts) and
-// shows the policy's `alerts:` as notifications.
+// Editor alerts: follows the audit logs of the guarded servers the extension offers (alertFollow.ts, which
+// also follows edits of their policies' `alerts:`) and shows the alerts as notifications.
 
 import { inert } from './notificationText';
 import * as vscode from 'vscode';
@@ -24,6 +24,7 @@ export class AuditAlerts implements vscode.Disposable {
       },
       denial: (what) => ui.noteDenial(what),
       warn: (message) => ui.log.warn(message),
+      info: (message) => ui.log.info(message),
     });
   }
 

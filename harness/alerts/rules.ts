@@ -37,10 +37,21 @@ export class AlertMonitor {
   private readonly chain: ChainChecker;
   private chainBroken = false;
 
-  constructor(policy: Policy, config: AlertsDef | undefined, sha256: Sha256) {
-    this.chain = new ChainChecker(sha256, null);
+  /**
+   * @param after the monitor this one replaces on the same log (the policy was edited): the chain goes on from where
+   * it stood (a record missing just after the edit is still caught, a break already reported is not reported again),
+   * and a rule left as it was keeps its window of recent denials. Without it, the first line seen anchors the chain.
+   */
+  constructor(policy: Policy, config: AlertsDef | undefined, sha256: Sha256, after?: AlertMonitor) {
+    this.chain = new ChainChecker(sha256, after?.chain.head ?? null);
+    this.chainBroken = after?.chainBroken ?? false;
     this.rules = config === undefined ? [] : config.rules ?? DEFAULT_RULES;
     this.emergency = new Set(Object.entries(policy.roles ?? {}).filter(([, r]) => r.emergency === true).map(([n]) => n));
+    for (const rule of after === undefined ? [] : this.rules) {
+      const same = after!.rules.find((r) => JSON.stringify(r) === JSON.stringify(rule));
+      const window = same && after!.denials.get(same);
+      if (window) this.denials.set(rule, [...window]);
+    }
   }
 
   /**

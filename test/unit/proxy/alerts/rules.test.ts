@@ -88,6 +88,20 @@ describe('extension/proxy/alerts rules', () => {
     assert.deepEqual(new AlertMonitor(parsed.policy, { rules: [{ on: 'tool_drift' }] }, sha256).writeFailure('x', 't'), [], 'only under an audit_failure rule');
   });
 
+  it('goes on from the monitor it replaces (a policy edit): the chain where it stood, the window of a rule left as it was', () => {
+    const lines = writeLog([deny(1, 0), deny(2, 1), deny(3, 2), deny(4, 3), deny(5, 4)]).text.split('\n').filter(Boolean);
+    const burst = (count: number): AlertsDef => ({ rules: [{ on: 'denial_burst', count, within_seconds: 60 }, { on: 'audit_failure' }] });
+    const before = new AlertMonitor(parsed.policy, burst(3), sha256);
+    assert.deepEqual(lines.slice(0, 2).flatMap((l) => before.observeLine(l)), []);
+    // the same rules: the two denials already in the window count, the third completes the burst
+    const same = new AlertMonitor(parsed.policy, burst(3), sha256, before);
+    assert.deepEqual(same.observeLine(lines[2]!).map((a) => [a.kind, a.seq]), [['denial_burst', [0, 1, 2]]]);
+    // a changed rule starts afresh, and a record missing after the edit breaks the chain (a new monitor would anchor on it)
+    const edited = new AlertMonitor(parsed.policy, burst(2), sha256, before);
+    assert.deepEqual(edited.observeLine(lines[3]!).map((a) => [a.kind, a.message]), [['audit_failure', 'audit chain broken at seq 3: expected seq 2 (records deleted, reordered or inserted)']]);
+    assert.deepEqual(edited.observeLine(lines[4]!).map((a) => [a.kind, a.seq]), [['denial_burst', [3, 4]]]);
+  });
+
   it('raises nothing without an alerts section', () => {
     assert.deepEqual(run([deny(1, 0), deny(2, 1), deny(3, 2), deny(4, 3), deny(5, 4), deny(6, 5)], undefined), []);
   });
