@@ -3,7 +3,7 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { parse as parseYaml } from 'yaml';
 import { resolveEnvRefs, type ParsedPolicy, type ServerDef } from '../../policies';
@@ -23,10 +23,13 @@ export interface GuardedServer {
   audit: string;
 }
 
-/** The roles a policy's servers are offered as: `mandate.guard.roles[policy]`, else each declared role. */
-function rolesFor(rel: string, parsed: ParsedPolicy): string[] {
-  const configured = vscode.workspace.getConfiguration('mandate').get<Record<string, string>>('guard.roles', {});
-  const role = configured[rel];
+/**
+ * The roles a policy's servers are offered as: `mandate.guard.roles[policy]` (read with the policy's folder as scope,
+ * keyed by the path relative to that folder), else each declared role.
+ */
+function rolesFor(uri: vscode.Uri, parsed: ParsedPolicy): string[] {
+  const configured = vscode.workspace.getConfiguration('mandate', uri).get<Record<string, string>>('guard.roles', {});
+  const role = configured[policyName(uri)];
   if (role !== undefined) return [role];
   return Object.keys(parsed.policy.roles ?? {});
 }
@@ -34,12 +37,17 @@ function rolesFor(rel: string, parsed: ParsedPolicy): string[] {
 /** Which `.vscode/mcp.json` servers to guard: `mandate.guard.mcpJson` = { server: { policy, role } }. */
 interface McpJsonChoice { policy: string; role: string }
 
+/** A server of a folder's `.vscode/mcp.json`: what it runs or reaches, and the folder it runs from. */
+export type McpJsonServer = ServerDef & { cwd: string };
+
 /**
- * The servers of `.vscode/mcp.json` (JSON with comments), as policy server definitions: stdio ones by command,
- * Streamable HTTP ones (`type: http`) by URL. Legacy SSE servers are left out (the proxy does not speak that
- * transport), and so are an HTTP server's `headers`: through the proxy, the server gets the policy's credential.
+ * The servers of `.vscode/mcp.json` (JSON with comments) of a workspace folder, as policy server definitions: stdio
+ * ones by command, Streamable HTTP ones (`type: http`) by URL. Legacy SSE servers are left out (the proxy does not
+ * speak that transport), and so are an HTTP server's `headers`: through the proxy, the server gets the policy's
+ * credential. As VS Code runs them: from the folder (or their `cwd`, relative to it), `${workspaceFolder}` and
+ * `${workspaceFolderBasename}` standing for that folder.
  */
-export function mcpJsonServers(folder: string): Record<string, ServerDef> {
+export function mcpJsonServers(folder: string): Record<string, McpJsonServer> {
   const file = join(folder, '.vscode', 'mcp.json');
   if (!existsSync(file)) return {};
   let v: unknown;
@@ -49,17 +57,19 @@ export function mcpJsonServers(folder: string): Record<string, ServerDef> {
   } catch {
     return {};
   }
-  const servers = (v as { servers?: Record<string, { command?: unknown; args?: unknown; env?: unknown; url?: unknown; type?: unknown }> } | null)?.servers ?? {};
-  const out: Record<string, ServerDef> = {};
+  const servers = (v as { servers?: Record<string, { command?: unknown; args?: unknown; env?: unknown; url?: unknown; type?: unknown; cwd?: unknown }> } | null)?.servers ?? {};
+  const vars = (t: string): string => t.replace(/\$\{workspaceFolder\}/g, folder).replace(/\$\{workspaceFolderBasename\}/g, basename(folder));
+  const out: Record<string, McpJsonServer> = {};
   for (const [name, s] of Object.entries(servers)) {
-    if (typeof s?.url === 'string' && typeof s.command !== 'string' && (s.type === undefined || s.type === 'http') && /^https?:\/\//i.test(s.url)) {
-      out[name] = { url: s.url };
+    const cwd = typeof s?.cwd === 'string' ? resolve(folder, vars(s.cwd)) : folder;
+    if (typeof s?.url === 'string' && typeof s.command !== 'string' && (s.type === undefined || s.type === 'http') && /^https?:\/\//i.test(vars(s.url))) {
+      out[name] = { url: vars(s.url), cwd };
       continue;
     }
     if (typeof s?.command !== 'string') continue;
-    const args = Array.isArray(s.args) ? s.args.filter((a): a is string => typeof a === 'string') : [];
-    const env = s.env && typeof s.env === 'object' ? Object.fromEntries(Object.entries(s.env).filter(([, e]) => typeof e === 'string')) as Record<string, string> : undefined;
-    out[name] = { command: [s.command, ...args], ...(env ? { env } : {}) };
+    const args = Array.isArray(s.args) ? s.args.filter((a): a is string => typeof a === 'string').map(vars) : [];
+    const env = s.env && typeof s.env === 'object' ? Object.fromEntries(Object.entries(s.env).filter((e): e is [string, string] => typeof e[1] === 'string').map(([k, e]) => [k, vars(e)])) : undefined;
+    out[name] = { command: [vars(s.command), ...args], ...(env ? { env } : {}), cwd };
   }
   return out;
 }
@@ -76,18 +86,22 @@ function upstreamArgs(s: ServerDef | undefined): string[] | undefined {
 }
 
 /**
- * The proxy command line for one server of one policy (`override`: a server from `.vscode/mcp.json`);
- * `split`: the policy's log would have other writers too, so this server writes its own (`splitAuditPath`).
+ * The proxy command line for one server of one policy (`override`: a server from `.vscode/mcp.json`, run from its
+ * folder); `split`: the policy's log would have other writers too, so this server writes its own (`splitAuditPath`).
  */
-export function guardedDefinition(extensionPath: string, policyPath: string, parsed: ParsedPolicy, server: string, role: string, override?: ServerDef, split: boolean | { tag: string } = false,
+export function guardedDefinition(extensionPath: string, policyPath: string, parsed: ParsedPolicy, server: string, role: string, override?: McpJsonServer, split: boolean | { tag: string } = false,
   label = `${server} (guarded: ${role})`): { def: vscode.McpStdioServerDefinition; info: GuardedServer } | undefined {
   const s = override ?? parsed.policy.servers?.[server];
   const target = upstreamArgs(s);
   if (!s || !target) return undefined;
   const dir = dirname(policyPath);
+  // the proxy (and the server behind it) runs from the policy's folder; an mcp.json server from its own, as VS Code
+  // would run it — with the pins kept beside the policy all the same (the proxy's default is relative to where it runs)
+  const cwd = override?.cwd ?? dir;
+  const pins = cwd !== dir ? ['--pins-dir', join(dir, '.mandate', 'pins')] : [];
   // INVARIANT: one writer per log — proxies appending to one file would each chain from their own last record
   const audit = split ? splitAuditPath(policyAuditPath(policyPath, parsed), server, role, split === true ? undefined : split.tag) : policyAuditPath(policyPath, parsed);
-  const args = [join(extensionPath, 'dist', 'proxy.js'), '--policy', policyPath, '--role', role, '--server', server, '--audit', audit, ...target];
+  const args = [join(extensionPath, 'dist', 'proxy.js'), '--policy', policyPath, '--role', role, '--server', server, '--audit', audit, ...pins, ...target];
   // Electron's binary runs as plain Node only with ELECTRON_RUN_AS_NODE; the server host's Node ignores it.
   // secrets by reference (`${NAME}`, `${env:NAME}`) are read from the editor's environment; an unset one is left out
   const env: Record<string, string> = { ...resolveEnvRefs(s.env ?? {}, process.env).env, ELECTRON_RUN_AS_NODE: '1' };
@@ -96,20 +110,28 @@ export function guardedDefinition(extensionPath: string, policyPath: string, par
   if (credential !== undefined && process.env[credential] !== undefined) env[credential] = process.env[credential];
   const version = createHash('sha256').update(parsed.text).update(role).digest('hex').slice(0, 16);
   const def = new vscode.McpStdioServerDefinition(label, process.execPath, args, env, version);
-  def.cwd = vscode.Uri.file(dir);
+  def.cwd = vscode.Uri.file(cwd);
   return { def, info: { label, policy: policyPath, server, role, audit } };
 }
 
-/** A guarded server to offer: a server of a policy (or of `.vscode/mcp.json`, `override`) behind a role. */
+/** A guarded server to offer: a server of a policy (or of a folder's `.vscode/mcp.json`, `override`) behind a role. */
 interface Wanted {
   policy: string;
   parsed: ParsedPolicy;
   server: string;
   role: string;
-  override?: ServerDef;
+  override?: McpJsonServer;
+  /** the workspace folder whose `.vscode/mcp.json` holds `override` */
+  folder?: vscode.WorkspaceFolder;
 }
 
-/** Offers guarded servers for every policy in the workspace; refreshes when a policy is saved. */
+/** `mandate.guard.enabled`, read with the folder of `uri` as scope. */
+const guarding = (uri: vscode.Uri): boolean => vscode.workspace.getConfiguration('mandate', uri).get<boolean>('guard.enabled', true);
+
+/**
+ * Offers guarded servers for every policy in the workspace, each workspace folder with its own settings; refreshes
+ * when a policy is saved, a setting changes or a folder comes or goes.
+ */
 export class GuardedServers implements vscode.McpServerDefinitionProvider<vscode.McpStdioServerDefinition>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeMcpServerDefinitions = this.changed.event;
@@ -124,21 +146,23 @@ export class GuardedServers implements vscode.McpServerDefinitionProvider<vscode
     const watcher = vscode.workspace.createFileSystemWatcher(POLICY_GLOB);
     this.subs = [watcher, this.changed, this.provided, watcher.onDidChange(() => this.changed.fire()), watcher.onDidCreate(() => this.changed.fire()),
       watcher.onDidDelete(() => this.changed.fire()),
-      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('mandate.guard')) this.changed.fire(); })];
+      vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('mandate.guard')) this.changed.fire(); }),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.changed.fire())];
   }
 
   async provideMcpServerDefinitions(): Promise<vscode.McpStdioServerDefinition[]> {
     this.offered.clear();
-    if (!vscode.workspace.getConfiguration('mandate').get<boolean>('guard.enabled', true)) return [];
     const wanted: Wanted[] = [];
     for (const uri of await vscode.workspace.findFiles(POLICY_GLOB, '**/node_modules/**', 200)) {
+      // each folder's settings for its own policies (a multi-root workspace may guard one folder and not another)
+      if (!guarding(uri)) continue;
       const doc = await vscode.workspace.openTextDocument(uri);
       const parsed = strictParse(doc);
       if (!parsed.ok) {
         this.ui.log.warn(`not offering the servers of \`${policyName(uri)}\`: the policy does not parse`);
         continue;
       }
-      for (const role of rolesFor(policyName(uri), parsed.parsed)) {
+      for (const role of rolesFor(uri, parsed.parsed)) {
         for (const server of Object.keys(parsed.parsed.policy.servers ?? {})) wanted.push({ policy: uri.fsPath, parsed: parsed.parsed, server, role });
       }
     }
@@ -153,13 +177,14 @@ export class GuardedServers implements vscode.McpServerDefinitionProvider<vscode
     // `offered` is keyed by
     // with its folder's name in a multi-root workspace, where two folders may each hold `p.mandate.yaml`
     const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
-    const source = (w: Wanted): string => (w.override ? '.vscode/mcp.json' : vscode.workspace.asRelativePath(w.policy, multiRoot));
+    const source = (w: Wanted): string => (w.override ? `${multiRoot && w.folder ? `${w.folder.name}/` : ''}.vscode/mcp.json` : vscode.workspace.asRelativePath(w.policy, multiRoot));
     const splitPaths = count(offer.map((w) => splitAuditPath(policyAuditPath(w.policy, w.parsed), w.server, w.role)));
     const labelUses = count(offer.map((w) => `${w.server} (guarded: ${w.role})`));
     const out: vscode.McpStdioServerDefinition[] = [];
     for (const w of offer) {
       const base = policyAuditPath(w.policy, w.parsed);
-      const tag = createHash('sha256').update(`${w.override ? 'mcp.json' : 'policy'}\0${w.policy}`).digest('hex').slice(0, 8);
+      // (the mcp.json servers of two folders may share a policy: their folder tells them apart)
+      const tag = createHash('sha256').update(`${w.override ? 'mcp.json' : 'policy'}\0${w.policy}${multiRoot && w.folder ? `\0${w.folder.uri.fsPath}` : ''}`).digest('hex').slice(0, 8);
       const split = writers.get(base)! > 1 && (splitPaths.get(splitAuditPath(base, w.server, w.role))! > 1 ? { tag } : true);
       const label = `${w.server} (guarded: ${w.role})`;
       const g = guardedDefinition(this.extensionPath, w.policy, w.parsed, w.server, w.role, w.override, split, labelUses.get(label)! > 1 ? `${label} — ${source(w)}` : label);
@@ -175,24 +200,38 @@ export class GuardedServers implements vscode.McpServerDefinitionProvider<vscode
     return out;
   }
 
-  /** The `.vscode/mcp.json` servers the user chose to guard (`mandate.guard.mcpJson`). */
+  /**
+   * The `.vscode/mcp.json` servers the user chose to guard (`mandate.guard.mcpJson`), of each workspace folder: its
+   * own file, its own settings, the policy relative to it.
+   */
   private async fromMcpJson(): Promise<Wanted[]> {
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const chosen = vscode.workspace.getConfiguration('mandate').get<Record<string, McpJsonChoice>>('guard.mcpJson', {});
-    if (!folder || Object.keys(chosen).length === 0) return [];
-    const servers = mcpJsonServers(folder.fsPath);
     const out: Wanted[] = [];
-    for (const [name, choice] of Object.entries(chosen)) {
-      const def = servers[name];
-      if (!def || typeof choice?.policy !== 'string' || typeof choice.role !== 'string') {
-        this.ui.log.warn(`mandate.guard.mcpJson: no stdio or http server \`${name}\` in .vscode/mcp.json, or no policy and role for it`);
-        continue;
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    for (const folder of folders) {
+      if (!guarding(folder.uri)) continue;
+      const chosen = vscode.workspace.getConfiguration('mandate', folder.uri).get<Record<string, McpJsonChoice>>('guard.mcpJson', {});
+      if (Object.keys(chosen).length === 0) continue;
+      const servers = mcpJsonServers(folder.uri.fsPath);
+      const file = folders.length > 1 ? `${folder.name}/.vscode/mcp.json` : '.vscode/mcp.json';
+      for (const [name, choice] of Object.entries(chosen)) {
+        const def = servers[name];
+        if (!def || typeof choice?.policy !== 'string' || typeof choice.role !== 'string') {
+          this.ui.log.warn(`mandate.guard.mcpJson: no stdio or http server \`${name}\` in ${file}, or no policy and role for it`);
+          continue;
+        }
+        const uri = isAbsolute(choice.policy) ? vscode.Uri.file(choice.policy) : vscode.Uri.joinPath(folder.uri, choice.policy);
+        let doc: vscode.TextDocument;
+        try {
+          doc = await vscode.workspace.openTextDocument(uri);
+        } catch {
+          this.ui.log.warn(`not guarding \`${name}\` of ${file}: no policy at \`${uri.fsPath}\``);
+          continue;
+        }
+        const parsed = strictParse(doc);
+        // INVARIANT: an mcp.json server is offered only behind a policy that parses strictly
+        if (!parsed.ok) { this.ui.log.warn(`not guarding \`${name}\` of ${file}: \`${choice.policy}\` does not parse`); continue; }
+        out.push({ policy: uri.fsPath, parsed: parsed.parsed, server: name, role: choice.role, override: def, folder });
       }
-      const uri = vscode.Uri.joinPath(folder, choice.policy);
-      const parsed = strictParse(await vscode.workspace.openTextDocument(uri));
-      // INVARIANT: an mcp.json server is offered only behind a policy that parses strictly
-      if (!parsed.ok) { this.ui.log.warn(`not guarding \`${name}\`: \`${choice.policy}\` does not parse`); continue; }
-      out.push({ policy: uri.fsPath, parsed: parsed.parsed, server: name, role: choice.role, override: def });
     }
     return out;
   }

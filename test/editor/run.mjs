@@ -1,4 +1,5 @@
-// Runs the in-editor mocha suite (test/editor/suite) in ONE real VS Code launch: a desktop VS Code
+// Runs the in-editor mocha suite (test/editor/suite) in a real VS Code — one launch on a single folder, one on a
+// multi-root workspace (the suite picks its tests by the workspace it finds): a desktop VS Code
 // through @vscode/test-electron when one exists, else the offline host (VS Code server from code-server
 // + headless Chromium, see scripts/editor-host-setup.sh). Never skips silently: no host → loud, and
 // exit 1 under CI=true. Exit 0 pass, 1 fail, 2 timeout.
@@ -92,6 +93,45 @@ function makeWorkspace(httpUrl) {
   return ws;
 }
 
+/**
+ * A multi-root workspace (`multi.code-workspace`) of three folders, each with its own settings: `one` and `two` hold a
+ * policy of one name and a `.vscode/mcp.json` server of one name; `two` runs its server by a relative path and names
+ * a policy in a subfolder; `off` turns guarding off. The workspace file sets the roles for the folders that set none.
+ */
+function makeMultiRootWorkspace() {
+  const dir = mkdtempSync(join(tmpdir(), 'mandate-editor-multi-'));
+  const server = join(root, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js');
+  const policy = (roles) => ['version: 1', `roles: { ${roles.map((r) => `${r}: { description: Reads. }`).join(', ')} }`,
+    `grants: [${roles.map((r) => `{ agent_role: ${r}, tools: [read_graph] }`).join(', ')}]`, `servers: { memory: { command: [node, ${JSON.stringify(server)}] } }`, ''].join('\n');
+  const folder = (name, files) => {
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, name, rel)), { recursive: true });
+      writeFileSync(join(dir, name, rel), typeof text === 'string' ? text : JSON.stringify(text, null, 2));
+    }
+  };
+  folder('one', {
+    'guarded.mandate.yaml': policy(['reader', 'writer']),
+    '.vscode/settings.json': { 'mandate.guard.mcpJson': { notes: { policy: 'guarded.mandate.yaml', role: 'reader' } } },
+    '.vscode/mcp.json': { servers: { notes: { command: 'node', args: [server] } } },
+  });
+  folder('two', {
+    'guarded.mandate.yaml': policy(['reader', 'auditor']),
+    // the policy of its .vscode/mcp.json server: only this folder has it (no servers: offered through mcp.json only)
+    'policies/notes.mandate.yaml': ['version: 1', 'roles: { reader: { description: Reads. } }', 'grants: [{ agent_role: reader, tools: [read_graph] }]', ''].join('\n'),
+    // run from the folder, as VS Code runs an mcp.json server: `./server.mjs` is this folder's
+    'server.mjs': `await import(${JSON.stringify(server)});\n`,
+    '.vscode/settings.json': { 'mandate.guard.roles': { 'guarded.mandate.yaml': 'auditor' }, 'mandate.guard.mcpJson': { notes: { policy: 'policies/notes.mandate.yaml', role: 'reader' } } },
+    '.vscode/mcp.json': { servers: { notes: { command: 'node', args: ['./server.mjs'], env: { MEMORY_FILE_PATH: '${workspaceFolder}/notes.jsonl' } } } },
+  });
+  folder('off', {
+    'off.mandate.yaml': policy(['offrole']),
+    '.vscode/settings.json': { 'mandate.guard.enabled': false },
+  });
+  const file = join(dir, 'multi.code-workspace');
+  writeFileSync(file, JSON.stringify({ folders: [{ path: 'one' }, { path: 'two' }, { path: 'off' }], settings: { 'mandate.guard.roles': { 'guarded.mandate.yaml': 'reader' } } }, null, 2));
+  return { dir, file };
+}
+
 function desktopVsCode() {
   const candidates = [process.env.MANDATE_VSCODE_EXECUTABLE, '/usr/share/code/code', '/usr/bin/code',
     '/Applications/Visual Studio Code.app/Contents/MacOS/Electron'].filter(Boolean);
@@ -121,6 +161,7 @@ async function runDesktop(exe, tests, ws) {
   }
 }
 
+/** `ws`: a folder, or a `.code-workspace` file (a multi-root workspace). */
 async function runOffline(h, tests, ws) {
   const { chromium } = await import('playwright-core');
   const tmp = mkdtempSync(join(tmpdir(), 'mandate-vscode-'));
@@ -180,7 +221,8 @@ async function runOffline(h, tests, ws) {
   const authority = `127.0.0.1:${port}`;
   const remote = (p) => `vscode-remote://${authority}${p}`;
   const payload = JSON.stringify([['extensionDevelopmentPath', remote(root)], ['extensionTestsPath', remote(tests)], ['skipWelcome', 'true']]);
-  await page.goto(`http://${authority}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(payload)}`);
+  const open = ws.endsWith('.code-workspace') ? 'workspace' : 'folder';
+  await page.goto(`http://${authority}/?${open}=${encodeURIComponent(ws)}&payload=${encodeURIComponent(payload)}`);
   const timer = new Promise((r) => setTimeout(() => r('timeout'), timeoutS * 1000).unref());
   const code = await Promise.race([exited, timer]);
   if (code === 'timeout') {
@@ -204,13 +246,19 @@ async function main() {
   const tests = await bundleSuite();
   const http = await everythingHttp();
   const ws = makeWorkspace(http.url);
+  const multi = makeMultiRootWorkspace();
+  const launch = (w) => (desktop ? runDesktop(desktop, tests, w) : runOffline(offline, tests, w));
   try {
-    const code = desktop ? await runDesktop(desktop, tests, ws) : await runOffline(offline, tests, ws);
-    log(`exit ${code} after ${ts()}`);
-    return code;
+    // two launches: the suite runs in the single folder; in the multi-root workspace, the suite runs its multi-root tests
+    const code = await launch(ws);
+    log(`single folder: exit ${code} after ${ts()}`);
+    const multiCode = await launch(multi.file);
+    log(`multi-root workspace: exit ${multiCode} after ${ts()}`);
+    return code !== 0 ? code : multiCode;
   } finally {
     http.child.kill();
     rmSync(ws, { recursive: true, force: true });
+    rmSync(multi.dir, { recursive: true, force: true });
   }
 }
 

@@ -15,17 +15,29 @@ import { timelineHtml } from '../webview/timelineHtml';
 const sha256 = (t: string): string => createHash('sha256').update(t, 'utf8').digest('hex');
 const MAX_ROWS = 2000;
 
+/** `mandate.audit.path` for the folder of `scope` (relative to that folder), if set. */
+function auditSetting(scope: vscode.Uri | undefined): string | undefined {
+  const setting = vscode.workspace.getConfiguration('mandate', scope).get<string>('audit.path', '');
+  if (!setting) return undefined;
+  const folder = (scope && vscode.workspace.getWorkspaceFolder(scope)?.uri.fsPath) ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
+  return isAbsolute(setting) ? setting : resolve(folder, setting);
+}
+
 /**
- * The audit log to show: `mandate.audit.path`, else the chosen policy's `audit.path` (relative to it) — or,
- * when guarded servers of that policy each wrote their own log beside it (`audit.<server>.<role>.jsonl`), the
- * one the user picks, newest first.
+ * The audit log to show: `mandate.audit.path` (of the folder of the given or active policy, else of the only
+ * folder), else the chosen policy's `audit.path` (relative to it) — or, when guarded servers of that policy each
+ * wrote their own log beside it (`audit.<server>.<role>.jsonl`), the one the user picks, newest first.
  */
 export async function auditPath(uri?: string): Promise<string | undefined> {
-  const setting = vscode.workspace.getConfiguration('mandate').get<string>('audit.path', '');
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.cwd();
-  if (setting) return isAbsolute(setting) ? setting : resolve(folder, setting);
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const scope = uri ? vscode.Uri.parse(uri) : vscode.window.activeTextEditor?.document.uri ?? (folders.length === 1 ? folders[0]!.uri : undefined);
+  const early = auditSetting(scope);
+  if (early) return early;
   const doc = await choosePolicy(uri);
   if (!doc) return undefined;
+  // the chosen policy's folder may set its own
+  const setting = auditSetting(doc.uri);
+  if (setting) return setting;
   const parsed = strictParse(doc);
   const rel = (parsed.ok ? parsed.parsed.policy.audit?.path : undefined) ?? '.mandate/audit.jsonl';
   const base = isAbsolute(rel) ? rel : resolve(dirname(doc.uri.fsPath), rel);

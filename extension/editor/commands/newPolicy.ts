@@ -18,10 +18,12 @@ export interface NewPolicyArgs {
   env?: Record<string, string>;
   /** do not open the new file (tests) */
   quiet?: boolean;
+  /** the workspace folder to write into (its path); in a multi-root workspace, asked when not given */
+  folder?: string;
 }
 
 /** A server to write a policy for: started by its command (stdio), or reached at its URL (Streamable HTTP). */
-type Picked = { name: string; env?: Record<string, string> } & ({ command: string[] } | { url: URL });
+type Picked = { name: string; env?: Record<string, string>; cwd?: string } & ({ command: string[] } | { url: URL });
 
 async function pickServer(folder: string): Promise<Picked | undefined> {
   // a policy is written from a listing of the server: started by its command, or asked at its URL
@@ -32,7 +34,7 @@ async function pickServer(folder: string): Promise<Picked | undefined> {
   if (pick !== typed) {
     const s = servers[pick]!;
     if (s.url !== undefined) return { name: pick, url: new URL(s.url) };
-    return { name: pick, command: s.command!, ...(s.env ? { env: s.env } : {}) };
+    return { name: pick, command: s.command!, cwd: s.cwd, ...(s.env ? { env: s.env } : {}) };
   }
   // split as a shell would: a quoted argument with a space stays one (it was split on every space)
   const line = await vscode.window.showInputBox({
@@ -46,8 +48,12 @@ async function pickServer(folder: string): Promise<Picked | undefined> {
 
 /** Run the command; returns the new policy's uri. */
 export async function newPolicyFromServer(ui: MandateUi, a: NewPolicyArgs = {}): Promise<vscode.Uri | undefined> {
-  const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  if (!folder) { void vscode.window.showErrorMessage('open a folder first: the policy is written into it'); return undefined; }
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length === 0) { void vscode.window.showErrorMessage('open a folder first: the policy is written into it'); return undefined; }
+  // a multi-root workspace: the folder the policy goes into, whose .vscode/mcp.json is offered
+  const folder = a.folder ?? (folders.length === 1 ? folders[0]!.uri.fsPath
+    : (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'workspace folder to write the policy into' }))?.uri.fsPath);
+  if (!folder) return undefined;
   const server: Picked | undefined = a.name && a.url && URL.canParse(a.url) ? { name: a.name, url: new URL(a.url) }
     : a.name && a.command ? { name: a.name, command: a.command, ...(a.env ? { env: a.env } : {}) } : await pickServer(folder);
   if (!server) return undefined;
@@ -60,7 +66,7 @@ export async function newPolicyFromServer(ui: MandateUi, a: NewPolicyArgs = {}):
   let tools;
   try {
     tools = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Mandate: listing the tools of \`${server.name}\`` },
-      () => 'url' in server ? listToolsHttp(server.url) : listTools(server.command, { cwd: folder, ...(server.env ? { env: server.env } : {}) }));
+      () => 'url' in server ? listToolsHttp(server.url) : listTools(server.command, { cwd: server.cwd ?? folder, ...(server.env ? { env: server.env } : {}) }));
   } catch (err) {
     void vscode.window.showErrorMessage(`cannot list the tools of \`${server.name}\`: ${(err as Error).message}`);
     return undefined;

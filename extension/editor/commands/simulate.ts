@@ -49,7 +49,7 @@ export async function simulateAgent(ui: MandateUi, a: SimulateArgs = {}): Promis
   if (!roles || !serverNames) return undefined;
   const picked = Object.fromEntries(Object.entries(policy.servers ?? {}).filter(([n]) => serverNames.includes(n)));
   const tools = manifestTools(doc.uri, picked);
-  const cfg = vscode.workspace.getConfiguration('mandate');
+  const cfg = vscode.workspace.getConfiguration('mandate', doc.uri);
   const runs = a.runs ?? cfg.get<number>('simulate.runs', 500);
   const seedSetting = a.seed ?? cfg.get<number>('simulate.seed', 0);
   const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Mandate: simulating', cancellable: true }, async (progress, token) => {
