@@ -120,6 +120,14 @@ export class AuditLog {
     }
   }
 
+  /** Who hears of the records written and of a failure (alerting), from now on: replaces the observers given at open. */
+  observe(o: Pick<AuditLogOptions, 'onRecord' | 'onFailure'>): void {
+    if (o.onRecord) this.opts.onRecord = o.onRecord;
+    else delete this.opts.onRecord;
+    if (o.onFailure) this.opts.onFailure = o.onFailure;
+    else delete this.opts.onFailure;
+  }
+
   /** The next sequence number and the hash of the last record written. */
   get chainHead(): ChainHead {
     return { seq: this.seq, hash: this.prevHash() };

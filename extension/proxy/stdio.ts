@@ -5,7 +5,7 @@ import { printable } from '../../policies';
 import { shellQuote } from '../../harness/simulate/commands';
 import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { alertHooks, type AlertHooks } from './alerts';
+import { followAlerts } from './alerts';
 import { ApprovalBroker } from './approvals';
 import { openApprovalChannel, runtimeDir, type ApprovalChannel } from './approvalChannel';
 import { AuditLog, AuditWriteError } from './auditLog';
@@ -81,10 +81,15 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
   // the policy's audit.path: an absolute one as written, a relative one from the folder the proxy runs in
   const auditFile = opts.auditFile ?? resolve(opts.cwd, p.audit?.path ?? '.mandate/audit.jsonl');
   let audit: AuditLog;
-  let alerts: AlertHooks | undefined;
+  let alerts: ReturnType<typeof followAlerts>;
   try {
-    alerts = alertHooks(p, { stderr: io.stderr, sha256 });
-    audit = AuditLog.open(auditFile, { exclusive: true, fsync: opts.auditFsync, log, now: io.now, ...(alerts ? { onRecord: alerts.onRecord, onFailure: alerts.onWriteFailure } : {}) });
+    audit = AuditLog.open(auditFile, { exclusive: true, fsync: opts.auditFsync, log, now: io.now });
+    try {
+      alerts = followAlerts(audit, p, { stderr: io.stderr, sha256 }, log);
+    } catch (err) {
+      audit.close();
+      throw err;
+    }
   } catch (err) {
     throw new ProxyStartError((err as Error).message);
   }
@@ -167,6 +172,8 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
   const stopWatch = watchPolicy(opts.policyFile, display, policy, (e) => {
     // an agent's roles come from the policy (`--agent` without `--role`): a reload can grant or revoke them
     if (e.ok && opts.roles.length === 0 && opts.agent !== undefined) guard.o.identity.roles = [...(policy.policy.agents?.[opts.agent]?.roles ?? [])];
+    // the edited `alerts:` judge records from the reload's own on
+    if (e.ok) alerts.reload(policy.policy);
     guard.record({ kind: 'policy', policy: { file: e.file, version: e.version }, detail: e.ok ? { event: 'reloaded', roles: guard.o.identity.roles } : { event: 'reload_refused', errors: e.errors.slice(0, 20) } });
     log(e.ok ? `mandate proxy: policy reloaded (${e.version})` : `mandate proxy: policy edit refused, keeping ${e.version}:\n${e.errors.join('\n')}`);
   });
@@ -194,7 +201,7 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
   guard.flush();
   channel?.close();
   audit.close();
-  await alerts?.close();
+  await alerts.close();
   process.removeListener('exit', killOnExit);
   io.stdin.destroy();
   return 0;

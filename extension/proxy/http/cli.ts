@@ -5,7 +5,7 @@ import { printable } from '../../../policies';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileKeySource, keySourceFor, readJwksFile, TokenVerifier } from '../auth';
-import { alertHooks } from '../alerts';
+import { followAlerts } from '../alerts';
 import { runtimeDir } from '../approvalChannel';
 import { AuditLog } from '../auditLog';
 import { sha256 } from '../hash';
@@ -59,8 +59,14 @@ async function start(argv: readonly string[], io: HttpCliIo, log: (l: string) =>
   if (!cfg.jwks.startsWith('http')) readJwksFile(cfg.jwks); // refuse to start on a missing or broken key set
   if (cfg.revocations === undefined) log('mandate proxy: no revocation list (--revocations); tokens can only expire');
   else if (cfg.revocationsOptional) log(`mandate proxy: no revocation list yet at \`${cfg.revocations}\`; one created there (mandate token revoke) applies from then on`);
-  const alerts = alertHooks(p, { stderr: io.stderr, sha256 });
-  const audit = AuditLog.open(cfg.auditFile ?? resolve(io.cwd, p.audit?.path ?? '.mandate/audit.jsonl'), { exclusive: true, log, now: io.now, ...(alerts ? { onRecord: alerts.onRecord, onFailure: alerts.onWriteFailure } : {}) });
+  const audit = AuditLog.open(cfg.auditFile ?? resolve(io.cwd, p.audit?.path ?? '.mandate/audit.jsonl'), { exclusive: true, log, now: io.now });
+  let alerts: ReturnType<typeof followAlerts>;
+  try {
+    alerts = followAlerts(audit, p, { stderr: io.stderr, sha256 }, log);
+  } catch (err) {
+    audit.close();
+    throw err;
+  }
   if (!isLoopback(cfg.host) && !cfg.tls?.clientCa) throw new HttpUsageError(`refusing to listen on non-loopback \`${cfg.host}\` without TLS client certificates (--tls-client-ca)`);
   const proxy = new HttpProxy({
     host: cfg.host, port: cfg.port, allowedOrigins: cfg.allowedOrigins, allowedHosts: cfg.allowedHosts, maxSessions: cfg.maxSessions, maxSessionsPerSubject: cfg.maxSessionsPerSubject,
@@ -78,6 +84,7 @@ async function start(argv: readonly string[], io: HttpCliIo, log: (l: string) =>
   const url = await proxy.listen();
   audit.append({ kind: 'session', time: new Date(io.now()).toISOString(), server: spec.server, policy: { file: display, version: policy.version }, detail: { event: 'listen', resource: url.href, upstream: spec.kind === 'http' ? shownUrl(spec.url) : spec.command } });
   const stopWatch = watchPolicy(cfg.policyFile, display, policy, (e) => {
+    if (e.ok) alerts.reload(policy.policy); // the edited `alerts:` judge records from the reload's own on
     audit.append({ kind: 'policy', time: new Date(io.now()).toISOString(), policy: { file: e.file, version: e.version }, detail: e.ok ? { event: 'reloaded' } : { event: 'reload_refused', errors: e.errors.slice(0, 20) } });
     log(e.ok ? `mandate proxy: policy reloaded (${e.version})` : `mandate proxy: policy edit refused, keeping ${e.version}`);
   });

@@ -82,6 +82,35 @@ describe('e2e proxy: pins and reload', function () {
     assert.deepEqual(pol, ['reloaded', 'reload_refused']);
   });
 
+  it('applies edited `alerts:` without a restart: rules added by an edit fire, rules removed stop (they were read once, at start)', async () => {
+    const dir = tempDir();
+    const policy = join(dir, 'live.mandate.yaml');
+    const original = readFileSync(POLICY, 'utf8');
+    writeFileSync(policy, original);
+    const p = rawProxy(policy, ['--role', 'tester'], ['node', join(FIXTURES, 'echo-exact-args.mjs')], { dir });
+    await p.handshake();
+    const denyTwice = async (from: number): Promise<void> => {
+      for (const id of [from, from + 1]) {
+        p.send(call(id, 'delete_all', {}));
+        assert.equal(resultOf(await p.reply(id)).isError, true);
+      }
+    };
+    await denyTwice(1);
+    writeFileSync(policy, `${original}alerts: { rules: [{ on: denial_burst, count: 2, within_seconds: 60 }] }\n`);
+    await p.stderrMatch(/policy reloaded/);
+    await denyTwice(3);
+    await p.stderrMatch(/mandate alert warning denial_burst: 2 denials within 60s \(tools `delete_all`\)/);
+    writeFileSync(policy, `${original}# no alerts now\n`);
+    await p.stderrMatch(/policy reloaded[^]*policy reloaded/);
+    await denyTwice(5);
+    p.send(call(7, 'echo', { message: 'after' }));
+    await p.reply(7);
+    p.proc.stdin!.end();
+    await p.exited;
+    const said = await p.stderrMatch(/[^]*/);
+    assert.equal(said.match(/mandate alert /g)?.length, 1, said);
+  });
+
   it('follows a policy reached through a symlink, and re-reads an --agent\'s roles on reload (a revoked binding stops its calls)', async () => {
     const dir = tempDir();
     const real = join(dir, 'data-v1');

@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { AlertConfigError, alertHooks, deliver, loopbackTarget, sinksFor, webhookSink, type Alert } from '../../../../extension/proxy/alerts';
+import { AlertConfigError, alertHooks, deliver, followAlerts, loopbackTarget, sinksFor, webhookSink, type Alert } from '../../../../extension/proxy/alerts';
+import { AuditLog } from '../../../../extension/proxy/auditLog';
+import { tempDir } from '../../../support/tmp';
+import { join } from 'node:path';
 import { sha256 } from '../../../../extension/proxy/hash';
 import { decision, fixturePolicy } from '../../harness/review/fixture';
 
@@ -76,5 +79,28 @@ describe('extension/proxy/alerts attach', () => {
     await hooks.close();
     assert.match(text, /^mandate alert critical break_glass: break-glass role `oncall` used/);
     assert.equal(alertHooks(fixturePolicy().parsed.policy, { stderr: err, sha256 }), undefined);
+  });
+
+  it('follows policy reloads on a real log: rules added fire, a reload whose alerts cannot be used keeps those in force and says why, rules removed stop', async () => {
+    const plain = fixturePolicy().parsed.policy;
+    const glass = { ...plain, alerts: { rules: [{ on: 'break_glass' as const }] } };
+    const err = new PassThrough();
+    let text = '';
+    err.on('data', (c: Buffer) => { text += c.toString(); });
+    const said: string[] = [];
+    const audit = AuditLog.open(join(tempDir('mandate-alerts-'), 'a.jsonl'));
+    const alerts = followAlerts(audit, plain, { stderr: err, sha256 }, (l) => said.push(l));
+    const use = (id: string): void => audit.append(decision('2026-11-01T10:00:00Z', id, 'dana', 'oncall', 'restart_service', 'allow', ['grants[3]']));
+    use('1');
+    alerts.reload(glass);
+    use('2');
+    alerts.reload({ ...glass, alerts: { rules: [{ on: 'tool_drift' as const }], webhook: 'http://example.com/hook' } });
+    assert.match(said.join('\n'), /^mandate proxy: alerts: alert webhook `http:\/\/example\.com\/hook` must be http:\/\/ on loopback.*; the alert rules in force are kept$/);
+    use('3');
+    alerts.reload(plain);
+    use('4');
+    await alerts.close();
+    audit.close();
+    assert.deepEqual(text.trim().split('\n').map((l) => /seq (\d+)/.exec(l)?.[1]), ['1', '2'], text);
   });
 });
