@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import type { Json } from '../../policies';
 import type { Preferred, Target } from './targets';
-import type { Universe } from './universe';
+import type { ToolPlan, Universe } from './universe';
 
 /** One generated call: what `mandate check` needs to reproduce it. */
 export interface SimCall {
@@ -71,9 +71,9 @@ export class CallSpace {
     if (shape % 32 === 31) args = pick(NOT_OBJECTS, shape >>> 5);
     else {
       const obj: Record<string, unknown> = {};
-      plan.keys.forEach(({ key, values, typed }, j) => {
-        const v = key === EXTRA_KEY ? rare(values, g[FIXED + j] ?? 0) : value(values, target.args.get(key) ?? typed, g[FIXED + j] ?? 0);
-        if (v !== undefined) setOwn(obj, key, v);
+      plan.keys.forEach((k, j) => {
+        const v = argValue(target, k, g[FIXED + j] ?? 0);
+        if (v !== undefined) setOwn(obj, k.key, v);
       });
       args = obj;
     }
@@ -83,6 +83,29 @@ export class CallSpace {
       if (v !== undefined) setOwn(context, key, typeof v === 'string' ? v : JSON.stringify(v));
     });
     return { roles, tool: plan.name, args, context, now };
+  }
+
+  /** The genome positions of `g`'s argument keys, with the key each decodes to; none when its arguments are not an object. */
+  argSlots(g: Genome): Array<{ slot: number; key: string }> {
+    if ((g[4] ?? 0) % 32 === 31) return [];
+    const plan = pick(this.targetOf(g[0] ?? 0).tools, g[2] ?? 0);
+    return plan.keys.map(({ key }, j) => ({ slot: FIXED + j, key }));
+  }
+
+  /**
+   * Every value the argument at `slot` of `g` decodes to as that gene alone varies (the other genes, and so the
+   * rest of the call, stay as they are), each with the smallest gene that gives it, in gene order.
+   */
+  choices(g: Genome, slot: number): Array<{ gene: number; value: Json | undefined }> {
+    const target = this.targetOf(g[0] ?? 0);
+    const k = pick(target.tools, g[2] ?? 0).keys[slot - FIXED];
+    if (!k) return [];
+    const seen = new Map<Json | undefined, number>();
+    for (let gene = 0; gene <= (this.maxes[slot] ?? 0); gene++) {
+      const v = argValue(target, k, gene);
+      if (!seen.has(v)) seen.set(v, gene);
+    }
+    return [...seen].map(([value, gene]) => ({ gene, value }));
   }
 
   private targetOf(gene: number): Target {
@@ -99,6 +122,11 @@ export class CallSpace {
 
 function pick<T>(list: readonly T[], gene: number): T {
   return list[gene % list.length]!;
+}
+
+/** One argument key's value from its gene, under the target the call is aimed at. */
+function argValue(target: Target, { key, values, typed }: ToolPlan['keys'][number], gene: number): Json | undefined {
+  return key === EXTRA_KEY ? rare(values, gene) : value(values, target.args.get(key) ?? typed, gene);
 }
 
 /**

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { compile, decide, type CompiledPolicy, type Decision, type ParsedPolicy, type ToolInfo, type ToolManifest } from '../../policies';
 import { runPolicyTest, schemaOnlyDenial, testContext, testRoles, vacuousTest } from '../policyTests';
 import { Tally } from './tally';
+import { towardsBoundary } from './boundary';
 import { CallSpace, type Genome, type SimCall } from './generate';
 import { buildTargets } from './targets';
 import { builtinProperties, DESTRUCTIVE_BUILTIN, invariantProblems, invariantProperties, type Property } from './properties';
@@ -104,22 +105,37 @@ async function run(s: Setup, tally: Tally, seed: number, runs: number, opts: Sim
   return false;
 }
 
-/** Regenerate the call at a replay path: `INDEX` or `INDEX:SHRINK:STEPS` (fast-check's path below the call). */
+/**
+ * Regenerate the call at a replay path: `INDEX`, `INDEX:SHRINK:STEPS` (fast-check's path below the call), either
+ * followed by `@SLOT=GENE,…`, the genes the boundary pass changed after the shrink.
+ */
 function replayCall(s: Setup, seed: number, path: string): SimCall {
-  const [head, ...rest] = path.split(':');
+  const at = path.indexOf('@');
+  const [head, ...rest] = (at < 0 ? path : path.slice(0, at)).split(':');
+  const moves = at < 0 ? undefined : path.slice(at + 1);
   const index = Number(head);
-  if (!/^\d+$/.test(head ?? '') || !Number.isSafeInteger(index) || rest.some((x) => !/^\d+$/.test(x))) {
-    throw new TypeError(`replay path \`${path}\` is not of the form INDEX or INDEX:STEP:…`);
+  const changed = moves === undefined ? [] : moves.split(',').map((m) => m.split('=').map(Number) as [number, number]);
+  if (!/^\d+$/.test(head ?? '') || !Number.isSafeInteger(index) || rest.some((x) => !/^\d+$/.test(x))
+    || (moves !== undefined && !/^\d+=\d+(,\d+=\d+)*$/.test(moves))
+    || changed.some(([slot, gene]) => !(slot < s.space.maxes.length && gene <= s.space.maxes[slot]!))) {
+    throw new TypeError(`replay path \`${path}\` is not of the form INDEX or INDEX:STEP:…, optionally followed by @SLOT=GENE,…`);
   }
   const genome = s.space.genome(seed, index);
-  if (rest.length === 0) return s.space.decode(genome);
+  const shrunk = rest.length === 0 ? genome : shrinkPath(s, genome, rest);
+  if (!shrunk) throw new TypeError(`replay path \`${path}\` does not lead to a call for seed ${seed}`);
+  const g = [...shrunk];
+  for (const [slot, gene] of changed) g[slot] = gene;
+  return s.space.decode(g);
+}
+
+/** The genome fast-check's shrink reaches from `genome` along `steps` (its path below the first call). */
+function shrinkPath(s: Setup, genome: Genome, steps: readonly string[]): Genome | undefined {
   let found: Genome | undefined;
   fc.check(fc.property(s.arb, (g) => {
     found ??= g;
     return false;
-  }), { examples: [[genome]], numRuns: 1, path: ['0', ...rest].join(':'), endOnFailure: true });
-  if (!found) throw new TypeError(`replay path \`${path}\` does not lead to a call for seed ${seed}`);
-  return s.space.decode(found);
+  }), { examples: [[genome]], numRuns: 1, path: ['0', ...steps].join(':'), endOnFailure: true });
+  return found;
 }
 
 /** Shrink the first call that broke a property, with fast-check, checking only that property. */
@@ -132,7 +148,11 @@ function shrink(s: Setup, p: Property, seed: number, index: number): Counterexam
   const out = fc.check(fc.property(s.arb, holds), { examples: [[genome]], numRuns: 1, seed });
   if (!out.failed || !out.counterexample || out.counterexamplePath === null) return undefined;
   const steps = out.counterexamplePath.split(':').slice(1);
-  return single(s, p, s.space.decode(out.counterexample[0]!), seed, [String(index), ...steps].join(':'));
+  // fast-check stops wherever no smaller gene breaks the property; the boundary pass then moves each number
+  // to the bound where the violation begins. `single` checks the call it reports breaks the property.
+  const bounded = towardsBoundary(s.space, out.counterexample[0]!, (g) => !holds(g));
+  const moves = bounded.changed.map(([slot, gene]) => `${slot}=${gene}`).join(',');
+  return single(s, p, s.space.decode(bounded.genome), seed, [String(index), ...steps].join(':') + (moves ? `@${moves}` : ''));
 }
 
 function single(s: Setup, p: Property, call: SimCall, seed: number, path: string): Counterexample | undefined {

@@ -61,7 +61,9 @@ export const simulate: CommandSpec = {
     const at = isoTime(values.at, '--at', io.now());
     const until = values.until !== undefined ? isoTime(values.until, '--until', at) : undefined;
     if (until !== undefined && until < at) throw new CliError(`--until \`${values.until}\` is before --at`);
-    if (values.replay !== undefined && !/^\d+(:\d+)*$/.test(values.replay)) throw new CliError(`--replay expects a path such as \`17:3:0\`, got \`${values.replay}\``);
+    if (values.replay !== undefined && !/^\d+(:\d+)*(@\d+=\d+(,\d+=\d+)*)?$/.test(values.replay)) {
+      throw new CliError(`--replay expects a path such as \`17:3:0\` or \`17:3:0@5=129\`, got \`${values.replay}\``);
+    }
     const tools = await gatherTools(parsed, values.tools ?? [], values.live === true, io, policyPath);
     const onProgress = progress(io);
     const report = await runSimulation(parsed, {

@@ -165,6 +165,18 @@ describe('mandate simulate', () => {
     assert.deepEqual(replayed.counterexamples.find((c) => c.name === cx.name)?.call, cx.call);
   });
 
+  it('replays, with the printed command, a counterexample whose amount the boundary pass moved (`@SLOT=GENE` in its path)', async () => {
+    const policy = `${CORPUS}/case-variant-vendor.broken.mandate.yaml`;
+    const first = JSON.parse((await runCli(['simulate', '--policy', policy, ...WHEN, '--format', 'json'])).stdout) as JsonReport;
+    const cx = first.counterexamples.find((c) => c.kind === 'invariant')!;
+    assert.match(cx.replay!.path, /^\d+(:\d+)*@\d+=\d+$/);
+    assert.equal((cx.call as { args: { amount: number } }).args.amount, 0.01, 'the amount nearest zero the grant allows');
+    const again = await runCli([...shellWords(cx.replay!.command).slice(1), '--format', 'json']);
+    const replayed = JSON.parse(again.stdout) as JsonReport;
+    assert.equal(replayed.calls, 1);
+    assert.deepEqual(replayed.counterexamples.find((c) => c.name === cx.name)?.call, cx.call);
+  });
+
   it('writes JUnit XML that a standard parser accepts, one failure per broken property', async () => {
     const r = await runCli(['simulate', '--policy', `${CORPUS}/destructive-by-annotation.broken.mandate.yaml`, ...WHEN, '--format', 'junit']);
     assert.equal(r.code, 1);
@@ -185,6 +197,9 @@ describe('mandate simulate', () => {
     const missing = await runCli(['simulate', '--policy', 'no/such.mandate.yaml']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /cannot read policy `no\/such\.mandate\.yaml`: no such file/);
+    const replay = await runCli(['simulate', '--policy', `${CORPUS}/deny-typo.fixed.mandate.yaml`, '--replay', '3:1@5']);
+    assert.equal(replay.code, 1);
+    assert.equal(replay.stderr.trim(), 'mandate simulate: --replay expects a path such as `17:3:0` or `17:3:0@5=129`, got `3:1@5`');
   });
 
   it('lists tools live from a real MCP server without calling any, and uses their annotations', async () => {
