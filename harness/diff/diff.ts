@@ -5,6 +5,7 @@
 
 import fc from 'fast-check';
 import { compile, decide, globMatch, type CompiledPolicy, type Decision, type Effect, type ParsedPolicy, type ToolManifest } from '../../policies';
+import { towardsBoundary } from '../simulate/boundary';
 import { CallSpace, type Genome, type SimCall } from '../simulate/generate';
 import { checkCommand, reportedCall, type CommandContext } from '../simulate/commands';
 import type { ReportedCall } from '../simulate/report';
@@ -190,7 +191,8 @@ function finishChange(g: Group, oc: CompiledPolicy, nc: CompiledPolicy, cmd: Com
   const before = (call: SimCall): Decision => decideOn(oc, { ...call, roles: g.oldRoles });
   const same = (call: SimCall): boolean => before(call).effect === from && decideOn(nc, call).effect === to;
   const out = fc.check(fc.property(g.space.arbitrary(), (x) => !same(g.space.decode(x))), { examples: [[g.genome]], numRuns: 1 });
-  const call = g.space.decode(out.counterexample?.[0] ?? g.genome);
+  // as simulate's counterexamples: each number then moves to where the change begins (1000.001 above an old cap of 1000)
+  const call = g.space.decode(towardsBoundary(g.space, out.counterexample?.[0] ?? g.genome, (x) => same(g.space.decode(x))).genome);
   return {
     ...g.change, count: g.count, example: reportedCall(call),
     oldReasons: before(call).reasons.map((r) => r.message), newReasons: decideOn(nc, call).reasons.map((r) => r.message),

@@ -35,6 +35,20 @@ describe('harness/diff/diff', () => {
     assert.match(capped.command, /^mandate check --policy payments\.widened\.mandate\.yaml --role payer --tool pay_vendor /);
   });
 
+  it('gives a widened cap\'s example where the widening begins: the smallest amount above the old cap, for every seed', () => {
+    const cap = (max: number): ParsedPolicy => parse(`version: 1
+roles: { payer: {} }
+scopes: { limit: { args: { amount: { min: 0.01, max: ${max} } } } }
+grants:
+  - { agent_role: payer, tool: transfer, scope: [limit] }
+`);
+    for (const seed of [1, 2, 3, 4, 5, 6, 20261125]) {
+      const r = diffPolicies(cap(1000), cap(5000), { seed, at: AT });
+      const widened = r.changes.find((c) => c.from === 'deny' && c.to === 'allow');
+      assert.equal((widened?.example.args as { amount?: unknown } | undefined)?.amount, 1000.001, `seed ${seed}`);
+    }
+  });
+
   it('lists narrowed access after widened access and does not fail on it', () => {
     const r = diffPolicies(load('payments.widened.mandate.yaml'), load('payments.before.mandate.yaml'), { seed: 1, at: AT });
     assert.equal(r.ok, true);
