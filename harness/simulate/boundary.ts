@@ -34,25 +34,26 @@ export function nearerZero(a: number, b: number): boolean {
 export function towardsBoundary(space: CallSpace, genome: Genome, breaks: (g: Genome) => boolean): Bounded {
   let best = [...genome];
   let budget = BOUNDARY_BUDGET;
-  for (let round = 0; round < ROUNDS && budget > 0; round++) {
-    let moved = false;
-    for (const { slot, key } of space.argSlots(best)) {
-      const current = argOf(space.decode(best).args, key);
-      if (typeof current !== 'number') continue;
-      const nearer = space.choices(best, slot).filter((c): c is { gene: number; value: number } => typeof c.value === 'number' && nearerZero(c.value, current))
-        .sort((a, b) => (nearerZero(a.value, b.value) ? -1 : nearerZero(b.value, a.value) ? 1 : 0));
-      for (const c of nearer) {
-        if (budget-- <= 0) break;
-        const next = [...best];
-        next[slot] = c.gene;
-        if (breaks(next)) {
-          best = next;
-          moved = true;
-          break;
-        }
+  const slots = space.argSlots(genome);
+  // The arguments in turn, round after round, until each has been tried since the last move (a moved argument
+  // counts as tried: the others are as they were when it was), or ROUNDS rounds.
+  for (let visit = 0, settled = 0; visit < ROUNDS * slots.length && settled < slots.length && budget > 0; visit++) {
+    const { slot, key } = slots[visit % slots.length]!;
+    settled++;
+    const current = argOf(space.decode(best).args, key);
+    if (typeof current !== 'number') continue;
+    const nearer = space.choices(best, slot).filter((c): c is { gene: number; value: number } => typeof c.value === 'number' && nearerZero(c.value, current))
+      .sort((a, b) => (nearerZero(a.value, b.value) ? -1 : nearerZero(b.value, a.value) ? 1 : 0));
+    for (const c of nearer) {
+      if (budget-- <= 0) break;
+      const next = [...best];
+      next[slot] = c.gene;
+      if (breaks(next)) {
+        best = next;
+        settled = 1;
+        break;
       }
     }
-    if (!moved) break;
   }
   const changed = best.flatMap((gene, slot): Array<[number, number]> => (gene !== genome[slot] ? [[slot, gene]] : []));
   return { genome: best, changed };

@@ -57,6 +57,23 @@ describe('harness/simulate counterexamples at the boundary', () => {
     for (const seed of SEEDS) assert.equal((await amountOf(parsed, seed)).amount, -100, `seed ${seed}`);
   });
 
+  it('moves every number the violation needs to its own bound', async () => {
+    const parsed = parse(`
+version: 1
+roles: { payer: {} }
+scopes: { limit: { args: { amount: { min: 1, max: 5000 }, fee: { min: 0, max: 250 } } } }
+grants:
+  - { agent_role: payer, tool: transfer, scope: [limit] }
+invariants:
+  - name: ${NAME}
+    never: { tool: transfer, effect: allow, args: { amount: { min: 1001 }, fee: { min: 25.5 } } }
+`);
+    for (const seed of SEEDS) {
+      const report = await simulate(parsed, { runs: 2000, seed, at: AT });
+      assert.deepEqual(report.counterexamples.find((c) => c.name === NAME)?.call.args, { amount: 1001, fee: 25.5 }, `seed ${seed}`);
+    }
+  });
+
   it('replays the boundary counterexample from its seed and path alone', async () => {
     const parsed = limit(1, 5000, '{ min: 1001 }');
     for (const seed of SEEDS) {
