@@ -4,7 +4,7 @@ export { runPolicyTests, runPolicyTest, decideTest, testContext, testRoles, vacu
 export type { TestOutcome } from './policyTests';
 export { referenceDecide } from './reference';
 export type { ReferenceDecision } from './reference';
-export { simulate, DEFAULT_RUNS, failing, formatJunit, formatText } from './simulate';
+export { simulate, DEFAULT_RUNS, failing, formatJunit, formatText, ReplayError } from './simulate';
 export type {
   Counterexample, CoverageEntry, MatrixRow, PropertyKind, PropertyResult, ReportedCall, SimulateOptions, SimulateProgress,
   SimulationReport,

@@ -1,6 +1,6 @@
 // The simulator's public API: simulate() and the report it returns, plus output formats.
 
-export { simulate, DEFAULT_RUNS, CHUNK } from './simulate';
+export { simulate, DEFAULT_RUNS, CHUNK, ReplayError } from './simulate';
 export type { SimulateOptions, SimulateProgress } from './simulate';
 export type { Counterexample, CoverageEntry, MatrixRow, PropertyKind, PropertyResult, ReportedCall, RuleCalls, SimulationReport } from './report';
 export { failing } from './report';

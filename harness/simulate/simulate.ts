@@ -105,6 +105,9 @@ async function run(s: Setup, tally: Tally, seed: number, runs: number, opts: Sim
   return false;
 }
 
+/** A replay path that does not fit this policy's calls (or this seed): the path of another policy or run. */
+export class ReplayError extends Error {}
+
 /**
  * Regenerate the call at a replay path: `INDEX`, `INDEX:SHRINK:STEPS` (fast-check's path below the call), either
  * followed by `@SLOT=GENE,…`, the genes the boundary pass changed after the shrink.
@@ -116,13 +119,17 @@ function replayCall(s: Setup, seed: number, path: string): SimCall {
   const index = Number(head);
   const changed = moves === undefined ? [] : moves.split(',').map((m) => m.split('=').map(Number) as [number, number]);
   if (!/^\d+$/.test(head ?? '') || !Number.isSafeInteger(index) || rest.some((x) => !/^\d+$/.test(x))
-    || (moves !== undefined && !/^\d+=\d+(,\d+=\d+)*$/.test(moves))
-    || changed.some(([slot, gene]) => !(slot < s.space.maxes.length && gene <= s.space.maxes[slot]!))) {
-    throw new TypeError(`replay path \`${path}\` is not of the form INDEX or INDEX:STEP:…, optionally followed by @SLOT=GENE,…`);
+    || (moves !== undefined && !/^\d+=\d+(,\d+=\d+)*$/.test(moves))) {
+    throw new ReplayError(`replay path \`${path}\` is not of the form INDEX or INDEX:STEP:…, optionally followed by @SLOT=GENE,…`);
+  }
+  // well formed, but of another policy's calls: a gene position or value this policy's calls do not have
+  const misfit = changed.find(([slot, gene]) => !(slot < s.space.maxes.length && gene <= s.space.maxes[slot]!));
+  if (misfit) {
+    throw new ReplayError(`replay path \`${path}\` does not fit this policy's calls (\`@${misfit[0]}=${misfit[1]}\`: ${misfit[0] < s.space.maxes.length ? `gene ${misfit[0]} goes up to ${s.space.maxes[misfit[0]]}` : `they have ${s.space.maxes.length} genes`}); was it printed by a run of another policy?`);
   }
   const genome = s.space.genome(seed, index);
   const shrunk = rest.length === 0 ? genome : shrinkPath(s, genome, rest);
-  if (!shrunk) throw new TypeError(`replay path \`${path}\` does not lead to a call for seed ${seed}`);
+  if (!shrunk) throw new ReplayError(`replay path \`${path}\` does not lead to a call for seed ${seed}; replay it with the --seed of the run that printed it`);
   const g = [...shrunk];
   for (const [slot, gene] of changed) g[slot] = gene;
   return s.space.decode(g);

@@ -2,7 +2,7 @@
 // Exit 1 when a property breaks, an invariant names a role or tool the policy does not have, or an invariant is
 // vacuous (no generated call fell within it) without --allow-vacuous. Tools come from --tools manifests, the policy's `tools_manifest`s, or --live.
 
-import { formatJunit, formatText, simulate as runSimulation, type SimulationReport } from '../../../harness';
+import { formatJunit, formatText, ReplayError, simulate as runSimulation, type SimulationReport } from '../../../harness';
 import type { ParsedPolicy, ToolManifest } from '../../../policies';
 import { listTools } from '../../proxy/listTools';
 import { format, isoTime, parse, required } from '../args';
@@ -71,6 +71,9 @@ export const simulate: CommandSpec = {
       ...(values.replay !== undefined ? { replay: { path: values.replay } } : {}),
       command: { policy: policyPath, tools: values.tools ?? [], live: values.live === true },
       allowVacuous: values['allow-vacuous'] === true,
+    }).catch((err: unknown) => {
+      if (err instanceof ReplayError) throw new CliError(`--replay: ${err.message}`);
+      throw err;
     });
     render(report, fmt, io);
     return report.ok ? 0 : 1;

@@ -200,6 +200,12 @@ describe('mandate simulate', () => {
     const replay = await runCli(['simulate', '--policy', `${CORPUS}/deny-typo.fixed.mandate.yaml`, '--replay', '3:1@5']);
     assert.equal(replay.code, 1);
     assert.equal(replay.stderr.trim(), 'mandate simulate: --replay expects a path such as `17:3:0` or `17:3:0@5=129`, got `3:1@5`');
+    // well formed, but not this policy's: said so, never as an internal error
+    const misfit = await runCli(['simulate', '--policy', `${CORPUS}/deny-typo.fixed.mandate.yaml`, '--replay', '3@99=1']);
+    assert.equal(misfit.code, 1);
+    assert.match(misfit.stderr.trim(), /^mandate simulate: --replay: replay path `3@99=1` does not fit this policy's calls \(`@99=1`: they have \d+ genes\); was it printed by a run of another policy\?$/);
+    const huge = await runCli(['simulate', '--policy', `${CORPUS}/deny-typo.fixed.mandate.yaml`, '--replay', '3@0=999999999']);
+    assert.match(huge.stderr.trim(), /^mandate simulate: --replay: replay path `3@0=999999999` does not fit this policy's calls \(`@0=999999999`: gene 0 goes up to \d+\)/);
   });
 
   it('lists tools live from a real MCP server without calling any, and uses their annotations', async () => {
