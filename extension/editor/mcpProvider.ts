@@ -3,7 +3,8 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import * as vscode from 'vscode';
 import { parse as parseYaml } from 'yaml';
 import { resolveEnvRefs, type ParsedPolicy, type ServerDef } from '../../policies';
@@ -37,15 +38,23 @@ function rolesFor(uri: vscode.Uri, parsed: ParsedPolicy): string[] {
 /** Which `.vscode/mcp.json` servers to guard: `mandate.guard.mcpJson` = { server: { policy, role } }. */
 interface McpJsonChoice { policy: string; role: string }
 
-/** A server of a folder's `.vscode/mcp.json`: what it runs or reaches, and the folder it runs from. */
-export type McpJsonServer = ServerDef & { cwd: string };
+/** An `env` value that is one reference and nothing else: left to `resolveEnvRefs`, which leaves it out when unset. */
+const WHOLE_ENV_REF = /^\$\{env:[A-Za-z_][A-Za-z0-9_]*\}$/;
+
+/**
+ * A server of a folder's `.vscode/mcp.json`: what it runs or reaches, and the folder it runs from; `unusable` says
+ * why it cannot be guarded (a value only VS Code can ask the user for).
+ */
+export type McpJsonServer = ServerDef & { cwd: string; unusable?: string };
 
 /**
  * The servers of `.vscode/mcp.json` (JSON with comments) of a workspace folder, as policy server definitions: stdio
  * ones by command, Streamable HTTP ones (`type: http`) by URL. Legacy SSE servers are left out (the proxy does not
  * speak that transport), and so are an HTTP server's `headers`: through the proxy, the server gets the policy's
  * credential. As VS Code runs them: from the folder (or their `cwd`, relative to it), `${workspaceFolder}` and
- * `${workspaceFolderBasename}` standing for that folder.
+ * `${workspaceFolderBasename}` standing for that folder, `${userHome}`, `${pathSeparator}` (`${/}`) and `${env:NAME}`
+ * (an `env` value that is only a reference is read as the policy's own `env` reads one: left out when unset). `${input:…}` asks the
+ * user, which only VS Code can do: such a server is marked `unusable`, never run with the text `${input:…}`.
  */
 export function mcpJsonServers(folder: string): Record<string, McpJsonServer> {
   const file = join(folder, '.vscode', 'mcp.json');
@@ -58,17 +67,26 @@ export function mcpJsonServers(folder: string): Record<string, McpJsonServer> {
     return {};
   }
   const servers = (v as { servers?: Record<string, { command?: unknown; args?: unknown; env?: unknown; url?: unknown; type?: unknown; cwd?: unknown }> } | null)?.servers ?? {};
-  const vars = (t: string): string => t.replace(/\$\{workspaceFolder\}/g, folder).replace(/\$\{workspaceFolderBasename\}/g, basename(folder));
+  const vars = (t: string, envRefs = true): string => {
+    const fixed = t.replace(/\$\{workspaceFolder\}/g, folder).replace(/\$\{workspaceFolderBasename\}/g, basename(folder))
+      .replace(/\$\{userHome\}/g, homedir()).replace(/\$\{(?:pathSeparator|\/)\}/g, sep);
+    return envRefs ? fixed.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, n: string) => process.env[n] ?? '') : fixed;
+  };
   const out: Record<string, McpJsonServer> = {};
   for (const [name, s] of Object.entries(servers)) {
+    const input = /\$\{input:[^}]*\}/.exec(JSON.stringify(s ?? null))?.[0];
+    if (input !== undefined) {
+      out[name] = { cwd: folder, unusable: `it uses \`${input}\`, which only VS Code can ask for: give the value in the environment VS Code runs in (\`\${env:NAME}\`) or in the policy's own \`servers\` entry` };
+      continue;
+    }
     const cwd = typeof s?.cwd === 'string' ? resolve(folder, vars(s.cwd)) : folder;
     if (typeof s?.url === 'string' && typeof s.command !== 'string' && (s.type === undefined || s.type === 'http') && /^https?:\/\//i.test(vars(s.url))) {
       out[name] = { url: vars(s.url), cwd };
       continue;
     }
     if (typeof s?.command !== 'string') continue;
-    const args = Array.isArray(s.args) ? s.args.filter((a): a is string => typeof a === 'string').map(vars) : [];
-    const env = s.env && typeof s.env === 'object' ? Object.fromEntries(Object.entries(s.env).filter((e): e is [string, string] => typeof e[1] === 'string').map(([k, e]) => [k, vars(e)])) : undefined;
+    const args = Array.isArray(s.args) ? s.args.filter((a): a is string => typeof a === 'string').map((a) => vars(a)) : [];
+    const env = s.env && typeof s.env === 'object' ? Object.fromEntries(Object.entries(s.env).filter((e): e is [string, string] => typeof e[1] === 'string').map(([k, e]) => [k, vars(e, !WHOLE_ENV_REF.test(e))])) : undefined;
     out[name] = { command: [vars(s.command), ...args], ...(env ? { env } : {}), cwd };
   }
   return out;
@@ -130,7 +148,7 @@ const guarding = (uri: vscode.Uri): boolean => vscode.workspace.getConfiguration
 
 /**
  * Offers guarded servers for every policy in the workspace, each workspace folder with its own settings; refreshes
- * when a policy is saved, a setting changes or a folder comes or goes.
+ * when a policy or a folder's `.vscode/mcp.json` is saved, a setting changes or a folder comes or goes.
  */
 export class GuardedServers implements vscode.McpServerDefinitionProvider<vscode.McpStdioServerDefinition>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
@@ -143,9 +161,9 @@ export class GuardedServers implements vscode.McpServerDefinitionProvider<vscode
   private readonly subs: vscode.Disposable[];
 
   constructor(private readonly extensionPath: string, private readonly ui: MandateUi) {
-    const watcher = vscode.workspace.createFileSystemWatcher(POLICY_GLOB);
-    this.subs = [watcher, this.changed, this.provided, watcher.onDidChange(() => this.changed.fire()), watcher.onDidCreate(() => this.changed.fire()),
-      watcher.onDidDelete(() => this.changed.fire()),
+    const watchers = [POLICY_GLOB, '**/.vscode/mcp.json'].map((glob) => vscode.workspace.createFileSystemWatcher(glob));
+    const fire = (): void => this.changed.fire();
+    this.subs = [...watchers, this.changed, this.provided, ...watchers.flatMap((w) => [w.onDidChange(fire), w.onDidCreate(fire), w.onDidDelete(fire)]),
       vscode.workspace.onDidChangeConfiguration((e) => { if (e.affectsConfiguration('mandate.guard')) this.changed.fire(); }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.changed.fire())];
   }
@@ -217,6 +235,10 @@ export class GuardedServers implements vscode.McpServerDefinitionProvider<vscode
         const def = servers[name];
         if (!def || typeof choice?.policy !== 'string' || typeof choice.role !== 'string') {
           this.ui.log.warn(`mandate.guard.mcpJson: no stdio or http server \`${name}\` in ${file}, or no policy and role for it`);
+          continue;
+        }
+        if (def.unusable !== undefined) {
+          this.ui.log.warn(`not guarding \`${name}\` of ${file}: ${def.unusable}`);
           continue;
         }
         const uri = isAbsolute(choice.policy) ? vscode.Uri.file(choice.policy) : vscode.Uri.joinPath(folder.uri, choice.policy);

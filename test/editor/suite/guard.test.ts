@@ -2,6 +2,7 @@
 // or refused as the policy says, and the audit log holds matching, verifiable records.
 import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { AuditRecord, VerifyResult } from '../../../policies';
@@ -130,6 +131,60 @@ describe('guarded MCP servers', () => {
     } finally {
       files.forEach((f) => { rmSync(f, { force: true }); });
       await a.guarded.provideMcpServerDefinitions();
+    }
+  });
+
+  it('reads .vscode/mcp.json variables as VS Code does, and does not guard a server that needs ${input:…} (only VS Code can ask for it)', async () => {
+    const a = await api();
+    const file = join(ws(), '.vscode', 'mcp.json');
+    const original = readFileSync(file, 'utf8');
+    const config = vscode.workspace.getConfiguration('mandate');
+    const chosen = config.get<Record<string, unknown>>('guard.mcpJson', {});
+    const warned: string[] = [];
+    const warn = a.ui.log.warn.bind(a.ui.log);
+    a.ui.log.warn = (m: string) => { warned.push(m); warn(m); };
+    try {
+      const root = vscode.extensions.getExtension('mandate-dev.mandate')!.extensionPath;
+      const server = join(root, 'node_modules/@modelcontextprotocol/server-memory/dist/index.js');
+      const mcp = JSON.parse(original.replace(/^\s*\/\/.*$/gm, '')) as { servers: Record<string, unknown> };
+      mcp.servers['home-memory'] = { command: 'node', args: [server, '${userHome}${/}x'], env: { MEMORY_FILE_PATH: '${workspaceFolder}/home.jsonl' } };
+      mcp.servers['asks-memory'] = { command: 'node', args: [server], env: { API_KEY: '${input:api_key}' } };
+      writeFileSync(file, JSON.stringify(mcp, null, 2));
+      await config.update('guard.mcpJson', { ...chosen, 'home-memory': { policy: 'guarded.mandate.yaml', role: 'searcher' }, 'asks-memory': { policy: 'guarded.mandate.yaml', role: 'searcher' } }, vscode.ConfigurationTarget.Workspace);
+      const defs = await a.guarded.provideMcpServerDefinitions();
+      const home = defs.find((d) => d.label === 'home-memory (guarded: searcher)');
+      assert.ok(home, JSON.stringify(defs.map((d) => d.label)));
+      assert.equal(home.args.at(-1), join(homedir(), 'x'));
+      assert.equal(defs.some((d) => d.label.startsWith('asks-memory')), false, 'never run with the text ${input:api_key}');
+      assert.ok(warned.some((m) => /not guarding `asks-memory` of \.vscode\/mcp\.json: it uses `\$\{input:api_key\}`, which only VS Code can ask for/.test(m)), JSON.stringify(warned));
+    } finally {
+      a.ui.log.warn = warn;
+      writeFileSync(file, original);
+      await config.update('guard.mcpJson', chosen, vscode.ConfigurationTarget.Workspace);
+      await a.guarded.provideMcpServerDefinitions();
+    }
+  });
+
+  it('follows edits of .vscode/mcp.json: a chosen server renamed there is no longer offered, and is again once restored', async () => {
+    const a = await api();
+    const file = join(ws(), '.vscode', 'mcp.json');
+    const original = readFileSync(file, 'utf8');
+    const NOTES = 'notes-memory (guarded: searcher)';
+    assert.ok(a.guarded.offered.has(NOTES));
+    // no call to provideMcpServerDefinitions here: the provider must notice the file itself (it noticed only policies and settings)
+    const provided = (want: (labels: string[]) => boolean): Promise<void> => new Promise((resolve) => {
+      const sub = a.guarded.onDidProvide((labels) => { if (want(labels)) { sub.dispose(); resolve(); } });
+    });
+    try {
+      const gone = provided((labels) => !labels.includes(NOTES));
+      writeFileSync(file, original.replace('"notes-memory"', '"notes-memory-renamed"'));
+      await gone;
+      assert.ok(!a.guarded.offered.has(NOTES));
+      assert.ok(a.guarded.offered.has(LABEL), 'the policy\'s own servers stay');
+    } finally {
+      const back = provided((labels) => labels.includes(NOTES));
+      writeFileSync(file, original);
+      await back;
     }
   });
 });
