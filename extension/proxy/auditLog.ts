@@ -392,6 +392,8 @@ export class AuditLog {
   /** Flush to disk and close. */
   close(): void {
     if (this.fd < 0) return;
+    // one last try after a failed write, whenever the last was: the log then ends telling of what it lost
+    if (this.outage) this.outage.retryAt = -Infinity;
     try {
       this.flush();
     } catch {

@@ -40,6 +40,8 @@ interface Real {
   up: { value: boolean };
   /** the disk the audit log is on: full (every write fails), and the audit writer's clock */
   disk: { full: boolean; t: number };
+  /** the writer's clock when each call made while the disk was full was made (each outage has its own) */
+  fullAt: Map<string, number>;
   /** `initialize` requests the fake server received (the client's, then one per restart) */
   inits: number;
   nextId: number;
@@ -79,11 +81,13 @@ function check(r: Real, m: Model): void {
   assert.deepEqual(r.violations, [], 'no call reached the server without a prior allow record on disk');
   // only a call made while the disk was full, or one whose approval was answered then, is denied for its record
   for (const id of r.auditDenied) assert.match(String(m.expected.get(id)), /^(unrecorded|approval_required)$/, `call ${id} denied for a record that could be written`);
-  // a gap in the log is told by the record that resumes it, counting at least every call unrecorded before it
+  // a gap in the log is told by the record that resumes it: from the writer's time of its first lost record to its own,
+  // it counts at least every call denied for its decision record then (a call the proxy answered without deciding —
+  // its server down — had no record to lose)
   for (const gap of recs.filter((x) => (x.detail as { event?: string } | undefined)?.event === 'audit_resumed')) {
-    const lost = (gap.detail as { lost: Record<string, number> }).lost;
-    const before = [...m.expected].filter(([id, e]) => e === 'unrecorded' && Number(id.slice(1)) < Number(String(recs.find((x) => x.seq > gap.seq && x.kind === 'decision')?.request_id ?? 'c0').slice(1)));
-    assert.ok((lost['decision'] ?? 0) >= before.length, `the gap record counts the unrecorded calls: ${JSON.stringify(lost)}`);
+    const { lost, since } = gap.detail as { lost: Record<string, number>; since: string };
+    const within = [...r.fullAt].filter(([id, t]) => r.auditDenied.has(id) && t >= Date.parse(since) && t < Date.parse(gap.time));
+    assert.ok((lost['decision'] ?? 0) >= within.length, `the gap record counts the calls denied for their records in it: ${JSON.stringify(lost)}, ${within.length}`);
   }
 }
 
@@ -94,6 +98,7 @@ class Call implements fc.AsyncCommand<Model, Real> {
     const id = `c${r.nextId++}`;
     const effect: Effect = this.tool === 'read' ? (m.readAllowed ? 'allow' : 'deny') : this.tool === 'pay' ? 'approval_required' : 'deny';
     m.expected.set(id, m.full ? 'unrecorded' : effect);
+    if (m.full) r.fullAt.set(id, r.disk.t);
     r.guard.fromClient({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: this.tool, arguments: { n: r.nextId } } });
     await settle();
     check(r, m);
@@ -205,7 +210,7 @@ function setup(): Real {
   });
   const policy = new PolicyState(parsed(true), 'v-open');
   const broker = new ApprovalBroker('abcdef01', 60_000, () => Date.now());
-  const real: Partial<Real> = { broker, policy, auditFile, received: [], violations: [], auditDenied: new Set(), replies: new Map(), up: { value: true }, disk, inits: 0, nextId: 1 };
+  const real: Partial<Real> = { broker, policy, auditFile, received: [], violations: [], auditDenied: new Set(), replies: new Map(), up: { value: true }, disk, fullAt: new Map(), inits: 0, nextId: 1 };
   const r = real as Real;
   const upstream = (msg: JSONRPCMessage): void => {
     if (!r.up.value) return;

@@ -139,6 +139,8 @@ describe('proxy/auditLog', () => {
     now += RETRY_MS - 1;
     assert.throws(() => a.append(entry('z')), (e: unknown) => e instanceof AuditWriteError && /unusable: disk full; every call is denied until it can be written again/.test(e.message));
     assert.throws(() => a.flush(), /unusable/);
+    assert.equal(verifyChain(readFileSync(file, 'utf8'), sha256).records, 1, 'nothing written meanwhile');
+    fail = true; // (closing tries once more: it fails too)
     a.close();
     const r = verifyChain(readFileSync(file, 'utf8'), sha256);
     assert.equal(r.ok, true);
@@ -203,6 +205,23 @@ describe('proxy/auditLog', () => {
     const recs = text.trimEnd().split('\n').map((l) => JSON.parse(l) as { kind: string; tool?: string; detail?: { lost?: unknown } });
     assert.deepEqual(recs.map((x) => x.tool ?? x.kind), ['kept', 'error', 'after']);
     assert.deepEqual(recs[1]!.detail!.lost, { decision: 2 });
+  });
+
+  it('tries the file once more when it is closed after a failed write, so the log ends telling of what it lost', () => {
+    const file = join(dir, 'resume-at-close.jsonl');
+    let full = false;
+    const a = AuditLog.open(file, { now: () => 0, write: (fd, text) => { if (full) throw new Error('ENOSPC'); writeFileSync(fd, text); } });
+    a.append(entry('kept'));
+    full = true;
+    assert.throws(() => a.append(entry('lost')), /ENOSPC/);
+    assert.throws(() => a.append({ kind: 'session', time: 't', detail: { event: 'stop' } }), /unusable/);
+    full = false;
+    a.close(); // no time has passed: only closing tries again
+    const text = readFileSync(file, 'utf8');
+    assert.equal(verifyChain(text, sha256).ok, true);
+    const recs = text.trimEnd().split('\n').map((l) => JSON.parse(l) as { kind: string; tool?: string; detail?: { lost?: unknown } });
+    assert.deepEqual(recs.map((x) => x.tool ?? x.kind), ['kept', 'error']);
+    assert.deepEqual(recs[1]!.detail!.lost, { decision: 1, session: 1 });
   });
 
   it('does not take the log back when another process wrote to it while no record could be written (never cuts what it did not write)', () => {
