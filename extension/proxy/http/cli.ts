@@ -7,7 +7,7 @@ import type { Writable } from 'node:stream';
 import { fileKeySource, keySourceFor, readJwksFile, TokenVerifier } from '../auth';
 import { followAlerts } from '../alerts';
 import { runtimeDir } from '../approvalChannel';
-import { AuditLog } from '../auditLog';
+import { AuditLog, AuditWriteError } from '../auditLog';
 import { sha256 } from '../hash';
 import { PinStore, openPinsFile } from '../pins';
 import { loadPolicyFile, PolicyState, watchPolicy } from '../policyState';
@@ -85,7 +85,14 @@ async function start(argv: readonly string[], io: HttpCliIo, log: (l: string) =>
   audit.append({ kind: 'session', time: new Date(io.now()).toISOString(), server: spec.server, policy: { file: display, version: policy.version }, detail: { event: 'listen', resource: url.href, upstream: spec.kind === 'http' ? shownUrl(spec.url) : spec.command } });
   const stopWatch = watchPolicy(cfg.policyFile, display, policy, (e) => {
     if (e.ok) alerts.reload(policy.policy); // the edited `alerts:` judge records from the reload's own on
-    audit.append({ kind: 'policy', time: new Date(io.now()).toISOString(), policy: { file: e.file, version: e.version }, detail: e.ok ? { event: 'reloaded' } : { event: 'reload_refused', errors: e.errors.slice(0, 20) } });
+    try {
+      audit.append({ kind: 'policy', time: new Date(io.now()).toISOString(), policy: { file: e.file, version: e.version }, detail: e.ok ? { event: 'reloaded' } : { event: 'reload_refused', errors: e.errors.slice(0, 20) } });
+    } catch (err) {
+      if (!(err instanceof AuditWriteError)) throw err;
+      // INVARIANT: the proxy keeps running when its log cannot be written (a full disk): the calls fail closed, the
+      // record is counted in the gap the log tells of once it can be written again (a throw here would end every session)
+      log(`mandate proxy: ${(err as Error).message}`);
+    }
     log(e.ok ? `mandate proxy: policy reloaded (${e.version})` : `mandate proxy: policy edit refused, keeping ${e.version}`);
   });
   log(`mandate proxy: listening on ${url.href} (upstream \`${spec.server}\`; resource metadata ${url.origin}/.well-known/oauth-protected-resource${url.pathname})`);
