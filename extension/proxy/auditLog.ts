@@ -68,6 +68,7 @@ export class AuditLog {
   private broken: string | undefined;
   /** set while `broken` by a failed write the file was cut back from: it is tried again (`resume`) */
   private outage: Outage | undefined;
+  private failedWrites = 0;
   private buffer: string[] = [];
   private written: AuditRecord[] = [];
   private deferred: Array<() => void> = [];
@@ -118,6 +119,14 @@ export class AuditLog {
       lock?.release();
       throw err;
     }
+  }
+
+  /**
+   * How many writes have failed so far. A record enqueued before a failed write may have been lost with it, even if
+   * a later flush succeeds (the log recovered meanwhile): a caller holding what such a record speaks for compares this.
+   */
+  get failures(): number {
+    return this.failedWrites;
   }
 
   /** Who hears of the records written and of a failure (alerting), from now on: replaces the observers given at open. */
@@ -288,6 +297,7 @@ export class AuditLog {
     if (this.lastHash === undefined) this.lastLine = text.slice(text.length - 1 - this.lastLine.length, -1);
     const changed = this.changedUnder();
     if (changed !== undefined) {
+      this.failedWrites++;
       this.broken = changed;
       this.outage = undefined;
       this.written = [];
@@ -298,6 +308,7 @@ export class AuditLog {
       this.opts.write(this.fd, text);
       if (this.opts.fsync) fsyncSync(this.fd);
     } catch (err) {
+      this.failedWrites++;
       this.broken = (err as Error).message;
       const resumed = this.outage !== undefined;
       this.failed(text);

@@ -46,6 +46,8 @@ interface Held {
   f: Forwarded;
   denied: () => void;
   line: string | undefined;
+  /** the log's failed writes when it was held: one more since, and its record may have gone with it */
+  failures: number;
 }
 
 interface Forwarded {
@@ -219,7 +221,7 @@ export class Guard {
       return this.o.toUpstream(msg as JSONRPCMessage);
     }
     const denied = method === 'tools/call' ? () => this.calls.auditDenied(msg.id, tool ?? '') : () => this.replyError(msg.id, RPC.audit, 'the audit log cannot be written; the request is denied');
-    this.held.push({ msg, f, denied, line });
+    this.held.push({ msg, f, denied, line, failures: this.o.audit.failures });
     this.scheduleFlush(true);
   }
 
@@ -641,14 +643,17 @@ export class Guard {
       // a held call settled meanwhile (upstream gone, cancelled) has had its answer already — and its id may
       // since belong to another request, so it is this call's own tracking entry that must still be there
       if (this.forwarded.get(key(h.msg.id)) !== h.f) continue;
-      if (failure === undefined && this.upstreamUp) {
+      // INVARIANT: a write that failed since the call was held may have taken its record (the log is shared by the
+      // sessions of an HTTP proxy, and may have been written again since): denied, whatever this flush did
+      const lost = failure !== undefined || this.o.audit.failures !== h.failures;
+      if (!lost && this.upstreamUp) {
         h.f.sent = true;
         if (h.line !== undefined && this.o.toUpstreamRaw) this.o.toUpstreamRaw(h.line);
         else this.o.toUpstream(h.msg as JSONRPCMessage);
         continue;
       }
       this.forwarded.delete(key(h.msg.id));
-      if (failure !== undefined) h.denied();
+      if (lost) h.denied();
       else this.notRunning(h.msg.id, h.f);
     }
     return failure === undefined;

@@ -2,10 +2,11 @@
 // yet keeps its place (and its time) among the records of the events around it.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAuditLines, parsePolicy, verifyChain, type AuditRecord } from '../../../policies';
 import { ApprovalBroker, AuditLog, Guard, PolicyState, sha256, type JSONRPCMessage } from '../../../extension/proxy';
+import { RETRY_MS } from '../../../extension/proxy/auditLog';
 import { tempDir } from '../../support/tmp';
 
 const POLICY = 'version: 1\nroles: { agent: { description: Agent. } }\ngrants: [{ agent_role: agent, tool: echo }, { agent_role: agent, tool: pay, requires_approval: true }]\ndeny: [{ id: no-x, tool: echo, args: { x: { equals: 1 } }, reason: "No \\"x\\" here." }]\n';
@@ -117,5 +118,48 @@ describe('proxy/guard audit order', () => {
     assert.match(lines[0]!, /"__proto__":\{"x":1\}/);
     assert.deepEqual(lines, calls.map(sent));
     assert.deepEqual(upstream.filter((m) => (m as { method?: string }).method === 'tools/call'), [], 'calls went as lines, not objects');
+  });
+});
+
+describe('proxy/guard with a log shared by sessions (the HTTP proxy)', () => {
+  it('denies a held call whose decision record went with another session\'s failed write, though the log recovered before its flush', async () => {
+    const parsed = parsePolicy(POLICY, 'g.mandate.yaml');
+    if (!parsed.ok) throw new Error('bad policy');
+    const file = join(tempDir('mandate-guard-shared-'), 'audit.jsonl');
+    const disk = { full: false, t: 0 };
+    const audit = AuditLog.open(file, { now: () => disk.t, write: (fd, text) => { if (disk.full) throw new Error('ENOSPC (test)'); writeFileSync(fd, text); } });
+    const policy = new PolicyState(parsed.parsed, 'v1');
+    const upstream: string[] = [];
+    const client: JSONRPCMessage[] = [];
+    const session = (id: string): Guard => {
+      const g = new Guard({
+        session: id, server: 'srv', identity: { principal: id, roles: ['agent'] }, context: {}, policy, audit,
+        approvals: new ApprovalBroker(id, 60_000, () => disk.t), now: () => Date.UTC(2026, 10, 26), callTimeoutMs: 60_000,
+        toClient: (m) => client.push(m), toUpstream: (m) => upstream.push(String((m as { id?: unknown }).id)), log: () => undefined,
+      });
+      g.calls.learn([{ name: 'echo', inputSchema: { type: 'object' } }], false);
+      return g;
+    };
+    const a = session('a');
+    const b = session('b');
+    // a's allowed call: its decision record is enqueued, the call held until a's flush (at the end of this tick)
+    a.fromClient({ jsonrpc: '2.0', id: 'a1', method: 'tools/call', params: { name: 'echo', arguments: {} } });
+    // meanwhile b's denial is written at once — and that write, holding a's record too, fails
+    disk.full = true;
+    b.fromClient({ jsonrpc: '2.0', id: 'b1', method: 'tools/call', params: { name: 'echo', arguments: { x: 1 } } });
+    // … and, before a's flush, the disk has room and the writer may try again (a stall of a second)
+    disk.full = false;
+    disk.t += RETRY_MS;
+    await tick();
+    assert.deepEqual(upstream, [], 'a1 never reached the server: its decision record was lost');
+    const heard = client.map((m) => `${String((m as { id?: unknown }).id)}: ${JSON.stringify(m).includes('audit log cannot be written') ? 'audit' : 'other'}`);
+    assert.deepEqual(heard.sort(), ['a1: audit', 'b1: audit']);
+    a.fromClient({ jsonrpc: '2.0', id: 'a2', method: 'tools/call', params: { name: 'echo', arguments: {} } });
+    await tick();
+    assert.deepEqual(upstream, ['a2'], 'the log recovered: calls go on');
+    const recs = records(file);
+    assert.equal(verifyChain(readFileSync(file, 'utf8'), sha256).ok, true);
+    assert.deepEqual(recs.filter((r) => r.kind === 'decision').map((r) => r.request_id), ['a2']);
+    assert.deepEqual(recs.find((r) => (r.detail as { event?: string } | undefined)?.event === 'audit_resumed')?.detail, { event: 'audit_resumed', since: new Date(0).toISOString(), lost: { decision: 2 } });
   });
 });
