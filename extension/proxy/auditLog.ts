@@ -238,7 +238,8 @@ export class AuditLog {
     const o = this.outage;
     if (o === undefined) return false;
     const now = this.opts.now();
-    if (now < o.retryAt) return false;
+    // (a clock stepped back past the last try does not put the next one off: tried now)
+    if (now < o.retryAt && now >= o.retryAt - RETRY_MS) return false;
     o.retryAt = now + RETRY_MS;
     // INVARIANT: a failed write was cut back when it failed (else there is no outage): anything the file holds beyond
     // this writer's last record now was written by someone else, and is never cut

@@ -207,6 +207,21 @@ describe('proxy/auditLog', () => {
     assert.deepEqual(recs[1]!.detail!.lost, { decision: 2 });
   });
 
+  it('tries again at once when the clock steps back past the last try (it would otherwise wait for the clock to catch up)', () => {
+    const file = join(dir, 'clock-back.jsonl');
+    let full = false;
+    let now = Date.parse('2026-11-26T10:00:00.000Z');
+    const a = AuditLog.open(file, { now: () => now, write: (fd, text) => { if (full) throw new Error('ENOSPC'); writeFileSync(fd, text); } });
+    a.append(entry('kept'));
+    full = true;
+    assert.throws(() => a.append(entry('lost')), /ENOSPC/);
+    full = false;
+    now -= 3_600_000; // an NTP step back of an hour
+    a.append(entry('after'));
+    a.close();
+    assert.deepEqual(readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { tool?: string; kind: string }).tool ?? (JSON.parse(l) as { kind: string }).kind), ['kept', 'error', 'after']);
+  });
+
   it('tries the file once more when it is closed after a failed write, so the log ends telling of what it lost', () => {
     const file = join(dir, 'resume-at-close.jsonl');
     let full = false;
