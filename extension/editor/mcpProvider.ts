@@ -53,8 +53,9 @@ export type McpJsonServer = ServerDef & { cwd: string; unusable?: string };
  * speak that transport), and so are an HTTP server's `headers`: through the proxy, the server gets the policy's
  * credential. As VS Code runs them: from the folder (or their `cwd`, relative to it), `${workspaceFolder}` and
  * `${workspaceFolderBasename}` standing for that folder, `${userHome}`, `${pathSeparator}` (`${/}`) and `${env:NAME}`
- * (an `env` value that is only a reference is read as the policy's own `env` reads one: left out when unset). `${input:…}` asks the
- * user, which only VS Code can do: such a server is marked `unusable`, never run with the text `${input:…}`.
+ * (an `env` value that is only a reference is read as the policy's own `env` reads one: left out when unset).
+ * `${input:…}` (asks the user), `${command:…}`, `${config:…}` and `${workspaceFolder:NAME}` only VS Code resolves: such
+ * a server is marked `unusable`, never run with the literal text.
  */
 export function mcpJsonServers(folder: string): Record<string, McpJsonServer> {
   const file = join(folder, '.vscode', 'mcp.json');
@@ -67,16 +68,17 @@ export function mcpJsonServers(folder: string): Record<string, McpJsonServer> {
     return {};
   }
   const servers = (v as { servers?: Record<string, { command?: unknown; args?: unknown; env?: unknown; url?: unknown; type?: unknown; cwd?: unknown }> } | null)?.servers ?? {};
-  const vars = (t: string, envRefs = true): string => {
-    const fixed = t.replace(/\$\{workspaceFolder\}/g, folder).replace(/\$\{workspaceFolderBasename\}/g, basename(folder))
-      .replace(/\$\{userHome\}/g, homedir()).replace(/\$\{(?:pathSeparator|\/)\}/g, sep);
-    return envRefs ? fixed.replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, n: string) => process.env[n] ?? '') : fixed;
-  };
+  // (functions, not strings, as replacements: a path holding `$&` or `$$` is put in as it is)
+  const fixed: Record<string, string> = { workspaceFolder: folder, workspaceFolderBasename: basename(folder), userHome: homedir(), pathSeparator: sep, '/': sep };
+  const vars = (t: string, envRefs = true): string => t.replace(/\$\{(workspaceFolder|workspaceFolderBasename|userHome|pathSeparator|\/)\}/g, (_, v: string) => fixed[v]!)
+    .replace(/\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}/g, (ref: string, n: string) => (envRefs ? process.env[n] ?? '' : ref));
   const out: Record<string, McpJsonServer> = {};
   for (const [name, s] of Object.entries(servers)) {
-    const input = /\$\{input:[^}]*\}/.exec(JSON.stringify(s ?? null))?.[0];
-    if (input !== undefined) {
-      out[name] = { cwd: folder, unusable: `it uses \`${input}\`, which only VS Code can ask for: give the value in the environment VS Code runs in (\`\${env:NAME}\`) or in the policy's own \`servers\` entry` };
+    // what the proxy would run or reach with (an HTTP server's `headers` are not passed on: whatever they ask is moot)
+    const used = JSON.stringify([s?.command, s?.args, s?.env, s?.url, s?.cwd]);
+    const asked = /\$\{(?:input|command|config|workspaceFolder):[^}]*\}/.exec(used)?.[0];
+    if (asked !== undefined) {
+      out[name] = { cwd: folder, unusable: `it uses \`${asked}\`, which only VS Code can resolve: give the value in the environment VS Code runs in (\`\${env:NAME}\`) or in the policy's own \`servers\` entry` };
       continue;
     }
     const cwd = typeof s?.cwd === 'string' ? resolve(folder, vars(s.cwd)) : folder;

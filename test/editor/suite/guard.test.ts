@@ -149,6 +149,8 @@ describe('guarded MCP servers', () => {
       const mcp = JSON.parse(original.replace(/^\s*\/\/.*$/gm, '')) as { servers: Record<string, unknown> };
       mcp.servers['home-memory'] = { command: 'node', args: [server, '${userHome}${/}x'], env: { MEMORY_FILE_PATH: '${workspaceFolder}/home.jsonl' } };
       mcp.servers['asks-memory'] = { command: 'node', args: [server], env: { API_KEY: '${input:api_key}' } };
+      // an HTTP server's headers are not passed on through the proxy: what they ask for does not stop it being guarded
+      (mcp.servers['docs-http'] as { headers?: unknown }).headers = { Authorization: 'Bearer ${input:docs_token}' };
       writeFileSync(file, JSON.stringify(mcp, null, 2));
       await config.update('guard.mcpJson', { ...chosen, 'home-memory': { policy: 'guarded.mandate.yaml', role: 'searcher' }, 'asks-memory': { policy: 'guarded.mandate.yaml', role: 'searcher' } }, vscode.ConfigurationTarget.Workspace);
       const defs = await a.guarded.provideMcpServerDefinitions();
@@ -156,7 +158,8 @@ describe('guarded MCP servers', () => {
       assert.ok(home, JSON.stringify(defs.map((d) => d.label)));
       assert.equal(home.args.at(-1), join(homedir(), 'x'));
       assert.equal(defs.some((d) => d.label.startsWith('asks-memory')), false, 'never run with the text ${input:api_key}');
-      assert.ok(warned.some((m) => /not guarding `asks-memory` of \.vscode\/mcp\.json: it uses `\$\{input:api_key\}`, which only VS Code can ask for/.test(m)), JSON.stringify(warned));
+      assert.ok(warned.some((m) => /not guarding `asks-memory` of \.vscode\/mcp\.json: it uses `\$\{input:api_key\}`, which only VS Code can resolve/.test(m)), JSON.stringify(warned));
+      assert.ok(defs.some((d) => d.label === 'docs-http (guarded: searcher)'), JSON.stringify(defs.map((d) => d.label)));
     } finally {
       a.ui.log.warn = warn;
       writeFileSync(file, original);
