@@ -59,7 +59,7 @@ async function start(argv: readonly string[], io: HttpCliIo, log: (l: string) =>
   if (!cfg.jwks.startsWith('http')) readJwksFile(cfg.jwks); // refuse to start on a missing or broken key set
   if (cfg.revocations === undefined) log('mandate proxy: no revocation list (--revocations); tokens can only expire');
   else if (cfg.revocationsOptional) log(`mandate proxy: no revocation list yet at \`${cfg.revocations}\`; one created there (mandate token revoke) applies from then on`);
-  const audit = AuditLog.open(cfg.auditFile ?? resolve(io.cwd, p.audit?.path ?? '.mandate/audit.jsonl'), { exclusive: true, log, now: io.now });
+  const audit = AuditLog.open(cfg.auditFile ?? resolve(io.cwd, p.audit?.path ?? '.mandate/audit.jsonl'), { exclusive: true, fsync: cfg.auditFsync, log, now: io.now });
   let alerts: ReturnType<typeof followAlerts>;
   try {
     alerts = followAlerts(audit, p, { stderr: io.stderr, sha256 }, log);

@@ -8,7 +8,7 @@ import { HttpUsageError } from './upstreamChoice';
 
 export const HTTP_USAGE = 'mandate proxy --listen HOST:PORT --policy P --jwks FILE|URL (--upstream URL | -- <server command…>) '
   + '[--server NAME] [--issuer ISS] [--audience URI] [--revocations FILE] [--algorithms ES256,…] [--max-token-lifetime 1h] '
-  + '[--clock-skew 30s] [--roles-claim roles] [--context k=v]… [--audit FILE] [--pins-dir DIR] [--allow-origin O]… [--allow-host H]… '
+  + '[--clock-skew 30s] [--roles-claim roles] [--context k=v]… [--audit FILE] [--audit-fsync] [--pins-dir DIR] [--allow-origin O]… [--allow-host H]… '
   + '[--max-body BYTES] [--max-sessions N] [--max-sessions-per-subject N] [--tls-cert F --tls-key F [--tls-client-ca F]] [--upstream-key JWKS] [--upstream-ttl 5m] '
   + '[--environment ENV] [--call-timeout MS] [--approval-timeout MS] [--max-restarts N] [--runtime-dir DIR] [--no-elicitation]';
 
@@ -34,6 +34,8 @@ export interface HttpConfig {
   command: string[];
   context: Record<string, string>;
   auditFile?: string;
+  /** fsync the log after every write (`--audit-fsync`) */
+  auditFsync: boolean;
   pinsDir: string;
   /** where sessions' approval channels live (`--runtime-dir`; else $MANDATE_RUNTIME_DIR, else the default) */
   runtimeDir?: string;
@@ -95,7 +97,7 @@ const OPTIONS = {
   audit: { type: 'string' }, 'pins-dir': { type: 'string' }, 'allow-origin': { type: 'string', multiple: true }, 'allow-host': { type: 'string', multiple: true },
   'max-body': { type: 'string' }, 'max-sessions': { type: 'string' }, 'max-sessions-per-subject': { type: 'string' }, 'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-client-ca': { type: 'string' },
   'upstream-key': { type: 'string' }, 'upstream-ttl': { type: 'string' }, environment: { type: 'string' }, 'call-timeout': { type: 'string' }, 'approval-timeout': { type: 'string' },
-  'max-restarts': { type: 'string' }, 'runtime-dir': { type: 'string' }, 'no-elicitation': { type: 'boolean' },
+  'max-restarts': { type: 'string' }, 'runtime-dir': { type: 'string' }, 'no-elicitation': { type: 'boolean' }, 'audit-fsync': { type: 'boolean' },
 } as const;
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true; allowPositionals: false }>>['values'];
@@ -167,6 +169,7 @@ export function parseHttpArgs(argv: readonly string[], cwd: string): HttpConfig 
     pinsDir: resolve(cwd, values['pins-dir'] ?? join('.mandate', 'pins')),
     ...(values['runtime-dir'] !== undefined ? { runtimeDir: resolve(cwd, values['runtime-dir']) } : {}),
     noElicitation: values['no-elicitation'] === true,
+    auditFsync: values['audit-fsync'] === true,
     allowedOrigins: values['allow-origin'] ?? [], allowedHosts: values['allow-host'] ?? [],
     maxBodyBytes: positive(values['max-body'], '--max-body', 1024 * 1024),
     maxSessions: positive(values['max-sessions'], '--max-sessions', 64),

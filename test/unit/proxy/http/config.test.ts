@@ -1,4 +1,4 @@
-// parseHttpArgs(): the HTTP proxy takes the approval flags the stdio proxy takes.
+// parseHttpArgs(): the HTTP proxy takes the approval and audit flags the stdio proxy takes.
 
 import assert from 'node:assert/strict';
 import { parseHttpArgs } from '../../../../extension/proxy/http/config';
@@ -13,5 +13,10 @@ describe('proxy/http config', () => {
     const plain = parseHttpArgs(base, '/work');
     assert.equal(plain.runtimeDir, undefined);
     assert.equal(plain.noElicitation, false);
+  });
+
+  it('takes --audit-fsync, as the stdio proxy does (it was refused: "Unknown option")', () => {
+    assert.equal(parseHttpArgs(['--audit-fsync', ...base], '/work').auditFsync, true);
+    assert.equal(parseHttpArgs(base, '/work').auditFsync, false);
   });
 });
