@@ -28,6 +28,8 @@ export interface FollowedLog {
 }
 
 interface Follower {
+  /** the policy file its rules come from */
+  policy: string;
   offset: number;
   /** the bytes of the incomplete last line (lines are split on bytes: a character never straddles two) */
   rest: Buffer;
@@ -66,13 +68,31 @@ export class LogFollowers {
 
   constructor(private readonly sink: FollowSink, private readonly intervalMs = 300) {}
 
-  /** Follow each log (once per log), from its current end, with its policy's rules as that file is edited. */
+  /**
+   * Follow exactly these logs (each once), a new one from its current end, with its policy's rules as that file is
+   * edited; a log followed before and not given now (its server is no longer offered) is let go, and so is a policy no
+   * followed log uses any more (each costs a poll).
+   */
   follow(logs: Iterable<FollowedLog>): void {
-    for (const s of logs) {
-      if (this.followers.has(s.audit)) continue;
+    const wanted = new Map<string, string>();
+    for (const s of logs) wanted.set(s.audit, s.policy);
+    for (const [audit, f] of this.followers) {
+      if (wanted.get(audit) === f.policy) continue;
+      f.stop();
+      this.followers.delete(audit);
+      const p = this.policies.get(f.policy)!;
+      p.followers.delete(f);
+      if (p.followers.size === 0) {
+        p.stop();
+        this.policies.delete(f.policy);
+      }
+    }
+    for (const [audit, policy] of wanted) {
+      if (this.followers.has(audit)) continue;
+      const s = { audit, policy };
       const p = this.policies.get(s.policy) ?? this.watchPolicy(s.policy);
       const start = existsSync(s.audit) ? statSync(s.audit).size : 0;
-      const f: Follower = { offset: start, rest: Buffer.alloc(0), monitor: monitorOf(p.last), stop: () => unwatchFile(s.audit, onChange) };
+      const f: Follower = { policy: s.policy, offset: start, rest: Buffer.alloc(0), monitor: monitorOf(p.last), stop: () => unwatchFile(s.audit, onChange) };
       const onChange = (): void => this.read(s.audit, f);
       watchFile(s.audit, { interval: this.intervalMs }, onChange);
       this.followers.set(s.audit, f);

@@ -136,4 +136,26 @@ describe('editor/alertFollow', () => {
     await until(() => s.warnings.length > 1);
     assert.equal(s.warnings.length, 2);
   });
+
+  it('lets go of a log whose server is no longer offered (it was polled for the life of the window), and takes it up again from its end', async () => {
+    const dir = tempDir('mandate-alertfollow-');
+    const policy = join(dir, 'p.mandate.yaml');
+    writeFileSync(policy, burst(1));
+    const l = log(dir);
+    const s = sink();
+    followers = new LogFollowers(s, 20);
+    followers.follow([{ audit: l.path, policy }]);
+    await watching();
+    l.deny();
+    await until(() => s.denials === 1);
+    followers.follow([]); // the guarded server is gone from the offer
+    l.deny();
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(s.denials, 1, 'no longer followed');
+    followers.follow([{ audit: l.path, policy }]);
+    await watching();
+    l.deny();
+    await until(() => s.denials === 2);
+    assert.equal(s.denials, 2, 'followed again, from where the log ends now (the denial made meanwhile is not read)');
+  });
 });
