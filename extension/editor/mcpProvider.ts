@@ -200,14 +200,20 @@ export class GuardedServers implements vscode.McpServerDefinitionProvider<vscode
     const source = (w: Wanted): string => (w.override ? `${multiRoot && w.folder ? `${w.folder.name}/` : ''}.vscode/mcp.json` : vscode.workspace.asRelativePath(w.policy, multiRoot));
     const splitPaths = count(offer.map((w) => splitAuditPath(policyAuditPath(w.policy, w.parsed), w.server, w.role)));
     const labelUses = count(offer.map((w) => `${w.server} (guarded: ${w.role})`));
+    const shortLabel = (w: Wanted): string => {
+      const label = `${w.server} (guarded: ${w.role})`;
+      return labelUses.get(label)! > 1 ? `${label} — ${source(w)}` : label;
+    };
+    // two workspace folders of one name (`a/app`, `b/app`) still collide there: their full paths tell them apart
+    const shortUses = count(offer.map(shortLabel));
+    const labelOf = (w: Wanted): string => (shortUses.get(shortLabel(w))! > 1 ? `${shortLabel(w)} (${w.override && w.folder ? w.folder.uri.fsPath : w.policy})` : shortLabel(w));
     const out: vscode.McpStdioServerDefinition[] = [];
     for (const w of offer) {
       const base = policyAuditPath(w.policy, w.parsed);
       // (the mcp.json servers of two folders may share a policy: their folder tells them apart)
       const tag = createHash('sha256').update(`${w.override ? 'mcp.json' : 'policy'}\0${w.policy}${multiRoot && w.folder ? `\0${w.folder.uri.fsPath}` : ''}`).digest('hex').slice(0, 8);
       const split = writers.get(base)! > 1 && (splitPaths.get(splitAuditPath(base, w.server, w.role))! > 1 ? { tag } : true);
-      const label = `${w.server} (guarded: ${w.role})`;
-      const g = guardedDefinition(this.extensionPath, w.policy, w.parsed, w.server, w.role, w.override, split, labelUses.get(label)! > 1 ? `${label} — ${source(w)}` : label);
+      const g = guardedDefinition(this.extensionPath, w.policy, w.parsed, w.server, w.role, w.override, split, labelOf(w));
       if (!g) continue;
       out.push(g.def);
       this.offered.set(g.info.label, g.info);

@@ -2,7 +2,8 @@
 // read with the folder as scope, its .vscode/mcp.json servers offered, its relative paths resolved against it.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { AuditRecord } from '../../../policies';
@@ -81,6 +82,29 @@ describe('multi-root workspace', () => {
       assert.ok(records.some((r) => r.kind === 'session'), JSON.stringify(records.map((r) => r.kind)));
     } finally {
       child.kill();
+    }
+  });
+
+  it('tells apart the servers of two folders of one name (`a/one`, `b/one`): their labels name the whole path', async () => {
+    const a = await api();
+    // a fourth folder, named `one` too, holding a policy of the same name that offers the same server and role
+    const dir = join(mkdtempSync(join(tmpdir(), 'mandate-editor-samename-')), 'one');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'guarded.mandate.yaml'), readFileSync(join(folder('one'), 'guarded.mandate.yaml'), 'utf8'));
+    const added = new Promise<void>((resolve) => { const sub = vscode.workspace.onDidChangeWorkspaceFolders(() => { sub.dispose(); resolve(); }); });
+    assert.ok(vscode.workspace.updateWorkspaceFolders(vscode.workspace.workspaceFolders!.length, 0, { uri: vscode.Uri.file(dir), name: 'one' }));
+    await added;
+    try {
+      const labels = (await a.guarded.provideMcpServerDefinitions()).map((d) => d.label);
+      assert.equal(new Set(labels).size, labels.length, `labels are unique: ${JSON.stringify(labels)}`);
+      const readers = [...a.guarded.offered.values()].filter((g) => g.server === 'memory' && g.role === 'reader');
+      assert.deepEqual(readers.map((g) => g.policy).sort(), [join(folder('one'), 'guarded.mandate.yaml'), join(dir, 'guarded.mandate.yaml')].sort());
+      assert.ok(readers.every((g) => g.label.endsWith(`(${g.policy})`)), JSON.stringify(readers.map((g) => g.label)));
+    } finally {
+      const removed = new Promise<void>((resolve) => { const sub = vscode.workspace.onDidChangeWorkspaceFolders(() => { sub.dispose(); resolve(); }); });
+      vscode.workspace.updateWorkspaceFolders(vscode.workspace.workspaceFolders!.findIndex((f) => f.uri.fsPath === dir), 1);
+      await removed;
+      await a.guarded.provideMcpServerDefinitions();
     }
   });
 });
