@@ -146,11 +146,61 @@ export interface VerifyResult {
   bad?: { line: number; seq?: number; why: string };
 }
 
-/** Whether a parsed JSON value has a chained record's shape: an object with `v: 1`, a numeric `seq` and a string `prev`. */
+/** Whether a parsed JSON value has a chained record's shape: an object with `v: 1`, a whole `seq` from 0 and a string `prev`. */
 export function isChainedRecord(value: unknown): value is AuditRecord {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const r = value as Partial<AuditRecord>;
-  return r.v === 1 && typeof r.seq === 'number' && typeof r.prev === 'string';
+  return r.v === 1 && Number.isSafeInteger(r.seq) && r.seq! >= 0 && typeof r.prev === 'string';
+}
+
+type FieldCheck = [field: string, holds: (v: unknown) => boolean, what: string];
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isString = (v: unknown): boolean => typeof v === 'string';
+const isStrings = (v: unknown): boolean => Array.isArray(v) && v.every(isString);
+const optional = (holds: (v: unknown) => boolean) => (v: unknown): boolean => v === undefined || holds(v);
+/** The fields of a record's parts, as `AuditEntry` types them (`optional`: may be left out; never null). */
+const RECORD_FIELDS: Record<string, { is: (v: unknown) => boolean; what: string; fields?: FieldCheck[] }> = {
+  kind: { is: isString, what: 'a string' },
+  time: { is: isString, what: 'a string' },
+  request_id: { is: (v) => typeof v === 'string' || typeof v === 'number', what: 'a string or a number' },
+  session: { is: isString, what: 'a string' },
+  server: { is: isString, what: 'a string' },
+  method: { is: isString, what: 'a string' },
+  tool: { is: isString, what: 'a string' },
+  args_digest: { is: isString, what: 'a string' },
+  caller: { is: isObject, what: 'an object', fields: [
+    ['principal', (v) => v === undefined || v === null || typeof v === 'string', 'a string or null'],
+    ['roles', isStrings, 'a list of strings'],
+    ['client', optional((v) => isObject(v) && isString(v['name']) && optional(isString)(v['version'])), 'an object with a string `name`'],
+  ] },
+  decision: { is: isObject, what: 'an object', fields: [['effect', isString, 'a string'], ['rules', isStrings, 'a list of strings'], ['reasons', isStrings, 'a list of strings']] },
+  approval: { is: isObject, what: 'an object', fields: [
+    ['id', isString, 'a string'], ['state', isString, 'a string'], ['by', optional(isString), 'a string'], ['via', optional(isString), 'a string'], ['at', optional(isString), 'a string'],
+  ] },
+  result: { is: isObject, what: 'an object', fields: [
+    ['digest', optional(isString), 'a string'], ['is_error', optional((v) => typeof v === 'boolean'), 'true or false'], ['latency_ms', optional((v) => typeof v === 'number'), 'a number'],
+  ] },
+  error: { is: isObject, what: 'an object', fields: [['code', isString, 'a string'], ['message', isString, 'a string']] },
+  policy: { is: isObject, what: 'an object', fields: [['file', optional(isString), 'a string'], ['version', isString, 'a string']] },
+};
+
+/**
+ * What in a chained record is not of the type the format gives it (`decision.rules is not a list of strings`), or
+ * undefined when every field is. A proxy never writes such a record; readers (`audit show`, `report`, the editor)
+ * rely on the types, so a line holding one is not a record, as a line that is not JSON is not.
+ */
+export function recordShapeFault(rec: AuditRecord): string | undefined {
+  const r = rec as unknown as Record<string, unknown>;
+  for (const [field, spec] of Object.entries(RECORD_FIELDS)) {
+    const value = r[field];
+    if (value === undefined && field !== 'kind' && field !== 'time') continue;
+    if (!spec.is(value)) return `\`${field}\` is ${value === undefined ? 'missing' : `not ${spec.what}`}`;
+    for (const [sub, holds, what] of spec.fields ?? []) {
+      const v = (value as Record<string, unknown>)[sub];
+      if (!holds(v)) return `\`${field}.${sub}\` is ${v === undefined ? 'missing' : `not ${what}`}`;
+    }
+  }
+  return undefined;
 }
 
 /** What is wrong with a line of the chain (`why` is worded for `audit verify`). */
@@ -191,16 +241,20 @@ export class ChainChecker {
     }
     if (!isChainedRecord(value)) {
       const seq = value !== null && typeof value === 'object' && typeof (value as { seq?: unknown }).seq === 'number' ? { seq: (value as { seq: number }).seq } : {};
-      const what = value === null || typeof value !== 'object' || Array.isArray(value) ? 'not a JSON object' : 'missing v, seq or prev';
+      const what = value === null || typeof value !== 'object' || Array.isArray(value) ? 'not a JSON object'
+        : typeof (value as { seq?: unknown }).seq === 'number' && (value as { v?: unknown }).v === 1 ? '`seq` is not a whole number from 0' : 'missing v, seq or prev';
       return { ok: false, fault: { code: 'record', ...seq, why: `not an audit record (${what})` } };
     }
     const rec = value;
+    const shape = recordShapeFault(rec);
+    if (shape !== undefined) return { ok: false, fault: { code: 'record', seq: rec.seq, why: `not an audit record (${shape})` } };
     const head = this.head;
     const genesis: LineCheck = { ok: false, record: rec, fault: { code: 'genesis', seq: 0, why: 'hash chain broken: the first record does not start from the genesis hash' } };
     if (head === undefined) {
       if (rec.seq === 0 && rec.prev !== GENESIS) return genesis;
     } else if (rec.seq !== head.seq) {
-      const why = rec.seq > head.seq ? `sequence jumps from ${head.seq - 1} to ${rec.seq}: ${rec.seq - head.seq} record(s) deleted, or moved further down`
+      const why = head.seq === 0 ? `the first record is ${rec.seq}, not 0: ${rec.seq} record(s) deleted from the start, or moved further down`
+        : rec.seq > head.seq ? `sequence jumps from ${head.seq - 1} to ${rec.seq}: ${rec.seq - head.seq} record(s) deleted, or moved further down`
         : `sequence goes back to ${rec.seq} after ${head.seq - 1}: records reordered or inserted`;
       return { ok: false, record: rec, fault: { code: 'seq', seq: rec.seq, why } };
     } else if (rec.prev !== head.hash) {
@@ -319,7 +373,7 @@ export function parseAuditLines(text: string): AuditRecord[] {
     try {
       const rec: unknown = JSON.parse(line);
       // INVARIANT: only objects are records — `null`, arrays, numbers and strings are skipped, never dereferenced
-      if (isChainedRecord(rec) && typeof rec.kind === 'string') out.push(rec);
+      if (isChainedRecord(rec) && recordShapeFault(rec) === undefined) out.push(rec);
     } catch {
       // not a record: `verifyChain` names it; readers skip it
     }

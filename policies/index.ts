@@ -19,7 +19,7 @@ export type {
   ScopeDef, ServerDef, SourcePos, SourceRange, ToolAnnotations, ToolInfo, ToolManifest,
 } from './types';
 export { DEFAULT_SERVER_REQUESTS } from './types';
-export { ChainChecker, GENESIS, auditGaps, canonicalJson, chainEntry, decodeAuditLog, gapInWords, inPeriod, isChainedRecord, parseAuditLines, recordDecision, recordLine, redact, spliceable, spliceRecord, validUtf8, verifyChain } from './audit';
+export { ChainChecker, GENESIS, auditGaps, canonicalJson, chainEntry, decodeAuditLog, gapInWords, inPeriod, isChainedRecord, parseAuditLines, recordDecision, recordLine, recordShapeFault, redact, spliceable, spliceRecord, validUtf8, verifyChain } from './audit';
 export type { AuditApproval, AuditCaller, AuditEntry, AuditGap, AuditKind, AuditRecord, ChainFault, ChainHead, DecodedLog, LineCheck, RecordAnchor, Sha256, VerifyResult } from './audit';
 export { printable } from './printable';
 export { resolveEnvRefs } from './envRefs';

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../../extension/proxy/auditLog';
 import { writeAuditLog } from '../../support/audit';
-import { CLI, tempDir } from './support';
+import { CLI, ROOT, tempDir } from './support';
 
 const mandate = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
 
@@ -230,6 +230,42 @@ describe('e2e: mandate audit verify and show', function () {
     assert.equal(zoneless.status, 1);
     assert.match(zoneless.stderr, /add `Z` or an offset/);
   });
+
+  // a chain anyone can rebuild around a record whose fields have other types than a proxy writes: every reader
+  // stopped with "internal error" (audit show on `decision: "allow"`, verify and report on a gap record without its message)
+  const misshapen: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['a decision that is a string', { kind: 'decision', tool: 'pay', decision: 'allow' }, /`decision` is not an object/],
+    ['roles that are not a list', { kind: 'drift', caller: { principal: 'p', roles: 'admin' } }, /`caller.roles` is not a list of strings/],
+    ['a tool that is a list', { kind: 'decision', tool: ['pay'], decision: { effect: 'allow', rules: ['g'], reasons: ['x'] } }, /`tool` is not a string/],
+    ['a gap record without its message', { kind: 'error', error: { code: 'audit_write_failed' }, detail: { event: 'audit_resumed' } }, /`error.message` is missing/],
+  ];
+  for (const [what, entry, why] of misshapen) {
+    it(`verify, show and report name a record with ${what} as not a record (it was an internal error)`, () => {
+      const file = join(tempDir(), 'audit.jsonl');
+      const log = AuditLog.open(file);
+      log.append({ kind: 'decision', time: '2026-11-25T10:00:00.000Z', tool: 'read', decision: { effect: 'allow', rules: ['g'], reasons: ['ok'] } });
+      log.append({ time: '2026-11-25T10:00:01.000Z', ...entry } as never);
+      log.close();
+      const v = mandate('audit', 'verify', file);
+      assert.equal(v.status, 1, v.stderr);
+      assert.equal(v.stderr, '');
+      assert.match(v.stdout, /^BROKEN: .*audit\.jsonl:2 \(seq 1\): not an audit record \(/);
+      assert.match(v.stdout, why);
+      for (const args of [['audit', 'show', file], ['audit', 'show', file, '--format', 'json'], ['audit', 'show', file, '--since', '3000d']]) {
+        const r = mandate(...args);
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stderr, /^warning: audit log `.*` fails verification at line 2: not an audit record/);
+        assert.equal(r.stdout.trim().split('\n').length, 1, r.stdout);
+      }
+      const policy = join(ROOT, 'policies/examples/finance.mandate.yaml');
+      for (const format of ['html', 'md', 'json']) {
+        const r = mandate('report', '--policy', policy, '--audit', file, '--format', format);
+        assert.doesNotMatch(r.stderr, /internal error/);
+        assert.equal(r.status, 1);
+        assert.match(r.stderr, /fails verification at line 2: not an audit record/);
+      }
+    });
+  }
 
   it('refuses a missing file with one clear line', () => {
     const r = mandate('audit', 'verify', '/nonexistent/audit.jsonl');

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { ChainChecker, chainEntry, decodeAuditLog, GENESIS, parseAuditLines, recordLine, redact, canonicalJson, verifyChain, type AuditEntry, type ChainHead } from '../../../policies';
+import { auditGaps, ChainChecker, chainEntry, decodeAuditLog, GENESIS, parseAuditLines, recordLine, redact, canonicalJson, verifyChain, type AuditEntry, type ChainHead } from '../../../policies';
 import { fcParams } from '../../support/seed';
 
 const sha256 = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
@@ -119,6 +119,51 @@ describe('audit chain', () => {
       assert.deepEqual(parseAuditLines(text([lines[0]!, junk, lines[1]!])).map((x) => x.seq), [0, 1]);
     });
   }
+
+  // a record whose chain holds but whose fields have other types than the proxy writes (anyone can rebuild a chain):
+  // readers (audit show, report, the editor) dereferenced them and stopped with "internal error"
+  const misshapen: Array<[string, Record<string, unknown>, RegExp]> = [
+    ['decision as a string', { decision: 'allow' }, /`decision` is not an object/],
+    ['decision without rules', { decision: { effect: 'allow' } }, /`decision.rules` is missing/],
+    ['roles not a list', { caller: { principal: 'p', roles: 'admin' } }, /`caller.roles` is not a list of strings/],
+    ['roles null', { caller: { roles: null } }, /`caller.roles` is not a list of strings/],
+    ['tool as a list', { tool: ['x'] }, /`tool` is not a string/],
+    ['time as a number', { time: 12345 }, /`time` is not a string/],
+    ['kind left out', { kind: undefined }, /`kind` is missing/],
+    ['an error without its message', { kind: 'error', error: { code: 'audit_write_failed' }, detail: { event: 'audit_resumed' } }, /`error.message` is missing/],
+    ['approval as a string', { kind: 'approval', approval: 'asked' }, /`approval` is not an object/],
+    ['latency as a string', { kind: 'outcome', result: { latency_ms: 'fast' } }, /`result.latency_ms` is not a number/],
+  ];
+  for (const [what, fields, why] of misshapen) {
+    it(`names a chained record with ${what} as not an audit record, and readers skip it`, () => {
+      const first = chainEntry({ kind: 'decision', time: '2026-01-01T00:00:00Z', tool: 't' }, { seq: 0, hash: GENESIS }, sha256);
+      const line = JSON.stringify({ v: 1, seq: 1, prev: first.head.hash, kind: 'decision', time: '2026-01-01T00:00:01Z', ...fields });
+      const r = verifyChain(text([first.line, line]), sha256);
+      assert.equal(r.ok, false);
+      assert.equal(r.bad!.line, 2);
+      assert.equal(r.bad!.seq, 1);
+      assert.match(r.bad!.why, /^not an audit record/);
+      assert.match(r.bad!.why, why);
+      const recs = parseAuditLines(text([first.line, line]));
+      assert.deepEqual(recs.map((x) => x.seq), [0]);
+      assert.deepEqual(auditGaps(recs), []);
+      assert.equal(new ChainChecker(sha256, first.head).check(line).ok, false);
+    });
+  }
+
+  for (const seq of [1.5, -1, 1e300]) {
+    it(`names a record whose seq is ${seq} as not an audit record (it was read as a sequence number gone wrong)`, () => {
+      const r = verifyChain(`${JSON.stringify({ v: 1, seq, prev: GENESIS, kind: 'decision', time: 't' })}\n`, sha256);
+      assert.equal(r.ok, false);
+      assert.match(r.bad!.why, /not an audit record \(`seq` is not a whole number from 0\)/);
+    });
+  }
+
+  it('says a log whose first records were cut starts late, not that its sequence "jumps from -1"', () => {
+    const r = verifyChain(text(log(4).slice(2)), sha256);
+    assert.equal(r.bad!.line, 1);
+    assert.equal(r.bad!.why, 'the first record is 2, not 0: 2 record(s) deleted from the start, or moved further down');
+  });
 
   it('finds bytes that are not UTF-8 where the record held U+FFFD (both decode to the same text)', () => {
     // a genuine record holding U+FFFD: the record after it holds its hash
