@@ -2,7 +2,8 @@
 // `mandate keys generate|rotate` and `mandate token issue` go through here; each key carries a `kid`.
 
 import { randomUUID } from 'node:crypto';
-import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, renameSync, writeFileSync } from 'node:fs';
+import { readFailure, readFileBounded } from '../readBounded';
 import { dirname, join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { makeDirs } from '../makeDirs';
@@ -72,10 +73,10 @@ export function parseJwks(text: string, where: string): JWK[] {
 export function readJwksFile(path: string): JWK[] {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    // INVARIANT: a device (/dev/zero) is refused and a pipe read to the limit: readFileSync never ended on either
+    text = readFileBounded(path, MAX_JWKS_BYTES).toString('utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new KeyFileError('keys_unreadable', `cannot read key set \`${path}\`: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new KeyFileError('keys_unreadable', `cannot read key set \`${path}\`: ${readFailure(err)}`);
   }
   return parseJwks(text, path);
 }

@@ -1,7 +1,7 @@
 // The revocation list: token ids (`jti`) that must no longer be accepted, one JSON file that
 // `mandate token revoke` writes atomically and the proxy re-reads when it changes.
 
-import { readFileSync } from 'node:fs';
+import { readFailure, readFileBounded, ReadRefused } from '../readBounded';
 import { writeAtomic } from './keyStore';
 
 /** Upper bound on the list's size on disk. */
@@ -57,9 +57,10 @@ export function revokeJti(path: string, entry: RevokedToken, nowSec: number, pru
   if (entry.jti === '' || entry.jti.length > MAX_JTI_LENGTH) throw new TypeError('jti must be 1..256 characters');
   let list: RevocationList = { version: 1, revoked: [] };
   try {
-    list = parseRevocationList(readFileSync(path, 'utf8'), path);
+    // INVARIANT: a device (/dev/full) is refused and a pipe read to the limit: readFileSync never ended on either
+    list = parseRevocationList(readFileBounded(path, MAX_REVOCATION_BYTES).toString('utf8'), path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err instanceof ReadRefused || typeof (err as NodeJS.ErrnoException).code === 'string' ? new Error(readFailure(err)) : err;
   }
   if (list.revoked.some((r) => r.jti === entry.jti)) return false;
   const kept = list.revoked.filter((r) => r.exp === undefined || r.exp + pruneAfterSec > nowSec);

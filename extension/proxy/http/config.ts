@@ -1,10 +1,11 @@
 // `mandate proxy --listen …` flags → a checked configuration. Errors are one line for the user.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_ISSUER, DEFAULTS, KEY_ALGORITHMS, parseDuration } from '../auth';
 import { HttpUsageError } from './upstreamChoice';
+import { readFailure, readFileBounded } from '../readBounded';
 
 export const HTTP_USAGE = 'mandate proxy --listen HOST:PORT --policy P --jwks FILE|URL (--upstream URL | -- <server command…>) '
   + '[--server NAME] [--issuer ISS] [--audience URI] [--revocations FILE] [--algorithms ES256,…] [--max-token-lifetime 1h] '
@@ -76,9 +77,10 @@ function seconds(v: string | undefined, flag: string, fallback: number): number 
 function readPem(cwd: string, path: string | undefined, flag: string): Buffer | undefined {
   if (path === undefined) return undefined;
   try {
-    return readFileSync(resolve(cwd, path));
+    // a certificate or key is a few KiB: a device (/dev/zero) is refused, a pipe read to 1 MiB (readFileSync never ended)
+    return readFileBounded(resolve(cwd, path), 1024 * 1024);
   } catch (err) {
-    return fail(`cannot read ${flag} \`${path}\`: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    return fail(`cannot read ${flag} \`${path}\`: ${readFailure(err)}`);
   }
 }
 

@@ -2,7 +2,7 @@
 // checked by the proxy's verifier.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileKeySource, TokenVerifier } from '../../../extension/proxy/auth';
 import { runCli } from './cliProcess';
@@ -74,6 +74,23 @@ describe('mandate keys / mandate token (built CLI)', () => {
     assert.ok((await verifier().verify(fresh)).ok);
     const r = await verifier().verify(old);
     assert.equal(r.ok ? 'accepted' : r.code, 'unknown_kid');
+  });
+
+  it('refuses a device as a key set or revocation list at once (/dev/zero, /dev/full were read until memory ran out)', async () => {
+    const keys = join(dir, 'device-keys');
+    mkdirSync(keys, { recursive: true });
+    symlinkSync('/dev/zero', join(keys, 'signing.jwks.json'));
+    const cases: Array<[string[], RegExp]> = [
+      [['token', 'issue', '--sub', 's', '--aud', AUD, '--keys', keys], /^mandate token: cannot read key set `.*signing\.jwks\.json`: it is a device, not a file/],
+      [['keys', 'rotate', '--dir', keys], /^mandate keys: cannot read key set `.*signing\.jwks\.json`: it is a device, not a file\n$/],
+      [['token', 'revoke', 'some-jti', '--list', '/dev/full'], /^mandate token: cannot update revocation list `\/dev\/full`: it is a device, not a file\n$/],
+      [['token', 'revoke', 'some-jti', '--list', keys], /^mandate token: cannot update revocation list `.*device-keys`: is a folder\n$/],
+    ];
+    for (const [args, re] of cases) {
+      const r = await runCli(args, { cwd: dir, timeout: 10_000 });
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, re);
+    }
   });
 
   it('refuses bad input with one clear line', async () => {
