@@ -5,7 +5,15 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
-/** Make `dir` and the folders above it that are missing; throws the first folder's error (ENOENT, EACCES…). */
+/** A path that must be a folder is something else (a file, a device): `code` ENOTDIR, the message names it. */
+export class NotAFolder extends Error {
+  readonly code = 'ENOTDIR';
+  constructor(readonly path: string) {
+    super(`\`${path}\` is not a folder`);
+  }
+}
+
+/** Make `dir` and the folders above it that are missing; throws the first folder's error (NotAFolder, ENOENT, EACCES…). */
 export function makeDirs(dir: string, mode?: number): void {
   const missing: string[] = [];
   for (let d = resolve(dir); !isDir(d); d = dirname(d)) {
@@ -17,7 +25,8 @@ export function makeDirs(dir: string, mode?: number): void {
       mkdirSync(d, mode !== undefined ? { mode } : {});
     } catch (err) {
       // made meanwhile by another process: as good
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !isDir(d)) throw err;
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST' && !isDir(d)) throw new NotAFolder(d);
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
   }
 }

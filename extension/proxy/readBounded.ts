@@ -3,6 +3,7 @@
 // that is serving (`regularOnly`), which a pipe with no writer would block for good.
 
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { NotAFolder } from './makeDirs';
 
 /** Why a path was not read although it opened: it is a device, or it holds more than the limit. */
 export class ReadRefused extends Error {}
@@ -46,8 +47,9 @@ export function readFileBounded(path: string, limit = READ_LIMIT, o: ReadOptions
 
 /** Why a read failed, in words: the refusal, or the fs error's meaning. */
 export function readFailure(err: unknown): string {
-  if (err instanceof ReadRefused) return err.message;
+  if (err instanceof ReadRefused || err instanceof NotAFolder) return err.message;
   const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOTDIR') return 'a part of the path is not a folder';
   return code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
 }
 

@@ -3,7 +3,7 @@
 // tool manifest (NAME.tools.json) — the pilot stage's "minimal scopes + full logging", before any agent is
 // wired to the server. Never calls a tool.
 
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { formatFinding } from '../../../policies';
 import { lintText } from '../../../policies/lint';
@@ -13,6 +13,7 @@ import { shellQuote } from '../../../harness/simulate';
 import { isLoopback } from '../../proxy/http/request';
 import { listTools, listToolsHttp } from '../../proxy/listTools';
 import { makeDirs } from '../../proxy/makeDirs';
+import { readFailure } from '../../proxy/readBounded';
 import { parse } from '../args';
 import { CliError, println, type CommandSpec } from '../io';
 
@@ -104,6 +105,27 @@ function pathArguments(schema: Record<string, unknown> | undefined): string[] {
     .map(([name]) => name);
 }
 
+/**
+ * Write new files into `dir` (made when missing), or none of them: one that cannot be written (a name taken
+ * meanwhile, a full disk, a --dir that is not a folder) removes those written before it, and is one line.
+ */
+function writeBoth(dir: string, files: Array<[path: string, text: string]>, shown: (p: string) => string): void {
+  const written: string[] = [];
+  let at = dir;
+  try {
+    makeDirs(dir);
+    for (const [path, text] of files) {
+      at = path;
+      writeFileSync(path, text, { flag: 'wx' });
+      written.push(path);
+    }
+  } catch (err) {
+    for (const p of written) rmSync(p, { force: true });
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CliError(`cannot write \`${shown(at)}\`: ${code === 'EEXIST' ? 'it exists (made meanwhile); not overwriting' : readFailure(err)}`);
+  }
+}
+
 export const init: CommandSpec = {
   summary: 'list an MCP server\'s tools and write a least-privilege starter policy for it (never calls a tool)',
   usage,
@@ -146,6 +168,8 @@ export const init: CommandSpec = {
     // INVARIANT: nothing is written unless both files are new — an existing manifest is what a policy was linted against
     const taken = [policyPath, manifestPath].filter((p) => existsSync(p));
     if (taken.length > 0) throw new CliError(`${taken.map((p) => `\`${shown(p)}\``).join(' and ')} already exist${taken.length === 1 ? 's' : ''}; not overwriting (choose another NAME or --dir)`);
+    // a --dir that cannot hold the files is said before the server is run (and waited for), not after
+    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new CliError(`--dir \`${values.dir}\` is not a folder`);
 
     let tools;
     try {
@@ -157,9 +181,7 @@ export const init: CommandSpec = {
     // the policy's command runs from the policy's folder (`simulate --live`, the editor): its relative paths are moved there
     const moved = url === undefined ? fromFolder(command, io.cwd, dir) : { command, moved: [] };
     const text = starterPolicy(name, url ?? moved.command, tools, { manifest: `${file}.tools.json`, env: env.policy, ...(credential !== undefined ? { credential } : {}) });
-    makeDirs(dir);
-    writeFileSync(manifestPath, `${JSON.stringify({ tools }, null, 1)}\n`, { flag: 'wx' });
-    writeFileSync(policyPath, text, { flag: 'wx' });
+    writeBoth(dir, [[manifestPath, `${JSON.stringify({ tools }, null, 1)}\n`], [policyPath, text]], shown);
 
     const plan = starterPlan(name, tools);
     println(io.stdout, `wrote ${shown(manifestPath)} (${tools.length} tools) and ${shown(policyPath)}:`);

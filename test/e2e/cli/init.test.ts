@@ -164,6 +164,25 @@ describe('e2e cli: mandate init', function () {
     assert.equal(existsSync(join(dir, 'nothing.mandate.yaml')) || existsSync(join(dir, 'nothing.tools.json')), false);
   });
 
+  it('a --dir that is a file, or under one, is one clear line and nothing is written (it was an internal error: EEXIST, mkdir)', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'notes.txt'), 'mine\n');
+    const server = [process.execPath, join(FIXTURES, 'finance-server.mjs')];
+    const cases: Array<[string, RegExp]> = [
+      ['notes.txt', /^mandate init: --dir `notes\.txt` is not a folder\n$/],
+      ['/dev/null', /^mandate init: --dir `\/dev\/null` is not a folder\n$/],
+      ['notes.txt/sub', /^mandate init: cannot write `notes\.txt\/sub`: `.*notes\.txt` is not a folder\n$/],
+    ];
+    for (const [where, re] of cases) {
+      const r = await runCli(['init', 'finance', '--dir', where, '--', ...server], { cwd: dir });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, re);
+    }
+    assert.equal(readFileSync(join(dir, 'notes.txt'), 'utf8'), 'mine\n');
+    const keys = await runCli(['keys', 'generate', '--dir', 'notes.txt'], { cwd: dir });
+    assert.match(keys.stderr, /^mandate keys: cannot write the keys into `.*notes\.txt`: `.*notes\.txt` is not a folder\n$/);
+  });
+
   it('keeps a secret out of the policy: a value is refused, a name becomes a ${NAME} reference', async () => {
     const dir = tempDir();
     const refused = await runCli(['init', 'memory', '--env', 'API_TOKEN=s3cr3t-value', '--', MEMORY], { cwd: dir });
