@@ -112,8 +112,21 @@ export function readPins(file: string, server: string, anyServer = false): PinFi
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, server, tools: {}, pending: {} };
     throw err;
   }
-  const v = JSON.parse(text) as Partial<PinFile>;
-  if (v.version !== 1 || typeof v.tools !== 'object' || v.tools === null) throw new Error(`\`${file}\` is not a mandate pins file`);
+  const parsed: unknown = JSON.parse(text);
+  // INVARIANT: every pin is checked before it is used: `null`, or a pin without its digest, was dereferenced
+  // (`mandate pins list` stopped with "internal error", `null` said "Cannot read properties of null")
+  const isObject = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
+  if (!isObject(parsed)) throw new Error(`\`${file}\` is not a mandate pins file`);
+  const v = parsed as Partial<PinFile>;
+  if (v.version !== 1 || !isObject(v.tools) || (v.pending !== undefined && !isObject(v.pending)) || (v.server !== undefined && typeof v.server !== 'string')) throw new Error(`\`${file}\` is not a mandate pins file`);
+  for (const [part, pins] of [['tools', v.tools], ['pending', v.pending ?? {}]] as const) {
+    for (const [name, pin] of Object.entries(pins)) {
+      // the digest is what everything compares; the other fields, when there, are strings
+      const bad = !isObject(pin) ? 'is not an object' : typeof pin['digest'] !== 'string' ? 'has no string `digest`'
+        : (['name', 'description_digest', 'pinned_at', 'description'] as const).filter((k) => pin[k] !== undefined && typeof pin[k] !== 'string').map((k) => `has a \`${k}\` that is not a string`)[0];
+      if (bad !== undefined) throw new Error(`\`${file}\` is not a mandate pins file: \`${part}.${name}\` ${bad}`);
+    }
+  }
   if (!anyServer && v.server !== undefined && v.server !== server) {
     throw new Error(`\`${file}\` holds the pins of server \`${v.server}\`, not of \`${server}\` (older versions gave both names one file): move it aside to pin \`${server}\` afresh`);
   }

@@ -59,7 +59,7 @@ async function list(argv: string[], io: Io): Promise<number> {
     for (const [name, p] of Object.entries(pins.tools)) {
       const changed = Object.hasOwn(pins.pending, name) ? pins.pending[name] : undefined;
       const short = (d: string): string => d.slice(0, SHORT_DIGEST);
-      println(io.stdout, `  ${changed ? 'CHANGED' : 'pinned '} ${printable(name)} ${short(p.digest)}${changed ? ` → ${short(changed.digest)} (seen ${printable(changed.pinned_at)})` : ''}`);
+      println(io.stdout, `  ${changed ? 'CHANGED' : 'pinned '} ${printable(name)} ${short(p.digest)}${changed ? ` → ${short(changed.digest)} (seen ${printable(changed.pinned_at ?? '?')})` : ''}`);
       if (!changed) continue;
       // what a reviewer needs before accepting: what changed, the new description itself, the exact command
       println(io.stdout, `          changed: ${describeChange(p, changed)}`);

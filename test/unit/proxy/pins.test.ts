@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { canonicalJson } from '../../../policies';
 import { acceptPins, describeChange, openPinsFile, PinStore, pinsPath, readPins } from '../../../extension/proxy';
 import { sha256 } from '../../../extension/proxy/hash';
+import { runCli } from '../../support/cli';
 import { tempDir } from '../../support/tmp';
 
 const now = (): number => Date.UTC(2026, 10, 26);
@@ -44,6 +45,27 @@ describe('proxy/pins on disk', () => {
     assert.match(store.trouble() ?? '', /cannot read/);
     store.observe([tool('Evil.')]);
     assert.equal(existsSync(pinsPath(dir, 'pay/prod')), false, 'nothing pinned afresh');
+  });
+
+  it('refuses a pins file whose pins are not pins, naming the entry; `mandate pins list` says so in one line (it was an internal error)', async () => {
+    const dir = tempDir('mandate-pins-');
+    const file = join(dir, 'srv.json');
+    const cases: Array<[unknown, RegExp]> = [
+      [null, /is not a mandate pins file$/],
+      [{ version: 1, server: 'srv', tools: { a: null } }, /is not a mandate pins file: `tools\.a` is not an object$/],
+      [{ version: 1, server: 'srv', tools: { a: {} } }, /is not a mandate pins file: `tools\.a` has no string `digest`$/],
+      [{ version: 1, server: 'srv', tools: { a: { name: 5, digest: 'x' } } }, /`tools\.a` has a `name` that is not a string$/],
+      [{ version: 1, server: 'srv', tools: {}, pending: 5 }, /is not a mandate pins file$/],
+      [{ version: 1, server: 'srv', tools: {}, pending: { a: { digest: 7 } } }, /`pending\.a` has no string `digest`$/],
+    ];
+    for (const [content, re] of cases) {
+      writeFileSync(file, JSON.stringify(content));
+      assert.throws(() => readPins(file, 'srv'), re);
+      const r = await runCli(['pins', 'list', '--dir', dir]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^mandate pins: cannot read pins `.*srv\.json`: `.*srv\.json` is not a mandate pins file/);
+      assert.doesNotMatch(r.stderr, /internal error|Cannot read properties/);
+    }
   });
 
   it('stores the description for review without changing the digest', () => {
