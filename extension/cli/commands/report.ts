@@ -2,7 +2,9 @@
 // who may do what, what happened, audit chain integrity, lint and review findings, the policy version.
 
 import { printable } from '../../../policies';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { readFailure } from '../../proxy/readBounded';
 import { buildReport, renderHtml, renderMarkdown } from '../../../harness/report';
 import { sha256 } from '../../proxy/hash';
 import { format, parse, required } from '../args';
@@ -32,6 +34,11 @@ export const report: CommandSpec = {
     const fmt = format(values.format, ['html', 'md', 'json'] as const, guessed);
     const audits = values.audit ?? [];
     if (audits.length === 0) throw new CliError(`missing --audit\nusage: ${usage}`);
+    // INVARIANT: the report never takes the place of what it reads (`--out audit.jsonl` with --format json wrote over the log)
+    if (values.out !== undefined) {
+      const input = [[values.policy!, 'policy'], ...audits.map((a) => [a, 'audit log'])].find(([p]) => sameFile(resolve(io.cwd, p!), resolve(io.cwd, values.out!)));
+      if (input) throw new CliError(`--out \`${values.out}\` is the ${input[1]} the report reads: not overwriting it (name another file)`);
+    }
     const since = parsePeriod(values.since, '--since', io.now());
     const until = parsePeriod(values.until, '--until', io.now());
     const model = buildReport({
@@ -46,7 +53,8 @@ export const report: CommandSpec = {
       try {
         writeFileSync(values.out, text);
       } catch (err) {
-        throw new CliError(`cannot write \`${values.out}\`: ${(err as Error).message}`);
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new CliError(`cannot write \`${values.out}\`: ${code === 'ENOENT' ? 'its folder does not exist' : readFailure(err)}`);
       }
       println(io.stderr, `wrote ${values.out} (${fmt}, policy version ${model.policy.version.slice(0, 12)}, ${model.activity.totals.decisions} decisions, ${model.findings.length} findings)`);
     }
@@ -55,3 +63,15 @@ export const report: CommandSpec = {
     return model.integrity.ok ? 0 : 1;
   },
 };
+
+/** Whether two paths name one file (the same path, or links to one file); false when either does not exist. */
+function sameFile(a: string, b: string): boolean {
+  if (a === b) return true;
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return false;
+  }
+}

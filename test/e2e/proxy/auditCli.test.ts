@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { AuditLog } from '../../../extension/proxy/auditLog';
@@ -266,6 +266,29 @@ describe('e2e: mandate audit verify and show', function () {
       }
     });
   }
+
+  it('report --out never writes over what it reads: the audit log (named, or by a link) or the policy (--out audit.jsonl --format json replaced the log)', () => {
+    const file = writeLog();
+    const before = readFileSync(file, 'utf8');
+    const dir = join(file, '..');
+    const policy = join(dir, 'p.mandate.yaml');
+    writeFileSync(policy, readFileSync(join(ROOT, 'policies/examples/finance.mandate.yaml')));
+    symlinkSync(file, join(dir, 'link.json'));
+    const cases: Array<[string[], RegExp]> = [
+      [['--out', file, '--format', 'json'], /^mandate report: --out `.*audit\.jsonl` is the audit log the report reads: not overwriting it/],
+      [['--out', join(dir, 'link.json')], /^mandate report: --out `.*link\.json` is the audit log the report reads/],
+      [['--out', policy, '--format', 'md'], /^mandate report: --out `.*p\.mandate\.yaml` is the policy the report reads/],
+      [['--out', join(dir, 'nowhere', 'r.html')], /^mandate report: cannot write `.*r\.html`: its folder does not exist\n$/],
+    ];
+    for (const [extra, re] of cases) {
+      const r = mandate('report', '--policy', policy, '--audit', file, ...extra);
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, re);
+    }
+    assert.equal(readFileSync(file, 'utf8'), before);
+    assert.equal(mandate('audit', 'verify', file).status, 0);
+    assert.equal(readFileSync(policy, 'utf8'), readFileSync(join(ROOT, 'policies/examples/finance.mandate.yaml'), 'utf8'));
+  });
 
   it('refuses a missing file with one clear line', () => {
     const r = mandate('audit', 'verify', '/nonexistent/audit.jsonl');
