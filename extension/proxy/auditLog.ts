@@ -241,6 +241,7 @@ export class AuditLog {
     // (a clock stepped back past the last try does not put the next one off: tried now)
     if (now < o.retryAt && now >= o.retryAt - RETRY_MS) return false;
     o.retryAt = now + RETRY_MS;
+    const since = new Date(o.since).toISOString();
     // INVARIANT: a failed write was cut back when it failed (else there is no outage): anything the file holds beyond
     // this writer's last record now was written by someone else, and is never cut
     let changed: string | undefined;
@@ -252,7 +253,7 @@ export class AuditLog {
       return false; // cannot be read now: tried again later
     }
     if (head === undefined || head.seq !== o.seq) {
-      this.broken = `${changed ?? 'its last record is no longer the one this proxy wrote last'} (no record could be written since ${new Date(o.since).toISOString()}: ${o.reason})`;
+      this.broken = `${changed ?? 'its last record is no longer the one this proxy wrote last'} (no record could be written since ${since}: ${o.reason})`;
       this.outage = undefined;
       return false;
     }
@@ -260,7 +261,6 @@ export class AuditLog {
     this.lastHash = head.hash;
     this.lastLine = '';
     this.broken = undefined;
-    const since = new Date(o.since).toISOString();
     const gap: AuditEntry = {
       kind: 'error', time: new Date(now).toISOString(),
       error: { code: 'audit_write_failed', message: `records could not be written from ${since}: ${o.reason.slice(0, 300)}` },
@@ -285,8 +285,9 @@ export class AuditLog {
   }
 
   /**
-   * Write every buffered record. INVARIANT: after a failed write the log is poisoned (every later
-   * call fails) because a partial line may be on disk and the chain head no longer matches it.
+   * Write every buffered record. INVARIANT: after a failed write the log takes no record (every call fails) until
+   * `resume` finds the file as this writer left it, cut back to its last whole record; a file changed under the
+   * writer takes none again, since the chain head no longer matches it.
    */
   flush(): void {
     this.buildDeferred();

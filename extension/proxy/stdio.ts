@@ -5,10 +5,10 @@ import { printable } from '../../policies';
 import { shellQuote } from '../../harness/simulate/commands';
 import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { followAlerts } from './alerts';
+import { openAlertedLog } from './alerts';
 import { ApprovalBroker } from './approvals';
 import { openApprovalChannel, runtimeDir, type ApprovalChannel } from './approvalChannel';
-import { AuditLog, AuditWriteError } from './auditLog';
+import { AuditWriteError, type AuditLog } from './auditLog';
 import { FrameReader, LineWriter, type JSONRPCMessage } from './framing';
 import { Guard } from './guard';
 import { randomHex, sha256 } from './hash';
@@ -81,15 +81,9 @@ export async function runStdioProxy(given: ProxyOptions, io: StdioIo): Promise<n
   // the policy's audit.path: an absolute one as written, a relative one from the folder the proxy runs in
   const auditFile = opts.auditFile ?? resolve(opts.cwd, p.audit?.path ?? '.mandate/audit.jsonl');
   let audit: AuditLog;
-  let alerts: ReturnType<typeof followAlerts>;
+  let alerts: ReturnType<typeof openAlertedLog>['alerts'];
   try {
-    audit = AuditLog.open(auditFile, { exclusive: true, fsync: opts.auditFsync, log, now: io.now });
-    try {
-      alerts = followAlerts(audit, p, { stderr: io.stderr, sha256 }, log);
-    } catch (err) {
-      audit.close();
-      throw err;
-    }
+    ({ audit, alerts } = openAlertedLog(auditFile, p, { fsync: opts.auditFsync, log, now: io.now, stderr: io.stderr, sha256 }));
   } catch (err) {
     throw new ProxyStartError((err as Error).message);
   }

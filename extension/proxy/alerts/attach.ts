@@ -5,7 +5,7 @@
 import type { Writable } from 'node:stream';
 import type { AuditRecord, Policy, Sha256 } from '../../../policies';
 import { AlertMonitor } from '../../../harness/alerts/rules';
-import type { AuditLog } from '../auditLog';
+import { AuditLog } from '../auditLog';
 import { deliver, sinksFor, type AlertSink } from './sinks';
 
 export interface AlertHooks {
@@ -45,6 +45,21 @@ export function alertHooks(policy: Policy, opts: AlertHookOptions, after?: Alert
     close: () => pending,
     monitor,
   };
+}
+
+/**
+ * A proxy's audit log (one writer: `exclusive`) with its alerting attached (`followAlerts`); a policy whose `alerts:`
+ * cannot be used lets go of the log again and throws. Both proxies open their log with this.
+ */
+export function openAlertedLog(file: string, policy: Policy, o: AlertHookOptions & { fsync: boolean; log: (line: string) => void; now: () => number }):
+{ audit: AuditLog; alerts: ReturnType<typeof followAlerts> } {
+  const audit = AuditLog.open(file, { exclusive: true, fsync: o.fsync, log: o.log, now: o.now });
+  try {
+    return { audit, alerts: followAlerts(audit, policy, { stderr: o.stderr, sha256: o.sha256, ...(o.editor ? { editor: o.editor } : {}) }, o.log) };
+  } catch (err) {
+    audit.close();
+    throw err;
+  }
 }
 
 /**

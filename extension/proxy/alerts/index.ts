@@ -1,6 +1,6 @@
 // Alerting's public API: the rule monitor over audit records and the sinks that deliver alerts.
 
-export { alertHooks, followAlerts } from './attach';
+export { alertHooks, followAlerts, openAlertedLog } from './attach';
 export type { AlertHookOptions, AlertHooks } from './attach';
 export { AlertMonitor, DEFAULT_RULES } from '../../../harness/alerts/rules';
 export type { Alert, AlertKind } from '../../../harness/alerts/rules';

@@ -5,9 +5,9 @@ import { printable } from '../../../policies';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileKeySource, keySourceFor, readJwksFile, TokenVerifier } from '../auth';
-import { followAlerts } from '../alerts';
+import { openAlertedLog } from '../alerts';
 import { runtimeDir } from '../approvalChannel';
-import { AuditLog, AuditWriteError } from '../auditLog';
+import { AuditWriteError, type AuditLog } from '../auditLog';
 import { sha256 } from '../hash';
 import { PinStore, openPinsFile } from '../pins';
 import { loadPolicyFile, PolicyState, watchPolicy } from '../policyState';
@@ -59,14 +59,7 @@ async function start(argv: readonly string[], io: HttpCliIo, log: (l: string) =>
   if (!cfg.jwks.startsWith('http')) readJwksFile(cfg.jwks); // refuse to start on a missing or broken key set
   if (cfg.revocations === undefined) log('mandate proxy: no revocation list (--revocations); tokens can only expire');
   else if (cfg.revocationsOptional) log(`mandate proxy: no revocation list yet at \`${cfg.revocations}\`; one created there (mandate token revoke) applies from then on`);
-  const audit = AuditLog.open(cfg.auditFile ?? resolve(io.cwd, p.audit?.path ?? '.mandate/audit.jsonl'), { exclusive: true, fsync: cfg.auditFsync, log, now: io.now });
-  let alerts: ReturnType<typeof followAlerts>;
-  try {
-    alerts = followAlerts(audit, p, { stderr: io.stderr, sha256 }, log);
-  } catch (err) {
-    audit.close();
-    throw err;
-  }
+  const { audit, alerts } = openAlertedLog(cfg.auditFile ?? resolve(io.cwd, p.audit?.path ?? '.mandate/audit.jsonl'), p, { fsync: cfg.auditFsync, log, now: io.now, stderr: io.stderr, sha256 });
   if (!isLoopback(cfg.host) && !cfg.tls?.clientCa) throw new HttpUsageError(`refusing to listen on non-loopback \`${cfg.host}\` without TLS client certificates (--tls-client-ca)`);
   const proxy = new HttpProxy({
     host: cfg.host, port: cfg.port, allowedOrigins: cfg.allowedOrigins, allowedHosts: cfg.allowedHosts, maxSessions: cfg.maxSessions, maxSessionsPerSubject: cfg.maxSessionsPerSubject,
