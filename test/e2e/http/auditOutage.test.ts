@@ -2,18 +2,17 @@
 // meanwhile, and takes the log back once it can, with a record of the gap — policy reloads included.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { parseAuditLines, verifyChain } from '../../../policies';
+import { auditGaps, parseAuditLines, verifyChain } from '../../../policies';
 import { emptyRevocations, issueToken, keyPaths, newSigningKey, writeKeySets } from '../../../extension/proxy/auth';
 import { RETRY_MS } from '../../../extension/proxy/auditLog';
 import { sha256 } from '../../../extension/proxy/hash';
 import { ROOT } from './cliProcess';
 import { httpProxy, stop, type Proc } from './support';
-import { tempDir } from '../../support/tmp';
+import { fill, onSmallDisk } from '../../support/smallDisk';
 
 type TextResult = { content: Array<{ type: string; text?: string }>; isError?: boolean };
 const ECHO = join(ROOT, 'test', 'fixtures', 'servers', 'echo-exact-args.mjs');
@@ -45,17 +44,8 @@ describe('HTTP proxy e2e: an audit log that cannot be written for a while', func
   this.timeout(60_000);
 
   it('keeps running when a policy edit cannot be recorded (it used to exit on the uncaught write error), and records the gap once it can', async function () {
-    const dir = tempDir('mandate-http-outage-');
-    const mnt = join(dir, 'small');
-    mkdirSync(mnt);
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { stdio: 'pipe' });
-    } catch (err) {
-      console.log(`      (skipped: a small tmpfs cannot be mounted here: ${String((err as { stderr?: Buffer }).stderr ?? err).trim().split('\n')[0]})`);
-      return this.skip();
-    }
     let proxy: (Proc & { url: string }) | undefined;
-    try {
+    await onSmallDisk(this, async (mnt, dir) => {
       const key = await newSigningKey('ES256', Date.now());
       const kp = keyPaths(join(dir, 'keys'));
       writeKeySets(kp, [key]);
@@ -65,12 +55,7 @@ describe('HTTP proxy e2e: an audit log that cannot be written for a while', func
       const audit = join(mnt, 'audit.jsonl');
       proxy = await httpProxy(['--policy', policy, '--jwks', kp.publicJwks, '--revocations', kp.revocations, '--audit', audit, '--server', 'echo', '--', process.execPath, ECHO], dir);
       const token = (await issueToken({ key, sub: 'bot', aud: proxy.url, iss: 'urn:mandate:local', ttlSec: 600, now: Date.now() })).token;
-      const filler = join(mnt, 'filler');
-      try {
-        writeFileSync(filler, Buffer.alloc(128 * 1024));
-      } catch {
-        // full, as wanted
-      }
+      const filler = fill(mnt);
       // an edit refused with long errors: its record needs more room than the log's last page has left
       writeFileSync(policy, `${POLICY}${Array.from({ length: 25 }, (_, i) => `k${i}${'x'.repeat(300)}: 1`).join('\n')}\n`);
       await outputMatch(proxy, /policy edit refused/);
@@ -89,12 +74,9 @@ describe('HTTP proxy e2e: an audit log that cannot be written for a while', func
       assert.equal(await stop(proxy), 0);
       const text = readFileSync(audit, 'utf8');
       assert.equal(verifyChain(text, sha256).ok, true);
-      const gaps = parseAuditLines(text).filter((x) => (x.detail as { event?: string } | undefined)?.event === 'audit_resumed');
+      const gaps = auditGaps(parseAuditLines(text));
       assert.equal(gaps.length, 1, text);
-      assert.deepEqual((gaps[0]!.detail as { lost: Record<string, number> }).lost, { policy: 1 });
-    } finally {
-      await stop(proxy);
-      execFileSync('umount', ['-l', mnt]);
-    }
+      assert.deepEqual(gaps[0]!.lost, { policy: 1 });
+    }, () => stop(proxy));
   });
 });

@@ -2,11 +2,11 @@
 // malformed and oversized input, unknown methods, hangs, crashes, audit failure, no orphans.
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { verifyChain } from '../../../policies';
 import { RETRY_MS } from '../../../extension/proxy/auditLog';
+import { fill, onSmallDisk } from '../../support/smallDisk';
 import { sha256 } from '../../../extension/proxy/hash';
 import { call, killAll, rawProxy } from './raw';
 import { FIXTURES, records, recordsWhen, tempDir } from './support';
@@ -282,36 +282,6 @@ describe('e2e proxy: faults and exact forwarding', function () {
     assert.deepEqual(recs.filter((x) => x.kind === 'decision').map((x) => (x.args as { message: string }).message), ['a', 'b']);
   });
 
-  /** Runs `body` with a 64 KiB tmpfs at `mnt`; skips the test where one cannot be mounted. */
-  async function onSmallDisk(test: Mocha.Context, body: (mnt: string, dir: string) => Promise<void>): Promise<void> {
-    const dir = tempDir();
-    const mnt = join(dir, 'small');
-    mkdirSync(mnt);
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt], { stdio: 'pipe' });
-    } catch (err) {
-      console.log(`      (skipped: a small tmpfs cannot be mounted here: ${String((err as { stderr?: Buffer }).stderr ?? err).trim().split('\n')[0]})`);
-      return test.skip();
-    }
-    try {
-      await body(mnt, dir);
-    } finally {
-      killAll();
-      execFileSync('umount', ['-l', mnt]);
-    }
-  }
-
-  /** Fills the disk mounted at `mnt`; returns the file to remove to free it. */
-  const fill = (mnt: string): string => {
-    const filler = join(mnt, 'filler');
-    try {
-      writeFileSync(filler, Buffer.alloc(128 * 1024));
-    } catch {
-      // full, as wanted
-    }
-    return filler;
-  };
-
   it('leaves a log that verifies and can be continued when its disk fills mid-session (no half record)', async function () {
     await onSmallDisk(this, async (mnt, dir) => {
       const audit = join(mnt, 'audit.jsonl');
@@ -333,7 +303,7 @@ describe('e2e proxy: faults and exact forwarding', function () {
       q.proc.stdin!.end();
       assert.equal(await q.exited, 0);
       assert.equal(records(audit).filter((x) => x.kind === 'session' && event(x) === 'start').length, 2);
-    });
+    }, killAll);
   });
 
   it('takes its log back once the disk has room again, in the same session: calls in between are denied, and a record tells of the gap', async function () {
@@ -367,7 +337,7 @@ describe('e2e proxy: faults and exact forwarding', function () {
       assert.ok(((gap[0]!.detail as { lost: Record<string, number> }).lost['decision'] ?? 0) >= 1, JSON.stringify(gap[0]));
       assert.deepEqual(recs.filter((x) => x.kind === 'decision').map((x) => (x.args as { message: string }).message), ['a', 'back']);
       assert.doesNotMatch(readFileSync(log, 'utf8'), /xxxx/, 'the call whose record was lost never ran');
-    });
+    }, killAll);
   });
 
   it('refuses to start a second proxy on a log another one is writing (two writers would break the chain), and the first keeps its chain', async () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { parsePolicy, parseAuditLines, verifyChain, type Effect, type ParsedPolicy } from '../../../policies';
+import { auditGaps, parsePolicy, parseAuditLines, verifyChain, type Effect, type ParsedPolicy } from '../../../policies';
 import { ApprovalBroker, AuditLog, Guard, PolicyState, sha256, type JSONRPCMessage } from '../../../extension/proxy';
 import { RETRY_MS } from '../../../extension/proxy/auditLog';
 import { fcParams } from '../../support/seed';
@@ -84,9 +84,8 @@ function check(r: Real, m: Model): void {
   // a gap in the log is told by the record that resumes it: from the writer's time of its first lost record to its own,
   // it counts at least every call denied for its decision record then (a call the proxy answered without deciding —
   // its server down — had no record to lose)
-  for (const gap of recs.filter((x) => (x.detail as { event?: string } | undefined)?.event === 'audit_resumed')) {
-    const { lost, since } = gap.detail as { lost: Record<string, number>; since: string };
-    const within = [...r.fullAt].filter(([id, t]) => r.auditDenied.has(id) && t >= Date.parse(since) && t < Date.parse(gap.time));
+  for (const { lost, since, until } of auditGaps(recs)) {
+    const within = [...r.fullAt].filter(([id, t]) => r.auditDenied.has(id) && t >= Date.parse(since) && t < Date.parse(until));
     assert.ok((lost['decision'] ?? 0) >= within.length, `the gap record counts the calls denied for their records in it: ${JSON.stringify(lost)}, ${within.length}`);
   }
 }

@@ -54,15 +54,22 @@ describe('editor/alertFollow', () => {
   let followers: LogFollowers | undefined;
   afterEach(() => { followers?.dispose(); followers = undefined; });
 
-  it('re-builds the alert rules when the policy is edited, from where the log stood: records already seen do not alert again', async () => {
+  /** A log and its policy (`text`) in a fresh folder, followed (polling every 20 ms) from the moment watching begins. */
+  async function start(text: string): Promise<{ policy: string; l: ReturnType<typeof log>; s: ReturnType<typeof sink>; f: LogFollowers }> {
     const dir = tempDir('mandate-alertfollow-');
     const policy = join(dir, 'p.mandate.yaml');
-    writeFileSync(policy, burst(3));
+    writeFileSync(policy, text);
     const l = log(dir);
     const s = sink();
-    followers = new LogFollowers(s, 20);
-    followers.follow([{ audit: l.path, policy }]);
+    const f = new LogFollowers(s, 20);
+    followers = f;
+    f.follow([{ audit: l.path, policy }]);
     await watching();
+    return { policy, l, s, f };
+  }
+
+  it('re-builds the alert rules when the policy is edited, from where the log stood: records already seen do not alert again', async () => {
+    const { policy, l, s } = await start(burst(3));
     l.deny(); l.deny();
     await until(() => s.denials === 2);
     assert.equal(s.alerts.length, 0, 'two denials: below the burst of three');
@@ -102,14 +109,7 @@ describe('editor/alertFollow', () => {
   });
 
   it('keeps the last good rules when an edit does not parse, and says so once', async () => {
-    const dir = tempDir('mandate-alertfollow-');
-    const policy = join(dir, 'p.mandate.yaml');
-    writeFileSync(policy, burst(1));
-    const l = log(dir);
-    const s = sink();
-    followers = new LogFollowers(s, 20);
-    followers.follow([{ audit: l.path, policy }]);
-    await watching();
+    const { policy, l, s } = await start(burst(1));
 
     writeFileSync(policy, burst(1).replace('grants:', 'grnats:'));
     await until(() => s.warnings.length > 0);
@@ -138,21 +138,14 @@ describe('editor/alertFollow', () => {
   });
 
   it('lets go of a log whose server is no longer offered (it was polled for the life of the window), and takes it up again from its end', async () => {
-    const dir = tempDir('mandate-alertfollow-');
-    const policy = join(dir, 'p.mandate.yaml');
-    writeFileSync(policy, burst(1));
-    const l = log(dir);
-    const s = sink();
-    followers = new LogFollowers(s, 20);
-    followers.follow([{ audit: l.path, policy }]);
-    await watching();
+    const { policy, l, s, f } = await start(burst(1));
     l.deny();
     await until(() => s.denials === 1);
-    followers.follow([]); // the guarded server is gone from the offer
+    f.follow([]); // the guarded server is gone from the offer
     l.deny();
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(s.denials, 1, 'no longer followed');
-    followers.follow([{ audit: l.path, policy }]);
+    f.follow([{ audit: l.path, policy }]);
     await watching();
     l.deny();
     await until(() => s.denials === 2);
